@@ -1,0 +1,55 @@
+package parsers
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel causes, for errors.Is.
+var (
+	// ErrUnrecognized means the input is in none of the formats dumpdiff reads.
+	ErrUnrecognized = errors.New("unrecognized snapshot format")
+	// ErrEmpty means the input has no bytes.
+	ErrEmpty = errors.New("empty file")
+	// ErrNotSupported means the format was recognised but this build cannot parse it.
+	ErrNotSupported = errors.New("format not supported yet")
+	// ErrTruncated means the input ended before the format said it would.
+	ErrTruncated = errors.New("truncated")
+)
+
+// ParseError is a failure (or, in Snapshot.Warnings, a skipped problem) at a
+// place in an input. It prints as
+//
+//	parse jemalloc dump heap.0042.prof line 42: want "@ 0x…"
+//
+// Line is 1-based and 0 when unknown; Offset is a byte offset used for binary
+// formats and is printed only when Line is 0 and Offset is positive.
+type ParseError struct {
+	Format Format
+	Name   string
+	Line   int
+	Offset int64
+	Err    error
+}
+
+func (e *ParseError) Error() string {
+	where := ""
+	switch {
+	case e.Line > 0:
+		where = fmt.Sprintf(" line %d", e.Line)
+	case e.Offset > 0:
+		where = fmt.Sprintf(" byte %d", e.Offset)
+	}
+	if e.Format == "" {
+		return fmt.Sprintf("read %s%s: %v", e.Name, where, e.Err)
+	}
+	return fmt.Sprintf("parse %s %s%s: %v", e.Format.describe(), e.Name, where, e.Err)
+}
+
+func (e *ParseError) Unwrap() error { return e.Err }
+
+// errorf builds a *ParseError whose cause is formatted like fmt.Errorf
+// (so %w keeps sentinels reachable through errors.Is).
+func errorf(format Format, name string, line int, msg string, args ...any) *ParseError {
+	return &ParseError{Format: format, Name: name, Line: line, Err: fmt.Errorf(msg, args...)}
+}

@@ -1,0 +1,219 @@
+package parsers
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"unicode/utf8"
+
+	"github.com/google/pprof/profile"
+)
+
+// Symbolizer fills in function names, files and lines for profiles whose
+// locations carry only addresses and mappings (jemalloc and tcmalloc dumps).
+// It returns problems that did not stop it, such as a binary it could not read.
+type Symbolizer interface {
+	Symbolize(p *profile.Profile) []error
+}
+
+// Options tune Open and Parse. The zero value detects the format and does not
+// symbolise.
+type Options struct {
+	// Format skips detection when set.
+	Format Format
+	// Symbolizer symbolises address-only profiles; nil leaves frames as
+	// addresses within their mappings.
+	Symbolizer Symbolizer
+}
+
+// sniffLen is how much of an input detection looks at.
+const sniffLen = 4096
+
+// Open reads the snapshot in the file at path, detecting its format from its
+// content (never from its name). Gzipped files of any format are
+// decompressed first.
+func Open(path string, opts *Options) (*Snapshot, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err // *fs.PathError already reads "stat x: no such file or directory"
+	}
+	if fi.IsDir() {
+		return nil, &ParseError{Name: path, Err: errors.New("is a directory, not a snapshot file")}
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, &ParseError{Name: path, Err: fmt.Errorf("not a regular file (%s)", fi.Mode().Type())}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return Parse(f, path, opts)
+}
+
+// Parse reads one snapshot from r. name labels errors and the Snapshot.
+func Parse(r io.Reader, name string, opts *Options) (*Snapshot, error) {
+	if opts == nil {
+		opts = &Options{}
+	}
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, err := br.Peek(2)
+	if len(head) == 0 {
+		if err != nil && err != io.EOF {
+			return nil, &ParseError{Name: name, Err: err}
+		}
+		return nil, &ParseError{Name: name, Err: ErrEmpty}
+	}
+	var in io.Reader = br
+	if len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
+		gz, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, &ParseError{Name: name, Err: fmt.Errorf("gzip: %w", err)}
+		}
+		defer gz.Close()
+		in = &gzipErrReader{gz}
+		br = bufio.NewReaderSize(in, 64<<10)
+		in = br
+	}
+	format := opts.Format
+	if format == "" {
+		head, err := br.Peek(sniffLen)
+		if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+			return nil, &ParseError{Name: name, Err: err}
+		}
+		if len(head) == 0 {
+			return nil, &ParseError{Name: name, Err: ErrEmpty}
+		}
+		format, err = Detect(head)
+		if err != nil {
+			return nil, &ParseError{Name: name, Err: err}
+		}
+	}
+	var snap *Snapshot
+	switch format {
+	case FormatPprof:
+		snap, err = ParsePprof(in, name)
+	case FormatTcmalloc:
+		snap, err = ParseTcmalloc(in, name)
+	case FormatJemalloc, FormatNMT:
+		return nil, &ParseError{Format: format, Name: name, Err: ErrNotSupported}
+	default:
+		return nil, &ParseError{Name: name, Err: fmt.Errorf("unknown format %q (known: %v)", format, Formats)}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if opts.Symbolizer != nil && needsSymbols(snap.Profile) {
+		snap.Warnings = append(snap.Warnings, opts.Symbolizer.Symbolize(snap.Profile)...)
+		snap.Symbolized = snap.Profile.HasFunctions()
+	}
+	return snap, nil
+}
+
+// gzipErrReader marks decompression failures so parsers report them as a
+// damaged file rather than as a syntax error at some line.
+type gzipErrReader struct{ r io.Reader }
+
+func (g *gzipErrReader) Read(p []byte) (int, error) {
+	n, err := g.r.Read(p)
+	if err != nil && err != io.EOF {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			err = fmt.Errorf("gzip stream %w", ErrTruncated)
+		} else {
+			err = fmt.Errorf("gzip: %w", err)
+		}
+	}
+	return n, err
+}
+
+// needsSymbols reports whether some location has an address but no function.
+func needsSymbols(p *profile.Profile) bool {
+	for _, l := range p.Location {
+		if len(l.Line) == 0 && l.Address != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Detect names the format of an input from its first bytes (decompressed).
+// It returns ErrUnrecognized when no parser claims the input.
+func Detect(head []byte) (Format, error) {
+	if len(head) == 0 {
+		return "", ErrEmpty
+	}
+	if !looksLikeText(head) {
+		if looksLikeProfileProto(head) {
+			return FormatPprof, nil
+		}
+		return "", fmt.Errorf("%w (binary data%s)", ErrUnrecognized, describeMagic(head))
+	}
+	text := bytes.TrimLeft(head, " \t\r\n")
+	switch {
+	case bytes.HasPrefix(text, []byte("heap_v2/")):
+		return FormatJemalloc, nil
+	case bytes.HasPrefix(text, []byte("heap profile:")):
+		return FormatTcmalloc, nil
+	case bytes.Contains(head, []byte("Native Memory Tracking:")):
+		return FormatNMT, nil
+	}
+	return "", fmt.Errorf("%w (text starting %q)", ErrUnrecognized, firstLine(text, 40))
+}
+
+// looksLikeText reports whether head is UTF-8 without control bytes other than
+// tab, CR and LF. A multi-byte rune cut at the end of head does not count.
+func looksLikeText(head []byte) bool {
+	for i := 0; i < len(head); {
+		r, size := utf8.DecodeRune(head[i:])
+		if r == utf8.RuneError && size <= 1 {
+			if len(head)-i < utf8.UTFMax && !utf8.FullRune(head[i:]) {
+				return true
+			}
+			return false
+		}
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' {
+			return false
+		}
+		i += size
+	}
+	return true
+}
+
+// looksLikeProfileProto reports whether head starts like a profile.proto
+// message: a field tag of Profile with a plausible wire type. Every pprof
+// writer we know starts with sample_type (field 1, length-delimited: 0x0a),
+// but any Profile field number (1-17) is accepted.
+func looksLikeProfileProto(head []byte) bool {
+	tag := head[0]
+	field, wire := tag>>3, tag&7
+	if field < 1 || field > 15 { // single-byte tags only; fields 16-17 never come first
+		return false
+	}
+	return wire == 0 || wire == 2
+}
+
+func describeMagic(head []byte) string {
+	switch {
+	case bytes.HasPrefix(head, []byte("\x89PNG")):
+		return ", a PNG image"
+	case bytes.HasPrefix(head, []byte("\x7fELF")):
+		return ", an ELF binary"
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
+		return ", a zip archive"
+	}
+	return ""
+}
+
+func firstLine(b []byte, max int) string {
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		b = b[:i]
+	}
+	if len(b) > max {
+		b = b[:max]
+	}
+	return string(bytes.TrimRight(b, "\r"))
+}

@@ -1,0 +1,167 @@
+package parsers
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/google/pprof/profile"
+)
+
+// ParsePprof reads a profile.proto message, gzipped or raw, as written by the
+// Go runtime, the pprof tools, async-profiler or Pyroscope.
+func ParsePprof(r io.Reader, name string) (*Snapshot, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, &ParseError{Format: FormatPprof, Name: name, Err: err}
+	}
+	if len(data) == 0 {
+		return nil, &ParseError{Format: FormatPprof, Name: name, Err: ErrEmpty}
+	}
+	// profile.ParseData would fall back to the legacy text parsers when the
+	// protobuf is damaged and then blame an "unrecognized format"; decoding
+	// the protobuf alone keeps the real cause.
+	if len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b {
+		p, err := profile.Parse(bytes.NewReader(data))
+		if err != nil {
+			return nil, &ParseError{Format: FormatPprof, Name: name, Err: err}
+		}
+		return pprofSnapshot(p, name), nil
+	}
+	p, err := profile.ParseUncompressed(data)
+	if err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			err = fmt.Errorf("protobuf %w: %v", ErrTruncated, err)
+		}
+		return nil, &ParseError{Format: FormatPprof, Name: name, Err: err}
+	}
+	if err := p.CheckValid(); err != nil {
+		return nil, &ParseError{Format: FormatPprof, Name: name, Err: fmt.Errorf("malformed profile: %w", err)}
+	}
+	if len(p.SampleType) == 0 {
+		return nil, &ParseError{Format: FormatPprof, Name: name, Err: errors.New("profile has no sample types")}
+	}
+	return pprofSnapshot(p, name), nil
+}
+
+func pprofSnapshot(p *profile.Profile, name string) *Snapshot {
+	s := newSnapshot(name, FormatPprof, p)
+	if p.TimeNanos != 0 {
+		s.Time = time.Unix(0, p.TimeNanos).UTC()
+	}
+	if p.Period > 0 && p.PeriodType != nil {
+		s.Period, s.PeriodUnit = p.Period, p.PeriodType.Unit
+	}
+	if isGoHeap(p) {
+		s.Variant = "go-heap"
+		s.Producer = "Go runtime"
+		// runtime/pprof writes heap samples already scaled by its
+		// MemProfileRate, the way pprof scales legacy heap profiles.
+		s.Unsampled = p.Period > 1
+	}
+	s.Symbolized = p.HasFunctions()
+	return s
+}
+
+// isGoHeap recognises runtime/pprof heap profiles by their four sample types.
+func isGoHeap(p *profile.Profile) bool {
+	want := []string{"alloc_objects", "alloc_space", "inuse_objects", "inuse_space"}
+	if len(p.SampleType) != len(want) {
+		return false
+	}
+	for i, st := range p.SampleType {
+		if st.Type != want[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// ParseTcmalloc reads a gperftools legacy heap profile (HeapProfilerDump,
+// HEAPPROFILE=prefix), or any "heap profile:" text such as Go's debug=1
+// output, through the pprof library, which also unsamples sampled ones.
+func ParseTcmalloc(r io.Reader, name string) (*Snapshot, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, &ParseError{Format: FormatTcmalloc, Name: name, Err: err}
+	}
+	header := firstLine(bytes.TrimLeft(data, " \t\r\n"), 200)
+	if !legacyHeapHeader.MatchString(header) {
+		return nil, errorf(FormatTcmalloc, name, 1, "want header like %q, got %q",
+			"heap profile: 1: 2 [3: 4] @ heapprofile", header)
+	}
+	p, err := profile.ParseData(data)
+	if err != nil {
+		// The library does not say where; find the first line it could not read.
+		if line, text := firstBadHeapLine(data); line > 0 {
+			return nil, errorf(FormatTcmalloc, name, line, "malformed sample line %q", text)
+		}
+		return nil, &ParseError{Format: FormatTcmalloc, Name: name, Err: err}
+	}
+	s := newSnapshot(name, FormatTcmalloc, p)
+	if p.Period > 0 && p.PeriodType != nil {
+		s.Period, s.PeriodUnit = p.Period, p.PeriodType.Unit
+	}
+	switch m := legacyHeapHeader.FindStringSubmatch(header); m[1] {
+	case "heapprofile":
+		s.Variant, s.Producer = "gperftools", "gperftools"
+		s.Period, s.PeriodUnit = 0, "" // HEAPPROFILE records every allocation
+	case "heap":
+		s.Variant, s.Producer = "go-heap-text", "Go runtime"
+		s.Unsampled = s.Period > 1
+	case "heap_v2":
+		s.Variant, s.Producer = "tcmalloc-sampled", "tcmalloc"
+		s.Unsampled = s.Period > 1
+	}
+	if !sawMappedLibraries(data) {
+		s.Warnings = append(s.Warnings, errorf(FormatTcmalloc, name, 0,
+			"no MAPPED_LIBRARIES section: addresses cannot be symbolised or matched across restarts"))
+	}
+	s.Symbolized = p.HasFunctions()
+	return s, nil
+}
+
+// legacyHeapHeader matches the first line of a legacy heap profile:
+//
+//	heap profile:   42: 1048576 [    42:  1048576] @ heapprofile
+//	heap profile: 1: 2 [3: 4] @ heap_v2/524288
+var legacyHeapHeader = regexp.MustCompile(`^heap profile: *\d+: *\d+ *\[ *\d+: *\d+ *\] *@ *([a-z_0-9]+)(?:/(\d+))?`)
+
+// legacyHeapSample matches one stack line of a legacy heap profile:
+//
+//	1: 1048576 [1: 1048576] @ 0x55d0c0a0b1c2 0x7f0e2c0a1b2c
+var legacyHeapSample = regexp.MustCompile(`^\s*\d+: *\d+ *\[ *\d+: *\d+ *\] *@(?: +0x[0-9a-fA-F]+)*\s*$`)
+
+// firstBadHeapLine returns the 1-based number and text of the first stack
+// line that does not read as a sample, or 0 when all of them do.
+func firstBadHeapLine(data []byte) (int, string) {
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	n := 0
+	for sc.Scan() {
+		n++
+		line := strings.TrimSpace(sc.Text())
+		if n == 1 || line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if strings.HasPrefix(line, "MAPPED_LIBRARIES") || strings.HasPrefix(line, "--- Memory map:") {
+			return 0, ""
+		}
+		if !legacyHeapSample.MatchString(line) {
+			if len(line) > 60 {
+				line = line[:60] + "…"
+			}
+			return n, line
+		}
+	}
+	return 0, ""
+}
+
+func sawMappedLibraries(data []byte) bool {
+	return bytes.Contains(data, []byte("\nMAPPED_LIBRARIES:")) || bytes.Contains(data, []byte("--- Memory map:"))
+}

@@ -1,0 +1,110 @@
+// Package report renders engine results (dumpdiff.TrendResult,
+// dumpdiff.CompareResult) for people and programs: aligned text tables, JSON,
+// CSV, Markdown, pprof and HTML. It computes nothing the engine did not; it only
+// formats, scales and writes.
+package report
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// binaryPrefixes are the IEC prefixes used for bytes: 1 KiB = 1024 B.
+var binaryPrefixes = []string{"", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"}
+
+// FormatQuantity renders v in unit with an IEC prefix for bytes ("4.0 MiB")
+// and a plain number otherwise ("1234").
+func FormatQuantity(v float64, unit string) string {
+	if unit != "bytes" {
+		if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+			return strconv.FormatFloat(v, 'f', 0, 64)
+		}
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	}
+	return FormatBytes(v)
+}
+
+// FormatBytes renders a byte count with one decimal in the largest IEC unit
+// that keeps it at least 1: "512 B", "1.5 KiB", "-4.0 MiB".
+func FormatBytes(v float64) string {
+	sign := ""
+	if v < 0 {
+		sign, v = "-", -v
+	}
+	i := 0
+	for v >= 1024 && i < len(binaryPrefixes)-1 {
+		v /= 1024
+		i++
+	}
+	if i == 0 {
+		return fmt.Sprintf("%s%.0f B", sign, v)
+	}
+	return fmt.Sprintf("%s%.1f %sB", sign, v, binaryPrefixes[i])
+}
+
+// FormatSignedQuantity is FormatQuantity with an explicit "+" for growth.
+func FormatSignedQuantity(v float64, unit string) string {
+	s := FormatQuantity(v, unit)
+	if v > 0 || (v == 0 && !strings.HasPrefix(s, "-")) {
+		return "+" + s
+	}
+	return s
+}
+
+// ParseSize reads a size such as "1MiB", "512k", "2 GB", "4096" or "1.5GiB"
+// as bytes. K, M, G, T with or without "i"/"B" are all powers of 1024, as in
+// NMT and jeprof.
+func ParseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	i := strings.IndexFunc(t, func(r rune) bool { return !(unicode.IsDigit(r) || r == '.') })
+	num, suffix := t, ""
+	if i >= 0 {
+		num, suffix = t[:i], strings.TrimSpace(t[i:])
+	}
+	f, err := strconv.ParseFloat(num, 64)
+	if err != nil || f < 0 {
+		return 0, fmt.Errorf("invalid size %q: want a number with an optional unit, e.g. 512MiB", s)
+	}
+	mult := map[string]float64{
+		"": 1, "b": 1,
+		"k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10,
+		"m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20,
+		"g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30,
+		"t": 1 << 40, "tb": 1 << 40, "tib": 1 << 40,
+	}[strings.ToLower(suffix)]
+	if mult == 0 {
+		return 0, fmt.Errorf("invalid size %q: unknown unit %q (use B, KiB, MiB, GiB, TiB)", s, suffix)
+	}
+	v := f * mult
+	if v > math.MaxInt64 {
+		return 0, fmt.Errorf("invalid size %q: too large", s)
+	}
+	return int64(math.Round(v)), nil
+}
+
+// sparkBlocks are the eight heights of a sparkline, lowest first.
+var sparkBlocks = []rune("▁▂▃▄▅▆▇█")
+
+// Sparkline draws values as one block character each, scaled between the
+// series' minimum and maximum; a flat series draws at the lowest block.
+func Sparkline(values []int64) string {
+	if len(values) == 0 {
+		return ""
+	}
+	lo, hi := values[0], values[0]
+	for _, v := range values {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	var b strings.Builder
+	for _, v := range values {
+		i := 0
+		if hi > lo {
+			i = int(float64(v-lo) / float64(hi-lo) * float64(len(sparkBlocks)-1))
+		}
+		b.WriteRune(sparkBlocks[i])
+	}
+	return b.String()
+}

@@ -1,0 +1,314 @@
+package tui
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/dumpdiff/dumpdiff/dumpdiff"
+)
+
+// TreeSite is one ranked site as the call tree sees it: its stack, innermost
+// first, and the engine's value for it (growth per lifecycle, or a pair delta).
+type TreeSite struct {
+	Frames []dumpdiff.Frame
+	Value  float64
+}
+
+// CallNode is one frame of a call tree with the sum of the values of the
+// sites whose stacks pass through it along this path. Sums are the only
+// arithmetic here: every value is the engine's.
+type CallNode struct {
+	Name     string
+	Value    float64
+	Sites    int
+	Children []*CallNode
+}
+
+// CallTree is the neighbourhood of one frame: who calls it (walking outward,
+// towards main) and what it calls (walking inward, towards the allocation).
+type CallTree struct {
+	Focus   string
+	Value   float64 // sum over every site whose stack holds Focus
+	Sites   int
+	Callers []*CallNode
+	Callees []*CallNode
+}
+
+// frameName is the key and label of a frame in the tree: its function, or
+// its module when the frame was not symbolised.
+func frameName(f dumpdiff.Frame) string {
+	if f.Function != "" {
+		return f.Function
+	}
+	if f.Module != "" {
+		return f.Module
+	}
+	return "?"
+}
+
+// BuildCallTree aggregates sites around the frame named focus. A site counts
+// once, at its innermost occurrence of focus, so recursion does not double it.
+// Children are ordered by value, largest first, then by name.
+func BuildCallTree(sites []TreeSite, focus string) CallTree {
+	t := CallTree{Focus: focus}
+	callers := &trie{}
+	callees := &trie{}
+	for _, s := range sites {
+		at := slices.IndexFunc(s.Frames, func(f dumpdiff.Frame) bool { return frameName(f) == focus })
+		if at < 0 {
+			continue
+		}
+		t.Value += s.Value
+		t.Sites++
+		up := make([]string, 0, len(s.Frames)-at-1)
+		for _, f := range s.Frames[at+1:] {
+			up = append(up, frameName(f))
+		}
+		callers.add(up, s.Value)
+		down := make([]string, 0, at)
+		for j := at - 1; j >= 0; j-- {
+			down = append(down, frameName(s.Frames[j]))
+		}
+		callees.add(down, s.Value)
+	}
+	t.Callers = callers.nodes()
+	t.Callees = callees.nodes()
+	return t
+}
+
+// trie accumulates paths while the tree is built.
+type trie struct {
+	kids  map[string]*trie
+	value float64
+	sites int
+}
+
+func (t *trie) add(path []string, v float64) {
+	for _, name := range path {
+		if t.kids == nil {
+			t.kids = map[string]*trie{}
+		}
+		k := t.kids[name]
+		if k == nil {
+			k = &trie{}
+			t.kids[name] = k
+		}
+		k.value += v
+		k.sites++
+		t = k
+	}
+}
+
+// nodes converts the children to sorted CallNodes; sorting here keeps map
+// order out of the output.
+func (t *trie) nodes() []*CallNode {
+	out := make([]*CallNode, 0, len(t.kids))
+	for name, k := range t.kids {
+		out = append(out, &CallNode{Name: name, Value: k.value, Sites: k.sites, Children: k.nodes()})
+	}
+	slices.SortFunc(out, func(a, b *CallNode) int {
+		if c := cmp.Compare(b.Value, a.Value); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	return out
+}
+
+// treeRow is one line of the flattened tree.
+type treeRow struct {
+	id      string // path of names from the section, unique per row
+	node    *CallNode
+	depth   int
+	section string // set on the section title rows
+}
+
+// Tree is the call tree screen's component: an expandable outline of a
+// CallTree with a cursor.
+type Tree struct {
+	KeyMap KeyMap
+	Styles Styles
+	tree   CallTree
+	unit   string
+	suffix string // "/lc" for growth, "" for deltas
+	open   map[string]bool
+	rows   []treeRow
+	cursor int
+	offset int
+	width  int
+	height int
+}
+
+// NewTree returns a tree screen for t, with the heaviest caller chain open.
+func NewTree(t CallTree, unit, suffix string, km KeyMap, st Styles) Tree {
+	m := Tree{KeyMap: km, Styles: st, tree: t, unit: unit, suffix: suffix, open: map[string]bool{}}
+	id := "callers"
+	for nodes := t.Callers; len(nodes) > 0; nodes = nodes[0].Children {
+		id += "\x00" + nodes[0].Name
+		m.open[id] = true
+	}
+	m.flatten()
+	return m
+}
+
+func (m *Tree) flatten() {
+	m.rows = m.rows[:0]
+	var walk func(id string, nodes []*CallNode, depth int)
+	walk = func(id string, nodes []*CallNode, depth int) {
+		for _, n := range nodes {
+			nid := id + "\x00" + n.Name
+			m.rows = append(m.rows, treeRow{id: nid, node: n, depth: depth})
+			if m.open[nid] {
+				walk(nid, n.Children, depth+1)
+			}
+		}
+	}
+	m.rows = append(m.rows, treeRow{section: "callers"})
+	walk("callers", m.tree.Callers, 1)
+	m.rows = append(m.rows, treeRow{section: "callees"})
+	walk("callees", m.tree.Callees, 1)
+	m.clamp()
+}
+
+// SetSize sets the screen size.
+func (m *Tree) SetSize(w, h int) { m.width, m.height = w, h; m.clamp() }
+
+func (m Tree) body() int { return max(m.height-3, 1) }
+
+func (m *Tree) clamp() {
+	m.cursor = max(min(m.cursor, len(m.rows)-1), 0)
+	if m.cursor < m.offset {
+		m.offset = m.cursor
+	}
+	if m.cursor >= m.offset+m.body() {
+		m.offset = m.cursor - m.body() + 1
+	}
+	m.offset = max(min(m.offset, len(m.rows)-m.body()), 0)
+}
+
+// Toggle opens or closes the node under the cursor.
+func (m *Tree) Toggle() {
+	r := m.rows[m.cursor]
+	if r.node == nil || len(r.node.Children) == 0 {
+		return
+	}
+	m.open[r.id] = !m.open[r.id]
+	m.flatten()
+}
+
+// Collapse closes the node under the cursor, or moves to its parent.
+func (m *Tree) Collapse() {
+	r := m.rows[m.cursor]
+	if r.node == nil {
+		return
+	}
+	if m.open[r.id] {
+		m.open[r.id] = false
+		m.flatten()
+		return
+	}
+	parent := r.id[:strings.LastIndexByte(r.id, 0)]
+	for i, x := range m.rows {
+		if x.id == parent {
+			m.cursor = i
+			m.clamp()
+			return
+		}
+	}
+}
+
+// Selected returns the frame name under the cursor, "" on a section title.
+func (m Tree) Selected() string {
+	if r := m.rows[m.cursor]; r.node != nil {
+		return r.node.Name
+	}
+	return ""
+}
+
+// Update handles movement and expansion.
+func (m Tree) Update(msg tea.Msg) (Tree, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		switch {
+		case key.Matches(msg, m.KeyMap.Up):
+			m.cursor--
+		case key.Matches(msg, m.KeyMap.Down):
+			m.cursor++
+		case key.Matches(msg, m.KeyMap.PageUp):
+			m.cursor -= m.body()
+		case key.Matches(msg, m.KeyMap.PageDown):
+			m.cursor += m.body()
+		case key.Matches(msg, m.KeyMap.Top):
+			m.cursor = 0
+		case key.Matches(msg, m.KeyMap.Bottom):
+			m.cursor = len(m.rows) - 1
+		case key.Matches(msg, m.KeyMap.Toggle):
+			m.Toggle()
+		case key.Matches(msg, m.KeyMap.Collapse):
+			m.Collapse()
+		}
+	case tea.MouseWheelMsg:
+		switch msg.Button {
+		case tea.MouseWheelUp:
+			m.cursor -= 3
+		case tea.MouseWheelDown:
+			m.cursor += 3
+		}
+	}
+	m.clamp()
+	return m, nil
+}
+
+// View renders the tree screen, exactly width × height.
+func (m Tree) View() string {
+	return renderTree(m.tree, m.rows, m.open, m.cursor, m.offset, m.unit, m.suffix, m.width, m.height, m.Styles)
+}
+
+func renderTree(t CallTree, rows []treeRow, open map[string]bool, cursor, offset int, unit, suffix string, width, height int, st Styles) string {
+	valW := 14
+	lines := []string{
+		st.Section.Render("Call tree of ") + st.Title.Render(clean(t.Focus)),
+		st.Subtle.Render(pluralSites(t.Sites)+" through it, ") + formatGrowth(t.Value, unit, suffix) + st.Subtle.Render(" in all"),
+		"",
+	}
+	for r := offset; r < len(rows) && len(lines) < height; r++ {
+		row := rows[r]
+		mark := "  "
+		if r == cursor {
+			mark = "› "
+		}
+		var line string
+		if row.node == nil {
+			title := "callers  (who calls it, outward)"
+			n := len(t.Callers)
+			if row.section == "callees" {
+				title, n = "callees  (what it calls, inward)", len(t.Callees)
+			}
+			if n == 0 {
+				title += "  none"
+			}
+			line = mark + st.Section.Render(title)
+		} else {
+			icon := "  "
+			if len(row.node.Children) > 0 {
+				icon = "▸ "
+				if open[row.id] {
+					icon = "▾ "
+				}
+			}
+			indent := strings.Repeat("  ", row.depth-1)
+			nameW := max(width-2-len(indent)-2-1-valW-8, 8)
+			line = mark + indent + icon + pad(clean(row.node.Name), nameW, false) + " " +
+				pad(formatGrowth(row.node.Value, unit, suffix), valW, true) + st.Subtle.Render(pad(pluralN(row.node.Sites), 8, true))
+		}
+		if r == cursor {
+			line = st.Selected.Render(fitWidth(stripped(line), width))
+		}
+		lines = append(lines, line)
+	}
+	return fit(lines, width, height)
+}

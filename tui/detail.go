@@ -1,0 +1,285 @@
+package tui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/dumpdiff/dumpdiff/dumpdiff"
+)
+
+// siteInfo is the part of a site the detail screen shows, from a trend or a
+// pair diff: exactly one of trend and pair is set.
+type siteInfo struct {
+	trend *dumpdiff.TrendSite
+	pair  *dumpdiff.PairSite
+	// snaps are the snapshots of the values: every snapshot for a trend,
+	// base and target for a pair.
+	snaps  []dumpdiff.SnapshotInfo
+	metric dumpdiff.Metric
+	of     int // number of sites in the view, for "site 3 of 120"
+	pos    int
+}
+
+func (s siteInfo) frames() []dumpdiff.Frame {
+	if s.trend != nil {
+		return s.trend.Frames
+	}
+	return s.pair.Frames
+}
+
+// Detail is the site detail screen: statistics, the value at each lifecycle
+// as a bar chart, and the call stack with a frame cursor (t opens the call
+// tree of the frame under it).
+type Detail struct {
+	KeyMap KeyMap
+	Styles Styles
+	site   siteInfo
+	frame  int // frame cursor
+	offset int // first line shown
+	width  int
+	height int
+}
+
+// NewDetail returns the detail screen of a site.
+func NewDetail(s siteInfo, km KeyMap, st Styles) Detail {
+	return Detail{KeyMap: km, Styles: st, site: s}
+}
+
+// SetSize sets the screen size.
+func (d *Detail) SetSize(w, h int) { d.width, d.height = w, h; d.follow() }
+
+// Frame returns the frame under the cursor.
+func (d Detail) Frame() (dumpdiff.Frame, bool) {
+	fs := d.site.frames()
+	if d.frame < len(fs) {
+		return fs[d.frame], true
+	}
+	return dumpdiff.Frame{}, false
+}
+
+// follow scrolls so the frame cursor stays visible.
+func (d *Detail) follow() {
+	n := len(d.site.frames())
+	d.frame = max(min(d.frame, n-1), 0)
+	lines, at := renderDetailLines(d.site, d.frame, d.width, d.Styles)
+	if at >= 0 {
+		if at < d.offset {
+			d.offset = at
+		}
+		if at >= d.offset+d.height {
+			d.offset = at - d.height + 1
+		}
+	}
+	d.offset = max(min(d.offset, len(lines)-d.height), 0)
+}
+
+// Update moves the frame cursor and scrolls.
+func (d Detail) Update(msg tea.Msg) (Detail, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		switch {
+		case key.Matches(msg, d.KeyMap.Up):
+			d.frame--
+		case key.Matches(msg, d.KeyMap.Down):
+			d.frame++
+		case key.Matches(msg, d.KeyMap.PageUp):
+			d.offset -= d.height
+			d.frame -= d.height
+		case key.Matches(msg, d.KeyMap.PageDown):
+			d.offset += d.height
+			d.frame += d.height
+		case key.Matches(msg, d.KeyMap.Top):
+			d.frame, d.offset = 0, 0
+		case key.Matches(msg, d.KeyMap.Bottom):
+			d.frame, d.offset = len(d.site.frames())-1, 1<<30
+		}
+	case tea.MouseWheelMsg:
+		switch msg.Button {
+		case tea.MouseWheelUp:
+			d.offset -= 3
+		case tea.MouseWheelDown:
+			d.offset += 3
+		}
+		lines, _ := renderDetailLines(d.site, d.frame, d.width, d.Styles)
+		d.offset = max(min(d.offset, len(lines)-d.height), 0)
+		return d, nil
+	}
+	d.follow()
+	return d, nil
+}
+
+// View renders the detail screen, exactly width × height.
+func (d Detail) View() string {
+	lines, _ := renderDetailLines(d.site, d.frame, d.width, d.Styles)
+	end := min(d.offset+d.height, len(lines))
+	return fit(lines[min(d.offset, end):end], d.width, d.height)
+}
+
+// renderDetailLines lays out the whole detail; it returns the lines and the
+// index of the line holding the frame cursor (-1 when there are no frames).
+func renderDetailLines(s siteInfo, frame, width int, st Styles) ([]string, int) {
+	unit := s.metric.Unit
+	var lines []string
+	title := "?"
+	var badge string
+	if s.trend != nil {
+		title = s.trend.Title
+		badge = st.Verdicts[s.trend.Verdict].Render(string(s.trend.Verdict))
+	} else {
+		title = s.pair.Title
+		badge = st.Statuses[s.pair.Status].Render(string(s.pair.Status))
+	}
+	lines = append(lines,
+		st.Subtle.Render(fmt.Sprintf("site %d of %d · ", s.pos+1, s.of))+badge,
+		st.Title.Render(clean(title)))
+	if c := siteCategory(s); c != "" {
+		lines = append(lines, st.Subtle.Render("category ")+clean(c))
+	}
+	lines = append(lines, "")
+
+	// Statistics, as key/value pairs wrapped to the width.
+	var stats [][2]string
+	if t := s.trend; t != nil {
+		stats = [][2]string{
+			{"growth", formatGrowth(t.Growth, unit, "/lc")},
+			{"total", formatSigned(t.TotalGrowth, unit)},
+			{"r²", strconv.FormatFloat(t.R2, 'f', 3, 64)},
+			{"Mann–Kendall p", formatP(t.MKP)},
+			{"monotonic", fmt.Sprintf("%.0f%%", t.Monotonic*100)},
+			{"verdict", string(t.Verdict)},
+		}
+	} else {
+		p := s.pair
+		stats = [][2]string{
+			{"base", formatValue(p.Base, unit)},
+			{"target", formatValue(p.Target, unit)},
+			{"delta", formatSigned(p.Delta, unit)},
+			{"delta %", formatPct(p.DeltaPct)},
+			{"status", string(p.Status)},
+		}
+	}
+	lines = append(lines, st.Section.Render("Statistics"))
+	var row strings.Builder
+	row.WriteString("  ")
+	rowW := 2
+	for _, kv := range stats {
+		cell := kv[0] + " " + kv[1]
+		w := len([]rune(cell)) + 3
+		if rowW > 2 && rowW+w > width {
+			lines = append(lines, row.String())
+			row.Reset()
+			row.WriteString("  ")
+			rowW = 2
+		}
+		row.WriteString(st.Subtle.Render(kv[0]+" ") + kv[1] + "   ")
+		rowW += w
+	}
+	lines = append(lines, row.String(), "")
+
+	// The value at each lifecycle, as bars scaled to the largest.
+	var vals []int64
+	if s.trend != nil {
+		vals = s.trend.Values
+	} else {
+		vals = []int64{s.pair.Base, s.pair.Target}
+	}
+	lines = append(lines, st.Section.Render("Value per lifecycle")+st.Subtle.Render(" ("+s.metric.Name+")"))
+	var top int64
+	for _, v := range vals {
+		top = max(top, v)
+	}
+	labels := make([]string, len(vals))
+	labW := 0
+	for i := range vals {
+		if i < len(s.snaps) {
+			labels[i] = "#" + strconv.Itoa(s.snaps[i].Lifecycle)
+			if s.pair != nil {
+				labels[i] = []string{"base ", "target "}[i] + labels[i]
+			}
+		}
+		labW = max(labW, len(labels[i]))
+	}
+	valW := 10
+	barW := max(min(width-2-labW-1-1-valW-2, 60), 4)
+	for i, v := range vals {
+		name := ""
+		if i < len(s.snaps) {
+			name = "  " + baseName(s.snaps[i].Path)
+		}
+		lines = append(lines, "  "+pad(labels[i], labW, false)+" "+st.Bar.Render(bar(v, top, barW))+" "+
+			pad(formatValue(v, unit), valW, true)+st.Subtle.Render(name))
+	}
+	lines = append(lines, "")
+
+	// The call stack, innermost first.
+	fs := s.frames()
+	lines = append(lines, st.Section.Render("Call stack")+st.Subtle.Render(" (innermost first; t: call tree of the marked frame)"))
+	at := -1
+	numW := len(strconv.Itoa(len(fs)))
+	for i, f := range fs {
+		mark := "  "
+		if i == frame {
+			mark, at = "› ", len(lines)
+		}
+		loc := clean(f.File)
+		if f.Line > 0 {
+			loc += ":" + strconv.FormatInt(f.Line, 10)
+		}
+		if loc == "" && f.Module != "" {
+			loc = clean(f.Module)
+		}
+		fn := clean(frameName(f))
+		num := pad(strconv.Itoa(i), numW, true)
+		line := mark + st.Subtle.Render(num) + "  " + fn
+		if loc != "" {
+			// The location goes right after the name when it fits, else on its own line.
+			if 2+numW+2+len([]rune(fn))+2+len([]rune(loc)) <= width {
+				line += "  " + st.Subtle.Render(loc)
+			} else {
+				lines = append(lines, selectRow(line, i == frame, width, st))
+				line = "  " + strings.Repeat(" ", numW) + "    " + st.Subtle.Render(loc)
+			}
+		}
+		lines = append(lines, selectRow(line, i == frame, width, st))
+	}
+	if len(fs) == 0 {
+		lines = append(lines, st.Subtle.Render("  no frames"))
+	}
+	return lines, at
+}
+
+func selectRow(line string, sel bool, width int, st Styles) string {
+	if !sel {
+		return line
+	}
+	return st.Selected.Render(fitWidth(stripped(line), width))
+}
+
+func siteCategory(s siteInfo) string {
+	if s.trend != nil {
+		return s.trend.Category
+	}
+	return s.pair.Category
+}
+
+// eighths are the partial blocks of a bar, in eighths of a cell.
+var eighths = []rune(" ▏▎▍▌▋▊▉")
+
+// bar draws v as a horizontal bar of w cells scaled so that top fills them.
+func bar(v, top int64, w int) string {
+	if top <= 0 || v <= 0 {
+		return strings.Repeat(" ", w)
+	}
+	n := int(float64(v) / float64(top) * float64(w*8))
+	full, part := n/8, n%8
+	s := strings.Repeat("█", full)
+	if part > 0 {
+		s += string(eighths[part])
+		full++
+	}
+	return s + strings.Repeat(" ", w-full)
+}

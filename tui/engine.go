@@ -1,0 +1,113 @@
+package tui
+
+import (
+	"fmt"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/dumpdiff/dumpdiff/dumpdiff"
+)
+
+// Engine is what the explorer needs from a loaded series. *dumpdiff.Series
+// satisfies it; tests use fakes. Every call may be slow, so the explorer only
+// makes them inside a tea.Cmd.
+type Engine interface {
+	Trend(dumpdiff.Options) (*dumpdiff.TrendResult, error)
+	Compare(base, target int, opts dumpdiff.Options) (*dumpdiff.CompareResult, error)
+	Metrics() []dumpdiff.Metric
+	Snapshots() []dumpdiff.SnapshotInfo
+}
+
+// ExportFormat names a file format the export prompt offers.
+type ExportFormat string
+
+// The formats of the export prompt, in the order it lists them.
+const (
+	ExportJSON     ExportFormat = "json"
+	ExportCSV      ExportFormat = "csv"
+	ExportMarkdown ExportFormat = "markdown"
+)
+
+// exportFormats is the prompt's order.
+var exportFormats = []ExportFormat{ExportJSON, ExportCSV, ExportMarkdown}
+
+// ext is the file name extension the prompt suggests for f.
+func (f ExportFormat) ext() string {
+	switch f {
+	case ExportCSV:
+		return ".csv"
+	case ExportMarkdown:
+		return ".md"
+	}
+	return ".json"
+}
+
+// Exporter writes the current view to path in format: exactly one of trend
+// and pair is non-nil. It runs inside a tea.Cmd and must write atomically.
+type Exporter func(path string, format ExportFormat, trend *dumpdiff.TrendResult, pair *dumpdiff.CompareResult) error
+
+// Options configure the explorer. The zero value explores the engine's default
+// metric grouped by stack, with no export.
+type Options struct {
+	// Query is the engine query the explorer starts from (metric, group-by,
+	// focus, ignore, limit...). The explorer changes Metric and GroupBy as the
+	// user cycles them and keeps the rest.
+	Query dumpdiff.Options
+	// Title names the series in the header, e.g. the directory; empty shows nothing.
+	Title string
+	// Export writes exports; nil disables the e key.
+	Export Exporter
+	// KeyMap and Styles default to DefaultKeyMap() and DefaultStyles().
+	KeyMap *KeyMap
+	Styles *Styles
+}
+
+// resultMsg carries a finished trend or pair computation back to Update.
+type resultMsg struct {
+	seq   int
+	query dumpdiff.Options
+	trend *dumpdiff.TrendResult
+	pair  *dumpdiff.CompareResult
+	base  int
+	tgt   int
+	err   error
+}
+
+// exportedMsg reports the end of an export.
+type exportedMsg struct {
+	path string
+	err  error
+}
+
+// computeTrend runs Trend off the Update loop.
+func computeTrend(e Engine, seq int, q dumpdiff.Options) tea.Cmd {
+	return func() tea.Msg {
+		res, err := e.Trend(q)
+		if err != nil {
+			err = fmt.Errorf("trend: %w", err)
+		}
+		return resultMsg{seq: seq, query: q, trend: res, err: err}
+	}
+}
+
+// computePair runs Compare off the Update loop.
+func computePair(e Engine, seq int, q dumpdiff.Options, base, tgt int) tea.Cmd {
+	return func() tea.Msg {
+		res, err := e.Compare(base, tgt, q)
+		if err != nil {
+			err = fmt.Errorf("compare: %w", err)
+		}
+		return resultMsg{seq: seq, query: q, pair: res, base: base, tgt: tgt, err: err}
+	}
+}
+
+// runExport runs the exporter off the Update loop.
+func runExport(x Exporter, path string, f ExportFormat, trend *dumpdiff.TrendResult, pair *dumpdiff.CompareResult) tea.Cmd {
+	return func() tea.Msg {
+		err := x(path, f, trend, pair)
+		if err != nil {
+			err = fmt.Errorf("export %s: %w", path, err)
+		}
+		return exportedMsg{path: path, err: err}
+	}
+}

@@ -1,0 +1,931 @@
+// Package tui is dumpdiff's terminal explorer (dumpdiff explore), built on
+// Bubble Tea v2. It renders what the engine computed: a ranked trend, a pair
+// diff, a site's statistics and stack, and a call tree that only sums the
+// engine's per-site values. It never parses snapshots and never computes
+// statistics; every engine call runs in a tea.Cmd, never in Update.
+package tui
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/report"
+)
+
+// screen is what the body of the root model shows.
+type screen int
+
+const (
+	screenSites screen = iota
+	screenDetail
+	screenTree
+	screenPick
+)
+
+// prompt is the input line of the footer, when one is open.
+type prompt int
+
+const (
+	promptNone prompt = iota
+	promptFilter
+	promptExportFormat
+	promptExportName
+)
+
+// groupBys is the order c cycles through.
+var groupBys = []dumpdiff.GroupBy{dumpdiff.GroupByStack, dumpdiff.GroupByFunction, dumpdiff.GroupByLine, dumpdiff.GroupByCategory}
+
+// Model is the explorer's root model: a thin shell that routes keys to the
+// screen in front, starts engine computations as commands and lays out the
+// header, body and footer.
+type Model struct {
+	eng   Engine
+	opts  Options
+	km    KeyMap
+	st    Styles
+	snaps []dumpdiff.SnapshotInfo
+
+	metrics []dumpdiff.Metric
+	query   dumpdiff.Options // what the shown result answers
+	want    dumpdiff.Options // what was asked last
+	seq     int
+	busy    bool
+
+	trend     *dumpdiff.TrendResult
+	pair      *dumpdiff.CompareResult
+	pairMode  bool
+	base, tgt int
+
+	screen  screen
+	back    screen // where esc returns from the tree
+	table   Table
+	detail  Detail
+	tree    Tree
+	pickCur int
+
+	prompt    prompt
+	input     textinput.Model
+	filter    *regexp.Regexp
+	filterErr string
+	exportFmt int
+
+	help     help.Model
+	showHelp bool
+	status   string
+	err      string
+
+	width, height int
+}
+
+var _ tea.Model = Model{}
+
+// New returns the explorer over a loaded series. It asks the engine only
+// for the series' metrics and snapshots; the first trend is computed by the
+// command Init returns.
+func New(eng Engine, opts Options) Model {
+	m := Model{eng: eng, opts: opts, km: DefaultKeyMap(), st: DefaultStyles()}
+	if opts.KeyMap != nil {
+		m.km = *opts.KeyMap
+	}
+	if opts.Styles != nil {
+		m.st = *opts.Styles
+	}
+	m.snaps = eng.Snapshots()
+	m.metrics = eng.Metrics()
+	m.want = opts.Query
+	if m.want.GroupBy == "" {
+		m.want.GroupBy = dumpdiff.GroupByStack
+	}
+	m.query = m.want
+	m.base, m.tgt = 0, max(len(m.snaps)-1, 0)
+	m.table = NewTable(WithStyles(m.st))
+	tk := m.table.KeyMap
+	tk.Up, tk.Down, tk.PageUp, tk.PageDown, tk.Top, tk.Bottom = m.km.Up, m.km.Down, m.km.PageUp, m.km.PageDown, m.km.Top, m.km.Bottom
+	m.table.KeyMap = tk
+	m.help = help.New()
+	m.help.Styles = m.st.Help
+	m.input = textinput.New()
+	m.busy = true
+	m.width, m.height = 80, 24
+	m.layout()
+	return m
+}
+
+// Init starts the first trend computation.
+func (m Model) Init() tea.Cmd {
+	return computeTrend(m.eng, m.seq, m.want)
+}
+
+// SetSize lays the screens out for a terminal of w × h cells.
+func (m *Model) SetSize(w, h int) {
+	m.width, m.height = max(w, 1), max(h, 1)
+	m.layout()
+}
+
+// headerH and footerH are the fixed lines around the body.
+const headerH, footerH = 2, 2
+
+func (m *Model) bodyHeight() int { return max(m.height-headerH-footerH, 1) }
+
+func (m *Model) layout() {
+	bh := m.bodyHeight()
+	m.table.SetSize(m.width, bh)
+	m.detail.SetSize(m.width, bh)
+	m.tree.SetSize(m.width, bh)
+	m.help.SetWidth(m.width)
+	m.input.SetWidth(max(m.width-12, 10))
+	if m.trend != nil || m.pair != nil {
+		m.table.SetColumns(m.columns(), m.siteCount())
+		m.applyFilter()
+	}
+}
+
+// Trend returns the trend shown, nil before the first result.
+func (m Model) Trend() *dumpdiff.TrendResult { return m.trend }
+
+// Pair returns the pair diff shown in pair mode.
+func (m Model) Pair() *dumpdiff.CompareResult { return m.pair }
+
+// Table returns the sites table.
+func (m Model) Table() Table { return m.table }
+
+// Screen names the screen in front: "sites", "detail", "tree" or "pick".
+func (m Model) Screen() string {
+	return [...]string{"sites", "detail", "tree", "pick"}[m.screen]
+}
+
+// Err returns the error line shown, "" when none.
+func (m Model) Err() string { return m.err }
+
+// Status returns the status line shown.
+func (m Model) Status() string { return m.status }
+
+func (m Model) siteCount() int {
+	if m.pairMode {
+		if m.pair == nil {
+			return 0
+		}
+		return len(m.pair.Sites)
+	}
+	if m.trend == nil {
+		return 0
+	}
+	return len(m.trend.Sites)
+}
+
+func (m Model) unit() string {
+	if m.pairMode && m.pair != nil {
+		return m.pair.Metric.Unit
+	}
+	if m.trend != nil {
+		return m.trend.Metric.Unit
+	}
+	return ""
+}
+
+// recompute asks the engine for the current query in the current mode.
+func (m Model) recompute() (Model, tea.Cmd) {
+	m.seq++
+	m.busy = true
+	if m.pairMode {
+		return m, computePair(m.eng, m.seq, m.want, m.base, m.tgt)
+	}
+	return m, computeTrend(m.eng, m.seq, m.want)
+}
+
+// Update routes messages: results, window sizes, mouse and keys.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	return m.update(msg)
+}
+
+func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.SetSize(msg.Width, msg.Height)
+		return m, nil
+	case resultMsg:
+		return m.onResult(msg), nil
+	case exportedMsg:
+		if msg.err != nil {
+			m.err, m.status = msg.err.Error(), ""
+		} else {
+			m.err, m.status = "", "wrote "+msg.path
+		}
+		return m, nil
+	case tea.MouseWheelMsg:
+		return m.routeBody(msg)
+	case tea.KeyPressMsg:
+		return m.onKey(msg)
+	}
+	if m.prompt == promptFilter || m.prompt == promptExportName {
+		var cmd tea.Cmd
+		m.input, cmd = m.input.Update(msg)
+		return m, cmd
+	}
+	return m, nil
+}
+
+func (m Model) onResult(msg resultMsg) Model {
+	if msg.seq != m.seq {
+		return m // a newer question is on its way
+	}
+	m.busy = false
+	if msg.err != nil {
+		m.err = msg.err.Error()
+		m.want = m.query // go back to what is shown
+		if msg.pair != nil || (m.pairMode && m.pair == nil) {
+			m.pairMode = m.pair != nil
+		}
+		return m
+	}
+	m.err = ""
+	m.query = msg.query
+	sel := m.selectedKey()
+	if msg.trend != nil {
+		m.trend = msg.trend
+		m.pairMode = false
+	} else {
+		m.pair = msg.pair
+		m.base, m.tgt = msg.base, msg.tgt
+		m.pairMode = true
+	}
+	sort := m.table.SortColumn()
+	m.table.SetColumns(m.columns(), m.siteCount())
+	m.table.SetSort(sort)
+	m.applyFilter()
+	m.selectKey(sel)
+	if m.screen == screenDetail || m.screen == screenTree {
+		m.screen = screenSites
+	}
+	return m
+}
+
+// selectedKey is the key of the site under the cursor, to keep it selected
+// across recomputations.
+func (m Model) selectedKey() string {
+	i := m.table.Selected()
+	if i < 0 {
+		return ""
+	}
+	if m.pairMode && m.pair != nil && i < len(m.pair.Sites) {
+		return m.pair.Sites[i].Key
+	}
+	if !m.pairMode && m.trend != nil && i < len(m.trend.Sites) {
+		return m.trend.Sites[i].Key
+	}
+	return ""
+}
+
+func (m *Model) selectKey(k string) {
+	if k == "" {
+		return
+	}
+	for i := range m.siteCount() {
+		if m.siteKey(i) == k {
+			m.table.Select(i)
+			return
+		}
+	}
+}
+
+func (m Model) siteKey(i int) string {
+	if m.pairMode {
+		return m.pair.Sites[i].Key
+	}
+	return m.trend.Sites[i].Key
+}
+
+func (m Model) siteTitle(i int) string {
+	if m.pairMode {
+		return m.pair.Sites[i].Title
+	}
+	return m.trend.Sites[i].Title
+}
+
+// applyFilter shows the sites whose title or key matches the filter.
+func (m *Model) applyFilter() {
+	if m.filter == nil {
+		m.table.SetFilter(nil)
+		return
+	}
+	re := m.filter
+	m.table.SetFilter(func(i int) bool {
+		return re.MatchString(m.siteTitle(i)) || re.MatchString(m.siteKey(i))
+	})
+}
+
+func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
+	if msg.String() == "ctrl+c" {
+		return m, tea.Quit
+	}
+	switch m.prompt {
+	case promptFilter:
+		return m.onFilterKey(msg)
+	case promptExportFormat:
+		return m.onExportFormatKey(msg)
+	case promptExportName:
+		return m.onExportNameKey(msg)
+	}
+	if m.showHelp {
+		if key.Matches(msg, m.km.Quit) {
+			return m, tea.Quit
+		}
+		m.showHelp = false // any key closes the help
+		return m, nil
+	}
+	switch {
+	case key.Matches(msg, m.km.Quit):
+		return m, tea.Quit
+	case key.Matches(msg, m.km.Help):
+		m.showHelp = true
+		return m, nil
+	}
+	switch m.screen {
+	case screenDetail:
+		return m.onDetailKey(msg)
+	case screenTree:
+		return m.onTreeKey(msg)
+	case screenPick:
+		return m.onPickKey(msg)
+	}
+	return m.onSitesKey(msg)
+}
+
+func (m Model) onSitesKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
+	switch {
+	case key.Matches(msg, m.km.Open):
+		if d, ok := m.openDetail(); ok {
+			m.detail, m.screen = d, screenDetail
+		}
+		return m, nil
+	case key.Matches(msg, m.km.Back):
+		if m.filter != nil {
+			m.filter, m.filterErr = nil, ""
+			m.applyFilter()
+		} else if m.pairMode {
+			m.pairMode = false
+			m.table.SetColumns(m.columns(), m.siteCount())
+			m.applyFilter()
+		}
+		return m, nil
+	case key.Matches(msg, m.km.Filter):
+		m.prompt = promptFilter
+		m.input.Reset()
+		m.input.Prompt = "/"
+		if m.filter != nil {
+			m.input.SetValue(m.filter.String())
+		}
+		return m, m.input.Focus()
+	case key.Matches(msg, m.km.Sort):
+		m.table.CycleSort()
+		return m, nil
+	case key.Matches(msg, m.km.Metric):
+		if len(m.metrics) < 2 {
+			m.status = "only one metric in this series"
+			return m, nil
+		}
+		i := slices.IndexFunc(m.metrics, func(x dumpdiff.Metric) bool { return x.Name == m.metricName() })
+		m.want.Metric = m.metrics[(i+1)%len(m.metrics)].Name
+		return m.recompute()
+	case key.Matches(msg, m.km.GroupBy):
+		i := slices.Index(groupBys, m.want.GroupBy)
+		m.want.GroupBy = groupBys[(i+1)%len(groupBys)]
+		return m.recompute()
+	case key.Matches(msg, m.km.Tree):
+		return m.openTree("")
+	case key.Matches(msg, m.km.Pair):
+		if len(m.snaps) < 2 {
+			m.status = "pair mode needs two snapshots"
+			return m, nil
+		}
+		if m.pairMode {
+			m.pairMode = false
+			m.table.SetColumns(m.columns(), m.siteCount())
+			m.applyFilter()
+			return m, nil
+		}
+		m.pairMode = true
+		return m.recompute()
+	case key.Matches(msg, m.km.Export):
+		if m.opts.Export == nil {
+			m.status = "export is not available here"
+			return m, nil
+		}
+		m.prompt = promptExportFormat
+		return m, nil
+	}
+	if m.pairMode {
+		b, t := m.base, m.tgt
+		switch {
+		case key.Matches(msg, m.km.BasePrev):
+			b--
+		case key.Matches(msg, m.km.BaseNext):
+			b++
+		case key.Matches(msg, m.km.TargetPrev):
+			t--
+		case key.Matches(msg, m.km.TargetNext):
+			t++
+		case key.Matches(msg, m.km.PickPair):
+			m.screen, m.pickCur = screenPick, m.tgt
+			return m, nil
+		}
+		b, t = max(min(b, len(m.snaps)-1), 0), max(min(t, len(m.snaps)-1), 0)
+		if b != m.base || t != m.tgt {
+			m.base, m.tgt = b, t
+			return m.recompute()
+		}
+	}
+	return m.routeBody(msg)
+}
+
+// routeBody hands navigation and the mouse to the screen in front.
+func (m Model) routeBody(msg tea.Msg) (Model, tea.Cmd) {
+	var cmd tea.Cmd
+	switch m.screen {
+	case screenSites:
+		m.table, cmd = m.table.Update(msg)
+	case screenDetail:
+		m.detail, cmd = m.detail.Update(msg)
+	case screenTree:
+		m.tree, cmd = m.tree.Update(msg)
+	case screenPick:
+		if w, ok := msg.(tea.MouseWheelMsg); ok {
+			if w.Button == tea.MouseWheelUp {
+				m.pickCur--
+			} else if w.Button == tea.MouseWheelDown {
+				m.pickCur++
+			}
+			m.pickCur = max(min(m.pickCur, len(m.snaps)-1), 0)
+		}
+	}
+	return m, cmd
+}
+
+func (m Model) openDetail() (Detail, bool) {
+	i := m.table.Selected()
+	if i < 0 {
+		return Detail{}, false
+	}
+	s := siteInfo{of: m.table.Len(), pos: m.table.Cursor()}
+	if m.pairMode {
+		s.pair = &m.pair.Sites[i]
+		s.snaps = []dumpdiff.SnapshotInfo{m.pair.Base, m.pair.Target}
+		s.metric = m.pair.Metric
+	} else {
+		s.trend = &m.trend.Sites[i]
+		s.snaps = m.trend.Snapshots
+		s.metric = m.trend.Metric
+	}
+	d := NewDetail(s, m.km, m.st)
+	d.SetSize(m.width, m.bodyHeight())
+	return d, true
+}
+
+func (m Model) onDetailKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
+	switch {
+	case key.Matches(msg, m.km.Back):
+		m.screen = screenSites
+		return m, nil
+	case key.Matches(msg, m.km.Tree):
+		f, ok := m.detail.Frame()
+		if !ok {
+			return m, nil
+		}
+		return m.openTree(frameName(f))
+	}
+	return m.routeBody(msg)
+}
+
+// openTree shows the call tree of focus, or of the selected site's innermost
+// frame when focus is empty.
+func (m Model) openTree(focus string) (Model, tea.Cmd) {
+	if focus == "" {
+		i := m.table.Selected()
+		if i < 0 {
+			return m, nil
+		}
+		var fs []dumpdiff.Frame
+		if m.pairMode {
+			fs = m.pair.Sites[i].Frames
+		} else {
+			fs = m.trend.Sites[i].Frames
+		}
+		if len(fs) == 0 {
+			m.status = "this site has no frames"
+			return m, nil
+		}
+		focus = frameName(fs[0])
+	}
+	// The tree sums over the sites in view: the filter narrows it too.
+	items := m.table.Items()
+	sites := make([]TreeSite, 0, len(items))
+	suffix := "/lc"
+	for _, i := range items {
+		if m.pairMode {
+			s := m.pair.Sites[i]
+			sites = append(sites, TreeSite{Frames: s.Frames, Value: float64(s.Delta)})
+			suffix = ""
+		} else {
+			s := m.trend.Sites[i]
+			sites = append(sites, TreeSite{Frames: s.Frames, Value: s.Growth})
+		}
+	}
+	m.tree = NewTree(BuildCallTree(sites, focus), m.unit(), suffix, m.km, m.st)
+	m.tree.SetSize(m.width, m.bodyHeight())
+	if m.screen != screenTree {
+		m.back = m.screen
+	}
+	m.screen = screenTree
+	return m, nil
+}
+
+func (m Model) onTreeKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
+	if key.Matches(msg, m.km.Back) {
+		m.screen = m.back
+		return m, nil
+	}
+	if key.Matches(msg, m.km.Tree) {
+		// Re-centre the tree on the frame under the cursor.
+		if f := m.tree.Selected(); f != "" {
+			return m.openTree(f)
+		}
+		return m, nil
+	}
+	return m.routeBody(msg)
+}
+
+func (m Model) onPickKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
+	switch {
+	case key.Matches(msg, m.km.Back):
+		m.screen = screenSites
+		return m, nil
+	case key.Matches(msg, m.km.Up):
+		m.pickCur--
+	case key.Matches(msg, m.km.Down):
+		m.pickCur++
+	case key.Matches(msg, m.km.Top):
+		m.pickCur = 0
+	case key.Matches(msg, m.km.Bottom):
+		m.pickCur = len(m.snaps) - 1
+	case key.Matches(msg, m.km.SetBase):
+		m.base = m.pickCur
+	case key.Matches(msg, m.km.SetTarget):
+		m.tgt = m.pickCur
+	case key.Matches(msg, m.km.Open):
+		m.screen = screenSites
+		return m.recompute()
+	}
+	m.pickCur = max(min(m.pickCur, len(m.snaps)-1), 0)
+	return m, nil
+}
+
+func (m Model) onFilterKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
+	switch msg.String() {
+	case "esc":
+		m.prompt, m.filter, m.filterErr = promptNone, nil, ""
+		m.input.Blur()
+		m.applyFilter()
+		return m, nil
+	case "enter":
+		m.prompt = promptNone
+		m.input.Blur()
+		return m, nil
+	}
+	var cmd tea.Cmd
+	m.input, cmd = m.input.Update(msg)
+	m.setFilter(m.input.Value())
+	return m, cmd
+}
+
+// setFilter compiles the filter as the user types; a bad expression keeps
+// the last good filter and shows why.
+func (m *Model) setFilter(expr string) {
+	if expr == "" {
+		m.filter, m.filterErr = nil, ""
+		m.applyFilter()
+		return
+	}
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		m.filterErr = "bad filter: " + strings.TrimPrefix(err.Error(), "error parsing regexp: ")
+		return
+	}
+	m.filter, m.filterErr = re, ""
+	m.applyFilter()
+}
+
+func (m Model) onExportFormatKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
+	switch msg.String() {
+	case "esc", "q":
+		m.prompt = promptNone
+		return m, nil
+	case "left", "h", "shift+tab":
+		m.exportFmt = (m.exportFmt + len(exportFormats) - 1) % len(exportFormats)
+		return m, nil
+	case "right", "l", "tab":
+		m.exportFmt = (m.exportFmt + 1) % len(exportFormats)
+		return m, nil
+	case "j":
+		m.exportFmt = 0
+	case "c":
+		m.exportFmt = 1
+	case "m":
+		m.exportFmt = 2
+	case "enter":
+	default:
+		return m, nil
+	}
+	m.prompt = promptExportName
+	m.input.Reset()
+	m.input.Prompt = "file: "
+	m.input.SetValue(m.exportName())
+	m.input.CursorEnd()
+	return m, m.input.Focus()
+}
+
+// exportName suggests a file name for the current view and format.
+func (m Model) exportName() string {
+	name := "dumpdiff-trend"
+	if m.pairMode {
+		name = fmt.Sprintf("dumpdiff-compare-%d-%d", m.base, m.tgt)
+	}
+	return name + exportFormats[m.exportFmt].ext()
+}
+
+func (m Model) onExportNameKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
+	switch msg.String() {
+	case "esc":
+		m.prompt = promptNone
+		m.input.Blur()
+		return m, nil
+	case "enter":
+		m.prompt = promptNone
+		m.input.Blur()
+		path := strings.TrimSpace(m.input.Value())
+		if path == "" {
+			m.err = "export: no file name"
+			return m, nil
+		}
+		if abs, err := filepath.Abs(path); err == nil {
+			path = abs
+		}
+		m.status = "writing " + path + "…"
+		trend, pair := m.viewResult()
+		return m, runExport(m.opts.Export, path, exportFormats[m.exportFmt], trend, pair)
+	}
+	var cmd tea.Cmd
+	m.input, cmd = m.input.Update(msg)
+	return m, cmd
+}
+
+// viewResult is the result as the user sees it: filtered and sorted.
+func (m Model) viewResult() (*dumpdiff.TrendResult, *dumpdiff.CompareResult) {
+	items := m.table.Items()
+	if m.pairMode {
+		c := *m.pair
+		c.Sites = make([]dumpdiff.PairSite, len(items))
+		for j, i := range items {
+			c.Sites[j] = m.pair.Sites[i]
+		}
+		return nil, &c
+	}
+	t := *m.trend
+	t.Sites = make([]dumpdiff.TrendSite, len(items))
+	for j, i := range items {
+		t.Sites[j] = m.trend.Sites[i]
+	}
+	return &t, nil
+}
+
+func (m Model) metricName() string {
+	if m.trend != nil {
+		return m.trend.Metric.Name
+	}
+	return m.want.Metric
+}
+
+// View renders the whole screen in the alternate screen with the mouse on.
+func (m Model) View() tea.View {
+	v := tea.NewView(m.Render())
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
+	v.WindowTitle = "dumpdiff explore"
+	return v
+}
+
+// Render is the screen as a string of exactly width × height cells.
+func (m Model) Render() string {
+	var lines []string
+	lines = append(lines, m.header()...)
+	bh := m.bodyHeight()
+	var body string
+	switch {
+	case m.showHelp:
+		body = fit(splitLines(m.renderHelp()), m.width, bh)
+	case m.screen == screenDetail:
+		body = m.detail.View()
+	case m.screen == screenTree:
+		body = m.tree.View()
+	case m.screen == screenPick:
+		body = m.renderPick(bh)
+	case m.trend == nil && m.pair == nil:
+		body = fit([]string{"", "  " + m.st.Subtle.Render("computing…")}, m.width, bh)
+	case m.table.Len() == 0:
+		body = fit([]string{m.table.View(), "  " + m.st.Subtle.Render("no sites match")}, m.width, bh)
+	default:
+		body = m.table.View()
+	}
+	lines = append(lines, splitLines(body)...)
+	lines = append(lines, m.footer()...)
+	return fit(lines, m.width, m.height)
+}
+
+func (m Model) header() []string {
+	st := m.st
+	left := st.Title.Render("dumpdiff explore")
+	if m.opts.Title != "" {
+		left += st.Subtle.Render(" · ") + clean(m.opts.Title)
+	}
+	var facts []string
+	if t := m.trend; t != nil {
+		format := ""
+		if len(t.Snapshots) > 0 {
+			format = string(t.Snapshots[0].Format)
+		}
+		facts = append(facts, fmt.Sprintf("%d snapshots", len(t.Snapshots)), format, t.Metric.Name)
+	}
+	right := st.Subtle.Render(strings.Join(facts, " · "))
+	line1 := joinEnds(left, right, m.width)
+
+	var parts []string
+	unit := m.unit()
+	if m.pairMode && m.pair != nil {
+		p := m.pair
+		parts = append(parts, st.Section.Render("pair"),
+			fmt.Sprintf("base #%d %s", p.Base.Lifecycle, baseName(p.Base.Path)),
+			fmt.Sprintf("→ target #%d %s", p.Target.Lifecycle, baseName(p.Target.Path)),
+			"Δ total "+formatSigned(p.Target.Total-p.Base.Total, unit))
+	} else if t := m.trend; t != nil {
+		parts = append(parts, "total "+formatGrowth(t.Total.Growth, unit, "/lc"))
+		if pr := t.Projection; pr != nil {
+			parts = append(parts, "limit "+report.FormatQuantity(float64(pr.Limit), unit)+" "+formatLifecycles(pr.Lifecycles))
+		}
+	}
+	parts = append(parts, st.Subtle.Render("by "+string(m.query.GroupBy)))
+	if m.busy {
+		parts = append(parts, st.Prompt.Render("computing…"))
+	}
+	return []string{line1, strings.Join(parts, st.Subtle.Render(" · "))}
+}
+
+// joinEnds puts left and right on one line of width w, right-aligned.
+func joinEnds(left, right string, w int) string {
+	gap := w - lipgloss.Width(left) - lipgloss.Width(right)
+	if gap < 1 {
+		return left
+	}
+	return left + strings.Repeat(" ", gap) + right
+}
+
+func (m Model) footer() []string {
+	st := m.st
+	var line string
+	switch m.prompt {
+	case promptFilter:
+		line = m.input.View()
+		if m.filterErr != "" {
+			line += "  " + st.Error.Render(m.filterErr)
+		}
+	case promptExportFormat:
+		var opts []string
+		for i, f := range exportFormats {
+			s := "[" + string(f[0]) + "]" + string(f[1:])
+			if i == m.exportFmt {
+				s = st.Selected.Render(s)
+			}
+			opts = append(opts, s)
+		}
+		line = st.Prompt.Render("export as ") + strings.Join(opts, " ") + st.Subtle.Render("  enter ok · esc cancel")
+	case promptExportName:
+		line = m.input.View()
+	default:
+		switch {
+		case m.err != "":
+			line = st.Error.Render("error: " + clean(m.err))
+		case m.status != "":
+			line = st.Status.Render(clean(m.status))
+		default:
+			line = m.position()
+		}
+	}
+	return []string{line, m.help.ShortHelpView(m.keys().short)}
+}
+
+// position says where the cursor is and what the table holds.
+func (m Model) position() string {
+	st := m.st
+	if m.screen != screenSites || (m.trend == nil && m.pair == nil) {
+		return ""
+	}
+	total := m.siteCount()
+	s := fmt.Sprintf("site %d of %d", min(m.table.Cursor()+1, m.table.Len()), m.table.Len())
+	if m.filter != nil {
+		s += fmt.Sprintf(" matching /%s/ (of %d)", clean(m.filter.String()), total)
+	}
+	if !m.pairMode && m.trend != nil && m.trend.SiteCount > total {
+		s += fmt.Sprintf(" · top %d of %d", total, m.trend.SiteCount)
+	}
+	if c := m.table.SortColumn(); c >= 0 {
+		s += " · sorted by " + m.columns()[c].Title
+	}
+	return st.Subtle.Render(s)
+}
+
+// keys are the bindings of the screen in front, for the footer and ? help.
+func (m Model) keys() screenKeys {
+	k := m.km
+	nav := []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
+	switch {
+	case m.screen == screenDetail:
+		return screenKeys{
+			short: []key.Binding{k.Up, k.Tree, k.Back, k.Help, k.Quit},
+			full:  [][]key.Binding{nav, {k.Tree, k.Back, k.Help, k.Quit}},
+		}
+	case m.screen == screenTree:
+		return screenKeys{
+			short: []key.Binding{k.Up, k.Toggle, k.Collapse, k.Tree, k.Back, k.Quit},
+			full:  [][]key.Binding{nav, {k.Toggle, k.Collapse, withHelp(k.Tree, "t", "re-centre"), k.Back, k.Help, k.Quit}},
+		}
+	case m.screen == screenPick:
+		return screenKeys{
+			short: []key.Binding{k.Up, k.SetBase, k.SetTarget, withHelp(k.Open, "enter", "compare"), k.Back},
+			full:  [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom}, {k.SetBase, k.SetTarget, withHelp(k.Open, "enter", "compare"), k.Back, k.Quit}},
+		}
+	}
+	short := []key.Binding{k.Open, k.Filter, k.Sort, k.Tree, k.Pair, k.Metric, k.GroupBy, k.Export, k.Help, k.Quit}
+	pair := []key.Binding{k.Pair, k.BasePrev, k.BaseNext, k.TargetPrev, k.TargetNext, k.PickPair}
+	if m.pairMode {
+		short = []key.Binding{k.Open, k.Filter, withHelp(k.BasePrev, "[ ]", "base"), withHelp(k.TargetPrev, "{ }", "target"), k.PickPair, withHelp(k.Pair, "p", "trend"), k.Export, k.Help, k.Quit}
+	}
+	return screenKeys{
+		short: short,
+		full: [][]key.Binding{nav,
+			{k.Open, k.Back, k.Filter, k.Sort, k.Tree},
+			{k.Metric, k.GroupBy, k.Export, k.Help, k.Quit},
+			pair},
+	}
+}
+
+func withHelp(b key.Binding, k, desc string) key.Binding {
+	b.SetHelp(k, desc)
+	return b
+}
+
+func (m Model) renderHelp() string {
+	h := m.help
+	h.ShowAll = true
+	return "\n" + m.st.Section.Render("  Keys") + "\n\n" + indent(h.View(m.keys()), "  ") +
+		"\n\n" + m.st.Subtle.Render("  Verdicts: leak (keeps growing) · plateau (grew, then flat) · noise · shrinking · new · gone") +
+		"\n" + m.st.Subtle.Render("  Press any key to close.")
+}
+
+func indent(s, by string) string {
+	return by + strings.ReplaceAll(s, "\n", "\n"+by)
+}
+
+func (m Model) renderPick(h int) string {
+	st := m.st
+	lines := []string{st.Section.Render("Pick the pair") + st.Subtle.Render("  b: base · t: target · enter: compare · esc: back"), ""}
+	nameW := max(m.width-2-3-6-2-12, 8)
+	start := max(min(m.pickCur-(h-3)/2, len(m.snaps)-(h-2)), 0)
+	for i := start; i < len(m.snaps) && len(lines) < h; i++ {
+		s := m.snaps[i]
+		role := "   "
+		switch {
+		case i == m.base && i == m.tgt:
+			role = "B=T"
+		case i == m.base:
+			role = " B "
+		case i == m.tgt:
+			role = " T "
+		}
+		mark := "  "
+		if i == m.pickCur {
+			mark = "› "
+		}
+		line := mark + role + " " + pad(fmt.Sprintf("#%d", s.Lifecycle), 5, false) + " " +
+			pad(baseName(s.Path), nameW, false) + " " + pad(formatValue(s.Total, m.unit()), 12, true)
+		lines = append(lines, selectRow(line, i == m.pickCur, m.width, st))
+	}
+	return fit(lines, m.width, h)
+}

@@ -1,0 +1,307 @@
+package tui
+
+import (
+	"slices"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// Column describes one column of a Table. Cells are produced on demand for
+// the visible rows only, so a table of 100 000 items renders as fast as one
+// of 20.
+type Column struct {
+	Title string
+	// Width is the column's width in cells; 0 gives the column whatever the
+	// fixed columns leave (one such column per table).
+	Width int
+	// Right aligns the column to the right (numbers).
+	Right bool
+	// Cell returns the text of item i, already safe to print.
+	Cell func(i int) string
+	// Style, when set, styles item i's cell (badges, signs).
+	Style func(i int) lipgloss.Style
+	// Less orders items when this column is the sort key; nil means the
+	// column is not sortable. Ties fall back to the item order.
+	Less func(a, b int) bool
+}
+
+// TableKeyMap are the table's navigation keys.
+type TableKeyMap struct {
+	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
+}
+
+// DefaultTableKeyMap takes the navigation keys of DefaultKeyMap.
+func DefaultTableKeyMap() TableKeyMap {
+	k := DefaultKeyMap()
+	return TableKeyMap{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
+}
+
+// Table is a scrolling, filterable, sortable list of items drawn in columns,
+// in the shape of bubbles' table but lazy: it holds item indices, not rows.
+type Table struct {
+	KeyMap TableKeyMap
+	Styles Styles
+
+	cols    []Column
+	n       int
+	match   func(i int) bool
+	view    []int // visible items: filtered, then sorted
+	sortCol int   // -1: item order
+	cursor  int   // index into view
+	offset  int   // first visible row
+	width   int
+	height  int // including the header line
+}
+
+// TableOption configures a new Table.
+type TableOption func(*Table)
+
+// WithColumns sets the columns and the number of items.
+func WithColumns(cols []Column, n int) TableOption {
+	return func(t *Table) { t.cols, t.n = cols, n }
+}
+
+// WithSize sets the table's width and height (header included).
+func WithSize(w, h int) TableOption {
+	return func(t *Table) { t.width, t.height = w, h }
+}
+
+// WithStyles sets the styles.
+func WithStyles(s Styles) TableOption {
+	return func(t *Table) { t.Styles = s }
+}
+
+// NewTable returns a table showing every item in item order.
+func NewTable(opts ...TableOption) Table {
+	t := Table{KeyMap: DefaultTableKeyMap(), Styles: DefaultStyles(), sortCol: -1}
+	for _, o := range opts {
+		o(&t)
+	}
+	t.rebuild()
+	return t
+}
+
+// SetColumns replaces the columns and items, keeping the filter and, when
+// the new columns still have it, the sort column. The cursor goes to the top.
+func (t *Table) SetColumns(cols []Column, n int) {
+	t.cols, t.n = cols, n
+	if t.sortCol >= len(cols) || (t.sortCol >= 0 && cols[t.sortCol].Less == nil) {
+		t.sortCol = -1
+	}
+	t.cursor, t.offset = 0, 0
+	t.rebuild()
+}
+
+// SetFilter shows only the items match accepts; nil shows all. The cursor
+// goes to the top.
+func (t *Table) SetFilter(match func(i int) bool) {
+	t.match = match
+	t.cursor, t.offset = 0, 0
+	t.rebuild()
+}
+
+// SortColumn returns the sort column, -1 for item order.
+func (t Table) SortColumn() int { return t.sortCol }
+
+// SetSort sorts by column c (-1 for item order), keeping the selected item
+// under the cursor.
+func (t *Table) SetSort(c int) {
+	if c >= len(t.cols) || (c >= 0 && t.cols[c].Less == nil) {
+		c = -1
+	}
+	sel := t.Selected()
+	t.sortCol = c
+	t.rebuild()
+	t.Select(sel)
+}
+
+// CycleSort moves the sort key to the next sortable column, then back to item order.
+func (t *Table) CycleSort() {
+	for c := t.sortCol + 1; c < len(t.cols); c++ {
+		if t.cols[c].Less != nil {
+			t.SetSort(c)
+			return
+		}
+	}
+	t.SetSort(-1)
+}
+
+func (t *Table) rebuild() {
+	t.view = t.view[:0]
+	for i := range t.n {
+		if t.match == nil || t.match(i) {
+			t.view = append(t.view, i)
+		}
+	}
+	if t.sortCol >= 0 {
+		less := t.cols[t.sortCol].Less
+		slices.SortStableFunc(t.view, func(a, b int) int {
+			switch {
+			case less(a, b):
+				return -1
+			case less(b, a):
+				return 1
+			}
+			return a - b
+		})
+	}
+	t.clamp()
+}
+
+// Len is the number of items shown (after the filter).
+func (t Table) Len() int { return len(t.view) }
+
+// Items returns the items shown, in display order.
+func (t Table) Items() []int { return t.view }
+
+// Cursor is the cursor's row among the shown items.
+func (t Table) Cursor() int { return t.cursor }
+
+// Selected is the item under the cursor, -1 when nothing is shown.
+func (t Table) Selected() int {
+	if t.cursor < 0 || t.cursor >= len(t.view) {
+		return -1
+	}
+	return t.view[t.cursor]
+}
+
+// Select moves the cursor to item i when it is shown.
+func (t *Table) Select(i int) {
+	if j := slices.Index(t.view, i); j >= 0 {
+		t.cursor = j
+		t.clamp()
+	}
+}
+
+// SetSize sets the table's width and height (header included).
+func (t *Table) SetSize(w, h int) {
+	t.width, t.height = w, h
+	t.clamp()
+}
+
+func (t Table) rows() int { return max(t.height-1, 1) }
+
+// MoveUp moves the cursor up n rows.
+func (t *Table) MoveUp(n int) { t.cursor -= n; t.clamp() }
+
+// MoveDown moves the cursor down n rows.
+func (t *Table) MoveDown(n int) { t.cursor += n; t.clamp() }
+
+// GotoTop moves the cursor to the first row.
+func (t *Table) GotoTop() { t.cursor = 0; t.clamp() }
+
+// GotoBottom moves the cursor to the last row.
+func (t *Table) GotoBottom() { t.cursor = len(t.view) - 1; t.clamp() }
+
+// clamp keeps the cursor on a row and the cursor's row on screen.
+func (t *Table) clamp() {
+	t.cursor = max(min(t.cursor, len(t.view)-1), 0)
+	r := t.rows()
+	if t.cursor < t.offset {
+		t.offset = t.cursor
+	}
+	if t.cursor >= t.offset+r {
+		t.offset = t.cursor - r + 1
+	}
+	t.offset = max(min(t.offset, len(t.view)-r), 0)
+}
+
+// Update moves the cursor on navigation keys and the mouse wheel.
+func (t Table) Update(msg tea.Msg) (Table, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		switch {
+		case key.Matches(msg, t.KeyMap.Up):
+			t.MoveUp(1)
+		case key.Matches(msg, t.KeyMap.Down):
+			t.MoveDown(1)
+		case key.Matches(msg, t.KeyMap.PageUp):
+			t.MoveUp(t.rows())
+		case key.Matches(msg, t.KeyMap.PageDown):
+			t.MoveDown(t.rows())
+		case key.Matches(msg, t.KeyMap.Top):
+			t.GotoTop()
+		case key.Matches(msg, t.KeyMap.Bottom):
+			t.GotoBottom()
+		}
+	case tea.MouseWheelMsg:
+		switch msg.Button {
+		case tea.MouseWheelUp:
+			t.MoveUp(3)
+		case tea.MouseWheelDown:
+			t.MoveDown(3)
+		}
+	}
+	return t, nil
+}
+
+// View renders the header and the visible rows, exactly width × height.
+func (t Table) View() string {
+	return renderTable(t.cols, t.view, t.cursor, t.offset, t.sortCol, t.width, t.height, t.Styles)
+}
+
+// colWidths gives each column its width: the flexible column takes the rest.
+func colWidths(cols []Column, width int) []int {
+	ws := make([]int, len(cols))
+	used, flex := 2, -1 // the cursor marker and its space
+	for i, c := range cols {
+		if c.Width == 0 {
+			flex = i
+			continue
+		}
+		ws[i] = c.Width
+		used += c.Width + 1
+	}
+	if flex >= 0 {
+		ws[flex] = max(width-used, 1)
+	}
+	return ws
+}
+
+// renderTable draws a table: a header, then rows[offset:] up to the height.
+func renderTable(cols []Column, items []int, cursor, offset, sortCol, width, height int, st Styles) string {
+	ws := colWidths(cols, width)
+	lines := make([]string, 0, height)
+	var hb strings.Builder
+	hb.WriteString("  ")
+	for c, col := range cols {
+		title := col.Title
+		if c == sortCol {
+			title += "▾"
+		}
+		hb.WriteString(st.Header.Render(pad(title, ws[c], col.Right)))
+		if c < len(cols)-1 {
+			hb.WriteByte(' ')
+		}
+	}
+	lines = append(lines, hb.String())
+	for r := offset; r < len(items) && len(lines) < height; r++ {
+		i := items[r]
+		var b strings.Builder
+		if r == cursor {
+			b.WriteString("› ")
+		} else {
+			b.WriteString("  ")
+		}
+		for c, col := range cols {
+			cell := pad(col.Cell(i), ws[c], col.Right)
+			if col.Style != nil {
+				cell = col.Style(i).Render(cell)
+			}
+			b.WriteString(cell)
+			if c < len(cols)-1 {
+				b.WriteByte(' ')
+			}
+		}
+		line := b.String()
+		if r == cursor {
+			line = st.Selected.Render(ansi.Strip(fitWidth(line, width)))
+		}
+		lines = append(lines, line)
+	}
+	return fit(lines, width, height)
+}

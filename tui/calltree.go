@@ -192,6 +192,9 @@ func (m *Tree) clamp() {
 
 // Toggle opens or closes the node under the cursor.
 func (m *Tree) Toggle() {
+	if len(m.rows) == 0 {
+		return
+	}
 	r := m.rows[m.cursor]
 	if r.node == nil || len(r.node.Children) == 0 {
 		return
@@ -202,6 +205,9 @@ func (m *Tree) Toggle() {
 
 // Collapse closes the node under the cursor, or moves to its parent.
 func (m *Tree) Collapse() {
+	if len(m.rows) == 0 {
+		return
+	}
 	r := m.rows[m.cursor]
 	if r.node == nil {
 		return
@@ -223,6 +229,9 @@ func (m *Tree) Collapse() {
 
 // Selected returns the frame name under the cursor, "" on a section title.
 func (m Tree) Selected() string {
+	if len(m.rows) == 0 {
+		return ""
+	}
 	if r := m.rows[m.cursor]; r.node != nil {
 		return r.node.Name
 	}

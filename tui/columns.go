@@ -47,7 +47,7 @@ func trendColumns(t *dumpdiff.TrendResult, width int, st Styles) []Column {
 		{Title: "#", Width: 4, Right: true, Cell: func(i int) string { return rankCell(s[i].Rank) }},
 		{Title: "verdict", Width: 9, Cell: func(i int) string { return string(s[i].Verdict) },
 			Style: func(i int) lipgloss.Style { return st.Verdicts[s[i].Verdict] }},
-		{Title: "growth/lc", Width: 12, Right: true,
+		{Title: "growth/lc", Width: 14, Right: true,
 			Cell: func(i int) string { return formatGrowth(s[i].Growth, unit, "/lc") },
 			Less: func(a, b int) bool { return s[a].Growth > s[b].Growth }},
 		{Title: "total", Width: 11, Right: true,

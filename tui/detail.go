@@ -25,10 +25,13 @@ type siteInfo struct {
 }
 
 func (s siteInfo) frames() []dumpdiff.Frame {
-	if s.trend != nil {
+	switch {
+	case s.trend != nil:
 		return s.trend.Frames
+	case s.pair != nil:
+		return s.pair.Frames
 	}
-	return s.pair.Frames
+	return nil
 }
 
 // Detail is the site detail screen: statistics, the value at each lifecycle
@@ -63,6 +66,9 @@ func (d Detail) Frame() (dumpdiff.Frame, bool) {
 
 // follow scrolls so the frame cursor stays visible.
 func (d *Detail) follow() {
+	if d.site.trend == nil && d.site.pair == nil {
+		return
+	}
 	n := len(d.site.frames())
 	d.frame = max(min(d.frame, n-1), 0)
 	lines, at := renderDetailLines(d.site, d.frame, d.width, d.Styles)

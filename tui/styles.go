@@ -44,7 +44,7 @@ func DefaultStyles() Styles {
 	return Styles{
 		Title:    plain.Bold(true),
 		Subtle:   dim,
-		Header:   plain.Bold(true).Underline(true),
+		Header:   plain.Bold(true),
 		Selected: plain.Reverse(true),
 		Error:    plain.Foreground(red).Bold(true),
 		Status:   plain.Foreground(green),

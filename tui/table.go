@@ -273,12 +273,12 @@ func renderTable(cols []Column, items []int, cursor, offset, sortCol, width, hei
 		if c == sortCol {
 			title += "▾"
 		}
-		hb.WriteString(st.Header.Render(pad(title, ws[c], col.Right)))
+		hb.WriteString(pad(title, ws[c], col.Right))
 		if c < len(cols)-1 {
 			hb.WriteByte(' ')
 		}
 	}
-	lines = append(lines, hb.String())
+	lines = append(lines, st.Header.Render(hb.String()))
 	for r := offset; r < len(items) && len(lines) < height; r++ {
 		i := items[r]
 		var b strings.Builder

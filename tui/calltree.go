@@ -152,6 +152,9 @@ func NewTree(t CallTree, unit, suffix string, km KeyMap, st Styles) Tree {
 		m.open[id] = true
 	}
 	m.flatten()
+	if len(t.Callers) > 0 {
+		m.cursor = 1 // the first caller, not the section title
+	}
 	return m
 }
 

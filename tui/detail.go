@@ -7,6 +7,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
 )
@@ -186,6 +187,33 @@ func renderDetailLines(s siteInfo, frame, width int, st Styles) ([]string, int) 
 	}
 	lines = append(lines, row.String(), "")
 
+	// The call stack, innermost first.
+	fs := s.frames()
+	lines = append(lines, st.Section.Render("Call stack")+st.Subtle.Render(" (innermost first; t: call tree of the marked frame)"))
+	at := -1
+	numW := len(strconv.Itoa(len(fs)))
+	fnW := 0
+	for _, f := range fs {
+		fnW = max(fnW, ansi.StringWidth(clean(frameName(f))))
+	}
+	fnW = min(fnW, max(width/2, width-2-numW-2-2-24))
+	room := width - (2 + numW + 2 + fnW + 2)
+	for i, f := range fs {
+		mark := "  "
+		if i == frame {
+			mark, at = "› ", len(lines)
+		}
+		line := mark + st.Subtle.Render(pad(strconv.Itoa(i), numW, true)) + "  " + pad(clean(frameName(f)), fnW, false)
+		if loc := location(f, room); loc != "" && room > 0 {
+			line += "  " + st.Subtle.Render(ansi.TruncateLeft(loc, max(ansi.StringWidth(loc)-room, 0), "…"))
+		}
+		lines = append(lines, selectRow(line, i == frame, width, st))
+	}
+	if len(fs) == 0 {
+		lines = append(lines, st.Subtle.Render("  no frames"))
+	}
+	lines = append(lines, "")
+
 	// The value at each lifecycle, as bars scaled to the largest.
 	var vals []int64
 	if s.trend != nil {
@@ -210,52 +238,43 @@ func renderDetailLines(s siteInfo, frame, width int, st Styles) ([]string, int) 
 		labW = max(labW, len(labels[i]))
 	}
 	valW := 10
-	barW := max(min(width-2-labW-1-1-valW-2, 60), 4)
+	nameW := 0
+	for i := range vals {
+		if i < len(s.snaps) {
+			nameW = max(nameW, min(ansi.StringWidth(baseName(s.snaps[i].Path)), 24))
+		}
+	}
+	barW := max(min(width-2-labW-1-1-valW-2-nameW, 60), 4)
 	for i, v := range vals {
 		name := ""
 		if i < len(s.snaps) {
-			name = "  " + baseName(s.snaps[i].Path)
+			name = "  " + pad(baseName(s.snaps[i].Path), nameW, false)
 		}
 		lines = append(lines, "  "+pad(labels[i], labW, false)+" "+st.Bar.Render(bar(v, top, barW))+" "+
 			pad(formatValue(v, unit), valW, true)+st.Subtle.Render(name))
 	}
-	lines = append(lines, "")
-
-	// The call stack, innermost first.
-	fs := s.frames()
-	lines = append(lines, st.Section.Render("Call stack")+st.Subtle.Render(" (innermost first; t: call tree of the marked frame)"))
-	at := -1
-	numW := len(strconv.Itoa(len(fs)))
-	for i, f := range fs {
-		mark := "  "
-		if i == frame {
-			mark, at = "› ", len(lines)
-		}
-		loc := clean(f.File)
-		if f.Line > 0 {
-			loc += ":" + strconv.FormatInt(f.Line, 10)
-		}
-		if loc == "" && f.Module != "" {
-			loc = clean(f.Module)
-		}
-		fn := clean(frameName(f))
-		num := pad(strconv.Itoa(i), numW, true)
-		line := mark + st.Subtle.Render(num) + "  " + fn
-		if loc != "" {
-			// The location goes right after the name when it fits, else on its own line.
-			if 2+numW+2+len([]rune(fn))+2+len([]rune(loc)) <= width {
-				line += "  " + st.Subtle.Render(loc)
-			} else {
-				lines = append(lines, selectRow(line, i == frame, width, st))
-				line = "  " + strings.Repeat(" ", numW) + "    " + st.Subtle.Render(loc)
-			}
-		}
-		lines = append(lines, selectRow(line, i == frame, width, st))
-	}
-	if len(fs) == 0 {
-		lines = append(lines, st.Subtle.Render("  no frames"))
-	}
 	return lines, at
+}
+
+// location is a frame's file:line, shortened to its last two path elements
+// when the whole path does not fit in room cells; the module when there is
+// no file.
+func location(f dumpdiff.Frame, room int) string {
+	if f.File == "" {
+		return clean(f.Module)
+	}
+	line := ""
+	if f.Line > 0 {
+		line = ":" + strconv.FormatInt(f.Line, 10)
+	}
+	file := clean(f.File)
+	if ansi.StringWidth(file+line) > room {
+		parts := strings.Split(file, "/")
+		if len(parts) > 2 {
+			file = "…/" + strings.Join(parts[len(parts)-2:], "/")
+		}
+	}
+	return file + line
 }
 
 func selectRow(line string, sel bool, width int, st Styles) string {

@@ -111,3 +111,6 @@ func runExport(x Exporter, path string, f ExportFormat, trend *dumpdiff.TrendRes
 		return exportedMsg{path: path, err: err}
 	}
 }
+
+// The engine's loaded series is what the explorer explores.
+var _ Engine = (*dumpdiff.Series)(nil)

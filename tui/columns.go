@@ -28,8 +28,13 @@ func (m Model) columns() []Column {
 
 func rankCell(r int) string { return strconv.Itoa(r) }
 
-func siteCell(title, category string) string {
+// siteCell is a site's title; sites keyed by whole stacks often share an
+// innermost frame, so the first caller follows to tell them apart.
+func siteCell(title, category string, frames []dumpdiff.Frame, by dumpdiff.GroupBy) string {
 	s := clean(title)
+	if by == dumpdiff.GroupByStack && len(frames) > 1 {
+		s += " ← " + clean(frameName(frames[1]))
+	}
 	if category != "" && category != title {
 		s += "  [" + clean(category) + "]"
 	}
@@ -62,7 +67,7 @@ func trendColumns(t *dumpdiff.TrendResult, width int, st Styles) []Column {
 	cols = append(cols,
 		Column{Title: "trend", Width: sparkW, Cell: func(i int) string { return report.Sparkline(sample(s[i].Values, sparkW)) },
 			Style: func(int) lipgloss.Style { return st.Bar }},
-		Column{Title: "site", Cell: func(i int) string { return siteCell(s[i].Title, s[i].Category) },
+		Column{Title: "site", Cell: func(i int) string { return siteCell(s[i].Title, s[i].Category, s[i].Frames, t.GroupBy) },
 			Less: func(a, b int) bool { return strings.Compare(s[a].Title, s[b].Title) < 0 }},
 	)
 	return cols
@@ -91,7 +96,7 @@ func pairColumns(p *dumpdiff.CompareResult, width int, st Styles) []Column {
 		Column{Title: "delta %", Width: 8, Right: true,
 			Cell: func(i int) string { return formatPct(s[i].DeltaPct) },
 			Less: func(a, b int) bool { return cmp.Compare(s[b].DeltaPct, s[a].DeltaPct) < 0 }},
-		Column{Title: "site", Cell: func(i int) string { return siteCell(s[i].Title, s[i].Category) },
+		Column{Title: "site", Cell: func(i int) string { return siteCell(s[i].Title, s[i].Category, s[i].Frames, p.GroupBy) },
 			Less: func(a, b int) bool { return strings.Compare(s[a].Title, s[b].Title) < 0 }},
 	)
 	return cols

@@ -13,11 +13,17 @@ import (
 
 // formatGrowth renders a signed quantity with a suffix: "+4.0 MiB/lc".
 func formatGrowth(v float64, unit, suffix string) string {
+	if v == 0 {
+		return report.FormatQuantity(0, unit) + suffix
+	}
 	return report.FormatSignedQuantity(v, unit) + suffix
 }
 
 // formatSigned renders an integer delta: "+36.0 MiB".
 func formatSigned(v int64, unit string) string {
+	if v == 0 {
+		return report.FormatQuantity(0, unit)
+	}
 	return report.FormatSignedQuantity(float64(v), unit)
 }
 

@@ -143,7 +143,7 @@ func (m *Model) layout() {
 	m.detail.SetSize(m.width, bh)
 	m.tree.SetSize(m.width, bh)
 	m.help.SetWidth(m.width)
-	m.input.SetWidth(max(m.width-12, 10))
+	m.input.SetWidth(max(m.width-8, 10))
 	if m.trend != nil || m.pair != nil {
 		m.table.SetColumns(m.columns(), m.siteCount())
 		m.applyFilter()
@@ -804,7 +804,7 @@ func (m Model) footer() []string {
 	case promptFilter:
 		line = m.input.View()
 		if m.filterErr != "" {
-			line += "  " + st.Error.Render(m.filterErr)
+			return []string{line, st.Error.Render(clean(m.filterErr))}
 		}
 	case promptExportFormat:
 		var opts []string

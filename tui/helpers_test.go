@@ -1,33 +1,137 @@
 package tui
 
 import (
+	"path/filepath"
+	"sync"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/dumpdiff/dumpdiff/dumpdiff"
 )
 
 // drain runs cmd and feeds its message back to the model, as the program
-// would, following commands until none is left (at most a few rounds).
-func drain(t *testing.T, m Model, cmd tea.Cmd) Model {
+// would, following commands until none is left.
+func drain(t testing.TB, m Model, cmd tea.Cmd) Model {
 	t.Helper()
-	for range 10 {
+	for range 20 {
 		if cmd == nil {
 			return m
 		}
 		msg := cmd()
-		if msg == nil {
+		switch msg := msg.(type) {
+		case nil, tea.QuitMsg:
 			return m
-		}
-		if _, ok := msg.(tea.QuitMsg); ok {
-			return m
-		}
-		if b, ok := msg.(tea.BatchMsg); ok {
-			for _, c := range b {
+		case tea.BatchMsg:
+			for _, c := range msg {
 				m = drain(t, m, c)
 			}
 			return m
 		}
 		m, cmd = m.update(msg)
 	}
+	t.Fatal("commands did not settle")
 	return m
+}
+
+// keyMsg builds the message a terminal key press produces: a name such as
+// "down", "enter", "esc", "pgdown", "ctrl+c", or one printable character.
+func keyMsg(k string) tea.KeyPressMsg {
+	switch k {
+	case "up":
+		return tea.KeyPressMsg{Code: tea.KeyUp}
+	case "down":
+		return tea.KeyPressMsg{Code: tea.KeyDown}
+	case "left":
+		return tea.KeyPressMsg{Code: tea.KeyLeft}
+	case "right":
+		return tea.KeyPressMsg{Code: tea.KeyRight}
+	case "pgup":
+		return tea.KeyPressMsg{Code: tea.KeyPgUp}
+	case "pgdown":
+		return tea.KeyPressMsg{Code: tea.KeyPgDown}
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "backspace":
+		return tea.KeyPressMsg{Code: tea.KeyBackspace}
+	case "ctrl+c":
+		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	}
+	r := []rune(k)
+	if len(r) != 1 {
+		panic("keyMsg: unknown key " + k)
+	}
+	return tea.KeyPressMsg{Code: r[0], Text: k}
+}
+
+// press sends keys one by one, running the commands they return.
+func press(t testing.TB, m Model, keys ...string) Model {
+	t.Helper()
+	for _, k := range keys {
+		var cmd tea.Cmd
+		m, cmd = m.update(keyMsg(k))
+		m = drain(t, m, cmd)
+	}
+	return m
+}
+
+// typeText types s into whatever has focus.
+func typeText(t testing.TB, m Model, s string) Model {
+	t.Helper()
+	for _, r := range s {
+		m = press(t, m, string(r))
+	}
+	return m
+}
+
+// started returns an explorer of eng at w × h with its first result in.
+func started(t testing.TB, eng Engine, opts Options, w, h int) Model {
+	t.Helper()
+	m := New(eng, opts)
+	m.SetSize(w, h)
+	return drain(t, m, m.Init())
+}
+
+var (
+	goSeriesOnce sync.Once
+	goSeries     *dumpdiff.Series
+	goSeriesErr  error
+)
+
+// realSeries loads the committed Go heap series (testdata/pprof/go-lifecycle):
+// eight real profiles from the generator, with a planted leak.
+func realSeries(t testing.TB) *dumpdiff.Series {
+	t.Helper()
+	goSeriesOnce.Do(func() {
+		var paths []string
+		paths, goSeriesErr = filepath.Glob("../testdata/pprof/go-lifecycle/lc*.pb.gz")
+		if goSeriesErr == nil {
+			goSeries, goSeriesErr = dumpdiff.Load(paths, dumpdiff.LoadOptions{Order: dumpdiff.OrderName})
+		}
+	})
+	if goSeriesErr != nil {
+		t.Fatalf("load the Go series: %v", goSeriesErr)
+	}
+	return goSeries
+}
+
+// plainStyles has no styling at all, so a rendered view holds no escape
+// sequence but what a name smuggles in.
+func plainStyles() Styles {
+	s := DefaultStyles()
+	p := lipgloss.NewStyle()
+	s.Title, s.Subtle, s.Header, s.Selected, s.Error, s.Status = p, p, p, p, p, p
+	s.Section, s.Bar, s.Grow, s.Shrink, s.Prompt = p, p, p, p, p
+	for k := range s.Verdicts {
+		s.Verdicts[k] = p
+	}
+	for k := range s.Statuses {
+		s.Statuses[k] = p
+	}
+	s.Help.ShortKey, s.Help.ShortDesc, s.Help.ShortSeparator = p, p, p
+	s.Help.FullKey, s.Help.FullDesc, s.Help.FullSeparator, s.Help.Ellipsis = p, p, p, p
+	return s
 }

@@ -115,6 +115,9 @@ func New(eng Engine, opts Options) Model {
 	m.help = help.New()
 	m.help.Styles = m.st.Help
 	m.input = textinput.New()
+	is := m.input.Styles()
+	is.Cursor.Blink = false // a steady cursor: no timer, stable screens
+	m.input.SetStyles(is)
 	m.busy = true
 	m.width, m.height = 80, 24
 	m.layout()
@@ -394,7 +397,11 @@ func (m Model) onSitesKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 			m.status = "only one metric in this series"
 			return m, nil
 		}
-		i := slices.IndexFunc(m.metrics, func(x dumpdiff.Metric) bool { return x.Name == m.metricName() })
+		cur := m.want.Metric
+		if cur == "" {
+			cur = m.metricName()
+		}
+		i := slices.IndexFunc(m.metrics, func(x dumpdiff.Metric) bool { return x.Name == cur })
 		m.want.Metric = m.metrics[(i+1)%len(m.metrics)].Name
 		return m.recompute()
 	case key.Matches(msg, m.km.GroupBy):

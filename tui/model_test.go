@@ -1,0 +1,366 @@
+package tui
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/dumpdiff/dumpdiff/dumpdiff"
+)
+
+// plain is what the user reads: the view without styling.
+func plain(m Model) string { return ansi.Strip(m.Render()) }
+
+func TestCursorNavigation(t *testing.T) {
+	m := started(t, realSeries(t), Options{}, 80, 24)
+	n := m.Table().Len()
+	if n < 30 {
+		t.Fatalf("got %d sites, want a series with more than one screen of them", n)
+	}
+	rows := m.bodyHeight() - 1
+	tests := []struct {
+		keys []string
+		want int
+	}{
+		{[]string{"down"}, 1},
+		{[]string{"j", "j", "k"}, 1},
+		{[]string{"up"}, 0},
+		{[]string{"G"}, n - 1},
+		{[]string{"G", "g"}, 0},
+		{[]string{"pgdown"}, rows},
+		{[]string{"pgdown", "pgup"}, 0},
+		{[]string{"G", "j", "j"}, n - 1},
+	}
+	for _, tt := range tests {
+		got := press(t, m, tt.keys...).Table().Cursor()
+		if got != tt.want {
+			t.Errorf("keys %v: got cursor %d, want %d", tt.keys, got, tt.want)
+		}
+	}
+	// The mouse wheel scrolls.
+	w, _ := m.update(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
+	if got := w.Table().Cursor(); got != 3 {
+		t.Errorf("wheel down: got cursor %d, want 3", got)
+	}
+}
+
+func TestLeakOnTopOfRealSeries(t *testing.T) {
+	m := started(t, realSeries(t), Options{}, 80, 24)
+	i := m.Table().Selected()
+	top := m.Trend().Sites[i]
+	if top.Title != "main.(*leakyOperator).open" || top.Verdict != dumpdiff.VerdictLeak {
+		t.Errorf("top row: got %s %s, want leak main.(*leakyOperator).open", top.Verdict, top.Title)
+	}
+}
+
+func TestSortCycle(t *testing.T) {
+	m := started(t, newFake(), Options{}, 80, 24)
+	var got []string
+	for range 5 {
+		m = press(t, m, "s")
+		c := m.Table().SortColumn()
+		name := ""
+		if c >= 0 {
+			name = m.columns()[c].Title
+		}
+		got = append(got, name)
+	}
+	want := []string{"growth/lc", "total", "site", "", "growth/lc"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("sort columns: got %q, want %q", got, want)
+	}
+	// Sorted by total, the largest total growth comes first.
+	m = started(t, newFake(), Options{}, 80, 24)
+	m = press(t, m, "s", "s")
+	first := m.Trend().Sites[m.Table().Items()[0]]
+	if first.Key != "leakyOpen" {
+		t.Errorf("first by total: got %s, want leakyOpen", first.Key)
+	}
+	last := m.Trend().Sites[m.Table().Items()[m.Table().Len()-1]]
+	if last.Key != "shrink" {
+		t.Errorf("last by total: got %s, want shrink", last.Key)
+	}
+}
+
+func TestFilter(t *testing.T) {
+	m := started(t, newFake(), Options{}, 80, 24)
+	m = press(t, m, "/")
+	m = typeText(t, m, "warm|session")
+	if got := m.Table().Len(); got != 2 {
+		t.Errorf("filter warm|session: got %d rows, want 2", got)
+	}
+	// A bad expression keeps the last good filter and says why.
+	m = typeText(t, m, "(")
+	if got := m.Table().Len(); got != 2 {
+		t.Errorf("bad filter: got %d rows, want the last good filter's 2", got)
+	}
+	if !strings.Contains(plain(m), "bad filter: missing closing )") {
+		t.Errorf("bad filter: error line missing from\n%s", plain(m))
+	}
+	m = press(t, m, "backspace", "enter")
+	if m.filter == nil || m.prompt != promptNone {
+		t.Fatalf("enter: got filter %v prompt %d, want the filter kept and the prompt closed", m.filter, m.prompt)
+	}
+	// Keys are commands again; esc clears the filter.
+	m = press(t, m, "j")
+	if got := m.Table().Cursor(); got != 1 {
+		t.Errorf("after the filter: got cursor %d, want 1", got)
+	}
+	m = press(t, m, "esc")
+	if got := m.Table().Len(); got != 6 {
+		t.Errorf("esc: got %d rows, want all 6", got)
+	}
+	// esc while typing clears it too.
+	m = press(t, m, "/", "x", "esc")
+	if m.filter != nil || m.Table().Len() != 6 {
+		t.Errorf("esc while typing: got filter %v and %d rows, want none and 6", m.filter, m.Table().Len())
+	}
+}
+
+func TestMetricAndGroupByCycle(t *testing.T) {
+	f := newFake()
+	m := started(t, f, Options{}, 80, 24)
+	m = press(t, m, "m")
+	if got := f.asked[len(f.asked)-1].Metric; got != "alloc_objects" {
+		t.Errorf("m after inuse_space: asked metric %q, want alloc_objects (the next, wrapping)", got)
+	}
+	if got := m.Trend().Metric.Name; got != "alloc_objects" {
+		t.Errorf("m: shown metric %q, want alloc_objects", got)
+	}
+	m = press(t, m, "c")
+	if got := m.query.GroupBy; got != dumpdiff.GroupByFunction {
+		t.Errorf("c: got group-by %s, want function", got)
+	}
+	// A failing computation shows an error and keeps what was shown.
+	f.failOn = dumpdiff.GroupByCategory
+	m = press(t, m, "c", "c")
+	if got := m.query.GroupBy; got != dumpdiff.GroupByLine {
+		t.Errorf("failed c: got group-by %s, want line kept", got)
+	}
+	if !strings.Contains(m.Err(), `no snapshot has a "category" label`) {
+		t.Errorf("failed c: got error %q, want the engine's", m.Err())
+	}
+	m = press(t, m, "c")
+	if got := m.query.GroupBy; got != dumpdiff.GroupByCategory {
+		// The next c tries category again, after line.
+		if got != dumpdiff.GroupByLine {
+			t.Errorf("c after failure: got %s", got)
+		}
+	}
+}
+
+func TestStaleResultIgnored(t *testing.T) {
+	f := newFake()
+	m := started(t, f, Options{}, 80, 24)
+	// Two quick m presses: the first answer arrives after the second question.
+	m1, cmd1 := m.update(keyMsg("m"))
+	m2, cmd2 := m1.update(keyMsg("m"))
+	m3, _ := m2.update(cmd2())
+	m4, _ := m3.update(cmd1())
+	if got := m4.Trend().Metric.Name; got != "alloc_space" {
+		t.Errorf("got metric %s after a stale answer, want alloc_space", got)
+	}
+}
+
+func TestDetailAndBack(t *testing.T) {
+	m := started(t, realSeries(t), Options{}, 120, 40)
+	m = press(t, m, "enter")
+	if m.Screen() != "detail" {
+		t.Fatalf("enter: got screen %s, want detail", m.Screen())
+	}
+	v := plain(m)
+	for _, want := range []string{"Call stack", "main.(*leakyOperator).open", "main.operatorOpen", "main.go:68", "r² 1.000", "Value per lifecycle", "32.0 MiB"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("detail lacks %q:\n%s", want, v)
+		}
+	}
+	m = press(t, m, "j")
+	if f, _ := m.detail.Frame(); f.Function != "main.operatorOpen" {
+		t.Errorf("j in detail: got frame %q, want main.operatorOpen", f.Function)
+	}
+	m = press(t, m, "esc")
+	if m.Screen() != "sites" {
+		t.Errorf("esc: got screen %s, want sites", m.Screen())
+	}
+	m = press(t, m, "enter", "backspace")
+	if m.Screen() != "sites" {
+		t.Errorf("backspace: got screen %s, want sites", m.Screen())
+	}
+}
+
+func TestCallTreeScreen(t *testing.T) {
+	m := started(t, realSeries(t), Options{}, 100, 30)
+	m = press(t, m, "t")
+	if m.Screen() != "tree" {
+		t.Fatalf("t: got screen %s, want tree", m.Screen())
+	}
+	if got := m.tree.Selected(); got != "main.operatorOpen" {
+		t.Errorf("tree cursor: got %q, want the first caller main.operatorOpen", got)
+	}
+	// Collapse the open chain at its top, then open it again.
+	before := len(m.tree.rows)
+	m = press(t, m, "left")
+	if len(m.tree.rows) >= before {
+		t.Errorf("left: got %d rows, want fewer than %d", len(m.tree.rows), before)
+	}
+	m = press(t, m, "enter")
+	if len(m.tree.rows) != before {
+		t.Errorf("enter: got %d rows, want %d again", len(m.tree.rows), before)
+	}
+	// t on a caller re-centres the tree there; its callees include the leak.
+	m = press(t, m, "t")
+	if m.tree.tree.Focus != "main.operatorOpen" {
+		t.Errorf("t in tree: got focus %q, want main.operatorOpen", m.tree.tree.Focus)
+	}
+	if !strings.Contains(plain(m), "main.(*leakyOperator).open") {
+		t.Errorf("re-centred tree lacks the leaking callee:\n%s", plain(m))
+	}
+	m = press(t, m, "esc")
+	if m.Screen() != "sites" {
+		t.Errorf("esc: got screen %s, want sites", m.Screen())
+	}
+	// From a detail, t opens the tree of the frame under the cursor and esc goes back there.
+	m = press(t, m, "enter", "j", "j", "t")
+	if m.tree.tree.Focus != "main.taskOpen" {
+		t.Errorf("t in detail: got focus %q, want main.taskOpen", m.tree.tree.Focus)
+	}
+	m = press(t, m, "esc")
+	if m.Screen() != "detail" {
+		t.Errorf("esc from a detail's tree: got %s, want detail", m.Screen())
+	}
+}
+
+func TestPairMode(t *testing.T) {
+	m := started(t, newFake(), Options{}, 80, 24)
+	m = press(t, m, "p")
+	if m.Pair() == nil || !m.pairMode {
+		t.Fatal("p: want a pair diff")
+	}
+	if m.base != 0 || m.tgt != 7 {
+		t.Errorf("p: got pair %d→%d, want 0→7", m.base, m.tgt)
+	}
+	steps := []struct {
+		key       string
+		base, tgt int
+	}{
+		{"]", 1, 7}, {"]", 2, 7}, {"[", 1, 7}, {"[", 0, 7}, {"[", 0, 7},
+		{"{", 0, 6}, {"}", 0, 7}, {"}", 0, 7},
+	}
+	for _, s := range steps {
+		m = press(t, m, s.key)
+		if m.base != s.base || m.tgt != s.tgt || m.Pair().Base.Lifecycle != s.base || m.Pair().Target.Lifecycle != s.tgt {
+			t.Errorf("%s: got pair %d→%d showing %d→%d, want %d→%d", s.key, m.base, m.tgt,
+				m.Pair().Base.Lifecycle, m.Pair().Target.Lifecycle, s.base, s.tgt)
+		}
+	}
+	// Pick from the list: base on #2, target on #5.
+	m = press(t, m, "P", "g", "j", "j", "b", "j", "j", "j", "t", "enter")
+	if m.Screen() != "sites" || m.Pair().Base.Lifecycle != 2 || m.Pair().Target.Lifecycle != 5 {
+		t.Errorf("pick: got screen %s pair %d→%d, want sites 2→5", m.Screen(), m.Pair().Base.Lifecycle, m.Pair().Target.Lifecycle)
+	}
+	top := m.Pair().Sites[m.Table().Selected()]
+	if top.Key != "leakyOpen" || top.Delta != 12*mib {
+		t.Errorf("pair top: got %s %+d, want leakyOpen +12 MiB", top.Key, top.Delta)
+	}
+	m = press(t, m, "p")
+	if m.pairMode {
+		t.Error("p again: want the trend back")
+	}
+}
+
+func TestExport(t *testing.T) {
+	type call struct {
+		path   string
+		format ExportFormat
+		trend  *dumpdiff.TrendResult
+		pair   *dumpdiff.CompareResult
+	}
+	var got []call
+	export := func(path string, f ExportFormat, tr *dumpdiff.TrendResult, p *dumpdiff.CompareResult) error {
+		got = append(got, call{path, f, tr, p})
+		if strings.Contains(path, "fail") {
+			return errors.New("disk full")
+		}
+		return nil
+	}
+	dir := t.TempDir()
+	t.Chdir(dir)
+	m := started(t, newFake(), Options{Export: export}, 80, 24)
+	m = press(t, m, "/")
+	m = typeText(t, m, "leaky|session")
+	m = press(t, m, "enter", "e", "c", "enter")
+	if len(got) != 1 {
+		t.Fatalf("got %d exports, want 1", len(got))
+	}
+	want := filepath.Join(dir, "dumpdiff-trend.csv")
+	if got[0].path != want || got[0].format != ExportCSV || got[0].trend == nil || len(got[0].trend.Sites) != 2 {
+		t.Errorf("export: got %s %s with %d sites, want %s csv with the 2 filtered sites", got[0].path, got[0].format, len(got[0].trend.Sites), want)
+	}
+	if !strings.Contains(m.Status(), "wrote "+want) {
+		t.Errorf("status: got %q, want it to say where", m.Status())
+	}
+	// Markdown of the pair, to a name typed over the suggestion.
+	m = press(t, m, "esc", "p", "e", "m")
+	if got := m.input.Value(); got != "dumpdiff-compare-0-7.md" {
+		t.Errorf("suggested name: got %q, want dumpdiff-compare-0-7.md", got)
+	}
+	for range len(m.input.Value()) {
+		m = press(t, m, "backspace")
+	}
+	m = typeText(t, m, "fail.md")
+	m = press(t, m, "enter")
+	if len(got) != 2 || got[1].format != ExportMarkdown || got[1].pair == nil {
+		t.Fatalf("second export: got %+v, want a markdown pair export", got)
+	}
+	if !strings.Contains(m.Err(), "disk full") {
+		t.Errorf("failed export: got error %q, want disk full", m.Err())
+	}
+	// esc cancels the prompt.
+	m = press(t, m, "e", "esc")
+	if m.prompt != promptNone || len(got) != 2 {
+		t.Errorf("esc: got prompt %d and %d exports, want none and 2", m.prompt, len(got))
+	}
+	if _, err := os.Stat(filepath.Join(dir, "dumpdiff-trend.csv")); err == nil {
+		t.Error("the fake exporter wrote nothing, yet a file exists")
+	}
+}
+
+func TestHelpAndQuit(t *testing.T) {
+	m := started(t, newFake(), Options{}, 80, 24)
+	m = press(t, m, "?")
+	if !strings.Contains(plain(m), "pick pair") {
+		t.Errorf("?: help lacks the pair keys:\n%s", plain(m))
+	}
+	m = press(t, m, "x")
+	if m.showHelp {
+		t.Error("a key should close the help")
+	}
+	for _, k := range []string{"q", "ctrl+c"} {
+		_, cmd := m.update(keyMsg(k))
+		if cmd == nil {
+			t.Fatalf("%s: got no command, want quit", k)
+		}
+		if _, ok := cmd().(tea.QuitMsg); !ok {
+			t.Errorf("%s: want tea.Quit", k)
+		}
+	}
+	// In the filter prompt, q is text, not quit.
+	m = press(t, m, "/", "q")
+	if m.filter == nil || m.filter.String() != "q" {
+		t.Errorf("q in the filter: got filter %v, want q", m.filter)
+	}
+}
+
+func TestViewSetsAltScreenAndMouse(t *testing.T) {
+	m := started(t, newFake(), Options{}, 80, 24)
+	v := m.View()
+	if !v.AltScreen || v.MouseMode != tea.MouseModeCellMotion {
+		t.Errorf("got AltScreen %v MouseMode %v, want true and cell motion", v.AltScreen, v.MouseMode)
+	}
+}

@@ -313,9 +313,9 @@ func renderTree(t CallTree, rows []treeRow, open map[string]bool, cursor, offset
 				}
 			}
 			indent := strings.Repeat("  ", row.depth-1)
-			nameW := max(width-2-len(indent)-2-1-valW-8, 8)
+			nameW := max(width-2-len(indent)-2-1-valW-9, 8)
 			line = mark + indent + icon + pad(clean(row.node.Name), nameW, false) + " " +
-				pad(formatGrowth(row.node.Value, unit, suffix), valW, true) + st.Subtle.Render(pad(pluralN(row.node.Sites), 8, true))
+				pad(formatGrowth(row.node.Value, unit, suffix), valW, true) + st.Subtle.Render(pad(pluralN(row.node.Sites), 9, true))
 		}
 		if r == cursor {
 			line = st.Selected.Render(fitWidth(stripped(line), width))

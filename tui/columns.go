@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"strings"
 
-	"charm.land/lipgloss/v2"
-
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
 	"github.com/dumpdiff/dumpdiff/report"
 )
@@ -44,6 +42,11 @@ func siteCell(title, category string, frames []dumpdiff.Frame, by dumpdiff.Group
 func trendColumns(t *dumpdiff.TrendResult, width int, st Styles) []Column {
 	unit := t.Metric.Unit
 	s := t.Sites
+	verdicts := map[dumpdiff.Verdict]func(string) string{}
+	for v, vs := range st.Verdicts {
+		verdicts[v] = painter(vs)
+	}
+	bar := painter(st.Bar)
 	sparkW := min(max(len(t.Snapshots), 5), 12)
 	if width >= 120 {
 		sparkW = min(max(len(t.Snapshots), 5), 24)
@@ -51,7 +54,7 @@ func trendColumns(t *dumpdiff.TrendResult, width int, st Styles) []Column {
 	cols := []Column{
 		{Title: "#", Width: 4, Right: true, Cell: func(i int) string { return rankCell(s[i].Rank) }},
 		{Title: "verdict", Width: 9, Cell: func(i int) string { return string(s[i].Verdict) },
-			Style: func(i int) lipgloss.Style { return st.Verdicts[s[i].Verdict] }},
+			Paint: func(i int, c string) string { return paintOr(verdicts[s[i].Verdict], c) }},
 		{Title: "growth/lc", Width: 14, Right: true,
 			Cell: func(i int) string { return formatGrowth(s[i].Growth, unit, "/lc") },
 			Less: func(a, b int) bool { return s[a].Growth > s[b].Growth }},
@@ -66,7 +69,7 @@ func trendColumns(t *dumpdiff.TrendResult, width int, st Styles) []Column {
 	}
 	cols = append(cols,
 		Column{Title: "trend", Width: sparkW, Cell: func(i int) string { return report.Sparkline(sample(s[i].Values, sparkW)) },
-			Style: func(int) lipgloss.Style { return st.Bar }},
+			Paint: func(_ int, c string) string { return bar(c) }},
 		Column{Title: "site", Cell: func(i int) string { return siteCell(s[i].Title, s[i].Category, s[i].Frames, t.GroupBy) },
 			Less: func(a, b int) bool { return strings.Compare(s[a].Title, s[b].Title) < 0 }},
 	)
@@ -76,10 +79,14 @@ func trendColumns(t *dumpdiff.TrendResult, width int, st Styles) []Column {
 func pairColumns(p *dumpdiff.CompareResult, width int, st Styles) []Column {
 	unit := p.Metric.Unit
 	s := p.Sites
+	statuses := map[dumpdiff.PairStatus]func(string) string{}
+	for k, ks := range st.Statuses {
+		statuses[k] = painter(ks)
+	}
 	cols := []Column{
 		{Title: "#", Width: 4, Right: true, Cell: func(i int) string { return rankCell(s[i].Rank) }},
 		{Title: "status", Width: 9, Cell: func(i int) string { return string(s[i].Status) },
-			Style: func(i int) lipgloss.Style { return st.Statuses[s[i].Status] }},
+			Paint: func(i int, c string) string { return paintOr(statuses[s[i].Status], c) }},
 	}
 	if width >= 100 {
 		cols = append(cols, Column{Title: "base", Width: 10, Right: true,
@@ -107,4 +114,13 @@ func last(v []int64) int64 {
 		return 0
 	}
 	return v[len(v)-1]
+}
+
+// paintOr paints c with p, or leaves it plain when there is no painter (a
+// verdict the styles do not know).
+func paintOr(p func(string) string, c string) string {
+	if p == nil {
+		return c
+	}
+	return p(c)
 }

@@ -221,7 +221,11 @@ func renderDetailLines(s siteInfo, frame, width int, st Styles) ([]string, int) 
 	} else {
 		vals = []int64{s.pair.Base, s.pair.Target}
 	}
-	lines = append(lines, st.Section.Render("Value per lifecycle")+st.Subtle.Render(" ("+s.metric.Name+")"))
+	chartTitle := "Value per lifecycle"
+	if s.pair != nil {
+		chartTitle = "Base and target"
+	}
+	lines = append(lines, st.Section.Render(chartTitle)+st.Subtle.Render(" ("+s.metric.Name+")"))
 	var top int64
 	for _, v := range vals {
 		top = max(top, v)

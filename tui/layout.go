@@ -3,8 +3,22 @@ package tui
 import (
 	"strings"
 
+	"charm.land/lipgloss/v2"
+
 	"github.com/charmbracelet/x/ansi"
 )
+
+// strWidth is the display width of s. Plain ASCII, the common case for
+// names and numbers, is measured by its length; anything else goes through
+// the grapheme-aware ansi.StringWidth.
+func strWidth(s string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return ansi.StringWidth(s)
+		}
+	}
+	return len(s)
+}
 
 // pad truncates s to w cells (with an ellipsis) and pads it with spaces to
 // exactly w cells, on the left when right is set.
@@ -12,10 +26,10 @@ func pad(s string, w int, right bool) string {
 	if w <= 0 {
 		return ""
 	}
-	sw := ansi.StringWidth(s)
+	sw := strWidth(s)
 	if sw > w {
 		s = ansi.Truncate(s, w, "…")
-		sw = ansi.StringWidth(s)
+		sw = strWidth(s)
 	}
 	if right {
 		return strings.Repeat(" ", w-sw) + s
@@ -25,7 +39,7 @@ func pad(s string, w int, right bool) string {
 
 // fitWidth makes one line exactly w cells wide.
 func fitWidth(s string, w int) string {
-	sw := ansi.StringWidth(s)
+	sw := strWidth(s)
 	if sw > w {
 		return ansi.Truncate(s, w, "")
 	}
@@ -57,4 +71,22 @@ func splitLines(s string) []string {
 		return nil
 	}
 	return strings.Split(s, "\n")
+}
+
+// painter returns a function that styles text as st does, for one-line
+// text without layout (colours, bold, reverse). It renders st once and
+// reuses the escape sequences around the text, so painting a table cell
+// costs a concatenation instead of a full lipgloss render.
+func painter(st lipgloss.Style) func(string) string {
+	const mark = "\x00"
+	out := st.Render(mark)
+	i := strings.Index(out, mark)
+	if i < 0 {
+		return func(s string) string { return st.Render(s) }
+	}
+	pre, post := out[:i], out[i+len(mark):]
+	if pre == "" && post == "" {
+		return func(s string) string { return s }
+	}
+	return func(s string) string { return pre + s + post }
 }

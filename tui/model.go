@@ -62,6 +62,7 @@ type Model struct {
 	busy    bool
 
 	trend     *dumpdiff.TrendResult
+	trendQ    dumpdiff.Options // the query trend answers
 	pair      *dumpdiff.CompareResult
 	pairMode  bool
 	base, tgt int
@@ -196,11 +197,13 @@ func (m Model) unit() string {
 	return ""
 }
 
-// recompute asks the engine for the current query in the current mode.
-func (m Model) recompute() (Model, tea.Cmd) {
+// recompute asks the engine for the current query: a pair diff of base and
+// target when pair is set, else the trend. The mode changes when the answer
+// arrives, so a failure leaves the screen as it was.
+func (m Model) recompute(pair bool) (Model, tea.Cmd) {
 	m.seq++
 	m.busy = true
-	if m.pairMode {
+	if pair {
 		return m, computePair(m.eng, m.seq, m.want, m.base, m.tgt)
 	}
 	return m, computeTrend(m.eng, m.seq, m.want)
@@ -246,16 +249,14 @@ func (m Model) onResult(msg resultMsg) Model {
 	if msg.err != nil {
 		m.err = msg.err.Error()
 		m.want = m.query // go back to what is shown
-		if msg.pair != nil || (m.pairMode && m.pair == nil) {
-			m.pairMode = m.pair != nil
-		}
+		m.base, m.tgt = m.shownPair()
 		return m
 	}
 	m.err = ""
 	m.query = msg.query
 	sel := m.selectedKey()
 	if msg.trend != nil {
-		m.trend = msg.trend
+		m.trend, m.trendQ = msg.trend, msg.query
 		m.pairMode = false
 	} else {
 		m.pair = msg.pair
@@ -315,15 +316,48 @@ func (m Model) siteTitle(i int) string {
 	return m.trend.Sites[i].Title
 }
 
+// shownPair is the base and target of the pair diff on screen, or the
+// defaults (first and last) before there is one.
+func (m Model) shownPair() (int, int) {
+	if m.pair == nil {
+		return 0, max(len(m.snaps)-1, 0)
+	}
+	return m.pairIndex(m.pair.Base), m.pairIndex(m.pair.Target)
+}
+
+// pairIndex finds a snapshot's index in the series.
+func (m Model) pairIndex(s dumpdiff.SnapshotInfo) int {
+	for i, x := range m.snaps {
+		if x.Path == s.Path && x.Lifecycle == s.Lifecycle {
+			return i
+		}
+	}
+	return 0
+}
+
 // applyFilter shows the sites whose title or key matches the filter.
 func (m *Model) applyFilter() {
-	if m.filter == nil {
+	if m.filter == nil || m.siteCount() == 0 {
 		m.table.SetFilter(nil)
 		return
 	}
-	re := m.filter
+	match := m.filter.MatchString
+	if lit, complete := m.filter.LiteralPrefix(); complete {
+		// Most typed filters are plain text: a substring search is many
+		// times faster than the regexp machine on 100 000 sites.
+		match = func(s string) bool { return strings.Contains(s, lit) }
+	}
+	var titleKey func(i int) (string, string)
+	if m.pairMode {
+		sites := m.pair.Sites
+		titleKey = func(i int) (string, string) { return sites[i].Title, sites[i].Key }
+	} else {
+		sites := m.trend.Sites
+		titleKey = func(i int) (string, string) { return sites[i].Title, sites[i].Key }
+	}
 	m.table.SetFilter(func(i int) bool {
-		return re.MatchString(m.siteTitle(i)) || re.MatchString(m.siteKey(i))
+		title, key := titleKey(i)
+		return match(title) || (key != title && match(key))
 	})
 }
 
@@ -376,9 +410,7 @@ func (m Model) onSitesKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 			m.filter, m.filterErr = nil, ""
 			m.applyFilter()
 		} else if m.pairMode {
-			m.pairMode = false
-			m.table.SetColumns(m.columns(), m.siteCount())
-			m.applyFilter()
+			return m.leavePair()
 		}
 		return m, nil
 	case key.Matches(msg, m.km.Filter):
@@ -403,11 +435,11 @@ func (m Model) onSitesKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		}
 		i := slices.IndexFunc(m.metrics, func(x dumpdiff.Metric) bool { return x.Name == cur })
 		m.want.Metric = m.metrics[(i+1)%len(m.metrics)].Name
-		return m.recompute()
+		return m.recompute(m.pairMode)
 	case key.Matches(msg, m.km.GroupBy):
 		i := slices.Index(groupBys, m.want.GroupBy)
 		m.want.GroupBy = groupBys[(i+1)%len(groupBys)]
-		return m.recompute()
+		return m.recompute(m.pairMode)
 	case key.Matches(msg, m.km.Tree):
 		return m.openTree("")
 	case key.Matches(msg, m.km.Pair):
@@ -416,13 +448,9 @@ func (m Model) onSitesKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 			return m, nil
 		}
 		if m.pairMode {
-			m.pairMode = false
-			m.table.SetColumns(m.columns(), m.siteCount())
-			m.applyFilter()
-			return m, nil
+			return m.leavePair()
 		}
-		m.pairMode = true
-		return m.recompute()
+		return m.recompute(true)
 	case key.Matches(msg, m.km.Export):
 		if m.opts.Export == nil {
 			m.status = "export is not available here"
@@ -449,10 +477,22 @@ func (m Model) onSitesKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		b, t = max(min(b, len(m.snaps)-1), 0), max(min(t, len(m.snaps)-1), 0)
 		if b != m.base || t != m.tgt {
 			m.base, m.tgt = b, t
-			return m.recompute()
+			return m.recompute(true)
 		}
 	}
 	return m.routeBody(msg)
+}
+
+// leavePair goes back to the trend, recomputing it when the metric or the
+// grouping changed while in pair mode.
+func (m Model) leavePair() (Model, tea.Cmd) {
+	if m.trendQ.Metric != m.query.Metric || m.trendQ.GroupBy != m.query.GroupBy {
+		return m.recompute(false)
+	}
+	m.pairMode = false
+	m.table.SetColumns(m.columns(), m.siteCount())
+	m.applyFilter()
+	return m, nil
 }
 
 // routeBody hands navigation and the mouse to the screen in front.
@@ -590,7 +630,7 @@ func (m Model) onPickKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		m.tgt = m.pickCur
 	case key.Matches(msg, m.km.Open):
 		m.screen = screenSites
-		return m.recompute()
+		return m.recompute(true)
 	}
 	m.pickCur = max(min(m.pickCur, len(m.snaps)-1), 0)
 	return m, nil
@@ -752,9 +792,14 @@ func (m Model) Render() string {
 	default:
 		body = m.table.View()
 	}
-	lines = append(lines, splitLines(body)...)
-	lines = append(lines, m.footer()...)
-	return fit(lines, m.width, m.height)
+	// The body's components already return exactly width × bodyHeight
+	// cells; only the header and footer are measured here.
+	head := fit(lines, m.width, headerH)
+	foot := fit(m.footer(), m.width, footerH)
+	if m.height <= headerH+footerH {
+		return fit(splitLines(head+"\n"+body+"\n"+foot), m.width, m.height)
+	}
+	return head + "\n" + body + "\n" + foot
 }
 
 func (m Model) header() []string {
@@ -852,8 +897,8 @@ func (m Model) position() string {
 	if !m.pairMode && m.trend != nil && m.trend.SiteCount > total {
 		s += fmt.Sprintf(" · top %d of %d", total, m.trend.SiteCount)
 	}
-	if c := m.table.SortColumn(); c >= 0 {
-		s += " · sorted by " + m.columns()[c].Title
+	if c := m.table.SortTitle(); c != "" {
+		s += " · sorted by " + c
 	}
 	return st.Subtle.Render(s)
 }

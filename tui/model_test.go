@@ -272,6 +272,11 @@ func TestPairMode(t *testing.T) {
 	if m.pairMode {
 		t.Error("p again: want the trend back")
 	}
+	// A metric changed in pair mode carries over to the trend.
+	m = press(t, m, "p", "m", "p")
+	if m.pairMode || m.Trend().Metric.Name != "alloc_objects" {
+		t.Errorf("m in pair mode, then p: got pair mode %v and metric %s, want the trend of alloc_objects", m.pairMode, m.Trend().Metric.Name)
+	}
 }
 
 func TestExport(t *testing.T) {

@@ -6,7 +6,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 )
 
@@ -22,8 +21,8 @@ type Column struct {
 	Right bool
 	// Cell returns the text of item i, already safe to print.
 	Cell func(i int) string
-	// Style, when set, styles item i's cell (badges, signs).
-	Style func(i int) lipgloss.Style
+	// Paint, when set, styles item i's padded cell (badges, signs); see painter.
+	Paint func(i int, cell string) string
 	// Less orders items when this column is the sort key; nil means the
 	// column is not sortable. Ties fall back to the item order.
 	Less func(a, b int) bool
@@ -102,6 +101,14 @@ func (t *Table) SetFilter(match func(i int) bool) {
 	t.match = match
 	t.cursor, t.offset = 0, 0
 	t.rebuild()
+}
+
+// SortTitle returns the sort column's title, "" for item order.
+func (t Table) SortTitle() string {
+	if t.sortCol < 0 {
+		return ""
+	}
+	return t.cols[t.sortCol].Title
 }
 
 // SortColumn returns the sort column, -1 for item order.
@@ -279,6 +286,12 @@ func renderTable(cols []Column, items []int, cursor, offset, sortCol, width, hei
 		}
 	}
 	lines = append(lines, st.Header.Render(hb.String()))
+	// When the fixed columns fit, every row is built exactly width cells
+	// wide and needs no measuring, which keeps large tables fast.
+	exact := 2 + len(cols) - 1
+	for _, w := range ws {
+		exact += w
+	}
 	for r := offset; r < len(items) && len(lines) < height; r++ {
 		i := items[r]
 		var b strings.Builder
@@ -289,8 +302,8 @@ func renderTable(cols []Column, items []int, cursor, offset, sortCol, width, hei
 		}
 		for c, col := range cols {
 			cell := pad(col.Cell(i), ws[c], col.Right)
-			if col.Style != nil {
-				cell = col.Style(i).Render(cell)
+			if col.Paint != nil {
+				cell = col.Paint(i, cell)
 			}
 			b.WriteString(cell)
 			if c < len(cols)-1 {
@@ -298,10 +311,21 @@ func renderTable(cols []Column, items []int, cursor, offset, sortCol, width, hei
 			}
 		}
 		line := b.String()
+		if exact != width {
+			line = fitWidth(line, width)
+		}
 		if r == cursor {
-			line = st.Selected.Render(ansi.Strip(fitWidth(line, width)))
+			line = st.Selected.Render(ansi.Strip(line))
 		}
 		lines = append(lines, line)
+	}
+	if exact == width {
+		blank := strings.Repeat(" ", width)
+		lines[0] = fitWidth(lines[0], width)
+		for len(lines) < height {
+			lines = append(lines, blank)
+		}
+		return strings.Join(lines[:height], "\n")
 	}
 	return fit(lines, width, height)
 }

@@ -1,0 +1,133 @@
+package tui
+
+import (
+	tea "charm.land/bubbletea/v2"
+	"fmt"
+	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"strings"
+	"testing"
+
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+)
+
+// viewCase drives the explorer to one screen.
+type viewCase struct {
+	name  string
+	fake  bool // the hand-built fake instead of the real Go series
+	keys  []string
+	typed string // typed after keys
+}
+
+var viewCases = []viewCase{
+	{name: "sites"},
+	{name: "detail", keys: []string{"enter"}},
+	{name: "detail-scrolled", keys: []string{"enter", "G"}},
+	{name: "tree", keys: []string{"t"}},
+	{name: "tree-from-detail", keys: []string{"enter", "j", "j", "t"}},
+	{name: "pair", keys: []string{"p"}},
+	{name: "pair-detail", keys: []string{"p", "enter"}},
+	{name: "pick", keys: []string{"p", "P"}},
+	{name: "help", keys: []string{"?"}},
+	{name: "filter", keys: []string{"/"}, typed: "main\\."},
+	{name: "filter-error", keys: []string{"/"}, typed: "open("},
+	{name: "sorted-by-total", keys: []string{"s", "s"}},
+	{name: "export-prompt", keys: []string{"e"}},
+	{name: "fake-sites", fake: true},
+	{name: "fake-hostile-detail", fake: true, keys: []string{"/"}, typed: "evil"},
+}
+
+// drive builds the explorer at w × h and plays a case.
+func drive(t testing.TB, c viewCase, w, h int, st *Styles) Model {
+	t.Helper()
+	opts := Options{Title: "testdata/pprof/go-lifecycle", Styles: st,
+		Export: func(string, ExportFormat, *dumpdiff.TrendResult, *dumpdiff.CompareResult) error { return nil }}
+	var m Model
+	if c.fake {
+		m = started(t, newFake(), opts, w, h)
+	} else {
+		m = started(t, realSeries(t), opts, w, h)
+	}
+	m = press(t, m, c.keys...)
+	m = typeText(t, m, c.typed)
+	if c.name == "fake-hostile-detail" {
+		m = press(t, m, "enter", "enter")
+	}
+	return m
+}
+
+// TestView compares each screen, styling stripped, with its golden file at
+// the two sizes of issue 5. Rewrite them with go test ./tui -update.
+func TestView(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {160, 48}} {
+		for _, c := range viewCases {
+			t.Run(fmt.Sprintf("%s-%dx%d", c.name, size[0], size[1]), func(t *testing.T) {
+				m := drive(t, c, size[0], size[1], nil)
+				golden.RequireEqual(t, ansi.Strip(m.Render()))
+			})
+		}
+	}
+}
+
+// TestViewSize checks that every screen is exactly the terminal's size,
+// from tiny to wide, so nothing wraps or scrolls the terminal.
+func TestViewSize(t *testing.T) {
+	sizes := [][2]int{{80, 24}, {160, 48}, {120, 40}, {100, 30}, {60, 15}, {40, 10}, {20, 5}, {10, 3}, {1, 1}, {250, 70}}
+	for _, c := range viewCases {
+		for _, s := range sizes {
+			m := drive(t, c, s[0], s[1], nil)
+			w, h := lipgloss.Size(m.View().Content)
+			if w != s[0] || h != s[1] {
+				t.Errorf("%s at %dx%d: got a %dx%d view", c.name, s[0], s[1], w, h)
+			}
+		}
+	}
+	// A resize after the fact re-lays out the screen.
+	m := drive(t, viewCases[1], 80, 24, nil)
+	next, _ := m.Update(tea.WindowSizeMsg{Width: 132, Height: 43})
+	if w, h := lipgloss.Size(next.View().Content); w != 132 || h != 43 {
+		t.Errorf("after a resize to 132x43: got %dx%d", w, h)
+	}
+}
+
+// TestUntrustedNames renders a site whose name carries an escape sequence,
+// a carriage return and a bell on every screen that shows names: none of
+// them reaches the terminal.
+func TestUntrustedNames(t *testing.T) {
+	st := plainStyles()
+	for _, keys := range [][]string{nil, {"enter"}, {"t"}, {"p"}, {"p", "enter"}} {
+		m := started(t, newFake(), Options{Styles: &st}, 100, 30)
+		m = press(t, m, "/")
+		m = typeText(t, m, "evil")
+		m = press(t, m, "enter")
+		m = press(t, m, keys...)
+		v := m.View().Content
+		if !strings.Contains(v, "evil\uFFFD[31m\uFFFDname\uFFFD") {
+			t.Errorf("keys %v: the name is not shown with its control characters replaced:\n%s", keys, v)
+		}
+		if i := strings.IndexAny(v, "\x1b\r\x07"); i >= 0 {
+			t.Errorf("keys %v: got a control character %q at byte %d of the view", keys, v[i], i)
+		}
+	}
+}
+
+func TestClean(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"main.(*leakyOperator).open", "main.(*leakyOperator).open"},
+		{"evil\x1b[31mred", "evil\uFFFD[31mred"},
+		{"a\rb\nc\td", "a\uFFFDb\uFFFDc\uFFFDd"},
+		{"osc\x1b]8;;http://x\x07link", "osc\uFFFD]8;;http://x\uFFFDlink"},
+		{"c1\u009b31m", "c1\uFFFD31m"},
+		{"del\x7f", "del\uFFFD"},
+		{"bidi\u202egnp.exe", "bidi\uFFFDgnp.exe"},
+		{"bad\xffutf8", "bad\uFFFDutf8"},
+		{"std::vector<int>::push_back", "std::vector<int>::push_back"},
+		{"日本語", "日本語"},
+	}
+	for _, tt := range tests {
+		if got := clean(tt.in); got != tt.want {
+			t.Errorf("clean(%q): got %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

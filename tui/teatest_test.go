@@ -1,0 +1,81 @@
+package tui
+
+import (
+	"bytes"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/dumpdiff/dumpdiff/dumpdiff"
+)
+
+// loadGoSeries is the LoadFunc explore builds, over the committed Go series.
+func loadGoSeries(progress func(done, total int, path string)) (Engine, error) {
+	paths, err := filepath.Glob("../testdata/pprof/go-lifecycle/lc*.pb.gz")
+	if err != nil {
+		return nil, err
+	}
+	return dumpdiff.Load(paths, dumpdiff.LoadOptions{Order: dumpdiff.OrderName, Progress: progress})
+}
+
+func waitFor(t *testing.T, tm *teatest.TestModel, what string) {
+	t.Helper()
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(what)) },
+		teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+}
+
+// TestProgramSmoke runs the real program loop: the loader parses the Go
+// series, hands over to the explorer, enter opens the leak's detail, q quits.
+func TestProgramSmoke(t *testing.T) {
+	tm := teatest.NewTestModel(t, NewLoader(loadGoSeries, Options{}), teatest.WithInitialTermSize(100, 30))
+	waitFor(t, tm, "leakyOperator")
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	waitFor(t, tm, "Call stack")
+	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second))
+	m, ok := final.(Model)
+	if !ok {
+		t.Fatalf("final model: got %T, want tui.Model", final)
+	}
+	if m.Screen() != "detail" || m.Trend() == nil || m.Trend().Sites[0].Title != "main.(*leakyOperator).open" {
+		t.Errorf("final: got screen %s, want the detail of the leak", m.Screen())
+	}
+}
+
+// TestLoaderError quits with the load's error, for explore to print.
+func TestLoaderError(t *testing.T) {
+	boom := errors.New("parse pprof profile lc3.pb.gz: unexpected EOF")
+	load := func(progress func(int, int, string)) (Engine, error) {
+		progress(1, 3, "lc1.pb.gz")
+		return nil, boom
+	}
+	tm := teatest.NewTestModel(t, NewLoader(load, Options{}))
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second))
+	l, ok := final.(Loader)
+	if !ok || !errors.Is(l.Err(), boom) {
+		t.Errorf("final: got %T with error %v, want the Loader with the load error", final, l.Err())
+	}
+}
+
+// TestLoaderProgress renders a load in progress.
+func TestLoaderProgress(t *testing.T) {
+	l := NewLoader(nil, Options{})
+	next, _ := l.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	next, cmd := next.Update(progressMsg{done: 3, total: 8, path: "/data/series/\x1b[2Jheap.0003.pb.gz"})
+	if cmd == nil {
+		t.Error("progress: want a command waiting for the next message")
+	}
+	v := next.(Loader).Render()
+	for _, want := range []string{"parsed 3 of 8 snapshots", "\uFFFD[2Jheap.0003.pb.gz", "38%"} {
+		if !bytes.Contains([]byte(v), []byte(want)) {
+			t.Errorf("loading screen lacks %q:\n%s", want, v)
+		}
+	}
+	if bytes.Contains([]byte(v), []byte("\x1b[2J")) {
+		t.Error("loading screen passes an escape sequence from a file name through")
+	}
+}

@@ -1,0 +1,203 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestNewCmdExploreFlags(t *testing.T) {
+	tests := []struct {
+		args    []string
+		wantErr string
+		check   func(*ExploreOptions) bool
+	}{
+		{args: []string{"--demo"}, check: func(o *ExploreOptions) bool { return o.Demo && len(o.Files) == 0 && o.GroupBy == "stack" && o.Top == 0 }},
+		{args: []string{"-m", "alloc_space", "--group-by", "function", "--limit", "1GiB", "dir"},
+			check: func(o *ExploreOptions) bool {
+				return o.Metric == "alloc_space" && o.GroupBy == "function" && o.Limit == "1GiB" && o.Files[0] == "dir"
+			}},
+		{args: []string{"--demo", "x.pb.gz"}, wantErr: "--demo takes no files"},
+		{args: nil, wantErr: "explore needs snapshot files, a directory, or --demo"},
+		{args: []string{"--input-format", "png", "a"}, wantErr: `invalid --input-format "png"`},
+	}
+	for _, tt := range tests {
+		var got *ExploreOptions
+		cmd := newCmdExplore(&IOStreams{}, func(o *ExploreOptions) error { got = o; return nil })
+		cmd.SetArgs(tt.args)
+		cmd.SetOut(&strings.Builder{})
+		cmd.SetErr(&strings.Builder{})
+		err := cmd.Execute()
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("%v: got error %v, want %q", tt.args, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || got == nil || !tt.check(got) {
+			t.Errorf("%v: got %+v, %v", tt.args, got, err)
+		}
+	}
+}
+
+func TestExploreQueryErrors(t *testing.T) {
+	tests := []struct {
+		opts    ExploreOptions
+		wantErr string
+	}{
+		{ExploreOptions{GroupBy: "file", Order: "args"}, `invalid --group-by "file"`},
+		{ExploreOptions{GroupBy: "stack", Order: "args", Focus: "("}, `invalid --focus "("`},
+		{ExploreOptions{GroupBy: "stack", Order: "size"}, "size"},
+		{ExploreOptions{GroupBy: "stack", Order: "args", Limit: "lots"}, "invalid --limit"},
+		{ExploreOptions{GroupBy: "stack", Order: "args", Top: -1}, "invalid --top -1"},
+	}
+	for _, tt := range tests {
+		_, _, err := exploreQuery(&tt.opts)
+		if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+			t.Errorf("%+v: got error %v, want %q", tt.opts, err, tt.wantErr)
+		}
+	}
+}
+
+func TestExploreNeedsTerminal(t *testing.T) {
+	_, stderr, code := runCmd(t, "explore", "--demo")
+	if code != exitError || !strings.Contains(stderr, "explore needs a terminal") {
+		t.Errorf("piped explore: got exit %d and %q, want 1 and a one-line reason", code, stderr)
+	}
+}
+
+// tmuxSession drives the real binary in a detached tmux server of its own.
+type tmuxSession struct {
+	t      *testing.T
+	socket string
+}
+
+func (s tmuxSession) run(args ...string) string {
+	s.t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-L", s.socket, "-f", "/dev/null"}, args...)...).CombinedOutput()
+	if err != nil {
+		s.t.Fatalf("tmux %v: %v: %s", args, err, out)
+	}
+	return string(out)
+}
+
+func (s tmuxSession) screen() string { return s.run("capture-pane", "-p", "-t", "e2e") }
+
+func (s tmuxSession) keys(keys ...string) {
+	s.run(append([]string{"send-keys", "-t", "e2e"}, keys...)...)
+}
+
+// waitScreen polls the pane until ok accepts it.
+func (s tmuxSession) waitScreen(what string, ok func(string) bool) string {
+	s.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		scr := s.screen()
+		if ok(scr) {
+			return scr
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("timed out waiting for %s; screen:\n%s", what, scr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// siteRows are the table rows of a sites screen, top first.
+func siteRows(scr string) []string {
+	lines := strings.Split(scr, "\n")
+	for i, l := range lines {
+		if strings.Contains(l, "verdict") && strings.Contains(l, "growth/lc") {
+			var rows []string
+			for _, r := range lines[i+1:] {
+				if strings.TrimSpace(r) == "" || strings.HasPrefix(r, "site ") {
+					break
+				}
+				rows = append(rows, r)
+			}
+			return rows
+		}
+	}
+	return nil
+}
+
+// TestExploreInTmux runs the real binary on the committed Go series in tmux
+// at 120×40 and reads the screen: the leak is at the top, enter shows its
+// call stack, / filters, q exits with status 0.
+func TestExploreInTmux(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and drives it in tmux; skipped with -short")
+	}
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed (apt-get install tmux): cannot run the terminal end-to-end test")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "dumpdiff")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	series, err := filepath.Glob("../../testdata/pprof/go-lifecycle/lc*.pb.gz")
+	if err != nil || len(series) != 8 {
+		t.Fatalf("got %d snapshots of the Go series (%v), want 8", len(series), err)
+	}
+	for i, p := range series {
+		if series[i], err = filepath.Abs(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	status := filepath.Join(dir, "status")
+	s := tmuxSession{t: t, socket: "dumpdiff-e2e-" + strconv.Itoa(os.Getpid())}
+	shell := bin + " explore --order name " + strings.Join(series, " ") + "; echo $? > " + status + "; sleep 30"
+	s.run("new-session", "-d", "-s", "e2e", "-x", "120", "-y", "40", "sh", "-c", shell)
+	t.Cleanup(func() { exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
+
+	scr := s.waitScreen("the sites screen", func(scr string) bool { return len(siteRows(scr)) > 3 })
+	top := siteRows(scr)[0]
+	if !strings.Contains(top, "leak") || !strings.Contains(top, "main.(*leakyOperator).open") {
+		t.Errorf("top row: got %q, want the leak main.(*leakyOperator).open", top)
+	}
+	if !strings.Contains(top, "+4.0 MiB/lc") {
+		t.Errorf("top row: got %q, want +4.0 MiB/lc", top)
+	}
+
+	s.keys("Enter")
+	scr = s.waitScreen("the call stack", func(scr string) bool { return strings.Contains(scr, "Call stack") })
+	for _, frame := range []string{"main.(*leakyOperator).open", "main.operatorOpen", "main.taskOpen", "main.runLifecycle", "main.main"} {
+		if !strings.Contains(scr, frame) {
+			t.Errorf("detail lacks frame %s:\n%s", frame, scr)
+		}
+	}
+
+	s.keys("Escape")
+	s.waitScreen("the sites screen again", func(scr string) bool { return len(siteRows(scr)) > 3 })
+	s.keys("/")
+	s.keys("-l", "registerMetrics")
+	s.keys("Enter")
+	scr = s.waitScreen("the filtered table", func(scr string) bool { return len(siteRows(scr)) == 1 })
+	if row := siteRows(scr)[0]; !strings.Contains(row, "main.registerMetrics") || !strings.Contains(row, "leak") {
+		t.Errorf("filtered row: got %q, want the second leak main.registerMetrics", row)
+	}
+	if !strings.Contains(scr, "matching /registerMetrics/") {
+		t.Errorf("the footer does not say a filter is on:\n%s", scr)
+	}
+
+	s.keys("q")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		b, err := os.ReadFile(status)
+		if err == nil && len(b) > 0 {
+			if got := strings.TrimSpace(string(b)); got != "0" {
+				t.Errorf("exit status: got %s, want 0", got)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("q did not end the program; screen:\n%s", s.screen())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite cmd golden files")
+
+// runCmd runs the program in-process and returns stdout, stderr and the exit code.
+func runCmd(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(args, strings.NewReader(""), &stdout, &stderr)
+	return stdout.String(), stderr.String(), code
+}
+
+// golden runs args and compares stdout and stderr with testdata/<name>.stdout
+// and .stderr (a missing file counts as empty), and the exit code with want.
+// On a mismatch it writes <name>.got-stdout / .got-stderr beside them.
+func golden(t *testing.T, name string, wantCode int, args ...string) {
+	t.Helper()
+	stdout, stderr, code := runCmd(t, args...)
+	if code != wantCode {
+		t.Errorf("%s: got exit code %d, want %d\nstderr: %s", name, code, wantCode, stderr)
+	}
+	for _, out := range []struct{ ext, got string }{{"stdout", stdout}, {"stderr", stderr}} {
+		path := filepath.Join("testdata", name+"."+out.ext)
+		if *update {
+			if out.got == "" {
+				os.Remove(path)
+				continue
+			}
+			if err := os.WriteFile(path, []byte(out.got), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(path)
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		gotPath := filepath.Join("testdata", name+".got-"+out.ext)
+		if out.got != string(want) {
+			os.WriteFile(gotPath, []byte(out.got), 0o644)
+			t.Errorf("%s: %s differs from %s (wrote %s)\ngot:\n%s\nwant:\n%s", name, out.ext, path, gotPath, out.got, want)
+		} else {
+			os.Remove(gotPath)
+		}
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	golden(t, "no-args-inspect", 1, "inspect")
+	golden(t, "bad-flag", 1, "inspect", "--frobnicate", "x")
+	golden(t, "bad-output-format", 1, "inspect", "--format", "yaml", "x")
+	golden(t, "bad-input-format", 1, "inspect", "--input-format", "perf", "x")
+	golden(t, "unknown-command", 1, "frobnicate")
+}
+
+func TestInspectBadFiles(t *testing.T) {
+	golden(t, "inspect-missing", 1, "inspect", "testdata/does-not-exist.heap")
+	golden(t, "inspect-directory", 1, "inspect", "testdata")
+}
+
+func TestVersion(t *testing.T) {
+	stdout, _, code := runCmd(t, "--version")
+	if code != 0 || !strings.HasPrefix(stdout, "dumpdiff version ") {
+		t.Errorf("got %q (exit %d), want a version line", stdout, code)
+	}
+}
+
+func TestCompletion(t *testing.T) {
+	for _, shell := range []string{"bash", "zsh", "fish", "powershell"} {
+		stdout, stderr, code := runCmd(t, "completion", shell)
+		if code != 0 || !strings.Contains(stdout, "dumpdiff") {
+			t.Errorf("completion %s: got exit %d, stderr %q, want a script", shell, code, stderr)
+		}
+	}
+}
+
+func TestNewCmdInspectFlags(t *testing.T) {
+	var got *InspectOptions
+	cmd := newCmdInspect(newIOStreams(nil, &bytes.Buffer{}, &bytes.Buffer{}), func(o *InspectOptions) error {
+		got = o
+		return nil
+	})
+	cmd.SetArgs([]string{"--format", "json", "--input-format", "jemalloc", "a.heap", "b.heap"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got.Format != "json" || got.InputFormat != "jemalloc" || strings.Join(got.Files, ",") != "a.heap,b.heap" {
+		t.Errorf("got %+v, want json, jemalloc, [a.heap b.heap]", got)
+	}
+}

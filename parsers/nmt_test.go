@@ -504,3 +504,17 @@ func BenchmarkParseNMTDetail(b *testing.B) {
 		}
 	}
 }
+
+// TestNMTExitStatistics checks the -XX:+PrintNMTStatistics reports (bytes,
+// no unit): all six lifecycles of leak are in Other at exit.
+func TestNMTExitStatistics(t *testing.T) {
+	for _, jdk := range []string{"jdk17", "jdk25"} {
+		s := parseFile(t, filepath.Join("..", "testdata", "nmt", jdk+"-exit", "exit.txt"))
+		if got, want := categoryValue(s, "committed", "Other"), int64(6*8<<20); got != want {
+			t.Errorf("%s: got Other committed=%d, want %d", jdk, got, want)
+		}
+		if s.Variant != "nmt-summary" || s.Profile.Comments[0] != "nmt scale=bytes" {
+			t.Errorf("%s: got variant %q comments %q, want nmt-summary at scale=bytes", jdk, s.Variant, s.Profile.Comments)
+		}
+	}
+}

@@ -18,9 +18,8 @@ import (
 // allocation entry points, as symbolised names or, for frames in a stripped
 // libjemalloc that no symbol covers, as the module+offset names that package
 // symbolize gives them ("libjemalloc.so.2+0x2a630").
-const jemallocDropFrames = `(je_|_rjem_)?(malloc|calloc|realloc|free|memalign|posix_memalign|aligned_alloc|valloc|pvalloc|mallocx|rallocx|xallocx|sdallocx|dallocx|nallocx)|` +
-	`(imalloc|ialloc|iralloc|prof_|arena_|tcache_|large_).*|je_.*|_rjem_.*|` +
-	`operator new(\[\])?.*|` +
+const jemallocDropFrames = `(je_|_rjem_).*|(__libc_)?(malloc|calloc|realloc|free|memalign|posix_memalign|aligned_alloc|valloc|pvalloc)|` +
+	`(mallocx|rallocx|xallocx|sdallocx|dallocx)|imalloc.*|prof_backtrace.*|prof_alloc_prep|operator new(\[\])?|` +
 	`libjemalloc\.so[.0-9]*\+0x[0-9a-f]+`
 
 // jemallocHeader matches the first line of a jemalloc heap profile:

@@ -51,6 +51,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/pprof/profile"
@@ -73,6 +74,8 @@ type Options struct {
 type Symbolizer struct {
 	dirs    []string
 	machine elf.Machine
+
+	opened atomic.Int64 // ELF files read, for tests of the cache
 
 	mu      sync.Mutex
 	byStat  map[statKey]*binary // path, size, mtime → binary
@@ -355,21 +358,29 @@ func (s *Symbolizer) load(path string) (*binary, error) {
 	}
 	s.mu.Unlock()
 	b.once.Do(func() {
-		b.err = b.open(s.machine, s.debugRoots())
-		if b.err != nil || b.buildID == "" {
-			return
+		s.opened.Add(1)
+		// A copy of an already loaded binary (same build ID, another path)
+		// shares its tables instead of reading them again.
+		claim := func(id string) *binary {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if prev := s.byBuild[id]; prev != nil {
+				return prev
+			}
+			s.byBuild[id] = b
+			return nil
 		}
-		// A copy of an already loaded binary shares its tables.
-		s.mu.Lock()
-		if prev := s.byBuild[b.buildID]; prev != nil && prev != b {
-			b.shareFrom(prev)
-		} else {
-			s.byBuild[b.buildID] = b
-		}
-		s.mu.Unlock()
+		b.err = b.open(s.machine, s.debugRoots(), claim)
 	})
 	if b.err != nil {
 		return nil, b.err
+	}
+	if a := b.alias; a != nil {
+		a.once.Do(func() {}) // waits until a is loaded
+		if a.err != nil {
+			return nil, a.err
+		}
+		return a, nil
 	}
 	return b, nil
 }
@@ -453,6 +464,7 @@ type binary struct {
 	loads   []elf.ProgHeader // PT_LOAD segments
 	syms    []symbol         // function symbols sorted by address
 	dwarf   *dwarfIndex
+	alias   *binary // the loaded binary with the same build ID, if any
 
 	mu    sync.Mutex
 	cache map[uint64][]frame
@@ -464,13 +476,9 @@ type symbol struct {
 	global     bool
 }
 
-func (b *binary) shareFrom(o *binary) {
-	b.loads, b.syms, b.dwarf = o.loads, o.syms, o.dwarf
-}
-
 // open reads the ELF headers, build ID, symbols and DWARF of b.path. Any
 // panic inside debug/elf or debug/dwarf on a damaged file becomes an error.
-func (b *binary) open(want elf.Machine, debugRoots []string) (err error) {
+func (b *binary) open(want elf.Machine, debugRoots []string, claim func(buildID string) *binary) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%s: damaged ELF file (%v)", b.path, r)
@@ -493,6 +501,12 @@ func (b *binary) open(want elf.Machine, debugRoots []string) (err error) {
 		return fmt.Errorf("%s: ELF file has no loadable segments", b.path)
 	}
 	b.buildID = buildID(f)
+	if b.buildID != "" {
+		if prev := claim(b.buildID); prev != nil {
+			b.alias = prev
+			return nil
+		}
+	}
 	syms, symErr := f.Symbols()
 	d, dwErr := f.DWARF()
 	if (symErr != nil || dwErr != nil) && b.buildID != "" {

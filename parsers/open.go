@@ -99,7 +99,9 @@ func Parse(r io.Reader, name string, opts *Options) (*Snapshot, error) {
 		snap, err = ParsePprof(in, name)
 	case FormatTcmalloc:
 		snap, err = ParseTcmalloc(in, name)
-	case FormatJemalloc, FormatNMT:
+	case FormatJemalloc:
+		snap, err = ParseJemalloc(in, name)
+	case FormatNMT:
 		return nil, &ParseError{Format: format, Name: name, Err: ErrNotSupported}
 	default:
 		return nil, &ParseError{Name: name, Err: fmt.Errorf("unknown format %q (known: %v)", format, Formats)}

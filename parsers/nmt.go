@@ -1032,4 +1032,3 @@ func (b *nmtBuilder) location(f nmtFrame) *profile.Location {
 	b.locs[f] = l
 	return l
 }
-

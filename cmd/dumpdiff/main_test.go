@@ -169,3 +169,27 @@ func TestInspectGoldens(t *testing.T) {
 	// One bad file among good ones: every good one is reported, then exit 1.
 	golden(t, "inspect-mixed", 1, "inspect", "../../testdata/pprof/go-lifecycle/lc1.pb.gz", "testdata/missing.pb.gz", "../../testdata/tcmalloc/c-lifecycle/lifecycle.0001.heap")
 }
+
+// TestInspectSymbols checks that --symbols finds the committed binaries of a
+// real jemalloc dump whose MAPPED_LIBRARIES name a build path absent here.
+func TestInspectSymbols(t *testing.T) {
+	dumps, _ := filepath.Glob("../../testdata/jemalloc/c-lifecycle/*.heap")
+	if len(dumps) == 0 {
+		t.Fatal("no committed jemalloc dumps")
+	}
+	symbolized := func(args ...string) bool {
+		t.Helper()
+		stdout, stderr, code := runCmd(t, append([]string{"inspect", "--format", "json"}, args...)...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		var doc struct{ Snapshots []struct{ Symbolized bool } }
+		if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+			t.Fatal(err)
+		}
+		return doc.Snapshots[0].Symbolized
+	}
+	if !symbolized("--symbols", "../../testdata/bin", dumps[0]) {
+		t.Errorf("got symbolized false with --symbols testdata/bin, want true")
+	}
+}

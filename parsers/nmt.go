@@ -362,7 +362,7 @@ func (p *nmtParser) parseHeader() error {
 		if strings.HasPrefix(t, "Total:") {
 			return p.parseTotal(t)
 		}
-		return p.errorf(p.line, "want %q line, got %q", "Total: reserved=…, committed=…", clip(t))
+		return p.errorf(p.line, "want %q line, got %q", "Total: reserved=…, committed=…", clip(t, 80))
 	}
 }
 
@@ -374,7 +374,7 @@ func (p *nmtParser) parseTotal(t string) error {
 				return p.errorf(p.line, "unknown scale %q in Total: line", u[1])
 			}
 		}
-		return p.errorf(p.line, "malformed Total: line %q", clip(t))
+		return p.errorf(p.line, "malformed Total: line %q", clip(t, 80))
 	}
 	p.totalLine = p.line
 	p.unit = m[2]
@@ -434,7 +434,7 @@ func (p *nmtParser) parseCategories() error {
 			continue
 		case text[0] == ' ' || text[0] == '\t' || strings.HasPrefix(text, ":"):
 			if cur == nil {
-				p.warnf(p.line, "skipped line %q before the first category", clip(t))
+				p.warnf(p.line, "skipped line %q before the first category", clip(t, 80))
 				continue
 			}
 			if err := p.parseSubLine(cur, t); err != nil {
@@ -458,7 +458,7 @@ func (p *nmtParser) parseCategoryLine(text string) (*nmtCategory, error) {
 		if err := p.checkScaleIn(text); err != nil {
 			return nil, err
 		}
-		return nil, p.errorf(p.line, "malformed category line %q", clip(strings.TrimSpace(text)))
+		return nil, p.errorf(p.line, "malformed category line %q", clip(strings.TrimSpace(text), 80))
 	}
 	name := m[1]
 	c := &nmtCategory{name: name, line: p.line}
@@ -565,7 +565,7 @@ func (p *nmtParser) parseSubLine(c *nmtCategory, t string) error {
 		// Their amounts must still read in the report's scale.
 		return p.checkScaleIn(t)
 	default:
-		p.warnf(p.line, "skipped unknown line %q in category %q", clip(t), c.name)
+		p.warnf(p.line, "skipped unknown line %q in category %q", clip(t, 80), c.name)
 	}
 	return nil
 }
@@ -574,7 +574,7 @@ func (p *nmtParser) malformed(what, t string) error {
 	if err := p.checkScaleIn(t); err != nil {
 		return err
 	}
-	return p.errorf(p.line, "malformed %s line %q", what, clip(t))
+	return p.errorf(p.line, "malformed %s line %q", what, clip(t, 80))
 }
 
 func (c *nmtCategory) addPart(v, d int64) {
@@ -660,7 +660,7 @@ func (p *nmtParser) parseSections() error {
 		if strings.HasPrefix(text, "[") {
 			sym, ok := nmtFrameSymbol(text)
 			if !ok {
-				return p.errorf(p.line, "malformed frame line %q", clip(t))
+				return p.errorf(p.line, "malformed frame line %q", clip(t, 80))
 			}
 			if site == nil {
 				site = &nmtSite{line: p.line}
@@ -680,7 +680,7 @@ func (p *nmtParser) parseSections() error {
 		}
 		if strings.HasPrefix(t, "(") {
 			if site == nil {
-				p.warnf(p.line, "skipped values %q without frames", clip(t))
+				p.warnf(p.line, "skipped values %q without frames", clip(t, 80))
 				continue
 			}
 			if err := p.parseSiteValues(site, t); err != nil {
@@ -690,7 +690,7 @@ func (p *nmtParser) parseSections() error {
 			site = nil
 			continue
 		}
-		p.warnf(p.line, "skipped unknown line %q", clip(t))
+		p.warnf(p.line, "skipped unknown line %q", clip(t, 80))
 	}
 }
 
@@ -820,7 +820,7 @@ func (p *nmtParser) parseSiteValues(s *nmtSite, t string) error {
 		if err := p.checkScaleIn(t); err != nil {
 			return err
 		}
-		return p.errorf(p.line, "want call site values like %q, got %q", "(malloc=…)", clip(t))
+		return p.errorf(p.line, "want call site values like %q, got %q", "(malloc=…)", clip(t, 80))
 	}
 	return nil
 }
@@ -894,12 +894,12 @@ func (p *nmtParser) parseRegion(t string) {
 		return // frames and blank lines of the map
 	}
 	if m[3] != p.unit {
-		p.warnf(p.line, "skipped region %q: not in the report's scale", clip(t))
+		p.warnf(p.line, "skipped region %q: not in the report's scale", clip(t, 80))
 		return
 	}
 	n, err := strconv.ParseInt(m[2], 10, 64)
 	if err != nil || n > (1<<62)/p.scale {
-		p.warnf(p.line, "skipped region %q: number out of range", clip(t))
+		p.warnf(p.line, "skipped region %q: number out of range", clip(t, 80))
 		return
 	}
 	n *= p.scale
@@ -1100,12 +1100,4 @@ func (b *nmtBuilder) location(f nmtFrame) *profile.Location {
 	b.p.Location = append(b.p.Location, l)
 	b.locs[f] = l
 	return l
-}
-
-// clip shortens a line quoted in an error.
-func clip(s string) string {
-	if len(s) > 80 {
-		return s[:80] + "…"
-	}
-	return s
 }

@@ -58,17 +58,24 @@ import (
 // summary.diff and detail.diff reports hold the current values and the
 // deltas since the baseline: the Snapshot has the current values and
 // Snapshot.Baseline the baseline (current − delta), both built by the rules
-// above.
+// above. detail.diff lists only the sites that changed, so there the
+// "not in Details" remainder also holds the unchanged sites. A detail.diff
+// site printed without its type ("(26KB +11KB #19 +8)", JDK 17 and 25)
+// counts as [unattributed].
 //
 // The Virtual memory map: section of a detail report is summarised per
 // category in Profile.Comments; its regions are not samples (the Details:
-// section already lists the same reservations by call site).
+// section already lists the same reservations by call site). The Memory
+// file details section (JDK 25) is skipped. Text before the report's
+// "Native Memory Tracking:" line is ignored, except a "<pid>:" line (PID)
+// and `openjdk version "…"` from java -version (Producer).
 //
-// ParseNMT never guesses a JDK version (jcmd does not print one), so Producer
-// stays empty. It returns a *ParseError with a line number for a garbled
-// number, an unknown scale or a report cut off before its Total: line or in
-// the middle of a category or call site, and records line-numbered warnings
-// in Snapshot.Warnings for problems that leave the totals sound.
+// jcmd prints no JDK version, so Producer is usually empty. ParseNMT
+// returns a *ParseError with a line number for a garbled number, an unknown
+// scale or a report cut off before its Total: line or in the middle of a
+// category or call site, and records line-numbered warnings in
+// Snapshot.Warnings for problems that leave the totals sound: scale=MB and
+// GB rounding, categories that do not add up to Total, skipped lines.
 func ParseNMT(r io.Reader, name string) (*Snapshot, error) {
 	p := &nmtParser{name: name, sc: bufio.NewScanner(r), cats: map[string]*nmtCategory{}, siteIdx: map[string]int{}}
 	p.sc.Buffer(make([]byte, 64<<10), 4<<20)

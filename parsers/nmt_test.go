@@ -155,6 +155,12 @@ func TestNMTSeriesGroundTruth(t *testing.T) {
 				symbol = append(symbol, categoryValue(s, "committed", "Symbol"))
 				if strings.HasSuffix(series, "detail") {
 					site = append(site, leakSiteValue(t, s))
+					// The raw report splits the leak over two sites (interpreted
+					// and JIT-compiled Java caller); the parser merged them.
+					_, details, _ := strings.Cut(string(readReport(t, p)), "\nDetails:\n")
+					if n := strings.Count(details, "type=Other #") + strings.Count(details, "tag=Other #"); n != 2 {
+						t.Errorf("%s: got %d Other sites in Details:, want the JIT split (2)", p, n)
+					}
 				}
 			}
 			for i := 1; i < len(other); i++ {
@@ -466,6 +472,9 @@ func TestNMTDiffPair(t *testing.T) {
 }
 
 func FuzzParseNMT(f *testing.F) {
+	// Small reports first: mutations of them reach every branch quickly.
+	f.Add([]byte("1:\n\nNative Memory Tracking:\n\nTotal: reserved=3KB +1KB, committed=2KB +1KB\n- Other (reserved=3KB +1KB, committed=2KB +1KB)\n (malloc=1KB #1 +1)\n (mmap: reserved=2KB, committed=1KB +1KB)\n\n[0x1] f()+0x1 in libx.so\n[0x2]\n (malloc=1KB type=Other +1KB #1 +1)\n\n[0x3]\n (mmap: reserved=2KB, committed=1KB +1KB Type=Other)\n"))
+	f.Add([]byte("Native Memory Tracking:\n\nTotal: reserved=2MB, committed=1MB\n- Thread (reserved=2MB, committed=1MB)\n (stack: reserved=2MB, committed=1MB, peak=1MB)\n\nVirtual memory map:\n\n[0x1 - 0x2] reserved 2MB for Thread Stack from\n    [0x3] g\n\t[0x1 - 0x2] committed 1MB from\n\nMemory file details\n\nDetails:\n\n[0x4]g+0x1\n ((malloc=0MB tag=Thread #1) (at peak))\n\n(1 call sites weighting less than 1MB each omitted.)\n"))
 	addSeeds(f, "nmt/*/*.txt")
 	paths, _ := filepath.Glob(filepath.Join("..", "testdata", "nmt", "*", "*.txt.gz"))
 	for _, p := range paths {

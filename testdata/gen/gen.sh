@@ -17,7 +17,9 @@ GEN=$ROOT/testdata/gen
 BUILD=$GEN/build
 TD=$ROOT/testdata
 N=8 # lifecycles per series
-CFLAGS=(-O1 -g -fno-omit-frame-pointer -fPIE -pie -Wl,--build-id -Wall -Wextra)
+# -ffile-prefix-map keeps the checkout path out of the binaries, so a rebuild
+# anywhere gives the same bytes and build ID as the committed testdata/bin.
+CFLAGS=(-O1 -g -fno-omit-frame-pointer -fPIE -pie -Wl,--build-id -Wall -Wextra "-ffile-prefix-map=$ROOT/=")
 JEMALLOC_SO=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
 
 die() { echo "gen.sh: $*" >&2; exit 1; }
@@ -45,15 +47,23 @@ check() {
 	}'
 }
 
+# build_c ALLOCATOR builds testdata/gen/build/lifecycle-ALLOCATOR (tcmalloc or
+# jemalloc) and copies it to testdata/bin: the symbolisation tests need the
+# exact binary the dumps came from, under the same base name.
 build_c() {
 	need gcc "apt-get install gcc"
 	mkdir -p "$BUILD" "$TD/bin"
-	gcc "${CFLAGS[@]}" -DUSE_TCMALLOC -o "$BUILD/lifecycle-tcmalloc" "$GEN/clifecycle/lifecycle.c" -ltcmalloc
-	gcc "${CFLAGS[@]}" -DUSE_JEMALLOC -o "$BUILD/lifecycle-jemalloc" "$GEN/clifecycle/lifecycle.c" -ljemalloc
-	# The symbolisation tests need the exact binaries the dumps came from
-	# (same build ID), under the same base names.
-	cp "$BUILD/lifecycle-tcmalloc" "$BUILD/lifecycle-jemalloc" "$TD/bin/"
+	local def lib
+	case $1 in
+	tcmalloc) def=-DUSE_TCMALLOC lib=-ltcmalloc ;;
+	jemalloc) def=-DUSE_JEMALLOC lib=-ljemalloc ;;
+	esac
+	gcc "${CFLAGS[@]}" "$def" -o "$BUILD/lifecycle-$1" "$GEN/clifecycle/lifecycle.c" "$lib"
+	cp "$BUILD/lifecycle-$1" "$TD/bin/"
 }
+
+# build_id FILE prints the GNU build ID of an ELF file.
+build_id() { readelf -n "$1" | awk '/Build ID/ { print $3 }'; }
 
 # ---------------------------------------------------------------- pprof
 gen_pprof() {
@@ -71,6 +81,8 @@ gen_pprof() {
 			go tool pprof -top -sample_index=inuse_space -unit=B -nodefraction=0 -edgefraction=0 \
 				"$d/lc$lc.pb.gz" >"$d/pprof-top-lc$lc.txt" 2>/dev/null
 		done
+		go tool pprof -top -sample_index=inuse_space -unit=B -nodefraction=0 -edgefraction=0 \
+			-diff_base="$d/lc1.pb.gz" "$d/lc$N.pb.gz" >"$d/pprof-diff-lc1-lc$N.txt" 2>/dev/null
 	done
 	local period=1 sampled=false
 	for s in go-lifecycle go-sampled go-noisy; do
@@ -119,6 +131,7 @@ tcmalloc_truth() {
   "lifecycles": $N,
   "files": "$2",
   "binary": "testdata/bin/lifecycle-tcmalloc",
+  "binary_build_id": "$(build_id "$BUILD/lifecycle-tcmalloc")",
   "sampling_period": 0,
   "sampled": false,
   "leaks": [
@@ -136,7 +149,7 @@ EOF
 
 gen_tcmalloc() {
 	need google-pprof "apt-get install google-perftools"
-	build_c
+	build_c tcmalloc
 	local bin=$BUILD/lifecycle-tcmalloc d
 	# No automatic dumps: only HeapProfilerDump after each lifecycle.
 	export HEAP_PROFILE_ALLOCATION_INTERVAL=0 HEAP_PROFILE_INUSE_INTERVAL=0
@@ -157,7 +170,8 @@ gen_tcmalloc() {
 		else first=restart-lc1.0001.heap last=restart-lc$N.0001.heap; fi
 		(cd "$TD/tcmalloc/$d" &&
 			google-pprof --text --inuse_space --show_bytes "$bin" "$first" >google-pprof-lc1.txt 2>/dev/null &&
-			google-pprof --text --inuse_space --show_bytes "$bin" "$last" >google-pprof-lc$N.txt 2>/dev/null)
+			google-pprof --text --inuse_space --show_bytes "$bin" "$last" >google-pprof-lc$N.txt 2>/dev/null &&
+			google-pprof --text --inuse_space --show_bytes --base="$first" "$bin" "$last" >google-pprof-base-lc1-lc$N.txt 2>/dev/null)
 	done
 	echo "tcmalloc: growth per lifecycle, google-pprof (lc1 -> lc$N):"
 	for d in c-lifecycle c-restart; do
@@ -176,6 +190,7 @@ jemalloc_truth() {
   "lifecycles": $N,
   "files": "$2",
   "binary": "testdata/bin/lifecycle-jemalloc",
+  "binary_build_id": "$(build_id "$BUILD/lifecycle-jemalloc")",
   "sampling_period": $3,
   "sampled": $4,
   "leaks": [
@@ -193,7 +208,7 @@ EOF
 
 gen_jemalloc() {
 	need jeprof "apt-get install libjemalloc-dev"
-	build_c
+	build_c jemalloc
 	local bin=$BUILD/lifecycle-jemalloc d f
 	d=$TD/jemalloc/c-lifecycle
 	rm -rf "$d" && mkdir -p "$d"
@@ -257,7 +272,7 @@ gen_jvm() {
 		jeprof --text --show_bytes "$java" "${files[0]}" >jeprof-lc1.txt 2>/dev/null &&
 		jeprof --text --show_bytes "$java" "${files[$((N - 1))]}" >jeprof-lc$N.txt 2>/dev/null)
 	version=$(java -version 2>&1 | head -1 | sed 's/"/\\"/g')
-	buildid=$(readelf -n "$libjvm" | awk '/Build ID/ { print $3 }')
+	buildid=$(build_id "$libjvm")
 	cat >"$d/truth.json" <<EOF
 {
   "format": "jemalloc",

@@ -19,7 +19,7 @@ TD=$ROOT/testdata
 N=8 # lifecycles per series
 # -ffile-prefix-map keeps the checkout path out of the binaries, so a rebuild
 # anywhere gives the same bytes and build ID as the committed testdata/bin.
-CFLAGS=(-O1 -g -fno-omit-frame-pointer -fPIE -pie -Wl,--build-id -Wall -Wextra "-ffile-prefix-map=$ROOT/=")
+CFLAGS=(-O1 -g -fno-omit-frame-pointer -fPIE -pie -Wl,--build-id -Wall -Wextra "-ffile-prefix-map=$ROOT=.")
 JEMALLOC_SO=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
 
 die() { echo "gen.sh: $*" >&2; exit 1; }

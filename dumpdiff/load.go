@@ -1,8 +1,11 @@
 package dumpdiff
 
 import (
+	"bufio"
+	"compress/gzip"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -73,8 +76,11 @@ func skipInDir(name string) bool {
 }
 
 // ExpandPaths replaces each directory argument by the snapshot files in it,
-// in natural order (not recursive); files are kept as given. A directory with
-// no snapshot files is an error.
+// in natural order (not recursive); files are kept as given. In a directory,
+// a file is a snapshot when its content is in a format parsers.Detect
+// recognises, so the reports and notes kept beside a series are skipped; a
+// file that cannot be read is kept, so that Load names the problem. A
+// directory with no snapshot files is an error.
 func ExpandPaths(args []string) ([]string, error) {
 	var out []string
 	for _, a := range args {
@@ -100,7 +106,11 @@ func ExpandPaths(args []string) ([]string, error) {
 					continue
 				}
 			}
-			files = append(files, filepath.Join(a, e.Name()))
+			path := filepath.Join(a, e.Name())
+			if !looksLikeSnapshot(path) {
+				continue
+			}
+			files = append(files, path)
 		}
 		if len(files) == 0 {
 			return nil, fmt.Errorf("directory %s has no snapshot files", a)
@@ -346,4 +356,32 @@ func (s *Series) checkMetrics() error {
 		}
 	}
 	return nil
+}
+
+// looksLikeSnapshot sniffs a file's first bytes (decompressed when gzipped).
+func looksLikeSnapshot(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return true
+	}
+	defer f.Close()
+	var r io.Reader = f
+	br := bufio.NewReader(f)
+	if m, _ := br.Peek(2); len(m) == 2 && m[0] == 0x1f && m[1] == 0x8b {
+		gz, err := gzip.NewReader(br)
+		if err != nil {
+			return true // a damaged gzip file is still meant as a snapshot
+		}
+		defer gz.Close()
+		r = gz
+	} else {
+		r = br
+	}
+	head := make([]byte, 4096)
+	n, _ := io.ReadFull(r, head)
+	if n == 0 {
+		return true // empty: let Load say so
+	}
+	_, err = parsers.Detect(head[:n])
+	return !errors.Is(err, parsers.ErrUnrecognized)
 }

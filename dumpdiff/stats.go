@@ -151,7 +151,7 @@ func MannKendallTest(y []float64) MannKendall {
 		return mk
 	}
 	sd := math.Sqrt(mk.Var)
-	zUp := (float64(mk.S) - 1) / sd   // P(S ≥ s) with continuity correction
+	zUp := (float64(mk.S) - 1) / sd    // P(S ≥ s) with continuity correction
 	zDown := (float64(-mk.S) - 1) / sd // P(S ≤ s)
 	mk.PUp = normalUpperTail(zUp)
 	mk.PDown = normalUpperTail(zDown)

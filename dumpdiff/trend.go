@@ -14,9 +14,6 @@ const (
 	// scatterK: the fitted rise over the series must be at least this many
 	// robust standard deviations of the site's own scatter around its line.
 	scatterK = 3.0
-	// samplingK: the rise must be at least this many standard errors of a
-	// sampled profile's estimate of the site (√(value·period)).
-	samplingK = 2.0
 	// continuingFrac: the slope over the last lifecycles must be at least
 	// this fraction of the whole-series slope for growth to be "continuing".
 	continuingFrac = 0.5
@@ -57,13 +54,9 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 		Snapshots: make([]SnapshotInfo, n),
 		Warnings:  s.Warnings(),
 	}
-	var period int64
 	for i, t := range s.snaps {
 		res.Snapshots[i] = t.info
 		res.Snapshots[i].Total = totals[i]
-		if metric.Unit == "bytes" {
-			period = max(period, t.period)
-		}
 	}
 	ty := toFloat(totals, nil)
 	res.Total = TrendTotal{Growth: TheilSen(x, ty), Values: totals}
@@ -71,14 +64,17 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 		res.Projection = project(opts.Limit, totals[n-1], res.Total.Growth)
 	}
 
-	sites := make([]TrendSite, len(g.groups))
+	sites := make([]TrendSite, 0, len(g.groups))
 	st := newStatScratch(n)
 	for gi := range g.groups {
 		sg := &g.groups[gi]
 		v := vals[gi*n : (gi+1)*n : (gi+1)*n]
+		if allZero(v) {
+			continue // the site has none of this metric: nothing to rank
+		}
 		y := toFloat(v, st.y)
-		a := st.analyze(x, y, float64(period))
-		sites[gi] = TrendSite{
+		a := st.analyze(x, y)
+		sites = append(sites, TrendSite{
 			Key:         sg.key,
 			Title:       sg.title,
 			Category:    strings.Join(sg.cats, ","),
@@ -89,8 +85,8 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 			MKP:         a.mk.P,
 			Monotonic:   a.monotonic,
 			Verdict:     a.verdict,
-		}
-		sites[gi].Frames = s.siteFrames(sg, by)
+			Frames:      s.siteFrames(sg, by),
+		})
 	}
 	rankTrend(sites)
 	res.SiteCount = len(sites)
@@ -169,23 +165,20 @@ type analysis struct {
 }
 
 // analyze computes a site's statistics and verdict from its values y at
-// lifecycles x. period is the largest sampling period in bytes of the
-// series (0 when unsampled or not a byte metric).
-func (st *statScratch) analyze(x, y []float64, period float64) analysis {
-	n := len(y)
+// lifecycles x.
+func (st *statScratch) analyze(x, y []float64) analysis {
 	a := analysis{
 		growth:    theilSenBuf(x, y, st.slopes[:0]),
 		r2:        RSquared(x, y),
 		monotonic: Monotonic(y),
 	}
 	a.mk = MannKendallTest(y)
-	a.verdict = st.classify(x, y, a, period)
-	_ = n
+	a.verdict = st.classify(x, y, a)
 	return a
 }
 
 // classify applies the verdict rules (see the package documentation).
-func (st *statScratch) classify(x, y []float64, a analysis, period float64) Verdict {
+func (st *statScratch) classify(x, y []float64, a analysis) Verdict {
 	n := len(y)
 	// Presence pattern: new and gone are about existence, not size.
 	firstIn, lastIn, count := -1, -1, 0
@@ -213,17 +206,12 @@ func (st *statScratch) classify(x, y []float64, a analysis, period float64) Verd
 	if span <= 0 {
 		return VerdictNoise
 	}
-	// The site's own scatter: robust SD of residuals around the Theil–Sen line.
+	// Effect size relative to the site: a rise counts only when it is
+	// several robust standard deviations of the site's own scatter around
+	// its Theil–Sen line.
 	scatter := st.robustScatter(x, y, a.growth)
-	peak := 0.0
-	for _, v := range y {
-		peak = max(peak, math.Abs(v))
-	}
-	// Measurement noise of a sampled profile: a site of size v is estimated
-	// from about v/period samples, so its standard error is √(v·period).
-	sampling := math.Sqrt(peak * period)
 	material := func(rise float64) bool {
-		return rise > 0 && rise >= scatterK*scatter && rise >= samplingK*sampling
+		return rise > 0 && rise >= scatterK*scatter
 	}
 
 	up := a.mk.PUp <= Alpha
@@ -231,38 +219,60 @@ func (st *statScratch) classify(x, y []float64, a analysis, period float64) Verd
 	if n < 4 { // the Mann–Kendall test cannot reach significance: demand every step
 		up, down = strictly(y, 1), strictly(y, -1)
 	}
+	continuing := a.growth > 0 && st.continuing(x, y, a.growth)
 	switch {
-	case up:
-		tail := st.tailSlope(x, y)
-		if a.growth > 0 && tail > 0 && tail >= continuingFrac*a.growth {
-			if material(a.growth * span) {
-				return VerdictLeak
-			}
-			return VerdictNoise
-		}
-		// Grew, then levelled off: compare the level of the last
-		// lifecycles with the start.
-		if material(tailLevel(y) - y[0]) {
-			return VerdictPlateau
-		}
-	case down:
-		if a.growth < 0 && material(-a.growth*span) {
-			return VerdictShrinking
-		}
+	case up && continuing && material(a.growth*span):
+		return VerdictLeak
+	case !continuing && st.levelledOff(y, scatter):
+		return VerdictPlateau
+	case down && a.growth < 0 && material(-a.growth*span):
+		return VerdictShrinking
 	}
 	return VerdictNoise
+}
+
+// continuing reports whether growth goes on through the last lifecycles:
+// over them, the Theil–Sen slope is at least continuingFrac of the series'
+// slope and at least half of the steps grew. A site that stepped up once
+// and stayed flat fails the second test even when the step falls inside the
+// last lifecycles.
+func (st *statScratch) continuing(x, y []float64, growth float64) bool {
+	m := tailLen(len(y))
+	tx, ty := x[len(x)-m:], y[len(y)-m:]
+	tail := theilSenBuf(tx, ty, st.slopes[:0])
+	if tail <= 0 || tail < continuingFrac*growth {
+		return false
+	}
+	grew := 0
+	for i := 1; i < m; i++ {
+		if ty[i] > ty[i-1] {
+			grew++
+		}
+	}
+	return 2*grew >= m-1
+}
+
+// levelledOff reports a plateau: the median level of the last lifecycles is
+// materially above the first value, and the memory is still there at the
+// end: the last half of those lifecycles all stay above half of the rise.
+func (st *statScratch) levelledOff(y []float64, scatter float64) bool {
+	m := tailLen(len(y))
+	rise := tailLevel(y) - y[0]
+	if rise <= 0 || rise < scatterK*scatter {
+		return false
+	}
+	for _, v := range y[len(y)-(m+1)/2:] {
+		if v < y[0]+rise/2 {
+			return false
+		}
+	}
+	return true
 }
 
 // tailLen is how many of the last snapshots make "the last lifecycles": half
 // the series, at least three.
 func tailLen(n int) int {
 	return min(n, max(3, (n+1)/2))
-}
-
-// tailSlope is the Theil–Sen slope over the last lifecycles.
-func (st *statScratch) tailSlope(x, y []float64) float64 {
-	m := tailLen(len(y))
-	return theilSenBuf(x[len(x)-m:], y[len(y)-m:], st.slopes[:0])
 }
 
 // tailLevel is the median value over the last lifecycles.
@@ -294,4 +304,13 @@ func strictly(y []float64, dir float64) bool {
 		}
 	}
 	return len(y) > 1
+}
+
+func allZero(v []int64) bool {
+	for _, x := range v {
+		if x != 0 {
+			return false
+		}
+	}
+	return true
 }

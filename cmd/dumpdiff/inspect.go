@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dumpdiff/dumpdiff/parsers"
+	"github.com/dumpdiff/dumpdiff/parsers/symbolize"
 	"github.com/dumpdiff/dumpdiff/report"
 	"github.com/google/pprof/profile"
 	"github.com/spf13/cobra"
@@ -26,6 +27,8 @@ type InspectOptions struct {
 	Format string
 	// InputFormat skips detection when set.
 	InputFormat string
+	// SymbolDirs are searched for the binaries of address-only dumps.
+	SymbolDirs []string
 }
 
 func newCmdInspect(ios *IOStreams, runF func(*InspectOptions) error) *cobra.Command {
@@ -57,6 +60,7 @@ Every file is reported; the exit status is 1 when any of them could not be read.
 	}
 	cmd.Flags().StringVar(&opts.Format, "format", "table", "output format: table or json")
 	cmd.Flags().StringVar(&opts.InputFormat, "input-format", "", "skip detection and read every file as this format ("+formatList()+")")
+	cmd.Flags().StringArrayVar(&opts.SymbolDirs, "symbols", nil, "directory with the binaries of jemalloc/tcmalloc dumps, matched by build ID or name (repeatable)")
 	return cmd
 }
 
@@ -152,7 +156,10 @@ func distinctStacks(p *profile.Profile) int {
 }
 
 func inspectRun(opts *InspectOptions) error {
-	popts := &parsers.Options{Format: parsers.Format(opts.InputFormat)}
+	popts := &parsers.Options{
+		Format:     parsers.Format(opts.InputFormat),
+		Symbolizer: symbolize.New(symbolize.Options{SearchDirs: opts.SymbolDirs}),
+	}
 	var good []*inspectedSnapshot
 	failed := 0
 	for _, path := range opts.Files {
@@ -168,7 +175,7 @@ func inspectRun(opts *InspectOptions) error {
 	if opts.Format == "json" {
 		err = writeInspectJSON(opts.IO.Out, good)
 	} else {
-		err = writeInspectText(opts.IO.Out, good, opts.IO.IsStdoutTTY())
+		err = writeInspectText(opts.IO.Out, opts.IO.ErrOut, good, opts.IO.IsStdoutTTY())
 	}
 	if err != nil {
 		return err
@@ -193,8 +200,9 @@ func writeInspectJSON(w io.Writer, snaps []*inspectedSnapshot) error {
 }
 
 // writeInspectText prints a block per snapshot on a terminal, and one
-// tab-separated row per snapshot and metric when piped.
-func writeInspectText(w io.Writer, snaps []*inspectedSnapshot, tty bool) error {
+// tab-separated row per snapshot and metric when piped, with the warnings on
+// warnOut so the rows stay machine-readable.
+func writeInspectText(w, warnOut io.Writer, snaps []*inspectedSnapshot, tty bool) error {
 	if len(snaps) == 0 {
 		return nil
 	}
@@ -202,6 +210,9 @@ func writeInspectText(w io.Writer, snaps []*inspectedSnapshot, tty bool) error {
 		bw := bufio.NewWriter(w)
 		fmt.Fprintln(bw, "path\tformat\tmetric\tunit\ttotal\tsamples\tstacks\tperiod")
 		for _, s := range flattenBaselines(snaps) {
+			for _, w := range s.Warnings {
+				fmt.Fprintf(warnOut, "dumpdiff: warning: %s\n", oneLine(w))
+			}
 			for _, m := range s.Metrics {
 				fmt.Fprintf(bw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\n", s.Path, s.Format, m.Name, m.Unit, m.Total, s.Samples, s.Stacks, s.Period)
 			}

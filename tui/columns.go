@@ -27,11 +27,14 @@ func (m Model) columns() []Column {
 func rankCell(r int) string { return strconv.Itoa(r) }
 
 // siteCell is a site's title; sites keyed by whole stacks often share an
-// innermost frame, so the first caller follows to tell them apart.
-func siteCell(title, category string, frames []dumpdiff.Frame, by dumpdiff.GroupBy) string {
+// innermost frame, so the first caller follows to tell them apart when it
+// fits in w cells.
+func siteCell(title, category string, frames []dumpdiff.Frame, by dumpdiff.GroupBy, w int) string {
 	s := clean(title)
 	if by == dumpdiff.GroupByStack && len(frames) > 1 {
-		s += " ← " + clean(frameName(frames[1]))
+		if c := " ← " + clean(frameName(frames[1])); strWidth(s)+strWidth(c) <= w {
+			s += c
+		}
 	}
 	if category != "" && category != title {
 		s += "  [" + clean(category) + "]"
@@ -47,6 +50,7 @@ func trendColumns(t *dumpdiff.TrendResult, width int, st Styles) []Column {
 		verdicts[v] = painter(vs)
 	}
 	bar := painter(st.Bar)
+	siteW := 0 // set below, once the columns are known
 	sparkW := min(max(len(t.Snapshots), 5), 12)
 	if width >= 120 {
 		sparkW = min(max(len(t.Snapshots), 5), 24)
@@ -70,15 +74,17 @@ func trendColumns(t *dumpdiff.TrendResult, width int, st Styles) []Column {
 	cols = append(cols,
 		Column{Title: "trend", Width: sparkW, Cell: func(i int) string { return report.Sparkline(sample(s[i].Values, sparkW)) },
 			Paint: func(_ int, c string) string { return bar(c) }},
-		Column{Title: "site", Cell: func(i int) string { return siteCell(s[i].Title, s[i].Category, s[i].Frames, t.GroupBy) },
+		Column{Title: "site", Cell: func(i int) string { return siteCell(s[i].Title, s[i].Category, s[i].Frames, t.GroupBy, siteW) },
 			Less: func(a, b int) bool { return strings.Compare(s[a].Title, s[b].Title) < 0 }},
 	)
+	siteW = colWidths(cols, width)[len(cols)-1]
 	return cols
 }
 
 func pairColumns(p *dumpdiff.CompareResult, width int, st Styles) []Column {
 	unit := p.Metric.Unit
 	s := p.Sites
+	siteW := 0 // set below, once the columns are known
 	statuses := map[dumpdiff.PairStatus]func(string) string{}
 	for k, ks := range st.Statuses {
 		statuses[k] = painter(ks)
@@ -103,9 +109,10 @@ func pairColumns(p *dumpdiff.CompareResult, width int, st Styles) []Column {
 		Column{Title: "delta %", Width: 8, Right: true,
 			Cell: func(i int) string { return formatPct(s[i].DeltaPct) },
 			Less: func(a, b int) bool { return cmp.Compare(s[b].DeltaPct, s[a].DeltaPct) < 0 }},
-		Column{Title: "site", Cell: func(i int) string { return siteCell(s[i].Title, s[i].Category, s[i].Frames, p.GroupBy) },
+		Column{Title: "site", Cell: func(i int) string { return siteCell(s[i].Title, s[i].Category, s[i].Frames, p.GroupBy, siteW) },
 			Less: func(a, b int) bool { return strings.Compare(s[a].Title, s[b].Title) < 0 }},
 	)
+	siteW = colWidths(cols, width)[len(cols)-1]
 	return cols
 }
 

@@ -149,8 +149,12 @@ func (m *Model) layout() {
 	m.help.SetWidth(m.width)
 	m.input.SetWidth(max(m.width-8, 10))
 	if m.trend != nil || m.pair != nil {
+		// The columns depend on the width; the selection survives.
+		sel, sort := m.table.Selected(), m.table.SortColumn()
 		m.table.SetColumns(m.columns(), m.siteCount())
+		m.table.SetSort(sort)
 		m.applyFilter()
+		m.table.Select(sel)
 	}
 }
 
@@ -294,11 +298,14 @@ func (m *Model) selectKey(k string) {
 	if k == "" {
 		return
 	}
-	for i := range m.siteCount() {
-		if m.siteKey(i) == k {
-			m.table.Select(i)
-			return
-		}
+	i := -1
+	if m.pairMode && m.pair != nil {
+		i = slices.IndexFunc(m.pair.Sites, func(s dumpdiff.PairSite) bool { return s.Key == k })
+	} else if !m.pairMode && m.trend != nil {
+		i = slices.IndexFunc(m.trend.Sites, func(s dumpdiff.TrendSite) bool { return s.Key == k })
+	}
+	if i >= 0 {
+		m.table.Select(i)
 	}
 }
 

@@ -83,6 +83,13 @@ func TestViewSize(t *testing.T) {
 			}
 		}
 	}
+	// A resize keeps the selection and the sort.
+	r := press(t, started(t, realSeries(t), Options{}, 80, 24), "s", "j", "j", "j")
+	sel := r.Table().Selected()
+	r2, _ := r.Update(tea.WindowSizeMsg{Width: 150, Height: 50})
+	if got := r2.(Model).Table(); got.Selected() != sel || got.SortColumn() != r.Table().SortColumn() {
+		t.Errorf("resize: got item %d sorted by %d, want %d sorted by %d", got.Selected(), got.SortColumn(), sel, r.Table().SortColumn())
+	}
 	// A resize after the fact re-lays out the screen.
 	m := drive(t, viewCases[1], 80, 24, nil)
 	next, _ := m.Update(tea.WindowSizeMsg{Width: 132, Height: 43})

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
@@ -77,5 +80,37 @@ func TestLoaderProgress(t *testing.T) {
 	}
 	if bytes.Contains([]byte(v), []byte("\x1b[2J")) {
 		t.Error("loading screen passes an escape sequence from a file name through")
+	}
+}
+
+// TestColourFollowsProfile runs the program on a 256-colour profile, then
+// on the ASCII profile that NO_COLOR selects: the first screen has the
+// leak's red, the second no colour at all but the same words. (That
+// NO_COLOR selects ASCII on a real terminal is checked in tmux by the
+// explore end-to-end test.)
+func TestColourFollowsProfile(t *testing.T) {
+	run := func(p colorprofile.Profile) string {
+		tm := teatest.NewTestModel(t, NewLoader(loadGoSeries, Options{}), teatest.WithInitialTermSize(100, 30),
+			teatest.WithProgramOptions(tea.WithColorProfile(p)))
+		var out []byte
+		teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+			out = append(out, b...)
+			return bytes.Contains(out, []byte("registerMetrics"))
+		}, teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+		tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
+		tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+		return string(out)
+	}
+	red := regexp.MustCompile(`\x1b\[[0-9;]*31[;m]`)
+	anyColour := regexp.MustCompile(`\x1b\[[0-9;]*(3[0-7]|9[0-7]|38;[25]|4[0-7]|10[0-7]|48;[25])[;m]`)
+	if coloured := run(colorprofile.ANSI256); !red.MatchString(coloured) {
+		t.Error("on a colour profile: the leak verdict is not red")
+	}
+	plain := run(colorprofile.ASCII)
+	if m := anyColour.FindString(plain); m != "" {
+		t.Errorf("on the ASCII profile: got colour sequence %q", m)
+	}
+	if !strings.Contains(plain, "leak") {
+		t.Error("on the ASCII profile: the verdict words are missing")
 	}
 }

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -86,6 +88,9 @@ func (s tmuxSession) run(args ...string) string {
 }
 
 func (s tmuxSession) screen() string { return s.run("capture-pane", "-p", "-t", "e2e") }
+
+// styledScreen is the pane with its colours and attributes as escape sequences.
+func (s tmuxSession) styledScreen() string { return s.run("capture-pane", "-p", "-e", "-t", "e2e") }
 
 func (s tmuxSession) keys(keys ...string) {
 	s.run(append([]string{"send-keys", "-t", "e2e"}, keys...)...)
@@ -177,12 +182,11 @@ func TestExploreInTmux(t *testing.T) {
 	s.keys("/")
 	s.keys("-l", "registerMetrics")
 	s.keys("Enter")
-	scr = s.waitScreen("the filtered table", func(scr string) bool { return len(siteRows(scr)) == 1 })
+	scr = s.waitScreen("the filtered table", func(scr string) bool {
+		return len(siteRows(scr)) == 1 && strings.Contains(scr, "matching /registerMetrics/")
+	})
 	if row := siteRows(scr)[0]; !strings.Contains(row, "main.registerMetrics") || !strings.Contains(row, "leak") {
 		t.Errorf("filtered row: got %q, want the second leak main.registerMetrics", row)
-	}
-	if !strings.Contains(scr, "matching /registerMetrics/") {
-		t.Errorf("the footer does not say a filter is on:\n%s", scr)
 	}
 
 	s.keys("q")
@@ -199,5 +203,39 @@ func TestExploreInTmux(t *testing.T) {
 			t.Fatalf("q did not end the program; screen:\n%s", s.screen())
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestExploreNoColorInTmux checks on a real terminal that the leak's verdict
+// is red by default and that NO_COLOR removes every colour but not the word.
+func TestExploreNoColorInTmux(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and drives it in tmux; skipped with -short")
+	}
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed (apt-get install tmux): cannot run the terminal end-to-end test")
+	}
+	bin := filepath.Join(t.TempDir(), "dumpdiff")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	anyColour := regexp.MustCompile(`\x1b\[[0-9;]*(3[0-7]|9[0-7]|38;[25]|4[0-7]|10[0-7]|48;[25])[;m]`)
+	for _, noColor := range []bool{false, true} {
+		s := tmuxSession{t: t, socket: fmt.Sprintf("dumpdiff-e2e-nc-%d-%v", os.Getpid(), noColor)}
+		env := "env -u NO_COLOR TERM=screen-256color "
+		if noColor {
+			env = "env NO_COLOR=1 TERM=screen-256color "
+		}
+		s.run("new-session", "-d", "-s", "e2e", "-x", "100", "-y", "30", "sh", "-c", env+bin+" explore --demo; sleep 30")
+		s.waitScreen("the sites screen", func(scr string) bool { return len(siteRows(scr)) > 3 })
+		styled := s.styledScreen()
+		exec.Command("tmux", "-L", s.socket, "kill-server").Run()
+		hasColour := anyColour.MatchString(styled)
+		if hasColour == noColor {
+			t.Errorf("NO_COLOR=%v: got colour %v on screen, want %v:\n%q", noColor, hasColour, !noColor, styled)
+		}
+		if !strings.Contains(styled, "leak") {
+			t.Errorf("NO_COLOR=%v: the verdict word is missing", noColor)
+		}
 	}
 }

@@ -841,6 +841,13 @@ func (m Model) header() []string {
 		}
 	}
 	parts = append(parts, st.Subtle.Render("by "+string(m.query.GroupBy)))
+	if n := len(m.warnings()); n > 0 {
+		w := "1 warning"
+		if n > 1 {
+			w = fmt.Sprintf("%d warnings", n)
+		}
+		parts = append(parts, st.Error.Render(w+" (?)"))
+	}
 	if m.busy {
 		parts = append(parts, st.Prompt.Render("computing…"))
 	}
@@ -950,12 +957,34 @@ func withHelp(b key.Binding, k, desc string) key.Binding {
 	return b
 }
 
+// warnings are the shown result's warnings: skipped lines, unresolved
+// binaries, rounded values.
+func (m Model) warnings() []error {
+	if m.pairMode && m.pair != nil {
+		return m.pair.Warnings
+	}
+	if m.trend != nil {
+		return m.trend.Warnings
+	}
+	return nil
+}
+
 func (m Model) renderHelp() string {
 	h := m.help
 	h.ShowAll = true
-	return "\n" + m.st.Section.Render("  Keys") + "\n\n" + indent(h.View(m.keys()), "  ") +
-		"\n\n" + m.st.Subtle.Render("  Verdicts: leak (keeps growing) · plateau (grew, then flat) · noise · shrinking · new · gone") +
-		"\n" + m.st.Subtle.Render("  Press any key to close.")
+	out := "\n" + m.st.Section.Render("  Keys") + "\n\n" + indent(h.View(m.keys()), "  ") +
+		"\n\n" + m.st.Subtle.Render("  Verdicts: leak (keeps growing) · plateau (grew, then flat) · noise · shrinking · new · gone")
+	if ws := m.warnings(); len(ws) > 0 {
+		out += "\n\n" + m.st.Section.Render("  Warnings")
+		for i, w := range ws {
+			if i == 8 {
+				out += "\n  " + m.st.Subtle.Render(fmt.Sprintf("… and %d more", len(ws)-i))
+				break
+			}
+			out += "\n  " + clean(strings.Join(strings.Fields(w.Error()), " "))
+		}
+	}
+	return out + "\n\n" + m.st.Subtle.Render("  Press any key to close.")
 }
 
 func indent(s, by string) string {

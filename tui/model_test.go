@@ -369,3 +369,16 @@ func TestViewSetsAltScreenAndMouse(t *testing.T) {
 		t.Errorf("got AltScreen %v MouseMode %v, want true and cell motion", v.AltScreen, v.MouseMode)
 	}
 }
+
+func TestWarningsShown(t *testing.T) {
+	f := newFake()
+	f.trend.Warnings = []error{errors.New("parse jemalloc dump a.heap line 7: skipped \x1b[2Jthread line")}
+	m := started(t, f, Options{}, 100, 30)
+	if !strings.Contains(plain(m), "1 warning (?)") {
+		t.Errorf("header lacks the warning count:\n%s", plain(m))
+	}
+	m = press(t, m, "?")
+	if v := m.Render(); !strings.Contains(v, "line 7: skipped \uFFFD[2Jthread line") {
+		t.Errorf("help lacks the cleaned warning:\n%s", v)
+	}
+}

@@ -4,8 +4,9 @@
 # truth.json per series and the reference tools' own reports beside the dumps.
 # See testdata/README.md ("## pprof", "## tcmalloc", "## jemalloc").
 #
-# Usage (from anywhere):   testdata/gen/gen.sh [pprof|tcmalloc|jemalloc|jvm]...
-# With no argument it writes every series. Needs gcc, go, Debian's
+# Usage (from anywhere):   testdata/gen/gen.sh [pprof|tcmalloc|jemalloc|jvm|verify]...
+# With no argument it writes every series. "verify" writes nothing: it checks
+# every committed unsampled snapshot with the reference tools. Needs gcc, go, Debian's
 # libgoogle-perftools-dev + google-perftools (google-pprof), libjemalloc-dev
 # (jeprof), binutils (jeprof and google-pprof use nm/addr2line/objdump) and,
 # for the jvm series, a JDK (java, javac).
@@ -45,6 +46,66 @@ check() {
 		printf "  %-22s %-28s first %10d  last %10d  growth/lc %10.0f  truth %8d  (%+.2f%%)\n", s, f, a, b, g, w, 100 * d
 		if (d < -t || d > t) { printf "gen.sh: %s: %s grows %.0f B/lc, want %d\n", s, f, g, w > "/dev/stderr"; exit 1 }
 	}'
+}
+
+# report KIND BIN DUMP prints the reference tool's text report of DUMP: KIND
+# is go (go tool pprof), tcmalloc (google-pprof) or jemalloc (jeprof).
+# google-pprof and jeprof symbolise a PIE program only when it sits at the
+# path the dump's MAPPED_LIBRARIES names (the build path of the generating
+# checkout), so the dump is read through a copy whose path to BIN's base
+# name is rewritten to BIN.
+report() {
+	local bin dump=$BUILD/report.heap
+	case $1 in
+	go) go tool pprof -top -sample_index=inuse_space -unit=B -nodefraction=0 -edgefraction=0 "$3" 2>/dev/null ;;
+	tcmalloc | jemalloc)
+		bin=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+		sed "s|[^ ]*/$(basename "$2")\$|$bin|" "$3" >"$dump"
+		if [ "$1" = tcmalloc ]; then
+			google-pprof --text --inuse_space --show_bytes "$bin" "$dump" 2>/dev/null
+		else
+			jeprof --text --show_bytes "$bin" "$dump" 2>/dev/null
+		fi
+		;;
+	esac
+}
+
+# verify_exact SERIES KIND BIN LEAK METRICS METRICS_BYTES PLATEAU STEADY
+# TRANSIENT DUMP... checks every snapshot of an unsampled series with the
+# reference tool: after lifecycle k the leaks hold exactly k x their bytes per
+# lifecycle, the plateau 12 MiB x min(k, 2), the steady site 512 KiB and the
+# transient site nothing. It fails the script on any difference, except that
+# for Go the plateau and steady sites may hold up to 1 KiB more: the runtime
+# now and then charges a small object of its own (112 B, 16 B) to whatever
+# function is allocating.
+verify_exact() {
+	local series=$1 kind=$2 bin=$3 leak=$4 metrics=$5 mbytes=$6 plateau=$7 steady=$8 transient=$9
+	shift 9
+	local slack=0
+	[ "$kind" = go ] && slack=1024
+	local k=0 dump r fn want got
+	r=$BUILD/report.txt
+	for dump in "$@"; do
+		k=$((k + 1))
+		report "$kind" "$bin" "$dump" >"$r"
+		for fn in "$leak" "$metrics" "$plateau" "$steady" "$transient"; do
+			case $fn in
+			"$leak") want=$((k * 4194304)) ;;
+			"$metrics") want=$((k * mbytes)) ;;
+			"$plateau") want=$(((k < 2 ? k : 2) * 12582912)) ;;
+			"$steady") want=524288 ;;
+			"$transient") want=0 ;;
+			esac
+			got=$(flat "$fn" "$r")
+			case $fn in
+			"$plateau" | "$steady")
+				[ "$got" -ge "$want" ] && [ "$got" -le $((want + slack)) ] ||
+					die "$series lc$k ($(basename "$dump")): $fn holds $got B, want $want" ;;
+			*) [ "$got" = "$want" ] || die "$series lc$k ($(basename "$dump")): $fn holds $got B, want $want" ;;
+			esac
+		done
+	done
+	echo "  $series: all $k snapshots hold exactly the planted bytes"
 }
 
 # build_c ALLOCATOR builds testdata/gen/build/lifecycle-ALLOCATOR (tcmalloc or
@@ -116,6 +177,7 @@ gen_pprof() {
 }
 EOF
 	done
+	verify_pprof
 	echo "pprof: growth per lifecycle, go tool pprof (lc1 -> lc$N):"
 	for s in go-lifecycle go-noisy; do
 		check "pprof/$s" 'main.(*leakyOperator).open' 4194304 0 "$TD/pprof/$s/pprof-top-lc1.txt" "$TD/pprof/$s/pprof-top-lc$N.txt"
@@ -163,7 +225,7 @@ gen_tcmalloc() {
 	d=$TD/tcmalloc/c-lifecycle
 	rm -rf "$d" && mkdir -p "$d"
 	"$bin" -n $N -o "$d/lifecycle" 2>/dev/null
-	tcmalloc_truth "$d" "lifecycle.0001.heap .. lifecycle.000$N.heap from one process, one per lifecycle" 0 false \
+	tcmalloc_truth "$d" "lifecycle.0001.heap .. lifecycle.$(printf %04d $N).heap from one process, one per lifecycle" 0 false \
 		"Heap profiler dumps record every allocation."
 	d=$TD/tcmalloc/c-restart
 	rm -rf "$d" && mkdir -p "$d"
@@ -182,7 +244,7 @@ gen_tcmalloc() {
 		"Sampled every 512 KiB on average (TCMALLOC_SAMPLE_PARAMETER=524288); pprof and google-pprof scale each sample by 1/(1-e^(-size/period)). tcmalloc's sampler took no sample of the first ~14 MB the program allocated (load_config, the first cache step, the first leak segment) in every run we made, so lc1 under-reads; the 4000-byte gauges are sampled about once in 131, so register_metrics is only roughly right."
 	for d in c-lifecycle c-restart c-sampled; do
 		case $d in
-		c-lifecycle) first=lifecycle.0001.heap last=lifecycle.000$N.heap ;;
+		c-lifecycle) first=lifecycle.0001.heap last=lifecycle.$(printf %04d $N).heap ;;
 		c-restart) first=restart-lc1.0001.heap last=restart-lc$N.0001.heap ;;
 		c-sampled) first=sample-lc1.heap last=sample-lc$N.heap ;;
 		esac
@@ -191,6 +253,7 @@ gen_tcmalloc() {
 			google-pprof --text --inuse_space --show_bytes "$bin" "$last" >google-pprof-lc$N.txt 2>/dev/null &&
 			google-pprof --text --inuse_space --show_bytes --base="$first" "$bin" "$last" >google-pprof-base-lc1-lc$N.txt 2>/dev/null)
 	done
+	verify_tcmalloc
 	echo "tcmalloc: growth per lifecycle, google-pprof (lc1 -> lc$N):"
 	for d in c-lifecycle c-restart; do
 		check "tcmalloc/$d" leaky_operator_open 4194304 0 "$TD/tcmalloc/$d/google-pprof-lc1.txt" "$TD/tcmalloc/$d/google-pprof-lc$N.txt"
@@ -261,6 +324,7 @@ gen_jemalloc() {
 			jeprof --text --show_bytes "$bin" "${files[$((N - 1))]}" >jeprof-lc$N.txt 2>/dev/null &&
 			jeprof --text --show_bytes --base="${files[0]}" "$bin" "${files[$((N - 1))]}" >jeprof-base-lc1-lc$N.txt 2>/dev/null)
 	done
+	verify_jemalloc
 	echo "jemalloc: growth per lifecycle, jeprof (lc1 -> lc$N):"
 	for d in c-lifecycle c-restart c-threads; do
 		check "jemalloc/$d" leaky_operator_open 4194304 0 "$TD/jemalloc/$d/jeprof-lc1.txt" "$TD/jemalloc/$d/jeprof-lc$N.txt"
@@ -330,6 +394,47 @@ EOF
 	}'
 }
 
+# ---------------------------------------------------------------- verify
+# The verify_* functions re-check the committed unsampled series with the
+# reference tools and the committed binaries (gen.sh verify runs them
+# without regenerating anything).
+
+# dumps DIR PATTERN lists DIR's files matching PATTERN in natural order.
+dumps() { (cd "$1" && ls $2 | sort -V | sed "s|^|$1/|"); }
+
+verify_pprof() {
+	need go "a Go toolchain"
+	echo "pprof: every snapshot, go tool pprof:"
+	local s
+	for s in go-lifecycle go-noisy; do
+		verify_exact "pprof/$s" go - 'main.(*leakyOperator).open' main.registerMetrics 262144 \
+			main.warmupCacheFill main.loadConfig main.transientBufferAlloc \
+			$(dumps "$TD/pprof/$s" '*.pb.gz')
+	done
+}
+
+verify_tcmalloc() {
+	need google-pprof "apt-get install google-perftools"
+	echo "tcmalloc: every snapshot, google-pprof:"
+	local d
+	for d in c-lifecycle c-restart; do
+		verify_exact "tcmalloc/$d" tcmalloc "$TD/bin/lifecycle-tcmalloc" leaky_operator_open register_metrics 256000 \
+			warmup_cache_fill load_config transient_buffer_alloc \
+			$(dumps "$TD/tcmalloc/$d" '*.heap')
+	done
+}
+
+verify_jemalloc() {
+	need jeprof "apt-get install libjemalloc-dev"
+	echo "jemalloc: every snapshot, jeprof:"
+	local d
+	for d in c-lifecycle c-restart c-threads; do
+		verify_exact "jemalloc/$d" jemalloc "$TD/bin/lifecycle-jemalloc" leaky_operator_open register_metrics 262144 \
+			warmup_cache_fill load_config transient_buffer_alloc \
+			$(dumps "$TD/jemalloc/$d" '*.heap')
+	done
+}
+
 main() {
 	local what=("$@")
 	[ ${#what[@]} -gt 0 ] || what=(pprof tcmalloc jemalloc jvm)
@@ -339,7 +444,8 @@ main() {
 		tcmalloc) gen_tcmalloc ;;
 		jemalloc) gen_jemalloc ;;
 		jvm) gen_jvm ;;
-		*) die "unknown series $w (want pprof, tcmalloc, jemalloc or jvm)" ;;
+		verify) mkdir -p "$BUILD" && verify_pprof && verify_tcmalloc && verify_jemalloc ;;
+		*) die "unknown series $w (want pprof, tcmalloc, jemalloc, jvm or verify)" ;;
 		esac
 	done
 }

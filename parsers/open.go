@@ -30,8 +30,10 @@ type Options struct {
 	Symbolizer Symbolizer
 }
 
-// sniffLen is how much of an input detection looks at.
-const sniffLen = 4096
+// sniffLen is how much of an input detection looks at: enough to find the
+// "Native Memory Tracking:" header of -XX:+PrintNMTStatistics output after a
+// screenful of the program's own output. It equals the reader's buffer size.
+const sniffLen = 64 << 10
 
 // Open reads the snapshot in the file at path, detecting its format from its
 // content (never from its name). Gzipped files of any format are
@@ -99,8 +101,10 @@ func Parse(r io.Reader, name string, opts *Options) (*Snapshot, error) {
 		snap, err = ParsePprof(in, name)
 	case FormatTcmalloc:
 		snap, err = ParseTcmalloc(in, name)
-	case FormatJemalloc, FormatNMT:
-		return nil, &ParseError{Format: format, Name: name, Err: ErrNotSupported}
+	case FormatJemalloc:
+		snap, err = ParseJemalloc(in, name)
+	case FormatNMT:
+		snap, err = ParseNMT(in, name)
 	default:
 		return nil, &ParseError{Name: name, Err: fmt.Errorf("unknown format %q (known: %v)", format, Formats)}
 	}

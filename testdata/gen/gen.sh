@@ -4,9 +4,10 @@
 # truth.json per series and the reference tools' own reports beside the dumps.
 # See testdata/README.md ("## pprof", "## tcmalloc", "## jemalloc").
 #
-# Usage (from anywhere):   testdata/gen/gen.sh [pprof|tcmalloc|jemalloc|jvm|verify]...
+# Usage (from anywhere):   testdata/gen/gen.sh [pprof|tcmalloc|jemalloc|jvm|verify|truth]...
 # With no argument it writes every series. "verify" writes nothing: it checks
-# every committed unsampled snapshot with the reference tools. Needs gcc, go, Debian's
+# every committed unsampled snapshot with the reference tools. "truth" only
+# rewrites the truth.json files. Needs gcc, go, Debian's
 # libgoogle-perftools-dev + google-perftools (google-pprof), libjemalloc-dev
 # (jeprof), binutils (jeprof and google-pprof use nm/addr2line/objdump) and,
 # for the jvm series, a JDK (java, javac).
@@ -150,33 +151,7 @@ gen_pprof() {
 		go tool pprof -top -sample_index=inuse_space -unit=B -nodefraction=0 -edgefraction=0 \
 			-diff_base="$d/lc1.pb.gz" "$d/lc$N.pb.gz" >"$d/pprof-diff-lc1-lc$N.txt" 2>/dev/null
 	done
-	local period=1 sampled=false
-	for s in go-lifecycle go-sampled go-noisy; do
-		period=1 sampled=false
-		[ $s = go-sampled ] && period=524288 sampled=true
-		local noise='"main.fluctuatingPoolFill"'
-		[ $s = go-noisy ] && noise='"main.fluctuatingPoolFill", "main.shuffleBuffersFill", "main.spillBuffersFill", "main.sortBuffersFill", "main.networkBuffersFill"'
-		cat >"$TD/pprof/$s/truth.json" <<EOF
-{
-  "format": "pprof",
-  "metric": "inuse_space",
-  "unit": "bytes",
-  "lifecycles": $N,
-  "files": "lc1.pb.gz .. lc$N.pb.gz, one per lifecycle, after runtime.GC()",
-  "sampling_period": $period,
-  "sampled": $sampled,
-  "leaks": [
-    {"function": "main.(*leakyOperator).open", "bytes_per_lifecycle": 4194304, "requested_bytes_per_lifecycle": 4194304, "allocations_per_lifecycle": 2},
-    {"function": "main.registerMetrics", "bytes_per_lifecycle": 262144, "requested_bytes_per_lifecycle": 256000, "allocations_per_lifecycle": 64}
-  ],
-  "plateau": ["main.warmupCacheFill"],
-  "noise": [$noise],
-  "steady": ["main.loadConfig"],
-  "transient": ["main.transientBufferAlloc"],
-  "note": "bytes are what the Go heap retains: 4000-byte gauges live in the 4096-byte size class"
-}
-EOF
-	done
+	truth_pprof
 	verify_pprof
 	echo "pprof: growth per lifecycle, go tool pprof (lc1 -> lc$N):"
 	for s in go-lifecycle go-noisy; do
@@ -189,8 +164,43 @@ EOF
 	check pprof/go-sampled 'main.(*leakyOperator).open' 4194304 0.25 "$TD/pprof/go-sampled/pprof-top-lc1.txt" "$TD/pprof/go-sampled/pprof-top-lc$N.txt"
 }
 
+# truth_pprof writes truth.json for the pprof series.
+truth_pprof() {
+	local period=1 sampled=false
+	for s in go-lifecycle go-sampled go-noisy; do
+		period=1 sampled=false
+		[ $s = go-sampled ] && period=524288 sampled=true
+		local noise='"main.fluctuatingPoolFill"' blind='' tol=5
+		[ $s = go-sampled ] && blind='"main.registerMetrics", "main.fluctuatingPoolFill", "main.loadConfig"' tol=10
+		[ $s = go-noisy ] && noise='"main.fluctuatingPoolFill", "main.shuffleBuffersFill", "main.spillBuffersFill", "main.sortBuffersFill", "main.networkBuffersFill"'
+		cat >"$TD/pprof/$s/truth.json" <<EOF
+{
+  "format": "pprof",
+  "metric": "inuse_space",
+  "unit": "bytes",
+  "lifecycles": $N,
+  "files": "lc1.pb.gz .. lc$N.pb.gz, one per lifecycle, after runtime.GC()",
+  "sampling_period": $period,
+  "sampled": $sampled,
+  "growth_tolerance_pct": $tol,
+  "sampling_blind": [$blind],
+  "leaks": [
+    {"function": "main.(*leakyOperator).open", "bytes_per_lifecycle": 4194304, "requested_bytes_per_lifecycle": 4194304, "allocations_per_lifecycle": 2},
+    {"function": "main.registerMetrics", "bytes_per_lifecycle": 262144, "requested_bytes_per_lifecycle": 256000, "allocations_per_lifecycle": 64}
+  ],
+  "plateau": ["main.warmupCacheFill"],
+  "noise": [$noise],
+  "steady": ["main.loadConfig"],
+  "transient": ["main.transientBufferAlloc"],
+  "note": "bytes are what the Go heap retains: 4000-byte gauges live in the 4096-byte size class"
+}
+EOF
+	done
+}
+
 # ---------------------------------------------------------------- tcmalloc
-# tcmalloc_truth DIR FILES PERIOD SAMPLED NOTE writes DIR/truth.json.
+# tcmalloc_truth DIR FILES PERIOD SAMPLED NOTE TOLERANCE BLIND writes
+# DIR/truth.json.
 tcmalloc_truth() {
 	cat >"$1/truth.json" <<EOF
 {
@@ -200,9 +210,11 @@ tcmalloc_truth() {
   "lifecycles": $N,
   "files": "$2",
   "binary": "testdata/bin/lifecycle-tcmalloc",
-  "binary_build_id": "$(build_id "$BUILD/lifecycle-tcmalloc")",
+  "binary_build_id": "$(build_id "$TD/bin/lifecycle-tcmalloc")",
   "sampling_period": $3,
   "sampled": $4,
+  "growth_tolerance_pct": $6,
+  "sampling_blind": [$7],
   "leaks": [
     {"function": "leaky_operator_open", "bytes_per_lifecycle": 4194304, "requested_bytes_per_lifecycle": 4194304, "allocations_per_lifecycle": 2},
     {"function": "register_metrics", "bytes_per_lifecycle": 256000, "requested_bytes_per_lifecycle": 256000, "allocations_per_lifecycle": 64}
@@ -216,6 +228,17 @@ tcmalloc_truth() {
 EOF
 }
 
+# truth_tcmalloc writes truth.json for the tcmalloc series.
+truth_tcmalloc() {
+	local blind='"register_metrics", "fluctuating_pool_fill", "load_config"'
+	tcmalloc_truth "$TD/tcmalloc/c-lifecycle" "lifecycle.0001.heap .. lifecycle.$(printf %04d $N).heap from one process, one per lifecycle" 0 false \
+		"Heap profiler dumps record every allocation." 5 ""
+	tcmalloc_truth "$TD/tcmalloc/c-restart" "restart-lcK.0001.heap: a fresh process (PIE, ASLR) that ran K lifecycles, K = 1..$N" 0 false \
+		"Heap profiler dumps record every allocation." 5 ""
+	tcmalloc_truth "$TD/tcmalloc/c-sampled" "sample-lc1.heap .. sample-lc$N.heap (MallocExtension::GetHeapSample) from one process" 524288 true \
+		"Sampled every 512 KiB on average (TCMALLOC_SAMPLE_PARAMETER=524288); pprof and google-pprof scale each sample by 1/(1-e^(-size/period)). tcmalloc's sampler took no sample of the first ~14 MB the program allocated (load_config, the first cache step, the first leak segment) in every run we made, so lc1 under-reads; the 4000-byte gauges are sampled about once in 131, so register_metrics is only roughly right." 10 "$blind"
+}
+
 gen_tcmalloc() {
 	need google-pprof "apt-get install google-perftools"
 	build_c tcmalloc
@@ -225,23 +248,18 @@ gen_tcmalloc() {
 	d=$TD/tcmalloc/c-lifecycle
 	rm -rf "$d" && mkdir -p "$d"
 	"$bin" -n $N -o "$d/lifecycle" 2>/dev/null
-	tcmalloc_truth "$d" "lifecycle.0001.heap .. lifecycle.$(printf %04d $N).heap from one process, one per lifecycle" 0 false \
-		"Heap profiler dumps record every allocation."
 	d=$TD/tcmalloc/c-restart
 	rm -rf "$d" && mkdir -p "$d"
 	for k in $(seq 1 $N); do
 		"$bin" -n "$k" -restart -o "$d/restart-lc$k" 2>/dev/null
 	done
-	tcmalloc_truth "$d" "restart-lcK.0001.heap: a fresh process (PIE, ASLR) that ran K lifecycles, K = 1..$N" 0 false \
-		"Heap profiler dumps record every allocation."
 	unset HEAP_PROFILE_ALLOCATION_INTERVAL HEAP_PROFILE_INUSE_INTERVAL
 	# tcmalloc's own sampler (what a C++ server's /pprof/heap returns): one
 	# line per sampled object, heap_v2/524288, allocator frames included.
 	d=$TD/tcmalloc/c-sampled
 	rm -rf "$d" && mkdir -p "$d"
 	TCMALLOC_SAMPLE_PARAMETER=524288 "$bin" -n $N -sample -o "$d/sample-lc%d.heap"
-	tcmalloc_truth "$d" "sample-lc1.heap .. sample-lc$N.heap (MallocExtension::GetHeapSample) from one process" 524288 true \
-		"Sampled every 512 KiB on average (TCMALLOC_SAMPLE_PARAMETER=524288); pprof and google-pprof scale each sample by 1/(1-e^(-size/period)). tcmalloc's sampler took no sample of the first ~14 MB the program allocated (load_config, the first cache step, the first leak segment) in every run we made, so lc1 under-reads; the 4000-byte gauges are sampled about once in 131, so register_metrics is only roughly right."
+	truth_tcmalloc
 	for d in c-lifecycle c-restart c-sampled; do
 		case $d in
 		c-lifecycle) first=lifecycle.0001.heap last=lifecycle.$(printf %04d $N).heap ;;
@@ -272,9 +290,11 @@ jemalloc_truth() {
   "lifecycles": $N,
   "files": "$2",
   "binary": "testdata/bin/lifecycle-jemalloc",
-  "binary_build_id": "$(build_id "$BUILD/lifecycle-jemalloc")",
+  "binary_build_id": "$(build_id "$TD/bin/lifecycle-jemalloc")",
   "sampling_period": $3,
   "sampled": $4,
+  "growth_tolerance_pct": $6,
+  "sampling_blind": [$7],
   "leaks": [
     {"function": "leaky_operator_open", "bytes_per_lifecycle": 4194304, "requested_bytes_per_lifecycle": 4194304, "allocations_per_lifecycle": 2},
     {"function": "register_metrics", "bytes_per_lifecycle": 262144, "requested_bytes_per_lifecycle": 256000, "allocations_per_lifecycle": 64}
@@ -288,6 +308,19 @@ jemalloc_truth() {
 EOF
 }
 
+# truth_jemalloc writes truth.json for the jemalloc series of the C program.
+truth_jemalloc() {
+	local blind='"register_metrics", "fluctuating_pool_fill", "load_config"'
+	jemalloc_truth "$TD/jemalloc/c-lifecycle" "jeprof.<pid>.<seq>.m<seq>.heap (jemalloc's own names; seq 0..$((N - 1)) = lifecycles 1..$N) from one process" 1 false \
+		"Every allocation is recorded (lg_prof_sample:0, heap_v2/1)." 5 ""
+	jemalloc_truth "$TD/jemalloc/c-sampled" "jeprof.<pid>.<seq>.m<seq>.heap from one process, default sampling" 524288 true \
+		"Sampled at jemalloc's default lg_prof_sample:19 (heap_v2/524288): 2 MiB segments are sampled with probability 1-e^-4 = 0.98, so jeprof's unsampled leak is within a few % of the truth; the 4000-byte gauges are sampled about once per 128, so register_metrics is only roughly right (expect tens of %)." 10 "$blind"
+	jemalloc_truth "$TD/jemalloc/c-restart" "restart-lcK.heap: a fresh process (PIE, ASLR) that ran K lifecycles, K = 1..$N" 1 false \
+		"Every allocation is recorded (lg_prof_sample:0)." 5 ""
+	jemalloc_truth "$TD/jemalloc/c-threads" "threads-lc1.heap .. threads-lc$N.heap from one process; lifecycle K ran on its own thread, which exited before the dump" 1 false \
+		"Every allocation is recorded (lg_prof_sample:0). Each lifecycle runs on a new task thread (joined before the dump): jemalloc keeps the exited threads' tN: lines while they own live samples, so the leak is spread over t1..t$N and the stacks end in start_thread/clone3 instead of main." 5 ""
+}
+
 gen_jemalloc() {
 	need jeprof "apt-get install libjemalloc-dev"
 	build_c jemalloc
@@ -295,25 +328,18 @@ gen_jemalloc() {
 	d=$TD/jemalloc/c-lifecycle
 	rm -rf "$d" && mkdir -p "$d"
 	MALLOC_CONF="prof:true,lg_prof_sample:0,prof_prefix:$d/jeprof" "$bin" -n $N
-	jemalloc_truth "$d" "jeprof.<pid>.<seq>.m<seq>.heap (jemalloc's own names; seq 0..$((N - 1)) = lifecycles 1..$N) from one process" 1 false \
-		"Every allocation is recorded (lg_prof_sample:0, heap_v2/1)."
 	d=$TD/jemalloc/c-sampled
 	rm -rf "$d" && mkdir -p "$d"
 	MALLOC_CONF="prof:true,prof_prefix:$d/jeprof" "$bin" -n $N
-	jemalloc_truth "$d" "jeprof.<pid>.<seq>.m<seq>.heap from one process, default sampling" 524288 true \
-		"Sampled at jemalloc's default lg_prof_sample:19 (heap_v2/524288): 2 MiB segments are sampled with probability 1-e^-4 = 0.98, so jeprof's unsampled leak is within a few % of the truth; the 4000-byte gauges are sampled about once per 128, so register_metrics is only roughly right (expect tens of %)."
 	d=$TD/jemalloc/c-restart
 	rm -rf "$d" && mkdir -p "$d"
 	for k in $(seq 1 $N); do
 		MALLOC_CONF="prof:true,lg_prof_sample:0" "$bin" -n "$k" -restart -o "$d/restart-lc%d.heap"
 	done
-	jemalloc_truth "$d" "restart-lcK.heap: a fresh process (PIE, ASLR) that ran K lifecycles, K = 1..$N" 1 false \
-		"Every allocation is recorded (lg_prof_sample:0)."
 	d=$TD/jemalloc/c-threads
 	rm -rf "$d" && mkdir -p "$d"
 	MALLOC_CONF="prof:true,lg_prof_sample:0" "$bin" -n $N -threads -o "$d/threads-lc%d.heap"
-	jemalloc_truth "$d" "threads-lc1.heap .. threads-lc$N.heap from one process; lifecycle K ran on its own thread, which exited before the dump" 1 false \
-		"Every allocation is recorded (lg_prof_sample:0). Each lifecycle runs on a new task thread (joined before the dump): jemalloc keeps the exited threads' tN: lines while they own live samples, so the leak is spread over t1..t$N and the stacks end in start_thread/clone3 instead of main."
+	truth_jemalloc
 	for d in c-lifecycle c-sampled c-restart c-threads; do
 		# Name order is lifecycle order: seq numbers within one pid, or lcK.
 		local files=()
@@ -334,12 +360,46 @@ gen_jemalloc() {
 }
 
 # ---------------------------------------------------------------- jvm
+# truth_jvm writes truth.json for the jvm series.
+truth_jvm() {
+	local java libjvm version buildid
+	java=$(readlink -f "$(command -v java)")
+	libjvm=$(dirname "$(dirname "$java")")/lib/server/libjvm.so
+	version=$(java -version 2>&1 | head -1 | sed 's/"/\\"/g')
+	buildid=$(build_id "$libjvm")
+	cat >"$TD/jemalloc/jvm/truth.json" <<EOF
+{
+  "format": "jemalloc",
+  "metric": "inuse_space",
+  "unit": "bytes",
+  "lifecycles": $N,
+  "files": "jeprof.<pid>.<seq>.i<seq>.heap (interval dumps, one per lifecycle) from one JVM",
+  "binary": "$java",
+  "jdk": "$version",
+  "libjvm": "$libjvm",
+  "libjvm_build_id": "$buildid",
+  "sampling_period": 16384,
+  "sampled": true,
+  "growth_tolerance_pct": 10,
+  "sampling_blind": [],
+  "leaks": [
+    {"function": "Unsafe_AllocateMemory0", "bytes_per_lifecycle": 4194304, "requested_bytes_per_lifecycle": 4194304, "allocations_per_lifecycle": 2}
+  ],
+  "plateau": ["deflateInit2_"],
+  "noise": [],
+  "steady": [],
+  "transient": ["inflateInit2_"],
+  "note": "2 direct ByteBuffers of 2 MiB per lifecycle (JDK 17 without NMT mallocs exactly 2 MiB, a jemalloc size class); innermost frames are malloc <- os::malloc <- Unsafe_AllocateMemory0 (trim os::malloc). The JVM itself also allocates (JIT arenas, class loading, symbol tables), so other sites move a little. Java frames are JIT or interpreter code in anonymous mappings and stay unsymbolised. Symbolising needs this machine's libjvm.so (check libjvm_build_id)."
+}
+EOF
+}
+
 gen_jvm() {
 	need java "a JDK, e.g. apt-get install openjdk-17-jdk-headless"
 	need javac "a JDK, e.g. apt-get install openjdk-17-jdk-headless"
 	need jeprof "apt-get install libjemalloc-dev"
 	[ -r "$JEMALLOC_SO" ] || die "$JEMALLOC_SO missing (apt-get install libjemalloc2)"
-	local java libjvm d=$TD/jemalloc/jvm version buildid f
+	local java libjvm d=$TD/jemalloc/jvm f
 	java=$(readlink -f "$(command -v java)")
 	libjvm=$(dirname "$(dirname "$java")")/lib/server/libjvm.so
 	[ -r "$libjvm" ] || die "$libjvm not found"
@@ -358,31 +418,7 @@ gen_jvm() {
 	(cd "$d" &&
 		jeprof --text --show_bytes "$java" "${files[0]}" >jeprof-lc1.txt 2>/dev/null &&
 		jeprof --text --show_bytes "$java" "${files[$((N - 1))]}" >jeprof-lc$N.txt 2>/dev/null)
-	version=$(java -version 2>&1 | head -1 | sed 's/"/\\"/g')
-	buildid=$(build_id "$libjvm")
-	cat >"$d/truth.json" <<EOF
-{
-  "format": "jemalloc",
-  "metric": "inuse_space",
-  "unit": "bytes",
-  "lifecycles": $N,
-  "files": "jeprof.<pid>.<seq>.i<seq>.heap (interval dumps, one per lifecycle) from one JVM",
-  "binary": "$java",
-  "jdk": "$version",
-  "libjvm": "$libjvm",
-  "libjvm_build_id": "$buildid",
-  "sampling_period": 16384,
-  "sampled": true,
-  "leaks": [
-    {"function": "Unsafe_AllocateMemory0", "bytes_per_lifecycle": 4194304, "requested_bytes_per_lifecycle": 4194304, "allocations_per_lifecycle": 2}
-  ],
-  "plateau": ["deflateInit2_"],
-  "noise": [],
-  "steady": [],
-  "transient": ["inflateInit2_"],
-  "note": "2 direct ByteBuffers of 2 MiB per lifecycle (JDK 17 without NMT mallocs exactly 2 MiB, a jemalloc size class); innermost frames are malloc <- os::malloc <- Unsafe_AllocateMemory0 (trim os::malloc). The JVM itself also allocates (JIT arenas, class loading, symbol tables), so other sites move a little. Java frames are JIT or interpreter code in anonymous mappings and stay unsymbolised. Symbolising needs this machine's libjvm.so (check libjvm_build_id)."
-}
-EOF
+	truth_jvm
 	echo "jvm: growth per lifecycle, jeprof (lc1 -> lc$N), cumulative bytes:"
 	local a b
 	a=$(awk '$6 == "Unsafe_AllocateMemory0" { print $4 }' "$d/jeprof-lc1.txt")
@@ -445,7 +481,8 @@ main() {
 		jemalloc) gen_jemalloc ;;
 		jvm) gen_jvm ;;
 		verify) mkdir -p "$BUILD" && verify_pprof && verify_tcmalloc && verify_jemalloc ;;
-		*) die "unknown series $w (want pprof, tcmalloc, jemalloc, jvm or verify)" ;;
+		truth) truth_pprof && truth_tcmalloc && truth_jemalloc && truth_jvm ;;
+		*) die "unknown series $w (want pprof, tcmalloc, jemalloc, jvm, verify or truth)" ;;
 		esac
 	done
 }

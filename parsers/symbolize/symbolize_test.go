@@ -458,6 +458,35 @@ func TestTruncatedEverywhere(t *testing.T) {
 	}
 }
 
+// TestCorruptedEverywhere overwrites a window of the binary with 0xff at
+// many places (headers, symbol table, DWARF): never a panic, always names.
+func TestCorruptedEverywhere(t *testing.T) {
+	good, err := os.ReadFile(filepath.Join(binDir, "lifecycle-jemalloc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	const window = 256
+	for at := 0; at < len(good); at += len(good)/60 + 1 {
+		bad := append([]byte(nil), good...)
+		for i := at; i < at+window && i < len(bad); i++ {
+			bad[i] = 0xff
+		}
+		sub := filepath.Join(dir, fmt.Sprintf("at%d", at))
+		if err := os.MkdirAll(sub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(sub, "lifecycle-jemalloc"), bad, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		p := mainOnly(t)
+		New(Options{SearchDirs: []string{sub}}).Symbolize(p)
+		if len(names(p)) == 0 {
+			t.Errorf("corrupted at %d: got no frame names, want symbols or module+offset names", at)
+		}
+	}
+}
+
 // TestCacheAndConcurrency symbolises a whole series concurrently with one
 // Symbolizer: each ELF file is read once and results equal a serial run.
 func TestCacheAndConcurrency(t *testing.T) {

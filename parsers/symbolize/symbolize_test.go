@@ -373,6 +373,19 @@ func TestBadBinaries(t *testing.T) {
 		}, "", "binary not on this machine nor in", false},
 		{"a text file", write([]byte("#!/bin/sh\necho hi\n")), "", "not a readable ELF file", false},
 	}
+	// Another program's ELF under the same name: its code starts at another
+	// file offset, so it cannot be the mapped binary.
+	if other, err := os.ReadFile("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"); err == nil && hostMachine() == elf.EM_X86_64 {
+		cases = append(cases, struct {
+			name     string
+			setup    setup
+			buildID  string
+			wantWarn string
+			wantSyms bool
+		}{"another binary", write(other), "", "has no executable segment at file offset 0x1000: not the binary of this mapping", false})
+	} else {
+		t.Log("no libjemalloc.so.2 here: the wrong-binary case is skipped")
+	}
 	if foreign := foreignELF(t); foreign != nil {
 		cases = append(cases, struct {
 			name     string

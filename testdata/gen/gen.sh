@@ -17,7 +17,9 @@ GEN=$ROOT/testdata/gen
 BUILD=$GEN/build
 TD=$ROOT/testdata
 N=8 # lifecycles per series
-CFLAGS=(-O1 -g -fno-omit-frame-pointer -fPIE -pie -Wl,--build-id -Wall -Wextra)
+# -ffile-prefix-map keeps the checkout path out of the binaries, so a rebuild
+# anywhere gives the same bytes and build ID as the committed testdata/bin.
+CFLAGS=(-O1 -g -fno-omit-frame-pointer -fPIE -pie -Wl,--build-id -Wall -Wextra "-ffile-prefix-map=$ROOT=.")
 JEMALLOC_SO=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
 
 die() { echo "gen.sh: $*" >&2; exit 1; }
@@ -45,15 +47,23 @@ check() {
 	}'
 }
 
+# build_c ALLOCATOR builds testdata/gen/build/lifecycle-ALLOCATOR (tcmalloc or
+# jemalloc) and copies it to testdata/bin: the symbolisation tests need the
+# exact binary the dumps came from, under the same base name.
 build_c() {
 	need gcc "apt-get install gcc"
 	mkdir -p "$BUILD" "$TD/bin"
-	gcc "${CFLAGS[@]}" -DUSE_TCMALLOC -o "$BUILD/lifecycle-tcmalloc" "$GEN/clifecycle/lifecycle.c" -ltcmalloc
-	gcc "${CFLAGS[@]}" -DUSE_JEMALLOC -o "$BUILD/lifecycle-jemalloc" "$GEN/clifecycle/lifecycle.c" -ljemalloc
-	# The symbolisation tests need the exact binaries the dumps came from
-	# (same build ID), under the same base names.
-	cp "$BUILD/lifecycle-tcmalloc" "$BUILD/lifecycle-jemalloc" "$TD/bin/"
+	local def lib
+	case $1 in
+	tcmalloc) def=-DUSE_TCMALLOC lib=-ltcmalloc ;;
+	jemalloc) def=-DUSE_JEMALLOC lib=-ljemalloc ;;
+	esac
+	gcc "${CFLAGS[@]}" "$def" -o "$BUILD/lifecycle-$1" "$GEN/clifecycle/lifecycle.c" "$lib"
+	cp "$BUILD/lifecycle-$1" "$TD/bin/"
 }
+
+# build_id FILE prints the GNU build ID of an ELF file.
+build_id() { readelf -n "$1" | awk '/Build ID/ { print $3 }'; }
 
 # ---------------------------------------------------------------- pprof
 gen_pprof() {
@@ -71,6 +81,8 @@ gen_pprof() {
 			go tool pprof -top -sample_index=inuse_space -unit=B -nodefraction=0 -edgefraction=0 \
 				"$d/lc$lc.pb.gz" >"$d/pprof-top-lc$lc.txt" 2>/dev/null
 		done
+		go tool pprof -top -sample_index=inuse_space -unit=B -nodefraction=0 -edgefraction=0 \
+			-diff_base="$d/lc1.pb.gz" "$d/lc$N.pb.gz" >"$d/pprof-diff-lc1-lc$N.txt" 2>/dev/null
 	done
 	local period=1 sampled=false
 	for s in go-lifecycle go-sampled go-noisy; do
@@ -119,6 +131,7 @@ tcmalloc_truth() {
   "lifecycles": $N,
   "files": "$2",
   "binary": "testdata/bin/lifecycle-tcmalloc",
+  "binary_build_id": "$(build_id "$BUILD/lifecycle-tcmalloc")",
   "sampling_period": 0,
   "sampled": false,
   "leaks": [
@@ -136,7 +149,7 @@ EOF
 
 gen_tcmalloc() {
 	need google-pprof "apt-get install google-perftools"
-	build_c
+	build_c tcmalloc
 	local bin=$BUILD/lifecycle-tcmalloc d
 	# No automatic dumps: only HeapProfilerDump after each lifecycle.
 	export HEAP_PROFILE_ALLOCATION_INTERVAL=0 HEAP_PROFILE_INUSE_INTERVAL=0
@@ -157,7 +170,8 @@ gen_tcmalloc() {
 		else first=restart-lc1.0001.heap last=restart-lc$N.0001.heap; fi
 		(cd "$TD/tcmalloc/$d" &&
 			google-pprof --text --inuse_space --show_bytes "$bin" "$first" >google-pprof-lc1.txt 2>/dev/null &&
-			google-pprof --text --inuse_space --show_bytes "$bin" "$last" >google-pprof-lc$N.txt 2>/dev/null)
+			google-pprof --text --inuse_space --show_bytes "$bin" "$last" >google-pprof-lc$N.txt 2>/dev/null &&
+			google-pprof --text --inuse_space --show_bytes --base="$first" "$bin" "$last" >google-pprof-base-lc1-lc$N.txt 2>/dev/null)
 	done
 	echo "tcmalloc: growth per lifecycle, google-pprof (lc1 -> lc$N):"
 	for d in c-lifecycle c-restart; do
@@ -176,6 +190,7 @@ jemalloc_truth() {
   "lifecycles": $N,
   "files": "$2",
   "binary": "testdata/bin/lifecycle-jemalloc",
+  "binary_build_id": "$(build_id "$BUILD/lifecycle-jemalloc")",
   "sampling_period": $3,
   "sampled": $4,
   "leaks": [
@@ -193,7 +208,7 @@ EOF
 
 gen_jemalloc() {
 	need jeprof "apt-get install libjemalloc-dev"
-	build_c
+	build_c jemalloc
 	local bin=$BUILD/lifecycle-jemalloc d f
 	d=$TD/jemalloc/c-lifecycle
 	rm -rf "$d" && mkdir -p "$d"
@@ -231,6 +246,67 @@ gen_jemalloc() {
 	check jemalloc/c-sampled register_metrics 262144 10 "$TD/jemalloc/c-sampled/jeprof-lc1.txt" "$TD/jemalloc/c-sampled/jeprof-lc$N.txt"
 }
 
+# ---------------------------------------------------------------- jvm
+gen_jvm() {
+	need java "a JDK, e.g. apt-get install openjdk-17-jdk-headless"
+	need javac "a JDK, e.g. apt-get install openjdk-17-jdk-headless"
+	need jeprof "apt-get install libjemalloc-dev"
+	[ -r "$JEMALLOC_SO" ] || die "$JEMALLOC_SO missing (apt-get install libjemalloc2)"
+	local java libjvm d=$TD/jemalloc/jvm version buildid f
+	java=$(readlink -f "$(command -v java)")
+	libjvm=$(dirname "$(dirname "$java")")/lib/server/libjvm.so
+	[ -r "$libjvm" ] || die "$libjvm not found"
+	mkdir -p "$BUILD/jvm"
+	javac -nowarn -d "$BUILD/jvm" "$GEN/jvmlifecycle/JvmLifecycle.java" 2>/dev/null
+	rm -rf "$d" && mkdir -p "$d"
+	# Sampling every 16 KiB on average (lg_prof_sample:14) keeps the JVM's
+	# thousands of malloc sites down to about a hundred stacks (the default
+	# 512 KiB leaves only about ten); an interval dump every 64 MiB allocated,
+	# which the program forces once per lifecycle.
+	LD_PRELOAD=$JEMALLOC_SO MALLOC_CONF="prof:true,lg_prof_sample:14,lg_prof_interval:26,prof_prefix:$d/jeprof" \
+		java -Xmx128m -XX:+UseSerialGC -cp "$BUILD/jvm" JvmLifecycle $N "$d" >/dev/null
+	local files=()
+	for f in $(cd "$d" && ls *.heap | sort -V); do files+=("$f"); done
+	[ ${#files[@]} -eq $N ] || die "jemalloc/jvm: ${#files[@]} dumps, want $N"
+	(cd "$d" &&
+		jeprof --text --show_bytes "$java" "${files[0]}" >jeprof-lc1.txt 2>/dev/null &&
+		jeprof --text --show_bytes "$java" "${files[$((N - 1))]}" >jeprof-lc$N.txt 2>/dev/null)
+	version=$(java -version 2>&1 | head -1 | sed 's/"/\\"/g')
+	buildid=$(build_id "$libjvm")
+	cat >"$d/truth.json" <<EOF
+{
+  "format": "jemalloc",
+  "metric": "inuse_space",
+  "unit": "bytes",
+  "lifecycles": $N,
+  "files": "jeprof.<pid>.<seq>.i<seq>.heap (interval dumps, one per lifecycle) from one JVM",
+  "binary": "$java",
+  "jdk": "$version",
+  "libjvm": "$libjvm",
+  "libjvm_build_id": "$buildid",
+  "sampling_period": 16384,
+  "sampled": true,
+  "leaks": [
+    {"function": "Unsafe_AllocateMemory0", "bytes_per_lifecycle": 4194304, "requested_bytes_per_lifecycle": 4194304, "allocations_per_lifecycle": 2}
+  ],
+  "plateau": ["deflateInit2_"],
+  "noise": [],
+  "steady": [],
+  "transient": ["inflateInit2_"],
+  "note": "2 direct ByteBuffers of 2 MiB per lifecycle (JDK 17 without NMT mallocs exactly 2 MiB, a jemalloc size class); innermost frames are malloc <- os::malloc <- Unsafe_AllocateMemory0 (trim os::malloc). The JVM itself also allocates (JIT arenas, class loading, symbol tables), so other sites move a little. Java frames are JIT or interpreter code in anonymous mappings and stay unsymbolised. Symbolising needs this machine's libjvm.so (check libjvm_build_id)."
+}
+EOF
+	echo "jvm: growth per lifecycle, jeprof (lc1 -> lc$N), cumulative bytes:"
+	local a b
+	a=$(awk '$6 == "Unsafe_AllocateMemory0" { print $4 }' "$d/jeprof-lc1.txt")
+	b=$(awk '$6 == "Unsafe_AllocateMemory0" { print $4 }' "$d/jeprof-lc$N.txt")
+	awk -v a="$a" -v b="$b" -v n=$N 'BEGIN {
+		g = (b - a) / (n - 1); d = (g - 4194304) / 4194304
+		printf "  %-22s %-28s first %10d  last %10d  growth/lc %10.0f  truth %8d  (%+.2f%%)\n", "jemalloc/jvm", "Unsafe_AllocateMemory0", a, b, g, 4194304, 100 * d
+		if (d < -0.25 || d > 0.25) { print "gen.sh: jemalloc/jvm: leak not visible" > "/dev/stderr"; exit 1 }
+	}'
+}
+
 main() {
 	local what=("$@")
 	[ ${#what[@]} -gt 0 ] || what=(pprof tcmalloc jemalloc jvm)
@@ -244,7 +320,5 @@ main() {
 		esac
 	done
 }
-
-gen_jvm() { echo "gen.sh: jvm series not written yet" >&2; }
 
 main "$@"

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"debug/dwarf"
 	"debug/elf"
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -73,8 +74,11 @@ func readRef(t testing.TB, path string) refText {
 			out.total, _ = strconv.ParseInt(strings.TrimSuffix(rest, " B"), 10, 64)
 		} else if m := refLine.FindStringSubmatch(sc.Text()); m != nil {
 			if flat, _ := strconv.ParseInt(m[1], 10, 64); flat > 0 {
-				out.flat[m[3]] += flat
-				out.order = append(out.order, m[3])
+				name := refDecoration.ReplaceAllString(m[3], "")
+				if _, seen := out.flat[name]; !seen {
+					out.order = append(out.order, name)
+				}
+				out.flat[name] += flat
 			}
 		}
 	}
@@ -84,31 +88,54 @@ func readRef(t testing.TB, path string) refText {
 	return out
 }
 
-// flatByFunction drops allocator frames with the profile's own drop_frames
-// (as pprof does) and sums the metric by the innermost remaining function,
-// which is what the flat column of jeprof and google-pprof shows.
+// flatByFunction sums the metric by the function jeprof and google-pprof
+// show in their flat column: they drop every location up to the last one
+// (counting from the allocation) whose innermost function is an allocator
+// frame, the profile's drop_frames here, and credit the innermost function
+// of the next location. Names are compared without parameter lists.
 func flatByFunction(t testing.TB, s *parsers.Snapshot, metric string) (map[string]int64, int64) {
 	t.Helper()
-	p := s.Profile.Copy()
-	if err := p.RemoveUninteresting(); err != nil {
-		t.Fatal(err)
-	}
+	drop := regexp.MustCompile("^(" + s.Profile.DropFrames + ")$")
 	i := s.MetricIndex(metric)
 	if i < 0 {
 		t.Fatalf("%s: no %s metric", s.Name, metric)
 	}
 	flat := map[string]int64{}
 	var total int64
-	for _, smp := range p.Sample {
+	for _, smp := range s.Profile.Sample {
 		total += smp.Value[i]
-		if len(smp.Location) == 0 || len(smp.Location[0].Line) == 0 {
-			flat[fmt.Sprintf("%#x", smp.Location[0].Address)] += smp.Value[i]
+		first := 0
+		for k, loc := range smp.Location {
+			if len(loc.Line) > 0 && drop.MatchString(shortName(loc.Line[0].Function.Name)) {
+				first = k + 1
+			}
+		}
+		if first >= len(smp.Location) {
+			flat["(allocator)"] += smp.Value[i]
 			continue
 		}
-		flat[smp.Location[0].Line[0].Function.Name] += smp.Value[i]
+		loc := smp.Location[first]
+		if len(loc.Line) == 0 {
+			flat[fmt.Sprintf("%#x", loc.Address)] += smp.Value[i]
+			continue
+		}
+		flat[shortName(loc.Line[0].Function.Name)] += smp.Value[i]
 	}
 	return flat, total
 }
+
+// shortName drops a C++ parameter list, as jeprof's ShortFunctionName and
+// pprof's simplified names do: "os::malloc(unsigned long, MEMFLAGS)" → "os::malloc".
+func shortName(name string) string {
+	if i := strings.IndexByte(name, '('); i > 0 && !strings.HasPrefix(name[i:], "(anonymous namespace)") {
+		return name[:i]
+	}
+	return name
+}
+
+// refName undoes jeprof's decorations: "os::malloc@c21ae0" (overloads told
+// apart by address) and "inl_alloc (inline)".
+var refDecoration = regexp.MustCompile(`(@[0-9a-f]+| \(inline\))$`)
 
 // TestTopSitesMatchReference symbolises the first and last dump of every
 // committed jemalloc and tcmalloc series with the committed binaries and
@@ -122,7 +149,11 @@ func TestTopSitesMatchReference(t *testing.T) {
 		{"jemalloc", "c-restart", "jeprof"},
 		{"tcmalloc", "c-lifecycle", "google-pprof"},
 		{"tcmalloc", "c-restart", "google-pprof"},
+		{"jemalloc", "jvm", "jeprof"},
 	} {
+		if c.series == "jvm" && !haveLibjvm(t) {
+			continue
+		}
 		files := series(t, c.format, c.series)
 		for _, lc := range []struct {
 			ref  string
@@ -131,7 +162,8 @@ func TestTopSitesMatchReference(t *testing.T) {
 			t.Run(c.format+"/"+c.series+"/"+lc.ref, func(t *testing.T) {
 				ref := readRef(t, filepath.Join(testdata, c.format, c.series, lc.ref))
 				s := open(t, lc.dump, sym)
-				if !s.Symbolized {
+				// Java frames are JIT code in anonymous mappings: no symbols.
+				if !s.Symbolized && c.series != "jvm" {
 					t.Errorf("got Symbolized false, want true; warnings %v", s.Warnings)
 				}
 				flat, total := flatByFunction(t, s, "inuse_space")
@@ -163,6 +195,29 @@ func TestTopSitesMatchReference(t *testing.T) {
 			})
 		}
 	}
+}
+
+// haveLibjvm reports whether this machine has the libjvm.so that ran the
+// committed JVM series (same build ID, as truth.json records it): its frames
+// can only be symbolised with that very library.
+func haveLibjvm(t *testing.T) bool {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(testdata, "jemalloc", "jvm", "truth.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var truth struct {
+		Libjvm  string `json:"libjvm"`
+		BuildID string `json:"libjvm_build_id"`
+	}
+	if err := json.Unmarshal(b, &truth); err != nil {
+		t.Fatal(err)
+	}
+	if got := readBuildID(truth.Libjvm); got != truth.BuildID {
+		t.Logf("JVM series skipped: %s has build ID %q here, the dumps were made with %q", truth.Libjvm, got, truth.BuildID)
+		return false
+	}
+	return true
 }
 
 func moduleOffsetFlat(flat map[string]int64, module string) int64 {

@@ -388,3 +388,47 @@ func FuzzParseJemalloc(f *testing.F) {
 		}
 	})
 }
+
+// accumStack is one stack of a real jemalloc 5.3 dump taken with
+// prof_accum:true at the default period (the same program as sampledThreads),
+// where the bracketed pair counts every sampled allocation ever made.
+const accumStack = `heap_v2/524288
+  t*: 5: 20480 [7: 28672]
+  t0: 5: 20480 [7: 28672]
+@ 0x7f35f40a2630 0x555c2222f312
+  t*: 5: 20480 [7: 28672]
+  t0: 5: 20480 [7: 28672]
+
+MAPPED_LIBRARIES:
+555c2222f000-555c22230000 r-xp 00001000 fe:00 9978062                    /tmp/leak
+`
+
+func TestJemallocAccum(t *testing.T) {
+	s, err := ParseJemalloc(strings.NewReader(accumStack), "accum.heap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, m := range s.Metrics() {
+		types = append(types, m.Name+"/"+m.Unit)
+	}
+	if got, want := strings.Join(types, " "), "inuse_objects/count inuse_space/bytes alloc_objects/count alloc_space/bytes"; got != want {
+		t.Fatalf("got sample types %s, want %s", got, want)
+	}
+	in, acc := jemallocScale(5, 20480, 524288), jemallocScale(7, 28672, 524288)
+	want := []int64{int64(math.Round(5 * in)), int64(math.Round(20480 * in)), int64(math.Round(7 * acc)), int64(math.Round(28672 * acc))}
+	if got := s.Totals(); fmtInts(got) != fmtInts(want) {
+		t.Errorf("got totals %v, want %v", got, want)
+	}
+	if s.DefaultMetric() != "inuse_space" {
+		t.Errorf("got default metric %s, want inuse_space", s.DefaultMetric())
+	}
+}
+
+func fmtInts(v []int64) string {
+	var parts []string
+	for _, x := range v {
+		parts = append(parts, strconv.FormatInt(x, 10))
+	}
+	return strings.Join(parts, " ")
+}

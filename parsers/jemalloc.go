@@ -161,6 +161,9 @@ func (jp *jemallocParser) parse(r io.Reader) (*Snapshot, error) {
 		case text[0] == 't':
 			id, counts, ok := parseThreadLine(text)
 			if !ok {
+				if !endedWithNewline {
+					return nil, jp.errorf(jp.line, "%w: dump ends inside thread line %q", ErrTruncated, clip(text, 60))
+				}
 				return nil, jp.errorf(jp.line, "malformed thread line %q", clip(text, 60))
 			}
 			if counts[2] != 0 || counts[3] != 0 {
@@ -192,6 +195,9 @@ func (jp *jemallocParser) parse(r io.Reader) (*Snapshot, error) {
 				cur.threads = append(cur.threads, jemallocThread{id: id, counts: counts})
 			}
 		default:
+			if !endedWithNewline {
+				return nil, jp.errorf(jp.line, "%w: dump ends inside line %q", ErrTruncated, clip(text, 60))
+			}
 			return nil, jp.errorf(jp.line, "want %q, got %q", "@ 0x…", clip(text, 60))
 		}
 		if err != nil {

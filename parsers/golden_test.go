@@ -11,13 +11,10 @@ import (
 	"testing"
 )
 
-// update rewrites golden files instead of comparing with them:
-//
-//	go test ./parsers -update
-var update = flag.Bool("update", false, "rewrite golden files")
+// update rewrites golden files: go test ./parsers -update
+var update = flag.Bool("update", false, "rewrite golden files with the current output")
 
-// golden compares got with the file at path, or rewrites the file with -update.
-// On a mismatch it writes got beside it as path+".got" for diffing.
+// golden compares got with the file at path, or rewrites it under -update.
 func golden(t *testing.T, path string, got []byte) {
 	t.Helper()
 	if *update {
@@ -31,92 +28,79 @@ func golden(t *testing.T, path string, got []byte) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("read golden file: %v (run go test ./parsers -update to create it)", err)
+		t.Fatalf("read golden file (run go test ./parsers -update to create it): %v", err)
 	}
 	if !bytes.Equal(got, want) {
 		_ = os.WriteFile(path+".got", got, 0o644)
-		t.Errorf("got %s, want %s (differs from the golden file; see diff %s %s.got)", firstDiff(got, want), path, path, path)
+		t.Errorf("%s differs from its golden file: see diff %s %s.got", path, path, path)
 	}
 }
 
-// firstDiff describes the first line where got and want differ.
-func firstDiff(got, want []byte) string {
-	g, w := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-	for i := 0; i < len(g) || i < len(w); i++ {
-		var gl, wl string
-		if i < len(g) {
-			gl = g[i]
-		}
-		if i < len(w) {
-			wl = w[i]
-		}
-		if gl != wl {
-			return fmt.Sprintf("line %d %q", i+1, gl) + ", want " + fmt.Sprintf("%q", wl) + " and so on; got"
-		}
-	}
-	return "the same lines"
-}
-
-// snapshotText is a stable text dump of a Snapshot for golden files: the
-// metadata, warnings, sample types, mappings and every sample with its
-// values, labels and frames (function names when symbolised, else
-// mapping-relative addresses, so the text does not depend on load addresses
-// being printed in some order).
-func snapshotText(s *Snapshot) []byte {
+// dumpSnapshot is the stable text form of a Snapshot used by golden files:
+// metadata, totals, then one line per sample (values, labels, frames innermost
+// first), sorted so the order of samples in the file does not matter.
+func dumpSnapshot(s *Snapshot) []byte {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "format: %s\nvariant: %s\nproducer: %s\npid: %d\nperiod: %d %s\nunsampled: %v\nsymbolized: %v\n",
-		s.Format, s.Variant, s.Producer, s.PID, s.Period, s.PeriodUnit, s.Unsampled, s.Symbolized)
+	fmt.Fprintf(&b, "name: %s\nformat: %s\nvariant: %s\nproducer: %s\npid: %d\n", filepath.Base(s.Name), s.Format, s.Variant, s.Producer, s.PID)
 	if !s.Time.IsZero() {
-		fmt.Fprintf(&b, "time: %s\n", s.Time.Format("2006-01-02T15:04:05.000000000Z07:00"))
+		fmt.Fprintf(&b, "time: %s\n", s.Time.UTC().Format("2006-01-02T15:04:05.000Z"))
+	}
+	fmt.Fprintf(&b, "period: %d %s\nunsampled: %v\nsymbolized: %v\n", s.Period, s.PeriodUnit, s.Unsampled, s.Symbolized)
+	fmt.Fprintf(&b, "default metric: %s\n", s.DefaultMetric())
+	totals := s.Totals()
+	for i, m := range s.Metrics() {
+		fmt.Fprintf(&b, "total %s/%s: %d\n", m.Name, m.Unit, totals[i])
 	}
 	for _, w := range s.Warnings {
-		fmt.Fprintf(&b, "warning: %s\n", strings.ReplaceAll(w.Error(), s.Name, "NAME"))
+		fmt.Fprintf(&b, "warning: %s\n", strings.ReplaceAll(w.Error(), s.Name, filepath.Base(s.Name)))
 	}
-	p := s.Profile
-	var types []string
-	for _, st := range p.SampleType {
-		types = append(types, st.Type+"/"+st.Unit)
-	}
-	fmt.Fprintf(&b, "sample types: %s (default %s)\n", strings.Join(types, " "), s.DefaultMetric())
-	if p.PeriodType != nil {
-		fmt.Fprintf(&b, "profile period: %d %s/%s\n", p.Period, p.PeriodType.Type, p.PeriodType.Unit)
-	}
-	if p.DropFrames != "" {
-		fmt.Fprintf(&b, "drop frames: %s\n", p.DropFrames)
-	}
-	fmt.Fprintf(&b, "totals: %v\n", s.Totals())
-	for _, m := range p.Mapping {
-		fmt.Fprintf(&b, "mapping %d: %#x-%#x offset %#x %s\n", m.ID, m.Start, m.Limit, m.Offset, m.File)
-	}
-	var lines []string
-	for _, smp := range p.Sample {
-		var keys []string
-		for k := range smp.Label {
-			keys = append(keys, k)
+	if p := s.Profile; p != nil {
+		if p.DropFrames != "" || p.KeepFrames != "" {
+			fmt.Fprintf(&b, "drop_frames: %q keep_frames: %q\n", p.DropFrames, p.KeepFrames)
 		}
-		sort.Strings(keys)
-		var labels []string
-		for _, k := range keys {
-			labels = append(labels, k+"="+strings.Join(smp.Label[k], ","))
-		}
-		var frames []string
-		for _, loc := range smp.Location {
-			switch {
-			case len(loc.Line) > 0:
-				for _, ln := range loc.Line {
-					frames = append(frames, ln.Function.Name)
-				}
-			case loc.Mapping != nil:
-				frames = append(frames, fmt.Sprintf("m%d+%#x", loc.Mapping.ID, loc.Address-loc.Mapping.Start))
-			default:
-				frames = append(frames, fmt.Sprintf("%#x", loc.Address))
+		fmt.Fprintf(&b, "mappings: %d\n", len(p.Mapping))
+		var lines []string
+		for _, smp := range p.Sample {
+			var l strings.Builder
+			fmt.Fprintf(&l, "%v", smp.Value)
+			keys := make([]string, 0, len(smp.Label))
+			for k := range smp.Label {
+				keys = append(keys, k)
 			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				fmt.Fprintf(&l, " %s=%s", k, strings.Join(smp.Label[k], ","))
+			}
+			for _, loc := range smp.Location {
+				if len(loc.Line) == 0 {
+					mod := "?"
+					off := loc.Address
+					if loc.Mapping != nil {
+						mod = filepath.Base(loc.Mapping.File)
+						off = loc.Address - loc.Mapping.Start + loc.Mapping.Offset
+					}
+					fmt.Fprintf(&l, " | %s+%#x", mod, off)
+					continue
+				}
+				for _, ln := range loc.Line {
+					fn := "?"
+					if ln.Function != nil {
+						fn = ln.Function.Name
+						if ln.Function.Filename != "" {
+							fn += fmt.Sprintf(" (%s:%d)", filepath.Base(ln.Function.Filename), ln.Line)
+						}
+					}
+					fmt.Fprintf(&l, " | %s", fn)
+				}
+			}
+			lines = append(lines, l.String())
 		}
-		lines = append(lines, fmt.Sprintf("sample %v {%s} %s", smp.Value, strings.Join(labels, " "), strings.Join(frames, " ")))
-	}
-	for _, l := range lines { // in parse order: that order is part of what is tested
-		b.WriteString(l)
-		b.WriteByte('\n')
+		sort.Strings(lines)
+		fmt.Fprintf(&b, "samples: %d\n", len(lines))
+		for _, l := range lines {
+			b.WriteString(l)
+			b.WriteByte('\n')
+		}
 	}
 	return b.Bytes()
 }

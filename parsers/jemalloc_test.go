@@ -46,7 +46,7 @@ func TestJemallocGolden(t *testing.T) {
 				if err := s.Profile.CheckValid(); err != nil {
 					t.Fatalf("invalid profile: %v", err)
 				}
-				golden(t, f+".golden", snapshotText(s))
+				golden(t, f+".golden", dumpSnapshot(s))
 			})
 		}
 	}

@@ -102,7 +102,7 @@ func Parse(r io.Reader, name string, opts *Options) (*Snapshot, error) {
 	case FormatJemalloc:
 		snap, err = ParseJemalloc(in, name)
 	case FormatNMT:
-		return nil, &ParseError{Format: format, Name: name, Err: ErrNotSupported}
+		snap, err = ParseNMT(in, name)
 	default:
 		return nil, &ParseError{Name: name, Err: fmt.Errorf("unknown format %q (known: %v)", format, Formats)}
 	}

@@ -37,6 +37,8 @@ func ParsePprof(r io.Reader, name string) (*Snapshot, error) {
 	if err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) {
 			err = fmt.Errorf("protobuf %w: %v", ErrTruncated, err)
+		} else {
+			err = fmt.Errorf("corrupt or truncated protobuf: %v", err)
 		}
 		return nil, &ParseError{Format: FormatPprof, Name: name, Err: err}
 	}

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Exit codes, part of the command-line contract.
+const (
+	exitOK        = 0
+	exitError     = 1 // bad input or usage
+	exitThreshold = 3 // a --fail-on threshold was crossed
+)
+
+// FlagError is a usage mistake: run prints it with a pointer to --help.
+type FlagError struct{ err error }
+
+func (e *FlagError) Error() string { return e.err.Error() }
+func (e *FlagError) Unwrap() error { return e.err }
+
+func flagErrorf(format string, args ...any) error {
+	return &FlagError{fmt.Errorf(format, args...)}
+}
+
+// ErrSilent is returned by a command that has already told the user what went
+// wrong (for example inspect, after listing each bad file); run prints nothing more.
+var ErrSilent = errors.New("silent error")
+
+// ThresholdError reports that a --fail-on threshold was crossed (exit 3). The
+// command has printed the offenders already.
+type ThresholdError struct{ Count int }
+
+func (e *ThresholdError) Error() string {
+	return fmt.Sprintf("%d leak(s) over the --fail-on threshold", e.Count)
+}

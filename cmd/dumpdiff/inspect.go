@@ -1,0 +1,293 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/dumpdiff/dumpdiff/parsers"
+	"github.com/dumpdiff/dumpdiff/parsers/symbolize"
+	"github.com/dumpdiff/dumpdiff/report"
+	"github.com/google/pprof/profile"
+	"github.com/spf13/cobra"
+)
+
+// InspectOptions are the inputs of `dumpdiff inspect`.
+type InspectOptions struct {
+	IO *IOStreams
+
+	Files []string
+	// Format is the output format: "table" (default) or "json".
+	Format string
+	// InputFormat skips detection when set.
+	InputFormat string
+	// SymbolDirs are searched for the binaries of address-only dumps.
+	SymbolDirs []string
+}
+
+func newCmdInspect(ios *IOStreams, runF func(*InspectOptions) error) *cobra.Command {
+	opts := &InspectOptions{IO: ios}
+	cmd := &cobra.Command{
+		Use:   "inspect FILE...",
+		Short: "Show what a snapshot holds: format, metrics, totals, sites, sampling",
+		Long: `inspect parses each snapshot and prints its detected format, every metric with
+its unit and total, the number of samples and distinct stacks, the sampling
+period, the time and pid when the file records them, and any warnings.
+
+Every file is reported; the exit status is 1 when any of them could not be read.`,
+		Example: `  dumpdiff inspect testdata/pprof/go-lifecycle/*.pb.gz
+  dumpdiff inspect --format json heap.0003.heap | jq '.snapshots[].metrics'`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Files = args
+			if opts.Format != "table" && opts.Format != "json" {
+				return flagErrorf("invalid --format %q: want table or json", opts.Format)
+			}
+			if err := checkInputFormat(opts.InputFormat); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return inspectRun(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Format, "format", "table", "output format: table or json")
+	cmd.Flags().StringVar(&opts.InputFormat, "input-format", "", "skip detection and read every file as this format ("+formatList()+")")
+	cmd.Flags().StringArrayVar(&opts.SymbolDirs, "symbols", nil, "directory with the binaries of jemalloc/tcmalloc dumps, matched by build ID or name (repeatable)")
+	return cmd
+}
+
+func formatList() string {
+	names := make([]string, len(parsers.Formats))
+	for i, f := range parsers.Formats {
+		names[i] = string(f)
+	}
+	return strings.Join(names, ", ")
+}
+
+func checkInputFormat(f string) error {
+	if f == "" {
+		return nil
+	}
+	for _, known := range parsers.Formats {
+		if string(known) == f {
+			return nil
+		}
+	}
+	return flagErrorf("invalid --input-format %q: want one of %s", f, formatList())
+}
+
+// inspectedSnapshot is one snapshot in `inspect --format json`
+// (schema dumpdiff.inspect/v1).
+type inspectedSnapshot struct {
+	Path       string             `json:"path"`
+	Format     parsers.Format     `json:"format"`
+	Variant    string             `json:"variant,omitempty"`
+	Producer   string             `json:"producer,omitempty"`
+	Metrics    []inspectedMetric  `json:"metrics"`
+	Default    string             `json:"default_metric"`
+	Samples    int                `json:"samples"`
+	Stacks     int                `json:"stacks"`
+	Mappings   int                `json:"mappings"`
+	Period     int64              `json:"period"`
+	PeriodUnit string             `json:"period_unit,omitempty"`
+	Unsampled  bool               `json:"unsampled"`
+	Symbolized bool               `json:"symbolized"`
+	Time       *time.Time         `json:"time"`
+	PID        *int               `json:"pid"`
+	Warnings   []string           `json:"warnings"`
+	Baseline   *inspectedSnapshot `json:"baseline,omitempty"`
+}
+
+type inspectedMetric struct {
+	Name  string `json:"name"`
+	Unit  string `json:"unit"`
+	Total int64  `json:"total"`
+}
+
+func describeSnapshot(s *parsers.Snapshot) *inspectedSnapshot {
+	totals := s.Totals()
+	out := &inspectedSnapshot{
+		Path: s.Name, Format: s.Format, Variant: s.Variant, Producer: s.Producer,
+		Default: s.DefaultMetric(), Samples: len(s.Profile.Sample), Stacks: distinctStacks(s.Profile),
+		Mappings: len(s.Profile.Mapping), Period: s.Period, PeriodUnit: s.PeriodUnit,
+		Unsampled: s.Unsampled, Symbolized: s.Symbolized, Warnings: []string{},
+	}
+	for i, m := range s.Metrics() {
+		out.Metrics = append(out.Metrics, inspectedMetric{Name: m.Name, Unit: m.Unit, Total: totals[i]})
+	}
+	if !s.Time.IsZero() {
+		t := s.Time
+		out.Time = &t
+	}
+	if s.PID != 0 {
+		pid := s.PID
+		out.PID = &pid
+	}
+	for _, w := range s.Warnings {
+		out.Warnings = append(out.Warnings, w.Error())
+	}
+	if s.Baseline != nil {
+		out.Baseline = describeSnapshot(s.Baseline)
+	}
+	return out
+}
+
+// distinctStacks counts samples with different location sequences.
+func distinctStacks(p *profile.Profile) int {
+	seen := make(map[string]struct{}, len(p.Sample))
+	var b strings.Builder
+	for _, s := range p.Sample {
+		b.Reset()
+		for _, l := range s.Location {
+			b.WriteString(strconv.FormatUint(l.ID, 36))
+			b.WriteByte(',')
+		}
+		seen[b.String()] = struct{}{}
+	}
+	return len(seen)
+}
+
+func inspectRun(opts *InspectOptions) error {
+	popts := &parsers.Options{
+		Format:     parsers.Format(opts.InputFormat),
+		Symbolizer: symbolize.New(symbolize.Options{SearchDirs: opts.SymbolDirs}),
+	}
+	var good []*inspectedSnapshot
+	failed := 0
+	for _, path := range opts.Files {
+		snap, err := parsers.Open(path, popts)
+		if err != nil {
+			fmt.Fprintf(opts.IO.ErrOut, "dumpdiff: %s\n", oneLine(err.Error()))
+			failed++
+			continue
+		}
+		good = append(good, describeSnapshot(snap))
+	}
+	var err error
+	if opts.Format == "json" {
+		err = writeInspectJSON(opts.IO.Out, good)
+	} else {
+		err = writeInspectText(opts.IO.Out, good, opts.IO.IsStdoutTTY())
+	}
+	if err != nil {
+		return err
+	}
+	if failed > 0 {
+		return ErrSilent
+	}
+	return nil
+}
+
+func writeInspectJSON(w io.Writer, snaps []*inspectedSnapshot) error {
+	doc := struct {
+		Schema    string               `json:"schema"`
+		Snapshots []*inspectedSnapshot `json:"snapshots"`
+	}{"dumpdiff.inspect/v1", snaps}
+	if doc.Snapshots == nil {
+		doc.Snapshots = []*inspectedSnapshot{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(doc)
+}
+
+// writeInspectText prints a block per snapshot on a terminal, and one
+// tab-separated row per snapshot and metric when piped.
+func writeInspectText(w io.Writer, snaps []*inspectedSnapshot, tty bool) error {
+	if len(snaps) == 0 {
+		return nil
+	}
+	if !tty {
+		bw := bufio.NewWriter(w)
+		fmt.Fprintln(bw, "path\tformat\tmetric\tunit\ttotal\tsamples\tstacks\tperiod")
+		for _, s := range flattenBaselines(snaps) {
+			for _, m := range s.Metrics {
+				fmt.Fprintf(bw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\n", s.Path, s.Format, m.Name, m.Unit, m.Total, s.Samples, s.Stacks, s.Period)
+			}
+		}
+		return bw.Flush()
+	}
+	for i, s := range flattenBaselines(snaps) {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintf(tw, "%s\n", s.Path)
+		format := string(s.Format)
+		if extra := strings.Trim(strings.Join([]string{s.Variant, s.Producer}, ", "), ", "); extra != "" {
+			format += " (" + extra + ")"
+		}
+		fmt.Fprintf(tw, "  format\t%s\n", format)
+		if s.Time != nil {
+			fmt.Fprintf(tw, "  time\t%s\n", s.Time.Format(time.RFC3339))
+		}
+		if s.PID != nil {
+			fmt.Fprintf(tw, "  pid\t%d\n", *s.PID)
+		}
+		switch {
+		case s.Period > 1 && s.Unsampled:
+			fmt.Fprintf(tw, "  sampling\tevery %d %s on average; values unsampled\n", s.Period, s.PeriodUnit)
+		case s.Period > 1:
+			fmt.Fprintf(tw, "  sampling\tperiod %d %s\n", s.Period, s.PeriodUnit)
+		default:
+			fmt.Fprintf(tw, "  sampling\tnone (every allocation recorded)\n")
+		}
+		sym := "no"
+		if s.Symbolized {
+			sym = "yes"
+		}
+		fmt.Fprintf(tw, "  samples\t%d (%d distinct stacks, %d mappings, symbolized: %s)\n", s.Samples, s.Stacks, s.Mappings, sym)
+		metrics := append([]inspectedMetric(nil), s.Metrics...)
+		sort.SliceStable(metrics, func(a, b int) bool { return metrics[a].Name == s.Default && metrics[b].Name != s.Default })
+		for j, m := range metrics {
+			label := ""
+			if j == 0 {
+				label = "metrics"
+			}
+			human := report.FormatQuantity(float64(m.Total), m.Unit)
+			if m.Unit == "bytes" {
+				human = fmt.Sprintf("%s (%d bytes)", human, m.Total)
+			} else {
+				human += " " + m.Unit
+			}
+			if m.Name == s.Default {
+				human += "  [default]"
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", label, m.Name, human)
+		}
+		for j, warn := range s.Warnings {
+			label := ""
+			if j == 0 {
+				label = "warnings"
+			}
+			fmt.Fprintf(tw, "  %s\t%s\n", label, warn)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// flattenBaselines lists each snapshot followed by its baseline, if any,
+// named "PATH (baseline)".
+func flattenBaselines(snaps []*inspectedSnapshot) []*inspectedSnapshot {
+	var out []*inspectedSnapshot
+	for _, s := range snaps {
+		out = append(out, s)
+		if s.Baseline != nil {
+			b := *s.Baseline
+			b.Path = s.Path + " (baseline)"
+			out = append(out, &b)
+		}
+	}
+	return out
+}

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// version is set at link time (-ldflags "-X main.version=v1.2.3"); otherwise
+// the module version from the build info is used.
+var version = ""
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// run is the whole program, minus os.Exit: tests call it in-process.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ios := newIOStreams(stdin, stdout, stderr)
+	root := newRootCmd(ios)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	cmd, err := root.ExecuteC()
+	if err == nil {
+		return exitOK
+	}
+	var flagErr *FlagError
+	var threshold *ThresholdError
+	switch {
+	case errors.Is(err, ErrSilent):
+		return exitError
+	case errors.As(err, &threshold):
+		return exitThreshold
+	case errors.As(err, &flagErr) || isCobraUsageError(err):
+		fmt.Fprintf(stderr, "dumpdiff: %v\n", err)
+		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
+		return exitError
+	}
+	fmt.Fprintf(stderr, "dumpdiff: %s\n", oneLine(err.Error()))
+	return exitError
+}
+
+// isCobraUsageError recognises cobra's own argument and flag errors, which are
+// plain errors without a type.
+func isCobraUsageError(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "flag needs an argument",
+		"invalid argument", "accepts ", "requires at least", "requires at most", "required flag"} {
+		if strings.HasPrefix(msg, p) || strings.Contains(msg, " "+p) {
+			return true
+		}
+	}
+	return false
+}
+
+// oneLine keeps an error message on one line, whatever a wrapped cause holds.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+}
+
+func newRootCmd(ios *IOStreams) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "dumpdiff",
+		Short: "Find native memory leaks by comparing snapshots across task restarts",
+		Long: `dumpdiff reads memory snapshots taken after each task restart (lifecycle) —
+Go/pprof heap profiles, gperftools (tcmalloc) heap dumps, jemalloc heap_v2
+dumps and JVM Native Memory Tracking reports — matches allocation sites across
+them, and ranks the sites by how much they retain per lifecycle.`,
+		Example: `  dumpdiff inspect heap.0001.heap
+  dumpdiff trend testdata/pprof/go-lifecycle
+  dumpdiff compare lc-01.pb.gz lc-08.pb.gz`,
+		Version:       buildVersion(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &FlagError{err} })
+	root.AddCommand(newCmdInspect(ios, nil))
+	for _, add := range extraCommands {
+		root.AddCommand(add(ios))
+	}
+	return root
+}
+
+// extraCommands lets each subcommand file register itself without editing
+// this one; order does not matter (cobra sorts the help listing).
+var extraCommands []func(*IOStreams) *cobra.Command

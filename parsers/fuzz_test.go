@@ -1,0 +1,63 @@
+package parsers
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// addSeeds adds every committed snapshot matching the globs (relative to the
+// repository's testdata/) as a fuzz seed; seeds run in every go test.
+func addSeeds(f *testing.F, globs ...string) {
+	f.Helper()
+	for _, g := range globs {
+		paths, err := filepath.Glob(filepath.Join("..", "testdata", g))
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, p := range paths {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				f.Fatal(err)
+			}
+			if len(data) <= 1<<20 {
+				f.Add(data)
+			}
+		}
+	}
+}
+
+// FuzzParse feeds arbitrary bytes through detection and whichever parser
+// claims them: no input may panic or hang, and a nil error means a usable
+// snapshot.
+func FuzzParse(f *testing.F) {
+	f.Add(realGoHeapProfile(f))
+	f.Add([]byte("heap profile: 1: 2 [3: 4] @ heapprofile\n1: 2 [3: 4] @ 0x1 0x2\n\nMAPPED_LIBRARIES:\n"))
+	addSeeds(f, "pprof/*/*.pb.gz", "tcmalloc/*/*.heap", "jemalloc/*/*.heap", "nmt/*/*.txt")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		snap, err := Parse(bytes.NewReader(data), "fuzz", nil)
+		if err != nil {
+			if snap != nil {
+				t.Errorf("got a snapshot and an error %v", err)
+			}
+			return
+		}
+		if snap.Profile == nil || len(snap.Profile.SampleType) == 0 {
+			t.Errorf("got a snapshot without sample types")
+		}
+		snap.Totals()
+		snap.DefaultMetric()
+	})
+}
+
+// FuzzParseTcmalloc exercises the legacy heap text path directly.
+func FuzzParseTcmalloc(f *testing.F) {
+	f.Add([]byte("heap profile: 1: 2 [3: 4] @ heapprofile\n1: 2 [3: 4] @ 0x1 0x2\n\nMAPPED_LIBRARIES:\n00400000-00401000 r-xp 00000000 00:00 0 /bin/x\n"))
+	addSeeds(f, "tcmalloc/*/*.heap")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if snap, err := ParseTcmalloc(bytes.NewReader(data), "fuzz"); err == nil {
+			snap.Totals()
+		}
+	})
+}

@@ -1,0 +1,169 @@
+package parsers
+
+import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"image"
+	"image/png"
+	"io"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"testing"
+)
+
+// realGoHeapProfile returns a heap profile written by this test binary's own
+// Go runtime: a real pprof protobuf, gzipped.
+func realGoHeapProfile(t testing.TB) []byte {
+	t.Helper()
+	runtime.GC()
+	var buf bytes.Buffer
+	if err := pprof.Lookup("heap").WriteTo(&buf, 0); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func pngBytes(t *testing.T) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, image.NewGray(image.Rect(0, 0, 4, 4))); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestDetect(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		head string
+		want Format
+		err  error
+	}{
+		{"jemalloc", "heap_v2/524288\n  t*: 28106: 56637512 [0: 0]\n", FormatJemalloc, nil},
+		{"tcmalloc", "heap profile:    5:   655360 [     5:   655360] @ heapprofile\n", FormatTcmalloc, nil},
+		{"go legacy text", "heap profile: 1: 2 [3: 4] @ heap/1048576\n", FormatTcmalloc, nil},
+		{"nmt with pid line", "12345:\n\nNative Memory Tracking:\n\n", FormatNMT, nil},
+		{"nmt exit statistics", "\nNative Memory Tracking:\n\nTotal: reserved=1KB, committed=1KB\n", FormatNMT, nil},
+		{"protobuf", "\x0a\x0c\x08\x01\x10\x02", FormatPprof, nil},
+		{"empty", "", "", ErrEmpty},
+		{"plain text", "hello world\n", "", ErrUnrecognized},
+		{"elf", "\x7fELF\x02\x01\x01\x00", "", ErrUnrecognized},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Detect([]byte(tc.head))
+			if got != tc.want || !errors.Is(err, tc.err) {
+				t.Errorf("got %q, %v, want %q, %v", got, err, tc.want, tc.err)
+			}
+		})
+	}
+}
+
+func TestOpenBadInput(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	heap := realGoHeapProfile(t)
+	random := make([]byte, 4096)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range random {
+		random[i] = byte(rng.Uint32())
+	}
+	for _, tc := range []struct {
+		name    string
+		path    string
+		wantErr error  // a sentinel reachable with errors.Is, or nil
+		wantMsg string // a fragment of the one-line message
+	}{
+		{"empty file", write("empty.prof", nil), ErrEmpty, "empty.prof: empty file"},
+		{"random bytes", write("random.bin", random), nil, "random.bin"},
+		{"truncated pb.gz", write("cut.pb.gz", heap[:len(heap)/2]), ErrTruncated, "cut.pb.gz"},
+		{"png", write("picture.png", pngBytes(t)), ErrUnrecognized, "a PNG image"},
+		{"directory", dir, nil, "is a directory"},
+		{"missing", filepath.Join(dir, "nope.heap"), fs.ErrNotExist, "nope.heap: no such file"},
+		{"jemalloc cut in header", write("je.heap", []byte("heap_v2/524288\n  t*: 1")), nil, "je.heap"},
+		{"tcmalloc garbage line", write("tc.heap", []byte("heap profile: 1: 2 [3: 4] @ heapprofile\n1: 2 [3: 4] @ 0x1\nnot a sample\n")), nil, "tc.heap line 3"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			snap, err := Open(tc.path, nil)
+			if err == nil {
+				t.Fatalf("got snapshot %+v, want an error", snap)
+			}
+			if tc.wantErr != nil && !errors.Is(err, tc.wantErr) {
+				t.Errorf("got %v, want errors.Is %v", err, tc.wantErr)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, tc.wantMsg) {
+				t.Errorf("got %q, want it to contain %q", msg, tc.wantMsg)
+			}
+			if strings.Contains(msg, "\n") {
+				t.Errorf("got a multi-line message %q", msg)
+			}
+		})
+	}
+}
+
+func TestOpenUnreadable(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("running as root: file permissions do not stop reads (TestParseReaderError covers the read error path)")
+	}
+	p := filepath.Join(t.TempDir(), "secret.pb.gz")
+	if err := os.WriteFile(p, realGoHeapProfile(t), 0o000); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(p, nil)
+	if !errors.Is(err, fs.ErrPermission) || !strings.Contains(err.Error(), "secret.pb.gz") {
+		t.Errorf("got %v, want a permission error naming the file", err)
+	}
+}
+
+type failingReader struct{ err error }
+
+func (r failingReader) Read([]byte) (int, error) { return 0, r.err }
+
+func TestParseReaderError(t *testing.T) {
+	_, err := Parse(failingReader{fs.ErrPermission}, "locked.heap", nil)
+	if !errors.Is(err, fs.ErrPermission) || !strings.Contains(err.Error(), "locked.heap") {
+		t.Errorf("got %v, want a permission error naming locked.heap", err)
+	}
+	// A read error after detection must not become a silent partial parse.
+	r := io.MultiReader(strings.NewReader("heap profile: 1: 2 [3: 4] @ heapprofile\n"), failingReader{io.ErrClosedPipe})
+	if _, err := Parse(r, "pipe.heap", nil); !errors.Is(err, io.ErrClosedPipe) {
+		t.Errorf("got %v, want the read error", err)
+	}
+}
+
+func TestParseGoHeapProfile(t *testing.T) {
+	snap, err := Parse(bytes.NewReader(realGoHeapProfile(t)), "self.pb.gz", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.Format != FormatPprof || snap.Variant != "go-heap" || !snap.Symbolized {
+		t.Errorf("got format %q variant %q symbolized %v, want pprof go-heap symbolized", snap.Format, snap.Variant, snap.Symbolized)
+	}
+	if got := snap.DefaultMetric(); got != "inuse_space" {
+		t.Errorf("got default metric %q, want inuse_space", got)
+	}
+	if snap.Lifecycle != -1 {
+		t.Errorf("got lifecycle %d, want -1 (set by the series loader)", snap.Lifecycle)
+	}
+	// The same bytes uncompressed parse the same.
+	gz, _ := gzipReader(realGoHeapProfile(t))
+	raw, _ := io.ReadAll(gz)
+	snap2, err := Parse(bytes.NewReader(raw), "self.pb", nil)
+	if err != nil || snap2.Format != FormatPprof {
+		t.Fatalf("raw protobuf: got %v, %v", snap2, err)
+	}
+}
+
+func gzipReader(b []byte) (io.Reader, error) { return gzip.NewReader(bytes.NewReader(b)) }

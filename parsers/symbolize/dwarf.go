@@ -333,7 +333,11 @@ func intVal(v any) int {
 	return 0
 }
 
-// demangleName demangles C++ and Rust symbol names, leaving others as they are.
+// demangleName demangles C++ and Rust symbol names the way pprof does by
+// default, and as jeprof shortens them: no parameter lists, template
+// arguments or return types ("_ZN2os6mallocEm8MEMFLAGS" → "os::malloc").
+// Other names stay as they are. Overloads then share a name, as in pprof;
+// Function.SystemName keeps the mangled name that tells them apart.
 func demangleName(s string) string {
-	return demangle.Filter(s)
+	return demangle.Filter(s, demangle.NoParams, demangle.NoEnclosingParams, demangle.NoTemplateParams)
 }

@@ -6,7 +6,9 @@
 // It reads the mapped ELF files with debug/elf and debug/dwarf: function
 // names from the symbol table (.symtab, else .dynsym) and, when the binary has
 // DWARF, file:line and inlined frames as addr2line -i reports them, so names
-// equal what jeprof and google-pprof print. C++ names are demangled. It never
+// equal what jeprof and google-pprof print. C++ and Rust names are demangled
+// and simplified as pprof does by default ("os::malloc", no parameters or
+// template arguments); Function.SystemName keeps the mangled name. It never
 // executes anything, reads only regular files, and turns a corrupt, truncated
 // or foreign-architecture ELF into a warning.
 //

@@ -735,3 +735,18 @@ func BenchmarkParseSymbolizeCold(b *testing.B) {
 		}
 	}
 }
+
+func TestDemangleName(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"_ZN2os6mallocEm8MEMFLAGS", "os::malloc"},
+		{"_ZN2os6mallocEm8MEMFLAGSRK15NativeCallStack", "os::malloc"},
+		{"_ZNSt6vectorIiSaIiEE9push_backERKi", "std::vector::push_back"},
+		{"_Znwm", "operator new"},
+		{"leaky_operator_open", "leaky_operator_open"},
+		{"_ZN7rocksdb5Arena15AllocateAlignedEmmPNS_6LoggerE", "rocksdb::Arena::AllocateAligned"},
+	} {
+		if got := demangleName(c.in); got != c.want {
+			t.Errorf("demangleName(%q): got %q, want %q", c.in, got, c.want)
+		}
+	}
+}

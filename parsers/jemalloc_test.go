@@ -433,3 +433,56 @@ func fmtInts(v []int64) string {
 	}
 	return strings.Join(parts, " ")
 }
+
+// TestJemallocThreadsReal checks the thread labels of a real dump from a
+// program whose operators run on several threads: samples of one stack (one
+// per thread) add up to that stack's t* line scaled as jeprof does.
+func TestJemallocThreadsReal(t *testing.T) {
+	files := jemallocDumps(t)["../testdata/jemalloc/c-threads"]
+	if len(files) == 0 {
+		t.Fatal("no c-threads dumps")
+	}
+	path := files[len(files)-1]
+	s, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each stack's t* line (the line after "@ …"), scaled, by address text.
+	want := map[string]int64{}
+	lines := strings.Split(string(text), "\n")
+	for i := 0; i+1 < len(lines); i++ {
+		if !strings.HasPrefix(lines[i], "@") {
+			continue
+		}
+		id, c, ok := parseThreadLine(strings.TrimSpace(lines[i+1]))
+		if !ok || id != "*" {
+			t.Fatalf("line %d: want a t* line after the stack", i+2)
+		}
+		f := jemallocScale(c[0], c[1], s.Profile.Period)
+		want[strings.Join(strings.Fields(lines[i])[1:], " ")] += int64(math.Round(float64(c[1]) * f))
+	}
+	got := map[string]int64{}
+	threads := map[string]bool{}
+	for _, smp := range s.Profile.Sample {
+		var addrs []string
+		for _, l := range smp.Location {
+			addrs = append(addrs, "0x"+strconv.FormatUint(l.Address+1, 16))
+		}
+		got[strings.Join(addrs, " ")] += smp.Value[1]
+		for _, th := range smp.Label["thread"] {
+			threads[th] = true
+		}
+	}
+	if len(threads) < 2 {
+		t.Errorf("got thread labels %v, want several", threads)
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("stack %.40s…: got %d bytes over its thread samples, want %d (t* scaled)", k, got[k], w)
+		}
+	}
+}

@@ -147,6 +147,7 @@ func TestTopSitesMatchReference(t *testing.T) {
 		{"jemalloc", "c-lifecycle", "jeprof"},
 		{"jemalloc", "c-sampled", "jeprof"},
 		{"jemalloc", "c-restart", "jeprof"},
+		{"jemalloc", "c-threads", "jeprof"},
 		{"tcmalloc", "c-lifecycle", "google-pprof"},
 		{"tcmalloc", "c-restart", "google-pprof"},
 		{"jemalloc", "jvm", "jeprof"},

@@ -163,9 +163,11 @@ func TestTopSitesMatchReference(t *testing.T) {
 			t.Run(c.format+"/"+c.series+"/"+lc.ref, func(t *testing.T) {
 				ref := readRef(t, filepath.Join(testdata, c.format, c.series, lc.ref))
 				s := open(t, lc.dump, sym)
-				// Java frames are JIT code in anonymous mappings: no symbols.
-				if !s.Symbolized && c.series != "jvm" {
-					t.Errorf("got Symbolized false, want true; warnings %v", s.Warnings)
+				// The program's own binary must be read; system libraries
+				// depend on this machine (and Java frames, JIT code in
+				// anonymous mappings, have no symbols at all).
+				if m := s.Profile.Mapping[0]; !m.HasFunctions {
+					t.Errorf("got main mapping %s unsymbolised, want symbols; warnings %v", m.File, s.Warnings)
 				}
 				flat, total := flatByFunction(t, s, "inuse_space")
 				if d := math.Abs(float64(total-ref.total)) / float64(ref.total); d > 0.01 {

@@ -25,6 +25,13 @@ type truth struct {
 	} `json:"leaks"`
 	Plateau []string `json:"plateau"`
 	Noise   []string `json:"noise"`
+	// GrowthTolerancePct is how far the measured growth of the planted
+	// leak may be from the truth: 5 for exact series, 10 for sampled ones.
+	GrowthTolerancePct float64 `json:"growth_tolerance_pct"`
+	// SamplingBlind names the functions whose verdict sampling leaves to
+	// chance (too few samples per lifecycle): of those only "a decoy is
+	// not a leak" is checked.
+	SamplingBlind []string `json:"sampling_blind"`
 }
 
 func readTruth(t *testing.T, dir string) truth {
@@ -119,8 +126,12 @@ func TestAccuracyRealSeries(t *testing.T) {
 			errPct := 100 * (top.Growth - leak.BytesPerLifecycle) / leak.BytesPerLifecycle
 			t.Logf("%s: %s planted %.0f B/lc, measured %.0f B/lc (%+.2f%%), r2 %.3f, mk_p %.2g",
 				name, leak.Function, leak.BytesPerLifecycle, top.Growth, errPct, top.R2, top.MKP)
-			if math.Abs(errPct) > 5 {
-				t.Errorf("growth of %s got %.0f, want %.0f ± 5%%", leak.Function, top.Growth, leak.BytesPerLifecycle)
+			tol := tr.GrowthTolerancePct
+			if tol == 0 {
+				tol = 5
+			}
+			if math.Abs(errPct) > tol {
+				t.Errorf("growth of %s got %.0f, want %.0f ± %.0f%%", leak.Function, top.Growth, leak.BytesPerLifecycle, tol)
 			}
 
 			// Per function: the second leak, the plateau and the noise.
@@ -155,6 +166,12 @@ func TestAccuracyRealSeries(t *testing.T) {
 					continue
 				}
 				t.Logf("%s: %s %s growth %.0f B/lc", name, fn, st.Verdict, st.Growth)
+				if slices.Contains(tr.SamplingBlind, fn) {
+					if v != VerdictLeak && st.Verdict == VerdictLeak {
+						t.Errorf("%s: verdict got leak, want no leak (values %v)", fn, st.Values)
+					}
+					continue
+				}
 				if st.Verdict != v {
 					t.Errorf("%s: verdict got %s, want %s (values %v)", fn, st.Verdict, v, st.Values)
 				}

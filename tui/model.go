@@ -258,7 +258,7 @@ func (m Model) onResult(msg resultMsg) Model {
 	}
 	m.err = ""
 	m.query = msg.query
-	sel := m.selectedKey()
+	sel, wasPair := m.selectedKey(), m.pairMode
 	if msg.trend != nil {
 		m.trend, m.trendQ = msg.trend, msg.query
 		m.pairMode = false
@@ -268,6 +268,9 @@ func (m Model) onResult(msg resultMsg) Model {
 		m.pairMode = true
 	}
 	sort := m.table.SortColumn()
+	if m.pairMode != wasPair {
+		sort = -1 // the two tables have different columns
+	}
 	m.table.SetColumns(m.columns(), m.siteCount())
 	m.table.SetSort(sort)
 	m.applyFilter()
@@ -307,20 +310,6 @@ func (m *Model) selectKey(k string) {
 	if i >= 0 {
 		m.table.Select(i)
 	}
-}
-
-func (m Model) siteKey(i int) string {
-	if m.pairMode {
-		return m.pair.Sites[i].Key
-	}
-	return m.trend.Sites[i].Key
-}
-
-func (m Model) siteTitle(i int) string {
-	if m.pairMode {
-		return m.pair.Sites[i].Title
-	}
-	return m.trend.Sites[i].Title
 }
 
 // shownPair is the base and target of the pair diff on screen, or the
@@ -793,7 +782,11 @@ func (m Model) Render() string {
 	case m.screen == screenPick:
 		body = m.renderPick(bh)
 	case m.trend == nil && m.pair == nil:
-		body = fit([]string{"", "  " + m.st.Subtle.Render("computing…")}, m.width, bh)
+		msg := "computing…"
+		if !m.busy {
+			msg = "nothing to show: see the error below"
+		}
+		body = fit([]string{"", "  " + m.st.Subtle.Render(msg)}, m.width, bh)
 	case m.table.Len() == 0:
 		body = fit([]string{m.table.View(), "  " + m.st.Subtle.Render("no sites match")}, m.width, bh)
 	default:

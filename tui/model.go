@@ -487,6 +487,7 @@ func (m Model) leavePair() (Model, tea.Cmd) {
 	}
 	m.pairMode = false
 	m.table.SetColumns(m.columns(), m.siteCount())
+	m.table.SetSort(-1)
 	m.applyFilter()
 	return m, nil
 }

@@ -265,6 +265,9 @@ func renderDetailLines(s siteInfo, frame, width int, st Styles) ([]string, int) 
 // no file.
 func location(f dumpdiff.Frame, room int) string {
 	if f.File == "" {
+		if strings.HasPrefix(f.Function, f.Module) {
+			return "" // "libfoo.so+0x1a2b" already names its module
+		}
 		return clean(f.Module)
 	}
 	line := ""

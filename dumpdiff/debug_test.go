@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"os"
 	"testing"
+
+	"github.com/dumpdiff/dumpdiff/parsers"
+	"github.com/dumpdiff/dumpdiff/parsers/symbolize"
 )
 
 func TestDebugPrint(t *testing.T) {
@@ -15,7 +18,7 @@ func TestDebugPrint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := Load(paths, LoadOptions{NoTrim: os.Getenv("DD_NOTRIM") != ""})
+	s, err := Load(paths, LoadOptions{NoTrim: os.Getenv("DD_NOTRIM") != "", Parse: parsers.Options{Symbolizer: symbolize.New(symbolize.Options{SearchDirs: []string{"../testdata/bin"}})}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
 	"github.com/dumpdiff/dumpdiff/parsers"
+	"github.com/dumpdiff/dumpdiff/parsers/symbolize"
 	"github.com/dumpdiff/dumpdiff/report"
 )
 
@@ -228,4 +229,10 @@ func sortedKeys[V any](m map[string]V) []string {
 		return out[i] < out[j]
 	})
 	return out
+}
+
+// newSymbolizer symbolises address-only dumps (jemalloc, tcmalloc) from the
+// binaries their mappings name, searched on this machine and under dirs.
+func newSymbolizer(dirs []string) parsers.Symbolizer {
+	return symbolize.New(symbolize.Options{SearchDirs: dirs})
 }

@@ -70,9 +70,9 @@
 //     fluctuate.
 //   - plateau: not continuing by (2), and the median level of the last
 //     lifecycles is above the first value by at least three robust standard
-//     deviations of the site's scatter, and the newest values (the last half
-//     of those lifecycles) all stay above half of that rise: it grew, then
-//     stayed.
+//     deviations of the site's scatter, and the memory stayed: from the
+//     first snapshot that reached half of that rise on, no value fell back
+//     below it. It grew, then stayed.
 //   - shrinking: significant downward trend (one-sided p ≤ 0.01) with a
 //     negative slope whose fall passes (3).
 //   - noise: everything else: no significant trend, or a trend too small

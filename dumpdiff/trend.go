@@ -269,20 +269,24 @@ func (st *statScratch) continuing(x, y []float64, growth float64) bool {
 }
 
 // levelledOff reports a plateau: the median level of the last lifecycles is
-// materially above the first value, and the memory is still there at the
-// end: the last half of those lifecycles all stay above half of the rise.
+// materially above the first value, and the memory stayed: from the first
+// snapshot that reached half of that rise on, no value fell back below it.
 func (st *statScratch) levelledOff(y []float64, scatter float64) bool {
-	m := tailLen(len(y))
 	rise := st.tailLevel(y) - y[0]
 	if rise <= 0 || rise < scatterK*scatter {
 		return false
 	}
-	for _, v := range y[len(y)-(m+1)/2:] {
-		if v < y[0]+rise/2 {
+	half := y[0] + rise/2
+	reached := false
+	for _, v := range y {
+		switch {
+		case v >= half:
+			reached = true
+		case reached:
 			return false
 		}
 	}
-	return true
+	return reached
 }
 
 // tailLen is how many of the last snapshots make "the last lifecycles": half

@@ -38,8 +38,10 @@ type SeriesFlags struct {
 	InputFormat    string
 }
 
-// Register adds the series flags to fs. top is the default of --top.
-func (f *SeriesFlags) Register(fs *pflag.FlagSet, top int) {
+// Register adds the series flags to fs. top is the default of --top. pair
+// leaves out what only a series has (--order, --lifecycle-regex, --limit),
+// for compare.
+func (f *SeriesFlags) Register(fs *pflag.FlagSet, top int, pair bool) {
 	fs.StringVarP(&f.Metric, "metric", "m", "", "metric to rank (default: the format's retained-memory metric, e.g. inuse_space, committed)")
 	fs.StringVar(&f.GroupBy, "group-by", "stack", "site granularity: stack, function, line or category")
 	fs.StringVar(&f.Label, "label", "category", "sample label that --group-by category groups by")
@@ -49,11 +51,14 @@ func (f *SeriesFlags) Register(fs *pflag.FlagSet, top int) {
 	fs.StringArrayVar(&f.Trim, "trim", nil, "also trim frames matching this regexp as allocator frames (repeatable)")
 	fs.BoolVar(&f.NoTrim, "no-trim", false, "keep allocator frames (malloc, operator new, je_*, runtime.mallocgc, ...)")
 	fs.StringArrayVar(&f.Symbols, "symbols", nil, "directory to search for the binaries of address-only dumps, by build ID or name (repeatable)")
+	fs.StringVar(&f.InputFormat, "input-format", "", "skip detection and read every file as this format ("+formatList()+")")
+	_ = cobra.MarkFlagDirname(fs, "symbols")
+	if pair {
+		return
+	}
 	fs.StringVar(&f.Order, "order", "args", "series order: args (as given), name (natural sort: x.9 before x.10) or time (inside the snapshot)")
 	fs.StringVar(&f.LifecycleRegex, "lifecycle-regex", "", "read each file's lifecycle number from the first capture group of this regexp on its base name")
 	fs.StringVar(&f.Limit, "limit", "", "project how many more lifecycles fit before the total reaches SIZE (e.g. 4GiB)")
-	fs.StringVar(&f.InputFormat, "input-format", "", "skip detection and read every file as this format ("+formatList()+")")
-	_ = cobra.MarkFlagDirname(fs, "symbols")
 }
 
 // compileFlagRE compiles a regexp flag value, or returns nil for "".

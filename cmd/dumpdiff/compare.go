@@ -16,7 +16,9 @@ var CompareWriters = map[string]func(w io.Writer, res *dumpdiff.CompareResult, c
 	"table": func(w io.Writer, res *dumpdiff.CompareResult, c WriteContext) error {
 		return report.WriteCompareTable(w, res, report.TableOptions{Aligned: c.TTY, Color: c.Color, Width: c.Width})
 	},
-	"json": func(w io.Writer, res *dumpdiff.CompareResult, _ WriteContext) error { return report.WriteCompareJSON(w, res) },
+	"json": func(w io.Writer, res *dumpdiff.CompareResult, _ WriteContext) error {
+		return report.WriteCompareJSON(w, res)
+	},
 }
 
 // CompareOptions are the inputs of `dumpdiff compare`.

@@ -31,7 +31,9 @@ var TrendWriters = map[string]func(w io.Writer, res *dumpdiff.TrendResult, c Wri
 	"table": func(w io.Writer, res *dumpdiff.TrendResult, c WriteContext) error {
 		return report.WriteTrendTable(w, res, report.TableOptions{Aligned: c.TTY, Color: c.Color, Width: c.Width})
 	},
-	"json": func(w io.Writer, res *dumpdiff.TrendResult, _ WriteContext) error { return report.WriteTrendJSON(w, res) },
+	"json": func(w io.Writer, res *dumpdiff.TrendResult, _ WriteContext) error {
+		return report.WriteTrendJSON(w, res)
+	},
 }
 
 // TrendOptions are the inputs of `dumpdiff trend`.

@@ -1,0 +1,562 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/report"
+)
+
+func init() {
+	extraCommands = append(extraCommands, func(ios *IOStreams) *cobra.Command { return newCmdBatch(ios, nil) })
+}
+
+// BatchOptions are the inputs of `dumpdiff batch`.
+type BatchOptions struct {
+	IO *IOStreams
+
+	// Source is a directory of series (one per subdirectory) or a manifest.
+	Source string
+	// Format is the output format: "jsonl" (default) or "csv".
+	Format string
+	// Output is the file to write; empty means standard output.
+	Output string
+	// Jobs is how many series run at once; default the number of CPUs.
+	Jobs int
+	// Top is how many sites each series reports; 0 means all.
+	Top int
+	// FailOn is the --fail-on text; FailOnBytes its value (0 when unset).
+	FailOn      string
+	FailOnBytes int64
+	// Quiet turns the progress line off.
+	Quiet bool
+	// Defaults are the per-series options the manifest can override.
+	Defaults SeriesOptions
+
+	// trend computes one series; nil means the engine (loadTrend). Tests
+	// replace it to count concurrency.
+	trend func(spec SeriesSpec) (*dumpdiff.TrendResult, error)
+}
+
+// SeriesOptions are the options one series of a batch can set.
+type SeriesOptions struct {
+	Metric         string `json:"metric,omitempty"`
+	GroupBy        string `json:"group_by,omitempty"`
+	LifecycleRegex string `json:"lifecycle_regex,omitempty"`
+	Order          string `json:"order,omitempty"`
+}
+
+// SeriesSpec is one series of a batch: a name, its snapshot files or
+// directory, and its options.
+type SeriesSpec struct {
+	Name  string   `json:"name"`
+	Dir   string   `json:"dir,omitempty"`
+	Files []string `json:"files,omitempty"`
+	SeriesOptions
+}
+
+// Manifest is the JSON file `dumpdiff batch MANIFEST` reads. Relative paths
+// are relative to the manifest's directory.
+type Manifest struct {
+	Series []SeriesSpec `json:"series"`
+}
+
+func newCmdBatch(ios *IOStreams, runF func(*BatchOptions) error) *cobra.Command {
+	opts := &BatchOptions{IO: ios}
+	cmd := &cobra.Command{
+		Use:   "batch DIR | MANIFEST",
+		Short: "Rank many series at once, for scripts and CI gates",
+		Long: `batch runs trend on many series at once: each subdirectory of DIR is one series
+(for example one directory of heap dumps per container), or a JSON manifest
+lists the series with their files and options:
+
+  {"series": [
+    {"name": "tm-1", "dir": "dumps/tm-1"},
+    {"name": "tm-2", "files": ["a/lc1.heap", "a/lc2.heap", "a/lc3.heap"],
+     "metric": "inuse_space", "group_by": "function",
+     "lifecycle_regex": "lc(\\d+)", "order": "name"}
+  ]}
+
+Relative paths in a manifest are relative to the manifest's directory. Series
+run in parallel (--jobs), each with one parsed series in memory. The output has
+one JSON object per line per series (--format jsonl, schema dumpdiff.batch/v1)
+or one CSV row per site (--format csv), in the order the series are listed,
+whatever order they finish in.
+
+A series that cannot be loaded is reported (an "error" field, and a line on
+stderr) and does not stop the others. Exit status: 3 when --fail-on is given
+and a site with verdict leak in any series grows more than that per lifecycle
+(the offenders are listed on stderr); otherwise 1 when any series failed; else 0.`,
+		Example: `  dumpdiff batch dumps/ --fail-on 1MiB
+  dumpdiff batch series.json --format csv -o batch.csv
+  dumpdiff batch dumps/ --top 3 | jq -r 'select(.sites[0].verdict == "leak") | .name'`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Source = args[0]
+			if opts.Format != "jsonl" && opts.Format != "csv" {
+				return flagErrorf("invalid --format %q: want jsonl or csv", opts.Format)
+			}
+			if opts.Jobs < 1 {
+				return flagErrorf("invalid --jobs %d: want at least 1", opts.Jobs)
+			}
+			if opts.Top < 0 {
+				return flagErrorf("invalid --top %d: want 0 (all) or more", opts.Top)
+			}
+			if opts.FailOn != "" {
+				v, err := report.ParseSize(opts.FailOn)
+				if err != nil {
+					return flagErrorf("invalid --fail-on: %v", err)
+				}
+				opts.FailOnBytes = v
+			}
+			if err := checkSeriesOptions(opts.Defaults); err != nil {
+				return &FlagError{err}
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return batchRun(opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Format, "format", "jsonl", "output format: jsonl (one JSON object per series) or csv (one row per site)")
+	f.StringVarP(&opts.Output, "output", "o", "", "write the output to `FILE` (atomically) instead of standard output")
+	f.IntVarP(&opts.Jobs, "jobs", "j", runtime.NumCPU(), "series to run at once")
+	f.IntVar(&opts.Top, "top", 10, "sites reported per series (0 = all)")
+	f.StringVar(&opts.FailOn, "fail-on", "", "exit 3 when a leak grows more than `SIZE` per lifecycle (e.g. 1MiB)")
+	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "no progress line on stderr")
+	f.StringVarP(&opts.Defaults.Metric, "metric", "m", "", "metric to rank (default: the format's retained-bytes metric)")
+	f.StringVar(&opts.Defaults.GroupBy, "group-by", "", "site granularity: stack, function, line or category (default stack)")
+	f.StringVar(&opts.Defaults.LifecycleRegex, "lifecycle-regex", "", "read the lifecycle number from the first capture group of each file name")
+	f.StringVar(&opts.Defaults.Order, "order", "name", "snapshot order within a series: name (natural), time, or args (manifest order)")
+	return cmd
+}
+
+// checkSeriesOptions validates options before any series runs.
+func checkSeriesOptions(o SeriesOptions) error {
+	switch dumpdiff.GroupBy(o.GroupBy) {
+	case "", dumpdiff.GroupByStack, dumpdiff.GroupByFunction, dumpdiff.GroupByLine, dumpdiff.GroupByCategory:
+	default:
+		return fmt.Errorf("invalid group_by %q: want stack, function, line or category", o.GroupBy)
+	}
+	if _, err := dumpdiff.ParseOrder(o.Order); err != nil {
+		return err
+	}
+	if o.LifecycleRegex != "" {
+		if _, err := batchLifecycleRegex(o.LifecycleRegex); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// batchSeries lists the series of source: the subdirectories of a directory
+// in natural order, or the series of a manifest.
+func batchSeries(source string, defaults SeriesOptions) ([]SeriesSpec, error) {
+	fi, err := os.Stat(source)
+	if err != nil {
+		return nil, fmt.Errorf("batch %s: %w", source, batchUnwrapPath(err))
+	}
+	if fi.IsDir() {
+		entries, err := os.ReadDir(source)
+		if err != nil {
+			return nil, fmt.Errorf("batch %s: %w", source, batchUnwrapPath(err))
+		}
+		var specs []SeriesSpec
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), ".") {
+				continue
+			}
+			path := filepath.Join(source, e.Name())
+			if st, err := os.Stat(path); err != nil || !st.IsDir() {
+				continue
+			}
+			specs = append(specs, SeriesSpec{Name: e.Name(), Dir: path, SeriesOptions: defaults})
+		}
+		if len(specs) == 0 {
+			return nil, fmt.Errorf("batch %s: no series: want one subdirectory of snapshots per series (for one series use dumpdiff trend)", source)
+		}
+		slices.SortStableFunc(specs, func(a, b SeriesSpec) int { return dumpdiff.NaturalCompare(a.Name, b.Name) })
+		return specs, nil
+	}
+	return readManifest(source, defaults)
+}
+
+// readManifest reads a JSON manifest strictly: unknown fields are errors, so
+// a misspelt option does not silently fall back to a default.
+func readManifest(path string, defaults SeriesOptions) ([]SeriesSpec, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read manifest %s: %w", path, batchUnwrapPath(err))
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var m Manifest
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("read manifest %s: %s", path, jsonErrorText(data, err))
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("read manifest %s: unexpected data after the manifest object", path)
+	}
+	if len(m.Series) == 0 {
+		return nil, fmt.Errorf("read manifest %s: no series: want {\"series\": [{\"name\": …, \"dir\" or \"files\": …}]}", path)
+	}
+	base := filepath.Dir(path)
+	seen := map[string]bool{}
+	for i := range m.Series {
+		s := &m.Series[i]
+		switch {
+		case s.Name == "":
+			return nil, fmt.Errorf("read manifest %s: series %d has no name", path, i+1)
+		case seen[s.Name]:
+			return nil, fmt.Errorf("read manifest %s: series %q is listed twice", path, s.Name)
+		case s.Dir == "" && len(s.Files) == 0:
+			return nil, fmt.Errorf("read manifest %s: series %q has neither dir nor files", path, s.Name)
+		case s.Dir != "" && len(s.Files) > 0:
+			return nil, fmt.Errorf("read manifest %s: series %q has both dir and files; want one", path, s.Name)
+		}
+		seen[s.Name] = true
+		if s.Dir != "" && !filepath.IsAbs(s.Dir) {
+			s.Dir = filepath.Join(base, s.Dir)
+		}
+		for j, f := range s.Files {
+			if !filepath.IsAbs(f) {
+				s.Files[j] = filepath.Join(base, f)
+			}
+		}
+		// Options the manifest leaves empty come from the command line.
+		if s.Metric == "" {
+			s.Metric = defaults.Metric
+		}
+		if s.GroupBy == "" {
+			s.GroupBy = defaults.GroupBy
+		}
+		if s.LifecycleRegex == "" {
+			s.LifecycleRegex = defaults.LifecycleRegex
+		}
+		if s.Order == "" {
+			s.Order = defaults.Order
+			if len(s.Files) > 0 {
+				// Listed files keep the order the manifest gives them.
+				s.Order = string(dumpdiff.OrderArgs)
+			}
+		}
+		if err := checkSeriesOptions(s.SeriesOptions); err != nil {
+			return nil, fmt.Errorf("read manifest %s: series %q: %w", path, s.Name, err)
+		}
+	}
+	return m.Series, nil
+}
+
+// jsonErrorText turns a decoding error into text with a line number.
+func jsonErrorText(data []byte, err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	var off int64 = -1
+	switch {
+	case errors.As(err, &se):
+		off = se.Offset
+	case errors.As(err, &te):
+		off = te.Offset
+	}
+	msg := strings.TrimPrefix(err.Error(), "json: ")
+	if off < 0 {
+		return msg
+	}
+	line := 1 + bytes.Count(data[:min(int(off), len(data))], []byte("\n"))
+	return fmt.Sprintf("line %d: %s", line, msg)
+}
+
+// batchRecord is one series in `batch --format jsonl` (schema dumpdiff.batch/v1).
+type batchRecord struct {
+	Schema    string                  `json:"schema"`
+	Name      string                  `json:"name"`
+	Snapshots int                     `json:"snapshots"`
+	Metric    *dumpdiff.Metric        `json:"metric,omitempty"`
+	GroupBy   dumpdiff.GroupBy        `json:"group_by,omitempty"`
+	Total     *dumpdiff.TrendTotal    `json:"total,omitempty"`
+	SiteCount int                     `json:"site_count"`
+	Sites     []dumpdiff.TrendSite    `json:"sites"`
+	Paths     []string                `json:"paths,omitempty"`
+	Error     string                  `json:"error,omitempty"`
+	FailOn    *batchFailOn            `json:"fail_on,omitempty"`
+	snapInfo  []dumpdiff.SnapshotInfo // for CSV
+}
+
+// batchFailOn records a --fail-on check in a batch record.
+type batchFailOn struct {
+	Threshold int64 `json:"threshold"`
+	// Ranks of the leak sites that grow more than Threshold per lifecycle.
+	Offenders []int `json:"offenders"`
+}
+
+// batchResult is one finished series.
+type batchResult struct {
+	spec      SeriesSpec
+	res       *dumpdiff.TrendResult
+	err       error
+	offenders []dumpdiff.TrendSite
+}
+
+func batchRun(opts *BatchOptions) error {
+	specs, err := batchSeries(opts.Source, opts.Defaults)
+	if err != nil {
+		return err
+	}
+	var failed, offending int
+	var offenderLines []string
+	write := func(w io.Writer) error {
+		out := newBatchWriter(w, opts.Format)
+		progress := newBatchProgress(opts.IO, !opts.Quiet && opts.IO.IsStderrTTY(), len(specs))
+		defer progress.finish()
+		return runSeries(specs, opts, progress, func(r batchResult) error {
+			if r.err != nil {
+				failed++
+				progress.printf("dumpdiff: series %s: %s\n", r.spec.Name, oneLine(r.err.Error()))
+			}
+			if len(r.offenders) > 0 {
+				offending++
+				for _, s := range r.offenders {
+					offenderLines = append(offenderLines, fmt.Sprintf("  %s: #%d %s %s/lifecycle (%s)", r.spec.Name, s.Rank,
+						oneLine(batchSiteName(s)), report.FormatSignedQuantity(s.Growth, r.res.Metric.Unit), s.Verdict))
+				}
+			}
+			return out.write(r, opts)
+		})
+	}
+	if opts.Output != "" {
+		err = report.WriteFileAtomic(opts.Output, write)
+	} else {
+		err = write(opts.IO.Out)
+	}
+	if err != nil {
+		return err
+	}
+	if len(offenderLines) > 0 {
+		fmt.Fprintf(opts.IO.ErrOut, "dumpdiff: --fail-on %s: %d leak site(s) in %d series grow more than %s per lifecycle:\n",
+			opts.FailOn, len(offenderLines), offending, report.FormatQuantity(float64(opts.FailOnBytes), "bytes"))
+		for _, l := range offenderLines {
+			fmt.Fprintln(opts.IO.ErrOut, l)
+		}
+		return &ThresholdError{Count: len(offenderLines)}
+	}
+	if failed > 0 {
+		fmt.Fprintf(opts.IO.ErrOut, "dumpdiff: %d of %d series failed\n", failed, len(specs))
+		return ErrSilent
+	}
+	return nil
+}
+
+// runSeries runs every series with at most opts.Jobs at once and hands the
+// results to emit in the order of specs, as soon as each one and all before
+// it are done; emit runs on the calling goroutine.
+func runSeries(specs []SeriesSpec, opts *BatchOptions, progress *batchProgress, emit func(batchResult) error) error {
+	trend := opts.trend
+	if trend == nil {
+		trend = loadTrend
+	}
+	results := make([]chan batchResult, len(specs))
+	for i := range results {
+		results[i] = make(chan batchResult, 1)
+	}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(opts.Jobs, len(specs)) {
+		wg.Go(func() {
+			for i := range next {
+				spec := specs[i]
+				progress.started(spec.Name)
+				res, err := trend(spec)
+				r := batchResult{spec: spec, res: res, err: err}
+				if err == nil {
+					r.offenders = batchOffenders(res, opts.FailOnBytes)
+					if opts.Top > 0 && len(res.Sites) > opts.Top {
+						res.Sites = res.Sites[:opts.Top]
+					}
+				}
+				progress.done(spec.Name)
+				results[i] <- r
+			}
+		})
+	}
+	go func() {
+		defer close(next)
+		for i := range specs {
+			next <- i
+		}
+	}()
+	var firstErr error
+	for i := range specs {
+		r := <-results[i]
+		if firstErr == nil {
+			firstErr = emit(r)
+		}
+	}
+	wg.Wait()
+	return firstErr
+}
+
+// batchOffenders are the leak sites of res growing more than limit per lifecycle;
+// none when limit is 0 (no --fail-on).
+func batchOffenders(res *dumpdiff.TrendResult, limit int64) []dumpdiff.TrendSite {
+	if limit <= 0 {
+		return nil
+	}
+	var out []dumpdiff.TrendSite
+	for _, s := range res.Sites {
+		if s.Verdict == dumpdiff.VerdictLeak && s.Growth > float64(limit) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// batchSiteName is how a site is named in messages.
+func batchSiteName(s dumpdiff.TrendSite) string {
+	if s.Title != "" {
+		return s.Title
+	}
+	return s.Key
+}
+
+// batchWriter writes batch results as JSON Lines or CSV.
+type batchWriter struct {
+	w      io.Writer
+	format string
+	csv    *csv.Writer
+	header bool // the CSV header is written
+}
+
+func newBatchWriter(w io.Writer, format string) *batchWriter {
+	b := &batchWriter{w: w, format: format}
+	if format == "csv" {
+		b.csv = csv.NewWriter(w)
+	}
+	return b
+}
+
+// batchCSVHeader is the header of `batch --format csv`: one row per site,
+// or one row with an empty site for a series that failed or has no sites.
+var batchCSVHeader = []string{
+	"series", "snapshots", "metric", "unit", "total_growth_per_lifecycle", "site_count",
+	"rank", "verdict", "growth_per_lifecycle", "total_growth", "r2", "mk_p", "title", "key", "error",
+}
+
+func (b *batchWriter) write(r batchResult, opts *BatchOptions) error {
+	if b.format == "csv" {
+		return b.writeCSV(r)
+	}
+	rec := batchRecord{Schema: "dumpdiff.batch/v1", Name: r.spec.Name, Sites: []dumpdiff.TrendSite{}}
+	if r.err != nil {
+		rec.Error = oneLine(r.err.Error())
+	} else {
+		res := r.res
+		rec.Snapshots = len(res.Snapshots)
+		rec.Metric = &res.Metric
+		rec.GroupBy = res.GroupBy
+		rec.Total = &res.Total
+		rec.SiteCount = res.SiteCount
+		rec.Sites = batchFiniteSites(res.Sites)
+		for _, s := range res.Snapshots {
+			rec.Paths = append(rec.Paths, s.Path)
+		}
+		if opts.FailOnBytes > 0 {
+			rec.FailOn = &batchFailOn{Threshold: opts.FailOnBytes, Offenders: []int{}}
+			for _, s := range r.offenders {
+				rec.FailOn.Offenders = append(rec.FailOn.Offenders, s.Rank)
+			}
+		}
+	}
+	line, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("encode series %s: %w", r.spec.Name, err)
+	}
+	line = append(line, '\n')
+	_, err = b.w.Write(line)
+	return err
+}
+
+func (b *batchWriter) writeCSV(r batchResult) error {
+	if b.csv == nil {
+		return nil
+	}
+	if !b.header {
+		b.header = true
+		if err := b.csv.Write(batchCSVHeader); err != nil {
+			return err
+		}
+	}
+	if r.err != nil {
+		row := make([]string, len(batchCSVHeader))
+		row[0], row[len(row)-1] = r.spec.Name, oneLine(r.err.Error())
+		b.csv.Write(row)
+		b.csv.Flush()
+		return b.csv.Error()
+	}
+	res := r.res
+	head := []string{r.spec.Name, strconv.Itoa(len(res.Snapshots)), res.Metric.Name, res.Metric.Unit,
+		batchFloat(res.Total.Growth), strconv.Itoa(res.SiteCount)}
+	if len(res.Sites) == 0 {
+		b.csv.Write(append(head, make([]string, len(batchCSVHeader)-len(head))...))
+	}
+	for _, s := range res.Sites {
+		b.csv.Write(append(slices.Clone(head),
+			strconv.Itoa(s.Rank), string(s.Verdict), batchFloat(s.Growth), strconv.FormatInt(s.TotalGrowth, 10),
+			batchFloat(s.R2), batchFloat(s.MKP), oneLine(s.Title), oneLine(s.Key), ""))
+	}
+	b.csv.Flush()
+	return b.csv.Error()
+}
+
+// batchFloat writes a statistic exactly; NaN and infinities are empty cells.
+func batchFloat(f float64) string {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return ""
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64)
+}
+
+// batchFiniteSites copies sites with NaN and infinite statistics set to 0, which
+// JSON cannot encode (a flat site has no r²).
+func batchFiniteSites(sites []dumpdiff.TrendSite) []dumpdiff.TrendSite {
+	out := slices.Clone(sites)
+	fix := func(f *float64) {
+		if math.IsNaN(*f) || math.IsInf(*f, 0) {
+			*f = 0
+		}
+	}
+	for i := range out {
+		fix(&out[i].Growth)
+		fix(&out[i].R2)
+		fix(&out[i].MKP)
+		fix(&out[i].Monotonic)
+	}
+	if out == nil {
+		out = []dumpdiff.TrendSite{}
+	}
+	return out
+}
+
+// batchUnwrapPath drops *os.PathError's repetition of the path we already name.
+func batchUnwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

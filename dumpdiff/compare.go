@@ -1,0 +1,100 @@
+package dumpdiff
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+)
+
+// Compare diffs two snapshots of the series (indexes into Snapshots):
+// per site the base and target values, delta, delta % of base and a status.
+// Sites are ranked by delta, largest growth first; ties by key. With
+// opts.Normalize every base value is scaled by target total / base total
+// first, so the diff shows shifts in proportion rather than overall growth.
+func (s *Series) Compare(base, target int, opts Options) (*CompareResult, error) {
+	n := len(s.snaps)
+	if base < 0 || base >= n || target < 0 || target >= n {
+		return nil, fmt.Errorf("compare snapshots %d and %d: the series has %d", base, target, n)
+	}
+	metric, midx, err := s.resolveMetric(opts.Metric)
+	if err != nil {
+		return nil, err
+	}
+	g, err := s.group(opts)
+	if err != nil {
+		return nil, err
+	}
+	by := opts.GroupBy
+	if by == "" {
+		by = GroupByStack
+	}
+	vals, totals := s.values(g, midx)
+	res := &CompareResult{
+		Metric:     metric,
+		GroupBy:    by,
+		Base:       s.snaps[base].info,
+		Target:     s.snaps[target].info,
+		Normalized: opts.Normalize,
+		Warnings:   s.Warnings(),
+	}
+	res.Base.Total, res.Target.Total = totals[base], totals[target]
+	scale := 1.0
+	if opts.Normalize && totals[base] != 0 {
+		scale = float64(totals[target]) / float64(totals[base])
+	}
+	sites := make([]PairSite, 0, len(g.groups))
+	for gi := range g.groups {
+		sg := &g.groups[gi]
+		b, t := vals[gi*n+base], vals[gi*n+target]
+		if b == 0 && t == 0 {
+			continue // filtered to nothing in both: not part of this pair
+		}
+		if opts.Normalize {
+			b = int64(math.Round(float64(b) * scale))
+		}
+		ps := PairSite{
+			Key:      sg.key,
+			Title:    sg.title,
+			Frames:   s.siteFrames(sg, by),
+			Category: strings.Join(sg.cats, ","),
+			Base:     b,
+			Target:   t,
+			Delta:    t - b,
+		}
+		switch {
+		case b == 0 && t != 0:
+			ps.Status, ps.DeltaPct = StatusNew, math.Inf(1)
+		case b != 0 && t == 0:
+			ps.Status, ps.DeltaPct = StatusGone, -100
+		case t > b:
+			ps.Status = StatusGrown
+		case t < b:
+			ps.Status = StatusShrunk
+		default:
+			ps.Status = StatusUnchanged
+		}
+		if b != 0 {
+			ps.DeltaPct = float64(ps.Delta) / math.Abs(float64(b)) * 100
+		}
+		sites = append(sites, ps)
+	}
+	slices.SortFunc(sites, func(a, b PairSite) int {
+		if a.Delta != b.Delta {
+			if a.Delta > b.Delta {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	for i := range sites {
+		sites[i].Rank = i + 1
+	}
+	res.SiteCount = len(sites)
+	if opts.Top > 0 && len(sites) > opts.Top {
+		sites = sites[:opts.Top:opts.Top]
+	}
+	res.Sites = sites
+	return res, nil
+}

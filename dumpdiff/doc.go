@@ -1,0 +1,90 @@
+// Package dumpdiff is the engine of dumpdiff: it loads a series of memory
+// snapshots taken across task restarts (lifecycles), matches allocation sites
+// across them, and says which sites keep what they allocate, how much per
+// lifecycle and how sure it is. It never prints, styles or writes files;
+// front ends (the CLI, package report, the TUI) render its results.
+//
+// # Series and sites
+//
+// Load parses snapshots concurrently (package parsers) and reduces each one,
+// in series order, to a table of (trimmed stack, labels) → value per metric as
+// soon as it is parsed; profiles are not kept. Frames, stacks and label sets
+// are interned across the series, so memory grows with the number of distinct
+// sites. Trend and Compare only read these tables, so the TUI can call them
+// again for another metric, grouping or filter without reparsing.
+//
+// Site keys survive restarts and ASLR: a symbolised frame is its function name
+// (plus file:line for GroupByLine); an address-only frame is its mapped file's
+// base name and the offset within that file, "libfoo.so+0x1a2b", never a raw
+// address. Allocator frames (malloc, operator new, je_*, tc_*, os::malloc,
+// runtime.mallocgc, …; the profile's own drop_frames/keep_frames; --trim) are
+// cut with pprof's Prune rule: scanning from the root, the first allocator
+// frame after a non-allocator frame is dropped with everything inside it. A
+// site is shown by its innermost kept frame. --focus/--ignore match any kept
+// frame's function, file or module, as pprof's do.
+//
+// # Statistics
+//
+// For each site, y[i] is the metric at snapshot i (0 when absent) and x[i]
+// its lifecycle number.
+//
+//   - growth_per_lifecycle: the Theil–Sen slope, the median of pairwise
+//     slopes. One spike moves it little, and a warm-up step followed by a long
+//     flat stretch gives (nearly) zero.
+//   - r2: the coefficient of determination of the least-squares line (0 when
+//     the site does not vary).
+//   - mk_p: the two-sided Mann–Kendall p-value with the tie correction. For
+//     n ≤ 10 snapshots it is exact: the permutation distribution of S over all
+//     arrangements of the observed values (ties included), computed as a
+//     q-multinomial coefficient; Kendall's tables use the same distribution.
+//     For n > 10 it is the normal approximation with continuity correction and
+//     the tie-corrected variance.
+//   - monotonic: the fraction of consecutive steps that did not shrink.
+//
+// # Verdicts
+//
+// The rules are stated in terms of evidence, not of any particular series:
+//
+//   - new: absent at first, present without a gap to the end, and in fewer
+//     than three snapshots: too few points for a trend.
+//   - gone: present at first, then absent without a gap to the end.
+//   - leak: all of
+//     (1) significant upward trend: one-sided Mann–Kendall p ≤ 0.05 (with
+//     fewer than four snapshots no test can reach that, so every step must
+//     grow instead);
+//     (2) growth continues through the last lifecycles (the last half of the
+//     series, at least three snapshots): the Theil–Sen slope there is at least
+//     half the whole series' slope and at least half of the steps there grew;
+//     a site that levelled off, or stepped up once and stayed, fails this;
+//     (3) the effect is large relative to the site itself: the fitted rise
+//     over the series (growth × span) is at least three robust standard
+//     deviations (1.4826 × median absolute residual) of the site's scatter
+//     around its Theil–Sen line.
+//     Significance is judged on the order of the values, so it holds for
+//     sampled profiles too: sampled objects that a leak retains stay in every
+//     later snapshot, so their sampling error does not make the series
+//     fluctuate.
+//   - plateau: not continuing by (2), and the median level of the last
+//     lifecycles is above the first value by at least three robust standard
+//     deviations of the site's scatter, with no value of the last lifecycles
+//     back below half of that rise: it grew, then stayed.
+//   - shrinking: significant downward trend (one-sided p ≤ 0.05) with a
+//     negative slope whose fall passes (3).
+//   - noise: everything else: no significant trend, or a trend too small
+//     against the site's own scatter.
+//
+// The verdict deliberately does not compare a site with the noise of the
+// process total: a leak of 1% of the heap under large random fluctuations of
+// other sites is exactly what per-site analysis must still find.
+//
+// # Ranking and projection
+//
+// Sites are ranked leaks first by growth per lifecycle, then every other site
+// by growth; ties by key, so output is deterministic. The process total grows
+// by the Theil–Sen slope of the snapshot totals; with Options.Limit, Trend
+// projects how many more lifecycles fit before the total reaches the limit.
+//
+// A pair diff (Compare) gives base, target, delta, delta % of base and a
+// status per site, largest growth first; Options.Normalize scales the base to
+// the target's total first.
+package dumpdiff

@@ -1,0 +1,217 @@
+package dumpdiff
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// siteGroup is one site of a result: the rows that share a key under the
+// chosen GroupBy.
+type siteGroup struct {
+	key, title string
+	rep        stackID // representative stack: the first seen (lowest id)
+	cats       []string
+}
+
+// grouping maps every row to its site (or -1 when --focus/--ignore filter
+// it out).
+type grouping struct {
+	of     []int32
+	groups []siteGroup
+	label  string
+}
+
+// resolveMetric returns, per snapshot, the index of the metric, and the
+// metric itself.
+func (s *Series) resolveMetric(name string) (Metric, []int, error) {
+	if name == "" {
+		name = s.DefaultMetric()
+	}
+	idx := make([]int, len(s.snaps))
+	var m Metric
+	for i, t := range s.snaps {
+		j := metricIndex(t.metrics, name)
+		if j < 0 {
+			var avail []string
+			for _, m := range s.Metrics() {
+				avail = append(avail, m.Name)
+			}
+			return Metric{}, nil, fmt.Errorf("unknown metric %q (available: %s)", name, strings.Join(avail, ", "))
+		}
+		idx[i] = j
+		m = t.metrics[j]
+	}
+	return m, idx, nil
+}
+
+// group assigns rows to sites for opts.
+func (s *Series) group(opts Options) (*grouping, error) {
+	by := opts.GroupBy
+	if by == "" {
+		by = GroupByStack
+	}
+	label := opts.Label
+	if label == "" {
+		label = "category"
+	}
+	switch by {
+	case GroupByStack, GroupByFunction, GroupByLine:
+	case GroupByCategory:
+		if !slices.Contains(s.Labels(), label) {
+			avail := s.Labels()
+			if len(avail) == 0 {
+				return nil, fmt.Errorf("group by %s: the snapshots have no %q label (they carry no labels at all)", by, label)
+			}
+			return nil, fmt.Errorf("group by %s: the snapshots have no %q label (available: %s)", by, label, strings.Join(avail, ", "))
+		}
+	default:
+		return nil, fmt.Errorf("invalid group-by %q: want stack, function, line or category", by)
+	}
+
+	// Filters are per stack: 0 unknown, 1 kept, 2 dropped.
+	verdict := make([]uint8, len(s.stacks))
+	keep := func(st stackID) bool {
+		if opts.Focus == nil && opts.Ignore == nil {
+			return true
+		}
+		if v := verdict[st]; v != 0 {
+			return v == 1
+		}
+		ok := (opts.Focus == nil || s.stackMatches(st, opts.Focus)) &&
+			(opts.Ignore == nil || !s.stackMatches(st, opts.Ignore))
+		verdict[st] = 2
+		if ok {
+			verdict[st] = 1
+		}
+		return ok
+	}
+
+	g := &grouping{of: make([]int32, len(s.rows)), label: label}
+	idx := map[string]int32{}
+	for r, row := range s.rows {
+		if !keep(row.stack) {
+			g.of[r] = -1
+			continue
+		}
+		cat := s.label(row.labels, label)
+		var key, title string
+		switch by {
+		case GroupByStack:
+			key = s.stacks[row.stack].key
+			title = s.stackTitle(row.stack)
+		case GroupByFunction:
+			title = s.stackTitle(row.stack)
+			key = title
+		case GroupByLine:
+			key = s.lineTitle(row.stack)
+			title = key
+		case GroupByCategory:
+			key = cat
+			title = cat
+			if cat == "" {
+				title = "(no " + label + ")"
+			}
+		}
+		gi, ok := idx[key]
+		if !ok {
+			gi = int32(len(g.groups))
+			idx[key] = gi
+			g.groups = append(g.groups, siteGroup{key: key, title: title, rep: row.stack})
+		}
+		sg := &g.groups[gi]
+		if row.stack < sg.rep {
+			sg.rep = row.stack
+		}
+		if cat != "" && !slices.Contains(sg.cats, cat) {
+			sg.cats = append(sg.cats, cat)
+		}
+		g.of[r] = gi
+	}
+	for i := range g.groups {
+		slices.Sort(g.groups[i].cats)
+	}
+	return g, nil
+}
+
+// stackMatches reports whether any frame of the stack matches re by function
+// name, file name or module, as pprof's -focus and -ignore do.
+func (s *Series) stackMatches(st stackID, re interface{ MatchString(string) bool }) bool {
+	for _, f := range s.stacks[st].frames {
+		fr := &s.frames[f]
+		if re.MatchString(fr.key) || (fr.File != "" && re.MatchString(fr.File)) ||
+			(fr.Module != "" && re.MatchString(fr.Module)) {
+			return true
+		}
+	}
+	return false
+}
+
+// stackTitle is the stack's innermost kept frame.
+func (s *Series) stackTitle(st stackID) string {
+	fs := s.stacks[st].frames
+	if len(fs) == 0 {
+		return "(no frames)"
+	}
+	return s.frames[fs[0]].key
+}
+
+// lineTitle is the innermost kept frame with its file:line when known.
+func (s *Series) lineTitle(st stackID) string {
+	fs := s.stacks[st].frames
+	if len(fs) == 0 {
+		return "(no frames)"
+	}
+	f := &s.frames[fs[0]]
+	if f.File == "" && f.Line == 0 {
+		return f.key
+	}
+	return f.key + " " + filepath.Base(f.File) + ":" + strconv.FormatInt(f.Line, 10)
+}
+
+// siteFrames returns the frames shown for a site.
+func (s *Series) siteFrames(sg *siteGroup, by GroupBy) []Frame {
+	out := []Frame{}
+	switch by {
+	case GroupByCategory:
+		return out
+	case GroupByFunction, GroupByLine:
+		fs := s.stacks[sg.rep].frames
+		if len(fs) > 0 {
+			f := s.frames[fs[0]].Frame
+			if by == GroupByFunction {
+				f.Line = 0
+			}
+			out = append(out, f)
+		}
+		return out
+	}
+	for _, f := range s.stacks[sg.rep].frames {
+		out = append(out, s.frames[f].Frame)
+	}
+	return out
+}
+
+// values sums the metric per site and snapshot: v[g*n+i]. totals are per
+// snapshot, after the filters.
+func (s *Series) values(g *grouping, midx []int) (v []int64, totals []int64) {
+	n := len(s.snaps)
+	v = make([]int64, len(g.groups)*n)
+	totals = make([]int64, n)
+	for i, t := range s.snaps {
+		nm := len(t.metrics)
+		mi := midx[i]
+		for k, r := range t.rows {
+			gi := g.of[r]
+			if gi < 0 {
+				continue
+			}
+			x := t.vals[k*nm+mi]
+			v[int(gi)*n+i] += x
+			totals[i] += x
+		}
+	}
+	return v, totals
+}

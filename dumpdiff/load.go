@@ -1,0 +1,387 @@
+package dumpdiff
+
+import (
+	"bufio"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/dumpdiff/dumpdiff/parsers"
+)
+
+// Order is how the snapshots of a series are put in lifecycle order.
+type Order string
+
+const (
+	OrderArgs Order = "args" // as given (the default; "" means the same)
+	OrderName Order = "name" // natural sort of the paths: x.9 before x.10
+	OrderTime Order = "time" // the time inside each snapshot
+)
+
+// ParseOrder reads an --order value.
+func ParseOrder(s string) (Order, error) {
+	switch o := Order(s); o {
+	case OrderArgs, OrderName, OrderTime:
+		return o, nil
+	case "":
+		return OrderArgs, nil
+	}
+	return "", fmt.Errorf("invalid order %q: want args, name or time", s)
+}
+
+// LoadOptions tune Load. The zero value parses with parsers.Open, trims the
+// default allocator frames, keeps argument order and parses GOMAXPROCS files
+// at a time.
+type LoadOptions struct {
+	// Open reads one snapshot; nil means parsers.Open(path, &Parse).
+	Open func(path string) (*parsers.Snapshot, error)
+	// Parse is passed to parsers.Open when Open is nil (forced format, symboliser).
+	Parse parsers.Options
+	// Trim are extra allocator frames to drop (--trim), matched anywhere in
+	// the function name.
+	Trim []*regexp.Regexp
+	// NoTrim keeps every frame, allocator frames included (--no-trim).
+	NoTrim bool
+	// Order puts the snapshots in lifecycle order; "" means OrderArgs.
+	Order Order
+	// LifecycleRegex, when set, reads each snapshot's lifecycle number from the
+	// first capture group matched in its file's base name; the series is then
+	// ordered by that number and growth is per unit of it (gaps allowed).
+	LifecycleRegex *regexp.Regexp
+	// Jobs is how many snapshots parse at once; 0 means GOMAXPROCS.
+	Jobs int
+	// Progress, when set, is called after each snapshot is parsed and reduced,
+	// from one goroutine at a time.
+	Progress func(done, total int, path string)
+}
+
+// skipInDir reports whether a directory entry is not a snapshot: hidden
+// files, golden files, and the JSON, Markdown and README files that series
+// directories carry beside their dumps (truth.json, notes).
+func skipInDir(name string) bool {
+	lower := strings.ToLower(name)
+	return strings.HasPrefix(name, ".") ||
+		strings.HasSuffix(lower, ".golden") ||
+		strings.HasSuffix(lower, ".json") ||
+		strings.HasSuffix(lower, ".md") ||
+		strings.HasPrefix(lower, "readme")
+}
+
+// ExpandPaths replaces each directory argument by the snapshot files in it,
+// in natural order (not recursive); files are kept as given. In a directory,
+// a file is a snapshot when its content is in a format parsers.Detect
+// recognises, so the reports and notes kept beside a series are skipped; a
+// file that cannot be read is kept, so that Load names the problem. A
+// directory with no snapshot files is an error.
+func ExpandPaths(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		fi, err := os.Stat(a)
+		if err != nil {
+			return nil, err
+		}
+		if !fi.IsDir() {
+			out = append(out, a)
+			continue
+		}
+		ents, err := os.ReadDir(a)
+		if err != nil {
+			return nil, err
+		}
+		var files []string
+		for _, e := range ents {
+			if e.IsDir() || skipInDir(e.Name()) {
+				continue
+			}
+			if !e.Type().IsRegular() {
+				if fi, err := os.Stat(filepath.Join(a, e.Name())); err != nil || !fi.Mode().IsRegular() {
+					continue
+				}
+			}
+			path := filepath.Join(a, e.Name())
+			if !looksLikeSnapshot(path) {
+				continue
+			}
+			files = append(files, path)
+		}
+		if len(files) == 0 {
+			return nil, fmt.Errorf("directory %s has no snapshot files", a)
+		}
+		slices.SortFunc(files, NaturalCompare)
+		out = append(out, files...)
+	}
+	return out, nil
+}
+
+// NaturalCompare orders strings with runs of digits compared as numbers:
+// "heap.9" < "heap.10". Equal numbers with different leading zeros, and
+// otherwise equal strings, fall back to byte order.
+func NaturalCompare(a, b string) int {
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		ca, cb := a[i], b[j]
+		if isDigit(ca) && isDigit(cb) {
+			si, sj := i, j
+			for i < len(a) && isDigit(a[i]) {
+				i++
+			}
+			for j < len(b) && isDigit(b[j]) {
+				j++
+			}
+			na := strings.TrimLeft(a[si:i], "0")
+			nb := strings.TrimLeft(b[sj:j], "0")
+			if len(na) != len(nb) {
+				return cmpInt(len(na), len(nb))
+			}
+			if c := strings.Compare(na, nb); c != 0 {
+				return c
+			}
+			continue
+		}
+		if ca != cb {
+			return cmpInt(int(ca), int(cb))
+		}
+		i++
+		j++
+	}
+	if c := cmpInt(len(a)-i, len(b)-j); c != 0 {
+		return c
+	}
+	return strings.Compare(a, b)
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func cmpInt(a, b int) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// Load parses the snapshots at paths (files, not directories: see
+// ExpandPaths) and reduces each to a site table as soon as it is parsed;
+// profiles are not kept. Files parse concurrently, but the reduction runs in
+// path order, so the result never depends on which parse finishes first.
+// A single file that carries its own baseline (NMT *.diff output) loads as a
+// two-snapshot series: baseline, then current.
+func Load(paths []string, opts LoadOptions) (*Series, error) {
+	if len(paths) == 0 {
+		return nil, errors.New("no snapshots given")
+	}
+	lifecycles, err := regexLifecycles(paths, opts.LifecycleRegex)
+	if err != nil {
+		return nil, err
+	}
+	open := opts.Open
+	if open == nil {
+		po := opts.Parse
+		open = func(path string) (*parsers.Snapshot, error) { return parsers.Open(path, &po) }
+	}
+	jobs := opts.Jobs
+	if jobs <= 0 {
+		jobs = runtime.GOMAXPROCS(0)
+	}
+
+	type result struct {
+		snap *parsers.Snapshot
+		err  error
+	}
+	results := make([]chan result, len(paths))
+	for i := range results {
+		results[i] = make(chan result, 1)
+	}
+	// A slot is taken before a parse starts and given back only once its
+	// snapshot is reduced, so at most jobs parsed profiles exist at a time.
+	slots := make(chan struct{}, jobs)
+	stop := make(chan struct{})
+	go func() {
+		for i, p := range paths {
+			select {
+			case slots <- struct{}{}:
+			case <-stop:
+				return
+			}
+			go func() {
+				snap, err := open(p)
+				results[i] <- result{snap, err}
+			}()
+		}
+	}()
+
+	s := newSeries()
+	s.explicit = opts.LifecycleRegex != nil
+	var loadErr error
+	for i, p := range paths {
+		r := <-results[i]
+		<-slots
+		if r.err != nil {
+			loadErr = r.err
+			break
+		}
+		snaps := []*parsers.Snapshot{r.snap}
+		if len(paths) == 1 && r.snap.Baseline != nil {
+			base := r.snap.Baseline
+			if base.Name == "" {
+				base.Name = r.snap.Name + " (baseline)"
+			}
+			if base.Format == "" {
+				base.Format = r.snap.Format
+			}
+			snaps = []*parsers.Snapshot{base, r.snap}
+		}
+		for k, snap := range snaps {
+			if snap.Name == "" {
+				snap.Name = p
+			}
+			snap.Lifecycle = -1
+			if lifecycles != nil {
+				snap.Lifecycle = lifecycles[i]
+			} else if len(snaps) == 2 {
+				snap.Lifecycle = k
+			}
+			tr, warn := newTrimmer(snap, opts.Trim, opts.NoTrim)
+			if warn != nil {
+				s.warnings = append(s.warnings, warn)
+			}
+			s.warnings = append(s.warnings, snap.Warnings...)
+			s.snaps = append(s.snaps, s.reduce(snap, tr))
+		}
+		if opts.Progress != nil {
+			opts.Progress(i+1, len(paths), p)
+		}
+	}
+	// Parses already running finish on their own (their channels are
+	// buffered); no new one starts.
+	close(stop)
+	if loadErr != nil {
+		return nil, loadErr
+	}
+	if err := s.order(opts.Order, lifecycles != nil); err != nil {
+		return nil, err
+	}
+	if err := s.checkMetrics(); err != nil {
+		return nil, err
+	}
+	s.format = s.snaps[0].info.Format
+	for _, t := range s.snaps[1:] {
+		if t.info.Format != s.format {
+			s.format = ""
+		}
+	}
+	return s, nil
+}
+
+// regexLifecycles reads lifecycle numbers from file base names, or returns
+// nil when re is nil.
+func regexLifecycles(paths []string, re *regexp.Regexp) ([]int, error) {
+	if re == nil {
+		return nil, nil
+	}
+	if re.NumSubexp() < 1 {
+		return nil, fmt.Errorf("lifecycle regex %q has no capture group for the lifecycle number", re)
+	}
+	out := make([]int, len(paths))
+	seen := map[int]string{}
+	for i, p := range paths {
+		base := filepath.Base(p)
+		m := re.FindStringSubmatch(base)
+		if m == nil {
+			return nil, fmt.Errorf("lifecycle regex %q does not match %s", re, p)
+		}
+		n, err := strconv.Atoi(m[1])
+		if err != nil {
+			return nil, fmt.Errorf("lifecycle regex %q matched %q in %s, not a number", re, m[1], p)
+		}
+		if prev, ok := seen[n]; ok {
+			return nil, fmt.Errorf("%s and %s have the same lifecycle %d", prev, p, n)
+		}
+		seen[n] = p
+		out[i] = n
+	}
+	return out, nil
+}
+
+// order sorts the reduced snapshots and numbers their lifecycles.
+func (s *Series) order(o Order, explicit bool) error {
+	switch {
+	case explicit:
+		slices.SortStableFunc(s.snaps, func(a, b *snapTable) int { return cmpInt(a.info.Lifecycle, b.info.Lifecycle) })
+		return nil
+	case o == OrderName:
+		slices.SortStableFunc(s.snaps, func(a, b *snapTable) int { return NaturalCompare(a.info.Path, b.info.Path) })
+	case o == OrderTime:
+		for _, t := range s.snaps {
+			if t.info.Time.IsZero() {
+				return fmt.Errorf("order by time: %s does not say when it was taken", t.info.Path)
+			}
+		}
+		slices.SortStableFunc(s.snaps, func(a, b *snapTable) int { return a.info.Time.Compare(b.info.Time) })
+	case o == OrderArgs || o == "":
+	default:
+		return fmt.Errorf("invalid order %q: want args, name or time", o)
+	}
+	for i, t := range s.snaps {
+		t.info.Lifecycle = i
+	}
+	return nil
+}
+
+// checkMetrics refuses a series whose snapshots measure different things.
+func (s *Series) checkMetrics() error {
+	names := func(t *snapTable) []string {
+		out := make([]string, len(t.metrics))
+		for i, m := range t.metrics {
+			out[i] = m.Name
+		}
+		slices.Sort(out)
+		return out
+	}
+	first := names(s.snaps[0])
+	for _, t := range s.snaps[1:] {
+		if n := names(t); !slices.Equal(first, n) {
+			return fmt.Errorf("snapshots measure different metrics: %s has %s; %s has %s",
+				s.snaps[0].info.Path, strings.Join(first, ", "), t.info.Path, strings.Join(n, ", "))
+		}
+	}
+	return nil
+}
+
+// looksLikeSnapshot sniffs a file's first bytes (decompressed when gzipped).
+func looksLikeSnapshot(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return true
+	}
+	defer f.Close()
+	var r io.Reader = f
+	br := bufio.NewReader(f)
+	if m, _ := br.Peek(2); len(m) == 2 && m[0] == 0x1f && m[1] == 0x8b {
+		gz, err := gzip.NewReader(br)
+		if err != nil {
+			return true // a damaged gzip file is still meant as a snapshot
+		}
+		defer gz.Close()
+		r = gz
+	} else {
+		r = br
+	}
+	head := make([]byte, 4096)
+	n, _ := io.ReadFull(r, head)
+	if n == 0 {
+		return true // empty: let Load say so
+	}
+	_, err = parsers.Detect(head[:n])
+	return !errors.Is(err, parsers.ErrUnrecognized)
+}

@@ -1,0 +1,317 @@
+package dumpdiff
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+)
+
+// Verdict thresholds. See the package documentation for the reasoning.
+const (
+	// Alpha is the one-sided Mann–Kendall significance level for a trend.
+	Alpha = 0.05
+	// scatterK: the fitted rise over the series must be at least this many
+	// robust standard deviations of the site's own scatter around its line.
+	scatterK = 3.0
+	// continuingFrac: the slope over the last lifecycles must be at least
+	// this fraction of the whole-series slope for growth to be "continuing".
+	continuingFrac = 0.5
+	// minTrendPoints: a site present in fewer snapshots than this at the end
+	// of the series is "new" rather than judged by a trend.
+	minTrendPoints = 3
+)
+
+// Trend ranks the series' sites by growth per lifecycle. It needs at least
+// two snapshots. It reads only the reduced tables, so calling it again with
+// another metric, grouping or filter is cheap.
+func (s *Series) Trend(opts Options) (*TrendResult, error) {
+	if len(s.snaps) < 2 {
+		return nil, fmt.Errorf("trend needs at least two snapshots, got %d", len(s.snaps))
+	}
+	metric, midx, err := s.resolveMetric(opts.Metric)
+	if err != nil {
+		return nil, err
+	}
+	g, err := s.group(opts)
+	if err != nil {
+		return nil, err
+	}
+	by := opts.GroupBy
+	if by == "" {
+		by = GroupByStack
+	}
+	n := len(s.snaps)
+	vals, totals := s.values(g, midx)
+
+	x := make([]float64, n)
+	for i, t := range s.snaps {
+		x[i] = float64(t.info.Lifecycle)
+	}
+	res := &TrendResult{
+		Metric:    metric,
+		GroupBy:   by,
+		Snapshots: make([]SnapshotInfo, n),
+		Warnings:  s.Warnings(),
+	}
+	for i, t := range s.snaps {
+		res.Snapshots[i] = t.info
+		res.Snapshots[i].Total = totals[i]
+	}
+	ty := toFloat(totals, nil)
+	res.Total = TrendTotal{Growth: TheilSen(x, ty), Values: totals}
+	if opts.Limit > 0 {
+		res.Projection = project(opts.Limit, totals[n-1], res.Total.Growth)
+	}
+
+	sites := make([]TrendSite, 0, len(g.groups))
+	st := newStatScratch(n)
+	for gi := range g.groups {
+		sg := &g.groups[gi]
+		v := vals[gi*n : (gi+1)*n : (gi+1)*n]
+		if allZero(v) {
+			continue // the site has none of this metric: nothing to rank
+		}
+		y := toFloat(v, st.y)
+		a := st.analyze(x, y)
+		sites = append(sites, TrendSite{
+			Key:         sg.key,
+			Title:       sg.title,
+			Category:    strings.Join(sg.cats, ","),
+			Values:      v,
+			Growth:      a.growth,
+			TotalGrowth: v[n-1] - v[0],
+			R2:          a.r2,
+			MKP:         a.mk.P,
+			Monotonic:   a.monotonic,
+			Verdict:     a.verdict,
+			Frames:      s.siteFrames(sg, by),
+		})
+	}
+	rankTrend(sites)
+	res.SiteCount = len(sites)
+	if opts.Top > 0 && len(sites) > opts.Top {
+		sites = sites[:opts.Top:opts.Top]
+	}
+	res.Sites = sites
+	return res, nil
+}
+
+// rankTrend orders sites: leaks first by growth, then the rest by growth;
+// ties by key. Ranks start at 1.
+func rankTrend(sites []TrendSite) {
+	slices.SortFunc(sites, func(a, b TrendSite) int {
+		la, lb := a.Verdict == VerdictLeak, b.Verdict == VerdictLeak
+		if la != lb {
+			if la {
+				return -1
+			}
+			return 1
+		}
+		if a.Growth != b.Growth {
+			if a.Growth > b.Growth {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	for i := range sites {
+		sites[i].Rank = i + 1
+	}
+}
+
+// project answers --limit from the last total and the total's growth.
+func project(limit, last int64, growth float64) *Projection {
+	p := &Projection{Limit: limit, Growing: growth > 0}
+	switch {
+	case growth > 0:
+		p.Lifecycles = float64(limit-last) / growth
+	case last >= limit:
+		p.Lifecycles = 0
+	default:
+		p.Lifecycles = math.Inf(1)
+	}
+	return p
+}
+
+func toFloat(v []int64, buf []float64) []float64 {
+	buf = buf[:0]
+	for _, x := range v {
+		buf = append(buf, float64(x))
+	}
+	return buf
+}
+
+// statScratch holds buffers reused across sites, so ranking 100 000 sites
+// does not allocate per site.
+type statScratch struct {
+	y, slopes, resid []float64
+}
+
+func newStatScratch(n int) *statScratch {
+	return &statScratch{
+		y:      make([]float64, 0, n),
+		slopes: make([]float64, 0, n*(n-1)/2),
+		resid:  make([]float64, 0, n),
+	}
+}
+
+// analysis is a site's statistics and verdict.
+type analysis struct {
+	growth, r2, monotonic float64
+	mk                    MannKendall
+	verdict               Verdict
+}
+
+// analyze computes a site's statistics and verdict from its values y at
+// lifecycles x.
+func (st *statScratch) analyze(x, y []float64) analysis {
+	a := analysis{
+		growth:    theilSenBuf(x, y, st.slopes[:0]),
+		r2:        RSquared(x, y),
+		monotonic: Monotonic(y),
+	}
+	a.mk = MannKendallTest(y)
+	a.verdict = st.classify(x, y, a)
+	return a
+}
+
+// classify applies the verdict rules (see the package documentation).
+func (st *statScratch) classify(x, y []float64, a analysis) Verdict {
+	n := len(y)
+	// Presence pattern: new and gone are about existence, not size.
+	firstIn, lastIn, count := -1, -1, 0
+	for i, v := range y {
+		if v != 0 {
+			if firstIn < 0 {
+				firstIn = i
+			}
+			lastIn = i
+			count++
+		}
+	}
+	if count == 0 {
+		return VerdictNoise
+	}
+	contiguous := count == lastIn-firstIn+1
+	if contiguous && firstIn > 0 && lastIn == n-1 && count < minTrendPoints {
+		return VerdictNew
+	}
+	if contiguous && firstIn == 0 && lastIn < n-1 {
+		return VerdictGone
+	}
+
+	span := x[n-1] - x[0]
+	if span <= 0 {
+		return VerdictNoise
+	}
+	// Effect size relative to the site: a rise counts only when it is
+	// several robust standard deviations of the site's own scatter around
+	// its Theil–Sen line.
+	scatter := st.robustScatter(x, y, a.growth)
+	material := func(rise float64) bool {
+		return rise > 0 && rise >= scatterK*scatter
+	}
+
+	up := a.mk.PUp <= Alpha
+	down := a.mk.PDown <= Alpha
+	if n < 4 { // the Mann–Kendall test cannot reach significance: demand every step
+		up, down = strictly(y, 1), strictly(y, -1)
+	}
+	continuing := a.growth > 0 && st.continuing(x, y, a.growth)
+	switch {
+	case up && continuing && material(a.growth*span):
+		return VerdictLeak
+	case !continuing && st.levelledOff(y, scatter):
+		return VerdictPlateau
+	case down && a.growth < 0 && material(-a.growth*span):
+		return VerdictShrinking
+	}
+	return VerdictNoise
+}
+
+// continuing reports whether growth goes on through the last lifecycles:
+// over them, the Theil–Sen slope is at least continuingFrac of the series'
+// slope and at least half of the steps grew. A site that stepped up once
+// and stayed flat fails the second test even when the step falls inside the
+// last lifecycles.
+func (st *statScratch) continuing(x, y []float64, growth float64) bool {
+	m := tailLen(len(y))
+	tx, ty := x[len(x)-m:], y[len(y)-m:]
+	tail := theilSenBuf(tx, ty, st.slopes[:0])
+	if tail <= 0 || tail < continuingFrac*growth {
+		return false
+	}
+	grew := 0
+	for i := 1; i < m; i++ {
+		if ty[i] > ty[i-1] {
+			grew++
+		}
+	}
+	return 2*grew >= m-1
+}
+
+// levelledOff reports a plateau: the level of the last lifecycles is
+// materially above the first value, and no value of the last lifecycles
+// fell back below half of that rise (the memory stayed).
+func (st *statScratch) levelledOff(y []float64, scatter float64) bool {
+	m := tailLen(len(y))
+	level := tailLevel(y)
+	rise := level - y[0]
+	if rise <= 0 || rise < scatterK*scatter {
+		return false
+	}
+	for _, v := range y[len(y)-m:] {
+		if v < y[0]+rise/2 {
+			return false
+		}
+	}
+	return true
+}
+
+// tailLen is how many of the last snapshots make "the last lifecycles": half
+// the series, at least three.
+func tailLen(n int) int {
+	return min(n, max(3, (n+1)/2))
+}
+
+// tailLevel is the median value over the last lifecycles.
+func tailLevel(y []float64) float64 {
+	m := tailLen(len(y))
+	return median(slices.Clone(y[len(y)-m:]))
+}
+
+// robustScatter is 1.4826 × the median absolute residual around the line
+// with slope b through the median intercept (the Theil–Sen fit): a standard
+// deviation that one spike or one step does not inflate.
+func (st *statScratch) robustScatter(x, y []float64, b float64) float64 {
+	r := st.resid[:0]
+	for i := range y {
+		r = append(r, y[i]-b*x[i])
+	}
+	icpt := median(r)
+	for i := range r {
+		r[i] = math.Abs(r[i] - icpt)
+	}
+	return 1.4826 * median(r)
+}
+
+// strictly reports whether every step moves in direction dir (+1 or −1).
+func strictly(y []float64, dir float64) bool {
+	for i := 1; i < len(y); i++ {
+		if (y[i]-y[i-1])*dir <= 0 {
+			return false
+		}
+	}
+	return len(y) > 1
+}
+
+func allZero(v []int64) bool {
+	for _, x := range v {
+		if x != 0 {
+			return false
+		}
+	}
+	return true
+}

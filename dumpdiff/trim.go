@@ -1,0 +1,191 @@
+package dumpdiff
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/dumpdiff/dumpdiff/parsers"
+)
+
+// Allocator frames: the functions between the code that asked for memory and
+// the allocator's own bookkeeping. A site is shown by its innermost frame that
+// is not one of these, so that "malloc" is never the answer. Each pattern is
+// matched in full (anchored) against the frame's function name with its
+// argument list removed, as pprof's drop_frames are.
+var (
+	// glibcFrames: libc and libstdc++ entry points.
+	glibcFrames = []string{
+		`(__libc_|__GI___libc_|__GI_|_int_)?(malloc|calloc|realloc|free|cfree|memalign|valloc|pvalloc|reallocarray)`,
+		`(__)?posix_memalign`, `aligned_alloc`, `__libc_alloc_buffer_.*`,
+		`(__)?strn?dup`, `__GI___strn?dup`,
+		`operator new(\[\])?`, `operator delete(\[\])?`,
+		`std::__new_allocator<.*>::allocate`, `__gnu_cxx::new_allocator<.*>::allocate`,
+		`std::allocator<.*>::allocate`, `std::allocator_traits<.*>::allocate`,
+	}
+	// jemallocFrames: jemalloc's API and internals, Rust's jemallocator prefix,
+	// and unsymbolised frames inside libjemalloc.
+	jemallocFrames = []string{
+		`(je_|_rjem_|__rjem_).*`, `imalloc.*`, `ialloc.*`, `iralloc.*`, `irallocx.*`, `prof_.*`,
+		`malloc_default`, `(do_)?(m|r|x)allocx`, `do_rallocx`, `fallback_impl`,
+		`arena_.*`, `tcache_.*`, `large_.*`, `isalloc`, `imalloc_body`,
+		`libjemalloc\.so[.0-9]*\+0x[0-9a-f]+`,
+	}
+	// tcmallocFrames: gperftools' tcmalloc, including the ones pprof's own
+	// legacy heap parser drops.
+	tcmallocFrames = []string{
+		`tc_.*`, `tcmalloc::.*`, `\(anonymous namespace\)::do_.*`, `do_malloc.*`, `do_memalign.*`,
+		`do_calloc`, `do_realloc.*`, `MallocHook::.*`, `MallocHook_.*`, `HeapProfile.*`,
+		`libtcmalloc(_minimal|_and_profiler)?\.so[.0-9]*\+0x[0-9a-f]+`,
+	}
+	// hotspotFrames: HotSpot's allocation wrappers that NMT detail stacks start with.
+	hotspotFrames = []string{
+		`os::malloc`, `os::realloc`, `os::strdup.*`, `AllocateHeap`, `ReallocateHeap`,
+		`MallocTracker::.*`, `MemTracker::.*`, `CHeapObj<.*>::operator new`, `AllocateHeap<.*>`,
+		`NEW_C_HEAP_ARRAY.*`, `ArenaObj::operator new`,
+	}
+	// goFrames: the Go runtime's allocation paths.
+	goFrames = []string{
+		`runtime\.mallocgc.*`, `runtime\.newobject`, `runtime\.newarray`, `runtime\.makeslice.*`,
+		`runtime\.growslice`, `runtime\.makemap.*`, `runtime\.mapassign.*`, `runtime\.hashGrow`,
+		`runtime\.makechan`, `runtime\.malg`, `runtime\.rawstring.*`, `runtime\.rawbyteslice`,
+		`runtime\.rawruneslice`, `runtime\.concatstring.*`, `runtime\.slicebytetostring`,
+		`runtime\.stringtoslice(byte|rune)`, `runtime\.convT.*`, `runtime\.mallocgc`,
+		`runtime\.profilealloc`, `runtime\.mProf_Malloc`, `internal/runtime/maps\..*`,
+	}
+)
+
+// defaultTrim returns the allocator-frame patterns for a format. pprof files
+// can come from any runtime (Go, async-profiler, Pyroscope), so they get all
+// of them except HotSpot's.
+func defaultTrim(f parsers.Format) []string {
+	switch f {
+	case parsers.FormatPprof:
+		return slices.Concat(goFrames, glibcFrames, jemallocFrames, tcmallocFrames)
+	case parsers.FormatTcmalloc:
+		return slices.Concat(tcmallocFrames, glibcFrames, goFrames)
+	case parsers.FormatJemalloc:
+		return slices.Concat(jemallocFrames, glibcFrames)
+	case parsers.FormatNMT:
+		return slices.Concat(hotspotFrames, glibcFrames)
+	}
+	return glibcFrames
+}
+
+// trimmer decides which frames of a stack are allocator frames.
+type trimmer struct {
+	drop  []*regexp.Regexp // anchored: profile drop_frames, format defaults
+	keep  *regexp.Regexp   // anchored: profile keep_frames
+	user  []*regexp.Regexp // --trim, unanchored as the user wrote them
+	off   bool
+	cache map[string]bool
+}
+
+// newTrimmer builds the trimmer for one snapshot. A drop_frames or
+// keep_frames the profile carries that does not compile is left out and
+// returned as a warning: pprof would refuse the whole profile, but the
+// defaults still trim the usual allocator frames.
+func newTrimmer(snap *parsers.Snapshot, user []*regexp.Regexp, off bool) (*trimmer, error) {
+	t := &trimmer{user: user, off: off, cache: map[string]bool{}}
+	if off {
+		return t, nil
+	}
+	pats := defaultTrim(snap.Format)
+	t.drop = append(t.drop, regexp.MustCompile(`^(?:`+strings.Join(pats, "|")+`)$`))
+	p := snap.Profile
+	if p == nil || p.DropFrames == "" {
+		return t, nil
+	}
+	re, err := regexp.Compile(`^(?:` + p.DropFrames + `)$`)
+	if err != nil {
+		return t, fmt.Errorf("%s: ignoring the profile's drop_frames: %v", snap.Name, err)
+	}
+	if p.KeepFrames != "" {
+		keep, err := regexp.Compile(`^(?:` + p.KeepFrames + `)$`)
+		if err != nil {
+			return t, fmt.Errorf("%s: ignoring the profile's drop_frames and keep_frames: %v", snap.Name, err)
+		}
+		t.keep = keep
+	}
+	t.drop = append(t.drop, re)
+	return t, nil
+}
+
+// isAllocator reports whether a frame with function key name is trimmed.
+func (t *trimmer) isAllocator(name string) bool {
+	if t.off || name == "" {
+		return false
+	}
+	if v, ok := t.cache[name]; ok {
+		return v
+	}
+	simple := simplifyFunc(name)
+	v := false
+	for _, re := range t.drop {
+		if re.MatchString(simple) {
+			v = true
+			break
+		}
+	}
+	if v && t.keep != nil && t.keep.MatchString(simple) {
+		v = false
+	}
+	if !v {
+		for _, re := range t.user {
+			if re.MatchString(name) {
+				v = true
+				break
+			}
+		}
+	}
+	t.cache[name] = v
+	return v
+}
+
+// trim returns the frames left after dropping allocator frames, with pprof's
+// Prune semantics: scanning from the root, the first allocator frame found after
+// at least one non-allocator frame is cut together with everything inside it.
+// Allocator frames at the root (a stack that is all allocator) are kept so a
+// stack never becomes empty. frames are innermost first.
+func (t *trimmer) trim(frames []frameID, name func(frameID) string) []frameID {
+	if t.off {
+		return frames
+	}
+	foundUser := false
+	for i := len(frames) - 1; i >= 0; i-- {
+		if !t.isAllocator(name(frames[i])) {
+			foundUser = true
+			continue
+		}
+		if foundUser {
+			return frames[i+1:]
+		}
+	}
+	return frames
+}
+
+// simplifyFunc removes a C++ argument list, as pprof does before matching
+// drop_frames: "operator new(unsigned long)" → "operator new". "(anonymous
+// namespace)" and "operator()" are not argument lists.
+func simplifyFunc(f string) string {
+	s := strings.TrimPrefix(f, ".")
+	for i := 0; i < len(s); i++ {
+		if s[i] != '(' {
+			continue
+		}
+		if strings.HasPrefix(s[i:], "(anonymous namespace)") {
+			i += len("(anonymous namespace)") - 1
+			continue
+		}
+		if i >= len("operator") && strings.HasSuffix(s[:i], "operator") && strings.HasPrefix(s[i:], "()") {
+			i++
+			continue
+		}
+		if i == 0 {
+			continue
+		}
+		return s[:i]
+	}
+	return s
+}

@@ -1,0 +1,250 @@
+#!/usr/bin/env bash
+# gen.sh regenerates dumpdiff's real snapshot series for Go heap profiles
+# (pprof), gperftools/tcmalloc heap dumps and jemalloc heap_v2 dumps, with a
+# truth.json per series and the reference tools' own reports beside the dumps.
+# See testdata/README.md ("## pprof", "## tcmalloc", "## jemalloc").
+#
+# Usage (from anywhere):   testdata/gen/gen.sh [pprof|tcmalloc|jemalloc|jvm]...
+# With no argument it writes every series. Needs gcc, go, Debian's
+# libgoogle-perftools-dev + google-perftools (google-pprof), libjemalloc-dev
+# (jeprof), binutils (jeprof and google-pprof use nm/addr2line/objdump) and,
+# for the jvm series, a JDK (java, javac).
+set -euo pipefail
+
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+GEN=$ROOT/testdata/gen
+BUILD=$GEN/build
+TD=$ROOT/testdata
+N=8 # lifecycles per series
+CFLAGS=(-O1 -g -fno-omit-frame-pointer -fPIE -pie -Wl,--build-id -Wall -Wextra)
+JEMALLOC_SO=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
+
+die() { echo "gen.sh: $*" >&2; exit 1; }
+need() { command -v "$1" >/dev/null || die "$1 not found ($2)"; }
+
+# flat FUNCTION FILE prints the flat bytes of FUNCTION in a text report of
+# jeprof, google-pprof or go tool pprof (-unit=B), or 0 when it is absent.
+flat() {
+	awk -v f="$1" '$6 == f { v = $1; sub(/B$/, "", v); print v; found = 1; exit }
+		END { if (!found) print 0 }' "$2"
+}
+
+# check SERIES FUNCTION WANT TOLERANCE FIRST_REPORT LAST_REPORT compares the
+# growth per lifecycle that the reference tool reports between the first
+# and the last snapshot with the ground truth; TOLERANCE is relative (0 =
+# exact). It fails the script when the data does not show what we planted.
+check() {
+	local series=$1 fn=$2 want=$3 tol=$4 a b
+	a=$(flat "$fn" "$5")
+	b=$(flat "$fn" "$6")
+	awk -v s="$series" -v f="$fn" -v a="$a" -v b="$b" -v n="$N" -v w="$want" -v t="$tol" 'BEGIN {
+		g = (b - a) / (n - 1); d = (g - w) / w
+		printf "  %-22s %-28s first %10d  last %10d  growth/lc %10.0f  truth %8d  (%+.2f%%)\n", s, f, a, b, g, w, 100 * d
+		if (d < -t || d > t) { printf "gen.sh: %s: %s grows %.0f B/lc, want %d\n", s, f, g, w > "/dev/stderr"; exit 1 }
+	}'
+}
+
+build_c() {
+	need gcc "apt-get install gcc"
+	mkdir -p "$BUILD" "$TD/bin"
+	gcc "${CFLAGS[@]}" -DUSE_TCMALLOC -o "$BUILD/lifecycle-tcmalloc" "$GEN/clifecycle/lifecycle.c" -ltcmalloc
+	gcc "${CFLAGS[@]}" -DUSE_JEMALLOC -o "$BUILD/lifecycle-jemalloc" "$GEN/clifecycle/lifecycle.c" -ljemalloc
+	# The symbolisation tests need the exact binaries the dumps came from
+	# (same build ID), under the same base names.
+	cp "$BUILD/lifecycle-tcmalloc" "$BUILD/lifecycle-jemalloc" "$TD/bin/"
+}
+
+# ---------------------------------------------------------------- pprof
+gen_pprof() {
+	need go "a Go toolchain"
+	mkdir -p "$BUILD"
+	go build -o "$BUILD/golifecycle" ./testdata/gen/golifecycle
+	local s
+	for s in go-lifecycle go-sampled go-noisy; do rm -rf "${TD:?}/pprof/$s"; done
+	"$BUILD/golifecycle" -n $N -rate 1 -out "$TD/pprof/go-lifecycle"
+	"$BUILD/golifecycle" -n $N -rate 0 -out "$TD/pprof/go-sampled"
+	"$BUILD/golifecycle" -n $N -rate 1 -noise 400 -out "$TD/pprof/go-noisy"
+	for s in go-lifecycle go-sampled go-noisy; do
+		local d=$TD/pprof/$s
+		for lc in 1 $N; do
+			go tool pprof -top -sample_index=inuse_space -unit=B -nodefraction=0 -edgefraction=0 \
+				"$d/lc$lc.pb.gz" >"$d/pprof-top-lc$lc.txt" 2>/dev/null
+		done
+	done
+	local period=1 sampled=false
+	for s in go-lifecycle go-sampled go-noisy; do
+		period=1 sampled=false
+		[ $s = go-sampled ] && period=524288 sampled=true
+		local noise='"main.fluctuatingPoolFill"'
+		[ $s = go-noisy ] && noise='"main.fluctuatingPoolFill", "main.shuffleBuffersFill", "main.spillBuffersFill", "main.sortBuffersFill", "main.networkBuffersFill"'
+		cat >"$TD/pprof/$s/truth.json" <<EOF
+{
+  "format": "pprof",
+  "metric": "inuse_space",
+  "unit": "bytes",
+  "lifecycles": $N,
+  "files": "lc1.pb.gz .. lc$N.pb.gz, one per lifecycle, after runtime.GC()",
+  "sampling_period": $period,
+  "sampled": $sampled,
+  "leaks": [
+    {"function": "main.(*leakyOperator).open", "bytes_per_lifecycle": 4194304, "requested_bytes_per_lifecycle": 4194304, "allocations_per_lifecycle": 2},
+    {"function": "main.registerMetrics", "bytes_per_lifecycle": 262144, "requested_bytes_per_lifecycle": 256000, "allocations_per_lifecycle": 64}
+  ],
+  "plateau": ["main.warmupCacheFill"],
+  "noise": [$noise],
+  "steady": ["main.loadConfig"],
+  "transient": ["main.transientBufferAlloc"],
+  "note": "bytes are what the Go heap retains: 4000-byte gauges live in the 4096-byte size class"
+}
+EOF
+	done
+	echo "pprof: growth per lifecycle, go tool pprof (lc1 -> lc$N):"
+	for s in go-lifecycle go-noisy; do
+		check "pprof/$s" 'main.(*leakyOperator).open' 4194304 0 "$TD/pprof/$s/pprof-top-lc1.txt" "$TD/pprof/$s/pprof-top-lc$N.txt"
+		check "pprof/$s" main.registerMetrics 262144 0 "$TD/pprof/$s/pprof-top-lc1.txt" "$TD/pprof/$s/pprof-top-lc$N.txt"
+	done
+	# Sampled at 512 KiB: 2 MiB segments are sampled almost surely, 4000-byte
+	# gauges about once in 128, so only the main leak is checked (5%).
+	check pprof/go-sampled 'main.(*leakyOperator).open' 4194304 0.05 "$TD/pprof/go-sampled/pprof-top-lc1.txt" "$TD/pprof/go-sampled/pprof-top-lc$N.txt"
+}
+
+# ---------------------------------------------------------------- tcmalloc
+tcmalloc_truth() {
+	cat >"$1/truth.json" <<EOF
+{
+  "format": "tcmalloc",
+  "metric": "inuse_space",
+  "unit": "bytes",
+  "lifecycles": $N,
+  "files": "$2",
+  "binary": "testdata/bin/lifecycle-tcmalloc",
+  "sampling_period": 0,
+  "sampled": false,
+  "leaks": [
+    {"function": "leaky_operator_open", "bytes_per_lifecycle": 4194304, "requested_bytes_per_lifecycle": 4194304, "allocations_per_lifecycle": 2},
+    {"function": "register_metrics", "bytes_per_lifecycle": 256000, "requested_bytes_per_lifecycle": 256000, "allocations_per_lifecycle": 64}
+  ],
+  "plateau": ["warmup_cache_fill"],
+  "noise": ["fluctuating_pool_fill"],
+  "steady": ["load_config"],
+  "transient": ["transient_buffer_alloc"],
+  "note": "gperftools' heap profiler records requested sizes, so bytes equal what the program asked for (no size-class rounding)"
+}
+EOF
+}
+
+gen_tcmalloc() {
+	need google-pprof "apt-get install google-perftools"
+	build_c
+	local bin=$BUILD/lifecycle-tcmalloc d
+	# No automatic dumps: only HeapProfilerDump after each lifecycle.
+	export HEAP_PROFILE_ALLOCATION_INTERVAL=0 HEAP_PROFILE_INUSE_INTERVAL=0
+	d=$TD/tcmalloc/c-lifecycle
+	rm -rf "$d" && mkdir -p "$d"
+	"$bin" -n $N -o "$d/lifecycle" 2>/dev/null
+	tcmalloc_truth "$d" "lifecycle.0001.heap .. lifecycle.000$N.heap from one process, one per lifecycle"
+	d=$TD/tcmalloc/c-restart
+	rm -rf "$d" && mkdir -p "$d"
+	for k in $(seq 1 $N); do
+		"$bin" -n "$k" -restart -o "$d/restart-lc$k" 2>/dev/null
+	done
+	tcmalloc_truth "$d" "restart-lcK.0001.heap: a fresh process (PIE, ASLR) that ran K lifecycles, K = 1..$N"
+	unset HEAP_PROFILE_ALLOCATION_INTERVAL HEAP_PROFILE_INUSE_INTERVAL
+	local first last
+	for d in c-lifecycle c-restart; do
+		if [ $d = c-lifecycle ]; then first=lifecycle.0001.heap last=lifecycle.000$N.heap
+		else first=restart-lc1.0001.heap last=restart-lc$N.0001.heap; fi
+		(cd "$TD/tcmalloc/$d" &&
+			google-pprof --text --inuse_space --show_bytes "$bin" "$first" >google-pprof-lc1.txt 2>/dev/null &&
+			google-pprof --text --inuse_space --show_bytes "$bin" "$last" >google-pprof-lc$N.txt 2>/dev/null)
+	done
+	echo "tcmalloc: growth per lifecycle, google-pprof (lc1 -> lc$N):"
+	for d in c-lifecycle c-restart; do
+		check "tcmalloc/$d" leaky_operator_open 4194304 0 "$TD/tcmalloc/$d/google-pprof-lc1.txt" "$TD/tcmalloc/$d/google-pprof-lc$N.txt"
+		check "tcmalloc/$d" register_metrics 256000 0 "$TD/tcmalloc/$d/google-pprof-lc1.txt" "$TD/tcmalloc/$d/google-pprof-lc$N.txt"
+	done
+}
+
+# ---------------------------------------------------------------- jemalloc
+jemalloc_truth() {
+	cat >"$1/truth.json" <<EOF
+{
+  "format": "jemalloc",
+  "metric": "inuse_space",
+  "unit": "bytes",
+  "lifecycles": $N,
+  "files": "$2",
+  "binary": "testdata/bin/lifecycle-jemalloc",
+  "sampling_period": $3,
+  "sampled": $4,
+  "leaks": [
+    {"function": "leaky_operator_open", "bytes_per_lifecycle": 4194304, "requested_bytes_per_lifecycle": 4194304, "allocations_per_lifecycle": 2},
+    {"function": "register_metrics", "bytes_per_lifecycle": 262144, "requested_bytes_per_lifecycle": 256000, "allocations_per_lifecycle": 64}
+  ],
+  "plateau": ["warmup_cache_fill"],
+  "noise": ["fluctuating_pool_fill"],
+  "steady": ["load_config"],
+  "transient": ["transient_buffer_alloc"],
+  "note": "bytes are jemalloc size classes (usable size): 4000-byte gauges count as 4096; 2 MiB segments are exact. $5"
+}
+EOF
+}
+
+gen_jemalloc() {
+	need jeprof "apt-get install libjemalloc-dev"
+	build_c
+	local bin=$BUILD/lifecycle-jemalloc d f
+	d=$TD/jemalloc/c-lifecycle
+	rm -rf "$d" && mkdir -p "$d"
+	MALLOC_CONF="prof:true,lg_prof_sample:0,prof_prefix:$d/jeprof" "$bin" -n $N
+	jemalloc_truth "$d" "jeprof.<pid>.<seq>.m<seq>.heap (jemalloc's own names; seq 0..$((N - 1)) = lifecycles 1..$N) from one process" 1 false \
+		"Every allocation is recorded (lg_prof_sample:0, heap_v2/1)."
+	d=$TD/jemalloc/c-sampled
+	rm -rf "$d" && mkdir -p "$d"
+	MALLOC_CONF="prof:true,prof_prefix:$d/jeprof" "$bin" -n $N
+	jemalloc_truth "$d" "jeprof.<pid>.<seq>.m<seq>.heap from one process, default sampling" 524288 true \
+		"Sampled at jemalloc's default lg_prof_sample:19 (heap_v2/524288): 2 MiB segments are sampled with probability 1-e^-4 = 0.98, so jeprof's unsampled leak is within a few % of the truth; the 4000-byte gauges are sampled about once per 128, so register_metrics is only roughly right (expect tens of %)."
+	d=$TD/jemalloc/c-restart
+	rm -rf "$d" && mkdir -p "$d"
+	for k in $(seq 1 $N); do
+		MALLOC_CONF="prof:true,lg_prof_sample:0" "$bin" -n "$k" -restart -o "$d/restart-lc%d.heap"
+	done
+	jemalloc_truth "$d" "restart-lcK.heap: a fresh process (PIE, ASLR) that ran K lifecycles, K = 1..$N" 1 false \
+		"Every allocation is recorded (lg_prof_sample:0)."
+	for d in c-lifecycle c-sampled c-restart; do
+		# Name order is lifecycle order: seq numbers within one pid, or lcK.
+		local files=()
+		for f in $(cd "$TD/jemalloc/$d" && ls *.heap | sort -V); do files+=("$f"); done
+		[ ${#files[@]} -eq $N ] || die "jemalloc/$d: ${#files[@]} dumps, want $N"
+		(cd "$TD/jemalloc/$d" &&
+			jeprof --text --show_bytes "$bin" "${files[0]}" >jeprof-lc1.txt 2>/dev/null &&
+			jeprof --text --show_bytes "$bin" "${files[$((N - 1))]}" >jeprof-lc$N.txt 2>/dev/null &&
+			jeprof --text --show_bytes --base="${files[0]}" "$bin" "${files[$((N - 1))]}" >jeprof-base-lc1-lc$N.txt 2>/dev/null)
+	done
+	echo "jemalloc: growth per lifecycle, jeprof (lc1 -> lc$N):"
+	for d in c-lifecycle c-restart; do
+		check "jemalloc/$d" leaky_operator_open 4194304 0 "$TD/jemalloc/$d/jeprof-lc1.txt" "$TD/jemalloc/$d/jeprof-lc$N.txt"
+		check "jemalloc/$d" register_metrics 262144 0 "$TD/jemalloc/$d/jeprof-lc1.txt" "$TD/jemalloc/$d/jeprof-lc$N.txt"
+	done
+	check jemalloc/c-sampled leaky_operator_open 4194304 0.10 "$TD/jemalloc/c-sampled/jeprof-lc1.txt" "$TD/jemalloc/c-sampled/jeprof-lc$N.txt"
+	check jemalloc/c-sampled register_metrics 262144 10 "$TD/jemalloc/c-sampled/jeprof-lc1.txt" "$TD/jemalloc/c-sampled/jeprof-lc$N.txt"
+}
+
+main() {
+	local what=("$@")
+	[ ${#what[@]} -gt 0 ] || what=(pprof tcmalloc jemalloc jvm)
+	for w in "${what[@]}"; do
+		case $w in
+		pprof) gen_pprof ;;
+		tcmalloc) gen_tcmalloc ;;
+		jemalloc) gen_jemalloc ;;
+		jvm) gen_jvm ;;
+		*) die "unknown series $w (want pprof, tcmalloc, jemalloc or jvm)" ;;
+		esac
+	done
+}
+
+gen_jvm() { echo "gen.sh: jvm series not written yet" >&2; }
+
+main "$@"

@@ -208,7 +208,7 @@ func readManifest(path string, defaults SeriesOptions) ([]SeriesSpec, error) {
 	dec.DisallowUnknownFields()
 	var m Manifest
 	if err := dec.Decode(&m); err != nil {
-		return nil, fmt.Errorf("read manifest %s: %s", path, jsonErrorText(data, err))
+		return nil, fmt.Errorf("read manifest %s: %s", path, jsonErrorText(data, dec.InputOffset(), err))
 	}
 	if dec.More() {
 		return nil, fmt.Errorf("read manifest %s: unexpected data after the manifest object", path)
@@ -263,11 +263,12 @@ func readManifest(path string, defaults SeriesOptions) ([]SeriesSpec, error) {
 	return m.Series, nil
 }
 
-// jsonErrorText turns a decoding error into text with a line number.
-func jsonErrorText(data []byte, err error) string {
+// jsonErrorText turns a decoding error into text with a line number: the
+// error's own offset when it has one, else where the decoder stopped.
+func jsonErrorText(data []byte, stopped int64, err error) string {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
-	var off int64 = -1
+	off := stopped
 	switch {
 	case errors.As(err, &se):
 		off = se.Offset
@@ -275,9 +276,6 @@ func jsonErrorText(data []byte, err error) string {
 		off = te.Offset
 	}
 	msg := strings.TrimPrefix(err.Error(), "json: ")
-	if off < 0 {
-		return msg
-	}
 	line := 1 + bytes.Count(data[:min(int(off), len(data))], []byte("\n"))
 	return fmt.Sprintf("line %d: %s", line, msg)
 }

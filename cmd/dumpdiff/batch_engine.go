@@ -41,10 +41,10 @@ func loadTrend(spec SeriesSpec) (*dumpdiff.TrendResult, error) {
 func batchLifecycleRegex(s string) (*regexp.Regexp, error) {
 	re, err := regexp.Compile(s)
 	if err != nil {
-		return nil, fmt.Errorf("invalid lifecycle_regex %q: %w", s, err)
+		return nil, fmt.Errorf(`invalid lifecycle_regex "%s": %w`, s, err)
 	}
 	if re.NumSubexp() < 1 {
-		return nil, fmt.Errorf("invalid lifecycle_regex %q: want a capture group for the lifecycle number", s)
+		return nil, fmt.Errorf(`invalid lifecycle_regex "%s": want a capture group for the lifecycle number`, s)
 	}
 	return re, nil
 }

@@ -66,8 +66,9 @@
 //     fluctuate.
 //   - plateau: not continuing by (2), and the median level of the last
 //     lifecycles is above the first value by at least three robust standard
-//     deviations of the site's scatter, with no value of the last lifecycles
-//     back below half of that rise: it grew, then stayed.
+//     deviations of the site's scatter, and the newest values (the last half
+//     of those lifecycles) all stay above half of that rise: it grew, then
+//     stayed.
 //   - shrinking: significant downward trend (one-sided p ≤ 0.05) with a
 //     negative slope whose fall passes (3).
 //   - noise: everything else: no significant trend, or a trend too small

@@ -252,17 +252,16 @@ func (st *statScratch) continuing(x, y []float64, growth float64) bool {
 	return 2*grew >= m-1
 }
 
-// levelledOff reports a plateau: the level of the last lifecycles is
-// materially above the first value, and no value of the last lifecycles
-// fell back below half of that rise (the memory stayed).
+// levelledOff reports a plateau: the median level of the last lifecycles is
+// materially above the first value, and the memory is still there at the
+// end: the last half of those lifecycles all stay above half of the rise.
 func (st *statScratch) levelledOff(y []float64, scatter float64) bool {
 	m := tailLen(len(y))
-	level := tailLevel(y)
-	rise := level - y[0]
+	rise := tailLevel(y) - y[0]
 	if rise <= 0 || rise < scatterK*scatter {
 		return false
 	}
-	for _, v := range y[len(y)-m:] {
+	for _, v := range y[len(y)-(m+1)/2:] {
 		if v < y[0]+rise/2 {
 			return false
 		}

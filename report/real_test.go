@@ -234,6 +234,10 @@ func TestRealTrendHTMLInChromium(t *testing.T) {
 	checkRenderedTrend(t, "go-lifecycle", res, HTMLOptions{})
 }
 
+func TestRealCompareHTMLInChromium(t *testing.T) {
+	checkRenderedCompare(t, "go-lifecycle-compare", realCompare(t))
+}
+
 // TestWriteArtifacts keeps one export of each format of the real Go series
 // in $DUMPDIFF_ARTIFACTS for people to open; it is skipped when unset.
 func TestWriteArtifacts(t *testing.T) {
@@ -251,6 +255,7 @@ func TestWriteArtifacts(t *testing.T) {
 		"compare.csv":   func(w io.Writer) error { return WriteCompareCSV(w, cmp) },
 		"compare.md":    func(w io.Writer) error { return WriteCompareMarkdown(w, cmp) },
 		"compare.pb.gz": func(w io.Writer) error { return WriteComparePprof(w, cmp) },
+		"compare.html":  func(w io.Writer) error { return WriteCompareHTML(w, cmp, HTMLOptions{}) },
 	} {
 		if err := WriteFileAtomic(filepath.Join(dir, name), write); err != nil {
 			t.Error(err)

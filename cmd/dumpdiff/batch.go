@@ -337,12 +337,8 @@ func batchRun(opts *BatchOptions) error {
 			return out.write(r, opts)
 		})
 	}
-	if opts.Output != "" {
-		err = report.WriteFileAtomic(opts.Output, write)
-	} else {
-		err = write(opts.IO.Out)
-	}
-	if err != nil {
+	// Batch output is text (JSON Lines or CSV), fine on a terminal.
+	if err := writeOutput(opts.IO, opts.Output, report.FormatCSV, write); err != nil {
 		return err
 	}
 	if len(offenderLines) > 0 {

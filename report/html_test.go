@@ -186,6 +186,12 @@ func checkRenderedTrend(t *testing.T, name string, res *dumpdiff.TrendResult, op
 		t.Fatalf("screenshot %s: %v (size %d), want a rendered page", shot, err, sizeOf(fi))
 	}
 	t.Logf("screenshot: %s", shot)
+	// Printable: Chromium prints it to PDF with the print style sheet.
+	pdf := filepath.Join(dir, name+".pdf")
+	runChromium(t, page, "--print-to-pdf="+pdf, "--no-pdf-header-footer")
+	if data, err := os.ReadFile(pdf); err != nil || !bytes.HasPrefix(data, []byte("%PDF-")) || len(data) < 10_000 {
+		t.Errorf("print to PDF %s: %v (%d bytes), want a PDF", pdf, err, len(data))
+	}
 }
 
 func TestTrendHTMLInChromium(t *testing.T) {

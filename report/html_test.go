@@ -160,7 +160,8 @@ func checkRenderedTrend(t *testing.T, name string, res *dumpdiff.TrendResult, op
 	if err := WriteFileAtomic(page, func(w io.Writer) error { return WriteTrendHTML(w, res, opts) }); err != nil {
 		t.Fatal(err)
 	}
-	dom := string(runChromium(t, page, "--dump-dom"))
+	shot, pdf := filepath.Join(dir, name+".png"), filepath.Join(dir, name+".pdf")
+	dom := renderPage(t, page, shot, pdf)
 	tbody := between(dom, `<table id="sites">`, `</table>`)
 	if got, want := strings.Count(tbody, "<tr>")-1, len(res.Sites); got != want {
 		t.Errorf("rendered table: got %d site rows, want %d", got, want)
@@ -179,19 +180,24 @@ func checkRenderedTrend(t *testing.T, name string, res *dumpdiff.TrendResult, op
 	if len(res.Sites) > 0 && !strings.Contains(dom, ">"+htmlEscape(clean(siteTitle(res.Sites[0].Title, res.Sites[0].Key, res.Sites[0].Frames)))+"</a>") {
 		t.Errorf("rendered DOM lacks the top site %q", res.Sites[0].Title)
 	}
-	shot := filepath.Join(dir, name+".png")
-	runChromium(t, page, "--screenshot="+shot, "--hide-scrollbars")
+}
+
+// renderPage loads page in headless Chromium once: it returns the rendered
+// DOM, keeps a screenshot at shot, and prints the page (with its print style
+// sheet) to the PDF at pdf.
+func renderPage(t *testing.T, page, shot, pdf string) string {
+	t.Helper()
+	dom := string(runChromium(t, page, "--dump-dom", "--screenshot="+shot, "--hide-scrollbars",
+		"--print-to-pdf="+pdf, "--no-pdf-header-footer"))
 	fi, err := os.Stat(shot)
 	if err != nil || fi.Size() < 10_000 {
 		t.Fatalf("screenshot %s: %v (size %d), want a rendered page", shot, err, sizeOf(fi))
 	}
 	t.Logf("screenshot: %s", shot)
-	// Printable: Chromium prints it to PDF with the print style sheet.
-	pdf := filepath.Join(dir, name+".pdf")
-	runChromium(t, page, "--print-to-pdf="+pdf, "--no-pdf-header-footer")
 	if data, err := os.ReadFile(pdf); err != nil || !bytes.HasPrefix(data, []byte("%PDF-")) || len(data) < 10_000 {
 		t.Errorf("print to PDF %s: %v (%d bytes), want a PDF", pdf, err, len(data))
 	}
+	return dom
 }
 
 func TestTrendHTMLInChromium(t *testing.T) {
@@ -258,7 +264,7 @@ func checkRenderedCompare(t *testing.T, name string, res *dumpdiff.CompareResult
 	if err := WriteFileAtomic(page, func(w io.Writer) error { return WriteCompareHTML(w, res, HTMLOptions{}) }); err != nil {
 		t.Fatal(err)
 	}
-	dom := string(runChromium(t, page, "--dump-dom"))
+	dom := renderPage(t, page, filepath.Join(dir, name+".png"), filepath.Join(dir, name+".pdf"))
 	tbody := between(dom, `<table id="sites">`, `</table>`)
 	if got, want := strings.Count(tbody, "<tr>")-1, len(res.Sites); got != want {
 		t.Errorf("rendered table: got %d site rows, want %d", got, want)
@@ -272,10 +278,4 @@ func checkRenderedCompare(t *testing.T, name string, res *dumpdiff.CompareResult
 	if got := strings.Count(dom, `<svg class="delta-bar"`); got != nonzero {
 		t.Errorf("rendered DOM: got %d delta bars, want %d", got, nonzero)
 	}
-	shot := filepath.Join(dir, name+".png")
-	runChromium(t, page, "--screenshot="+shot, "--hide-scrollbars")
-	if fi, err := os.Stat(shot); err != nil || fi.Size() < 10_000 {
-		t.Fatalf("screenshot %s: %v (size %d), want a rendered page", shot, err, sizeOf(fi))
-	}
-	t.Logf("screenshot: %s", shot)
 }

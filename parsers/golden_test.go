@@ -31,7 +31,8 @@ func golden(t *testing.T, path string, got []byte) {
 		t.Fatalf("read golden file (run go test ./parsers -update to create it): %v", err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("%s: got\n%s\nwant\n%s", path, got, want)
+		_ = os.WriteFile(path+".got", got, 0o644)
+		t.Errorf("%s differs from its golden file: see diff %s %s.got", path, path, path)
 	}
 }
 

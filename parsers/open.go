@@ -99,8 +99,10 @@ func Parse(r io.Reader, name string, opts *Options) (*Snapshot, error) {
 		snap, err = ParsePprof(in, name)
 	case FormatTcmalloc:
 		snap, err = ParseTcmalloc(in, name)
-	case FormatJemalloc, FormatNMT:
-		return nil, &ParseError{Format: format, Name: name, Err: ErrNotSupported}
+	case FormatJemalloc:
+		snap, err = ParseJemalloc(in, name)
+	case FormatNMT:
+		snap, err = ParseNMT(in, name)
 	default:
 		return nil, &ParseError{Name: name, Err: fmt.Errorf("unknown format %q (known: %v)", format, Formats)}
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dumpdiff/dumpdiff/parsers"
+	"github.com/dumpdiff/dumpdiff/parsers/symbolize"
 	"github.com/dumpdiff/dumpdiff/report"
 	"github.com/google/pprof/profile"
 	"github.com/spf13/cobra"
@@ -26,6 +27,8 @@ type InspectOptions struct {
 	Format string
 	// InputFormat skips detection when set.
 	InputFormat string
+	// SymbolDirs are searched for the binaries of address-only dumps.
+	SymbolDirs []string
 }
 
 func newCmdInspect(ios *IOStreams, runF func(*InspectOptions) error) *cobra.Command {
@@ -57,6 +60,7 @@ Every file is reported; the exit status is 1 when any of them could not be read.
 	}
 	cmd.Flags().StringVar(&opts.Format, "format", "table", "output format: table or json")
 	cmd.Flags().StringVar(&opts.InputFormat, "input-format", "", "skip detection and read every file as this format ("+formatList()+")")
+	cmd.Flags().StringArrayVar(&opts.SymbolDirs, "symbols", nil, "directory with the binaries of jemalloc/tcmalloc dumps, matched by build ID or name (repeatable)")
 	return cmd
 }
 
@@ -152,7 +156,10 @@ func distinctStacks(p *profile.Profile) int {
 }
 
 func inspectRun(opts *InspectOptions) error {
-	popts := &parsers.Options{Format: parsers.Format(opts.InputFormat)}
+	popts := &parsers.Options{
+		Format:     parsers.Format(opts.InputFormat),
+		Symbolizer: symbolize.New(symbolize.Options{SearchDirs: opts.SymbolDirs}),
+	}
 	var good []*inspectedSnapshot
 	failed := 0
 	for _, path := range opts.Files {

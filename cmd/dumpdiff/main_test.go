@@ -1,8 +1,11 @@
 package main
 
 import (
+	"encoding/json"
+
 	"bytes"
 	"flag"
+	"github.com/google/pprof/profile"
 	"os"
 	"path/filepath"
 	"strings"
@@ -95,5 +98,98 @@ func TestNewCmdInspectFlags(t *testing.T) {
 	}
 	if got.Format != "json" || got.InputFormat != "jemalloc" || strings.Join(got.Files, ",") != "a.heap,b.heap" {
 		t.Errorf("got %+v, want json, jemalloc, [a.heap b.heap]", got)
+	}
+}
+
+// TestInspectTotalsMatchPprofLibrary is issue 2's acceptance test: inspect's
+// JSON reports the same inuse_space total as the pprof library's own parse,
+// for a real Go heap profile and a real gperftools dump.
+func TestInspectTotalsMatchPprofLibrary(t *testing.T) {
+	for _, path := range []string{
+		"../../testdata/pprof/go-lifecycle/lc8.pb.gz",
+		"../../testdata/pprof/go-sampled/lc8.pb.gz",
+		"../../testdata/tcmalloc/c-lifecycle/lifecycle.0008.heap",
+		"../../testdata/tcmalloc/c-restart/restart-lc8.0001.heap",
+	} {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			p, err := profile.Parse(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want int64
+			idx := -1
+			for i, st := range p.SampleType {
+				if st.Type == "inuse_space" {
+					idx = i
+				}
+			}
+			for _, s := range p.Sample {
+				want += s.Value[idx]
+			}
+			stdout, stderr, code := runCmd(t, "inspect", "--format", "json", path)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			var doc struct {
+				Schema    string
+				Snapshots []struct {
+					Metrics []struct {
+						Name  string
+						Total int64
+					}
+				}
+			}
+			if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+				t.Fatal(err)
+			}
+			if doc.Schema != "dumpdiff.inspect/v1" || len(doc.Snapshots) != 1 {
+				t.Fatalf("got schema %q with %d snapshots", doc.Schema, len(doc.Snapshots))
+			}
+			var got int64 = -1
+			for _, m := range doc.Snapshots[0].Metrics {
+				if m.Name == "inuse_space" {
+					got = m.Total
+				}
+			}
+			if got != want || want <= 0 {
+				t.Errorf("got inuse_space total %d, want %d (pprof library)", got, want)
+			}
+		})
+	}
+}
+
+func TestInspectGoldens(t *testing.T) {
+	golden(t, "inspect-go-json", 0, "inspect", "--format", "json", "../../testdata/pprof/go-lifecycle/lc1.pb.gz")
+	golden(t, "inspect-tcmalloc-piped", 0, "inspect", "../../testdata/tcmalloc/c-lifecycle/lifecycle.0001.heap")
+	// One bad file among good ones: every good one is reported, then exit 1.
+	golden(t, "inspect-mixed", 1, "inspect", "../../testdata/pprof/go-lifecycle/lc1.pb.gz", "testdata/missing.pb.gz", "../../testdata/tcmalloc/c-lifecycle/lifecycle.0001.heap")
+}
+
+// TestInspectSymbols checks that --symbols finds the committed binaries of a
+// real jemalloc dump whose MAPPED_LIBRARIES name a build path absent here.
+func TestInspectSymbols(t *testing.T) {
+	dumps, _ := filepath.Glob("../../testdata/jemalloc/c-lifecycle/*.heap")
+	if len(dumps) == 0 {
+		t.Fatal("no committed jemalloc dumps")
+	}
+	symbolized := func(args ...string) bool {
+		t.Helper()
+		stdout, stderr, code := runCmd(t, append([]string{"inspect", "--format", "json"}, args...)...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		var doc struct{ Snapshots []struct{ Symbolized bool } }
+		if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+			t.Fatal(err)
+		}
+		return doc.Snapshots[0].Symbolized
+	}
+	if !symbolized("--symbols", "../../testdata/bin", dumps[0]) {
+		t.Errorf("got symbolized false with --symbols testdata/bin, want true")
 	}
 }

@@ -1,0 +1,390 @@
+package parsers
+
+import (
+	"bufio"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// jemallocDumps lists the committed jemalloc dumps, per series directory, in name order.
+func jemallocDumps(t testing.TB) map[string][]string {
+	t.Helper()
+	files, err := filepath.Glob("../testdata/jemalloc/*/*.heap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatal("no jemalloc dumps under ../testdata/jemalloc")
+	}
+	sort.Strings(files)
+	series := map[string][]string{}
+	for _, f := range files {
+		dir := filepath.Dir(f)
+		series[dir] = append(series[dir], f)
+	}
+	return series
+}
+
+func TestJemallocGolden(t *testing.T) {
+	for _, files := range jemallocDumps(t) {
+		for _, f := range files {
+			t.Run(filepath.Base(filepath.Dir(f))+"/"+filepath.Base(f), func(t *testing.T) {
+				s, err := Open(f, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if s.Format != FormatJemalloc {
+					t.Fatalf("got format %s, want %s", s.Format, FormatJemalloc)
+				}
+				if err := s.Profile.CheckValid(); err != nil {
+					t.Fatalf("invalid profile: %v", err)
+				}
+				golden(t, f+".golden", dumpSnapshot(s))
+			})
+		}
+	}
+}
+
+// jeprofText is what jeprof --text --show_bytes printed for a dump.
+type jeprofText struct {
+	total int64
+	flat  map[string]int64 // function → flat bytes
+	order []string         // functions with flat bytes, as printed
+}
+
+// jeprofLine matches one row of jeprof/google-pprof --text --show_bytes:
+//
+//	33554432  51.2%  51.2% 33554432  51.2% leaky_operator_open
+var jeprofLine = regexp.MustCompile(`^\s*(\d+)\s+[\d.]+%\s+[\d.]+%\s+(\d+)\s+[\d.]+%\s+(.+?)\s*$`)
+
+// readJeprofText reads a committed jeprof or google-pprof text report.
+func readJeprofText(t testing.TB, path string) jeprofText {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out := jeprofText{flat: map[string]int64{}}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		if rest, ok := strings.CutPrefix(line, "Total: "); ok {
+			out.total, err = strconv.ParseInt(strings.TrimSuffix(rest, " B"), 10, 64)
+			if err != nil {
+				t.Fatalf("%s: bad total line %q", path, line)
+			}
+			continue
+		}
+		if m := jeprofLine.FindStringSubmatch(line); m != nil {
+			flat, _ := strconv.ParseInt(m[1], 10, 64)
+			if flat > 0 {
+				out.flat[m[3]] += flat
+				out.order = append(out.order, m[3])
+			}
+		}
+	}
+	if out.total == 0 {
+		t.Fatalf("%s: no Total line", path)
+	}
+	return out
+}
+
+// TestJemallocTotalsMatchJeprof checks the unsampled inuse total of the first
+// and last dump of each series against the total jeprof printed for it.
+func TestJemallocTotalsMatchJeprof(t *testing.T) {
+	for dir, files := range jemallocDumps(t) {
+		for _, c := range []struct{ ref, dump string }{
+			{"jeprof-lc1.txt", files[0]},
+			{"jeprof-lc8.txt", files[len(files)-1]},
+		} {
+			ref := filepath.Join(dir, c.ref)
+			if _, err := os.Stat(ref); err != nil {
+				t.Errorf("missing jeprof reference %s", ref)
+				continue
+			}
+			want := readJeprofText(t, ref).total
+			s, err := Open(c.dump, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := s.Totals()[s.MetricIndex("inuse_space")]
+			if rel := math.Abs(float64(got-want)) / float64(want); rel > 0.01 {
+				t.Errorf("%s: got inuse_space total %d, want %d (jeprof, %s) within 1%%", c.dump, got, want, c.ref)
+			} else {
+				t.Logf("%s: inuse_space %d, jeprof %d (%.4f%% off)", c.dump, got, want, 100*rel)
+			}
+		}
+	}
+}
+
+func TestJemallocScale(t *testing.T) {
+	for _, c := range []struct {
+		n, s, period int64
+		want         float64
+	}{
+		{1, 524288, 524288, 1 / (1 - math.Exp(-1))},
+		{8, 131083, 524288, 1 / (1 - math.Exp(-131083.0/8/524288))},
+		{0, 0, 524288, 1},
+		{2, 33554432, 1, 1},
+	} {
+		if got := jemallocScale(c.n, c.s, c.period); math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("jemallocScale(%d, %d, %d): got %v, want %v", c.n, c.s, c.period, got, c.want)
+		}
+	}
+}
+
+// sampledThreads is a stack from a real jemalloc 5.3 dump at the default
+// sampling period (a C program whose four threads each leak 64 × 16 KiB),
+// cut down to one stack. jemalloc unbiases each line on its own, so the
+// thread lines add up to 131084 bytes while t* says 131083.
+const sampledThreads = `heap_v2/524288
+  t*: 8: 131083 [0: 0]
+  t1: 2: 32771 [0: 0]
+  t2: 2: 32771 [0: 0]
+  t3: 2: 32771 [0: 0]
+  t4: 2: 32771 [0: 0]
+@ 0x7f35f40a2630 0x7f35f4022045 0x555c2222f2a2
+  t*: 8: 131083 [0: 0]
+  t1: 2: 32771 [0: 0]
+  t2: 2: 32771 [0: 0]
+  t3: 2: 32771 [0: 0]
+  t4: 2: 32771 [0: 0]
+
+MAPPED_LIBRARIES:
+555c2222e000-555c2222f000 r--p 00000000 fe:00 9978062                    /tmp/leak
+555c2222f000-555c22230000 r-xp 00001000 fe:00 9978062                    /tmp/leak
+7f35f4000000-7f35f40b0000 r-xp 00000000 fe:00 326790                     /usr/lib/x86_64-linux-gnu/libjemalloc.so.2
+`
+
+func TestJemallocThreads(t *testing.T) {
+	s, err := ParseJemalloc(strings.NewReader(sampledThreads), "threads.heap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Warnings) > 0 {
+		t.Errorf("got warnings %v, want none", s.Warnings)
+	}
+	factor := jemallocScale(8, 131083, 524288)
+	wantBytes := int64(math.Round(131083 * factor))
+	wantObjs := int64(math.Round(8 * factor))
+	if got := s.Totals(); got[0] != wantObjs || got[1] != wantBytes {
+		t.Errorf("got totals %v, want [%d %d] (the t* line scaled as jeprof does)", got, wantObjs, wantBytes)
+	}
+	if len(s.Profile.Sample) != 4 {
+		t.Fatalf("got %d samples, want one per thread (4)", len(s.Profile.Sample))
+	}
+	for i, smp := range s.Profile.Sample {
+		if got, want := smp.Label["thread"], []string{strconv.Itoa(i + 1)}; len(got) != 1 || got[0] != want[0] {
+			t.Errorf("sample %d: got thread label %v, want %v", i, got, want)
+		}
+		if d := smp.Value[1] - wantBytes/4; d < -1 || d > 1 {
+			t.Errorf("sample %d: got %d bytes, want a quarter of %d", i, smp.Value[1], wantBytes)
+		}
+		if len(smp.Location) != 3 || smp.Location[2].Address != 0x555c2222f2a2-1 {
+			t.Errorf("sample %d: got locations %v, want 3 with the last at return address − 1", i, smp.Location)
+		}
+	}
+	if s.PID != 0 || s.Period != 524288 || !s.Unsampled {
+		t.Errorf("got pid %d period %d unsampled %v, want 0 524288 true", s.PID, s.Period, s.Unsampled)
+	}
+	if m := s.Profile.Sample[0].Location[2].Mapping; m == nil || m.File != "/tmp/leak" || m.Offset != 0x1000 || m.ID != 1 {
+		t.Errorf("got mapping %+v, want /tmp/leak at offset 0x1000 as mapping 1 (main binary first)", m)
+	}
+}
+
+func TestJemallocPIDFromName(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		pid  int
+	}{
+		{"/var/tmp/jeprof.4242.7.m3.heap", 4242},
+		{"prof.17.0.f.heap", 17},
+		{"x.17.0.i12.heap", 17},
+		{"restart-lc1.heap", 0},
+		{"jeprof.heap", 0},
+	} {
+		s, err := ParseJemalloc(strings.NewReader(sampledThreads), c.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.PID != c.pid {
+			t.Errorf("%s: got pid %d, want %d", c.name, s.PID, c.pid)
+		}
+	}
+}
+
+// realDump returns the text of a committed dump, for cutting and damaging.
+func realDump(t testing.TB) string {
+	t.Helper()
+	files := jemallocDumps(t)["../testdata/jemalloc/c-lifecycle"]
+	if len(files) == 0 {
+		t.Fatal("no c-lifecycle dumps")
+	}
+	b, err := os.ReadFile(files[len(files)-1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// lineOf returns the 1-based line number of the first line of text holding sub.
+func lineOf(t testing.TB, text, sub string) int {
+	t.Helper()
+	i := strings.Index(text, sub)
+	if i < 0 {
+		t.Fatalf("%q not in the dump", sub)
+	}
+	return strings.Count(text[:i], "\n") + 1
+}
+
+func TestParseJemallocErrors(t *testing.T) {
+	dump := realDump(t)
+	mapped := strings.Index(dump, "MAPPED_LIBRARIES:")
+	secondStack := strings.Index(dump[strings.Index(dump, "@ 0x")+1:], "@ 0x") + strings.Index(dump, "@ 0x") + 1
+	firstStar := strings.Index(dump[secondStack:], "t*:") + secondStack
+	stackLine := strings.Count(dump[:secondStack], "\n") + 1
+	for _, c := range []struct {
+		name, input string
+		want        string // the whole error text
+		is          error
+	}{
+		{"empty", "", `parse jemalloc dump x.heap: empty file`, ErrEmpty},
+		{"garbage", "\x00\x01\x02garbage\n", `parse jemalloc dump x.heap line 1: want header "heap_v2/<sample period>", got "\x00\x01\x02garbage"`, nil},
+		{"tcmalloc file", "heap profile:    1:  1048576 [    1:  1048576] @ heapprofile\n", `parse jemalloc dump x.heap line 1: want header "heap_v2/<sample period>", got "heap profile:    1:  1048576 [    1:  10…"`, nil},
+		{"zero period", "heap_v2/0\n", `parse jemalloc dump x.heap line 1: malformed sample period "0"`, nil},
+		{"header only", "heap_v2/1\n", `parse jemalloc dump x.heap line 1: truncated: no process total line "t*:"`, ErrTruncated},
+		{"cut between stacks", dump[:secondStack], `parse jemalloc dump x.heap line ` + strconv.Itoa(stackLine-1) + `: truncated: no MAPPED_LIBRARIES section after the last stack`, ErrTruncated},
+		{"cut after an address line", dump[:firstStar], `parse jemalloc dump x.heap line ` + strconv.Itoa(stackLine) + `: truncated: stack has no "t*:" line`, ErrTruncated},
+		{"cut inside a thread line", dump[:firstStar+6], `parse jemalloc dump x.heap line ` + strconv.Itoa(stackLine+1) + `: malformed thread line "t*: ` + strings.TrimSpace(dump[firstStar+4:firstStar+6]) + `"`, nil},
+		{"stack line without @", dump[:secondStack] + dump[secondStack+2:], `parse jemalloc dump x.heap line ` + strconv.Itoa(stackLine) + `: want "@ 0x…", got "` + clip(strings.TrimSpace(strings.SplitN(dump[secondStack+2:], "\n", 2)[0]), 60) + `"`, nil},
+		{"garbled count", "heap_v2/1\n  t*: 1x: 20 [0: 0]\n", `parse jemalloc dump x.heap line 2: malformed thread line "t*: 1x: 20 [0: 0]"`, nil},
+		{"negative count", "heap_v2/1\n  t*: -1: 20 [0: 0]\n", `parse jemalloc dump x.heap line 2: malformed thread line "t*: -1: 20 [0: 0]"`, nil},
+		{"garbled address", "heap_v2/1\n  t*: 1: 20 [0: 0]\n@ 0x7f1 0xzz\n  t*: 1: 20 [0: 0]\n", `parse jemalloc dump x.heap line 3: malformed address "0xzz"`, nil},
+		{"address without 0x", "heap_v2/1\n  t*: 1: 20 [0: 0]\n@ 7f1\n", `parse jemalloc dump x.heap line 3: malformed address "7f1": want 0x…`, nil},
+		{"empty stack", "heap_v2/1\n  t*: 1: 20 [0: 0]\n@\n", `parse jemalloc dump x.heap line 3: stack line "@" has no addresses`, nil},
+		{"thread line before t*", "heap_v2/1\n  t*: 1: 20 [0: 0]\n@ 0x7f1\n  t0: 1: 20 [0: 0]\n", `parse jemalloc dump x.heap line 4: thread line before the stack's "t*:" line`, nil},
+		{"two t* lines", "heap_v2/1\n  t*: 1: 20 [0: 0]\n@ 0x7f1\n  t*: 1: 20 [0: 0]\n  t*: 1: 20 [0: 0]\n", `parse jemalloc dump x.heap line 5: second "t*:" line in one stack`, nil},
+		{"stack without counts", "heap_v2/1\n  t*: 1: 20 [0: 0]\n@ 0x7f1\n@ 0x7f2\n", `parse jemalloc dump x.heap line 3: stack has no "t*:" line`, nil},
+		{"stray text", dump[:mapped-1] + "hello\n" + dump[mapped:], `parse jemalloc dump x.heap line ` + strconv.Itoa(lineOf(t, dump, "MAPPED_LIBRARIES:")-1) + `: want "@ 0x…", got "hello"`, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s, err := ParseJemalloc(strings.NewReader(c.input), "x.heap")
+			if err == nil {
+				t.Fatalf("got a snapshot with totals %v, want error %s", s.Totals(), c.want)
+			}
+			var pe *ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("got %T %v, want *ParseError", err, err)
+			}
+			if err.Error() != c.want {
+				t.Errorf("got error\n  %s\nwant\n  %s", err, c.want)
+			}
+			if c.is != nil && !errors.Is(err, c.is) {
+				t.Errorf("got error %v, want one wrapping %v", err, c.is)
+			}
+		})
+	}
+}
+
+func TestParseJemallocWarnings(t *testing.T) {
+	dump := realDump(t)
+	mappedLine := lineOf(t, dump, "MAPPED_LIBRARIES:")
+	// Cut in the middle of the first library line after the main binary's.
+	libLine := strings.Index(dump, "/usr/lib/")
+	cut := dump[:libLine+5]
+	// Remove the mapping that holds the program's code: its return addresses
+	// then fall outside every mapping.
+	exec := regexp.MustCompile(`(?m)^[0-9a-f]+-[0-9a-f]+ r-xp .*lifecycle-jemalloc\n`)
+	noExec := exec.ReplaceAllString(dump, "")
+	// A damaged map line is skipped with a warning.
+	afterMapped := strings.Index(dump, "MAPPED_LIBRARIES:\n") + len("MAPPED_LIBRARIES:\n")
+	badMap := dump[:afterMapped] + "zzzz-yyyy r-xp 0 0 0 /x\n" + dump[afterMapped:]
+	for _, c := range []struct {
+		name, input string
+		want        []string // warning texts, in order
+	}{
+		{"cut inside MAPPED_LIBRARIES", cut, []string{
+			`parse jemalloc dump x.heap line ` + strconv.Itoa(strings.Count(cut, "\n")+1) + `: MAPPED_LIBRARIES cut off at "` + clip(strings.TrimSpace(cut[strings.LastIndex(cut, "\n")+1:]), 60) + `": addresses in the missing mappings cannot be symbolised`,
+			// The library mappings that were cut off hold jemalloc's and libc's frames.
+			"outside every executable mapping",
+		}},
+		{"address outside every mapping", noExec, nil},
+		{"damaged map line", badMap, []string{
+			`parse jemalloc dump x.heap line ` + strconv.Itoa(mappedLine+1) + `: skipped memory map line "zzzz-yyyy r-xp 0 0 0 /x": malformed address range or offset`,
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s, err := ParseJemalloc(strings.NewReader(c.input), "x.heap")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, w := range s.Warnings {
+				got = append(got, w.Error())
+			}
+			if c.want == nil { // outside every mapping: the count and first address vary with the dump
+				if len(got) != 1 || !strings.Contains(got[0], "addresses outside every executable mapping (first 0x") {
+					t.Fatalf("got warnings %q, want one about addresses outside every mapping", got)
+				}
+				var pe *ParseError
+				if !errors.As(s.Warnings[0], &pe) || pe.Line <= 1 || pe.Line >= mappedLine {
+					t.Errorf("got warning %v, want it to name a stack line", s.Warnings[0])
+				}
+				return
+			}
+			match := len(got) == len(c.want)
+			for i := 0; match && i < len(got); i++ {
+				match = got[i] == c.want[i] || !strings.HasPrefix(c.want[i], "parse") && strings.Contains(got[i], c.want[i])
+			}
+			if !match {
+				t.Errorf("got warnings\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(c.want, "\n  "))
+			}
+			full, _ := ParseJemalloc(strings.NewReader(dump), "x.heap")
+			if g, w := s.Totals(), full.Totals(); g[1] != w[1] {
+				t.Errorf("got inuse_space %d, want %d (the counts are all there)", g[1], w[1])
+			}
+		})
+	}
+}
+
+// FuzzParseJemalloc checks that no input panics or hangs the parser, and
+// that what it accepts is a valid profile with non-negative values.
+func FuzzParseJemalloc(f *testing.F) {
+	for _, files := range jemallocDumps(f) {
+		for _, p := range files {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(b)
+		}
+	}
+	f.Add([]byte(sampledThreads))
+	f.Add([]byte("heap_v2/1\n  t*: 1: 20 [0: 0]\n@ 0x7f1\n  t*: 1: 20 [0: 0]\n  t0: 1: 20 [0: 0]\n\nMAPPED_LIBRARIES:\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := ParseJemalloc(strings.NewReader(string(data)), "fuzz.heap")
+		if err != nil {
+			var pe *ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("got %T %v, want *ParseError", err, err)
+			}
+			return
+		}
+		if err := s.Profile.CheckValid(); err != nil {
+			t.Fatalf("invalid profile: %v", err)
+		}
+		for _, v := range s.Totals() {
+			if v < 0 {
+				t.Fatalf("got negative total %d", v)
+			}
+		}
+	})
+}

@@ -1,0 +1,1034 @@
+package parsers
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/google/pprof/profile"
+)
+
+// ParseNMT reads a JVM Native Memory Tracking report: the output of
+// `jcmd PID VM.native_memory summary|detail|summary.diff|detail.diff` at any
+// scale (KB, MB, GB, or bytes as -XX:+PrintNMTStatistics prints at exit), as
+// written by JDK 8 to 25. Categories are taken as the report names them.
+//
+// The model (DESIGN.md): seven sample types, reserved, committed, malloc
+// (bytes), malloc (count), mmap_reserved, mmap_committed and arena, all in
+// bytes whatever the report's scale (thread stacks count as mmap); the NMT
+// category is the sample label "category"; committed is the default metric.
+//
+// A summary report gives one sample per category whose single frame is named
+// after the category.
+//
+// A detail report gives one sample per site of its Details: section: the
+// site's frames, innermost first, keyed by symbol with the [0x…] address and
+// the +0x… offset removed; "JavaMain+0x8f in libjli.so" becomes function
+// JavaMain in a Mapping whose File is libjli.so (so the engine can show the
+// module). A frame without a symbol is Java code (interpreted or compiled);
+// each run of such frames becomes one placeholder frame named "[java]", so
+// the same native entry reached from different Java call sites, and a site
+// that NMT splits in two when its Java caller gets JIT-compiled, is one
+// site. Sites whose stacks become identical this way (same frames and same
+// category) are merged at parse time by summing their values, so every
+// stack appears once. A stack made only of Java frames (Temurin 25 prints
+// Unsafe.allocateMemory that way) gets the category as an outermost frame
+// ("[java]" called from "[Other]"), because the category is its only handle.
+// Malloc sites carry malloc bytes and count (and count as reserved and
+// committed); virtual memory sites carry reserved/committed and the mmap
+// values. Thread Stack sites belong to category Thread, where the summary
+// counts them.
+//
+// Totals are exact: after the sites, each category gets a remainder sample,
+// frame "[<category>: not in Details]", holding the category's summary
+// values minus the sum of its sites (call sites under 1KB that NMT omits,
+// arenas, rounding; it can be negative where a reservation covers two
+// categories), and a last sample "[unattributed]" holds the report's Total
+// minus the sum of its categories (categories NMT omitted under the scale
+// and rounding). So the committed and reserved totals of every snapshot
+// equal the report's own Total: line, and remainder sites keep the same key
+// from one snapshot to the next. A summary report gets the "[unattributed]"
+// sample too when its categories do not add up to Total.
+//
+// summary.diff and detail.diff reports hold the current values and the
+// deltas since the baseline: the Snapshot has the current values and
+// Snapshot.Baseline the baseline (current − delta), both built by the rules
+// above.
+//
+// The Virtual memory map: section of a detail report is summarised per
+// category in Profile.Comments; its regions are not samples (the Details:
+// section already lists the same reservations by call site).
+//
+// ParseNMT never guesses a JDK version (jcmd does not print one), so Producer
+// stays empty. It returns a *ParseError with a line number for a garbled
+// number, an unknown scale or a report cut off before its Total: line or in
+// the middle of a category or call site, and records line-numbered warnings
+// in Snapshot.Warnings for problems that leave the totals sound.
+func ParseNMT(r io.Reader, name string) (*Snapshot, error) {
+	p := &nmtParser{name: name, sc: bufio.NewScanner(r), cats: map[string]*nmtCategory{}, siteIdx: map[string]int{}}
+	p.sc.Buffer(make([]byte, 64<<10), 4<<20)
+	if err := p.parse(); err != nil {
+		return nil, err
+	}
+	return p.snapshot()
+}
+
+// Value slots of one NMT sample, in sample-type order.
+const (
+	nmtReserved = iota
+	nmtCommitted
+	nmtMalloc
+	nmtMallocCount
+	nmtMmapReserved
+	nmtMmapCommitted
+	nmtArena
+	nmtSlots
+)
+
+var nmtSampleTypes = []*profile.ValueType{
+	{Type: "reserved", Unit: "bytes"},
+	{Type: "committed", Unit: "bytes"},
+	{Type: "malloc", Unit: "bytes"},
+	{Type: "malloc", Unit: "count"},
+	{Type: "mmap_reserved", Unit: "bytes"},
+	{Type: "mmap_committed", Unit: "bytes"},
+	{Type: "arena", Unit: "bytes"},
+}
+
+// nmtJavaFrame stands for every frame without a symbol: Java code.
+const nmtJavaFrame = "[java]"
+
+// nmtUnattributed labels the difference between Total and the categories.
+const nmtUnattributed = "[unattributed]"
+
+// nmtVals holds current values and deltas (diff reports) in bytes.
+type nmtVals struct {
+	cur, delta [nmtSlots]int64
+}
+
+func (v *nmtVals) add(o *nmtVals) {
+	for i := range v.cur {
+		v.cur[i] += o.cur[i]
+		v.delta[i] += o.delta[i]
+	}
+}
+
+type nmtCategory struct {
+	name string
+	line int
+	vals nmtVals
+	// parts is what the sub-lines account for of reserved (malloc, mmap,
+	// stack, arena, tracking overhead), to tell a category cut off at the
+	// end of the input.
+	parts, partsDelta int64
+	nparts            int
+}
+
+type nmtFrame struct{ fn, module string }
+
+type nmtSite struct {
+	frames   []nmtFrame
+	category string
+	line     int
+	vals     nmtVals
+}
+
+type nmtRegionSum struct {
+	reserved, committed int64
+	regions             int
+}
+
+type nmtParser struct {
+	name    string
+	sc      *bufio.Scanner
+	line    int
+	text    string
+	pending bool // text holds a line not consumed yet
+
+	pid       int
+	unit      string // scale unit as printed: "KB", "MB", "GB" or "" (bytes)
+	scale     int64
+	totalLine int
+	total     nmtVals
+	diff      bool
+	omitting  string // "1KB" from "(Omitting categories weighting less than 1KB)"
+	catOrder  []string
+	cats      map[string]*nmtCategory
+	detail    bool
+	sawVMMap  bool
+	sawDetail bool // a Details: header or a call site
+	vmmap     map[string]*nmtRegionSum
+	vmmapLast string // category of the last reserved region, for its committed sub-regions
+	sites     []*nmtSite
+	siteIdx   map[string]int
+	warnings  []error
+}
+
+func (p *nmtParser) errorf(line int, format string, args ...any) error {
+	return errorf(FormatNMT, p.name, line, format, args...)
+}
+
+func (p *nmtParser) warnf(line int, format string, args ...any) {
+	if len(p.warnings) >= 20 {
+		return
+	}
+	p.warnings = append(p.warnings, errorf(FormatNMT, p.name, line, format, args...))
+}
+
+// next returns the next line, or false at the end of the input.
+func (p *nmtParser) next() (string, bool, error) {
+	if p.pending {
+		p.pending = false
+		return p.text, true, nil
+	}
+	if !p.sc.Scan() {
+		if err := p.sc.Err(); err != nil {
+			if errors.Is(err, bufio.ErrTooLong) {
+				return "", false, p.errorf(p.line+1, "line longer than 4 MiB")
+			}
+			return "", false, &ParseError{Format: FormatNMT, Name: p.name, Line: p.line + 1, Err: err}
+		}
+		return "", false, nil
+	}
+	p.line++
+	p.text = strings.TrimRight(p.sc.Text(), "\r")
+	return p.text, true, nil
+}
+
+func (p *nmtParser) unread() { p.pending = true }
+
+// Line shapes. Amounts read "<digits><unit>" where the unit is the report's
+// scale ("KB", "MB", "GB", or nothing for bytes); diff reports follow an
+// amount with a signed delta, "+8216KB" (JDK 17 prints arena deltas without
+// the unit: "+9").
+const (
+	nmtAmt   = `(\d+)([A-Za-z]*)`
+	nmtDelta = `(?: ([+-]\d+)([A-Za-z]*))?`
+	nmtCount = `(?:,? #(\d+)(?: ([+-]\d+))?)?`
+)
+
+var (
+	// nmtPIDLine matches jcmd's first line: "7937:".
+	nmtPIDLine = regexp.MustCompile(`^(\d+):$`)
+	// nmtOmitLine matches "(Omitting categories weighting less than 1KB)".
+	nmtOmitLine = regexp.MustCompile(`^\(Omitting categories weighting less than 1([A-Za-z]*)\)$`)
+	// nmtTotalLine matches "Total: reserved=1731481KB, committed=345497KB" and
+	// "Total: reserved=1731478KB +49290KB, committed=345494KB +41934KB".
+	nmtTotalLine = regexp.MustCompile(`^Total:\s+reserved=` + nmtAmt + nmtDelta + `,\s+committed=` + nmtAmt + nmtDelta + `\s*$`)
+	// nmtCategoryLine matches "-                 Java Heap (reserved=262144KB, committed=262144KB)"
+	// and "-        Shared class space (reserved=16384KB, committed=13908KB, readonly=0KB)".
+	nmtCategoryLine = regexp.MustCompile(`^-\s*(\S.*?)\s*\(reserved=` + nmtAmt + nmtDelta + `, committed=` + nmtAmt + nmtDelta + `(?:, readonly=` + nmtAmt + nmtDelta + `)?\)\s*$`)
+	// nmtMallocLine matches "(malloc=121KB #1462) (peak=123KB #1470)",
+	// "(malloc=98KB tag=Class #1499)", "(malloc=424KB, #1000)",
+	// "(malloc=48128KB type=Other #6016) (peak=48768KB #6018)",
+	// "(malloc=98306KB type=Other +81920KB #13 +10)" and "(malloc=0KB type=Arena Chunk -32KB)".
+	nmtMallocLine = regexp.MustCompile(`^\(malloc=` + nmtAmt + `(?:,? (?:type|tag)=([^#()]*?))?` + nmtDelta + nmtCount + `\)`)
+	// nmtMmapLine matches "(mmap: reserved=262144KB, committed=262144KB) ",
+	// "(mmap: reserved=…, committed=…, at peak)", "(…, peak=20KB)",
+	// "(…, largest_committed=0KB)" and the detail.diff site form
+	// "(mmap: reserved=29696KB +8192KB, committed=2352KB +836KB Type=Thread Stack)";
+	// "(stack: reserved=30720KB, committed=2480KB)" has the same shape.
+	nmtMmapLine = regexp.MustCompile(`^\((mmap|stack): reserved=` + nmtAmt + nmtDelta + `, committed=` + nmtAmt + nmtDelta + `(?: (?:Type|Tag|type|tag)=([^()]*?))?(?:,[^()]*)?\)`)
+	// nmtUntypedSiteLine matches a detail.diff malloc site that JDK 17 and 25
+	// print without "malloc=" and without a type: "(26KB +11KB #19 +8)".
+	nmtUntypedSiteLine = regexp.MustCompile(`^\(` + nmtAmt + nmtDelta + nmtCount + `\)`)
+	// nmtArenaLine matches "(arena=33KB #58) (peak=87KB #40)" and "(arena=33KB +9 #58 +16)".
+	nmtArenaLine = regexp.MustCompile(`^\(arena=` + nmtAmt + nmtDelta + nmtCount + `\)`)
+	// nmtOverheadLine matches "(tracking overhead=1575KB)".
+	nmtOverheadLine = regexp.MustCompile(`^\(tracking overhead=` + nmtAmt + nmtDelta + `\)`)
+	// nmtVMSiteLine matches a virtual memory site of Details:
+	// "(reserved=262144KB, committed=262144KB Type=Java Heap)" or "… Tag=Class)".
+	nmtVMSiteLine = regexp.MustCompile(`^\(reserved=` + nmtAmt + nmtDelta + `, committed=` + nmtAmt + nmtDelta + `(?: (?:Type|Tag|type|tag)=([^()]*?))?\)`)
+	// nmtFrameLine matches a Details: frame "[0x00007f42e08d0c9c] Unsafe_AllocateMemory0+0x7c",
+	// "[0x00007fe165101c36]StringTable::do_intern(...)+0x186" or a bare "[0x00007f5e3cecbad3]".
+	nmtFrameLine = regexp.MustCompile(`^\[0x[0-9A-Fa-f]+\]\s*(.*?)\s*$`)
+	// nmtSymbol splits "JavaMain+0x8f in libjli.so" into JavaMain and libjli.so.
+	nmtSymbol = regexp.MustCompile(`^(.*?)(?:\+0x[0-9A-Fa-f]+)?(?: in (\S+))?$`)
+	// nmtRegionLine matches a Virtual memory map region
+	// "[0x00000000f0000000 - 0x0000000100000000] reserved and committed 262144KB for Java Heap from"
+	// and its committed sub-regions "	[0x… - 0x…] committed 87360KB from".
+	nmtRegionLine = regexp.MustCompile(`^\s*\[0x[0-9A-Fa-f]+ - 0x[0-9A-Fa-f]+\] (reserved and committed|reserved|committed) ` + nmtAmt + `(?: for (.+?))?(?: from)?\s*$`)
+	// nmtOmittedSites matches "(1296 call sites weighting less than 1KB each omitted.)".
+	nmtOmittedSites = regexp.MustCompile(`^\(\d+ call sites weighting less than`)
+)
+
+// amount converts a matched amount (and optional delta) to bytes.
+func (p *nmtParser) amount(line int, digits, unit, ddigits, dunit string) (cur, delta int64, err error) {
+	cur, err = p.number(line, digits, unit, false)
+	if err != nil || ddigits == "" {
+		return cur, 0, err
+	}
+	delta, err = p.number(line, ddigits, dunit, true)
+	return cur, delta, err
+}
+
+func (p *nmtParser) number(line int, digits, unit string, isDelta bool) (int64, error) {
+	if unit != p.unit && !(isDelta && unit == "") {
+		if _, ok := nmtScales[unit]; !ok {
+			return 0, p.errorf(line, "unknown scale %q in %q", unit, digits+unit)
+		}
+		return 0, p.errorf(line, "amount %q is not in the report's scale %q", digits+unit, p.unitName())
+	}
+	n, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil || n > (1<<62)/p.scale || n < -(1<<62)/p.scale {
+		return 0, p.errorf(line, "number %q out of range", digits)
+	}
+	return n * p.scale, nil
+}
+
+func (p *nmtParser) count(line int, digits, ddigits string) (cur, delta int64, err error) {
+	if digits == "" {
+		return 0, 0, nil
+	}
+	cur, err = strconv.ParseInt(digits, 10, 64)
+	if err == nil && ddigits != "" {
+		delta, err = strconv.ParseInt(ddigits, 10, 64)
+	}
+	if err != nil {
+		return 0, 0, p.errorf(line, "count %q out of range", digits)
+	}
+	return cur, delta, nil
+}
+
+func (p *nmtParser) unitName() string {
+	if p.unit == "" {
+		return "bytes"
+	}
+	return p.unit
+}
+
+// nmtScales are the units jcmd prints (scale=KB|MB|GB; bytes at exit).
+var nmtScales = map[string]int64{"": 1, "B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30}
+
+func (p *nmtParser) parse() error {
+	if err := p.parseHeader(); err != nil {
+		return err
+	}
+	if err := p.parseCategories(); err != nil {
+		return err
+	}
+	return p.parseSections()
+}
+
+// parseHeader reads up to and including the Total: line and the lines that
+// belong to it.
+func (p *nmtParser) parseHeader() error {
+	seenNMT := false
+	nonBlank := 0
+	for {
+		text, ok, err := p.next()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			if !seenNMT {
+				if p.line == 0 {
+					return &ParseError{Format: FormatNMT, Name: p.name, Err: ErrEmpty}
+				}
+				return p.errorf(0, "no %q header: not an NMT report", "Native Memory Tracking:")
+			}
+			return p.errorf(p.line, "report %w before its Total: line", ErrTruncated)
+		}
+		t := strings.TrimSpace(text)
+		if t == "" {
+			continue
+		}
+		nonBlank++
+		if !seenNMT {
+			switch {
+			case t == "Native Memory Tracking:":
+				seenNMT = true
+			case nonBlank == 1 && nmtPIDLine.MatchString(t):
+				p.pid, _ = strconv.Atoi(nmtPIDLine.FindStringSubmatch(t)[1])
+			case strings.Contains(t, "Native memory tracking is not enabled"):
+				return p.errorf(p.line, "native memory tracking is not enabled in that JVM")
+			}
+			// Anything else before the header (program output around
+			// -XX:+PrintNMTStatistics) is not part of the report.
+			continue
+		}
+		if m := nmtOmitLine.FindStringSubmatch(t); m != nil {
+			p.omitting = "1" + m[1]
+			continue
+		}
+		if strings.HasPrefix(t, "Total:") {
+			return p.parseTotal(t)
+		}
+		return p.errorf(p.line, "want %q line, got %q", "Total: reserved=…, committed=…", clip(t, 80))
+	}
+}
+
+func (p *nmtParser) parseTotal(t string) error {
+	m := nmtTotalLine.FindStringSubmatch(t)
+	if m == nil {
+		if u := regexp.MustCompile(`reserved=\d+([A-Za-z]*)`).FindStringSubmatch(t); u != nil {
+			if _, ok := nmtScales[u[1]]; !ok {
+				return p.errorf(p.line, "unknown scale %q in Total: line", u[1])
+			}
+		}
+		return p.errorf(p.line, "malformed Total: line %q", clip(t, 80))
+	}
+	p.totalLine = p.line
+	p.unit = m[2]
+	scale, ok := nmtScales[p.unit]
+	if !ok {
+		return p.errorf(p.line, "unknown scale %q in Total: line", p.unit)
+	}
+	p.scale = scale
+	var err error
+	if p.total.cur[nmtReserved], p.total.delta[nmtReserved], err = p.amount(p.line, m[1], m[2], m[3], m[4]); err != nil {
+		return err
+	}
+	if p.total.cur[nmtCommitted], p.total.delta[nmtCommitted], err = p.amount(p.line, m[5], m[6], m[7], m[8]); err != nil {
+		return err
+	}
+	p.diff = m[3] != "" || m[7] != ""
+	if p.scale >= 1<<20 {
+		p.warnf(p.line, "values rounded to %s; NMT omitted categories under 1%s", p.unit, p.unit)
+	}
+	return nil
+}
+
+// parseCategories reads the summary: the lines under Total: (malloc:, mmap:)
+// then every "- Name (reserved=…, committed=…)" block with its sub-lines.
+func (p *nmtParser) parseCategories() error {
+	var cur *nmtCategory
+	for {
+		text, ok, err := p.next()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return p.finishCategory(cur, true)
+		}
+		t := strings.TrimSpace(text)
+		switch {
+		case t == "":
+			continue
+		case strings.HasPrefix(text, "-"):
+			if err := p.finishCategory(cur, false); err != nil {
+				return err
+			}
+			if cur, err = p.parseCategoryLine(text); err != nil {
+				return err
+			}
+		case cur == nil && (strings.HasPrefix(t, "malloc") || strings.HasPrefix(t, "mmap")):
+			// Totals by kind under Total: ("malloc: 59529KB #100817",
+			// "mmap:   reserved=…" or, in JDK 25 diffs, "malloc=…KB +…KB #n +m").
+			continue
+		case text[0] == ' ' || text[0] == '\t' || strings.HasPrefix(text, ":"):
+			if cur == nil {
+				p.warnf(p.line, "skipped line %q before the first category", clip(t, 80))
+				continue
+			}
+			if err := p.parseSubLine(cur, t); err != nil {
+				return err
+			}
+		default:
+			// The summary ends: Virtual memory map:, Memory file details,
+			// Details:, or (detail.diff) the first call site.
+			if err := p.finishCategory(cur, false); err != nil {
+				return err
+			}
+			p.unread()
+			return nil
+		}
+	}
+}
+
+func (p *nmtParser) parseCategoryLine(text string) (*nmtCategory, error) {
+	m := nmtCategoryLine.FindStringSubmatch(text)
+	if m == nil {
+		if err := p.checkScaleIn(text); err != nil {
+			return nil, err
+		}
+		return nil, p.errorf(p.line, "malformed category line %q", clip(strings.TrimSpace(text), 80))
+	}
+	name := m[1]
+	c := &nmtCategory{name: name, line: p.line}
+	var err error
+	if c.vals.cur[nmtReserved], c.vals.delta[nmtReserved], err = p.amount(p.line, m[2], m[3], m[4], m[5]); err != nil {
+		return nil, err
+	}
+	if c.vals.cur[nmtCommitted], c.vals.delta[nmtCommitted], err = p.amount(p.line, m[6], m[7], m[8], m[9]); err != nil {
+		return nil, err
+	}
+	if m[10] != "" {
+		if _, _, err = p.amount(p.line, m[10], m[11], m[12], m[13]); err != nil {
+			return nil, err
+		}
+	}
+	if _, dup := p.cats[name]; dup {
+		return nil, p.errorf(p.line, "category %q listed twice", name)
+	}
+	p.cats[name] = c
+	p.catOrder = append(p.catOrder, name)
+	return c, nil
+}
+
+// checkScaleIn reports an amount with an unknown unit in a line that did not
+// parse, so the error names the real problem.
+func (p *nmtParser) checkScaleIn(text string) error {
+	for _, m := range nmtAnyAmount.FindAllStringSubmatch(text, -1) {
+		if _, ok := nmtScales[m[2]]; !ok {
+			return p.errorf(p.line, "unknown scale %q in %q", m[2], m[1]+m[2])
+		}
+	}
+	return nil
+}
+
+// nmtAnyAmount finds "=123KB"-like amounts anywhere in a line.
+var nmtAnyAmount = regexp.MustCompile(`=(\d+)([A-Za-z]*)[,) ]`)
+
+func (p *nmtParser) parseSubLine(c *nmtCategory, t string) error {
+	switch {
+	case strings.HasPrefix(t, "(malloc="):
+		m := nmtMallocLine.FindStringSubmatch(t)
+		if m == nil {
+			return p.malformed("malloc", t)
+		}
+		v, d, err := p.amount(p.line, m[1], m[2], m[4], m[5])
+		if err != nil {
+			return err
+		}
+		n, dn, err := p.count(p.line, m[6], m[7])
+		if err != nil {
+			return err
+		}
+		c.vals.cur[nmtMalloc] += v
+		c.vals.delta[nmtMalloc] += d
+		c.vals.cur[nmtMallocCount] += n
+		c.vals.delta[nmtMallocCount] += dn
+		c.addPart(v, d)
+	case strings.HasPrefix(t, "(mmap:") || strings.HasPrefix(t, "(stack:"):
+		m := nmtMmapLine.FindStringSubmatch(t)
+		if m == nil {
+			return p.malformed(strings.TrimSuffix(t[1:6], ":"), t)
+		}
+		r, dr, err := p.amount(p.line, m[2], m[3], m[4], m[5])
+		if err != nil {
+			return err
+		}
+		cm, dc, err := p.amount(p.line, m[6], m[7], m[8], m[9])
+		if err != nil {
+			return err
+		}
+		c.vals.cur[nmtMmapReserved] += r
+		c.vals.delta[nmtMmapReserved] += dr
+		c.vals.cur[nmtMmapCommitted] += cm
+		c.vals.delta[nmtMmapCommitted] += dc
+		c.addPart(r, dr)
+	case strings.HasPrefix(t, "(arena="):
+		m := nmtArenaLine.FindStringSubmatch(t)
+		if m == nil {
+			return p.malformed("arena", t)
+		}
+		v, d, err := p.amount(p.line, m[1], m[2], m[3], m[4])
+		if err != nil {
+			return err
+		}
+		if _, _, err := p.count(p.line, m[5], m[6]); err != nil {
+			return err
+		}
+		c.vals.cur[nmtArena] += v
+		c.vals.delta[nmtArena] += d
+		c.addPart(v, d)
+	case strings.HasPrefix(t, "(tracking overhead="):
+		m := nmtOverheadLine.FindStringSubmatch(t)
+		if m == nil {
+			return p.malformed("tracking overhead", t)
+		}
+		v, d, err := p.amount(p.line, m[1], m[2], m[3], m[4])
+		if err != nil {
+			return err
+		}
+		c.addPart(v, d)
+	case strings.HasPrefix(t, "(") || strings.HasPrefix(t, ": ("):
+		// Informational: (classes #908), (thread #30), (threads #29), the
+		// Metadata and Class space blocks, used=, free=, waste=… =6,66%.
+		// Their amounts must still read in the report's scale.
+		return p.checkScaleIn(t)
+	default:
+		p.warnf(p.line, "skipped unknown line %q in category %q", clip(t, 80), c.name)
+	}
+	return nil
+}
+
+func (p *nmtParser) malformed(what, t string) error {
+	if err := p.checkScaleIn(t); err != nil {
+		return err
+	}
+	return p.errorf(p.line, "malformed %s line %q", what, clip(t, 80))
+}
+
+func (c *nmtCategory) addPart(v, d int64) {
+	c.parts += v
+	c.partsDelta += d
+	c.nparts++
+}
+
+// finishCategory checks that a category's sub-lines account for its
+// reserved amount (within rounding). A shortfall in the last category of
+// the input means the report was cut off there; elsewhere it is a warning.
+func (p *nmtParser) finishCategory(c *nmtCategory, atEOF bool) error {
+	if atEOF && c == nil && len(p.catOrder) == 0 {
+		return p.errorf(p.line, "report %w after its Total: line: no categories", ErrTruncated)
+	}
+	if c == nil {
+		return nil
+	}
+	tolerance := int64(c.nparts+1) * p.scale
+	short := c.vals.cur[nmtReserved] - c.parts
+	if short <= tolerance {
+		return nil
+	}
+	if atEOF {
+		return p.errorf(p.line, "report %w in category %q (line %d): its lines account for %d of %d bytes reserved",
+			ErrTruncated, c.name, c.line, c.parts, c.vals.cur[nmtReserved])
+	}
+	// JDK 8 and 11 print some categories (e.g. Class on old releases)
+	// without a full breakdown; the header values are what count.
+	if c.nparts > 0 {
+		p.warnf(c.line, "category %q: its lines account for %d of %d bytes reserved", c.name, c.parts, c.vals.cur[nmtReserved])
+	}
+	return nil
+}
+
+// parseSections reads what follows the summary in detail reports.
+func (p *nmtParser) parseSections() error {
+	section := ""
+	var site *nmtSite
+	for {
+		text, ok, err := p.next()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			if site != nil {
+				return p.errorf(p.line, "report %w in a call site (line %d): frames without values", ErrTruncated, site.line)
+			}
+			if p.sawVMMap && !p.sawDetail {
+				p.warnf(p.line, "report ends in the virtual memory map, before Details: (cut off?); sites are counted per category")
+			}
+			return nil
+		}
+		t := strings.TrimSpace(text)
+		switch {
+		case t == "":
+			if site != nil && section != "vmmap" {
+				return p.errorf(p.line, "call site at line %d has frames but no values", site.line)
+			}
+			continue
+		case t == "Virtual memory map:":
+			section, p.sawVMMap, p.detail = "vmmap", true, true
+			p.vmmap = map[string]*nmtRegionSum{}
+			continue
+		case t == "Memory file details" || t == "Memory file details:":
+			section, p.detail = "files", true
+			continue
+		case t == "Details:":
+			section, p.sawDetail, p.detail = "details", true, true
+			continue
+		case t == "Native Memory Tracking:":
+			p.warnf(p.line, "a second report starts here; only the first is read")
+			return nil
+		}
+		switch section {
+		case "vmmap":
+			p.parseRegion(t)
+			continue
+		case "files":
+			continue
+		}
+		// Details (or the call sites that follow the summary in detail.diff).
+		if strings.HasPrefix(text, "[") {
+			m := nmtFrameLine.FindStringSubmatch(text)
+			if m == nil {
+				return p.errorf(p.line, "malformed frame line %q", clip(t, 80))
+			}
+			if site == nil {
+				site = &nmtSite{line: p.line}
+				p.sawDetail, p.detail = true, true
+			}
+			if len(site.frames) >= 64 {
+				return p.errorf(p.line, "call site at line %d has too many frames", site.line)
+			}
+			site.frames = append(site.frames, nmtParseFrame(m[1]))
+			continue
+		}
+		if nmtOmittedSites.MatchString(t) {
+			if site != nil {
+				return p.errorf(p.line, "call site at line %d has frames but no values", site.line)
+			}
+			continue
+		}
+		if strings.HasPrefix(t, "(") {
+			if site == nil {
+				p.warnf(p.line, "skipped values %q without frames", clip(t, 80))
+				continue
+			}
+			if err := p.parseSiteValues(site, t); err != nil {
+				return err
+			}
+			p.addSite(site)
+			site = nil
+			continue
+		}
+		p.warnf(p.line, "skipped unknown line %q", clip(t, 80))
+	}
+}
+
+func nmtParseFrame(sym string) nmtFrame {
+	if sym == "" {
+		return nmtFrame{fn: nmtJavaFrame}
+	}
+	m := nmtSymbol.FindStringSubmatch(sym)
+	fn := strings.TrimSpace(m[1])
+	if fn == "" {
+		fn = sym
+	}
+	return nmtFrame{fn: fn, module: m[2]}
+}
+
+// parseSiteValues reads a Details: value line: malloc sites
+// "(malloc=…KB type=Other #13) (peak=…)", JDK 25's "((malloc=… tag=Other #13) (peak=…))",
+// virtual memory sites "(reserved=…, committed=… Type=Thread Stack)" and
+// detail.diff's "(mmap: reserved=… +…, committed=… +… Type=Thread Stack)".
+func (p *nmtParser) parseSiteValues(s *nmtSite, t string) error {
+	t = strings.TrimPrefix(t, "(")
+	if !strings.HasPrefix(t, "(") {
+		t = "(" + t
+	}
+	var err error
+	switch {
+	case strings.HasPrefix(t, "(malloc="):
+		m := nmtMallocLine.FindStringSubmatch(t)
+		if m == nil {
+			return p.malformed("malloc", t)
+		}
+		v, d, err := p.amount(p.line, m[1], m[2], m[4], m[5])
+		if err != nil {
+			return err
+		}
+		n, dn, err := p.count(p.line, m[6], m[7])
+		if err != nil {
+			return err
+		}
+		s.category = strings.TrimSpace(m[3])
+		for _, i := range []int{nmtReserved, nmtCommitted, nmtMalloc} {
+			s.vals.cur[i], s.vals.delta[i] = v, d
+		}
+		s.vals.cur[nmtMallocCount], s.vals.delta[nmtMallocCount] = n, dn
+	case strings.HasPrefix(t, "(reserved=") || strings.HasPrefix(t, "(mmap:"):
+		var r, dr, c, dc int64
+		if strings.HasPrefix(t, "(mmap:") {
+			m := nmtMmapLine.FindStringSubmatch(t)
+			if m == nil {
+				return p.malformed("mmap", t)
+			}
+			if r, dr, err = p.amount(p.line, m[2], m[3], m[4], m[5]); err != nil {
+				return err
+			}
+			if c, dc, err = p.amount(p.line, m[6], m[7], m[8], m[9]); err != nil {
+				return err
+			}
+			s.category = strings.TrimSpace(m[10])
+		} else {
+			m := nmtVMSiteLine.FindStringSubmatch(t)
+			if m == nil {
+				return p.malformed("virtual memory site", t)
+			}
+			if r, dr, err = p.amount(p.line, m[1], m[2], m[3], m[4]); err != nil {
+				return err
+			}
+			if c, dc, err = p.amount(p.line, m[5], m[6], m[7], m[8]); err != nil {
+				return err
+			}
+			s.category = strings.TrimSpace(m[9])
+		}
+		s.vals.cur[nmtReserved], s.vals.delta[nmtReserved] = r, dr
+		s.vals.cur[nmtMmapReserved], s.vals.delta[nmtMmapReserved] = r, dr
+		s.vals.cur[nmtCommitted], s.vals.delta[nmtCommitted] = c, dc
+		s.vals.cur[nmtMmapCommitted], s.vals.delta[nmtMmapCommitted] = c, dc
+	case nmtUntypedSiteLine.MatchString(t):
+		// The site's category is not printed: it is counted as unattributed.
+		m := nmtUntypedSiteLine.FindStringSubmatch(t)
+		v, d, err := p.amount(p.line, m[1], m[2], m[3], m[4])
+		if err != nil {
+			return err
+		}
+		n, dn, err := p.count(p.line, m[5], m[6])
+		if err != nil {
+			return err
+		}
+		for _, i := range []int{nmtReserved, nmtCommitted, nmtMalloc} {
+			s.vals.cur[i], s.vals.delta[i] = v, d
+		}
+		s.vals.cur[nmtMallocCount], s.vals.delta[nmtMallocCount] = n, dn
+	default:
+		if err := p.checkScaleIn(t); err != nil {
+			return err
+		}
+		return p.errorf(p.line, "want call site values like %q, got %q", "(malloc=…)", clip(t, 80))
+	}
+	return nil
+}
+
+// addSite files a complete site under its category, merging it with an
+// earlier site that has the same key.
+func (p *nmtParser) addSite(s *nmtSite) {
+	s.category = p.siteCategory(s)
+	// Runs of Java frames become one placeholder frame.
+	frames := s.frames[:0]
+	for _, f := range s.frames {
+		if f.fn == nmtJavaFrame && len(frames) > 0 && frames[len(frames)-1].fn == nmtJavaFrame {
+			continue
+		}
+		frames = append(frames, f)
+	}
+	allJava := true
+	for _, f := range frames {
+		if f.fn != nmtJavaFrame {
+			allJava = false
+		}
+	}
+	if allJava {
+		frames = append(frames, nmtFrame{fn: "[" + s.category + "]"})
+	}
+	s.frames = frames
+	var key strings.Builder
+	key.WriteString(s.category)
+	for _, f := range frames {
+		key.WriteString("\x00")
+		key.WriteString(f.fn)
+		key.WriteString("\x01")
+		key.WriteString(f.module)
+	}
+	if i, ok := p.siteIdx[key.String()]; ok {
+		p.sites[i].vals.add(&s.vals)
+		return
+	}
+	p.siteIdx[key.String()] = len(p.sites)
+	p.sites = append(p.sites, s)
+}
+
+// siteCategory maps a site's type to a summary category: the type itself,
+// else the longest category whose name starts it ("Thread Stack" → Thread,
+// which the summary reports with its stacks).
+func (p *nmtParser) siteCategory(s *nmtSite) string {
+	if s.category == "" {
+		return nmtUnattributed
+	}
+	if _, ok := p.cats[s.category]; ok {
+		return s.category
+	}
+	best := ""
+	for _, name := range p.catOrder {
+		if strings.HasPrefix(s.category, name+" ") && len(name) > len(best) {
+			best = name
+		}
+	}
+	if best != "" {
+		return best
+	}
+	return s.category
+}
+
+func (p *nmtParser) parseRegion(t string) {
+	m := nmtRegionLine.FindStringSubmatch(t)
+	if m == nil {
+		return // frames and blank lines of the map
+	}
+	if m[3] != p.unit {
+		p.warnf(p.line, "skipped region %q: not in the report's scale", clip(t, 80))
+		return
+	}
+	n, err := strconv.ParseInt(m[2], 10, 64)
+	if err != nil || n > (1<<62)/p.scale {
+		p.warnf(p.line, "skipped region %q: number out of range", clip(t, 80))
+		return
+	}
+	n *= p.scale
+	switch m[1] {
+	case "committed":
+		if p.vmmapLast != "" {
+			p.vmmap[p.vmmapLast].committed += n
+		}
+		return
+	}
+	cat := m[4]
+	if cat == "" {
+		cat = nmtUnattributed
+	}
+	rs := p.vmmap[cat]
+	if rs == nil {
+		rs = &nmtRegionSum{}
+		p.vmmap[cat] = rs
+	}
+	rs.reserved += n
+	rs.regions++
+	p.vmmapLast = cat
+}
+
+// snapshot builds the Snapshot (and its Baseline for diff reports).
+func (p *nmtParser) snapshot() (*Snapshot, error) {
+	variant := "nmt-summary"
+	if p.detail {
+		variant = "nmt-detail"
+	}
+	if p.diff {
+		variant += ".diff"
+	}
+	s := newSnapshot(p.name, FormatNMT, p.profile(func(v *nmtVals) [nmtSlots]int64 { return v.cur }))
+	s.Variant, s.PID, s.Symbolized = variant, p.pid, true
+	s.Warnings = p.warnings
+	if p.diff {
+		base := p.profile(func(v *nmtVals) (out [nmtSlots]int64) {
+			for i := range out {
+				out[i] = v.cur[i] - v.delta[i]
+			}
+			return out
+		})
+		b := newSnapshot(p.name+" (baseline)", FormatNMT, base)
+		b.Variant, b.PID, b.Symbolized = variant, p.pid, true
+		s.Baseline = b
+	}
+	return s, nil
+}
+
+// profile builds one side of the report with values chosen by pick.
+func (p *nmtParser) profile(pick func(*nmtVals) [nmtSlots]int64) *profile.Profile {
+	b := newNMTBuilder()
+	b.p.Comments = p.comments()
+	catSum := [nmtSlots]int64{}
+	siteSum := map[string]*[nmtSlots]int64{}
+	for _, s := range p.sites {
+		v := pick(&s.vals)
+		b.add(s.frames, s.category, v)
+		ss := siteSum[s.category]
+		if ss == nil {
+			ss = &[nmtSlots]int64{}
+			siteSum[s.category] = ss
+		}
+		for i := range v {
+			ss[i] += v[i]
+		}
+	}
+	for _, name := range p.catOrder {
+		c := p.cats[name]
+		v := pick(&c.vals)
+		for i := range v {
+			catSum[i] += v[i]
+		}
+		if !p.detail {
+			b.add([]nmtFrame{{fn: name}}, name, v)
+			continue
+		}
+		if ss := siteSum[name]; ss != nil {
+			for i := range v {
+				v[i] -= ss[i]
+			}
+		}
+		b.add([]nmtFrame{{fn: "[" + name + ": not in Details]"}}, name, v)
+	}
+	// Sites whose type is no summary category are covered by the
+	// unattributed remainder below, like omitted categories.
+	var rest [nmtSlots]int64
+	tot := pick(&p.total)
+	rest[nmtReserved] = tot[nmtReserved] - catSum[nmtReserved]
+	rest[nmtCommitted] = tot[nmtCommitted] - catSum[nmtCommitted]
+	for name, ss := range siteSum {
+		if _, ok := p.cats[name]; !ok {
+			rest[nmtReserved] -= ss[nmtReserved]
+			rest[nmtCommitted] -= ss[nmtCommitted]
+		}
+	}
+	b.add([]nmtFrame{{fn: nmtUnattributed}}, nmtUnattributed, rest)
+	return b.p
+}
+
+// comments describe the report's scale and its virtual memory map.
+func (p *nmtParser) comments() []string {
+	out := []string{fmt.Sprintf("nmt scale=%s", p.unitName())}
+	if p.omitting != "" {
+		out = append(out, "nmt omitted categories under "+p.omitting)
+	}
+	names := make([]string, 0, len(p.vmmap))
+	for n := range p.vmmap {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		r := p.vmmap[n]
+		out = append(out, fmt.Sprintf("nmt virtual memory map: %s reserved=%d committed=%d regions=%d", n, r.reserved, r.committed, r.regions))
+	}
+	return out
+}
+
+// nmtBuilder assembles a profile with one Function and Location per
+// distinct frame.
+type nmtBuilder struct {
+	p    *profile.Profile
+	locs map[nmtFrame]*profile.Location
+	maps map[string]*profile.Mapping
+}
+
+func newNMTBuilder() *nmtBuilder {
+	return &nmtBuilder{
+		p: &profile.Profile{
+			SampleType:        nmtSampleTypes,
+			DefaultSampleType: "committed",
+		},
+		locs: map[nmtFrame]*profile.Location{},
+		maps: map[string]*profile.Mapping{},
+	}
+}
+
+func (b *nmtBuilder) add(frames []nmtFrame, category string, v [nmtSlots]int64) {
+	zero := true
+	for _, x := range v {
+		if x != 0 {
+			zero = false
+		}
+	}
+	if zero {
+		return
+	}
+	locs := make([]*profile.Location, len(frames))
+	for i, f := range frames {
+		locs[i] = b.location(f)
+	}
+	vals := make([]int64, nmtSlots)
+	copy(vals, v[:])
+	b.p.Sample = append(b.p.Sample, &profile.Sample{
+		Location: locs,
+		Value:    vals,
+		Label:    map[string][]string{"category": {category}},
+	})
+}
+
+func (b *nmtBuilder) location(f nmtFrame) *profile.Location {
+	if l := b.locs[f]; l != nil {
+		return l
+	}
+	fn := &profile.Function{ID: uint64(len(b.p.Function) + 1), Name: f.fn, SystemName: f.fn}
+	b.p.Function = append(b.p.Function, fn)
+	l := &profile.Location{ID: uint64(len(b.p.Location) + 1), Line: []profile.Line{{Function: fn}}}
+	if f.module != "" {
+		m := b.maps[f.module]
+		if m == nil {
+			m = &profile.Mapping{ID: uint64(len(b.p.Mapping) + 1), File: f.module, HasFunctions: true}
+			b.maps[f.module] = m
+			b.p.Mapping = append(b.p.Mapping, m)
+		}
+		l.Mapping = m
+	}
+	b.p.Location = append(b.p.Location, l)
+	b.locs[f] = l
+	return l
+}

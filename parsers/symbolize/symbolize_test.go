@@ -1,0 +1,640 @@
+package symbolize
+
+import (
+	"bufio"
+	"debug/dwarf"
+	"debug/elf"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/pprof/profile"
+
+	"github.com/dumpdiff/dumpdiff/parsers"
+)
+
+const (
+	testdata = "../../testdata"
+	binDir   = testdata + "/bin"
+)
+
+// series returns the dumps of a committed series in name order.
+func series(t testing.TB, format, name string) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(testdata, format, name, "*.heap"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no dumps in %s/%s/%s", testdata, format, name)
+	}
+	sort.Strings(files)
+	return files
+}
+
+func open(t testing.TB, path string, sym parsers.Symbolizer) *parsers.Snapshot {
+	t.Helper()
+	s, err := parsers.Open(path, &parsers.Options{Symbolizer: sym})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// refText is the flat column of a jeprof / google-pprof --text --show_bytes report.
+type refText struct {
+	total int64
+	flat  map[string]int64
+	order []string
+}
+
+// refLine matches one row of jeprof/google-pprof --text --show_bytes:
+//
+//	33554432  51.2%  51.2% 33554432  51.2% leaky_operator_open
+var refLine = regexp.MustCompile(`^\s*(\d+)\s+[\d.]+%\s+[\d.]+%\s+(\d+)\s+[\d.]+%\s+(.+?)\s*$`)
+
+func readRef(t testing.TB, path string) refText {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out := refText{flat: map[string]int64{}}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "Total: "); ok {
+			out.total, _ = strconv.ParseInt(strings.TrimSuffix(rest, " B"), 10, 64)
+		} else if m := refLine.FindStringSubmatch(sc.Text()); m != nil {
+			if flat, _ := strconv.ParseInt(m[1], 10, 64); flat > 0 {
+				out.flat[m[3]] += flat
+				out.order = append(out.order, m[3])
+			}
+		}
+	}
+	if out.total == 0 {
+		t.Fatalf("%s: no Total line", path)
+	}
+	return out
+}
+
+// flatByFunction drops allocator frames with the profile's own drop_frames
+// (as pprof does) and sums the metric by the innermost remaining function,
+// which is what the flat column of jeprof and google-pprof shows.
+func flatByFunction(t testing.TB, s *parsers.Snapshot, metric string) (map[string]int64, int64) {
+	t.Helper()
+	p := s.Profile.Copy()
+	if err := p.RemoveUninteresting(); err != nil {
+		t.Fatal(err)
+	}
+	i := s.MetricIndex(metric)
+	if i < 0 {
+		t.Fatalf("%s: no %s metric", s.Name, metric)
+	}
+	flat := map[string]int64{}
+	var total int64
+	for _, smp := range p.Sample {
+		total += smp.Value[i]
+		if len(smp.Location) == 0 || len(smp.Location[0].Line) == 0 {
+			flat[fmt.Sprintf("%#x", smp.Location[0].Address)] += smp.Value[i]
+			continue
+		}
+		flat[smp.Location[0].Line[0].Function.Name] += smp.Value[i]
+	}
+	return flat, total
+}
+
+// TestTopSitesMatchReference symbolises the first and last dump of every
+// committed jemalloc and tcmalloc series with the committed binaries and
+// checks each site that jeprof / google-pprof printed: the same function
+// name, and bytes within 1%.
+func TestTopSitesMatchReference(t *testing.T) {
+	sym := New(Options{SearchDirs: []string{binDir}})
+	for _, c := range []struct{ format, series, tool string }{
+		{"jemalloc", "c-lifecycle", "jeprof"},
+		{"jemalloc", "c-sampled", "jeprof"},
+		{"jemalloc", "c-restart", "jeprof"},
+		{"tcmalloc", "c-lifecycle", "google-pprof"},
+		{"tcmalloc", "c-restart", "google-pprof"},
+	} {
+		files := series(t, c.format, c.series)
+		for _, lc := range []struct {
+			ref  string
+			dump string
+		}{{c.tool + "-lc1.txt", files[0]}, {c.tool + "-lc8.txt", files[len(files)-1]}} {
+			t.Run(c.format+"/"+c.series+"/"+lc.ref, func(t *testing.T) {
+				ref := readRef(t, filepath.Join(testdata, c.format, c.series, lc.ref))
+				s := open(t, lc.dump, sym)
+				if !s.Symbolized {
+					t.Errorf("got Symbolized false, want true; warnings %v", s.Warnings)
+				}
+				flat, total := flatByFunction(t, s, "inuse_space")
+				if d := math.Abs(float64(total-ref.total)) / float64(ref.total); d > 0.01 {
+					t.Errorf("got total %d, want %d (%s) within 1%%", total, ref.total, c.tool)
+				}
+				for rank, name := range ref.order {
+					want := ref.flat[name]
+					if strings.Contains(name, "@@") {
+						// jeprof names an address in stripped libstdc++ by the
+						// nearest exported symbol before it (nm without sizes),
+						// which does not contain it; we name it by module and
+						// offset instead. Check that such a site exists.
+						if got := moduleOffsetFlat(flat, "libstdc++"); got != want {
+							t.Errorf("%s: got %d bytes in libstdc+++0x… frames, want %d", name, got, want)
+						}
+						continue
+					}
+					got, ok := flat[name]
+					if !ok {
+						t.Errorf("rank %d: %s (%d bytes in %s) missing; got sites %v", rank+1, name, want, c.tool, keys(flat))
+						continue
+					}
+					if d := math.Abs(float64(got-want)) / float64(want); d > 0.01 {
+						t.Errorf("rank %d: %s: got %d bytes, want %d (%s) within 1%%", rank+1, name, got, want, c.tool)
+					}
+					t.Logf("%-24s %10d %10d %s", name, got, want, c.tool)
+				}
+			})
+		}
+	}
+}
+
+func moduleOffsetFlat(flat map[string]int64, module string) int64 {
+	var n int64
+	for k, v := range flat {
+		if strings.HasPrefix(k, module) && strings.Contains(k, "+0x") {
+			n += v
+		}
+	}
+	return n
+}
+
+func keys(m map[string]int64) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestLinesAndMappings checks file:line, the mapping flags and the build ID
+// on the committed jemalloc binary.
+func TestLinesAndMappings(t *testing.T) {
+	files := series(t, "jemalloc", "c-lifecycle")
+	s := open(t, files[len(files)-1], New(Options{SearchDirs: []string{binDir}}))
+	var found bool
+	for _, loc := range s.Profile.Location {
+		for _, ln := range loc.Line {
+			if ln.Function.Name != "leaky_operator_open" {
+				continue
+			}
+			found = true
+			if !strings.HasSuffix(ln.Function.Filename, "lifecycle.c") || ln.Line <= 0 {
+				t.Errorf("leaky_operator_open: got %s:%d, want lifecycle.c and a line", ln.Function.Filename, ln.Line)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no leaky_operator_open frame")
+	}
+	m := s.Profile.Mapping[0]
+	if filepath.Base(m.File) != "lifecycle-jemalloc" {
+		t.Fatalf("got main mapping %s, want lifecycle-jemalloc", m.File)
+	}
+	if !m.HasFunctions || !m.HasFilenames || !m.HasLineNumbers || !m.HasInlineFrames {
+		t.Errorf("got flags functions %v filenames %v lines %v inline %v, want all true", m.HasFunctions, m.HasFilenames, m.HasLineNumbers, m.HasInlineFrames)
+	}
+	if want := readBuildID(filepath.Join(binDir, "lifecycle-jemalloc")); m.BuildID != want || want == "" {
+		t.Errorf("got build ID %q, want %q", m.BuildID, want)
+	}
+}
+
+// TestRestartKeysWithoutBinaries symbolises two dumps from different
+// processes (PIE, so addresses differ) with no binary to read: the frames get
+// module+offset names, and the leak's stack has the same names in both.
+func TestRestartKeysWithoutBinaries(t *testing.T) {
+	files := series(t, "jemalloc", "c-restart")
+	sym := New(Options{})
+	var stacks [2]map[string]bool
+	var addrs [2]map[uint64]bool
+	for i, f := range []string{files[0], files[len(files)-1]} {
+		s, err := parsers.Open(f, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range s.Profile.Mapping {
+			m.File = filepath.Join("/nonexistent", filepath.Base(m.File)) // as on a machine without the binaries
+		}
+		warns := sym.Symbolize(s.Profile)
+		if len(warns) == 0 || !strings.Contains(warns[0].Error(), "binary not on this machine: frames named by module and offset") {
+			t.Errorf("got warnings %v, want one per missing binary", warns)
+		}
+		if s.Profile.HasFunctions() {
+			t.Error("got HasFunctions true, want false: no binary was read")
+		}
+		stacks[i], addrs[i] = map[string]bool{}, map[uint64]bool{}
+		for _, smp := range s.Profile.Sample {
+			var names []string
+			for _, loc := range smp.Location {
+				if len(loc.Line) != 1 {
+					t.Fatalf("got %d lines at %#x, want 1 (a module+offset name)", len(loc.Line), loc.Address)
+				}
+				names = append(names, loc.Line[0].Function.Name)
+				if loc.Mapping == s.Profile.Mapping[0] {
+					addrs[i][loc.Address] = true
+				}
+			}
+			stacks[i][strings.Join(names, " ")] = true
+		}
+	}
+	var common int
+	for k := range stacks[0] {
+		if stacks[1][k] {
+			common++
+		}
+	}
+	for a := range addrs[0] {
+		if addrs[1][a] {
+			t.Errorf("address %#x in both processes: want the restart series to move the binary", a)
+		}
+	}
+	if common < 5 {
+		t.Errorf("got %d stacks named the same in both processes, want every program stack (at least 5): %v", common, keys2(stacks[0]))
+	}
+}
+
+func keys2(m map[string]bool) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestModuleOffset(t *testing.T) {
+	m := &profile.Mapping{Start: 0x7f0000001000, Limit: 0x7f0000009000, Offset: 0x1000, File: "/usr/lib/libfoo.so.1 (deleted)"}
+	for _, c := range []struct {
+		loc  *profile.Location
+		want string
+	}{
+		{&profile.Location{Address: 0x7f0000001a2a, Mapping: m}, "libfoo.so.1+0x1a2a"},
+		{&profile.Location{Address: 0x1234}, ""},
+		{&profile.Location{Address: 0x7f0000001a2a, Mapping: &profile.Mapping{Start: 0x7f0000001000, File: "[vdso]"}}, ""},
+		{&profile.Location{Address: 0x7f0000001a2a, Mapping: &profile.Mapping{Start: 0x7f0000001000}}, ""},
+	} {
+		if got := ModuleOffset(c.loc); got != c.want {
+			t.Errorf("ModuleOffset(%#x in %v): got %q, want %q", c.loc.Address, c.loc.Mapping, got, c.want)
+		}
+	}
+}
+
+// mainOnly returns the last dump of c-lifecycle with its main binary's
+// mapping renamed to a path that does not exist, so only SearchDirs can
+// provide it; the library mappings are dropped from the profile's locations
+// so the test does not depend on this machine's libraries.
+func mainOnly(t *testing.T) *profile.Profile {
+	t.Helper()
+	files := series(t, "jemalloc", "c-lifecycle")
+	s, err := parsers.Open(files[len(files)-1], nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	main := s.Profile.Mapping[0]
+	main.File = "/nonexistent/lifecycle-jemalloc"
+	for _, loc := range s.Profile.Location {
+		if loc.Mapping != main {
+			loc.Mapping = nil
+		}
+	}
+	return s.Profile
+}
+
+// names returns the function names of the main binary's frames.
+func names(p *profile.Profile) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, loc := range p.Location {
+		for _, ln := range loc.Line {
+			if !seen[ln.Function.Name] {
+				seen[ln.Function.Name] = true
+				out = append(out, ln.Function.Name)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestBadBinaries(t *testing.T) {
+	good, err := os.ReadFile(filepath.Join(binDir, "lifecycle-jemalloc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	goodID := readBuildID(filepath.Join(binDir, "lifecycle-jemalloc"))
+	type setup func(t *testing.T, dir string) // fills the search dir
+	write := func(data []byte) setup {
+		return func(t *testing.T, dir string) {
+			if err := os.WriteFile(filepath.Join(dir, "lifecycle-jemalloc"), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	cases := []struct {
+		name     string
+		setup    setup
+		buildID  string // set on the mapping
+		wantWarn string // substring of the one warning; "" for none
+		wantSyms bool   // program functions resolved
+	}{
+		{"found by base name", write(good), "", "", true},
+		{"found by build ID under another name", func(t *testing.T, dir string) {
+			if err := os.WriteFile(filepath.Join(dir, "renamed.bin"), good, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, goodID, "", true},
+		{"build ID mismatch", write(good), "0123456789abcdef", "has build ID " + goodID + ", want 0123456789abcdef", false},
+		{"missing", func(*testing.T, string) {}, "", "binary not on this machine nor in", false},
+		{"empty file", write(nil), "", "not a readable ELF file", false},
+		{"truncated to 64 bytes", write(good[:64]), "", "not a readable ELF file", false},
+		{"truncated to 3000 bytes", write(good[:3000]), "", "", false},
+		{"truncated by half", write(good[:len(good)/2]), "", "", false},
+		{"a directory", func(t *testing.T, dir string) {
+			if err := os.Mkdir(filepath.Join(dir, "lifecycle-jemalloc"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}, "", "binary not on this machine nor in", false},
+		{"a text file", write([]byte("#!/bin/sh\necho hi\n")), "", "not a readable ELF file", false},
+	}
+	if foreign := foreignELF(t); foreign != nil {
+		cases = append(cases, struct {
+			name     string
+			setup    setup
+			buildID  string
+			wantWarn string
+			wantSyms bool
+		}{"foreign architecture", write(foreign), "", "ELF for RISCV, want " + machineName(hostMachine()), false})
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			c.setup(t, dir)
+			p := mainOnly(t)
+			p.Mapping[0].BuildID = c.buildID
+			warns := New(Options{SearchDirs: []string{dir}}).Symbolize(p)
+			var texts []string
+			for _, w := range warns {
+				texts = append(texts, w.Error())
+			}
+			switch {
+			case c.wantWarn == "" && c.wantSyms && len(warns) > 0:
+				t.Errorf("got warnings %q, want none", texts)
+			case c.wantWarn != "" && (len(warns) != 1 || !strings.Contains(texts[0], c.wantWarn)):
+				t.Errorf("got warnings %q, want one containing %q", texts, c.wantWarn)
+			}
+			got := names(p)
+			hasLeak := false
+			for _, n := range got {
+				hasLeak = hasLeak || n == "leaky_operator_open"
+				if !c.wantSyms && !strings.HasPrefix(n, "lifecycle-jemalloc+0x") {
+					t.Errorf("got frame %q, want only lifecycle-jemalloc+0x… names", n)
+				}
+			}
+			if c.wantSyms != hasLeak {
+				t.Errorf("got names %v, want leaky_operator_open resolved: %v", got, c.wantSyms)
+			}
+			if !c.wantSyms && len(warns) == 0 {
+				t.Errorf("got no warning, want one saying why the frames are unsymbolised")
+			}
+		})
+	}
+}
+
+// foreignELF returns an executable of another architecture found on this
+// machine (the Go distribution's debug/elf test files), or nil.
+func foreignELF(t *testing.T) []byte {
+	t.Helper()
+	if hostMachine() == elf.EM_RISCV {
+		t.Log("host is riscv64: no foreign-architecture case")
+		return nil
+	}
+	p := filepath.Join(runtime.GOROOT(), "src", "debug", "elf", "testdata", "gcc-riscv64-linux-exec")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Logf("no foreign-architecture ELF on this machine (%v): case skipped", err)
+		return nil
+	}
+	return b
+}
+
+// TestTruncatedEverywhere cuts the binary at many lengths; every cut must
+// give names or a warning, never a panic.
+func TestTruncatedEverywhere(t *testing.T) {
+	good, err := os.ReadFile(filepath.Join(binDir, "lifecycle-jemalloc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for n := 0; n < len(good); n += len(good)/40 + 1 {
+		path := filepath.Join(dir, fmt.Sprintf("cut%d", n), "lifecycle-jemalloc")
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, good[:n], 0o644); err != nil {
+			t.Fatal(err)
+		}
+		p := mainOnly(t)
+		New(Options{SearchDirs: []string{filepath.Dir(path)}}).Symbolize(p)
+		if len(names(p)) == 0 {
+			t.Errorf("cut at %d bytes: got no frame names, want symbols or module+offset names", n)
+		}
+	}
+}
+
+// TestCacheAndConcurrency symbolises a whole series concurrently with one
+// Symbolizer: each ELF file is read once and results equal a serial run.
+func TestCacheAndConcurrency(t *testing.T) {
+	files := series(t, "jemalloc", "c-lifecycle")
+	serial := New(Options{SearchDirs: []string{binDir}})
+	want := map[string][]string{}
+	for _, f := range files {
+		want[f] = names(open(t, f, serial).Profile)
+	}
+	perDump := serial.opened.Load()
+
+	sym := New(Options{SearchDirs: []string{binDir}})
+	var wg sync.WaitGroup
+	got := make([][]string, len(files))
+	errs := make([]error, len(files))
+	for i, f := range files {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := parsers.Open(f, &parsers.Options{Symbolizer: sym})
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			got[i] = names(s.Profile)
+		}()
+	}
+	wg.Wait()
+	for i, f := range files {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if strings.Join(got[i], ",") != strings.Join(want[f], ",") {
+			t.Errorf("%s: got names %v, want %v", f, got[i], want[f])
+		}
+	}
+	if n := sym.opened.Load(); n != perDump {
+		t.Errorf("got %d ELF reads for %d dumps, want %d (each binary once)", n, len(files), perDump)
+	}
+	t.Logf("%d dumps, %d ELF files read", len(files), sym.opened.Load())
+}
+
+// inlineSource is a C program whose allocation helper gets inlined.
+const inlineSource = `#include <stdlib.h>
+#include <string.h>
+static inline void *fill(size_t n) { void *p = malloc(n); memset(p, 7, n); return p; }
+__attribute__((noinline)) void *outer(size_t n) { return fill(n * 3); }
+int main(int argc, char **argv) { return outer(argc) == 0; }
+`
+
+// TestInlinedFrames builds a small program with gcc (skipped without gcc),
+// finds the inlined call of fill in its DWARF, and checks that a lookup
+// there yields fill then outer, with the call line of fill in outer, as
+// addr2line -i prints them.
+func TestInlinedFrames(t *testing.T) {
+	gcc, err := exec.LookPath("gcc")
+	if err != nil {
+		t.Skip("gcc not installed: inlined-frame test skipped")
+	}
+	dir := t.TempDir()
+	src, bin := filepath.Join(dir, "inl.c"), filepath.Join(dir, "inl")
+	if err := os.WriteFile(src, []byte(inlineSource), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(gcc, "-g", "-O2", "-o", bin, src).CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, out)
+	}
+	f, err := elf.Open(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	d, err := f.DWARF()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pc uint64
+	r := d.Reader()
+	for {
+		e, err := r.Next()
+		if err != nil || e == nil {
+			break
+		}
+		if e.Tag == dwarf.TagInlinedSubroutine {
+			if rs, err := d.Ranges(e); err == nil && len(rs) > 0 {
+				pc = rs[0][0]
+				break
+			}
+		}
+	}
+	if pc == 0 {
+		t.Fatal("gcc inlined nothing: no DW_TAG_inlined_subroutine")
+	}
+	// Place the binary as the kernel would: the segment holding pc mapped
+	// at an arbitrary page-aligned base.
+	var seg *elf.Prog
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_LOAD && p.Flags&elf.PF_X != 0 && pc >= p.Vaddr && pc < p.Vaddr+p.Filesz {
+			seg = p
+		}
+	}
+	if seg == nil {
+		t.Fatal("no executable segment holds the inlined code")
+	}
+	const base = 0x7f1234560000
+	pageOff := seg.Off &^ 0xfff
+	m := &profile.Mapping{ID: 1, Start: base, Limit: base + seg.Filesz + 0x2000, Offset: pageOff, File: bin}
+	addr := base + (pc - seg.Vaddr + seg.Off - pageOff)
+	p := &profile.Profile{
+		SampleType: []*profile.ValueType{{Type: "inuse_space", Unit: "bytes"}},
+		Mapping:    []*profile.Mapping{m},
+		Location:   []*profile.Location{{ID: 1, Address: addr, Mapping: m}},
+	}
+	p.Sample = []*profile.Sample{{Location: p.Location, Value: []int64{1}}}
+	if warns := New(Options{}).Symbolize(p); len(warns) > 0 {
+		t.Fatalf("got warnings %v", warns)
+	}
+	lines := p.Location[0].Line
+	var got []string
+	for _, l := range lines {
+		got = append(got, fmt.Sprintf("%s:%d", l.Function.Name, l.Line))
+	}
+	if len(lines) != 2 || lines[0].Function.Name != "fill" || lines[1].Function.Name != "outer" || lines[1].Line != 4 {
+		t.Errorf("got frames %v, want fill:<line> then outer:4", got)
+	}
+	// When binutils is here, compare with addr2line itself.
+	if a2l, err := exec.LookPath("addr2line"); err == nil {
+		out, err := exec.Command(a2l, "-f", "-i", "-e", bin, fmt.Sprintf("%#x", pc)).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		ls := strings.Split(strings.TrimSpace(string(out)), "\n")
+		for i := 0; i+1 < len(ls); i += 2 {
+			n := ls[i+1][strings.LastIndex(ls[i+1], ":")+1:]
+			if j := strings.IndexByte(n, ' '); j >= 0 {
+				n = n[:j]
+			}
+			want = append(want, ls[i]+":"+n)
+		}
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("got frames %v, want %v (addr2line -f -i)", got, want)
+		}
+	}
+}
+
+// BenchmarkParseSymbolize parses and symbolises one dump of a series with a
+// Symbolizer that has already read the binaries (the series case).
+func BenchmarkParseSymbolize(b *testing.B) {
+	files := series(b, "jemalloc", "c-lifecycle")
+	data, err := os.ReadFile(files[len(files)-1])
+	if err != nil {
+		b.Fatal(err)
+	}
+	sym := New(Options{SearchDirs: []string{binDir}})
+	b.ReportAllocs()
+	for b.Loop() {
+		s, err := parsers.Parse(strings.NewReader(string(data)), files[len(files)-1], &parsers.Options{Symbolizer: sym})
+		if err != nil || !s.Symbolized {
+			b.Fatal(err, s.Warnings)
+		}
+	}
+}
+
+// BenchmarkParseSymbolizeCold includes reading every mapped ELF file (and
+// libc's separate debug file when installed): the first dump of a series.
+func BenchmarkParseSymbolizeCold(b *testing.B) {
+	files := series(b, "jemalloc", "c-lifecycle")
+	data, err := os.ReadFile(files[len(files)-1])
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		sym := New(Options{SearchDirs: []string{binDir}})
+		if _, err := parsers.Parse(strings.NewReader(string(data)), files[len(files)-1], &parsers.Options{Symbolizer: sym}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

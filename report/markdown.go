@@ -82,7 +82,7 @@ func WriteCompareMarkdown(w io.Writer, res *dumpdiff.CompareResult) error {
 		fmt.Fprintf(bw, "| %d | %s | %s | %s | %s | %s | %s | %s |\n",
 			s.Rank, s.Status,
 			FormatQuantity(float64(s.Base), unit), FormatQuantity(float64(s.Target), unit),
-			FormatSignedQuantity(float64(s.Delta), unit), formatPct(s.DeltaPct),
+			FormatSignedQuantity(float64(s.Delta), unit), pctText(s.DeltaPct),
 			mdCode(siteTitle(s.Title, s.Key, s.Frames)), mdCode(siteWhere(s.Frames)))
 	}
 	return bw.Flush()
@@ -186,8 +186,8 @@ func formatR2(r float64) string {
 	return strconv.FormatFloat(r, 'f', 2, 64)
 }
 
-// formatPct prints a delta percentage; new sites (+Inf) print "new".
-func formatPct(p float64) string {
+// pctText prints a delta percentage; new sites (+Inf) print "new".
+func pctText(p float64) string {
 	switch {
 	case math.IsInf(p, 1):
 		return "new"

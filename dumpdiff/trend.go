@@ -77,7 +77,6 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 		sites = append(sites, TrendSite{
 			Key:         sg.key,
 			Title:       sg.title,
-			Category:    strings.Join(sg.cats, ","),
 			Values:      v,
 			Growth:      a.growth,
 			TotalGrowth: v[n-1] - v[0],
@@ -85,21 +84,29 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 			MKP:         a.mk.P,
 			Monotonic:   a.monotonic,
 			Verdict:     a.verdict,
-			Frames:      s.siteFrames(sg, by),
 		})
+		sites[len(sites)-1].Rank = gi // the group, until ranked
 	}
-	rankTrend(sites)
+	// Frames and categories are filled after ranking, only for the sites
+	// that are kept: Rank holds each site's group until then.
+	order := rankTrend(sites)
 	res.SiteCount = len(sites)
 	if opts.Top > 0 && len(sites) > opts.Top {
 		sites = sites[:opts.Top:opts.Top]
+	}
+	for i := range sites {
+		sg := &g.groups[order[i]]
+		sites[i].Frames = s.siteFrames(sg, by)
+		sites[i].Category = strings.Join(sg.cats, ",")
 	}
 	res.Sites = sites
 	return res, nil
 }
 
 // rankTrend orders sites: leaks first by growth, then the rest by growth;
-// ties by key. Ranks start at 1.
-func rankTrend(sites []TrendSite) {
+// ties by key. Ranks start at 1. The returned slice holds, for each new
+// position, the value Rank had before the call.
+func rankTrend(sites []TrendSite) []int {
 	slices.SortFunc(sites, func(a, b TrendSite) int {
 		la, lb := a.Verdict == VerdictLeak, b.Verdict == VerdictLeak
 		if la != lb {
@@ -116,9 +123,12 @@ func rankTrend(sites []TrendSite) {
 		}
 		return strings.Compare(a.Key, b.Key)
 	})
+	order := make([]int, len(sites))
 	for i := range sites {
+		order[i] = sites[i].Rank
 		sites[i].Rank = i + 1
 	}
+	return order
 }
 
 // project answers --limit from the last total and the total's growth.
@@ -146,7 +156,10 @@ func toFloat(v []int64, buf []float64) []float64 {
 // statScratch holds buffers reused across sites, so ranking 100 000 sites
 // does not allocate per site.
 type statScratch struct {
-	y, slopes, resid []float64
+	y, slopes, resid, sorted []float64
+	ties                     []int
+	key                      []byte
+	exact                    map[string]*sDist
 }
 
 func newStatScratch(n int) *statScratch {
@@ -154,6 +167,8 @@ func newStatScratch(n int) *statScratch {
 		y:      make([]float64, 0, n),
 		slopes: make([]float64, 0, n*(n-1)/2),
 		resid:  make([]float64, 0, n),
+		sorted: make([]float64, 0, n),
+		exact:  map[string]*sDist{},
 	}
 }
 
@@ -172,7 +187,7 @@ func (st *statScratch) analyze(x, y []float64) analysis {
 		r2:        RSquared(x, y),
 		monotonic: Monotonic(y),
 	}
-	a.mk = MannKendallTest(y)
+	a.mk = st.mannKendall(y)
 	a.verdict = st.classify(x, y, a)
 	return a
 }
@@ -257,7 +272,7 @@ func (st *statScratch) continuing(x, y []float64, growth float64) bool {
 // end: the last half of those lifecycles all stay above half of the rise.
 func (st *statScratch) levelledOff(y []float64, scatter float64) bool {
 	m := tailLen(len(y))
-	rise := tailLevel(y) - y[0]
+	rise := st.tailLevel(y) - y[0]
 	if rise <= 0 || rise < scatterK*scatter {
 		return false
 	}
@@ -276,9 +291,9 @@ func tailLen(n int) int {
 }
 
 // tailLevel is the median value over the last lifecycles.
-func tailLevel(y []float64) float64 {
+func (st *statScratch) tailLevel(y []float64) float64 {
 	m := tailLen(len(y))
-	return median(slices.Clone(y[len(y)-m:]))
+	return median(append(st.resid[:0], y[len(y)-m:]...))
 }
 
 // robustScatter is 1.4826 × the median absolute residual around the line

@@ -103,11 +103,16 @@ func WriteTrendTable(w io.Writer, res *dumpdiff.TrendResult, opts TableOptions) 
 	n := len(res.Snapshots)
 	first, last := res.Total.Values[0], res.Total.Values[n-1]
 	fmt.Fprintf(bw, "%s\n", ts.render(func(t *tableStyles) lipgloss.Style { return t.header },
-		fmt.Sprintf("%d snapshots (%s), metric %s (%s), by %s", n, seriesFormat(res.Snapshots), res.Metric.Name, unit, res.GroupBy)))
-	fmt.Fprintf(bw, "total %s → %s, %s per lifecycle\n", FormatQuantity(float64(first), unit), FormatQuantity(float64(last), unit),
-		ts.signed(res.Total.Growth, FormatSignedQuantity(res.Total.Growth, unit)))
+		fit(fmt.Sprintf("%d snapshots (%s), metric %s (%s), by %s", n, seriesFormat(res.Snapshots), res.Metric.Name, unit, res.GroupBy), opts.Width)))
+	growth := FormatSignedQuantity(res.Total.Growth, unit)
+	totalLine := fmt.Sprintf("total %s → %s, %s per lifecycle", FormatQuantity(float64(first), unit), FormatQuantity(float64(last), unit), growth)
+	if ansi.StringWidth(totalLine) > opts.Width && opts.Width > 0 {
+		fmt.Fprintln(bw, fit(totalLine, opts.Width))
+	} else {
+		fmt.Fprintln(bw, strings.Replace(totalLine, growth, ts.signed(res.Total.Growth, growth), 1))
+	}
 	if p := res.Projection; p != nil {
-		fmt.Fprintf(bw, "%s\n", projectionLine(p, last, unit))
+		fmt.Fprintln(bw, fit(projectionLine(p, last, unit), opts.Width))
 	}
 	fmt.Fprintln(bw)
 	if len(res.Sites) == 0 {
@@ -127,10 +132,10 @@ func WriteTrendTable(w io.Writer, res *dumpdiff.TrendResult, opts TableOptions) 
 		colored[i] = []string{rows[i][0], ts.word(string(s.Verdict)), ts.signed(s.Growth, growth),
 			ts.signed(float64(s.TotalGrowth), total), rows[i][4], rows[i][5], rows[i][6]}
 	}
-	writeAligned(bw, head, right, rows, colored, opts.Width, ts)
+	writeAligned(bw, head, right, rows, colored, opts.Width, ts, 4, 3, 5)
 	if res.SiteCount > len(res.Sites) {
 		fmt.Fprintf(bw, "%s\n", ts.render(func(t *tableStyles) lipgloss.Style { return t.dim },
-			fmt.Sprintf("%d of %d sites; --top 0 shows all", len(res.Sites), res.SiteCount)))
+			fit(fmt.Sprintf("%d of %d sites; --top 0 shows all", len(res.Sites), res.SiteCount), opts.Width)))
 	}
 	return bw.Flush()
 }
@@ -182,15 +187,15 @@ func WriteCompareTable(w io.Writer, res *dumpdiff.CompareResult, opts TableOptio
 	ts := newTableStyles(opts.Color)
 	unit := res.Metric.Unit
 	fmt.Fprintf(bw, "%s\n", ts.render(func(t *tableStyles) lipgloss.Style { return t.header },
-		fmt.Sprintf("%s → %s, metric %s (%s), by %s", Sanitize(filepath.Base(res.Base.Path)), Sanitize(filepath.Base(res.Target.Path)),
-			res.Metric.Name, unit, res.GroupBy)))
+		fit(fmt.Sprintf("%s → %s, metric %s (%s), by %s", Sanitize(filepath.Base(res.Base.Path)), Sanitize(filepath.Base(res.Target.Path)),
+			res.Metric.Name, unit, res.GroupBy), opts.Width)))
 	delta := float64(res.Target.Total - res.Base.Total)
-	fmt.Fprintf(bw, "total %s → %s (%s)", FormatQuantity(float64(res.Base.Total), unit),
-		FormatQuantity(float64(res.Target.Total), unit), ts.signed(delta, FormatSignedQuantity(delta, unit)))
+	totalLine := fmt.Sprintf("total %s → %s (%s)", FormatQuantity(float64(res.Base.Total), unit),
+		FormatQuantity(float64(res.Target.Total), unit), FormatSignedQuantity(delta, unit))
 	if res.Normalized {
-		fmt.Fprint(bw, "; base values scaled to the target's total")
+		totalLine += "; base scaled to the target's total"
 	}
-	fmt.Fprint(bw, "\n\n")
+	fmt.Fprintf(bw, "%s\n\n", fit(totalLine, opts.Width))
 	if len(res.Sites) == 0 {
 		fmt.Fprintln(bw, "no sites")
 		return bw.Flush()
@@ -207,10 +212,10 @@ func WriteCompareTable(w io.Writer, res *dumpdiff.CompareResult, opts TableOptio
 		colored[i][1] = ts.word(string(s.Status))
 		colored[i][4] = ts.signed(float64(s.Delta), d)
 	}
-	writeAligned(bw, head, right, rows, colored, opts.Width, ts)
+	writeAligned(bw, head, right, rows, colored, opts.Width, ts, 5, 2)
 	if res.SiteCount > len(res.Sites) {
 		fmt.Fprintf(bw, "%s\n", ts.render(func(t *tableStyles) lipgloss.Style { return t.dim },
-			fmt.Sprintf("%d of %d sites; --top 0 shows all", len(res.Sites), res.SiteCount)))
+			fit(fmt.Sprintf("%d of %d sites; --top 0 shows all", len(res.Sites), res.SiteCount), opts.Width)))
 	}
 	return bw.Flush()
 }
@@ -228,8 +233,11 @@ func formatPct(p float64) string {
 }
 
 // writeAligned pads plain cells to the widest cell of each column and
-// prints the coloured ones; the last column is cut to fit width.
-func writeAligned(w io.Writer, head []string, right []bool, rows, colored [][]string, width int, ts *tableStyles) {
+// prints the coloured ones. The last column (the site) is cut to fit width;
+// when even a short site would not fit, the columns listed in drop go first,
+// in that order.
+func writeAligned(w io.Writer, head []string, right []bool, rows, colored [][]string, width int, ts *tableStyles, drop ...int) {
+	const minSite = 16
 	widths := make([]int, len(head))
 	for i, h := range head {
 		widths[i] = ansi.StringWidth(h)
@@ -240,18 +248,31 @@ func writeAligned(w io.Writer, head []string, right []bool, rows, colored [][]st
 		}
 	}
 	lastCol := len(head) - 1
+	shown := make([]bool, len(head))
 	used := 0
-	for i := 0; i < lastCol; i++ {
+	for i := range lastCol {
+		shown[i] = true
 		used += widths[i] + 2
+	}
+	shown[lastCol] = true
+	for _, d := range drop {
+		if width <= 0 || width-used >= minSite {
+			break
+		}
+		shown[d] = false
+		used -= widths[d] + 2
 	}
 	siteWidth := 0 // unlimited
 	if width > 0 {
-		siteWidth = max(width-used, 10)
+		siteWidth = max(width-used, 1)
 	}
-	line := func(plain, shown []string, style func(string) string) {
+	line := func(plain, cells []string, style func(string) string) {
 		var b strings.Builder
 		for i := range plain {
-			cell := shown[i]
+			if !shown[i] {
+				continue
+			}
+			cell := cells[i]
 			pad := widths[i] - ansi.StringWidth(plain[i])
 			if i == lastCol {
 				if siteWidth > 0 && ansi.StringWidth(plain[i]) > siteWidth {
@@ -277,6 +298,14 @@ func writeAligned(w io.Writer, head []string, right []bool, rows, colored [][]st
 	for i := range rows {
 		line(rows[i], colored[i], func(s string) string { return s })
 	}
+}
+
+// fit cuts a summary line to the terminal width (0: no limit).
+func fit(s string, width int) string {
+	if width > 0 && ansi.StringWidth(s) > width {
+		return ansi.Truncate(s, width, "…")
+	}
+	return s
 }
 
 // exactFloat prints a float for programs: integers without a fraction, no

@@ -25,8 +25,7 @@ const (
 // Formats lists every output format, in the order help text shows them.
 var Formats = []Format{FormatTable, FormatJSON, FormatCSV, FormatMarkdown, FormatPprof, FormatHTML}
 
-// ExportFormats are the formats WriteTrend and WriteCompare render; table
-// and json are rendered by WriteTrendTable/WriteTrendJSON and friends.
+// ExportFormats are the formats meant for files rather than the terminal.
 var ExportFormats = []Format{FormatCSV, FormatMarkdown, FormatPprof, FormatHTML}
 
 // ParseFormat reads a --format value.
@@ -71,13 +70,19 @@ func (f Format) Ext() string {
 
 // Options tune WriteTrend and WriteCompare.
 type Options struct {
+	// Table tunes the table format (alignment, colour, width).
+	Table TableOptions
 	// HTML tunes the html format.
 	HTML HTMLOptions
 }
 
-// WriteTrend writes a trend in one of ExportFormats.
+// WriteTrend writes a trend in format f, one of Formats.
 func WriteTrend(w io.Writer, res *dumpdiff.TrendResult, f Format, opts Options) error {
 	switch f {
+	case FormatTable:
+		return WriteTrendTable(w, res, opts.Table)
+	case FormatJSON:
+		return WriteTrendJSON(w, res)
 	case FormatCSV:
 		return WriteTrendCSV(w, res)
 	case FormatMarkdown:
@@ -87,12 +92,16 @@ func WriteTrend(w io.Writer, res *dumpdiff.TrendResult, f Format, opts Options) 
 	case FormatHTML:
 		return WriteTrendHTML(w, res, opts.HTML)
 	}
-	return fmt.Errorf("report.WriteTrend: format %q is not an export format", f)
+	return fmt.Errorf("write trend: unknown format %q", f)
 }
 
-// WriteCompare writes a pair diff in one of ExportFormats.
+// WriteCompare writes a pair diff in format f, one of Formats.
 func WriteCompare(w io.Writer, res *dumpdiff.CompareResult, f Format, opts Options) error {
 	switch f {
+	case FormatTable:
+		return WriteCompareTable(w, res, opts.Table)
+	case FormatJSON:
+		return WriteCompareJSON(w, res)
 	case FormatCSV:
 		return WriteCompareCSV(w, res)
 	case FormatMarkdown:
@@ -102,5 +111,5 @@ func WriteCompare(w io.Writer, res *dumpdiff.CompareResult, f Format, opts Optio
 	case FormatHTML:
 		return WriteCompareHTML(w, res, opts.HTML)
 	}
-	return fmt.Errorf("report.WriteCompare: format %q is not an export format", f)
+	return fmt.Errorf("write compare: unknown format %q", f)
 }

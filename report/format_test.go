@@ -23,12 +23,16 @@ func TestParseFormat(t *testing.T) {
 // own writer writes.
 func TestWriteDispatch(t *testing.T) {
 	trend, cmp := handTrend(), handCompare()
-	for _, f := range ExportFormats {
+	for _, f := range Formats {
 		var got, want bytes.Buffer
 		if err := WriteTrend(&got, trend, f, Options{}); err != nil {
 			t.Fatalf("WriteTrend %s: %v", f, err)
 		}
 		switch f {
+		case FormatTable:
+			WriteTrendTable(&want, trend, TableOptions{})
+		case FormatJSON:
+			WriteTrendJSON(&want, trend)
 		case FormatCSV:
 			WriteTrendCSV(&want, trend)
 		case FormatMarkdown:
@@ -45,6 +49,10 @@ func TestWriteDispatch(t *testing.T) {
 		want.Reset()
 		err := WriteCompare(&got, cmp, f, Options{})
 		switch f {
+		case FormatTable:
+			WriteCompareTable(&want, cmp, TableOptions{})
+		case FormatJSON:
+			WriteCompareJSON(&want, cmp)
 		case FormatCSV:
 			WriteCompareCSV(&want, cmp)
 		case FormatMarkdown:
@@ -58,7 +66,7 @@ func TestWriteDispatch(t *testing.T) {
 			t.Errorf("WriteCompare %s: error %v or output differs from the format's writer", f, err)
 		}
 	}
-	for _, f := range []Format{FormatTable, FormatJSON, "yaml"} {
+	for _, f := range []Format{"yaml", ""} {
 		if err := WriteTrend(&bytes.Buffer{}, trend, f, Options{}); err == nil || !strings.Contains(err.Error(), string(f)) {
 			t.Errorf("WriteTrend %s: got error %v, want one naming the format", f, err)
 		}

@@ -338,7 +338,7 @@ func batchRun(opts *BatchOptions) error {
 		})
 	}
 	// Batch output is text (JSON Lines or CSV), fine on a terminal.
-	if err := writeOutput(opts.IO, opts.Output, report.FormatCSV, write); err != nil {
+	if err := writeAtomicOutput(opts.IO, opts.Output, report.FormatCSV, write); err != nil {
 		return err
 	}
 	if len(offenderLines) > 0 {

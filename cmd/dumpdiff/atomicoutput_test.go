@@ -12,24 +12,24 @@ import (
 	"github.com/dumpdiff/dumpdiff/report"
 )
 
-func TestWriteOutput(t *testing.T) {
+func TestWriteAtomicOutput(t *testing.T) {
 	hello := func(w io.Writer) error { _, err := io.WriteString(w, "hello\n"); return err }
 
 	var out bytes.Buffer
 	ios := newIOStreams(nil, &out, io.Discard)
-	if err := writeOutput(ios, "", report.FormatPprof, hello); err != nil || out.String() != "hello\n" {
+	if err := writeAtomicOutput(ios, "", report.FormatPprof, hello); err != nil || out.String() != "hello\n" {
 		t.Errorf("piped pprof: got %q, %v, want it written to stdout", out.String(), err)
 	}
 
 	// Binary output is refused on a terminal, with a hint.
 	ios.stdoutTTY = true
 	out.Reset()
-	err := writeOutput(ios, "", report.FormatPprof, hello)
+	err := writeAtomicOutput(ios, "", report.FormatPprof, hello)
 	var fe *FlagError
 	if !errors.As(err, &fe) || !strings.Contains(err.Error(), "-o FILE.pb.gz") || out.Len() != 0 {
 		t.Errorf("pprof on a terminal: got %v and %q, want a usage error and no output", err, out.String())
 	}
-	if err := writeOutput(ios, "", report.FormatMarkdown, hello); err != nil {
+	if err := writeAtomicOutput(ios, "", report.FormatMarkdown, hello); err != nil {
 		t.Errorf("markdown on a terminal: got %v, want it written", err)
 	}
 
@@ -37,7 +37,7 @@ func TestWriteOutput(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "out.pb.gz")
 	os.WriteFile(path, []byte("old"), 0o644)
 	out.Reset()
-	if err := writeOutput(ios, path, report.FormatPprof, hello); err != nil {
+	if err := writeAtomicOutput(ios, path, report.FormatPprof, hello); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := os.ReadFile(path); string(got) != "hello\n" || out.Len() != 0 {
@@ -45,7 +45,7 @@ func TestWriteOutput(t *testing.T) {
 	}
 	// A failed write leaves the old file.
 	boom := errors.New("boom")
-	if err := writeOutput(ios, path, report.FormatPprof, func(io.Writer) error { return boom }); !errors.Is(err, boom) {
+	if err := writeAtomicOutput(ios, path, report.FormatPprof, func(io.Writer) error { return boom }); !errors.Is(err, boom) {
 		t.Errorf("got %v, want boom", err)
 	}
 	if got, _ := os.ReadFile(path); string(got) != "hello\n" {

@@ -7,12 +7,12 @@ import (
 	"github.com/dumpdiff/dumpdiff/report"
 )
 
-// writeOutput sends a command's output to -o FILE or standard output. A file
+// writeAtomicOutput sends a command's output to -o FILE or standard output. A file
 // is written atomically (report.WriteFileAtomic): a failed write leaves no
 // partial file, and an existing file is replaced only once the new one is
 // complete. A binary format (pprof) is refused on a terminal, where it would
 // only garble the screen.
-func writeOutput(ios *IOStreams, path string, f report.Format, write func(w io.Writer) error) error {
+func writeAtomicOutput(ios *IOStreams, path string, f report.Format, write func(w io.Writer) error) error {
 	if path != "" {
 		return report.WriteFileAtomic(path, write)
 	}

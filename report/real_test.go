@@ -262,3 +262,41 @@ func TestWriteArtifacts(t *testing.T) {
 		}
 	}
 }
+
+// TestRealAddressOnlyPprof exports a series whose frames are module+offset
+// (a gperftools dump of a C program, not symbolised here) and checks pprof
+// reads the frames and the numbers back.
+func TestRealAddressOnlyPprof(t *testing.T) {
+	s := loadSeries(t, "../testdata/tcmalloc/c-lifecycle")
+	res, err := s.Compare(0, s.Len()-1, dumpdiff.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := WriteComparePprof(&buf, res); err != nil {
+		t.Fatal(err)
+	}
+	p, err := profile.Parse(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatalf("re-open: %v", err)
+	}
+	if len(p.Mapping) == 0 {
+		t.Errorf("got no mappings, want one per module of the address-only frames")
+	}
+	rows := pprofTop(t, buf.Bytes())
+	var flat int64
+	for _, r := range rows {
+		flat += r.flat
+	}
+	if want := res.Target.Total - res.Base.Total; flat != want {
+		t.Errorf("pprof -top flat values sum to %d, want the delta of the totals %d", flat, want)
+	}
+	top := res.Sites[0]
+	name := top.Frames[0].Function
+	if name == "" {
+		name = top.Frames[0].Module
+	}
+	if got := rows[name].flat; got != top.Delta {
+		t.Errorf("pprof -top flat of %s: got %d, want %d", name, got, top.Delta)
+	}
+}

@@ -2,17 +2,14 @@ package main
 
 import (
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -280,29 +277,6 @@ func jsonErrorText(data []byte, stopped int64, err error) string {
 	return fmt.Sprintf("line %d: %s", line, msg)
 }
 
-// batchRecord is one series in `batch --format jsonl` (schema dumpdiff.batch/v1).
-type batchRecord struct {
-	Schema    string                  `json:"schema"`
-	Name      string                  `json:"name"`
-	Snapshots int                     `json:"snapshots"`
-	Metric    *dumpdiff.Metric        `json:"metric,omitempty"`
-	GroupBy   dumpdiff.GroupBy        `json:"group_by,omitempty"`
-	Total     *dumpdiff.TrendTotal    `json:"total,omitempty"`
-	SiteCount int                     `json:"site_count"`
-	Sites     []dumpdiff.TrendSite    `json:"sites"`
-	Paths     []string                `json:"paths,omitempty"`
-	Error     string                  `json:"error,omitempty"`
-	FailOn    *batchFailOn            `json:"fail_on,omitempty"`
-	snapInfo  []dumpdiff.SnapshotInfo // for CSV
-}
-
-// batchFailOn records a --fail-on check in a batch record.
-type batchFailOn struct {
-	Threshold int64 `json:"threshold"`
-	// Ranks of the leak sites that grow more than Threshold per lifecycle.
-	Offenders []int `json:"offenders"`
-}
-
 // batchResult is one finished series.
 type batchResult struct {
 	spec      SeriesSpec
@@ -430,120 +404,27 @@ func batchSiteName(s dumpdiff.TrendSite) string {
 
 // batchWriter writes batch results as JSON Lines or CSV.
 type batchWriter struct {
-	w      io.Writer
-	format string
-	csv    *csv.Writer
-	header bool // the CSV header is written
+	w   io.Writer
+	csv *report.BatchCSV // nil for JSON Lines
 }
 
 func newBatchWriter(w io.Writer, format string) *batchWriter {
-	b := &batchWriter{w: w, format: format}
+	b := &batchWriter{w: w}
 	if format == "csv" {
-		b.csv = csv.NewWriter(w)
+		b.csv = report.NewBatchCSV(w)
 	}
 	return b
 }
 
-// batchCSVHeader is the header of `batch --format csv`: one row per site,
-// or one row with an empty site for a series that failed or has no sites.
-var batchCSVHeader = []string{
-	"series", "snapshots", "metric", "unit", "total_growth_per_lifecycle", "site_count",
-	"rank", "verdict", "growth_per_lifecycle", "total_growth", "r2", "mk_p", "title", "key", "error",
-}
-
 func (b *batchWriter) write(r batchResult, opts *BatchOptions) error {
-	if b.format == "csv" {
-		return b.writeCSV(r)
+	s := report.BatchSeries{Name: r.spec.Name, Result: r.res, Err: r.err, FailOn: opts.FailOnBytes}
+	for _, o := range r.offenders {
+		s.Offenders = append(s.Offenders, o.Rank)
 	}
-	rec := batchRecord{Schema: "dumpdiff.batch/v1", Name: r.spec.Name, Sites: []dumpdiff.TrendSite{}}
-	if r.err != nil {
-		rec.Error = oneLine(r.err.Error())
-	} else {
-		res := r.res
-		rec.Snapshots = len(res.Snapshots)
-		rec.Metric = &res.Metric
-		rec.GroupBy = res.GroupBy
-		rec.Total = &res.Total
-		rec.SiteCount = res.SiteCount
-		rec.Sites = batchFiniteSites(res.Sites)
-		for _, s := range res.Snapshots {
-			rec.Paths = append(rec.Paths, s.Path)
-		}
-		if opts.FailOnBytes > 0 {
-			rec.FailOn = &batchFailOn{Threshold: opts.FailOnBytes, Offenders: []int{}}
-			for _, s := range r.offenders {
-				rec.FailOn.Offenders = append(rec.FailOn.Offenders, s.Rank)
-			}
-		}
+	if b.csv != nil {
+		return b.csv.Write(s)
 	}
-	line, err := json.Marshal(rec)
-	if err != nil {
-		return fmt.Errorf("encode series %s: %w", r.spec.Name, err)
-	}
-	line = append(line, '\n')
-	_, err = b.w.Write(line)
-	return err
-}
-
-func (b *batchWriter) writeCSV(r batchResult) error {
-	if b.csv == nil {
-		return nil
-	}
-	if !b.header {
-		b.header = true
-		if err := b.csv.Write(batchCSVHeader); err != nil {
-			return err
-		}
-	}
-	if r.err != nil {
-		row := make([]string, len(batchCSVHeader))
-		row[0], row[len(row)-1] = r.spec.Name, oneLine(r.err.Error())
-		b.csv.Write(row)
-		b.csv.Flush()
-		return b.csv.Error()
-	}
-	res := r.res
-	head := []string{r.spec.Name, strconv.Itoa(len(res.Snapshots)), res.Metric.Name, res.Metric.Unit,
-		batchFloat(res.Total.Growth), strconv.Itoa(res.SiteCount)}
-	if len(res.Sites) == 0 {
-		b.csv.Write(append(head, make([]string, len(batchCSVHeader)-len(head))...))
-	}
-	for _, s := range res.Sites {
-		b.csv.Write(append(slices.Clone(head),
-			strconv.Itoa(s.Rank), string(s.Verdict), batchFloat(s.Growth), strconv.FormatInt(s.TotalGrowth, 10),
-			batchFloat(s.R2), batchFloat(s.MKP), oneLine(s.Title), oneLine(s.Key), ""))
-	}
-	b.csv.Flush()
-	return b.csv.Error()
-}
-
-// batchFloat writes a statistic exactly; NaN and infinities are empty cells.
-func batchFloat(f float64) string {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return ""
-	}
-	return strconv.FormatFloat(f, 'f', -1, 64)
-}
-
-// batchFiniteSites copies sites with NaN and infinite statistics set to 0, which
-// JSON cannot encode (a flat site has no r²).
-func batchFiniteSites(sites []dumpdiff.TrendSite) []dumpdiff.TrendSite {
-	out := slices.Clone(sites)
-	fix := func(f *float64) {
-		if math.IsNaN(*f) || math.IsInf(*f, 0) {
-			*f = 0
-		}
-	}
-	for i := range out {
-		fix(&out[i].Growth)
-		fix(&out[i].R2)
-		fix(&out[i].MKP)
-		fix(&out[i].Monotonic)
-	}
-	if out == nil {
-		out = []dumpdiff.TrendSite{}
-	}
-	return out
+	return report.WriteBatchJSON(b.w, s)
 }
 
 // batchUnwrapPath drops *os.PathError's repetition of the path we already name.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/report"
 )
 
 // realSeries are committed real series (see testdata/README.md) and the
@@ -62,12 +63,42 @@ func batchDir(t *testing.T, broken bool) string {
 	return dir
 }
 
+// batchLine is what the tests read of a dumpdiff.batch/v1 record.
+type batchLine struct {
+	Schema        string `json:"schema"`
+	Name          string `json:"name"`
+	Error         string `json:"error"`
+	GroupBy       string `json:"group_by"`
+	SnapshotCount int    `json:"snapshot_count"`
+	Snapshots     []struct {
+		Path string `json:"path"`
+	} `json:"snapshots"`
+	Total *struct {
+		Growth *float64 `json:"growth_per_lifecycle"`
+	} `json:"total"`
+	SiteCount int `json:"site_count"`
+	Sites     []struct {
+		Rank    int      `json:"rank"`
+		Title   string   `json:"title"`
+		Verdict string   `json:"verdict"`
+		Growth  *float64 `json:"growth_per_lifecycle"`
+		R2      *float64 `json:"r2"`
+		Frames  []struct {
+			Function string `json:"function"`
+		} `json:"frames"`
+	} `json:"sites"`
+	FailOn *struct {
+		Threshold int64 `json:"threshold"`
+		Offenders []int `json:"offenders"`
+	} `json:"fail_on"`
+}
+
 // decodeRecords reads JSON Lines batch output.
-func decodeRecords(t *testing.T, out string) []batchRecord {
+func decodeRecords(t *testing.T, out string) []batchLine {
 	t.Helper()
-	var recs []batchRecord
+	var recs []batchLine
 	for i, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
-		var r batchRecord
+		var r batchLine
 		if err := json.Unmarshal([]byte(line), &r); err != nil {
 			t.Fatalf("line %d is not JSON: %v\n%s", i+1, err, line)
 		}
@@ -78,22 +109,25 @@ func decodeRecords(t *testing.T, out string) []batchRecord {
 
 // checkLeakFirst checks a series record ranks its planted leak first as a
 // leak growing within 5% of 4 MiB per lifecycle.
-func checkLeakFirst(t *testing.T, r batchRecord, leak string) {
+func checkLeakFirst(t *testing.T, r batchLine, leak string) {
 	t.Helper()
 	if r.Error != "" {
 		t.Errorf("%s: got error %q, want none", r.Name, r.Error)
 		return
 	}
-	if r.Snapshots != 8 {
-		t.Errorf("%s: got %d snapshots, want 8", r.Name, r.Snapshots)
+	if r.SnapshotCount != 8 || len(r.Snapshots) != 8 {
+		t.Errorf("%s: got %d snapshots (%d listed), want 8", r.Name, r.SnapshotCount, len(r.Snapshots))
+	}
+	if r.Total == nil || r.Total.Growth == nil || *r.Total.Growth < leakPerLifecycle*0.95 {
+		t.Errorf("%s: got total %+v, want a total growth of at least the leak", r.Name, r.Total)
 	}
 	if len(r.Sites) == 0 {
 		t.Errorf("%s: no sites", r.Name)
 		return
 	}
 	top := r.Sites[0]
-	if top.Verdict != dumpdiff.VerdictLeak || math.Abs(top.Growth-leakPerLifecycle) > 0.05*leakPerLifecycle {
-		t.Errorf("%s: top site %s is %s growing %.0f/lifecycle, want leak growing %d", r.Name, top.Title, top.Verdict, top.Growth, leakPerLifecycle)
+	if top.Growth == nil || top.Verdict != "leak" || math.Abs(*top.Growth-leakPerLifecycle) > 0.05*leakPerLifecycle {
+		t.Errorf("%s: top site %s is %s growing %v/lifecycle, want leak growing %d", r.Name, top.Title, top.Verdict, top.Growth, leakPerLifecycle)
 	}
 	if leak != "" && top.Title != leak {
 		t.Errorf("%s: top site: got %s, want %s", r.Name, top.Title, leak)
@@ -233,17 +267,17 @@ func TestBatchManifest(t *testing.T) {
 		t.Fatalf("got %d records, want 4", len(recs))
 	}
 	checkLeakFirst(t, recs[0], "main.(*leakyOperator).open")
-	if recs[0].GroupBy != dumpdiff.GroupByFunction || len(recs[0].Sites[0].Frames) != 1 {
+	if recs[0].GroupBy != string(dumpdiff.GroupByFunction) || len(recs[0].Sites[0].Frames) != 1 {
 		t.Errorf("by-function: got group_by %s with %d frames, want function with 1", recs[0].GroupBy, len(recs[0].Sites[0].Frames))
 	}
-	if recs[1].Snapshots != 4 || len(recs[1].Paths) != 4 || filepath.Base(recs[1].Paths[3]) != "lc4.pb.gz" {
-		t.Errorf("listed: got %d snapshots %q, want the 4 listed files in order", recs[1].Snapshots, recs[1].Paths)
+	if recs[1].SnapshotCount != 4 || len(recs[1].Snapshots) != 4 || filepath.Base(recs[1].Snapshots[3].Path) != "lc4.pb.gz" {
+		t.Errorf("listed: got %d snapshots %+v, want the 4 listed files in order", recs[1].SnapshotCount, recs[1].Snapshots)
 	}
 	// The regex orders lc2, lc5, lc8 and spaces them by their numbers.
-	if r := recs[2]; r.Error != "" || len(r.Paths) != 3 || filepath.Base(r.Paths[0]) != "lc2.pb.gz" || filepath.Base(r.Paths[2]) != "lc8.pb.gz" {
-		t.Errorf("regex: got paths %q (error %q), want lc2, lc5, lc8", r.Paths, r.Error)
-	} else if g := r.Sites[0].Growth; math.Abs(g-leakPerLifecycle) > 0.05*leakPerLifecycle {
-		t.Errorf("regex: got growth %.0f per lifecycle, want about %d (per lifecycle number, not per file)", g, leakPerLifecycle)
+	if r := recs[2]; r.Error != "" || len(r.Snapshots) != 3 || filepath.Base(r.Snapshots[0].Path) != "lc2.pb.gz" || filepath.Base(r.Snapshots[2].Path) != "lc8.pb.gz" {
+		t.Errorf("regex: got snapshots %+v (error %q), want lc2, lc5, lc8", r.Snapshots, r.Error)
+	} else if g := r.Sites[0].Growth; g == nil || math.Abs(*g-leakPerLifecycle) > 0.05*leakPerLifecycle {
+		t.Errorf("regex: got growth %v per lifecycle, want about %d (per lifecycle number, not per file)", g, leakPerLifecycle)
 	}
 	if recs[3].Name != "missing" || !strings.Contains(recs[3].Error, "nowhere") {
 		t.Errorf("missing: got error %q, want one naming the directory", recs[3].Error)
@@ -305,7 +339,7 @@ func TestBatchCSVToFile(t *testing.T) {
 	if err != nil {
 		t.Fatalf("not CSV: %v\n%s", err, data)
 	}
-	if got, want := strings.Join(rows[0], ","), strings.Join(batchCSVHeader, ","); got != want {
+	if got, want := strings.Join(rows[0], ","), strings.Join(report.BatchCSVHeader, ","); got != want {
 		t.Errorf("header: got %s, want %s", got, want)
 	}
 	// broken: one row with the error; each real series: two site rows.

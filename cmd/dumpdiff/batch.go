@@ -108,8 +108,11 @@ and a site with verdict leak in any series grows more than that per lifecycle
 			if opts.Format != "jsonl" && opts.Format != "csv" {
 				return flagErrorf("invalid --format %q: want jsonl or csv", opts.Format)
 			}
-			if opts.Jobs < 1 {
-				return flagErrorf("invalid --jobs %d: want at least 1", opts.Jobs)
+			if opts.Jobs < 0 {
+				return flagErrorf("invalid --jobs %d: want 1 or more (0: one per CPU)", opts.Jobs)
+			}
+			if opts.Jobs == 0 {
+				opts.Jobs = runtime.NumCPU()
 			}
 			if opts.Top < 0 {
 				return flagErrorf("invalid --top %d: want 0 (all) or more", opts.Top)
@@ -133,7 +136,7 @@ and a site with verdict leak in any series grows more than that per lifecycle
 	f := cmd.Flags()
 	f.StringVar(&opts.Format, "format", "jsonl", "output format: jsonl (one JSON object per series) or csv (one row per site)")
 	f.StringVarP(&opts.Output, "output", "o", "", "write the output to `FILE` (atomically) instead of standard output")
-	f.IntVarP(&opts.Jobs, "jobs", "j", runtime.NumCPU(), "series to run at once")
+	f.IntVarP(&opts.Jobs, "jobs", "j", 0, "series to run at once (0: one per CPU)")
 	f.IntVar(&opts.Top, "top", 10, "sites reported per series (0 = all)")
 	f.StringVar(&opts.FailOn, "fail-on", "", "exit 3 when a leak grows more than `SIZE` per lifecycle (e.g. 1MiB)")
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "no progress line on stderr")

@@ -312,7 +312,7 @@ func TestBatchBadInput(t *testing.T) {
 		{"bad group_by", []string{write("f.json", `{"series": [{"name": "x", "dir": "d", "group_by": "thread"}]}`)}, "dumpdiff: read manifest " + filepath.Join(dir, "f.json") + `: series "x": invalid group_by "thread": want stack, function, line or category`},
 		{"regex without group", []string{write("g.json", `{"series": [{"name": "x", "dir": "d", "lifecycle_regex": "lc\\d+"}]}`)}, "dumpdiff: read manifest " + filepath.Join(dir, "g.json") + `: series "x": invalid lifecycle_regex "lc\d+": want a capture group for the lifecycle number`},
 		{"bad format", []string{empty, "--format", "xml"}, `dumpdiff: invalid --format "xml": want jsonl or csv`},
-		{"bad jobs", []string{empty, "--jobs", "0"}, `dumpdiff: invalid --jobs 0: want at least 1`},
+		{"bad jobs", []string{empty, "--jobs", "-1"}, `dumpdiff: invalid --jobs -1: want 1 or more (0: one per CPU)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			stdout, stderr, code := runCmd(t, append([]string{"batch"}, tc.args...)...)

@@ -58,17 +58,24 @@ import (
 // summary.diff and detail.diff reports hold the current values and the
 // deltas since the baseline: the Snapshot has the current values and
 // Snapshot.Baseline the baseline (current − delta), both built by the rules
-// above.
+// above. detail.diff lists only the sites that changed, so there the
+// "not in Details" remainder also holds the unchanged sites. A detail.diff
+// site printed without its type ("(26KB +11KB #19 +8)", JDK 17 and 25)
+// counts as [unattributed].
 //
 // The Virtual memory map: section of a detail report is summarised per
 // category in Profile.Comments; its regions are not samples (the Details:
-// section already lists the same reservations by call site).
+// section already lists the same reservations by call site). The Memory
+// file details section (JDK 25) is skipped. Text before the report's
+// "Native Memory Tracking:" line is ignored, except a "<pid>:" line (PID)
+// and `openjdk version "…"` from java -version (Producer).
 //
-// ParseNMT never guesses a JDK version (jcmd does not print one), so Producer
-// stays empty. It returns a *ParseError with a line number for a garbled
-// number, an unknown scale or a report cut off before its Total: line or in
-// the middle of a category or call site, and records line-numbered warnings
-// in Snapshot.Warnings for problems that leave the totals sound.
+// jcmd prints no JDK version, so Producer is usually empty. ParseNMT
+// returns a *ParseError with a line number for a garbled number, an unknown
+// scale or a report cut off before its Total: line or in the middle of a
+// category or call site, and records line-numbered warnings in
+// Snapshot.Warnings for problems that leave the totals sound: scale=MB and
+// GB rounding, categories that do not add up to Total, skipped lines.
 func ParseNMT(r io.Reader, name string) (*Snapshot, error) {
 	p := &nmtParser{name: name, sc: bufio.NewScanner(r), cats: map[string]*nmtCategory{}, siteIdx: map[string]int{}}
 	p.sc.Buffer(make([]byte, 64<<10), 4<<20)
@@ -151,6 +158,7 @@ type nmtParser struct {
 	pending bool // text holds a line not consumed yet
 
 	pid       int
+	producer  string
 	unit      string // scale unit as printed: "KB", "MB", "GB" or "" (bytes)
 	scale     int64
 	totalLine int
@@ -215,6 +223,8 @@ const (
 var (
 	// nmtPIDLine matches jcmd's first line: "7937:".
 	nmtPIDLine = regexp.MustCompile(`^(\d+):$`)
+	// nmtVersionLine matches java -version output: `openjdk version "1.8.0_131"`.
+	nmtVersionLine = regexp.MustCompile(`^(openjdk|java) version "([^"]+)"`)
 	// nmtOmitLine matches "(Omitting categories weighting less than 1KB)".
 	nmtOmitLine = regexp.MustCompile(`^\(Omitting categories weighting less than 1([A-Za-z]*)\)$`)
 	// nmtTotalLine matches "Total: reserved=1731481KB, committed=345497KB" and
@@ -222,7 +232,8 @@ var (
 	nmtTotalLine = regexp.MustCompile(`^Total:\s+reserved=` + nmtAmt + nmtDelta + `,\s+committed=` + nmtAmt + nmtDelta + `\s*$`)
 	// nmtCategoryLine matches "-                 Java Heap (reserved=262144KB, committed=262144KB)"
 	// and "-        Shared class space (reserved=16384KB, committed=13908KB, readonly=0KB)".
-	nmtCategoryLine = regexp.MustCompile(`^-\s*(\S.*?)\s*\(reserved=` + nmtAmt + nmtDelta + `, committed=` + nmtAmt + nmtDelta + `(?:, readonly=` + nmtAmt + nmtDelta + `)?\)\s*$`)
+	// The dash is optional: reports pasted through Markdown lose it.
+	nmtCategoryLine = regexp.MustCompile(`^-?\s*([^\s(:].*?)\s*\(reserved=` + nmtAmt + nmtDelta + `, committed=` + nmtAmt + nmtDelta + `(?:, readonly=` + nmtAmt + nmtDelta + `)?\)\s*$`)
 	// nmtMallocLine matches "(malloc=121KB #1462) (peak=123KB #1470)",
 	// "(malloc=98KB tag=Class #1499)", "(malloc=424KB, #1000)",
 	// "(malloc=48128KB type=Other #6016) (peak=48768KB #6018)",
@@ -244,11 +255,6 @@ var (
 	// nmtVMSiteLine matches a virtual memory site of Details:
 	// "(reserved=262144KB, committed=262144KB Type=Java Heap)" or "… Tag=Class)".
 	nmtVMSiteLine = regexp.MustCompile(`^\(reserved=` + nmtAmt + nmtDelta + `, committed=` + nmtAmt + nmtDelta + `(?: (?:Type|Tag|type|tag)=([^()]*?))?\)`)
-	// nmtFrameLine matches a Details: frame "[0x00007f42e08d0c9c] Unsafe_AllocateMemory0+0x7c",
-	// "[0x00007fe165101c36]StringTable::do_intern(...)+0x186" or a bare "[0x00007f5e3cecbad3]".
-	nmtFrameLine = regexp.MustCompile(`^\[0x[0-9A-Fa-f]+\]\s*(.*?)\s*$`)
-	// nmtSymbol splits "JavaMain+0x8f in libjli.so" into JavaMain and libjli.so.
-	nmtSymbol = regexp.MustCompile(`^(.*?)(?:\+0x[0-9A-Fa-f]+)?(?: in (\S+))?$`)
 	// nmtRegionLine matches a Virtual memory map region
 	// "[0x00000000f0000000 - 0x0000000100000000] reserved and committed 262144KB for Java Heap from"
 	// and its committed sub-regions "	[0x… - 0x…] committed 87360KB from".
@@ -345,6 +351,10 @@ func (p *nmtParser) parseHeader() error {
 				seenNMT = true
 			case nonBlank == 1 && nmtPIDLine.MatchString(t):
 				p.pid, _ = strconv.Atoi(nmtPIDLine.FindStringSubmatch(t)[1])
+			case nmtVersionLine.MatchString(t):
+				// java -version output before -XX:+PrintNMTStatistics.
+				m := nmtVersionLine.FindStringSubmatch(t)
+				p.producer = map[string]string{"openjdk": "OpenJDK", "java": "Java"}[m[1]] + " " + m[2]
 			case strings.Contains(t, "Native memory tracking is not enabled"):
 				return p.errorf(p.line, "native memory tracking is not enabled in that JVM")
 			}
@@ -411,6 +421,14 @@ func (p *nmtParser) parseCategories() error {
 		case t == "":
 			continue
 		case strings.HasPrefix(text, "-"):
+			if err := p.finishCategory(cur, false); err != nil {
+				return err
+			}
+			if cur, err = p.parseCategoryLine(text); err != nil {
+				return err
+			}
+		case (text[0] == ' ' || text[0] == '\t') && !strings.HasPrefix(t, "(") && nmtCategoryLine.MatchString(text):
+			// A category line that lost its dash.
 			if err := p.finishCategory(cur, false); err != nil {
 				return err
 			}
@@ -647,8 +665,8 @@ func (p *nmtParser) parseSections() error {
 		}
 		// Details (or the call sites that follow the summary in detail.diff).
 		if strings.HasPrefix(text, "[") {
-			m := nmtFrameLine.FindStringSubmatch(text)
-			if m == nil {
+			sym, ok := nmtFrameSymbol(text)
+			if !ok {
 				return p.errorf(p.line, "malformed frame line %q", clip(t, 80))
 			}
 			if site == nil {
@@ -658,7 +676,7 @@ func (p *nmtParser) parseSections() error {
 			if len(site.frames) >= 64 {
 				return p.errorf(p.line, "call site at line %d has too many frames", site.line)
 			}
-			site.frames = append(site.frames, nmtParseFrame(m[1]))
+			site.frames = append(site.frames, nmtParseFrame(sym))
 			continue
 		}
 		if nmtOmittedSites.MatchString(t) {
@@ -683,16 +701,51 @@ func (p *nmtParser) parseSections() error {
 	}
 }
 
+// nmtFrameSymbol returns what follows the address of a Details: frame line
+// "[0x00007f42e08d0c9c] Unsafe_AllocateMemory0+0x7c" (or "[0x…]Symbol", or a
+// bare "[0x…]"), and false when the line is no frame line.
+func nmtFrameSymbol(text string) (string, bool) {
+	if !strings.HasPrefix(text, "[0x") {
+		return "", false
+	}
+	end := strings.IndexByte(text, ']')
+	if end < 4 || !isHex(text[3:end]) {
+		return "", false
+	}
+	return strings.TrimSpace(text[end+1:]), true
+}
+
+// nmtParseFrame splits a frame's symbol "JavaMain+0x8f in libjli.so" into
+// the function JavaMain and the module libjli.so; no symbol is Java code.
 func nmtParseFrame(sym string) nmtFrame {
 	if sym == "" {
 		return nmtFrame{fn: nmtJavaFrame}
 	}
-	m := nmtSymbol.FindStringSubmatch(sym)
-	fn := strings.TrimSpace(m[1])
-	if fn == "" {
-		fn = sym
+	var f nmtFrame
+	if i := strings.LastIndex(sym, " in "); i > 0 && !strings.ContainsAny(sym[i+4:], " \t") && sym[i+4:] != "" {
+		sym, f.module = sym[:i], sym[i+4:]
 	}
-	return nmtFrame{fn: fn, module: m[2]}
+	if i := strings.LastIndex(sym, "+0x"); i > 0 && isHex(sym[i+3:]) {
+		sym = sym[:i]
+	}
+	f.fn = strings.TrimSpace(sym)
+	if f.fn == "" {
+		f.fn = nmtJavaFrame
+	}
+	return f
+}
+
+func isHex(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
 }
 
 // parseSiteValues reads a Details: value line: malloc sites
@@ -840,6 +893,9 @@ func (p *nmtParser) siteCategory(s *nmtSite) string {
 }
 
 func (p *nmtParser) parseRegion(t string) {
+	if !strings.HasPrefix(t, "[0x") || !strings.Contains(t, " - 0x") {
+		return // frames of the map
+	}
 	m := nmtRegionLine.FindStringSubmatch(t)
 	if m == nil {
 		return // frames and blank lines of the map
@@ -885,7 +941,8 @@ func (p *nmtParser) snapshot() (*Snapshot, error) {
 		variant += ".diff"
 	}
 	s := newSnapshot(p.name, FormatNMT, p.profile(func(v *nmtVals) [nmtSlots]int64 { return v.cur }))
-	s.Variant, s.PID, s.Symbolized = variant, p.pid, true
+	s.Variant, s.PID, s.Symbolized, s.Producer = variant, p.pid, true, p.producer
+	p.checkTotal()
 	s.Warnings = p.warnings
 	if p.diff {
 		base := p.profile(func(v *nmtVals) (out [nmtSlots]int64) {
@@ -895,7 +952,7 @@ func (p *nmtParser) snapshot() (*Snapshot, error) {
 			return out
 		})
 		b := newSnapshot(p.name+" (baseline)", FormatNMT, base)
-		b.Variant, b.PID, b.Symbolized = variant, p.pid, true
+		b.Variant, b.PID, b.Symbolized, b.Producer = variant, p.pid, true, p.producer
 		s.Baseline = b
 	}
 	return s, nil
@@ -950,6 +1007,25 @@ func (p *nmtParser) profile(pick func(*nmtVals) [nmtSlots]int64) *profile.Profil
 	}
 	b.add([]nmtFrame{{fn: nmtUnattributed}}, nmtUnattributed, rest)
 	return b.p
+}
+
+// checkTotal warns when the categories do not add up to the Total: line
+// beyond rounding: categories were omitted or the report is incomplete.
+func (p *nmtParser) checkTotal() {
+	var sum [2]int64
+	for _, c := range p.cats {
+		sum[0] += c.vals.cur[nmtReserved]
+		sum[1] += c.vals.cur[nmtCommitted]
+	}
+	tolerance := int64(len(p.cats)+1) * p.scale
+	for i, what := range []string{"reserved", "committed"} {
+		d := p.total.cur[i] - sum[i]
+		if d > tolerance || d < -tolerance {
+			p.warnf(p.totalLine, "categories add up to %d of %d bytes %s; the rest is counted as %s (categories omitted or report incomplete)",
+				sum[i], p.total.cur[i], what, nmtUnattributed)
+			return
+		}
+	}
 }
 
 // comments describe the report's scale and its virtual memory map.

@@ -3,6 +3,8 @@ package parsers
 import (
 	"bytes"
 	"compress/gzip"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -153,6 +155,12 @@ func TestNMTSeriesGroundTruth(t *testing.T) {
 				symbol = append(symbol, categoryValue(s, "committed", "Symbol"))
 				if strings.HasSuffix(series, "detail") {
 					site = append(site, leakSiteValue(t, s))
+					// The raw report splits the leak over two sites (interpreted
+					// and JIT-compiled Java caller); the parser merged them.
+					_, details, _ := strings.Cut(string(readReport(t, p)), "\nDetails:\n")
+					if n := strings.Count(details, "type=Other #") + strings.Count(details, "tag=Other #"); n != 2 {
+						t.Errorf("%s: got %d Other sites in Details:, want the JIT split (2)", p, n)
+					}
 				}
 			}
 			for i := 1; i < len(other); i++ {
@@ -234,5 +242,288 @@ func TestNMTGolden(t *testing.T) {
 			}
 			golden(t, strings.TrimSuffix(path, ".gz")+".golden", got)
 		})
+	}
+}
+
+// TestNMTRealSeriesClean checks that the real reports parse without
+// warnings other than the rounding note of scale=MB reports, so their
+// categories add up to Total within rounding.
+func TestNMTRealSeriesClean(t *testing.T) {
+	for _, path := range nmtFixtures(t) {
+		if strings.Contains(path, "/public/") {
+			continue
+		}
+		s := parseFile(t, path)
+		for _, w := range s.Warnings {
+			if !strings.Contains(w.Error(), "values rounded to MB") {
+				t.Errorf("%s: got warning %q, want none", path, w)
+			}
+		}
+		if strings.Contains(path, "-mb/") && len(s.Warnings) != 1 {
+			t.Errorf("%s: got %d warnings, want the MB rounding warning", path, len(s.Warnings))
+		}
+	}
+}
+
+// nmtLines returns the lines of a real report up to and including the
+// first line containing marker (1-based count n of that line too).
+func nmtLinesUpTo(t *testing.T, path, marker string) (string, int) {
+	t.Helper()
+	lines := strings.SplitAfter(string(readReport(t, path)), "\n")
+	for i, l := range lines {
+		if strings.Contains(l, marker) {
+			return strings.Join(lines[:i+1], ""), i + 1
+		}
+	}
+	t.Fatalf("%s: no line containing %q", path, marker)
+	return "", 0
+}
+
+func TestParseNMTErrors(t *testing.T) {
+	summary := string(readReport(t, "../testdata/nmt/jdk17-summary/lc-06.txt"))
+	lineOf := func(s, marker string) int {
+		t.Helper()
+		i := strings.Index(s, marker)
+		if i < 0 {
+			t.Fatalf("no %q", marker)
+		}
+		return strings.Count(s[:i], "\n") + 1
+	}
+	cutThread, cutThreadLine := nmtLinesUpTo(t, "../testdata/nmt/jdk17-summary/lc-06.txt", "(thread #")
+	cutSite, cutSiteLine := nmtLinesUpTo(t, "../testdata/nmt/jdk17-detail/lc-06.txt.gz", "Unsafe_AllocateMemory0")
+	tcmalloc := "heap profile:    1:  1048576 [     1:  1048576] @ heapprofile\n     1:  1048576 [     1:  1048576] @ 0x4005d6 0x7f0e2c0a1b2c\n"
+	garbledCat := regexp.MustCompile(`(Thread \(reserved=\d+KB, committed=\d)`).ReplaceAllString(summary, "${1}x")
+	garbledMalloc := strings.Replace(summary, "(malloc=49152KB #6144)", "(malloc=4x9152KB #6144)", 1)
+	unknownTotal := strings.ReplaceAll(summary, "KB", "XB")
+	unknownCat := strings.Replace(summary, "Other (reserved=49152KB,", "Other (reserved=49152TB,", 1)
+	huge := strings.Replace(summary, "Other (reserved=49152KB,", "Other (reserved=99999999999999999999KB,", 1)
+	// Cut off as quoted in cloudfoundry/java-buildpack#494 (JDK 8 exit
+	// statistics): Class lost its mmap line.
+	jdk8Cut := string(readReport(t, "../testdata/nmt/public/jdk8-exit-version.txt")) +
+		"-                     Class (reserved=1056856KB, committed=4568KB)\n" +
+		"                            (classes #338)\n" +
+		"                            (malloc=88KB #100)\n"
+	tests := []struct {
+		name     string
+		input    string
+		wantLine int
+		wantIs   error
+		wantMsg  string
+	}{
+		{"empty", "", 0, ErrEmpty, "empty file"},
+		{"blank lines", "\n\n  \n", 0, nil, `no "Native Memory Tracking:" header`},
+		{"garbage", "hello\nworld\n", 0, nil, `no "Native Memory Tracking:" header`},
+		{"another format", tcmalloc, 0, nil, `no "Native Memory Tracking:" header`},
+		{"baseline acknowledgement", "7937:\nBaseline taken\n", 0, nil, `no "Native Memory Tracking:" header`},
+		{"nmt off", "7937:\nNative memory tracking is not enabled\n", 2, nil, "not enabled"},
+		{"header only", "7937:\n\nNative Memory Tracking:\n\n", 4, ErrTruncated, "before its Total: line"},
+		{"no categories", "Native Memory Tracking:\n\nTotal: reserved=10KB, committed=5KB\n", 3, ErrTruncated, "no categories"},
+		{"cut off mid-category", cutThread, cutThreadLine, ErrTruncated, `in category "Thread"`},
+		{"cut off mid-category jdk8 quote", jdk8Cut, 13, ErrTruncated, `in category "Class"`},
+		{"cut off mid call site", cutSite, cutSiteLine, ErrTruncated, "in a call site"},
+		{"garbled number in category", garbledCat, lineOf(garbledCat, "Thread ("), nil, "malformed category line"},
+		{"garbled number in malloc line", garbledMalloc, lineOf(garbledMalloc, "4x9152KB"), nil, "malformed malloc line"},
+		{"unknown scale", unknownTotal, lineOf(unknownTotal, "Total:"), nil, `unknown scale "XB"`},
+		{"unknown scale in category", unknownCat, lineOf(unknownCat, "49152TB"), nil, `unknown scale "TB"`},
+		{"number out of range", huge, lineOf(huge, "99999999999999999999"), nil, "out of range"},
+		{"bad total", "Native Memory Tracking:\n\nTotal: reserved=a, committed=b\n", 3, nil, "malformed Total: line"},
+		{"site without values", "Native Memory Tracking:\n\nTotal: reserved=1KB, committed=1KB\n- Other (reserved=1KB, committed=1KB)\n (malloc=1KB #1)\n\nDetails:\n\n[0x0000000000001234] f()+0x1\n\n", 10, nil, "frames but no values"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			snap, err := ParseNMT(strings.NewReader(tc.input), "bad.txt")
+			if err == nil {
+				t.Fatalf("got snapshot with %d samples, want an error", len(snap.Profile.Sample))
+			}
+			var pe *ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("got %T %v, want *ParseError", err, err)
+			}
+			if pe.Format != FormatNMT || pe.Name != "bad.txt" || pe.Line != tc.wantLine {
+				t.Errorf("got format %q name %q line %d, want nmt bad.txt line %d (%v)", pe.Format, pe.Name, pe.Line, tc.wantLine, err)
+			}
+			if tc.wantIs != nil && !errors.Is(err, tc.wantIs) {
+				t.Errorf("got %v, want errors.Is %v", err, tc.wantIs)
+			}
+			if !strings.Contains(err.Error(), tc.wantMsg) {
+				t.Errorf("got %q, want it to contain %q", err, tc.wantMsg)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("got a multi-line error %q", err)
+			}
+		})
+	}
+}
+
+func TestParseNMTWarnings(t *testing.T) {
+	summary := string(readReport(t, "../testdata/nmt/jdk17-summary/lc-06.txt"))
+	in := strings.Replace(summary, "(thread #30)", "(thread #30)\n                            something unexpected", 1)
+	line := strings.Count(in[:strings.Index(in, "something unexpected")], "\n") + 1
+	s, err := ParseNMT(strings.NewReader(in), "w.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Warnings) != 1 {
+		t.Fatalf("got warnings %v, want one", s.Warnings)
+	}
+	var pe *ParseError
+	if !errors.As(s.Warnings[0], &pe) || pe.Line != line {
+		t.Errorf("got warning %v, want a *ParseError at line %d", s.Warnings[0], line)
+	}
+	want := parseFile(t, "../testdata/nmt/jdk17-summary/lc-06.txt").Totals()
+	if got := s.Totals(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got totals %v, want %v", got, want)
+	}
+}
+
+// TestNMTLineVariants parses the line shapes of releases not run here, as
+// quoted in public JDK changes (see testdata/README.md, "NMT").
+func TestNMTLineVariants(t *testing.T) {
+	p := &nmtParser{name: "x", unit: "KB", scale: 1024, cats: map[string]*nmtCategory{}}
+	sub := []struct {
+		line string
+		slot int
+		want int64
+	}{
+		// openjdk/jdk21u-dev#440 (21u backport of JDK-8293850).
+		{"(mmap: reserved=8388608KB, committed=507904KB, largest_committed=0KB) ", nmtMmapCommitted, 507904 << 10},
+		// openjdk/jdk21u-dev#481 (JDK-8320061).
+		{"(mmap: reserved=0KB, committed=0KB, peak=20KB) ", nmtMmapCommitted, 0},
+		{"(mmap: reserved=1048576KB, committed=40384KB, at peak) ", nmtMmapReserved, 1048576 << 10},
+		// Oracle JDK 8 troubleshooting guide (comma before the count).
+		{"(malloc=424KB, #1000)", nmtMallocCount, 1000},
+		{"(arena=61KB, #30)", nmtArena, 61 << 10},
+		// JDK 25 (FORMAT-NOTES.md).
+		{"(malloc=111KB tag=Class #1466) (at peak)", nmtMalloc, 111 << 10},
+		{"(stack: reserved=29696KB, committed=2512KB, peak=2544KB)", nmtMmapCommitted, 2512 << 10},
+		// JDK 17 summary.diff arena delta without its unit.
+		{"(arena=33KB +9 #58 +16)", nmtArena, 33 << 10},
+	}
+	for _, tc := range sub {
+		c := &nmtCategory{}
+		if err := p.parseSubLine(c, strings.TrimSpace(tc.line)); err != nil {
+			t.Errorf("%q: %v", tc.line, err)
+			continue
+		}
+		if got := c.vals.cur[tc.slot]; got != tc.want {
+			t.Errorf("%q: got %d, want %d", tc.line, got, tc.want)
+		}
+	}
+	sites := []struct {
+		line, category string
+		committed      int64
+	}{
+		{"(malloc=98306KB type=Other #13) (peak=102402KB #14)", "Other", 98306 << 10},
+		{"((malloc=98306KB tag=Other #13) (peak=102402KB #14))", "Other", 98306 << 10},
+		{"(malloc=98306KB type=Other +81920KB #13 +10)", "Other", 98306 << 10},
+		{"(malloc=0KB type=Arena Chunk -32KB)", "Arena Chunk", 0},
+		{"(reserved=29696KB, committed=2352KB Type=Thread Stack)", "Thread Stack", 2352 << 10},
+		{"(reserved=28672KB, committed=2384KB Tag=Thread Stack)", "Thread Stack", 2384 << 10},
+		{"(mmap: reserved=29696KB +8192KB, committed=2352KB +836KB Type=Thread Stack)", "Thread Stack", 2352 << 10},
+	}
+	for _, tc := range sites {
+		s := &nmtSite{}
+		if err := p.parseSiteValues(s, tc.line); err != nil {
+			t.Errorf("%q: %v", tc.line, err)
+			continue
+		}
+		if s.category != tc.category || s.vals.cur[nmtCommitted] != tc.committed {
+			t.Errorf("%q: got %q %d, want %q %d", tc.line, s.category, s.vals.cur[nmtCommitted], tc.category, tc.committed)
+		}
+	}
+	frames := []struct{ in, fn, module string }{
+		{"Unsafe_AllocateMemory0+0x7c", "Unsafe_AllocateMemory0", ""},
+		{"StringTable::do_intern(Handle, unsigned short const*, int, unsigned long, JavaThread*)+0x186", "StringTable::do_intern(Handle, unsigned short const*, int, unsigned long, JavaThread*)", ""},
+		{"JavaMain+0x8f in libjli.so", "JavaMain", "libjli.so"},
+		{"PerfMemory::initialize() [clone .part.0]+0x53", "PerfMemory::initialize() [clone .part.0]", ""},
+		{"", nmtJavaFrame, ""},
+	}
+	for _, tc := range frames {
+		sym, ok := nmtFrameSymbol("[0x00007f42e08d0c9c] " + tc.in)
+		if !ok {
+			t.Fatalf("%q: frame line did not match", tc.in)
+		}
+		if got := nmtParseFrame(sym); got.fn != tc.fn || got.module != tc.module {
+			t.Errorf("%q: got %q in %q, want %q in %q", tc.in, got.fn, got.module, tc.fn, tc.module)
+		}
+	}
+}
+
+// TestNMTDiffPair checks that a summary.diff report is a pair whose sides
+// differ by the printed deltas: Other grew by the 5 lifecycles of leak
+// between the baseline (after lifecycle 1) and lifecycle 6.
+func TestNMTDiffPair(t *testing.T) {
+	for _, jdk := range []string{"jdk17", "jdk25"} {
+		for _, f := range []string{"summary.diff.txt", "detail.diff.txt.gz"} {
+			s := parseFile(t, filepath.Join("..", "testdata", "nmt", jdk+"-diff", f))
+			if s.Baseline == nil {
+				t.Fatalf("%s %s: got no baseline", jdk, f)
+			}
+			got := categoryValue(s, "committed", "Other") - categoryValue(s.Baseline, "committed", "Other")
+			if want := int64(5 * 8 << 20); got != want {
+				t.Errorf("%s %s: Other grew by %d, want %d", jdk, f, got, want)
+			}
+			wantVariant := "nmt-" + strings.SplitN(f, ".", 2)[0] + ".diff"
+			if s.Variant != wantVariant || s.Baseline.Variant != wantVariant {
+				t.Errorf("%s %s: got variants %q %q, want %q", jdk, f, s.Variant, s.Baseline.Variant, wantVariant)
+			}
+		}
+	}
+}
+
+func FuzzParseNMT(f *testing.F) {
+	// Small reports first: mutations of them reach every branch quickly.
+	f.Add([]byte("1:\n\nNative Memory Tracking:\n\nTotal: reserved=3KB +1KB, committed=2KB +1KB\n- Other (reserved=3KB +1KB, committed=2KB +1KB)\n (malloc=1KB #1 +1)\n (mmap: reserved=2KB, committed=1KB +1KB)\n\n[0x1] f()+0x1 in libx.so\n[0x2]\n (malloc=1KB type=Other +1KB #1 +1)\n\n[0x3]\n (mmap: reserved=2KB, committed=1KB +1KB Type=Other)\n"))
+	f.Add([]byte("Native Memory Tracking:\n\nTotal: reserved=2MB, committed=1MB\n- Thread (reserved=2MB, committed=1MB)\n (stack: reserved=2MB, committed=1MB, peak=1MB)\n\nVirtual memory map:\n\n[0x1 - 0x2] reserved 2MB for Thread Stack from\n    [0x3] g\n\t[0x1 - 0x2] committed 1MB from\n\nMemory file details\n\nDetails:\n\n[0x4]g+0x1\n ((malloc=0MB tag=Thread #1) (at peak))\n\n(1 call sites weighting less than 1MB each omitted.)\n"))
+	addSeeds(f, "nmt/*/*.txt")
+	paths, _ := filepath.Glob(filepath.Join("..", "testdata", "nmt", "*", "*.txt.gz"))
+	for _, p := range paths {
+		f.Add(readReport(f, p))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		snap, err := ParseNMT(bytes.NewReader(data), "fuzz")
+		if err != nil {
+			var pe *ParseError
+			if snap != nil || !errors.As(err, &pe) {
+				t.Fatalf("got snapshot %v and error %T %v, want nil and a *ParseError", snap != nil, err, err)
+			}
+			return
+		}
+		if err := snap.Profile.CheckValid(); err != nil {
+			t.Fatalf("invalid profile: %v", err)
+		}
+		snap.Totals()
+	})
+}
+
+// BenchmarkParseNMTDetail parses the largest committed detail report.
+func BenchmarkParseNMTDetail(b *testing.B) {
+	paths, _ := filepath.Glob(filepath.Join("..", "testdata", "nmt", "*-detail", "*.txt.gz"))
+	var data []byte
+	for _, p := range paths {
+		if d := readReport(b, p); len(d) > len(data) {
+			data = d
+		}
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseNMT(bytes.NewReader(data), "bench"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestNMTExitStatistics checks the -XX:+PrintNMTStatistics reports (bytes,
+// no unit): all six lifecycles of leak are in Other at exit.
+func TestNMTExitStatistics(t *testing.T) {
+	for _, jdk := range []string{"jdk17", "jdk25"} {
+		s := parseFile(t, filepath.Join("..", "testdata", "nmt", jdk+"-exit", "exit.txt"))
+		if got, want := categoryValue(s, "committed", "Other"), int64(6*8<<20); got != want {
+			t.Errorf("%s: got Other committed=%d, want %d", jdk, got, want)
+		}
+		if s.Variant != "nmt-summary" || s.Profile.Comments[0] != "nmt scale=bytes" {
+			t.Errorf("%s: got variant %q comments %q, want nmt-summary at scale=bytes", jdk, s.Variant, s.Profile.Comments)
+		}
 	}
 }

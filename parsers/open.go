@@ -30,8 +30,10 @@ type Options struct {
 	Symbolizer Symbolizer
 }
 
-// sniffLen is how much of an input detection looks at.
-const sniffLen = 4096
+// sniffLen is how much of an input detection looks at: enough to find the
+// "Native Memory Tracking:" header of -XX:+PrintNMTStatistics output after a
+// screenful of the program's own output. It equals the reader's buffer size.
+const sniffLen = 64 << 10
 
 // Open reads the snapshot in the file at path, detecting its format from its
 // content (never from its name). Gzipped files of any format are

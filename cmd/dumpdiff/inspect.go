@@ -175,7 +175,7 @@ func inspectRun(opts *InspectOptions) error {
 	if opts.Format == "json" {
 		err = writeInspectJSON(opts.IO.Out, good)
 	} else {
-		err = writeInspectText(opts.IO.Out, good, opts.IO.IsStdoutTTY())
+		err = writeInspectText(opts.IO.Out, opts.IO.ErrOut, good, opts.IO.IsStdoutTTY())
 	}
 	if err != nil {
 		return err
@@ -200,8 +200,9 @@ func writeInspectJSON(w io.Writer, snaps []*inspectedSnapshot) error {
 }
 
 // writeInspectText prints a block per snapshot on a terminal, and one
-// tab-separated row per snapshot and metric when piped.
-func writeInspectText(w io.Writer, snaps []*inspectedSnapshot, tty bool) error {
+// tab-separated row per snapshot and metric when piped, with the warnings on
+// warnOut so the rows stay machine-readable.
+func writeInspectText(w, warnOut io.Writer, snaps []*inspectedSnapshot, tty bool) error {
 	if len(snaps) == 0 {
 		return nil
 	}
@@ -209,6 +210,9 @@ func writeInspectText(w io.Writer, snaps []*inspectedSnapshot, tty bool) error {
 		bw := bufio.NewWriter(w)
 		fmt.Fprintln(bw, "path\tformat\tmetric\tunit\ttotal\tsamples\tstacks\tperiod")
 		for _, s := range flattenBaselines(snaps) {
+			for _, w := range s.Warnings {
+				fmt.Fprintf(warnOut, "dumpdiff: warning: %s\n", oneLine(w))
+			}
 			for _, m := range s.Metrics {
 				fmt.Fprintf(bw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\n", s.Path, s.Format, m.Name, m.Unit, m.Total, s.Samples, s.Stacks, s.Period)
 			}

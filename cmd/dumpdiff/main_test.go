@@ -193,3 +193,8 @@ func TestInspectSymbols(t *testing.T) {
 		t.Errorf("got symbolized false with --symbols testdata/bin, want true")
 	}
 }
+
+func TestInspectWarnsOnRoundedNMT(t *testing.T) {
+	paths, _ := filepath.Glob("../../testdata/nmt/jdk17-summary-mb/*")
+	golden(t, "inspect-nmt-mb-piped", 0, "inspect", paths[0])
+}

@@ -17,7 +17,9 @@ GEN=$ROOT/testdata/gen
 BUILD=$GEN/build
 TD=$ROOT/testdata
 N=8 # lifecycles per series
-CFLAGS=(-O1 -g -fno-omit-frame-pointer -fPIE -pie -Wl,--build-id -Wall -Wextra)
+# -ffile-prefix-map keeps the checkout path out of the binaries, so a rebuild
+# anywhere gives the same bytes and build ID as the committed testdata/bin.
+CFLAGS=(-O1 -g -fno-omit-frame-pointer -fPIE -pie -Wl,--build-id -Wall -Wextra "-ffile-prefix-map=$ROOT=.")
 JEMALLOC_SO=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
 
 die() { echo "gen.sh: $*" >&2; exit 1; }
@@ -45,15 +47,28 @@ check() {
 	}'
 }
 
+# build_c ALLOCATOR builds testdata/gen/build/lifecycle-ALLOCATOR (tcmalloc or
+# jemalloc) and copies it to testdata/bin: the symbolisation tests need the
+# exact binary the dumps came from, under the same base name.
 build_c() {
 	need gcc "apt-get install gcc"
 	mkdir -p "$BUILD" "$TD/bin"
-	gcc "${CFLAGS[@]}" -DUSE_TCMALLOC -o "$BUILD/lifecycle-tcmalloc" "$GEN/clifecycle/lifecycle.c" -ltcmalloc
-	gcc "${CFLAGS[@]}" -DUSE_JEMALLOC -o "$BUILD/lifecycle-jemalloc" "$GEN/clifecycle/lifecycle.c" -ljemalloc
-	# The symbolisation tests need the exact binaries the dumps came from
-	# (same build ID), under the same base names.
-	cp "$BUILD/lifecycle-tcmalloc" "$BUILD/lifecycle-jemalloc" "$TD/bin/"
+	case $1 in
+	tcmalloc)
+		need g++ "apt-get install g++"
+		gcc "${CFLAGS[@]}" -DUSE_TCMALLOC -c -o "$BUILD/lifecycle-tcmalloc.o" "$GEN/clifecycle/lifecycle.c"
+		g++ "${CFLAGS[@]}" -c -o "$BUILD/heap_sample.o" "$GEN/clifecycle/heap_sample.cc"
+		g++ "${CFLAGS[@]}" -o "$BUILD/lifecycle-tcmalloc" "$BUILD/lifecycle-tcmalloc.o" "$BUILD/heap_sample.o" -ltcmalloc
+		;;
+	jemalloc)
+		gcc "${CFLAGS[@]}" -DUSE_JEMALLOC -o "$BUILD/lifecycle-jemalloc" "$GEN/clifecycle/lifecycle.c" -ljemalloc
+		;;
+	esac
+	cp "$BUILD/lifecycle-$1" "$TD/bin/"
 }
+
+# build_id FILE prints the GNU build ID of an ELF file.
+build_id() { readelf -n "$1" | awk '/Build ID/ { print $3 }'; }
 
 # ---------------------------------------------------------------- pprof
 gen_pprof() {
@@ -71,6 +86,8 @@ gen_pprof() {
 			go tool pprof -top -sample_index=inuse_space -unit=B -nodefraction=0 -edgefraction=0 \
 				"$d/lc$lc.pb.gz" >"$d/pprof-top-lc$lc.txt" 2>/dev/null
 		done
+		go tool pprof -top -sample_index=inuse_space -unit=B -nodefraction=0 -edgefraction=0 \
+			-diff_base="$d/lc1.pb.gz" "$d/lc$N.pb.gz" >"$d/pprof-diff-lc1-lc$N.txt" 2>/dev/null
 	done
 	local period=1 sampled=false
 	for s in go-lifecycle go-sampled go-noisy; do
@@ -105,11 +122,13 @@ EOF
 		check "pprof/$s" main.registerMetrics 262144 0 "$TD/pprof/$s/pprof-top-lc1.txt" "$TD/pprof/$s/pprof-top-lc$N.txt"
 	done
 	# Sampled at 512 KiB: 2 MiB segments are sampled almost surely, 4000-byte
-	# gauges about once in 128, so only the main leak is checked (5%).
-	check pprof/go-sampled 'main.(*leakyOperator).open' 4194304 0.05 "$TD/pprof/go-sampled/pprof-top-lc1.txt" "$TD/pprof/go-sampled/pprof-top-lc$N.txt"
+	# gauges about once in 128, so only the main leak is checked, loosely:
+	# the check proves the leak is visible, truth.json says what is true.
+	check pprof/go-sampled 'main.(*leakyOperator).open' 4194304 0.25 "$TD/pprof/go-sampled/pprof-top-lc1.txt" "$TD/pprof/go-sampled/pprof-top-lc$N.txt"
 }
 
 # ---------------------------------------------------------------- tcmalloc
+# tcmalloc_truth DIR FILES PERIOD SAMPLED NOTE writes DIR/truth.json.
 tcmalloc_truth() {
 	cat >"$1/truth.json" <<EOF
 {
@@ -119,8 +138,9 @@ tcmalloc_truth() {
   "lifecycles": $N,
   "files": "$2",
   "binary": "testdata/bin/lifecycle-tcmalloc",
-  "sampling_period": 0,
-  "sampled": false,
+  "binary_build_id": "$(build_id "$BUILD/lifecycle-tcmalloc")",
+  "sampling_period": $3,
+  "sampled": $4,
   "leaks": [
     {"function": "leaky_operator_open", "bytes_per_lifecycle": 4194304, "requested_bytes_per_lifecycle": 4194304, "allocations_per_lifecycle": 2},
     {"function": "register_metrics", "bytes_per_lifecycle": 256000, "requested_bytes_per_lifecycle": 256000, "allocations_per_lifecycle": 64}
@@ -129,41 +149,54 @@ tcmalloc_truth() {
   "noise": ["fluctuating_pool_fill"],
   "steady": ["load_config"],
   "transient": ["transient_buffer_alloc"],
-  "note": "gperftools' heap profiler records requested sizes, so bytes equal what the program asked for (no size-class rounding)"
+  "note": "gperftools records requested sizes, so bytes equal what the program asked for (no size-class rounding). $5"
 }
 EOF
 }
 
 gen_tcmalloc() {
 	need google-pprof "apt-get install google-perftools"
-	build_c
-	local bin=$BUILD/lifecycle-tcmalloc d
+	build_c tcmalloc
+	local bin=$BUILD/lifecycle-tcmalloc d first last
 	# No automatic dumps: only HeapProfilerDump after each lifecycle.
 	export HEAP_PROFILE_ALLOCATION_INTERVAL=0 HEAP_PROFILE_INUSE_INTERVAL=0
 	d=$TD/tcmalloc/c-lifecycle
 	rm -rf "$d" && mkdir -p "$d"
 	"$bin" -n $N -o "$d/lifecycle" 2>/dev/null
-	tcmalloc_truth "$d" "lifecycle.0001.heap .. lifecycle.000$N.heap from one process, one per lifecycle"
+	tcmalloc_truth "$d" "lifecycle.0001.heap .. lifecycle.000$N.heap from one process, one per lifecycle" 0 false \
+		"Heap profiler dumps record every allocation."
 	d=$TD/tcmalloc/c-restart
 	rm -rf "$d" && mkdir -p "$d"
 	for k in $(seq 1 $N); do
 		"$bin" -n "$k" -restart -o "$d/restart-lc$k" 2>/dev/null
 	done
-	tcmalloc_truth "$d" "restart-lcK.0001.heap: a fresh process (PIE, ASLR) that ran K lifecycles, K = 1..$N"
+	tcmalloc_truth "$d" "restart-lcK.0001.heap: a fresh process (PIE, ASLR) that ran K lifecycles, K = 1..$N" 0 false \
+		"Heap profiler dumps record every allocation."
 	unset HEAP_PROFILE_ALLOCATION_INTERVAL HEAP_PROFILE_INUSE_INTERVAL
-	local first last
-	for d in c-lifecycle c-restart; do
-		if [ $d = c-lifecycle ]; then first=lifecycle.0001.heap last=lifecycle.000$N.heap
-		else first=restart-lc1.0001.heap last=restart-lc$N.0001.heap; fi
+	# tcmalloc's own sampler (what a C++ server's /pprof/heap returns): one
+	# line per sampled object, heap_v2/524288, allocator frames included.
+	d=$TD/tcmalloc/c-sampled
+	rm -rf "$d" && mkdir -p "$d"
+	TCMALLOC_SAMPLE_PARAMETER=524288 "$bin" -n $N -sample -o "$d/sample-lc%d.heap"
+	tcmalloc_truth "$d" "sample-lc1.heap .. sample-lc$N.heap (MallocExtension::GetHeapSample) from one process" 524288 true \
+		"Sampled every 512 KiB on average (TCMALLOC_SAMPLE_PARAMETER=524288); pprof and google-pprof scale each sample by 1/(1-e^(-size/period)). tcmalloc's sampler took no sample of the first ~14 MB the program allocated (load_config, the first cache step, the first leak segment) in every run we made, so lc1 under-reads; the 4000-byte gauges are sampled about once in 131, so register_metrics is only roughly right."
+	for d in c-lifecycle c-restart c-sampled; do
+		case $d in
+		c-lifecycle) first=lifecycle.0001.heap last=lifecycle.000$N.heap ;;
+		c-restart) first=restart-lc1.0001.heap last=restart-lc$N.0001.heap ;;
+		c-sampled) first=sample-lc1.heap last=sample-lc$N.heap ;;
+		esac
 		(cd "$TD/tcmalloc/$d" &&
 			google-pprof --text --inuse_space --show_bytes "$bin" "$first" >google-pprof-lc1.txt 2>/dev/null &&
-			google-pprof --text --inuse_space --show_bytes "$bin" "$last" >google-pprof-lc$N.txt 2>/dev/null)
+			google-pprof --text --inuse_space --show_bytes "$bin" "$last" >google-pprof-lc$N.txt 2>/dev/null &&
+			google-pprof --text --inuse_space --show_bytes --base="$first" "$bin" "$last" >google-pprof-base-lc1-lc$N.txt 2>/dev/null)
 	done
 	echo "tcmalloc: growth per lifecycle, google-pprof (lc1 -> lc$N):"
 	for d in c-lifecycle c-restart; do
 		check "tcmalloc/$d" leaky_operator_open 4194304 0 "$TD/tcmalloc/$d/google-pprof-lc1.txt" "$TD/tcmalloc/$d/google-pprof-lc$N.txt"
 		check "tcmalloc/$d" register_metrics 256000 0 "$TD/tcmalloc/$d/google-pprof-lc1.txt" "$TD/tcmalloc/$d/google-pprof-lc$N.txt"
 	done
+	check tcmalloc/c-sampled leaky_operator_open 4194304 0.25 "$TD/tcmalloc/c-sampled/google-pprof-lc1.txt" "$TD/tcmalloc/c-sampled/google-pprof-lc$N.txt"
 }
 
 # ---------------------------------------------------------------- jemalloc
@@ -176,6 +209,7 @@ jemalloc_truth() {
   "lifecycles": $N,
   "files": "$2",
   "binary": "testdata/bin/lifecycle-jemalloc",
+  "binary_build_id": "$(build_id "$BUILD/lifecycle-jemalloc")",
   "sampling_period": $3,
   "sampled": $4,
   "leaks": [
@@ -193,7 +227,7 @@ EOF
 
 gen_jemalloc() {
 	need jeprof "apt-get install libjemalloc-dev"
-	build_c
+	build_c jemalloc
 	local bin=$BUILD/lifecycle-jemalloc d f
 	d=$TD/jemalloc/c-lifecycle
 	rm -rf "$d" && mkdir -p "$d"
@@ -212,7 +246,12 @@ gen_jemalloc() {
 	done
 	jemalloc_truth "$d" "restart-lcK.heap: a fresh process (PIE, ASLR) that ran K lifecycles, K = 1..$N" 1 false \
 		"Every allocation is recorded (lg_prof_sample:0)."
-	for d in c-lifecycle c-sampled c-restart; do
+	d=$TD/jemalloc/c-threads
+	rm -rf "$d" && mkdir -p "$d"
+	MALLOC_CONF="prof:true,lg_prof_sample:0" "$bin" -n $N -threads -o "$d/threads-lc%d.heap"
+	jemalloc_truth "$d" "threads-lc1.heap .. threads-lc$N.heap from one process; lifecycle K ran on its own thread, which exited before the dump" 1 false \
+		"Every allocation is recorded (lg_prof_sample:0). Each lifecycle runs on a new task thread (joined before the dump): jemalloc keeps the exited threads' tN: lines while they own live samples, so the leak is spread over t1..t$N and the stacks end in start_thread/clone3 instead of main."
+	for d in c-lifecycle c-sampled c-restart c-threads; do
 		# Name order is lifecycle order: seq numbers within one pid, or lcK.
 		local files=()
 		for f in $(cd "$TD/jemalloc/$d" && ls *.heap | sort -V); do files+=("$f"); done
@@ -223,12 +262,11 @@ gen_jemalloc() {
 			jeprof --text --show_bytes --base="${files[0]}" "$bin" "${files[$((N - 1))]}" >jeprof-base-lc1-lc$N.txt 2>/dev/null)
 	done
 	echo "jemalloc: growth per lifecycle, jeprof (lc1 -> lc$N):"
-	for d in c-lifecycle c-restart; do
+	for d in c-lifecycle c-restart c-threads; do
 		check "jemalloc/$d" leaky_operator_open 4194304 0 "$TD/jemalloc/$d/jeprof-lc1.txt" "$TD/jemalloc/$d/jeprof-lc$N.txt"
 		check "jemalloc/$d" register_metrics 262144 0 "$TD/jemalloc/$d/jeprof-lc1.txt" "$TD/jemalloc/$d/jeprof-lc$N.txt"
 	done
-	check jemalloc/c-sampled leaky_operator_open 4194304 0.10 "$TD/jemalloc/c-sampled/jeprof-lc1.txt" "$TD/jemalloc/c-sampled/jeprof-lc$N.txt"
-	check jemalloc/c-sampled register_metrics 262144 10 "$TD/jemalloc/c-sampled/jeprof-lc1.txt" "$TD/jemalloc/c-sampled/jeprof-lc$N.txt"
+	check jemalloc/c-sampled leaky_operator_open 4194304 0.25 "$TD/jemalloc/c-sampled/jeprof-lc1.txt" "$TD/jemalloc/c-sampled/jeprof-lc$N.txt"
 }
 
 # ---------------------------------------------------------------- jvm
@@ -257,7 +295,7 @@ gen_jvm() {
 		jeprof --text --show_bytes "$java" "${files[0]}" >jeprof-lc1.txt 2>/dev/null &&
 		jeprof --text --show_bytes "$java" "${files[$((N - 1))]}" >jeprof-lc$N.txt 2>/dev/null)
 	version=$(java -version 2>&1 | head -1 | sed 's/"/\\"/g')
-	buildid=$(readelf -n "$libjvm" | awk '/Build ID/ { print $3 }')
+	buildid=$(build_id "$libjvm")
 	cat >"$d/truth.json" <<EOF
 {
   "format": "jemalloc",

@@ -4,7 +4,8 @@
 // for dumpdiff's tests (see testdata/README.md).
 //
 // Build with exactly one of -DUSE_TCMALLOC (gperftools heap profiler,
-// HeapProfilerDump) or -DUSE_JEMALLOC (jemalloc with profiling, mallctl
+// HeapProfilerDump, or with -sample tcmalloc's sampled GetHeapSample; link
+// heap_sample.cc) or -DUSE_JEMALLOC (jemalloc with profiling, mallctl
 // "prof.dump"). Build flags: -O1 -g -fno-omit-frame-pointer -fPIE -pie
 // -Wl,--build-id, so every behaviour below keeps its own frame.
 //
@@ -15,6 +16,7 @@
 //   fluctuating_pool_fill   noise: a pool of random size (1-6 MiB) each lifecycle
 //   transient_buffer_alloc  transient: 8 MiB while processing, freed at close
 //   load_config             steady: 512 KiB at start-up, kept
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -212,23 +214,67 @@ NOINLINE void run_lifecycle(void)
 	task_close();
 }
 
+// task_thread_main runs one lifecycle on its own thread (-threads), the way a
+// Flink TaskManager runs each task attempt on a fresh task thread.
+static void *task_thread_main(void *arg)
+{
+	(void)arg;
+	run_lifecycle();
+	return NULL;
+}
+
+static void run_lifecycle_on_thread(void)
+{
+	pthread_t t;
+	int err = pthread_create(&t, NULL, task_thread_main, NULL);
+	if (err == 0)
+		err = pthread_join(t, NULL);
+	if (err != 0) {
+		fprintf(stderr, "lifecycle: task thread: error %d\n", err);
+		exit(1);
+	}
+}
+
 #if defined(USE_TCMALLOC)
+// write_heap_sample is in heap_sample.cc: MallocExtension::GetHeapSample is
+// C++ only.
+int write_heap_sample(const char *path);
+
+static int sampling;
+
+// profiler_start starts gperftools' heap profiler with out as the file
+// prefix, or, with -sample, nothing: tcmalloc's own sampler (on when
+// TCMALLOC_SAMPLE_PARAMETER is set) keeps the samples that GetHeapSample
+// prints.
 static void profiler_start(const char *out)
 {
 	// HEAP_PROFILE_ALLOCATION_INTERVAL=0 and HEAP_PROFILE_INUSE_INTERVAL=0 in
 	// the environment turn off the automatic dumps; gen.sh sets them.
-	HeapProfilerStart(out);
+	if (!sampling)
+		HeapProfilerStart(out);
 }
 
 static void snapshot(int lifecycle, const char *out)
 {
-	(void)out;
+	if (sampling) {
+		char path[4096];
+		snprintf(path, sizeof path, out, lifecycle);
+		if (write_heap_sample(path) != 0) {
+			fprintf(stderr, "lifecycle: write heap sample %s failed\n", path);
+			exit(1);
+		}
+		return;
+	}
 	char reason[32];
 	snprintf(reason, sizeof reason, "lc%d", lifecycle);
 	HeapProfilerDump(reason);
 }
 
-static void profiler_stop(void) { HeapProfilerStop(); }
+static void profiler_stop(void)
+{
+	if (!sampling)
+		HeapProfilerStop();
+}
 #else
 static void profiler_start(const char *out) { (void)out; }
 
@@ -257,22 +303,32 @@ static void profiler_stop(void) {}
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: lifecycle [-n lifecycles] [-restart] [-o out]\n"
+	fprintf(stderr, "usage: lifecycle [-n lifecycles] [-restart] [-threads] [-sample] [-o out]\n"
 	                "  -n N      run N lifecycles (default 8)\n"
 	                "  -restart  snapshot only once, after the last lifecycle, then exit\n"
-	                "  -o OUT    tcmalloc: profile prefix; jemalloc: dump path pattern with %%d\n");
+	                "  -threads  run each lifecycle on a new thread\n"
+	                "  -sample   tcmalloc: write MallocExtension::GetHeapSample (needs\n"
+	                "            TCMALLOC_SAMPLE_PARAMETER) instead of heap profiler dumps\n"
+	                "  -o OUT    tcmalloc: profile prefix, or with -sample a path pattern with %%d;\n"
+	                "            jemalloc: dump path pattern with %%d (default: jemalloc's names)\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	int n = 8, restart = 0;
+	int n = 8, restart = 0, threads = 0;
 	const char *out = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
 			n = atoi(argv[++i]);
 		else if (strcmp(argv[i], "-restart") == 0)
 			restart = 1;
+		else if (strcmp(argv[i], "-threads") == 0)
+			threads = 1;
+#if defined(USE_TCMALLOC)
+		else if (strcmp(argv[i], "-sample") == 0)
+			sampling = 1;
+#endif
 		else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
 			out = argv[++i];
 		else
@@ -287,7 +343,10 @@ int main(int argc, char **argv)
 	profiler_start(out);
 	load_config();
 	for (int lc = 1; lc <= n; lc++) {
-		run_lifecycle();
+		if (threads)
+			run_lifecycle_on_thread();
+		else
+			run_lifecycle();
 		if (!restart || lc == n)
 			snapshot(lc, out);
 	}

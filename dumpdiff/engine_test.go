@@ -290,6 +290,9 @@ func TestVerdicts(t *testing.T) {
 		{"two-step plateau", []float64{0, 10, 20, 20, 20, 20, 20, 20}, VerdictPlateau},
 		{"late step then flat", []float64{0, 0, 0, 0, 0, 112, 112, 112}, VerdictPlateau},
 		{"fluctuating", []float64{57, 56, 36, 25, 48, 25, 21, 48}, VerdictNoise},
+		// Mostly one of two values: the median absolute residual is 0, but
+		// the site fell back, so it did not stay up.
+		{"two-valued flicker", []float64{0, 16, 16, 16, 0, 0, 16, 16}, VerdictNoise},
 		{"flat", []float64{5, 5, 5, 5}, VerdictNoise},
 		{"shrinking", []float64{80, 70, 60, 50, 40, 30, 20, 10}, VerdictShrinking},
 		{"new", []float64{0, 0, 0, 0, 0, 0, 7, 9}, VerdictNew},

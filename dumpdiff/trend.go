@@ -10,7 +10,13 @@ import (
 // Verdict thresholds. See the package documentation for the reasoning.
 const (
 	// Alpha is the one-sided Mann–Kendall significance level for a trend.
-	Alpha = 0.05
+	// A series has many sites and each is tested: at 0.05 one noise site in
+	// twenty would show a "trend"; 0.01 keeps that to one in a hundred, and
+	// a site that grows at every step reaches it from five snapshots on.
+	Alpha = 0.01
+	// minTestN is the smallest series the test can judge at Alpha
+	// (n = 4: the smallest one-sided p is 1/24 ≈ 0.042).
+	minTestN = 5
 	// scatterK: the fitted rise over the series must be at least this many
 	// robust standard deviations of the site's own scatter around its line.
 	scatterK = 3.0
@@ -231,7 +237,7 @@ func (st *statScratch) classify(x, y []float64, a analysis) Verdict {
 
 	up := a.mk.PUp <= Alpha
 	down := a.mk.PDown <= Alpha
-	if n < 4 { // the Mann–Kendall test cannot reach significance: demand every step
+	if n < minTestN { // the test cannot reach Alpha: demand that every step moves
 		up, down = strictly(y, 1), strictly(y, -1)
 	}
 	continuing := a.growth > 0 && st.continuing(x, y, a.growth)
@@ -248,9 +254,10 @@ func (st *statScratch) classify(x, y []float64, a analysis) Verdict {
 
 // continuing reports whether growth goes on through the last lifecycles:
 // over them, the Theil–Sen slope is at least continuingFrac of the series'
-// slope and at least half of the steps grew. A site that stepped up once
-// and stayed flat fails the second test even when the step falls inside the
-// last lifecycles.
+// slope, and the newest value is above their median. A site that stepped
+// up once and stayed flat fails the second test even when the step falls
+// inside the last lifecycles; a sampled leak that grows in quanta (flat,
+// flat, jump) passes it.
 func (st *statScratch) continuing(x, y []float64, growth float64) bool {
 	m := tailLen(len(y))
 	tx, ty := x[len(x)-m:], y[len(y)-m:]
@@ -258,30 +265,28 @@ func (st *statScratch) continuing(x, y []float64, growth float64) bool {
 	if tail <= 0 || tail < continuingFrac*growth {
 		return false
 	}
-	grew := 0
-	for i := 1; i < m; i++ {
-		if ty[i] > ty[i-1] {
-			grew++
-		}
-	}
-	return 2*grew >= m-1
+	return ty[m-1] > st.tailLevel(y)
 }
 
 // levelledOff reports a plateau: the median level of the last lifecycles is
-// materially above the first value, and the memory is still there at the
-// end: the last half of those lifecycles all stay above half of the rise.
+// materially above the first value, and the memory stayed: from the first
+// snapshot that reached half of that rise on, no value fell back below it.
 func (st *statScratch) levelledOff(y []float64, scatter float64) bool {
-	m := tailLen(len(y))
 	rise := st.tailLevel(y) - y[0]
 	if rise <= 0 || rise < scatterK*scatter {
 		return false
 	}
-	for _, v := range y[len(y)-(m+1)/2:] {
-		if v < y[0]+rise/2 {
+	half := y[0] + rise/2
+	reached := false
+	for _, v := range y {
+		switch {
+		case v >= half:
+			reached = true
+		case reached:
 			return false
 		}
 	}
-	return true
+	return reached
 }
 
 // tailLen is how many of the last snapshots make "the last lifecycles": half

@@ -27,6 +27,9 @@ func (f jsonFloat) MarshalJSON() ([]byte, error) {
 	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
 		return strconv.AppendFloat(nil, v, 'f', 0, 64), nil
 	}
+	if math.Abs(v) < 1e21 && math.Abs(v) >= 1e-6 {
+		return strconv.AppendFloat(nil, v, 'f', -1, 64), nil
+	}
 	return strconv.AppendFloat(nil, v, 'g', -1, 64), nil
 }
 

@@ -35,22 +35,26 @@ type BatchOptions struct {
 	Output string
 	// Jobs is how many series run at once; default the number of CPUs.
 	Jobs int
-	// Top is how many sites each series reports; 0 means all.
-	Top int
 	// FailOn is the --fail-on text; FailOnBytes its value (0 when unset).
 	FailOn      string
 	FailOnBytes int64
 	// Quiet turns the progress line off.
 	Quiet bool
-	// Defaults are the per-series options the manifest can override.
-	Defaults SeriesOptions
+	// Series are the flags shared with trend (--metric, --group-by, --top,
+	// --trim, --symbols, ...): defaults that a manifest's series can override.
+	Series SeriesFlags
+
+	// load and rank are Series turned into engine options by the command.
+	load dumpdiff.LoadOptions
+	rank dumpdiff.Options
 
 	// trend computes one series; nil means the engine (loadTrend). Tests
 	// replace it to count concurrency.
 	trend func(spec SeriesSpec) (*dumpdiff.TrendResult, error)
 }
 
-// SeriesOptions are the options one series of a batch can set.
+// SeriesOptions are the options one series of a batch manifest can set;
+// empty ones take the command line's value.
 type SeriesOptions struct {
 	Metric         string `json:"metric,omitempty"`
 	GroupBy        string `json:"group_by,omitempty"`
@@ -114,9 +118,6 @@ and a site with verdict leak in any series grows more than that per lifecycle
 			if opts.Jobs == 0 {
 				opts.Jobs = runtime.NumCPU()
 			}
-			if opts.Top < 0 {
-				return flagErrorf("invalid --top %d: want 0 (all) or more", opts.Top)
-			}
 			if opts.FailOn != "" {
 				v, err := report.ParseSize(opts.FailOn)
 				if err != nil {
@@ -124,8 +125,12 @@ and a site with verdict leak in any series grows more than that per lifecycle
 				}
 				opts.FailOnBytes = v
 			}
-			if err := checkSeriesOptions(opts.Defaults); err != nil {
-				return &FlagError{err}
+			var err error
+			if opts.load, err = opts.Series.LoadOptions(); err != nil {
+				return err
+			}
+			if opts.rank, err = opts.Series.Options(); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(opts)
@@ -137,13 +142,9 @@ and a site with verdict leak in any series grows more than that per lifecycle
 	f.StringVar(&opts.Format, "format", "jsonl", "output format: jsonl (one JSON object per series) or csv (one row per site)")
 	f.StringVarP(&opts.Output, "output", "o", "", "write the output to `FILE` (atomically) instead of standard output")
 	f.IntVarP(&opts.Jobs, "jobs", "j", 0, "series to run at once (0: one per CPU)")
-	f.IntVar(&opts.Top, "top", 10, "sites reported per series (0 = all)")
 	f.StringVar(&opts.FailOn, "fail-on", "", "exit 3 when a leak grows more than `SIZE` per lifecycle (e.g. 1MiB)")
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "no progress line on stderr")
-	f.StringVarP(&opts.Defaults.Metric, "metric", "m", "", "metric to rank (default: the format's retained-bytes metric)")
-	f.StringVar(&opts.Defaults.GroupBy, "group-by", "", "site granularity: stack, function, line or category (default stack)")
-	f.StringVar(&opts.Defaults.LifecycleRegex, "lifecycle-regex", "", "read the lifecycle number from the first capture group of each file name")
-	f.StringVar(&opts.Defaults.Order, "order", "name", "snapshot order within a series: name (natural), time, or args (manifest order)")
+	opts.Series.Register(f, 10, false)
 	return cmd
 }
 
@@ -167,7 +168,7 @@ func checkSeriesOptions(o SeriesOptions) error {
 
 // batchSeries lists the series of source: the subdirectories of a directory
 // in natural order, or the series of a manifest.
-func batchSeries(source string, defaults SeriesOptions) ([]SeriesSpec, error) {
+func batchSeries(source string) ([]SeriesSpec, error) {
 	fi, err := os.Stat(source)
 	if err != nil {
 		return nil, fmt.Errorf("batch %s: %w", source, batchUnwrapPath(err))
@@ -186,7 +187,7 @@ func batchSeries(source string, defaults SeriesOptions) ([]SeriesSpec, error) {
 			if st, err := os.Stat(path); err != nil || !st.IsDir() {
 				continue
 			}
-			specs = append(specs, SeriesSpec{Name: e.Name(), Dir: path, SeriesOptions: defaults})
+			specs = append(specs, SeriesSpec{Name: e.Name(), Dir: path})
 		}
 		if len(specs) == 0 {
 			return nil, fmt.Errorf("batch %s: no series: want one subdirectory of snapshots per series (for one series use dumpdiff trend)", source)
@@ -194,12 +195,12 @@ func batchSeries(source string, defaults SeriesOptions) ([]SeriesSpec, error) {
 		slices.SortStableFunc(specs, func(a, b SeriesSpec) int { return dumpdiff.NaturalCompare(a.Name, b.Name) })
 		return specs, nil
 	}
-	return readManifest(source, defaults)
+	return readManifest(source)
 }
 
 // readManifest reads a JSON manifest strictly: unknown fields are errors, so
 // a misspelt option does not silently fall back to a default.
-func readManifest(path string, defaults SeriesOptions) ([]SeriesSpec, error) {
+func readManifest(path string) ([]SeriesSpec, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read manifest %s: %w", path, batchUnwrapPath(err))
@@ -239,23 +240,6 @@ func readManifest(path string, defaults SeriesOptions) ([]SeriesSpec, error) {
 				s.Files[j] = filepath.Join(base, f)
 			}
 		}
-		// Options the manifest leaves empty come from the command line.
-		if s.Metric == "" {
-			s.Metric = defaults.Metric
-		}
-		if s.GroupBy == "" {
-			s.GroupBy = defaults.GroupBy
-		}
-		if s.LifecycleRegex == "" {
-			s.LifecycleRegex = defaults.LifecycleRegex
-		}
-		if s.Order == "" {
-			s.Order = defaults.Order
-			if len(s.Files) > 0 {
-				// Listed files keep the order the manifest gives them.
-				s.Order = string(dumpdiff.OrderArgs)
-			}
-		}
 		if err := checkSeriesOptions(s.SeriesOptions); err != nil {
 			return nil, fmt.Errorf("read manifest %s: series %q: %w", path, s.Name, err)
 		}
@@ -289,7 +273,7 @@ type batchResult struct {
 }
 
 func batchRun(opts *BatchOptions) error {
-	specs, err := batchSeries(opts.Source, opts.Defaults)
+	specs, err := batchSeries(opts.Source)
 	if err != nil {
 		return err
 	}
@@ -339,7 +323,7 @@ func batchRun(opts *BatchOptions) error {
 func runSeries(specs []SeriesSpec, opts *BatchOptions, progress *batchProgress, emit func(batchResult) error) error {
 	trend := opts.trend
 	if trend == nil {
-		trend = loadTrend
+		trend = func(spec SeriesSpec) (*dumpdiff.TrendResult, error) { return loadTrend(spec, opts.load, opts.rank) }
 	}
 	results := make([]chan batchResult, len(specs))
 	for i := range results {
@@ -356,8 +340,8 @@ func runSeries(specs []SeriesSpec, opts *BatchOptions, progress *batchProgress, 
 				r := batchResult{spec: spec, res: res, err: err}
 				if err == nil {
 					r.offenders = batchOffenders(res, opts.FailOnBytes)
-					if opts.Top > 0 && len(res.Sites) > opts.Top {
-						res.Sites = res.Sites[:opts.Top]
+					if top := opts.Series.Top; top > 0 && len(res.Sites) > top {
+						res.Sites = res.Sites[:top]
 					}
 				}
 				progress.done(spec.Name)

@@ -7,11 +7,12 @@ import (
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
 )
 
-// loadTrend loads one series of a batch and ranks all its sites (the caller
-// cuts to --top after checking --fail-on against every leak). Snapshots
-// parse one at a time: batch parallelism is across series, so each job holds
-// one parsed snapshot at most.
-func loadTrend(spec SeriesSpec) (*dumpdiff.TrendResult, error) {
+// loadTrend loads one series of a batch and ranks all its sites: the caller
+// checks --fail-on against every leak, then cuts to --top. The series'
+// manifest options override the command line's. Snapshots parse one at a
+// time: batch parallelism is across series, so each job holds at most one
+// parsed snapshot.
+func loadTrend(spec SeriesSpec, lo dumpdiff.LoadOptions, opts dumpdiff.Options) (*dumpdiff.TrendResult, error) {
 	paths := spec.Files
 	if spec.Dir != "" {
 		var err error
@@ -19,21 +20,33 @@ func loadTrend(spec SeriesSpec) (*dumpdiff.TrendResult, error) {
 			return nil, err
 		}
 	}
-	order, err := dumpdiff.ParseOrder(spec.Order)
-	if err != nil {
-		return nil, err
-	}
-	lo := dumpdiff.LoadOptions{Order: order, Jobs: 1}
-	if spec.LifecycleRegex != "" {
-		if lo.LifecycleRegex, err = batchLifecycleRegex(spec.LifecycleRegex); err != nil {
+	lo.Jobs = 1
+	if spec.Order != "" {
+		order, err := dumpdiff.ParseOrder(spec.Order)
+		if err != nil {
 			return nil, err
 		}
+		lo.Order = order
 	}
+	if spec.LifecycleRegex != "" {
+		re, err := batchLifecycleRegex(spec.LifecycleRegex)
+		if err != nil {
+			return nil, err
+		}
+		lo.LifecycleRegex = re
+	}
+	if spec.Metric != "" {
+		opts.Metric = spec.Metric
+	}
+	if spec.GroupBy != "" {
+		opts.GroupBy = dumpdiff.GroupBy(spec.GroupBy)
+	}
+	opts.Top = 0
 	series, err := dumpdiff.Load(paths, lo)
 	if err != nil {
 		return nil, err
 	}
-	return series.Trend(dumpdiff.Options{Metric: spec.Metric, GroupBy: dumpdiff.GroupBy(spec.GroupBy)})
+	return series.Trend(opts)
 }
 
 // batchLifecycleRegex compiles a lifecycle regex, which needs a capture group

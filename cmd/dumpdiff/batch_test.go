@@ -312,6 +312,7 @@ func TestBatchBadInput(t *testing.T) {
 		{"bad group_by", []string{write("f.json", `{"series": [{"name": "x", "dir": "d", "group_by": "thread"}]}`)}, "dumpdiff: read manifest " + filepath.Join(dir, "f.json") + `: series "x": invalid group_by "thread": want stack, function, line or category`},
 		{"regex without group", []string{write("g.json", `{"series": [{"name": "x", "dir": "d", "lifecycle_regex": "lc\\d+"}]}`)}, "dumpdiff: read manifest " + filepath.Join(dir, "g.json") + `: series "x": invalid lifecycle_regex "lc\d+": want a capture group for the lifecycle number`},
 		{"bad format", []string{empty, "--format", "xml"}, `dumpdiff: invalid --format "xml": want jsonl or csv`},
+		{"bad group-by flag", []string{empty, "--group-by", "thread"}, `dumpdiff: invalid --group-by "thread": want stack, function, line or category`},
 		{"bad jobs", []string{empty, "--jobs", "-1"}, `dumpdiff: invalid --jobs -1: want 1 or more (0: one per CPU)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -369,7 +370,7 @@ func TestBatchParallelOrder(t *testing.T) {
 	var startOrder []string
 	var stdout, stderr bytes.Buffer
 	opts := &BatchOptions{
-		IO: newIOStreams(nil, &stdout, &stderr), Source: dir, Format: "jsonl", Jobs: 3, Defaults: SeriesOptions{Order: "name"},
+		IO: newIOStreams(nil, &stdout, &stderr), Source: dir, Format: "jsonl", Jobs: 3,
 		trend: func(spec SeriesSpec) (*dumpdiff.TrendResult, error) {
 			n := running.Add(1)
 			defer running.Add(-1)

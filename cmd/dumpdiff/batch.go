@@ -295,7 +295,7 @@ func batchRun(opts *BatchOptions) error {
 						oneLine(batchSiteName(s)), report.FormatSignedQuantity(s.Growth, r.res.Metric.Unit), s.Verdict))
 				}
 			}
-			return out.write(r, opts)
+			return progress.around(func() error { return out.write(r, opts) })
 		})
 	}
 	// Batch output is text (JSON Lines or CSV), fine on a terminal.

@@ -59,6 +59,17 @@ func (p *batchProgress) printf(format string, args ...any) {
 	p.draw()
 }
 
+// around runs fn with the progress line erased, then redraws it, so output
+// written to the same terminal (stdout) does not run into it.
+func (p *batchProgress) around(fn func() error) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.erase()
+	err := fn()
+	p.draw()
+	return err
+}
+
 // finish erases the progress line so the terminal is left clean.
 func (p *batchProgress) finish() {
 	p.mu.Lock()

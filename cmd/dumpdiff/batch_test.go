@@ -426,3 +426,82 @@ func TestBatchProgress(t *testing.T) {
 		t.Errorf("a series name's escape sequence reached the terminal: %q", out)
 	}
 }
+
+// TestBatchEveryFormat runs one manifest over real series of every format
+// (pprof, tcmalloc from fresh processes, jemalloc, NMT summary and detail)
+// and checks each ranks its planted leak (truth.json) first as a leak.
+func TestBatchEveryFormat(t *testing.T) {
+	series := []struct{ name, dir, groupBy string }{
+		{"go", "pprof/go-sampled", ""},
+		{"tcmalloc-restart", "tcmalloc/c-restart", ""},
+		{"jemalloc", "jemalloc/c-lifecycle", "function"},
+		{"nmt-summary", "nmt/jdk17-summary", "category"},
+		{"nmt-detail", "nmt/jdk17-detail", ""},
+	}
+	type truth struct {
+		Leaks []struct {
+			Function string `json:"function"`
+			Bytes    int64  `json:"bytes_per_lifecycle"`
+		} `json:"leaks"`
+	}
+	var m struct {
+		Series []map[string]string `json:"series"`
+	}
+	want := map[string]truth{}
+	for _, s := range series {
+		abs, err := filepath.Abs(filepath.Join("../../testdata", s.dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(filepath.Join(abs, "truth.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tr truth
+		if err := json.Unmarshal(data, &tr); err != nil || len(tr.Leaks) == 0 {
+			t.Fatalf("%s/truth.json: %v", s.dir, err)
+		}
+		want[s.name] = tr
+		entry := map[string]string{"name": s.name, "dir": abs}
+		if s.groupBy != "" {
+			entry["group_by"] = s.groupBy
+		}
+		m.Series = append(m.Series, entry)
+	}
+	data, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	manifest := filepath.Join(t.TempDir(), "series.json")
+	if err := os.WriteFile(manifest, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code := runCmd(t, "batch", manifest, "--top", "1", "--jobs", "2")
+	if code != 0 {
+		t.Fatalf("got exit code %d, want 0\nstderr: %s", code, stderr)
+	}
+	recs := decodeRecords(t, stdout)
+	if len(recs) != len(series) {
+		t.Fatalf("got %d records, want %d", len(recs), len(series))
+	}
+	for i, r := range recs {
+		leak := want[series[i].name].Leaks[0]
+		if r.Name != series[i].name || r.Error != "" || len(r.Sites) != 1 {
+			t.Errorf("record %d: got %s (error %q, %d sites), want %s with its top site", i, r.Name, r.Error, len(r.Sites), series[i].name)
+			continue
+		}
+		top := r.Sites[0]
+		// Sampled dumps are unsampled estimates: allow 10%.
+		if top.Verdict != "leak" || top.Growth == nil || math.Abs(*top.Growth-float64(leak.Bytes)) > 0.10*float64(leak.Bytes) {
+			t.Errorf("%s: top site %s is %s growing %v, want leak growing %d", r.Name, top.Title, top.Verdict, top.Growth, leak.Bytes)
+		}
+		if top.Title != leak.Function && !(series[i].groupBy == "category" && top.Title == "Other") {
+			t.Errorf("%s: top site: got %s, want %s", r.Name, top.Title, leak.Function)
+		}
+	}
+	// The same run as a CI gate: every planted leak is over 1 MiB per lifecycle.
+	_, stderr, code = runCmd(t, "batch", manifest, "--fail-on", "1MiB", "-q")
+	if code != exitThreshold || strings.Count(stderr, ": #1 ") != len(series) {
+		t.Errorf("--fail-on 1MiB: got exit code %d and stderr\n%s\nwant %d and every series listed", code, stderr, exitThreshold)
+	}
+}

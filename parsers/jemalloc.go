@@ -53,7 +53,20 @@ var jemallocFileName = regexp.MustCompile(`\.(\d+)\.(\d+)\.(?:[mifu]\d*)\.heap$`
 // Addresses are return addresses: each location's Address is the address
 // minus one, so symbol lookups land on the call instruction (as pprof does for
 // legacy heap profiles). Locations are attached to the executable mappings of
-// the dump's own MAPPED_LIBRARIES section; nothing here reads the binaries.
+// the dump's own MAPPED_LIBRARIES section; nothing here reads the binaries
+// (package symbolize does). Profile.DropFrames matches jemalloc's and the C
+// allocation entry points' frames, including the "libjemalloc.so.2+0x…"
+// names that symbolize gives frames of a stripped libjemalloc.
+//
+// Errors and warnings: a damaged header, stack or count line is an error
+// with its line number, and so is a dump that ends before MAPPED_LIBRARIES
+// (jemalloc always writes it last, so stacks may be missing and totals would
+// be silently low). A dump cut off inside MAPPED_LIBRARIES parses with a
+// warning, since every count is there and only some frames cannot be
+// symbolised; so do unreadable map lines and addresses outside every
+// executable mapping (one warning naming the first stack that has one).
+// The pid comes from jemalloc's file name, <prefix>.<pid>.<seq>.<m|i|f|u><n>.heap,
+// when name matches it.
 func ParseJemalloc(r io.Reader, name string) (*Snapshot, error) {
 	jp := &jemallocParser{name: name, locs: map[uint64]*profile.Location{}}
 	return jp.parse(r)
@@ -161,6 +174,9 @@ func (jp *jemallocParser) parse(r io.Reader) (*Snapshot, error) {
 		case text[0] == 't':
 			id, counts, ok := parseThreadLine(text)
 			if !ok {
+				if !endedWithNewline {
+					return nil, jp.errorf(jp.line, "%w: dump ends inside thread line %q", ErrTruncated, clip(text, 60))
+				}
 				return nil, jp.errorf(jp.line, "malformed thread line %q", clip(text, 60))
 			}
 			if counts[2] != 0 || counts[3] != 0 {
@@ -192,6 +208,9 @@ func (jp *jemallocParser) parse(r io.Reader) (*Snapshot, error) {
 				cur.threads = append(cur.threads, jemallocThread{id: id, counts: counts})
 			}
 		default:
+			if !endedWithNewline {
+				return nil, jp.errorf(jp.line, "%w: dump ends inside line %q", ErrTruncated, clip(text, 60))
+			}
 			return nil, jp.errorf(jp.line, "want %q, got %q", "@ 0x…", clip(text, 60))
 		}
 		if err != nil {

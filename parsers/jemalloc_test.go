@@ -263,7 +263,8 @@ func TestParseJemallocErrors(t *testing.T) {
 		{"header only", "heap_v2/1\n", `parse jemalloc dump x.heap line 1: truncated: no process total line "t*:"`, ErrTruncated},
 		{"cut between stacks", dump[:secondStack], `parse jemalloc dump x.heap line ` + strconv.Itoa(stackLine-1) + `: truncated: no MAPPED_LIBRARIES section after the last stack`, ErrTruncated},
 		{"cut after an address line", dump[:firstStar], `parse jemalloc dump x.heap line ` + strconv.Itoa(stackLine) + `: truncated: stack has no "t*:" line`, ErrTruncated},
-		{"cut inside a thread line", dump[:firstStar+6], `parse jemalloc dump x.heap line ` + strconv.Itoa(stackLine+1) + `: malformed thread line "t*: ` + strings.TrimSpace(dump[firstStar+4:firstStar+6]) + `"`, nil},
+		{"cut inside a thread line", dump[:firstStar+6], `parse jemalloc dump x.heap line ` + strconv.Itoa(stackLine+1) + `: truncated: dump ends inside thread line "t*: ` + strings.TrimSpace(dump[firstStar+4:firstStar+6]) + `"`, ErrTruncated},
+		{"cut inside MAPPED_LIBRARIES:", dump[:mapped+6], `parse jemalloc dump x.heap line ` + strconv.Itoa(lineOf(t, dump, "MAPPED_LIBRARIES:")) + `: truncated: dump ends inside line "MAPPED"`, ErrTruncated},
 		{"stack line without @", dump[:secondStack] + dump[secondStack+2:], `parse jemalloc dump x.heap line ` + strconv.Itoa(stackLine) + `: want "@ 0x…", got "` + clip(strings.TrimSpace(strings.SplitN(dump[secondStack+2:], "\n", 2)[0]), 60) + `"`, nil},
 		{"garbled count", "heap_v2/1\n  t*: 1x: 20 [0: 0]\n", `parse jemalloc dump x.heap line 2: malformed thread line "t*: 1x: 20 [0: 0]"`, nil},
 		{"negative count", "heap_v2/1\n  t*: -1: 20 [0: 0]\n", `parse jemalloc dump x.heap line 2: malformed thread line "t*: -1: 20 [0: 0]"`, nil},
@@ -387,4 +388,101 @@ func FuzzParseJemalloc(f *testing.F) {
 			}
 		}
 	})
+}
+
+// accumStack is one stack of a real jemalloc 5.3 dump taken with
+// prof_accum:true at the default period (the same program as sampledThreads),
+// where the bracketed pair counts every sampled allocation ever made.
+const accumStack = `heap_v2/524288
+  t*: 5: 20480 [7: 28672]
+  t0: 5: 20480 [7: 28672]
+@ 0x7f35f40a2630 0x555c2222f312
+  t*: 5: 20480 [7: 28672]
+  t0: 5: 20480 [7: 28672]
+
+MAPPED_LIBRARIES:
+555c2222f000-555c22230000 r-xp 00001000 fe:00 9978062                    /tmp/leak
+`
+
+func TestJemallocAccum(t *testing.T) {
+	s, err := ParseJemalloc(strings.NewReader(accumStack), "accum.heap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, m := range s.Metrics() {
+		types = append(types, m.Name+"/"+m.Unit)
+	}
+	if got, want := strings.Join(types, " "), "inuse_objects/count inuse_space/bytes alloc_objects/count alloc_space/bytes"; got != want {
+		t.Fatalf("got sample types %s, want %s", got, want)
+	}
+	in, acc := jemallocScale(5, 20480, 524288), jemallocScale(7, 28672, 524288)
+	want := []int64{int64(math.Round(5 * in)), int64(math.Round(20480 * in)), int64(math.Round(7 * acc)), int64(math.Round(28672 * acc))}
+	if got := s.Totals(); fmtInts(got) != fmtInts(want) {
+		t.Errorf("got totals %v, want %v", got, want)
+	}
+	if s.DefaultMetric() != "inuse_space" {
+		t.Errorf("got default metric %s, want inuse_space", s.DefaultMetric())
+	}
+}
+
+func fmtInts(v []int64) string {
+	var parts []string
+	for _, x := range v {
+		parts = append(parts, strconv.FormatInt(x, 10))
+	}
+	return strings.Join(parts, " ")
+}
+
+// TestJemallocThreadsReal checks the thread labels of a real dump from a
+// program whose operators run on several threads: samples of one stack (one
+// per thread) add up to that stack's t* line scaled as jeprof does.
+func TestJemallocThreadsReal(t *testing.T) {
+	files := jemallocDumps(t)["../testdata/jemalloc/c-threads"]
+	if len(files) == 0 {
+		t.Fatal("no c-threads dumps")
+	}
+	path := files[len(files)-1]
+	s, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each stack's t* line (the line after "@ …"), scaled, by address text.
+	want := map[string]int64{}
+	lines := strings.Split(string(text), "\n")
+	for i := 0; i+1 < len(lines); i++ {
+		if !strings.HasPrefix(lines[i], "@") {
+			continue
+		}
+		id, c, ok := parseThreadLine(strings.TrimSpace(lines[i+1]))
+		if !ok || id != "*" {
+			t.Fatalf("line %d: want a t* line after the stack", i+2)
+		}
+		f := jemallocScale(c[0], c[1], s.Profile.Period)
+		want[strings.Join(strings.Fields(lines[i])[1:], " ")] += int64(math.Round(float64(c[1]) * f))
+	}
+	got := map[string]int64{}
+	threads := map[string]bool{}
+	for _, smp := range s.Profile.Sample {
+		var addrs []string
+		for _, l := range smp.Location {
+			addrs = append(addrs, "0x"+strconv.FormatUint(l.Address+1, 16))
+		}
+		got[strings.Join(addrs, " ")] += smp.Value[1]
+		for _, th := range smp.Label["thread"] {
+			threads[th] = true
+		}
+	}
+	if len(threads) < 2 {
+		t.Errorf("got thread labels %v, want several", threads)
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("stack %.40s…: got %d bytes over its thread samples, want %d (t* scaled)", k, got[k], w)
+		}
+	}
 }

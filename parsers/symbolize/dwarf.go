@@ -8,20 +8,28 @@ import (
 )
 
 // dwarfIndex answers "which function, file, line and inlined calls hold this
-// address" from DWARF, the way addr2line -f -i -C does. The subprogram ranges
-// are indexed once; each compile unit's line table is read on first use.
+// address" from DWARF, the way addr2line -f -i -C does. Only the compile
+// units' ranges are read up front; a unit's subprograms and line table are
+// read the first time an address falls in it, so a large library with
+// separate debug info (libc) costs little when few of its functions appear.
 // Callers serialise access (binary.mu): debug/dwarf readers are not shared.
 type dwarfIndex struct {
 	d     *dwarf.Data
-	funcs []funcRange
+	units []unitRange
+	funcs map[dwarf.Offset][]funcRange // per compile unit, sorted by low
 	cus   map[dwarf.Offset]*cuLines
+}
+
+// unitRange is one address range of a compile unit.
+type unitRange struct {
+	low, high uint64
+	cu        dwarf.Offset
 }
 
 // funcRange is one address range of a concrete (out-of-line) subprogram.
 type funcRange struct {
 	low, high uint64
 	entry     dwarf.Offset // the subprogram DIE
-	cu        dwarf.Offset // its compile unit DIE
 }
 
 type cuLines struct {
@@ -37,54 +45,108 @@ type lineRow struct {
 }
 
 func newDwarfIndex(d *dwarf.Data) *dwarfIndex {
-	x := &dwarfIndex{d: d, cus: map[dwarf.Offset]*cuLines{}}
+	x := &dwarfIndex{d: d, funcs: map[dwarf.Offset][]funcRange{}, cus: map[dwarf.Offset]*cuLines{}}
 	r := d.Reader()
-	var cu dwarf.Offset
 	for {
 		e, err := r.Next()
 		if err != nil || e == nil {
 			break
 		}
-		switch e.Tag {
-		case dwarf.TagCompileUnit, dwarf.TagPartialUnit:
-			cu = e.Offset
-		case dwarf.TagSubprogram:
+		if e.Tag == dwarf.TagCompileUnit || e.Tag == dwarf.TagPartialUnit {
 			if ranges, err := d.Ranges(e); err == nil {
 				for _, rg := range ranges {
 					if rg[1] > rg[0] {
-						x.funcs = append(x.funcs, funcRange{low: rg[0], high: rg[1], entry: e.Offset, cu: cu})
+						x.units = append(x.units, unitRange{low: rg[0], high: rg[1], cu: e.Offset})
 					}
 				}
 			}
-			// Inlined calls are found at lookup time, under the subprogram.
+		}
+		if e.Children {
+			r.SkipChildren()
+		}
+	}
+	if len(x.units) == 0 {
+		return nil
+	}
+	sort.Slice(x.units, func(i, j int) bool {
+		if x.units[i].low != x.units[j].low {
+			return x.units[i].low < x.units[j].low
+		}
+		return x.units[i].cu < x.units[j].cu
+	})
+	return x
+}
+
+// unitFuncs indexes the subprograms of the compile unit at cu, once.
+func (x *dwarfIndex) unitFuncs(cu dwarf.Offset) []funcRange {
+	if fs, ok := x.funcs[cu]; ok {
+		return fs
+	}
+	var fs []funcRange
+	r := x.d.Reader()
+	r.Seek(cu)
+	if e, err := r.Next(); err == nil && e != nil && e.Children {
+		for depth := 1; depth > 0; {
+			e, err := r.Next()
+			if err != nil || e == nil {
+				break
+			}
+			if e.Tag == 0 {
+				depth--
+				continue
+			}
+			if e.Tag == dwarf.TagSubprogram {
+				if ranges, err := x.d.Ranges(e); err == nil {
+					for _, rg := range ranges {
+						if rg[1] > rg[0] {
+							fs = append(fs, funcRange{low: rg[0], high: rg[1], entry: e.Offset})
+						}
+					}
+				}
+				// Inlined calls are found at lookup time, under the subprogram.
+				if e.Children {
+					r.SkipChildren()
+				}
+				continue
+			}
 			if e.Children {
-				r.SkipChildren()
+				depth++ // namespaces, classes: C++ definitions may nest there
 			}
 		}
 	}
-	if len(x.funcs) == 0 {
-		return nil
-	}
-	sort.Slice(x.funcs, func(i, j int) bool {
-		if x.funcs[i].low != x.funcs[j].low {
-			return x.funcs[i].low < x.funcs[j].low
+	sort.Slice(fs, func(i, j int) bool {
+		if fs[i].low != fs[j].low {
+			return fs[i].low < fs[j].low
 		}
-		return x.funcs[i].entry < x.funcs[j].entry
+		return fs[i].entry < fs[j].entry
 	})
-	return x
+	x.funcs[cu] = fs
+	return fs
+}
+
+// find returns the compile unit and subprogram ranges that hold pc.
+func (x *dwarfIndex) find(pc uint64) (dwarf.Offset, *funcRange) {
+	i := sort.Search(len(x.units), func(i int) bool { return x.units[i].low > pc }) - 1
+	for j := i; j >= 0 && j > i-8; j-- { // unit ranges rarely overlap; look a little back
+		u := x.units[j]
+		if pc < u.low || pc >= u.high {
+			continue
+		}
+		fs := x.unitFuncs(u.cu)
+		k := sort.Search(len(fs), func(k int) bool { return fs[k].low > pc }) - 1
+		for l := k; l >= 0 && l > k-4; l-- {
+			if pc >= fs[l].low && pc < fs[l].high {
+				return u.cu, &fs[l]
+			}
+		}
+	}
+	return 0, nil
 }
 
 // lookup returns the frames at pc, innermost (most deeply inlined) first, or
 // nil when no subprogram covers pc.
 func (x *dwarfIndex) lookup(pc uint64) []frame {
-	i := sort.Search(len(x.funcs), func(i int) bool { return x.funcs[i].low > pc }) - 1
-	var fr *funcRange
-	for j := i; j >= 0 && j > i-4; j-- { // ranges rarely overlap; look a little back
-		if pc >= x.funcs[j].low && pc < x.funcs[j].high {
-			fr = &x.funcs[j]
-			break
-		}
-	}
+	cu, fr := x.find(pc)
 	if fr == nil {
 		return nil
 	}
@@ -124,7 +186,7 @@ func (x *dwarfIndex) lookup(pc uint64) []frame {
 		r.SkipChildren()
 	}
 
-	lines := x.lines(fr.cu)
+	lines := x.lines(cu)
 	file, line := lines.at(pc)
 	name, sys := x.name(sub, 0)
 	frames := make([]frame, 0, len(chain)+1)
@@ -271,7 +333,11 @@ func intVal(v any) int {
 	return 0
 }
 
-// demangleName demangles C++ and Rust symbol names, leaving others as they are.
+// demangleName demangles C++ and Rust symbol names the way pprof does by
+// default, and as jeprof shortens them: no parameter lists, template
+// arguments or return types ("_ZN2os6mallocEm8MEMFLAGS" → "os::malloc").
+// Other names stay as they are. Overloads then share a name, as in pprof;
+// Function.SystemName keeps the mangled name that tells them apart.
 func demangleName(s string) string {
-	return demangle.Filter(s)
+	return demangle.Filter(s, demangle.NoParams, demangle.NoEnclosingParams, demangle.NoTemplateParams)
 }

@@ -6,7 +6,9 @@
 // It reads the mapped ELF files with debug/elf and debug/dwarf: function
 // names from the symbol table (.symtab, else .dynsym) and, when the binary has
 // DWARF, file:line and inlined frames as addr2line -i reports them, so names
-// equal what jeprof and google-pprof print. C++ names are demangled. It never
+// equal what jeprof and google-pprof print. C++ and Rust names are demangled
+// and simplified as pprof does by default ("os::malloc", no parameters or
+// template arguments); Function.SystemName keeps the mangled name. It never
 // executes anything, reads only regular files, and turns a corrupt, truncated
 // or foreign-architecture ELF into a warning.
 //
@@ -176,6 +178,11 @@ func (s *Symbolizer) Symbolize(p *profile.Profile) []error {
 			bin, err := s.binaryFor(m)
 			if err != nil {
 				warns = append(warns, err)
+			}
+			if bin != nil && !bin.matches(m) {
+				warns = append(warns, fmt.Errorf("symbolize %s: %s has no executable segment at file offset %#x: not the binary of this mapping, frames named by module and offset",
+					m.File, bin.path, m.Offset))
+				bin = nil
 			}
 			st.bin = bin
 		}
@@ -591,6 +598,20 @@ func functionSymbols(syms []elf.Symbol) []symbol {
 
 func machineName(m elf.Machine) string {
 	return strings.TrimPrefix(m.String(), "EM_")
+}
+
+// matches reports whether the mapping can be one of b's executable
+// segments: the kernel maps a segment from its file offset rounded down to a
+// page (4 KiB, or up to 64 KiB on some arm64 and ppc64 kernels). A binary
+// rebuilt or replaced since the dump usually fails this; one with the same
+// layout cannot be told apart without a build ID in the dump.
+func (b *binary) matches(m *profile.Mapping) bool {
+	for _, p := range b.loads {
+		if p.Flags&elf.PF_X != 0 && (p.Off&^0xfff == m.Offset || p.Off&^0xffff == m.Offset) {
+			return true
+		}
+	}
+	return false
 }
 
 // vaddr converts a file offset to the link-time virtual address through the

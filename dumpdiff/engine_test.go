@@ -550,3 +550,26 @@ func TestLoadDeterministic(t *testing.T) {
 		t.Error("trend with 1 and 8 parse jobs differs")
 	}
 }
+
+// TestMemoryGrowsWithSites loads one real snapshot many times: the
+// interned tables stay the size of one snapshot's sites, whatever the
+// number of snapshots.
+func TestMemoryGrowsWithSites(t *testing.T) {
+	path := "../testdata/pprof/go-noisy/lc1.pb.gz"
+	one, err := Load([]string{path}, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths := make([]string, 40)
+	for i := range paths {
+		paths[i] = path
+	}
+	many, err := Load(paths, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if one.SiteRows() != many.SiteRows() || len(one.frames) != len(many.frames) || len(one.stacks) != len(many.stacks) {
+		t.Errorf("40 copies: got %d rows, %d frames, %d stacks; want %d, %d, %d as for one",
+			many.SiteRows(), len(many.frames), len(many.stacks), one.SiteRows(), len(one.frames), len(one.stacks))
+	}
+}

@@ -70,71 +70,71 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 		res.Projection = project(opts.Limit, totals[n-1], res.Total.Growth)
 	}
 
-	sites := make([]TrendSite, 0, len(g.groups))
+	// Score every site, rank small records, and build the full TrendSite
+	// only for the sites kept by --top.
+	scores := make([]siteScore, 0, len(g.groups))
 	st := newStatScratch(n)
 	for gi := range g.groups {
-		sg := &g.groups[gi]
 		v := vals[gi*n : (gi+1)*n : (gi+1)*n]
 		if allZero(v) {
 			continue // the site has none of this metric: nothing to rank
 		}
-		y := toFloat(v, st.y)
-		a := st.analyze(x, y)
-		sites = append(sites, TrendSite{
+		a := st.analyze(x, toFloat(v, st.y))
+		scores = append(scores, siteScore{group: int32(gi), key: g.groups[gi].key, a: a})
+	}
+	rankScores(scores)
+	res.SiteCount = len(scores)
+	if opts.Top > 0 && len(scores) > opts.Top {
+		scores = scores[:opts.Top]
+	}
+	res.Sites = make([]TrendSite, len(scores))
+	for i, sc := range scores {
+		sg := &g.groups[sc.group]
+		v := vals[int(sc.group)*n : int(sc.group+1)*n : int(sc.group+1)*n]
+		res.Sites[i] = TrendSite{
+			Rank:        i + 1,
 			Key:         sg.key,
 			Title:       sg.title,
+			Frames:      s.siteFrames(sg, by),
+			Category:    strings.Join(sg.cats, ","),
 			Values:      v,
-			Growth:      a.growth,
+			Growth:      sc.a.growth,
 			TotalGrowth: v[n-1] - v[0],
-			R2:          a.r2,
-			MKP:         a.mk.P,
-			Monotonic:   a.monotonic,
-			Verdict:     a.verdict,
-		})
-		sites[len(sites)-1].Rank = gi // the group, until ranked
+			R2:          sc.a.r2,
+			MKP:         sc.a.mk.P,
+			Monotonic:   sc.a.monotonic,
+			Verdict:     sc.a.verdict,
+		}
 	}
-	// Frames and categories are filled after ranking, only for the sites
-	// that are kept: Rank holds each site's group until then.
-	order := rankTrend(sites)
-	res.SiteCount = len(sites)
-	if opts.Top > 0 && len(sites) > opts.Top {
-		sites = sites[:opts.Top:opts.Top]
-	}
-	for i := range sites {
-		sg := &g.groups[order[i]]
-		sites[i].Frames = s.siteFrames(sg, by)
-		sites[i].Category = strings.Join(sg.cats, ",")
-	}
-	res.Sites = sites
 	return res, nil
 }
 
-// rankTrend orders sites: leaks first by growth, then the rest by growth;
-// ties by key. Ranks start at 1. The returned slice holds, for each new
-// position, the value Rank had before the call.
-func rankTrend(sites []TrendSite) []int {
-	slices.SortFunc(sites, func(a, b TrendSite) int {
-		la, lb := a.Verdict == VerdictLeak, b.Verdict == VerdictLeak
+// siteScore is what ranking needs of a site.
+type siteScore struct {
+	group int32
+	key   string
+	a     analysis
+}
+
+// rankScores orders sites: leaks first by growth, then the rest by growth;
+// ties by key.
+func rankScores(sc []siteScore) {
+	slices.SortFunc(sc, func(a, b siteScore) int {
+		la, lb := a.a.verdict == VerdictLeak, b.a.verdict == VerdictLeak
 		if la != lb {
 			if la {
 				return -1
 			}
 			return 1
 		}
-		if a.Growth != b.Growth {
-			if a.Growth > b.Growth {
+		if a.a.growth != b.a.growth {
+			if a.a.growth > b.a.growth {
 				return -1
 			}
 			return 1
 		}
-		return strings.Compare(a.Key, b.Key)
+		return strings.Compare(a.key, b.key)
 	})
-	order := make([]int, len(sites))
-	for i := range sites {
-		order[i] = sites[i].Rank
-		sites[i].Rank = i + 1
-	}
-	return order
 }
 
 // project answers --limit from the last total and the total's growth.

@@ -175,6 +175,9 @@ func WriteTrendHTML(w io.Writer, res *dumpdiff.TrendResult, opts HTMLOptions) er
 			Where:    clean(siteWhere(s.Frames)),
 			Category: clean(s.Category),
 		}
+		if hs.Category == hs.Title {
+			hs.Category = "" // grouped by category: the title already says it
+		}
 		if i < nCharts {
 			hs.Anchor = "site-" + strconv.Itoa(s.Rank)
 			sc := htmlSiteChart{
@@ -295,6 +298,9 @@ func WriteCompareHTML(w io.Writer, res *dumpdiff.CompareResult, opts HTMLOptions
 			if s.Delta < 0 {
 				hs.Bar = &htmlBar{X: round2(85 - wd), W: wd, Color: verdictColor(dumpdiff.VerdictShrinking)}
 			}
+		}
+		if hs.Category == hs.Title {
+			hs.Category = ""
 		}
 		for _, f := range s.Frames {
 			hs.Frames = append(hs.Frames, htmlFrame{Function: clean(frameName(f)), Where: clean(frameWhere(f))})

@@ -54,13 +54,12 @@ func (s *Series) Compare(base, target int, opts Options) (*CompareResult, error)
 			b = int64(math.Round(float64(b) * scale))
 		}
 		ps := PairSite{
-			Key:      sg.key,
-			Title:    sg.title,
-			Frames:   s.siteFrames(sg, by),
-			Category: strings.Join(sg.cats, ","),
-			Base:     b,
-			Target:   t,
-			Delta:    t - b,
+			Rank:   gi, // the group, until ranked
+			Key:    sg.key,
+			Title:  sg.title,
+			Base:   b,
+			Target: t,
+			Delta:  t - b,
 		}
 		switch {
 		case b == 0 && t != 0:
@@ -88,12 +87,15 @@ func (s *Series) Compare(base, target int, opts Options) (*CompareResult, error)
 		}
 		return strings.Compare(a.Key, b.Key)
 	})
-	for i := range sites {
-		sites[i].Rank = i + 1
-	}
 	res.SiteCount = len(sites)
 	if opts.Top > 0 && len(sites) > opts.Top {
 		sites = sites[:opts.Top:opts.Top]
+	}
+	for i := range sites {
+		sg := &g.groups[sites[i].Rank]
+		sites[i].Frames = s.siteFrames(sg, by)
+		sites[i].Category = strings.Join(sg.cats, ",")
+		sites[i].Rank = i + 1
 	}
 	res.Sites = sites
 	return res, nil

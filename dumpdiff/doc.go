@@ -49,13 +49,17 @@
 //     than three snapshots: too few points for a trend.
 //   - gone: present at first, then absent without a gap to the end.
 //   - leak: all of
-//     (1) significant upward trend: one-sided Mann–Kendall p ≤ 0.05 (with
-//     fewer than four snapshots no test can reach that, so every step must
-//     grow instead);
+//     (1) significant upward trend: one-sided Mann–Kendall p ≤ 0.01. Every
+//     site of the series is tested, so 0.05 would call one noise site in
+//     twenty a trend; 0.01 makes that one in a hundred, and a site growing at
+//     every step reaches it from five snapshots on. With fewer than five
+//     snapshots no arrangement reaches 0.01, so every step must grow instead;
 //     (2) growth continues through the last lifecycles (the last half of the
 //     series, at least three snapshots): the Theil–Sen slope there is at least
-//     half the whole series' slope and at least half of the steps there grew;
-//     a site that levelled off, or stepped up once and stayed, fails this;
+//     half the whole series' slope, and the newest value is above the median
+//     of those lifecycles; a site that levelled off, or stepped up once and
+//     stayed, fails this, while a sampled leak that grows in quanta (flat,
+//     flat, jump) passes;
 //     (3) the effect is large relative to the site itself: the fitted rise
 //     over the series (growth × span) is at least three robust standard
 //     deviations (1.4826 × median absolute residual) of the site's scatter
@@ -66,10 +70,10 @@
 //     fluctuate.
 //   - plateau: not continuing by (2), and the median level of the last
 //     lifecycles is above the first value by at least three robust standard
-//     deviations of the site's scatter, and the newest values (the last half
-//     of those lifecycles) all stay above half of that rise: it grew, then
-//     stayed.
-//   - shrinking: significant downward trend (one-sided p ≤ 0.05) with a
+//     deviations of the site's scatter, and the memory stayed: from the
+//     first snapshot that reached half of that rise on, no value fell back
+//     below it. It grew, then stayed.
+//   - shrinking: significant downward trend (one-sided p ≤ 0.01) with a
 //     negative slope whose fall passes (3).
 //   - noise: everything else: no significant trend, or a trend too small
 //     against the site's own scatter.

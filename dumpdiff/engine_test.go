@@ -290,6 +290,9 @@ func TestVerdicts(t *testing.T) {
 		{"two-step plateau", []float64{0, 10, 20, 20, 20, 20, 20, 20}, VerdictPlateau},
 		{"late step then flat", []float64{0, 0, 0, 0, 0, 112, 112, 112}, VerdictPlateau},
 		{"fluctuating", []float64{57, 56, 36, 25, 48, 25, 21, 48}, VerdictNoise},
+		// Mostly one of two values: the median absolute residual is 0, but
+		// the site fell back, so it did not stay up.
+		{"two-valued flicker", []float64{0, 16, 16, 16, 0, 0, 16, 16}, VerdictNoise},
 		{"flat", []float64{5, 5, 5, 5}, VerdictNoise},
 		{"shrinking", []float64{80, 70, 60, 50, 40, 30, 20, 10}, VerdictShrinking},
 		{"new", []float64{0, 0, 0, 0, 0, 0, 7, 9}, VerdictNew},
@@ -545,5 +548,28 @@ func TestLoadDeterministic(t *testing.T) {
 	}
 	if !reflect.DeepEqual(results[0], results[1]) {
 		t.Error("trend with 1 and 8 parse jobs differs")
+	}
+}
+
+// TestMemoryGrowsWithSites loads one real snapshot many times: the
+// interned tables stay the size of one snapshot's sites, whatever the
+// number of snapshots.
+func TestMemoryGrowsWithSites(t *testing.T) {
+	path := "../testdata/pprof/go-noisy/lc1.pb.gz"
+	one, err := Load([]string{path}, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths := make([]string, 40)
+	for i := range paths {
+		paths[i] = path
+	}
+	many, err := Load(paths, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if one.SiteRows() != many.SiteRows() || len(one.frames) != len(many.frames) || len(one.stacks) != len(many.stacks) {
+		t.Errorf("40 copies: got %d rows, %d frames, %d stacks; want %d, %d, %d as for one",
+			many.SiteRows(), len(many.frames), len(many.stacks), one.SiteRows(), len(one.frames), len(one.stacks))
 	}
 }

@@ -116,6 +116,11 @@ const MaxExactN = 10
 // correction, as in Helsel et al., "Statistical Methods in Water Resources"
 // (USGS TM 4-A3, 2020), section 8.3.
 func MannKendallTest(y []float64) MannKendall {
+	return newStatScratch(len(y)).mannKendall(y)
+}
+
+// mannKendall is MannKendallTest with reused buffers.
+func (st *statScratch) mannKendall(y []float64) MannKendall {
 	n := len(y)
 	var mk MannKendall
 	if n < 2 {
@@ -132,7 +137,8 @@ func MannKendallTest(y []float64) MannKendall {
 			}
 		}
 	}
-	ties := tieGroups(y)
+	st.ties = tieGroups(y, st.sorted[:0], st.ties[:0])
+	ties := st.ties
 	v := float64(n * (n - 1) * (2*n + 5))
 	for _, t := range ties {
 		v -= float64(t * (t - 1) * (2*t + 5))
@@ -144,7 +150,7 @@ func MannKendallTest(y []float64) MannKendall {
 	}
 	if n <= MaxExactN {
 		mk.Exact = true
-		d := exactS(ties, n)
+		d := st.exactS(ties, n)
 		mk.PUp = d.tailUp(mk.S)
 		mk.PDown = d.tailUp(-mk.S) // S is symmetric under no trend
 		mk.P = min(1, 2*min(mk.PUp, mk.PDown))
@@ -171,11 +177,11 @@ func normalUpperTail(z float64) float64 {
 	return 0.5 * math.Erfc(z/math.Sqrt2)
 }
 
-// tieGroups returns the sizes (≥ 2) of groups of equal values, sorted.
-func tieGroups(y []float64) []int {
-	s := slices.Clone(y)
+// tieGroups appends to out the sizes (≥ 2) of groups of equal values, in
+// value order; buf is scratch space.
+func tieGroups(y, buf []float64, out []int) []int {
+	s := append(buf, y...)
 	slices.Sort(s)
-	var out []int
 	for i := 0; i < len(s); {
 		j := i + 1
 		for j < len(s) && s[j] == s[i] {
@@ -226,12 +232,23 @@ var (
 // q-multinomial [n; t1, t2, …]_q (MacMahon), the product of q-binomials
 // [t1+…+tm choose tm]_q, built here with the recurrence
 // [a choose b] = [a−1 choose b−1] + q^b [a−1 choose b].
-func exactS(ties []int, n int) *sDist {
-	key := make([]byte, 0, len(ties)+1)
-	key = append(key, byte(n))
+func (st *statScratch) exactS(ties []int, n int) *sDist {
+	key := append(st.key[:0], byte(n))
 	for _, t := range ties {
 		key = append(key, byte(t))
 	}
+	st.key = key
+	if d, ok := st.exact[string(key)]; ok {
+		return d
+	}
+	d := exactS(key, ties, n)
+	st.exact[string(key)] = d
+	return d
+}
+
+// exactS computes (or takes from the process-wide cache) the distribution
+// for one tie structure; key encodes n and ties.
+func exactS(key []byte, ties []int, n int) *sDist {
 	exactMu.Lock()
 	defer exactMu.Unlock()
 	if d, ok := exactCache[string(key)]; ok {

@@ -10,7 +10,13 @@ import (
 // Verdict thresholds. See the package documentation for the reasoning.
 const (
 	// Alpha is the one-sided Mann–Kendall significance level for a trend.
-	Alpha = 0.05
+	// A series has many sites and each is tested: at 0.05 one noise site in
+	// twenty would show a "trend"; 0.01 keeps that to one in a hundred, and
+	// a site that grows at every step reaches it from five snapshots on.
+	Alpha = 0.01
+	// minTestN is the smallest series the test can judge at Alpha
+	// (n = 4: the smallest one-sided p is 1/24 ≈ 0.042).
+	minTestN = 5
 	// scatterK: the fitted rise over the series must be at least this many
 	// robust standard deviations of the site's own scatter around its line.
 	scatterK = 3.0
@@ -64,61 +70,71 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 		res.Projection = project(opts.Limit, totals[n-1], res.Total.Growth)
 	}
 
-	sites := make([]TrendSite, 0, len(g.groups))
+	// Score every site, rank small records, and build the full TrendSite
+	// only for the sites kept by --top.
+	scores := make([]siteScore, 0, len(g.groups))
 	st := newStatScratch(n)
 	for gi := range g.groups {
-		sg := &g.groups[gi]
 		v := vals[gi*n : (gi+1)*n : (gi+1)*n]
 		if allZero(v) {
 			continue // the site has none of this metric: nothing to rank
 		}
-		y := toFloat(v, st.y)
-		a := st.analyze(x, y)
-		sites = append(sites, TrendSite{
+		a := st.analyze(x, toFloat(v, st.y))
+		scores = append(scores, siteScore{group: int32(gi), key: g.groups[gi].key, a: a})
+	}
+	rankScores(scores)
+	res.SiteCount = len(scores)
+	if opts.Top > 0 && len(scores) > opts.Top {
+		scores = scores[:opts.Top]
+	}
+	res.Sites = make([]TrendSite, len(scores))
+	for i, sc := range scores {
+		sg := &g.groups[sc.group]
+		v := vals[int(sc.group)*n : int(sc.group+1)*n : int(sc.group+1)*n]
+		res.Sites[i] = TrendSite{
+			Rank:        i + 1,
 			Key:         sg.key,
 			Title:       sg.title,
+			Frames:      s.siteFrames(sg, by),
 			Category:    strings.Join(sg.cats, ","),
 			Values:      v,
-			Growth:      a.growth,
+			Growth:      sc.a.growth,
 			TotalGrowth: v[n-1] - v[0],
-			R2:          a.r2,
-			MKP:         a.mk.P,
-			Monotonic:   a.monotonic,
-			Verdict:     a.verdict,
-			Frames:      s.siteFrames(sg, by),
-		})
+			R2:          sc.a.r2,
+			MKP:         sc.a.mk.P,
+			Monotonic:   sc.a.monotonic,
+			Verdict:     sc.a.verdict,
+		}
 	}
-	rankTrend(sites)
-	res.SiteCount = len(sites)
-	if opts.Top > 0 && len(sites) > opts.Top {
-		sites = sites[:opts.Top:opts.Top]
-	}
-	res.Sites = sites
 	return res, nil
 }
 
-// rankTrend orders sites: leaks first by growth, then the rest by growth;
-// ties by key. Ranks start at 1.
-func rankTrend(sites []TrendSite) {
-	slices.SortFunc(sites, func(a, b TrendSite) int {
-		la, lb := a.Verdict == VerdictLeak, b.Verdict == VerdictLeak
+// siteScore is what ranking needs of a site.
+type siteScore struct {
+	group int32
+	key   string
+	a     analysis
+}
+
+// rankScores orders sites: leaks first by growth, then the rest by growth;
+// ties by key.
+func rankScores(sc []siteScore) {
+	slices.SortFunc(sc, func(a, b siteScore) int {
+		la, lb := a.a.verdict == VerdictLeak, b.a.verdict == VerdictLeak
 		if la != lb {
 			if la {
 				return -1
 			}
 			return 1
 		}
-		if a.Growth != b.Growth {
-			if a.Growth > b.Growth {
+		if a.a.growth != b.a.growth {
+			if a.a.growth > b.a.growth {
 				return -1
 			}
 			return 1
 		}
-		return strings.Compare(a.Key, b.Key)
+		return strings.Compare(a.key, b.key)
 	})
-	for i := range sites {
-		sites[i].Rank = i + 1
-	}
 }
 
 // project answers --limit from the last total and the total's growth.
@@ -146,7 +162,10 @@ func toFloat(v []int64, buf []float64) []float64 {
 // statScratch holds buffers reused across sites, so ranking 100 000 sites
 // does not allocate per site.
 type statScratch struct {
-	y, slopes, resid []float64
+	y, slopes, resid, sorted []float64
+	ties                     []int
+	key                      []byte
+	exact                    map[string]*sDist
 }
 
 func newStatScratch(n int) *statScratch {
@@ -154,6 +173,8 @@ func newStatScratch(n int) *statScratch {
 		y:      make([]float64, 0, n),
 		slopes: make([]float64, 0, n*(n-1)/2),
 		resid:  make([]float64, 0, n),
+		sorted: make([]float64, 0, n),
+		exact:  map[string]*sDist{},
 	}
 }
 
@@ -172,7 +193,7 @@ func (st *statScratch) analyze(x, y []float64) analysis {
 		r2:        RSquared(x, y),
 		monotonic: Monotonic(y),
 	}
-	a.mk = MannKendallTest(y)
+	a.mk = st.mannKendall(y)
 	a.verdict = st.classify(x, y, a)
 	return a
 }
@@ -216,7 +237,7 @@ func (st *statScratch) classify(x, y []float64, a analysis) Verdict {
 
 	up := a.mk.PUp <= Alpha
 	down := a.mk.PDown <= Alpha
-	if n < 4 { // the Mann–Kendall test cannot reach significance: demand every step
+	if n < minTestN { // the test cannot reach Alpha: demand that every step moves
 		up, down = strictly(y, 1), strictly(y, -1)
 	}
 	continuing := a.growth > 0 && st.continuing(x, y, a.growth)
@@ -233,9 +254,10 @@ func (st *statScratch) classify(x, y []float64, a analysis) Verdict {
 
 // continuing reports whether growth goes on through the last lifecycles:
 // over them, the Theil–Sen slope is at least continuingFrac of the series'
-// slope and at least half of the steps grew. A site that stepped up once
-// and stayed flat fails the second test even when the step falls inside the
-// last lifecycles.
+// slope, and the newest value is above their median. A site that stepped
+// up once and stayed flat fails the second test even when the step falls
+// inside the last lifecycles; a sampled leak that grows in quanta (flat,
+// flat, jump) passes it.
 func (st *statScratch) continuing(x, y []float64, growth float64) bool {
 	m := tailLen(len(y))
 	tx, ty := x[len(x)-m:], y[len(y)-m:]
@@ -243,30 +265,28 @@ func (st *statScratch) continuing(x, y []float64, growth float64) bool {
 	if tail <= 0 || tail < continuingFrac*growth {
 		return false
 	}
-	grew := 0
-	for i := 1; i < m; i++ {
-		if ty[i] > ty[i-1] {
-			grew++
-		}
-	}
-	return 2*grew >= m-1
+	return ty[m-1] > st.tailLevel(y)
 }
 
 // levelledOff reports a plateau: the median level of the last lifecycles is
-// materially above the first value, and the memory is still there at the
-// end: the last half of those lifecycles all stay above half of the rise.
+// materially above the first value, and the memory stayed: from the first
+// snapshot that reached half of that rise on, no value fell back below it.
 func (st *statScratch) levelledOff(y []float64, scatter float64) bool {
-	m := tailLen(len(y))
-	rise := tailLevel(y) - y[0]
+	rise := st.tailLevel(y) - y[0]
 	if rise <= 0 || rise < scatterK*scatter {
 		return false
 	}
-	for _, v := range y[len(y)-(m+1)/2:] {
-		if v < y[0]+rise/2 {
+	half := y[0] + rise/2
+	reached := false
+	for _, v := range y {
+		switch {
+		case v >= half:
+			reached = true
+		case reached:
 			return false
 		}
 	}
-	return true
+	return reached
 }
 
 // tailLen is how many of the last snapshots make "the last lifecycles": half
@@ -276,9 +296,9 @@ func tailLen(n int) int {
 }
 
 // tailLevel is the median value over the last lifecycles.
-func tailLevel(y []float64) float64 {
+func (st *statScratch) tailLevel(y []float64) float64 {
 	m := tailLen(len(y))
-	return median(slices.Clone(y[len(y)-m:]))
+	return median(append(st.resid[:0], y[len(y)-m:]...))
 }
 
 // robustScatter is 1.4826 × the median absolute residual around the line

@@ -58,15 +58,16 @@ var (
 
 // defaultTrim returns the allocator-frame patterns for a format. pprof files
 // can come from any runtime (Go, async-profiler, Pyroscope), so they get all
-// of them except HotSpot's.
+// of them; native dumps get HotSpot's too, because a JVM is often the
+// process under jemalloc or tcmalloc (its mallocs go through os::malloc).
 func defaultTrim(f parsers.Format) []string {
 	switch f {
 	case parsers.FormatPprof:
-		return slices.Concat(goFrames, glibcFrames, jemallocFrames, tcmallocFrames)
+		return slices.Concat(goFrames, glibcFrames, jemallocFrames, tcmallocFrames, hotspotFrames)
 	case parsers.FormatTcmalloc:
-		return slices.Concat(tcmallocFrames, glibcFrames, goFrames)
+		return slices.Concat(tcmallocFrames, glibcFrames, hotspotFrames, goFrames)
 	case parsers.FormatJemalloc:
-		return slices.Concat(jemallocFrames, glibcFrames)
+		return slices.Concat(jemallocFrames, glibcFrames, hotspotFrames)
 	case parsers.FormatNMT:
 		return slices.Concat(hotspotFrames, glibcFrames)
 	}

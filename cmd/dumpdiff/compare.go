@@ -1,0 +1,101 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/report"
+)
+
+// CompareWriters maps each --format of compare to its renderer. Exports
+// register theirs from their own files (in init).
+var CompareWriters = map[string]func(w io.Writer, res *dumpdiff.CompareResult, c WriteContext) error{
+	"table": func(w io.Writer, res *dumpdiff.CompareResult, c WriteContext) error {
+		return report.WriteCompareTable(w, res, report.TableOptions{Aligned: c.TTY, Color: c.Color, Width: c.Width})
+	},
+	"json": func(w io.Writer, res *dumpdiff.CompareResult, _ WriteContext) error {
+		return report.WriteCompareJSON(w, res)
+	},
+}
+
+// CompareOptions are the inputs of `dumpdiff compare`.
+type CompareOptions struct {
+	IO        *IOStreams
+	Args      []string
+	Series    SeriesFlags
+	Output    OutputFlags
+	Normalize bool
+
+	// Filled by validation.
+	Load   dumpdiff.LoadOptions
+	Engine dumpdiff.Options
+}
+
+func newCmdCompare(ios *IOStreams, runF func(*CompareOptions) error) *cobra.Command {
+	opts := &CompareOptions{IO: ios}
+	formats := sortedKeys(CompareWriters)
+	cmd := &cobra.Command{
+		Use:   "compare BASE TARGET | FILE.diff",
+		Short: "Diff two snapshots site by site",
+		Long: `compare matches the allocation sites of two snapshots and lists, per site, the
+base and target values, the delta and delta %, and a status: grown, shrunk,
+new, gone or unchanged. Largest growth first.
+
+With one argument, the file must carry its own baseline: NMT summary.diff or
+detail.diff output (jcmd VM.native_memory summary.diff after baseline).
+
+--normalize scales the base to the target's total first, to show which sites
+took a larger share rather than which grew with everything else.`,
+		Example: `  dumpdiff compare lc1.pb.gz lc8.pb.gz
+  dumpdiff compare --group-by category summary.diff.txt
+  dumpdiff compare --format json --top 0 heap.0001.heap heap.0008.heap`,
+		Args: cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Args = args
+			if err := opts.Output.check(formats); err != nil {
+				return err
+			}
+			var err error
+			if opts.Load, err = opts.Series.LoadOptions(); err != nil {
+				return err
+			}
+			if opts.Engine, err = opts.Series.Options(); err != nil {
+				return err
+			}
+			opts.Engine.Normalize = opts.Normalize
+			if runF != nil {
+				return runF(opts)
+			}
+			return compareRun(opts)
+		},
+	}
+	opts.Series.Register(cmd.Flags(), 20, true)
+	opts.Output.Register(cmd.Flags(), formats)
+	cmd.Flags().BoolVar(&opts.Normalize, "normalize", false, "scale the base to the target's total before diffing")
+	registerSeriesCompletions(cmd, formats)
+	return cmd
+}
+
+func compareRun(opts *CompareOptions) error {
+	// Each argument is one snapshot file; a directory is not expanded here,
+	// so the loader names it as the mistake it is.
+	s, err := dumpdiff.Load(opts.Args, opts.Load)
+	if err != nil {
+		return err
+	}
+	if s.Len() != 2 {
+		return fmt.Errorf("compare %s: want BASE and TARGET, or one NMT .diff file that carries its baseline", opts.Args[0])
+	}
+	res, err := s.Compare(0, 1, opts.Engine)
+	if err != nil {
+		return err
+	}
+	printWarnings(opts.IO.ErrOut, res.Warnings)
+	write := CompareWriters[opts.Output.Format]
+	return writeOutput(opts.IO, opts.Output.Output, func(w io.Writer, tty bool) error {
+		return write(w, res, writeContext(opts.IO, tty))
+	})
+}

@@ -1,0 +1,243 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/parsers"
+	"github.com/dumpdiff/dumpdiff/parsers/symbolize"
+	"github.com/dumpdiff/dumpdiff/report"
+)
+
+// SeriesFlags are the flags shared by every command that loads a series and
+// ranks its sites (trend, compare, explore, batch): what to load, how to
+// match sites, what to show.
+type SeriesFlags struct {
+	Metric         string
+	GroupBy        string
+	Label          string
+	Top            int
+	Focus          string
+	Ignore         string
+	Trim           []string
+	NoTrim         bool
+	Symbols        []string
+	Order          string
+	LifecycleRegex string
+	Limit          string
+	InputFormat    string
+}
+
+// Register adds the series flags to fs. top is the default of --top. pair
+// leaves out what only a series has (--order, --lifecycle-regex, --limit),
+// for compare.
+func (f *SeriesFlags) Register(fs *pflag.FlagSet, top int, pair bool) {
+	fs.StringVarP(&f.Metric, "metric", "m", "", "metric to rank (default: the format's retained-memory metric, e.g. inuse_space, committed)")
+	fs.StringVar(&f.GroupBy, "group-by", "stack", "site granularity: stack, function, line or category")
+	fs.StringVar(&f.Label, "label", "category", "sample label that --group-by category groups by")
+	fs.IntVar(&f.Top, "top", top, "show the N highest-ranked sites (0: all)")
+	fs.StringVar(&f.Focus, "focus", "", "keep only stacks with a frame matching this regexp (function, file or module)")
+	fs.StringVar(&f.Ignore, "ignore", "", "drop stacks with a frame matching this regexp")
+	fs.StringArrayVar(&f.Trim, "trim", nil, "also trim frames matching this regexp as allocator frames (repeatable)")
+	fs.BoolVar(&f.NoTrim, "no-trim", false, "keep allocator frames (malloc, operator new, je_*, runtime.mallocgc, ...)")
+	fs.StringArrayVar(&f.Symbols, "symbols", nil, "directory to search for the binaries of address-only dumps, by build ID or name (repeatable)")
+	fs.StringVar(&f.InputFormat, "input-format", "", "skip detection and read every file as this format ("+formatList()+")")
+	_ = cobra.MarkFlagDirname(fs, "symbols")
+	if pair {
+		return
+	}
+	fs.StringVar(&f.Order, "order", "args", "series order: args (as given), name (natural sort: x.9 before x.10) or time (inside the snapshot)")
+	fs.StringVar(&f.LifecycleRegex, "lifecycle-regex", "", "read each file's lifecycle number from the first capture group of this regexp on its base name")
+	fs.StringVar(&f.Limit, "limit", "", "project how many more lifecycles fit before the total reaches SIZE (e.g. 4GiB)")
+}
+
+// compileFlagRE compiles a regexp flag value, or returns nil for "".
+func compileFlagRE(name, expr string) (*regexp.Regexp, error) {
+	if expr == "" {
+		return nil, nil
+	}
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		return nil, flagErrorf("invalid --%s %q: %v", name, expr, err)
+	}
+	return re, nil
+}
+
+// LoadOptions turns the flags into the engine's load options.
+func (f *SeriesFlags) LoadOptions() (dumpdiff.LoadOptions, error) {
+	var lo dumpdiff.LoadOptions
+	if err := checkInputFormat(f.InputFormat); err != nil {
+		return lo, err
+	}
+	lo.Parse.Format = parsers.Format(f.InputFormat)
+	order, err := dumpdiff.ParseOrder(f.Order)
+	if err != nil {
+		return lo, flagErrorf("invalid --order %q: want args, name or time", f.Order)
+	}
+	lo.Order = order
+	for _, t := range f.Trim {
+		re, err := compileFlagRE("trim", t)
+		if err != nil {
+			return lo, err
+		}
+		if re != nil {
+			lo.Trim = append(lo.Trim, re)
+		}
+	}
+	lo.NoTrim = f.NoTrim
+	if lo.LifecycleRegex, err = compileFlagRE("lifecycle-regex", f.LifecycleRegex); err != nil {
+		return lo, err
+	}
+	if lo.LifecycleRegex != nil && lo.LifecycleRegex.NumSubexp() < 1 {
+		return lo, flagErrorf("invalid --lifecycle-regex %q: want a capture group around the lifecycle number, e.g. 'lc(\\d+)'", f.LifecycleRegex)
+	}
+	for _, d := range f.Symbols {
+		fi, err := os.Stat(d)
+		if err != nil || !fi.IsDir() {
+			return lo, flagErrorf("invalid --symbols %q: not a directory", d)
+		}
+	}
+	lo.Parse.Symbolizer = newSymbolizer(f.Symbols)
+	return lo, nil
+}
+
+// Options turns the flags into the engine's ranking options.
+func (f *SeriesFlags) Options() (dumpdiff.Options, error) {
+	var o dumpdiff.Options
+	switch g := dumpdiff.GroupBy(f.GroupBy); g {
+	case dumpdiff.GroupByStack, dumpdiff.GroupByFunction, dumpdiff.GroupByLine, dumpdiff.GroupByCategory:
+		o.GroupBy = g
+	default:
+		return o, flagErrorf("invalid --group-by %q: want stack, function, line or category", f.GroupBy)
+	}
+	if f.Top < 0 {
+		return o, flagErrorf("invalid --top %d: want 0 (all) or more", f.Top)
+	}
+	o.Metric, o.Label, o.Top = f.Metric, f.Label, f.Top
+	var err error
+	if o.Focus, err = compileFlagRE("focus", f.Focus); err != nil {
+		return o, err
+	}
+	if o.Ignore, err = compileFlagRE("ignore", f.Ignore); err != nil {
+		return o, err
+	}
+	if f.Limit != "" {
+		n, err := report.ParseSize(f.Limit)
+		if err != nil || n <= 0 {
+			return o, flagErrorf("invalid --limit %q: want a size such as 4GiB", f.Limit)
+		}
+		o.Limit = n
+	}
+	return o, nil
+}
+
+// loadSeries expands directories and loads the series, drawing progress on
+// stderr when it is a terminal and the series is long enough to wait for.
+func loadSeries(ios *IOStreams, args []string, lo dumpdiff.LoadOptions) (*dumpdiff.Series, error) {
+	paths, err := dumpdiff.ExpandPaths(args)
+	if err != nil {
+		return nil, err
+	}
+	if ios.IsStderrTTY() && len(paths) > 4 {
+		lo.Progress = func(done, total int, path string) {
+			fmt.Fprintf(ios.ErrOut, "\r\x1b[Kloading %d/%d %s", done, total, report.Sanitize(filepath.Base(path)))
+			if done == total {
+				fmt.Fprint(ios.ErrOut, "\r\x1b[K")
+			}
+		}
+	}
+	return dumpdiff.Load(paths, lo)
+}
+
+// printWarnings writes each load warning on stderr, once.
+func printWarnings(w io.Writer, warns []error) {
+	seen := map[string]bool{}
+	for _, e := range warns {
+		msg := oneLine(e.Error())
+		if seen[msg] {
+			continue
+		}
+		seen[msg] = true
+		fmt.Fprintf(w, "dumpdiff: warning: %s\n", msg)
+	}
+}
+
+// OutputFlags are --format and -o/--output.
+type OutputFlags struct {
+	Format string
+	Output string
+}
+
+// Register adds the output flags; formats lists the accepted --format values.
+func (f *OutputFlags) Register(fs *pflag.FlagSet, formats []string) {
+	fs.StringVar(&f.Format, "format", "table", "output format: "+strings.Join(formats, ", "))
+	fs.StringVarP(&f.Output, "output", "o", "", "write to FILE instead of standard output (replaced atomically)")
+}
+
+// check validates --format against the registered writers.
+func (f *OutputFlags) check(formats []string) error {
+	if !slices.Contains(formats, f.Format) {
+		return flagErrorf("invalid --format %q: want %s", f.Format, strings.Join(formats, ", "))
+	}
+	return nil
+}
+
+// writeOutput runs write to standard output, or to -o FILE through a
+// temporary file renamed into place, so a reader never sees half a report.
+// tty reports whether the writer is a terminal (aligned, coloured tables).
+func writeOutput(ios *IOStreams, path string, write func(w io.Writer, tty bool) error) error {
+	if path == "" {
+		return write(ios.Out, ios.IsStdoutTTY())
+	}
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename this fails harmlessly
+	if err := write(tmp, false); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// sortedKeys lists a writer registry's formats, "table" first.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if (out[i] == "table") != (out[j] == "table") {
+			return out[i] == "table"
+		}
+		return out[i] < out[j]
+	})
+	return out
+}
+
+// newSymbolizer symbolises address-only dumps (jemalloc, tcmalloc) from the
+// binaries their mappings name, searched on this machine and under dirs.
+func newSymbolizer(dirs []string) parsers.Symbolizer {
+	return symbolize.New(symbolize.Options{SearchDirs: dirs})
+}

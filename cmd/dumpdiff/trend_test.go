@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dumpdiff/dumpdiff/dumpdiff"
+)
+
+const td = "../../testdata/"
+
+func TestTrendGolden(t *testing.T) {
+	golden(t, "trend-go", 0, "trend", "--top", "5", td+"pprof/go-lifecycle")
+	golden(t, "trend-go-function-json", 0, "trend", "--group-by", "function", "--top", "2", "--limit", "1GiB",
+		"--format", "json", td+"pprof/go-lifecycle")
+	golden(t, "trend-tcmalloc-restart", 0, "trend", "--group-by", "function", "--top", "4", "--symbols", td+"bin", td+"tcmalloc/c-restart")
+	golden(t, "trend-nmt-category", 0, "trend", "--group-by", "category", "--top", "4", td+"nmt/jdk17-summary")
+	golden(t, "trend-focus", 0, "trend", "--group-by", "function", "--focus", "registerMetrics", td+"pprof/go-lifecycle")
+	golden(t, "trend-order-name", 0, "trend", "--order", "name", "--group-by", "function", "--top", "1",
+		td+"pprof/go-lifecycle/lc8.pb.gz", td+"pprof/go-lifecycle/lc1.pb.gz", td+"pprof/go-lifecycle/lc4.pb.gz")
+	golden(t, "trend-lifecycle-regex", 0, "trend", "--lifecycle-regex", `lc(\d+)`, "--group-by", "function", "--top", "1",
+		td+"pprof/go-lifecycle/lc8.pb.gz", td+"pprof/go-lifecycle/lc1.pb.gz", td+"pprof/go-lifecycle/lc4.pb.gz")
+}
+
+func TestCompareGolden(t *testing.T) {
+	golden(t, "compare-go", 0, "compare", "--group-by", "function", "--top", "4",
+		td+"pprof/go-lifecycle/lc1.pb.gz", td+"pprof/go-lifecycle/lc8.pb.gz")
+	golden(t, "compare-go-json", 0, "compare", "--group-by", "function", "--top", "2", "--normalize", "--format", "json",
+		td+"pprof/go-lifecycle/lc1.pb.gz", td+"pprof/go-lifecycle/lc8.pb.gz")
+	golden(t, "compare-nmt-diff", 0, "compare", "--group-by", "category", "--top", "4", td+"nmt/jdk17-diff/summary.diff.txt")
+}
+
+// TestSeriesBadInput: each mistake is one line on stderr and exit 1.
+func TestSeriesBadInput(t *testing.T) {
+	golden(t, "trend-one-snapshot", 1, "trend", td+"pprof/go-lifecycle/lc1.pb.gz")
+	golden(t, "trend-metrics-differ", 1, "trend", td+"pprof/go-lifecycle/lc1.pb.gz", td+"nmt/jdk17-summary/lc-01.txt")
+	golden(t, "trend-regex-no-match", 1, "trend", "--lifecycle-regex", `lc(\d+)`, td+"tcmalloc/c-lifecycle")
+	golden(t, "trend-same-lifecycle", 1, "trend", "--lifecycle-regex", `lc(\d+)`,
+		td+"pprof/go-lifecycle/lc1.pb.gz", td+"pprof/go-sampled/lc1.pb.gz")
+	golden(t, "trend-regex-no-group", 1, "trend", "--lifecycle-regex", `lc\d+`, td+"pprof/go-lifecycle")
+	golden(t, "trend-empty-dir", 1, "trend", td+"gen/golifecycle")
+	golden(t, "trend-missing", 1, "trend", td+"pprof/does-not-exist")
+	golden(t, "trend-unknown-metric", 1, "trend", "-m", "committed", td+"pprof/go-lifecycle")
+	golden(t, "trend-no-labels", 1, "trend", "--group-by", "category", td+"pprof/go-lifecycle")
+	golden(t, "trend-bad-group-by", 1, "trend", "--group-by", "module", td+"pprof/go-lifecycle")
+	golden(t, "trend-bad-focus", 1, "trend", "--focus", "(", td+"pprof/go-lifecycle")
+	golden(t, "trend-bad-limit", 1, "trend", "--limit", "lots", td+"pprof/go-lifecycle")
+	golden(t, "trend-bad-order", 1, "trend", "--order", "size", td+"pprof/go-lifecycle")
+	golden(t, "trend-bad-format", 1, "trend", "--format", "yaml", td+"pprof/go-lifecycle")
+	golden(t, "trend-order-time-no-time", 1, "trend", "--order", "time", td+"tcmalloc/c-lifecycle")
+	golden(t, "trend-garbage-file", 1, "trend", td+"pprof/go-lifecycle/lc1.pb.gz", td+"pprof/go-lifecycle/truth.json")
+	golden(t, "compare-one-plain-file", 1, "compare", td+"pprof/go-lifecycle/lc1.pb.gz")
+	golden(t, "compare-directories", 1, "compare", td+"pprof/go-lifecycle", td+"pprof/go-sampled")
+	golden(t, "compare-three-args", 1, "compare", "a", "b", "c")
+	golden(t, "trend-no-args", 1, "trend")
+}
+
+func TestTrendOutputFile(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "trend.tsv")
+	stdout, stderr, code := runCmd(t, "trend", "--top", "5", "-o", out, td+"pprof/go-lifecycle")
+	if code != 0 || stdout != "" || stderr != "" {
+		t.Fatalf("got exit %d, stdout %q, stderr %q, want 0 and nothing printed", code, stdout, stderr)
+	}
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(filepath.Join("testdata", "trend-go.stdout"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("-o file got\n%s\nwant the piped output\n%s", got, want)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(out))
+	if len(entries) != 1 {
+		t.Errorf("got %d files in the output directory, want 1 (no temporary file left)", len(entries))
+	}
+	_, stderr, code = runCmd(t, "trend", "-o", filepath.Join(t.TempDir(), "missing", "x.tsv"), td+"pprof/go-lifecycle")
+	if code != 1 || !strings.HasPrefix(stderr, "dumpdiff: write ") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("unwritable -o: got exit %d, stderr %q, want 1 and one line", code, stderr)
+	}
+}
+
+func TestNewCmdTrendFlags(t *testing.T) {
+	var got *TrendOptions
+	cmd := newCmdTrend(newIOStreams(nil, &bytes.Buffer{}, &bytes.Buffer{}), func(o *TrendOptions) error {
+		got = o
+		return nil
+	})
+	cmd.SetArgs([]string{"-m", "alloc_space", "--group-by", "line", "--top", "0", "--focus", "leak", "--ignore", "^runtime\\.",
+		"--trim", "xmalloc", "--trim", "pool_alloc", "--order", "name", "--lifecycle-regex", `\.(\d+)\.heap`,
+		"--limit", "2GiB", "--format", "json", "-o", "out.json", "--label", "thread", "a.heap", "b.heap"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	e, l := got.Engine, got.Load
+	if e.Metric != "alloc_space" || e.GroupBy != dumpdiff.GroupByLine || e.Top != 0 || e.Focus.String() != "leak" ||
+		e.Ignore.String() != `^runtime\.` || e.Limit != 2<<30 || e.Label != "thread" {
+		t.Errorf("engine options got %+v", e)
+	}
+	if len(l.Trim) != 2 || l.Order != dumpdiff.OrderName || l.LifecycleRegex.String() != `\.(\d+)\.heap` || l.Parse.Symbolizer == nil {
+		t.Errorf("load options got %+v", l)
+	}
+	if got.Output.Format != "json" || got.Output.Output != "out.json" || strings.Join(got.Args, ",") != "a.heap,b.heap" {
+		t.Errorf("output got %+v, args %v", got.Output, got.Args)
+	}
+}
+
+func TestNewCmdCompareFlags(t *testing.T) {
+	var got *CompareOptions
+	cmd := newCmdCompare(newIOStreams(nil, &bytes.Buffer{}, &bytes.Buffer{}), func(o *CompareOptions) error {
+		got = o
+		return nil
+	})
+	cmd.SetArgs([]string{"--normalize", "--no-trim", "--top", "3", "a.heap", "b.heap"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if !got.Engine.Normalize || !got.Load.NoTrim || got.Engine.Top != 3 || got.Engine.GroupBy != dumpdiff.GroupByStack {
+		t.Errorf("got %+v / %+v", got.Engine, got.Load)
+	}
+	// --limit and --order belong to a series, not to a pair.
+	for _, f := range []string{"limit", "order", "lifecycle-regex"} {
+		if cmd.Flags().Lookup(f) != nil {
+			t.Errorf("compare has --%s, want it only on trend", f)
+		}
+	}
+}

@@ -1,0 +1,177 @@
+package report
+
+import (
+	"encoding/json"
+	"io"
+	"math"
+	"strconv"
+
+	"github.com/dumpdiff/dumpdiff/dumpdiff"
+)
+
+// JSON schema names. A schema version never renames or drops a field.
+const (
+	TrendSchema   = "dumpdiff.trend/v1"
+	CompareSchema = "dumpdiff.compare/v1"
+)
+
+// jsonFloat is a float64 that encodes NaN and ±Inf, which JSON cannot hold,
+// as null, and integral values without an exponent.
+type jsonFloat float64
+
+func (f jsonFloat) MarshalJSON() ([]byte, error) {
+	v := float64(f)
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return []byte("null"), nil
+	}
+	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+		return strconv.AppendFloat(nil, v, 'f', 0, 64), nil
+	}
+	if math.Abs(v) < 1e21 && math.Abs(v) >= 1e-6 {
+		return strconv.AppendFloat(nil, v, 'f', -1, 64), nil
+	}
+	return strconv.AppendFloat(nil, v, 'g', -1, 64), nil
+}
+
+type jsonMetric struct {
+	Name string `json:"name"`
+	Unit string `json:"unit"`
+}
+
+type jsonSnapshot struct {
+	Path      string `json:"path"`
+	Format    string `json:"format"`
+	Lifecycle int    `json:"lifecycle"`
+	Total     int64  `json:"total"`
+}
+
+type jsonFrame struct {
+	Function string `json:"function"`
+	File     string `json:"file"`
+	Line     int64  `json:"line"`
+	Module   string `json:"module"`
+}
+
+type jsonProjection struct {
+	Limit      int64     `json:"limit"`
+	Lifecycles jsonFloat `json:"lifecycles"` // null when the total is not growing
+	Growing    bool      `json:"growing"`
+}
+
+type jsonTrendTotal struct {
+	Growth     jsonFloat       `json:"growth_per_lifecycle"`
+	Projection *jsonProjection `json:"projection,omitempty"` // only with --limit
+}
+
+type jsonTrendSite struct {
+	Rank      int         `json:"rank"`
+	Key       string      `json:"key"`
+	Title     string      `json:"title"`
+	Frames    []jsonFrame `json:"frames"`
+	Category  string      `json:"category"`
+	Values    []int64     `json:"values"`
+	Growth    jsonFloat   `json:"growth_per_lifecycle"`
+	R2        jsonFloat   `json:"r2"`
+	MKP       jsonFloat   `json:"mk_p"`
+	Monotonic jsonFloat   `json:"monotonic"`
+	Verdict   string      `json:"verdict"`
+}
+
+type jsonTrend struct {
+	Schema    string          `json:"schema"`
+	Metric    jsonMetric      `json:"metric"`
+	Snapshots []jsonSnapshot  `json:"snapshots"`
+	Total     jsonTrendTotal  `json:"total"`
+	Sites     []jsonTrendSite `json:"sites"`
+}
+
+type jsonPairSite struct {
+	Rank     int         `json:"rank"`
+	Key      string      `json:"key"`
+	Title    string      `json:"title"`
+	Frames   []jsonFrame `json:"frames"`
+	Category string      `json:"category"`
+	Base     int64       `json:"base"`
+	Target   int64       `json:"target"`
+	Delta    int64       `json:"delta"`
+	DeltaPct jsonFloat   `json:"delta_pct"` // null for new sites
+	Status   string      `json:"status"`
+}
+
+type jsonCompare struct {
+	Schema     string         `json:"schema"`
+	Metric     jsonMetric     `json:"metric"`
+	Base       jsonSnapshot   `json:"base"`
+	Target     jsonSnapshot   `json:"target"`
+	Normalized bool           `json:"normalized,omitempty"` // base scaled to the target's total (--normalize)
+	Sites      []jsonPairSite `json:"sites"`
+}
+
+func snapshotJSON(s dumpdiff.SnapshotInfo) jsonSnapshot {
+	return jsonSnapshot{Path: s.Path, Format: string(s.Format), Lifecycle: s.Lifecycle, Total: s.Total}
+}
+
+func framesJSON(fs []dumpdiff.Frame) []jsonFrame {
+	out := make([]jsonFrame, len(fs))
+	for i, f := range fs {
+		out[i] = jsonFrame{Function: f.Function, File: f.File, Line: f.Line, Module: f.Module}
+	}
+	return out
+}
+
+// WriteTrendJSON writes a trend result in the dumpdiff.trend/v1 schema
+// (DESIGN.md): sizes are exact integers in the metric's unit, and a
+// statistic that has no finite value is null.
+func WriteTrendJSON(w io.Writer, res *dumpdiff.TrendResult) error {
+	out := jsonTrend{
+		Schema:    TrendSchema,
+		Metric:    jsonMetric{Name: res.Metric.Name, Unit: res.Metric.Unit},
+		Snapshots: make([]jsonSnapshot, len(res.Snapshots)),
+		Total:     jsonTrendTotal{Growth: jsonFloat(res.Total.Growth)},
+		Sites:     make([]jsonTrendSite, len(res.Sites)),
+	}
+	for i, s := range res.Snapshots {
+		out.Snapshots[i] = snapshotJSON(s)
+	}
+	if p := res.Projection; p != nil {
+		out.Total.Projection = &jsonProjection{Limit: p.Limit, Lifecycles: jsonFloat(p.Lifecycles), Growing: p.Growing}
+	}
+	for i, s := range res.Sites {
+		values := s.Values
+		if values == nil {
+			values = []int64{}
+		}
+		out.Sites[i] = jsonTrendSite{
+			Rank: s.Rank, Key: s.Key, Title: s.Title, Frames: framesJSON(s.Frames), Category: s.Category,
+			Values: values, Growth: jsonFloat(s.Growth), R2: jsonFloat(s.R2), MKP: jsonFloat(s.MKP),
+			Monotonic: jsonFloat(s.Monotonic), Verdict: string(s.Verdict),
+		}
+	}
+	return encodeJSON(w, out)
+}
+
+// WriteCompareJSON writes a pair diff in the dumpdiff.compare/v1 schema.
+func WriteCompareJSON(w io.Writer, res *dumpdiff.CompareResult) error {
+	out := jsonCompare{
+		Schema:     CompareSchema,
+		Metric:     jsonMetric{Name: res.Metric.Name, Unit: res.Metric.Unit},
+		Base:       snapshotJSON(res.Base),
+		Target:     snapshotJSON(res.Target),
+		Normalized: res.Normalized,
+		Sites:      make([]jsonPairSite, len(res.Sites)),
+	}
+	for i, s := range res.Sites {
+		out.Sites[i] = jsonPairSite{
+			Rank: s.Rank, Key: s.Key, Title: s.Title, Frames: framesJSON(s.Frames), Category: s.Category,
+			Base: s.Base, Target: s.Target, Delta: s.Delta, DeltaPct: jsonFloat(s.DeltaPct), Status: string(s.Status),
+		}
+	}
+	return encodeJSON(w, out)
+}
+
+func encodeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}

@@ -85,7 +85,9 @@
 // # Ranking and projection
 //
 // Sites are ranked leaks first by growth per lifecycle, then every other site
-// by growth; ties by key, so output is deterministic. The process total grows
+// by growth; equal growth by total growth over the series (so a plateau that
+// holds memory comes before a site that never moved), then by key, so output
+// is deterministic. The process total grows
 // by the Theil–Sen slope of the snapshot totals; with Options.Limit, Trend
 // projects how many more lifecycles fit before the total reaches the limit.
 //

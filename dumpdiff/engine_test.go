@@ -573,3 +573,30 @@ func TestMemoryGrowsWithSites(t *testing.T) {
 			many.SiteRows(), len(many.frames), len(many.stacks), one.SiteRows(), len(one.frames), len(one.stacks))
 	}
 }
+
+func TestRankingEqualGrowthByTotal(t *testing.T) {
+	var snaps []*parsers.Snapshot
+	for i := range 8 {
+		step := int64(0)
+		if i > 0 {
+			step = 50
+		}
+		snaps = append(snaps, buildSnapshot(fmt.Sprintf("t%d", i), []sample{
+			{stack: []string{"c"}, value: 7},
+			{stack: []string{"b"}, value: step},
+			{stack: []string{"a"}, value: 5},
+		}))
+	}
+	res, err := loadSnaps(t, LoadOptions{}, snaps...).Trend(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range res.Sites {
+		got = append(got, fmt.Sprintf("%s:%v:%d", s.Key, s.Growth, s.TotalGrowth))
+	}
+	// All grow 0 per lifecycle; b holds 50 more at the end.
+	if want := []string{"b:0:50", "a:0:0", "c:0:0"}; !slices.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}

@@ -108,7 +108,8 @@ type TrendResult struct {
 	Snapshots  []SnapshotInfo `json:"snapshots"`
 	Total      TrendTotal     `json:"total"`
 	Projection *Projection    `json:"projection,omitempty"`
-	// Sites are ranked: leaks first by growth, then the rest by growth; ties by key.
+	// Sites are ranked: leaks first by growth, then the rest by growth; ties
+	// by total growth, then by key.
 	Sites []TrendSite `json:"sites"`
 	// SiteCount is the number of sites before --top cut the list.
 	SiteCount int     `json:"site_count"`

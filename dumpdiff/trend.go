@@ -80,7 +80,7 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 			continue // the site has none of this metric: nothing to rank
 		}
 		a := st.analyze(x, toFloat(v, st.y))
-		scores = append(scores, siteScore{group: int32(gi), key: g.groups[gi].key, a: a})
+		scores = append(scores, siteScore{group: int32(gi), key: g.groups[gi].key, total: v[n-1] - v[0], a: a})
 	}
 	rankScores(scores)
 	res.SiteCount = len(scores)
@@ -113,11 +113,14 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 type siteScore struct {
 	group int32
 	key   string
+	total int64 // last value − first
 	a     analysis
 }
 
-// rankScores orders sites: leaks first by growth, then the rest by growth;
-// ties by key.
+// rankScores orders sites: leaks first by growth per lifecycle, then the
+// rest by growth per lifecycle; equal growth (often 0: plateaus and flat
+// sites) by total growth over the series, so a warm-up cache that stayed
+// comes before a site that never moved; then by key.
 func rankScores(sc []siteScore) {
 	slices.SortFunc(sc, func(a, b siteScore) int {
 		la, lb := a.a.verdict == VerdictLeak, b.a.verdict == VerdictLeak
@@ -129,6 +132,12 @@ func rankScores(sc []siteScore) {
 		}
 		if a.a.growth != b.a.growth {
 			if a.a.growth > b.a.growth {
+				return -1
+			}
+			return 1
+		}
+		if a.total != b.total {
+			if a.total > b.total {
 				return -1
 			}
 			return 1

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -159,16 +160,41 @@ func loadSeries(ios *IOStreams, args []string, lo dumpdiff.LoadOptions) (*dumpdi
 	return dumpdiff.Load(paths, lo)
 }
 
-// printWarnings writes each load warning on stderr, once.
+// printWarnings writes the load warnings on stderr, one line each. A
+// warning that every snapshot of a series repeats (same cause, same line,
+// only the file differs) is printed once, with a count of the others.
 func printWarnings(w io.Writer, warns []error) {
-	seen := map[string]bool{}
+	type group struct {
+		first string
+		more  int
+	}
+	var order []string
+	groups := map[string]*group{}
 	for _, e := range warns {
-		msg := oneLine(e.Error())
-		if seen[msg] {
+		key := oneLine(e.Error())
+		var pe *parsers.ParseError
+		if errors.As(e, &pe) {
+			key = fmt.Sprintf("%s\x00%d\x00%v", pe.Format, pe.Line, pe.Err)
+		}
+		if g, ok := groups[key]; ok {
+			if g.first != oneLine(e.Error()) {
+				g.more++
+			}
 			continue
 		}
-		seen[msg] = true
-		fmt.Fprintf(w, "dumpdiff: warning: %s\n", msg)
+		groups[key] = &group{first: oneLine(e.Error())}
+		order = append(order, key)
+	}
+	for _, k := range order {
+		g := groups[k]
+		switch g.more {
+		case 0:
+			fmt.Fprintf(w, "dumpdiff: warning: %s\n", g.first)
+		case 1:
+			fmt.Fprintf(w, "dumpdiff: warning: %s (and 1 more snapshot)\n", g.first)
+		default:
+			fmt.Fprintf(w, "dumpdiff: warning: %s (and %d more snapshots)\n", g.first, g.more)
+		}
 	}
 }
 

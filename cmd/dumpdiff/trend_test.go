@@ -18,6 +18,8 @@ func TestTrendGolden(t *testing.T) {
 		"--format", "json", td+"pprof/go-lifecycle")
 	golden(t, "trend-tcmalloc-restart", 0, "trend", "--group-by", "function", "--top", "4", "--symbols", td+"bin", td+"tcmalloc/c-restart")
 	golden(t, "trend-nmt-category", 0, "trend", "--group-by", "category", "--top", "4", td+"nmt/jdk17-summary")
+	// The same warning from every snapshot is printed once.
+	golden(t, "trend-nmt-mb-warning", 0, "trend", "--group-by", "category", "--top", "2", td+"nmt/jdk17-summary-mb")
 	golden(t, "trend-focus", 0, "trend", "--group-by", "function", "--focus", "registerMetrics", td+"pprof/go-lifecycle")
 	golden(t, "trend-order-name", 0, "trend", "--order", "name", "--group-by", "function", "--top", "1",
 		td+"pprof/go-lifecycle/lc8.pb.gz", td+"pprof/go-lifecycle/lc1.pb.gz", td+"pprof/go-lifecycle/lc4.pb.gz")

@@ -16,7 +16,8 @@ import (
 type HTMLOptions struct {
 	// Charts is how many top sites get a line chart; 0 means 12, negative none.
 	Charts int
-	// Title heads the page; empty means "dumpdiff trend report".
+	// Title heads the page; empty means "dumpdiff trend report" or
+	// "dumpdiff compare report".
 	Title string
 }
 
@@ -28,7 +29,7 @@ const defaultCharts = 12
 var htmlSource string
 
 // htmlTemplate is parsed once; html/template escapes every name from a dump.
-var htmlTemplate = template.Must(template.New("trend").Parse(htmlSource))
+var htmlTemplate = template.Must(template.New("report").Parse(htmlSource))
 
 // verdictColors are the chart and badge colours per verdict. Every badge also
 // spells the verdict, so nothing relies on colour alone.
@@ -174,6 +175,9 @@ func WriteTrendHTML(w io.Writer, res *dumpdiff.TrendResult, opts HTMLOptions) er
 			Where:    clean(siteWhere(s.Frames)),
 			Category: clean(s.Category),
 		}
+		if hs.Category == hs.Title {
+			hs.Category = "" // grouped by category: the title already says it
+		}
 		if i < nCharts {
 			hs.Anchor = "site-" + strconv.Itoa(s.Rank)
 			sc := htmlSiteChart{
@@ -194,7 +198,7 @@ func WriteTrendHTML(w io.Writer, res *dumpdiff.TrendResult, opts HTMLOptions) er
 	for _, e := range res.Warnings {
 		page.Warnings = append(page.Warnings, clean(e.Error()))
 	}
-	return htmlTemplate.Execute(w, page)
+	return htmlTemplate.ExecuteTemplate(w, "trend", page)
 }
 
 // lifecycleRange reads "lifecycles 0–5".
@@ -222,4 +226,104 @@ func frameWhere(f dumpdiff.Frame) string {
 		return filepath.Base(fl)
 	}
 	return f.Module
+}
+
+// htmlComparePage is what the compare template renders.
+type htmlComparePage struct {
+	Title, Metric, Base, Target string
+	Normalized                  bool
+	Cards                       []htmlCard
+	Sites                       []htmlPairSite
+	Hidden                      int
+	Warnings                    []string
+}
+
+type htmlPairSite struct {
+	Rank                          int
+	Status                        string
+	Base, Target, Delta, DeltaPct string
+	Bar                           *htmlBar
+	Title, Where, Category        string
+	Frames                        []htmlFrame
+}
+
+// htmlBar is a delta bar in a 170-unit-wide box centred on 85.
+type htmlBar struct {
+	X, W  float64
+	Color string
+}
+
+// WriteCompareHTML writes a pair diff as one self-contained HTML page: the
+// two snapshots and their totals, and the ranked table of sites with a bar
+// per site showing its delta (growth red, right; shrinkage green, left) and
+// its call stack. Like WriteTrendHTML it makes no network requests.
+func WriteCompareHTML(w io.Writer, res *dumpdiff.CompareResult, opts HTMLOptions) error {
+	unit := res.Metric.Unit
+	page := htmlComparePage{
+		Title: opts.Title, Metric: metricLabel(res.Metric),
+		Base: clean(res.Base.Path), Target: clean(res.Target.Path), Normalized: res.Normalized,
+		Hidden: max(0, res.SiteCount-len(res.Sites)),
+	}
+	if page.Title == "" {
+		page.Title = "dumpdiff compare report"
+	}
+	delta := res.Target.Total - res.Base.Total
+	var grown, added int
+	var maxAbs int64
+	for _, s := range res.Sites {
+		maxAbs = max(maxAbs, s.Delta, -s.Delta)
+		switch s.Status {
+		case dumpdiff.StatusGrown:
+			grown++
+		case dumpdiff.StatusNew:
+			added++
+		}
+	}
+	page.Cards = []htmlCard{
+		{Label: "Base", Value: FormatQuantity(float64(res.Base.Total), unit), Note: filepath.Base(page.Base)},
+		{Label: "Target", Value: FormatQuantity(float64(res.Target.Total), unit), Note: filepath.Base(page.Target)},
+		{Label: "Delta", Value: FormatSignedQuantity(float64(delta), unit), Note: pctNote(delta, res.Base.Total), Alert: delta > 0},
+		{Label: "Grown / new sites", Value: strconv.Itoa(grown) + " / " + strconv.Itoa(added), Note: "of " + strconv.Itoa(len(res.Sites)) + " shown"},
+	}
+	for _, s := range res.Sites {
+		hs := htmlPairSite{
+			Rank: s.Rank, Status: string(s.Status),
+			Base: FormatQuantity(float64(s.Base), unit), Target: FormatQuantity(float64(s.Target), unit),
+			Delta: FormatSignedQuantity(float64(s.Delta), unit), DeltaPct: pctText(s.DeltaPct),
+			Title: clean(siteTitle(s.Title, s.Key, s.Frames)), Where: clean(siteWhere(s.Frames)), Category: clean(s.Category),
+		}
+		if maxAbs > 0 && s.Delta != 0 {
+			wd := max(1, round2(float64(abs64(s.Delta))/float64(maxAbs)*84))
+			hs.Bar = &htmlBar{X: 85, W: wd, Color: verdictColor(dumpdiff.VerdictLeak)}
+			if s.Delta < 0 {
+				hs.Bar = &htmlBar{X: round2(85 - wd), W: wd, Color: verdictColor(dumpdiff.VerdictShrinking)}
+			}
+		}
+		if hs.Category == hs.Title {
+			hs.Category = ""
+		}
+		for _, f := range s.Frames {
+			hs.Frames = append(hs.Frames, htmlFrame{Function: clean(frameName(f)), Where: clean(frameWhere(f))})
+		}
+		page.Sites = append(page.Sites, hs)
+	}
+	for _, e := range res.Warnings {
+		page.Warnings = append(page.Warnings, clean(e.Error()))
+	}
+	return htmlTemplate.ExecuteTemplate(w, "compare", page)
+}
+
+func abs64(v int64) int64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// pctNote reads "+40.0% of base".
+func pctNote(delta, base int64) string {
+	if base == 0 {
+		return "base is empty"
+	}
+	return pctText(float64(delta)/float64(base)*100) + " of base"
 }

@@ -160,7 +160,8 @@ func checkRenderedTrend(t *testing.T, name string, res *dumpdiff.TrendResult, op
 	if err := WriteFileAtomic(page, func(w io.Writer) error { return WriteTrendHTML(w, res, opts) }); err != nil {
 		t.Fatal(err)
 	}
-	dom := string(runChromium(t, page, "--dump-dom"))
+	shot, pdf := filepath.Join(dir, name+".png"), filepath.Join(dir, name+".pdf")
+	dom := renderPage(t, page, shot, pdf)
 	tbody := between(dom, `<table id="sites">`, `</table>`)
 	if got, want := strings.Count(tbody, "<tr>")-1, len(res.Sites); got != want {
 		t.Errorf("rendered table: got %d site rows, want %d", got, want)
@@ -179,13 +180,24 @@ func checkRenderedTrend(t *testing.T, name string, res *dumpdiff.TrendResult, op
 	if len(res.Sites) > 0 && !strings.Contains(dom, ">"+htmlEscape(clean(siteTitle(res.Sites[0].Title, res.Sites[0].Key, res.Sites[0].Frames)))+"</a>") {
 		t.Errorf("rendered DOM lacks the top site %q", res.Sites[0].Title)
 	}
-	shot := filepath.Join(dir, name+".png")
-	runChromium(t, page, "--screenshot="+shot, "--hide-scrollbars")
+}
+
+// renderPage loads page in headless Chromium once: it returns the rendered
+// DOM, keeps a screenshot at shot, and prints the page (with its print style
+// sheet) to the PDF at pdf.
+func renderPage(t *testing.T, page, shot, pdf string) string {
+	t.Helper()
+	dom := string(runChromium(t, page, "--dump-dom", "--screenshot="+shot, "--hide-scrollbars",
+		"--print-to-pdf="+pdf, "--no-pdf-header-footer"))
 	fi, err := os.Stat(shot)
 	if err != nil || fi.Size() < 10_000 {
 		t.Fatalf("screenshot %s: %v (size %d), want a rendered page", shot, err, sizeOf(fi))
 	}
 	t.Logf("screenshot: %s", shot)
+	if data, err := os.ReadFile(pdf); err != nil || !bytes.HasPrefix(data, []byte("%PDF-")) || len(data) < 10_000 {
+		t.Errorf("print to PDF %s: %v (%d bytes), want a PDF", pdf, err, len(data))
+	}
+	return dom
 }
 
 func TestTrendHTMLInChromium(t *testing.T) {
@@ -213,4 +225,57 @@ func sizeOf(fi os.FileInfo) int64 {
 		return 0
 	}
 	return fi.Size()
+}
+
+func TestWriteCompareHTML(t *testing.T) {
+	res := handCompare()
+	var buf bytes.Buffer
+	if err := WriteCompareHTML(&buf, res, HTMLOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	checkSelfContained(t, page)
+	for _, want := range []string{
+		"<title>dumpdiff compare report: inuse_space (bytes)</title>",
+		`<td class="status-new">new</td>`,
+		"<code>f(a, b)|g</code>",
+		">&#43;4.0 MiB<", // the Delta card
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	// The largest change fills half the bar box; growth goes right, shrinkage left.
+	if !strings.Contains(page, `<rect x="85" y="2" width="84" height="10"`) {
+		t.Errorf("the largest growth does not fill the right half of its bar")
+	}
+	if !strings.Contains(page, `<rect x="84" y="2" width="1" height="10"`) {
+		t.Errorf("a small shrinkage is not drawn as a 1-unit bar to the left")
+	}
+}
+
+// checkRenderedCompare loads the compare page in headless Chromium, checks
+// the rendered table, and keeps a screenshot.
+func checkRenderedCompare(t *testing.T, name string, res *dumpdiff.CompareResult) {
+	t.Helper()
+	chromiumPath(t)
+	dir := artifactDir(t)
+	page := filepath.Join(dir, name+".html")
+	if err := WriteFileAtomic(page, func(w io.Writer) error { return WriteCompareHTML(w, res, HTMLOptions{}) }); err != nil {
+		t.Fatal(err)
+	}
+	dom := renderPage(t, page, filepath.Join(dir, name+".png"), filepath.Join(dir, name+".pdf"))
+	tbody := between(dom, `<table id="sites">`, `</table>`)
+	if got, want := strings.Count(tbody, "<tr>")-1, len(res.Sites); got != want {
+		t.Errorf("rendered table: got %d site rows, want %d", got, want)
+	}
+	nonzero := 0
+	for _, s := range res.Sites {
+		if s.Delta != 0 {
+			nonzero++
+		}
+	}
+	if got := strings.Count(dom, `<svg class="delta-bar"`); got != nonzero {
+		t.Errorf("rendered DOM: got %d delta bars, want %d", got, nonzero)
+	}
 }

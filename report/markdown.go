@@ -40,19 +40,24 @@ func WriteTrendMarkdown(w io.Writer, res *dumpdiff.TrendResult) error {
 		fmt.Fprintln(bw, "No sites.")
 		return bw.Flush()
 	}
-	fmt.Fprintln(bw, "| # | verdict | growth/lifecycle | total growth | r² | trend | site | where |")
-	fmt.Fprintln(bw, "|--:|:--|--:|--:|--:|:--|:--|:--|")
+	// Sites without frames (NMT categories) have no "where": drop the column.
+	where := false
+	for _, s := range res.Sites {
+		where = where || siteWhere(s.Frames) != ""
+	}
+	fmt.Fprintln(bw, "| # | verdict | growth/lifecycle | total growth | r² | trend | site |"+whereHead(where))
+	fmt.Fprintln(bw, "|--:|:--|--:|--:|--:|:--|:--|"+whereRule(where))
 	for _, s := range res.Sites {
 		verdict := string(s.Verdict)
 		if s.Verdict == dumpdiff.VerdictLeak {
 			verdict = "**leak**"
 		}
-		fmt.Fprintf(bw, "| %d | %s | %s | %s | %s | %s | %s | %s |\n",
+		fmt.Fprintf(bw, "| %d | %s | %s | %s | %s | %s | %s |%s\n",
 			s.Rank, verdict,
 			FormatSignedQuantity(s.Growth, unit),
 			FormatSignedQuantity(float64(s.TotalGrowth), unit),
 			formatR2(s.R2), Sparkline(s.Values),
-			mdCode(siteTitle(s.Title, s.Key, s.Frames)), mdCode(siteWhere(s.Frames)))
+			mdCode(siteTitle(s.Title, s.Key, s.Frames)), whereCell(where, s.Frames))
 	}
 	return bw.Flush()
 }
@@ -76,16 +81,45 @@ func WriteCompareMarkdown(w io.Writer, res *dumpdiff.CompareResult) error {
 		fmt.Fprintln(bw, "No sites.")
 		return bw.Flush()
 	}
-	fmt.Fprintln(bw, "| # | status | base | target | delta | delta % | site | where |")
-	fmt.Fprintln(bw, "|--:|:--|--:|--:|--:|--:|:--|:--|")
+	where := false
 	for _, s := range res.Sites {
-		fmt.Fprintf(bw, "| %d | %s | %s | %s | %s | %s | %s | %s |\n",
+		where = where || siteWhere(s.Frames) != ""
+	}
+	fmt.Fprintln(bw, "| # | status | base | target | delta | delta % | site |"+whereHead(where))
+	fmt.Fprintln(bw, "|--:|:--|--:|--:|--:|--:|:--|"+whereRule(where))
+	for _, s := range res.Sites {
+		fmt.Fprintf(bw, "| %d | %s | %s | %s | %s | %s | %s |%s\n",
 			s.Rank, s.Status,
 			FormatQuantity(float64(s.Base), unit), FormatQuantity(float64(s.Target), unit),
-			FormatSignedQuantity(float64(s.Delta), unit), formatPct(s.DeltaPct),
-			mdCode(siteTitle(s.Title, s.Key, s.Frames)), mdCode(siteWhere(s.Frames)))
+			FormatSignedQuantity(float64(s.Delta), unit), pctText(s.DeltaPct),
+			mdCode(siteTitle(s.Title, s.Key, s.Frames)), whereCell(where, s.Frames))
 	}
 	return bw.Flush()
+}
+
+// whereHead, whereRule and whereCell write the optional "where" column.
+func whereHead(on bool) string {
+	if on {
+		return " where |"
+	}
+	return ""
+}
+
+func whereRule(on bool) string {
+	if on {
+		return ":--|"
+	}
+	return ""
+}
+
+func whereCell(on bool, frames []dumpdiff.Frame) string {
+	if !on {
+		return ""
+	}
+	if w := mdCode(siteWhere(frames)); w != "" {
+		return " " + w + " |"
+	}
+	return "  |"
 }
 
 // metricLabel reads "inuse_space (bytes)".
@@ -186,8 +220,8 @@ func formatR2(r float64) string {
 	return strconv.FormatFloat(r, 'f', 2, 64)
 }
 
-// formatPct prints a delta percentage; new sites (+Inf) print "new".
-func formatPct(p float64) string {
+// pctText prints a delta percentage; new sites (+Inf) print "new".
+func pctText(p float64) string {
 	switch {
 	case math.IsInf(p, 1):
 		return "new"

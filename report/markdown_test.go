@@ -68,6 +68,19 @@ func TestWriteTrendMarkdown(t *testing.T) {
 	}
 }
 
+func TestMarkdownWithoutFrames(t *testing.T) {
+	res := handTrend()
+	res.Sites = res.Sites[3:] // only the NMT-like category site
+	var buf bytes.Buffer
+	if err := WriteTrendMarkdown(&buf, res); err != nil {
+		t.Fatal(err)
+	}
+	want := "| # | verdict | growth/lifecycle | total growth | r² | trend | site |\n|--:|:--|--:|--:|--:|:--|:--|\n| 4 | noise | -700 B | -2.4 KiB | 0.40 | █▂▅▁ | `Other` |\n"
+	if !strings.HasSuffix(buf.String(), want) {
+		t.Errorf("got:\n%s\nwant it to end with:\n%s", buf.String(), want)
+	}
+}
+
 func TestWriteCompareMarkdown(t *testing.T) {
 	var buf bytes.Buffer
 	if err := WriteCompareMarkdown(&buf, handCompare()); err != nil {

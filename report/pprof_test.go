@@ -35,6 +35,12 @@ func pprofTop(t *testing.T, data []byte, args ...string) map[string]topRow {
 	if err != nil {
 		t.Fatalf("go tool pprof %s: %v\n%s", strings.Join(cmdArgs, " "), err, stderr.String())
 	}
+	return parseTop(t, out)
+}
+
+// parseTop reads the table of `go tool pprof -top -unit=byte` output.
+func parseTop(t *testing.T, out []byte) map[string]topRow {
+	t.Helper()
 	rows := map[string]topRow{}
 	inTable := false
 	for _, line := range strings.Split(string(out), "\n") {

@@ -10,6 +10,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/report"
+	"github.com/dumpdiff/dumpdiff/tui"
 )
 
 func TestNewCmdExploreFlags(t *testing.T) {
@@ -18,14 +22,20 @@ func TestNewCmdExploreFlags(t *testing.T) {
 		wantErr string
 		check   func(*ExploreOptions) bool
 	}{
-		{args: []string{"--demo"}, check: func(o *ExploreOptions) bool { return o.Demo && len(o.Files) == 0 && o.GroupBy == "stack" && o.Top == 0 }},
-		{args: []string{"-m", "alloc_space", "--group-by", "function", "--limit", "1GiB", "dir"},
+		{args: []string{"--demo"}, check: func(o *ExploreOptions) bool {
+			return o.Demo && len(o.Files) == 0 && o.Engine.GroupBy == dumpdiff.GroupByStack && o.Engine.Top == 0
+		}},
+		{args: []string{"-m", "alloc_space", "--group-by", "function", "--limit", "1GiB", "--order", "name", "--focus", "main\\.", "dir"},
 			check: func(o *ExploreOptions) bool {
-				return o.Metric == "alloc_space" && o.GroupBy == "function" && o.Limit == "1GiB" && o.Files[0] == "dir"
+				return o.Engine.Metric == "alloc_space" && o.Engine.GroupBy == dumpdiff.GroupByFunction && o.Engine.Limit == 1<<30 &&
+					o.Load.Order == dumpdiff.OrderName && o.Engine.Focus.String() == "main\\." && o.Files[0] == "dir"
 			}},
 		{args: []string{"--demo", "x.pb.gz"}, wantErr: "--demo takes no files"},
 		{args: nil, wantErr: "explore needs snapshot files, a directory, or --demo"},
 		{args: []string{"--input-format", "png", "a"}, wantErr: `invalid --input-format "png"`},
+		{args: []string{"--group-by", "file", "a"}, wantErr: `invalid --group-by "file"`},
+		{args: []string{"--focus", "(", "a"}, wantErr: `invalid --focus "("`},
+		{args: []string{"--limit", "lots", "a"}, wantErr: "invalid --limit"},
 	}
 	for _, tt := range tests {
 		var got *ExploreOptions
@@ -42,25 +52,6 @@ func TestNewCmdExploreFlags(t *testing.T) {
 		}
 		if err != nil || got == nil || !tt.check(got) {
 			t.Errorf("%v: got %+v, %v", tt.args, got, err)
-		}
-	}
-}
-
-func TestExploreQueryErrors(t *testing.T) {
-	tests := []struct {
-		opts    ExploreOptions
-		wantErr string
-	}{
-		{ExploreOptions{GroupBy: "file", Order: "args"}, `invalid --group-by "file"`},
-		{ExploreOptions{GroupBy: "stack", Order: "args", Focus: "("}, `invalid --focus "("`},
-		{ExploreOptions{GroupBy: "stack", Order: "size"}, "size"},
-		{ExploreOptions{GroupBy: "stack", Order: "args", Limit: "lots"}, "invalid --limit"},
-		{ExploreOptions{GroupBy: "stack", Order: "args", Top: -1}, "invalid --top -1"},
-	}
-	for _, tt := range tests {
-		_, _, err := exploreQuery(&tt.opts)
-		if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-			t.Errorf("%+v: got error %v, want %q", tt.opts, err, tt.wantErr)
 		}
 	}
 }
@@ -236,6 +227,34 @@ func TestExploreNoColorInTmux(t *testing.T) {
 		}
 		if !strings.Contains(styled, "leak") {
 			t.Errorf("NO_COLOR=%v: the verdict word is missing", noColor)
+		}
+	}
+}
+
+// TestExportView writes each export format of the explorer through report's
+// writers and reads back the file.
+func TestExportView(t *testing.T) {
+	res := &dumpdiff.TrendResult{
+		Metric:    dumpdiff.Metric{Name: "inuse_space", Unit: "bytes"},
+		Snapshots: []dumpdiff.SnapshotInfo{{Path: "a", Lifecycle: 0}, {Path: "b", Lifecycle: 1}},
+		Sites: []dumpdiff.TrendSite{{Rank: 1, Key: "k", Title: "main.leak", Values: []int64{1, 2},
+			Growth: 1, TotalGrowth: 1, Verdict: dumpdiff.VerdictLeak}},
+	}
+	for _, f := range []tui.ExportFormat{tui.ExportJSON, tui.ExportCSV, tui.ExportMarkdown} {
+		path := filepath.Join(t.TempDir(), "out")
+		if err := exportView(path, f, res, nil); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		got, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want strings.Builder
+		if err := report.WriteTrend(&want, res, report.Format(f), report.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != want.String() || !strings.Contains(string(got), "main.leak") {
+			t.Errorf("%s: got %q, want report's %q", f, got, want.String())
 		}
 	}
 }

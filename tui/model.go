@@ -918,17 +918,17 @@ func (m Model) keys() screenKeys {
 	switch {
 	case m.screen == screenDetail:
 		return screenKeys{
-			short: []key.Binding{k.Up, k.Tree, k.Back, k.Help, k.Quit},
+			short: []key.Binding{withHelp(k.Up, "↑/↓", "frame"), k.Tree, k.Back, k.Help, k.Quit},
 			full:  [][]key.Binding{nav, {k.Tree, k.Back, k.Help, k.Quit}},
 		}
 	case m.screen == screenTree:
 		return screenKeys{
-			short: []key.Binding{k.Up, k.Toggle, k.Collapse, k.Tree, k.Back, k.Quit},
+			short: []key.Binding{withHelp(k.Up, "↑/↓", "move"), k.Toggle, k.Collapse, withHelp(k.Tree, "t", "re-centre"), k.Back, k.Quit},
 			full:  [][]key.Binding{nav, {k.Toggle, k.Collapse, withHelp(k.Tree, "t", "re-centre"), k.Back, k.Help, k.Quit}},
 		}
 	case m.screen == screenPick:
 		return screenKeys{
-			short: []key.Binding{k.Up, k.SetBase, k.SetTarget, withHelp(k.Open, "enter", "compare"), k.Back},
+			short: []key.Binding{withHelp(k.Up, "↑/↓", "move"), k.SetBase, k.SetTarget, withHelp(k.Open, "enter", "compare"), k.Back},
 			full:  [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom}, {k.SetBase, k.SetTarget, withHelp(k.Open, "enter", "compare"), k.Back, k.Quit}},
 		}
 	}

@@ -63,3 +63,14 @@ func BenchmarkFilterKeystroke(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSortKey measures one s press (a stable sort of 100 000 sites)
+// and the render that follows.
+func BenchmarkSortKey(b *testing.B) {
+	m := started(b, bigFake(100_000), Options{}, 160, 48)
+	b.ResetTimer()
+	for range b.N {
+		m, _ = m.update(keyMsg("s"))
+		_ = m.View()
+	}
+}

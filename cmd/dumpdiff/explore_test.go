@@ -1,12 +1,10 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -71,7 +69,7 @@ type tmuxSession struct {
 
 func (s tmuxSession) run(args ...string) string {
 	s.t.Helper()
-	out, err := exec.Command("tmux", append([]string{"-L", s.socket, "-f", "/dev/null"}, args...)...).CombinedOutput()
+	out, err := exec.Command("tmux", append([]string{"-S", s.socket, "-f", "/dev/null"}, args...)...).CombinedOutput()
 	if err != nil {
 		s.t.Fatalf("tmux %v: %v: %s", args, err, out)
 	}
@@ -141,10 +139,10 @@ func TestExploreInTmux(t *testing.T) {
 		t.Fatal(err)
 	}
 	status := filepath.Join(dir, "status")
-	s := tmuxSession{t: t, socket: "dumpdiff-e2e-" + strconv.Itoa(os.Getpid())}
+	s := tmuxSession{t: t, socket: filepath.Join(dir, "tmux.sock")}
 	shell := bin + " explore --order name " + series + "; echo $? > " + status + "; sleep 30"
 	s.run("new-session", "-d", "-s", "e2e", "-x", "120", "-y", "40", "sh", "-c", shell)
-	t.Cleanup(func() { exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
+	t.Cleanup(func() { exec.Command("tmux", "-S", s.socket, "kill-server").Run() })
 
 	scr := s.waitScreen("the sites screen", func(scr string) bool { return len(siteRows(scr)) > 3 })
 	top := siteRows(scr)[0]
@@ -207,15 +205,16 @@ func TestExploreNoColorInTmux(t *testing.T) {
 	}
 	anyColour := regexp.MustCompile(`\x1b\[[0-9;]*(3[0-7]|9[0-7]|38;[25]|4[0-7]|10[0-7]|48;[25])[;m]`)
 	for _, noColor := range []bool{false, true} {
-		s := tmuxSession{t: t, socket: fmt.Sprintf("dumpdiff-e2e-nc-%d-%v", os.Getpid(), noColor)}
+		s := tmuxSession{t: t, socket: filepath.Join(t.TempDir(), "tmux.sock")}
 		env := "env -u NO_COLOR TERM=screen-256color "
 		if noColor {
 			env = "env NO_COLOR=1 TERM=screen-256color "
 		}
 		s.run("new-session", "-d", "-s", "e2e", "-x", "100", "-y", "30", "sh", "-c", env+bin+" explore --demo; sleep 30")
+		t.Cleanup(func() { exec.Command("tmux", "-S", s.socket, "kill-server").Run() })
 		s.waitScreen("the sites screen", func(scr string) bool { return len(siteRows(scr)) > 3 })
 		styled := s.styledScreen()
-		exec.Command("tmux", "-L", s.socket, "kill-server").Run()
+		exec.Command("tmux", "-S", s.socket, "kill-server").Run()
 		hasColour := anyColour.MatchString(styled)
 		if hasColour == noColor {
 			t.Errorf("NO_COLOR=%v: got colour %v on screen, want %v:\n%q", noColor, hasColour, !noColor, styled)

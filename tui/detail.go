@@ -72,7 +72,7 @@ func (d *Detail) follow() {
 	}
 	n := len(d.site.frames())
 	d.frame = max(min(d.frame, n-1), 0)
-	lines, at := renderDetailLines(d.site, d.frame, d.width, d.Styles)
+	lines, at := renderDetailLines(d.site, d.frame, d.width, d.height, d.Styles)
 	if at >= 0 {
 		if at < d.offset {
 			d.offset = at
@@ -111,7 +111,7 @@ func (d Detail) Update(msg tea.Msg) (Detail, tea.Cmd) {
 		case tea.MouseWheelDown:
 			d.offset += 3
 		}
-		lines, _ := renderDetailLines(d.site, d.frame, d.width, d.Styles)
+		lines, _ := renderDetailLines(d.site, d.frame, d.width, d.height, d.Styles)
 		d.offset = max(min(d.offset, len(lines)-d.height), 0)
 		return d, nil
 	}
@@ -121,16 +121,43 @@ func (d Detail) Update(msg tea.Msg) (Detail, tea.Cmd) {
 
 // View renders the detail screen, exactly width × height.
 func (d Detail) View() string {
-	lines, _ := renderDetailLines(d.site, d.frame, d.width, d.Styles)
+	lines, _ := renderDetailLines(d.site, d.frame, d.width, d.height, d.Styles)
 	end := min(d.offset+d.height, len(lines))
 	return fit(lines[min(d.offset, end):end], d.width, d.height)
 }
 
 // renderDetailLines lays out the whole detail; it returns the lines and the
 // index of the line holding the frame cursor (-1 when there are no frames).
-func renderDetailLines(s siteInfo, frame, width int, st Styles) ([]string, int) {
+// When the detail is taller than height, the blank separators and the
+// statistics title go, so an 80×24 terminal shows it all.
+func renderDetailLines(s siteInfo, frame, width, height int, st Styles) ([]string, int) {
+	lines, at, optional := detailLines(s, frame, width, st)
+	if len(lines) <= height || len(optional) == 0 {
+		return lines, at
+	}
+	out := make([]string, 0, len(lines))
+	newAt := -1
+	for i, l := range lines {
+		if len(optional) > 0 && optional[0] == i {
+			optional = optional[1:]
+			continue
+		}
+		if i == at {
+			newAt = len(out)
+		}
+		out = append(out, l)
+	}
+	return out, newAt
+}
+
+// detailLines lays out the detail with its separators; optional lists, in
+// order, the lines that may go when space is short.
+func detailLines(s siteInfo, frame, width int, st Styles) (lines []string, at int, optional []int) {
 	unit := s.metric.Unit
-	var lines []string
+	blank := func() {
+		optional = append(optional, len(lines))
+		lines = append(lines, "")
+	}
 	title := "?"
 	var badge string
 	if s.trend != nil {
@@ -146,7 +173,7 @@ func renderDetailLines(s siteInfo, frame, width int, st Styles) ([]string, int) 
 	if c := siteCategory(s); c != "" {
 		lines = append(lines, st.Subtle.Render("category ")+clean(c))
 	}
-	lines = append(lines, "")
+	blank()
 
 	// Statistics, as key/value pairs wrapped to the width.
 	var stats [][2]string
@@ -169,6 +196,7 @@ func renderDetailLines(s siteInfo, frame, width int, st Styles) ([]string, int) 
 			{"status", string(p.Status)},
 		}
 	}
+	optional = append(optional, len(lines))
 	lines = append(lines, st.Section.Render("Statistics"))
 	var row strings.Builder
 	row.WriteString("  ")
@@ -185,12 +213,13 @@ func renderDetailLines(s siteInfo, frame, width int, st Styles) ([]string, int) 
 		row.WriteString(st.Subtle.Render(kv[0]+" ") + kv[1] + "   ")
 		rowW += w
 	}
-	lines = append(lines, row.String(), "")
+	lines = append(lines, row.String())
+	blank()
 
 	// The call stack, innermost first.
 	fs := s.frames()
 	lines = append(lines, st.Section.Render("Call stack")+st.Subtle.Render(" (innermost first; t: call tree of the marked frame)"))
-	at := -1
+	at = -1
 	numW := len(strconv.Itoa(len(fs)))
 	fnW := 0
 	for _, f := range fs {
@@ -212,7 +241,7 @@ func renderDetailLines(s siteInfo, frame, width int, st Styles) ([]string, int) 
 	if len(fs) == 0 {
 		lines = append(lines, st.Subtle.Render("  no frames"))
 	}
-	lines = append(lines, "")
+	blank()
 
 	// The value at each lifecycle, as bars scaled to the largest.
 	var vals []int64
@@ -257,7 +286,7 @@ func renderDetailLines(s siteInfo, frame, width int, st Styles) ([]string, int) 
 		lines = append(lines, "  "+pad(labels[i], labW, false)+" "+st.Bar.Render(bar(v, top, barW))+" "+
 			pad(formatValue(v, unit), valW, true)+st.Subtle.Render(name))
 	}
-	return lines, at
+	return lines, at, optional
 }
 
 // location is a frame's file:line, shortened to its last two path elements

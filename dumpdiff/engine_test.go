@@ -600,3 +600,29 @@ func TestRankingEqualGrowthByTotal(t *testing.T) {
 		t.Errorf("got %v, want %v", got, want)
 	}
 }
+
+// TestMetricByNameAndUnit loads a real NMT series, whose two "malloc"
+// sample types differ only by unit, and selects each.
+func TestMetricByNameAndUnit(t *testing.T) {
+	paths, err := ExpandPaths([]string{"../testdata/nmt/jdk17-summary"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Load(paths, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ metric, unit string }{{"malloc", "bytes"}, {"malloc/bytes", "bytes"}, {"malloc/count", "count"}} {
+		res, err := s.Trend(Options{Metric: tc.metric, GroupBy: GroupByCategory})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.metric, err)
+		}
+		if res.Metric.Name != "malloc" || res.Metric.Unit != tc.unit {
+			t.Errorf("-m %s: got %s/%s, want malloc/%s", tc.metric, res.Metric.Name, res.Metric.Unit, tc.unit)
+		}
+	}
+	_, err = s.Trend(Options{Metric: "nope"})
+	if err == nil || !strings.Contains(err.Error(), "malloc/bytes, malloc/count") {
+		t.Errorf("got %v, want the available metrics with malloc/bytes and malloc/count", err)
+	}
+}

@@ -36,8 +36,9 @@ func (s *Series) resolveMetric(name string) (Metric, []int, error) {
 		j := metricIndex(t.metrics, name)
 		if j < 0 {
 			var avail []string
-			for _, m := range s.Metrics() {
-				avail = append(avail, m.Name)
+			all := s.Metrics()
+			for _, m := range all {
+				avail = append(avail, MetricID(m, all))
 			}
 			return Metric{}, nil, fmt.Errorf("unknown metric %q (available: %s)", name, strings.Join(avail, ", "))
 		}

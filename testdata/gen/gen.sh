@@ -76,9 +76,10 @@ report() {
 # reference tool: after lifecycle k the leaks hold exactly k x their bytes per
 # lifecycle, the plateau 12 MiB x min(k, 2), the steady site 512 KiB and the
 # transient site nothing. It fails the script on any difference, except that
-# for Go the plateau and steady sites may hold up to 1 KiB more: the runtime
-# now and then charges a small object of its own (112 B, 16 B) to whatever
-# function is allocating.
+# in Go a site may hold up to 1 KiB more: when the first GC starts, the
+# runtime allocates a small object per P for its mark workers (112 B each
+# with Go 1.26) and charges it to whichever user allocation triggered the GC,
+# a one-off, not a per-lifecycle growth.
 verify_exact() {
 	local series=$1 kind=$2 bin=$3 leak=$4 metrics=$5 mbytes=$6 plateau=$7 steady=$8 transient=$9
 	shift 9
@@ -98,12 +99,8 @@ verify_exact() {
 			"$transient") want=0 ;;
 			esac
 			got=$(flat "$fn" "$r")
-			case $fn in
-			"$plateau" | "$steady")
-				[ "$got" -ge "$want" ] && [ "$got" -le $((want + slack)) ] ||
-					die "$series lc$k ($(basename "$dump")): $fn holds $got B, want $want" ;;
-			*) [ "$got" = "$want" ] || die "$series lc$k ($(basename "$dump")): $fn holds $got B, want $want" ;;
-			esac
+			[ "$got" -ge "$want" ] && [ "$got" -le $((want + slack)) ] ||
+				die "$series lc$k ($(basename "$dump")): $fn holds $got B, want $want"
 		done
 	done
 	echo "  $series: all $k snapshots hold exactly the planted bytes"
@@ -154,9 +151,10 @@ gen_pprof() {
 	truth_pprof
 	verify_pprof
 	echo "pprof: growth per lifecycle, go tool pprof (lc1 -> lc$N):"
+	# 0.1 %: the runtime's one-off 112-byte objects (see verify_exact).
 	for s in go-lifecycle go-noisy; do
-		check "pprof/$s" 'main.(*leakyOperator).open' 4194304 0 "$TD/pprof/$s/pprof-top-lc1.txt" "$TD/pprof/$s/pprof-top-lc$N.txt"
-		check "pprof/$s" main.registerMetrics 262144 0 "$TD/pprof/$s/pprof-top-lc1.txt" "$TD/pprof/$s/pprof-top-lc$N.txt"
+		check "pprof/$s" 'main.(*leakyOperator).open' 4194304 0.001 "$TD/pprof/$s/pprof-top-lc1.txt" "$TD/pprof/$s/pprof-top-lc$N.txt"
+		check "pprof/$s" main.registerMetrics 262144 0.001 "$TD/pprof/$s/pprof-top-lc1.txt" "$TD/pprof/$s/pprof-top-lc$N.txt"
 	done
 	# Sampled at 512 KiB: 2 MiB segments are sampled almost surely, 4000-byte
 	# gauges about once in 128, so only the main leak is checked, loosely:

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"fmt"
+	"regexp"
+
+	"github.com/dumpdiff/dumpdiff/dumpdiff"
+)
+
+// loadTrend loads one series of a batch and ranks all its sites: the caller
+// checks --fail-on against every leak, then cuts to --top. The series'
+// manifest options override the command line's. Snapshots parse one at a
+// time: batch parallelism is across series, so each job holds at most one
+// parsed snapshot.
+func loadTrend(spec SeriesSpec, lo dumpdiff.LoadOptions, opts dumpdiff.Options) (*dumpdiff.TrendResult, error) {
+	paths := spec.Files
+	if spec.Dir != "" {
+		var err error
+		if paths, err = dumpdiff.ExpandPaths([]string{spec.Dir}); err != nil {
+			return nil, err
+		}
+	}
+	lo.Jobs = 1
+	if spec.Order != "" {
+		order, err := dumpdiff.ParseOrder(spec.Order)
+		if err != nil {
+			return nil, err
+		}
+		lo.Order = order
+	}
+	if spec.LifecycleRegex != "" {
+		re, err := batchLifecycleRegex(spec.LifecycleRegex)
+		if err != nil {
+			return nil, err
+		}
+		lo.LifecycleRegex = re
+	}
+	if spec.Metric != "" {
+		opts.Metric = spec.Metric
+	}
+	if spec.GroupBy != "" {
+		opts.GroupBy = dumpdiff.GroupBy(spec.GroupBy)
+	}
+	opts.Top = 0
+	series, err := dumpdiff.Load(paths, lo)
+	if err != nil {
+		return nil, err
+	}
+	return series.Trend(opts)
+}
+
+// batchLifecycleRegex compiles a lifecycle regex, which needs a capture group
+// for the lifecycle number.
+func batchLifecycleRegex(s string) (*regexp.Regexp, error) {
+	re, err := regexp.Compile(s)
+	if err != nil {
+		return nil, fmt.Errorf(`invalid lifecycle_regex "%s": %w`, s, err)
+	}
+	if re.NumSubexp() < 1 {
+		return nil, fmt.Errorf(`invalid lifecycle_regex "%s": want a capture group for the lifecycle number`, s)
+	}
+	return re, nil
+}

@@ -1,0 +1,151 @@
+package report
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/dumpdiff/dumpdiff/dumpdiff"
+)
+
+// trendCSVHeader is the fixed part of the trend CSV header; one column per
+// snapshot ("lc_<lifecycle>") follows it.
+var trendCSVHeader = []string{
+	"rank", "verdict", "growth_per_lifecycle", "total_growth", "r2", "mk_p", "monotonic",
+	"category", "title", "key", "stack",
+}
+
+// WriteTrendCSV writes res as CSV (RFC 4180): a header row, then one row per
+// site in rank order. Sizes are exact integers in the metric's unit; the
+// growth per lifecycle is the engine's slope with as many digits as it needs.
+// The last columns hold the site's value at each snapshot, named
+// lc_<lifecycle> after the snapshot's lifecycle number. The stack column is
+// the site's frames outermost first, joined by ";" (the folded-stack order).
+func WriteTrendCSV(w io.Writer, res *dumpdiff.TrendResult) error {
+	cw := csv.NewWriter(w)
+	header := append([]string(nil), trendCSVHeader...)
+	for i, s := range res.Snapshots {
+		header = append(header, lifecycleColumn(s, i))
+	}
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	for _, s := range res.Sites {
+		row := []string{
+			strconv.Itoa(s.Rank), string(s.Verdict),
+			formatFloat(s.Growth), strconv.FormatInt(s.TotalGrowth, 10),
+			formatFloat(s.R2), formatFloat(s.MKP), formatFloat(s.Monotonic),
+			clean(s.Category), clean(s.Title), clean(s.Key), foldedStack(s.Frames),
+		}
+		for i := range res.Snapshots {
+			var v int64
+			if i < len(s.Values) {
+				v = s.Values[i]
+			}
+			row = append(row, strconv.FormatInt(v, 10))
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// compareCSVHeader is the compare CSV header.
+var compareCSVHeader = []string{
+	"rank", "status", "base", "target", "delta", "delta_pct", "category", "title", "key", "stack",
+}
+
+// WriteCompareCSV writes a pair diff as CSV (RFC 4180): a header row, then one
+// row per site in rank order, sizes as exact integers in the metric's unit.
+// delta_pct is empty for sites that are new (no base to take a percentage of).
+func WriteCompareCSV(w io.Writer, res *dumpdiff.CompareResult) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(compareCSVHeader); err != nil {
+		return err
+	}
+	for _, s := range res.Sites {
+		row := []string{
+			strconv.Itoa(s.Rank), string(s.Status),
+			strconv.FormatInt(s.Base, 10), strconv.FormatInt(s.Target, 10), strconv.FormatInt(s.Delta, 10),
+			formatFloat(s.DeltaPct),
+			clean(s.Category), clean(s.Title), clean(s.Key), foldedStack(s.Frames),
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// lifecycleColumn names the CSV column of snapshot i.
+func lifecycleColumn(s dumpdiff.SnapshotInfo, i int) string {
+	if s.Lifecycle < 0 {
+		return "lc_" + strconv.Itoa(i)
+	}
+	return "lc_" + strconv.Itoa(s.Lifecycle)
+}
+
+// formatFloat writes a statistic with the fewest digits that read back
+// exactly; NaN and infinities (a new site's delta %) become empty cells so
+// spreadsheets and CSV readers do not choke on them.
+func formatFloat(f float64) string {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return ""
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64)
+}
+
+// foldedStack joins frames outermost first with ";", the order of folded
+// stacks (flamegraph.pl, speedscope).
+func foldedStack(frames []dumpdiff.Frame) string {
+	parts := make([]string, len(frames))
+	for i, f := range frames {
+		parts[len(frames)-1-i] = frameName(f)
+	}
+	return clean(strings.Join(parts, ";"))
+}
+
+// frameName is how a frame is shown: its function, else module+offset as the
+// engine named it, else "?".
+func frameName(f dumpdiff.Frame) string {
+	switch {
+	case f.Function != "":
+		return f.Function
+	case f.Module != "":
+		return f.Module
+	}
+	return "?"
+}
+
+// clean replaces control characters (symbol names from a dump are untrusted)
+// with U+FFFD so no output format can be broken or styled by them.
+func clean(s string) string {
+	if strings.IndexFunc(s, isControl) < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if isControl(r) {
+			return '\uFFFD'
+		}
+		return r
+	}, s)
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
+
+// fileLine renders a frame's source position, empty when unknown.
+func fileLine(f dumpdiff.Frame) string {
+	switch {
+	case f.File != "" && f.Line > 0:
+		return fmt.Sprintf("%s:%d", f.File, f.Line)
+	case f.File != "":
+		return f.File
+	}
+	return ""
+}

@@ -1,0 +1,74 @@
+package report
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestParseFormat(t *testing.T) {
+	for _, f := range Formats {
+		got, err := ParseFormat(string(f))
+		if err != nil || got != f {
+			t.Errorf("ParseFormat(%q): got %q, %v, want %q", f, got, err, f)
+		}
+	}
+	_, err := ParseFormat("yaml")
+	if got, want := err.Error(), `invalid --format "yaml": want table, json, csv, markdown, pprof or html`; got != want {
+		t.Errorf("got error %q, want %q", got, want)
+	}
+}
+
+// TestWriteDispatch checks the dispatchers write exactly what the format's
+// own writer writes.
+func TestWriteDispatch(t *testing.T) {
+	trend, cmp := handTrend(), handCompare()
+	for _, f := range Formats {
+		var got, want bytes.Buffer
+		if err := WriteTrend(&got, trend, f, Options{}); err != nil {
+			t.Fatalf("WriteTrend %s: %v", f, err)
+		}
+		switch f {
+		case FormatTable:
+			WriteTrendTable(&want, trend, TableOptions{})
+		case FormatJSON:
+			WriteTrendJSON(&want, trend)
+		case FormatCSV:
+			WriteTrendCSV(&want, trend)
+		case FormatMarkdown:
+			WriteTrendMarkdown(&want, trend)
+		case FormatPprof:
+			WriteTrendPprof(&want, trend)
+		case FormatHTML:
+			WriteTrendHTML(&want, trend, HTMLOptions{})
+		}
+		if !bytes.Equal(got.Bytes(), want.Bytes()) || got.Len() == 0 {
+			t.Errorf("WriteTrend %s: output differs from the format's writer", f)
+		}
+		got.Reset()
+		want.Reset()
+		err := WriteCompare(&got, cmp, f, Options{})
+		switch f {
+		case FormatTable:
+			WriteCompareTable(&want, cmp, TableOptions{})
+		case FormatJSON:
+			WriteCompareJSON(&want, cmp)
+		case FormatCSV:
+			WriteCompareCSV(&want, cmp)
+		case FormatMarkdown:
+			WriteCompareMarkdown(&want, cmp)
+		case FormatPprof:
+			WriteComparePprof(&want, cmp)
+		case FormatHTML:
+			WriteCompareHTML(&want, cmp, HTMLOptions{})
+		}
+		if err != nil || !bytes.Equal(got.Bytes(), want.Bytes()) || got.Len() == 0 {
+			t.Errorf("WriteCompare %s: error %v or output differs from the format's writer", f, err)
+		}
+	}
+	for _, f := range []Format{"yaml", ""} {
+		if err := WriteTrend(&bytes.Buffer{}, trend, f, Options{}); err == nil || !strings.Contains(err.Error(), string(f)) {
+			t.Errorf("WriteTrend %s: got error %v, want one naming the format", f, err)
+		}
+	}
+}

@@ -91,7 +91,13 @@ func (s *Series) group(opts Options) (*grouping, error) {
 	}
 
 	g := &grouping{of: make([]int32, len(s.rows)), label: label}
-	idx := map[string]int32{}
+	// A stack grouping has about one site per stack; coarser ones fewer.
+	hint := len(s.stacks)
+	if by == GroupByCategory {
+		hint = 16
+	}
+	idx := make(map[string]int32, hint)
+	g.groups = make([]siteGroup, 0, hint)
 	for r, row := range s.rows {
 		if !keep(row.stack) {
 			g.of[r] = -1

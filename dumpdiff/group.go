@@ -108,7 +108,7 @@ func (s *Series) group(opts Options) (*grouping, error) {
 		switch by {
 		case GroupByStack:
 			key = s.stacks[row.stack].key
-			title = s.stackTitle(row.stack)
+			title = s.stackTitleWithCaller(row.stack)
 		case GroupByFunction:
 			title = s.stackTitle(row.stack)
 			key = title
@@ -163,6 +163,19 @@ func (s *Series) stackTitle(st stackID) string {
 		return "(no frames)"
 	}
 	return s.frames[fs[0]].key
+}
+
+// stackTitleWithCaller is stackTitle, followed by the caller when the
+// innermost frame is a placeholder such as NMT's "[java]": on JDK 25 a
+// direct-memory site is "[java]" called from "[Other]", and "[java]" alone
+// would not tell it from any other Java caller.
+func (s *Series) stackTitleWithCaller(st stackID) string {
+	title := s.stackTitle(st)
+	fs := s.stacks[st].frames
+	if len(fs) > 1 && strings.HasPrefix(title, "[") && strings.HasSuffix(title, "]") {
+		title += " ← " + s.frames[fs[1]].key
+	}
+	return title
 }
 
 // lineTitle is the innermost kept frame with its file:line when known.

@@ -626,3 +626,23 @@ func TestMetricByNameAndUnit(t *testing.T) {
 		t.Errorf("got %v, want the available metrics with malloc/bytes and malloc/count", err)
 	}
 }
+
+// TestPlaceholderTitle: on JDK 25 the direct-memory leak's NMT site has only
+// Java frames; its title names the category frame that calls it.
+func TestPlaceholderTitle(t *testing.T) {
+	paths, err := ExpandPaths([]string{"../testdata/nmt/jdk25-detail"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Load(paths, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Trend(Options{Top: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := res.Sites[0].Title, "[java] ← [Other]"; got != want {
+		t.Errorf("got title %q, want %q", got, want)
+	}
+}

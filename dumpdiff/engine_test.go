@@ -600,3 +600,49 @@ func TestRankingEqualGrowthByTotal(t *testing.T) {
 		t.Errorf("got %v, want %v", got, want)
 	}
 }
+
+// TestMetricByNameAndUnit loads a real NMT series, whose two "malloc"
+// sample types differ only by unit, and selects each.
+func TestMetricByNameAndUnit(t *testing.T) {
+	paths, err := ExpandPaths([]string{"../testdata/nmt/jdk17-summary"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Load(paths, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ metric, unit string }{{"malloc", "bytes"}, {"malloc/bytes", "bytes"}, {"malloc/count", "count"}} {
+		res, err := s.Trend(Options{Metric: tc.metric, GroupBy: GroupByCategory})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.metric, err)
+		}
+		if res.Metric.Name != "malloc" || res.Metric.Unit != tc.unit {
+			t.Errorf("-m %s: got %s/%s, want malloc/%s", tc.metric, res.Metric.Name, res.Metric.Unit, tc.unit)
+		}
+	}
+	_, err = s.Trend(Options{Metric: "nope"})
+	if err == nil || !strings.Contains(err.Error(), "malloc/bytes, malloc/count") {
+		t.Errorf("got %v, want the available metrics with malloc/bytes and malloc/count", err)
+	}
+}
+
+// TestPlaceholderTitle: on JDK 25 the direct-memory leak's NMT site has only
+// Java frames; its title names the category frame that calls it.
+func TestPlaceholderTitle(t *testing.T) {
+	paths, err := ExpandPaths([]string{"../testdata/nmt/jdk25-detail"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Load(paths, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Trend(Options{Top: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := res.Sites[0].Title, "[java] ← [Other]"; got != want {
+		t.Errorf("got title %q, want %q", got, want)
+	}
+}

@@ -36,8 +36,9 @@ func (s *Series) resolveMetric(name string) (Metric, []int, error) {
 		j := metricIndex(t.metrics, name)
 		if j < 0 {
 			var avail []string
-			for _, m := range s.Metrics() {
-				avail = append(avail, m.Name)
+			all := s.Metrics()
+			for _, m := range all {
+				avail = append(avail, MetricID(m, all))
 			}
 			return Metric{}, nil, fmt.Errorf("unknown metric %q (available: %s)", name, strings.Join(avail, ", "))
 		}
@@ -90,7 +91,13 @@ func (s *Series) group(opts Options) (*grouping, error) {
 	}
 
 	g := &grouping{of: make([]int32, len(s.rows)), label: label}
-	idx := map[string]int32{}
+	// A stack grouping has about one site per stack; coarser ones fewer.
+	hint := len(s.stacks)
+	if by == GroupByCategory {
+		hint = 16
+	}
+	idx := make(map[string]int32, hint)
+	g.groups = make([]siteGroup, 0, hint)
 	for r, row := range s.rows {
 		if !keep(row.stack) {
 			g.of[r] = -1
@@ -101,7 +108,7 @@ func (s *Series) group(opts Options) (*grouping, error) {
 		switch by {
 		case GroupByStack:
 			key = s.stacks[row.stack].key
-			title = s.stackTitle(row.stack)
+			title = s.stackTitleWithCaller(row.stack)
 		case GroupByFunction:
 			title = s.stackTitle(row.stack)
 			key = title
@@ -156,6 +163,19 @@ func (s *Series) stackTitle(st stackID) string {
 		return "(no frames)"
 	}
 	return s.frames[fs[0]].key
+}
+
+// stackTitleWithCaller is stackTitle, followed by the caller when the
+// innermost frame is a placeholder such as NMT's "[java]": on JDK 25 a
+// direct-memory site is "[java]" called from "[Other]", and "[java]" alone
+// would not tell it from any other Java caller.
+func (s *Series) stackTitleWithCaller(st stackID) string {
+	title := s.stackTitle(st)
+	fs := s.stacks[st].frames
+	if len(fs) > 1 && strings.HasPrefix(title, "[") && strings.HasSuffix(title, "]") {
+		title += " ← " + s.frames[fs[1]].key
+	}
+	return title
 }
 
 // lineTitle is the innermost kept frame with its file:line when known.

@@ -109,7 +109,7 @@ func (s *Series) Metrics() []Metric {
 	for _, m := range s.snaps[0].metrics {
 		common := true
 		for _, t := range s.snaps[1:] {
-			if metricIndex(t.metrics, m.Name) < 0 {
+			if metricIndex(t.metrics, m.Name+"/"+m.Unit) < 0 {
 				common = false
 				break
 			}
@@ -163,13 +163,27 @@ func (s *Series) Snapshots() []SnapshotInfo {
 	return out
 }
 
+// metricIndex finds a metric by name ("malloc", the first of that name) or
+// by name and unit ("malloc/count"): NMT has two sample types named malloc,
+// in bytes and in counts, and only the second form reaches the count.
 func metricIndex(ms []Metric, name string) int {
 	for i, m := range ms {
-		if m.Name == name {
+		if m.Name == name || m.Name+"/"+m.Unit == name {
 			return i
 		}
 	}
 	return -1
+}
+
+// MetricID is how a metric is named in --metric and in lists: its name, or
+// name/unit when another metric of the series shares the name.
+func MetricID(m Metric, all []Metric) string {
+	for _, o := range all {
+		if o.Name == m.Name && o.Unit != m.Unit {
+			return m.Name + "/" + m.Unit
+		}
+	}
+	return m.Name
 }
 
 // reduce builds the snapshot's table, interning into s. It is not safe for

@@ -299,7 +299,7 @@ func batchRun(opts *BatchOptions) error {
 		})
 	}
 	// Batch output is text (JSON Lines or CSV), fine on a terminal.
-	if err := writeAtomicOutput(opts.IO, opts.Output, report.FormatCSV, write); err != nil {
+	if err := writeOutput(opts.IO, opts.Output, func(w io.Writer, _ bool) error { return write(w) }); err != nil {
 		return err
 	}
 	if len(offenderLines) > 0 {

@@ -225,26 +225,7 @@ func writeOutput(ios *IOStreams, path string, write func(w io.Writer, tty bool) 
 	if path == "" {
 		return write(ios.Out, ios.IsStdoutTTY())
 	}
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename this fails harmlessly
-	if err := write(tmp, false); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return report.WriteFileAtomic(path, func(w io.Writer) error { return write(w, false) })
 }
 
 // sortedKeys lists a writer registry's formats, "table" first.

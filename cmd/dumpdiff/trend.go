@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -43,9 +44,14 @@ type TrendOptions struct {
 	Series SeriesFlags
 	Output OutputFlags
 
+	// FailOn is the --fail-on text: exit 3 when a leak grows more than this
+	// per lifecycle. Empty: no threshold.
+	FailOn string
+
 	// Filled by validation.
-	Load   dumpdiff.LoadOptions
-	Engine dumpdiff.Options
+	Load        dumpdiff.LoadOptions
+	Engine      dumpdiff.Options
+	FailOnBytes int64
 }
 
 func newCmdTrend(ios *IOStreams, runF func(*TrendOptions) error) *cobra.Command {
@@ -82,6 +88,11 @@ piped, it is tab-separated with exact numbers.`,
 			if opts.Engine, err = opts.Series.Options(); err != nil {
 				return err
 			}
+			if opts.FailOn != "" {
+				if opts.FailOnBytes, err = report.ParseSize(opts.FailOn); err != nil {
+					return flagErrorf("invalid --fail-on: %v", err)
+				}
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -90,6 +101,7 @@ piped, it is tab-separated with exact numbers.`,
 	}
 	opts.Series.Register(cmd.Flags(), 20, false)
 	opts.Output.Register(cmd.Flags(), formats)
+	cmd.Flags().StringVar(&opts.FailOn, "fail-on", "", "exit 3 when a leak grows more than `SIZE` per lifecycle (e.g. 1MiB), listing the leaks on stderr")
 	registerSeriesCompletions(cmd, formats)
 	return cmd
 }
@@ -99,15 +111,34 @@ func trendRun(opts *TrendOptions) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.Trend(opts.Engine)
+	// --fail-on judges every site, not only the --top shown.
+	engine := opts.Engine
+	if opts.FailOnBytes > 0 {
+		engine.Top = 0
+	}
+	res, err := s.Trend(engine)
 	if err != nil {
 		return err
 	}
+	offenders := batchOffenders(res, opts.FailOnBytes)
+	if top := opts.Engine.Top; top > 0 && len(res.Sites) > top {
+		res.Sites = res.Sites[:top]
+	}
 	printWarnings(opts.IO.ErrOut, res.Warnings)
 	write := TrendWriters[opts.Output.Format]
-	return writeOutput(opts.IO, opts.Output.Output, func(w io.Writer, tty bool) error {
+	err = writeOutput(opts.IO, opts.Output.Output, func(w io.Writer, tty bool) error {
 		return write(w, res, writeContext(opts.IO, tty))
 	})
+	if err != nil || len(offenders) == 0 {
+		return err
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "dumpdiff: --fail-on %s: %d leak site(s) grow more than %s per lifecycle:\n",
+		opts.FailOn, len(offenders), report.FormatQuantity(float64(opts.FailOnBytes), "bytes"))
+	for _, o := range offenders {
+		fmt.Fprintf(opts.IO.ErrOut, "  #%d %s %s/lifecycle\n", o.Rank, oneLine(report.Sanitize(batchSiteName(o))),
+			report.FormatSignedQuantity(o.Growth, res.Metric.Unit))
+	}
+	return &ThresholdError{Count: len(offenders)}
 }
 
 func writeContext(ios *IOStreams, tty bool) WriteContext {

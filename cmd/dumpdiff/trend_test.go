@@ -132,3 +132,11 @@ func TestNewCmdCompareFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestTrendFailOn: exit 3 with the offending leaks on stderr when a leak grows
+// more than the threshold per lifecycle, judged over all sites, not only --top.
+func TestTrendFailOn(t *testing.T) {
+	golden(t, "trend-fail-on-crossed", 3, "trend", "--top", "1", "--group-by", "function", "--fail-on", "200KiB", td+"pprof/go-lifecycle")
+	golden(t, "trend-fail-on-clear", 0, "trend", "--top", "1", "--group-by", "function", "--fail-on", "8MiB", td+"pprof/go-lifecycle")
+	golden(t, "trend-fail-on-bad-size", 1, "trend", "--fail-on", "lots", td+"pprof/go-lifecycle")
+}

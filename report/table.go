@@ -207,7 +207,7 @@ func WriteCompareTable(w io.Writer, res *dumpdiff.CompareResult, opts TableOptio
 	for i, s := range res.Sites {
 		d := FormatSignedQuantity(float64(s.Delta), unit)
 		rows[i] = []string{strconv.Itoa(s.Rank), string(s.Status), FormatQuantity(float64(s.Base), unit),
-			FormatQuantity(float64(s.Target), unit), d, tablePct(s.DeltaPct), Sanitize(s.Title)}
+			FormatQuantity(float64(s.Target), unit), d, formatPct(s.DeltaPct), Sanitize(s.Title)}
 		colored[i] = slicesClone(rows[i])
 		colored[i][1] = ts.word(string(s.Status))
 		colored[i][4] = ts.signed(float64(s.Delta), d)
@@ -222,8 +222,7 @@ func WriteCompareTable(w io.Writer, res *dumpdiff.CompareResult, opts TableOptio
 
 func slicesClone(s []string) []string { return append([]string(nil), s...) }
 
-// tablePct prints a delta percentage in the text table; new sites print "new".
-func tablePct(p float64) string {
+func formatPct(p float64) string {
 	switch {
 	case math.IsInf(p, 1):
 		return "new"

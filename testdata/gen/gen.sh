@@ -139,6 +139,9 @@ gen_pprof() {
 	"$BUILD/golifecycle" -n $N -rate 1 -out "$TD/pprof/go-lifecycle"
 	"$BUILD/golifecycle" -n $N -rate 0 -out "$TD/pprof/go-sampled"
 	"$BUILD/golifecycle" -n $N -rate 1 -noise 400 -out "$TD/pprof/go-noisy"
+	# explore --demo embeds a copy of this series (go:embed cannot reach testdata/).
+	rm -f "$ROOT"/internal/demo/go-lifecycle/lc*.pb.gz
+	cp "$TD"/pprof/go-lifecycle/lc*.pb.gz "$ROOT/internal/demo/go-lifecycle/"
 	for s in go-lifecycle go-sampled go-noisy; do
 		local d=$TD/pprof/$s
 		for lc in 1 $N; do

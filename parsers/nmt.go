@@ -506,15 +506,7 @@ var nmtAnyAmount = regexp.MustCompile(`=(\d+)([A-Za-z]*)[,) ]`)
 func (p *nmtParser) parseSubLine(c *nmtCategory, t string) error {
 	switch {
 	case strings.HasPrefix(t, "(malloc="):
-		m := nmtMallocLine.FindStringSubmatch(t)
-		if m == nil {
-			return p.malformed("malloc", t)
-		}
-		v, d, err := p.amount(p.line, m[1], m[2], m[4], m[5])
-		if err != nil {
-			return err
-		}
-		n, dn, err := p.count(p.line, m[6], m[7])
+		v, d, n, dn, _, err := p.mallocAmounts(t)
 		if err != nil {
 			return err
 		}
@@ -524,15 +516,7 @@ func (p *nmtParser) parseSubLine(c *nmtCategory, t string) error {
 		c.vals.delta[nmtMallocCount] += dn
 		c.addPart(v, d)
 	case strings.HasPrefix(t, "(mmap:") || strings.HasPrefix(t, "(stack:"):
-		m := nmtMmapLine.FindStringSubmatch(t)
-		if m == nil {
-			return p.malformed(strings.TrimSuffix(t[1:6], ":"), t)
-		}
-		r, dr, err := p.amount(p.line, m[2], m[3], m[4], m[5])
-		if err != nil {
-			return err
-		}
-		cm, dc, err := p.amount(p.line, m[6], m[7], m[8], m[9])
+		r, dr, cm, dc, _, err := p.mmapAmounts(t, strings.TrimSuffix(t[1:6], ":"))
 		if err != nil {
 			return err
 		}
@@ -575,6 +559,44 @@ func (p *nmtParser) parseSubLine(c *nmtCategory, t string) error {
 		p.warnf(p.line, "skipped unknown line %q in category %q", clip(t, 80), c.name)
 	}
 	return nil
+}
+
+// mallocAmounts reads a "(malloc=…KB [type=X|tag=X] [+…KB] #n [+m])" line:
+// bytes and their delta, the count and its delta, and the type when printed.
+func (p *nmtParser) mallocAmounts(t string) (v, d, n, dn int64, typ string, err error) {
+	m := nmtMallocLine.FindStringSubmatch(t)
+	if m == nil {
+		return 0, 0, 0, 0, "", p.malformed("malloc", t)
+	}
+	if v, d, err = p.amount(p.line, m[1], m[2], m[4], m[5]); err != nil {
+		return
+	}
+	n, dn, err = p.count(p.line, m[6], m[7])
+	return v, d, n, dn, strings.TrimSpace(m[3]), err
+}
+
+// mmapAmounts reads a "(mmap: reserved=…, committed=…[ Type=X])" or
+// "(stack: …)" line: reserved and committed with their deltas, and the type
+// when printed. what names the line in errors.
+func (p *nmtParser) mmapAmounts(t, what string) (r, dr, c, dc int64, typ string, err error) {
+	m := nmtMmapLine.FindStringSubmatch(t)
+	if m == nil {
+		return 0, 0, 0, 0, "", p.malformed(what, t)
+	}
+	if r, dr, err = p.amount(p.line, m[2], m[3], m[4], m[5]); err != nil {
+		return
+	}
+	c, dc, err = p.amount(p.line, m[6], m[7], m[8], m[9])
+	return r, dr, c, dc, strings.TrimSpace(m[10]), err
+}
+
+// setMalloc gives a malloc site its values: malloc'd memory counts as both
+// reserved and committed.
+func (s *nmtSite) setMalloc(v, d, n, dn int64) {
+	for _, i := range []int{nmtReserved, nmtCommitted, nmtMalloc} {
+		s.vals.cur[i], s.vals.delta[i] = v, d
+	}
+	s.vals.cur[nmtMallocCount], s.vals.delta[nmtMallocCount] = n, dn
 }
 
 func (p *nmtParser) malformed(what, t string) error {
@@ -760,37 +782,18 @@ func (p *nmtParser) parseSiteValues(s *nmtSite, t string) error {
 	var err error
 	switch {
 	case strings.HasPrefix(t, "(malloc="):
-		m := nmtMallocLine.FindStringSubmatch(t)
-		if m == nil {
-			return p.malformed("malloc", t)
-		}
-		v, d, err := p.amount(p.line, m[1], m[2], m[4], m[5])
+		v, d, n, dn, typ, err := p.mallocAmounts(t)
 		if err != nil {
 			return err
 		}
-		n, dn, err := p.count(p.line, m[6], m[7])
-		if err != nil {
-			return err
-		}
-		s.category = strings.TrimSpace(m[3])
-		for _, i := range []int{nmtReserved, nmtCommitted, nmtMalloc} {
-			s.vals.cur[i], s.vals.delta[i] = v, d
-		}
-		s.vals.cur[nmtMallocCount], s.vals.delta[nmtMallocCount] = n, dn
+		s.category = typ
+		s.setMalloc(v, d, n, dn)
 	case strings.HasPrefix(t, "(reserved=") || strings.HasPrefix(t, "(mmap:"):
 		var r, dr, c, dc int64
 		if strings.HasPrefix(t, "(mmap:") {
-			m := nmtMmapLine.FindStringSubmatch(t)
-			if m == nil {
-				return p.malformed("mmap", t)
-			}
-			if r, dr, err = p.amount(p.line, m[2], m[3], m[4], m[5]); err != nil {
+			if r, dr, c, dc, s.category, err = p.mmapAmounts(t, "mmap"); err != nil {
 				return err
 			}
-			if c, dc, err = p.amount(p.line, m[6], m[7], m[8], m[9]); err != nil {
-				return err
-			}
-			s.category = strings.TrimSpace(m[10])
 		} else {
 			m := nmtVMSiteLine.FindStringSubmatch(t)
 			if m == nil {
@@ -819,10 +822,7 @@ func (p *nmtParser) parseSiteValues(s *nmtSite, t string) error {
 		if err != nil {
 			return err
 		}
-		for _, i := range []int{nmtReserved, nmtCommitted, nmtMalloc} {
-			s.vals.cur[i], s.vals.delta[i] = v, d
-		}
-		s.vals.cur[nmtMallocCount], s.vals.delta[nmtMallocCount] = n, dn
+		s.setMalloc(v, d, n, dn)
 	default:
 		if err := p.checkScaleIn(t); err != nil {
 			return err

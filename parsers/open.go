@@ -81,6 +81,11 @@ func Parse(r io.Reader, name string, opts *Options) (*Snapshot, error) {
 		br = bufio.NewReaderSize(in, 64<<10)
 		in = br
 	}
+	// A UTF-8 byte order mark (editors on Windows add one) is no part of
+	// any format; drop it so every parser sees the text from its first line.
+	if bom, _ := br.Peek(3); bytes.Equal(bom, utf8BOM) {
+		br.Discard(3)
+	}
 	format := opts.Format
 	if format == "" {
 		head, err := br.Peek(sniffLen)
@@ -117,6 +122,8 @@ func Parse(r io.Reader, name string, opts *Options) (*Snapshot, error) {
 	}
 	return snap, nil
 }
+
+var utf8BOM = []byte("\ufeff")
 
 // gzipErrReader marks decompression failures so parsers report them as a
 // damaged file rather than as a syntax error at some line.

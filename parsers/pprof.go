@@ -92,16 +92,27 @@ func ParseTcmalloc(r io.Reader, name string) (*Snapshot, error) {
 	if err != nil {
 		return nil, &ParseError{Format: FormatTcmalloc, Name: name, Err: err}
 	}
+	// The pprof library wants the header on the first line; blank lines
+	// before it (a dump pasted or concatenated) are skipped, and counted so
+	// that line numbers in errors still point into the file.
+	skipped := 0
+	for {
+		i := bytes.IndexByte(data, '\n')
+		if i < 0 || len(bytes.TrimSpace(data[:i])) > 0 {
+			break
+		}
+		data, skipped = data[i+1:], skipped+1
+	}
 	header := firstLine(bytes.TrimLeft(data, " \t\r\n"), 200)
 	if !legacyHeapHeader.MatchString(header) {
-		return nil, errorf(FormatTcmalloc, name, 1, "want header like %q, got %q",
+		return nil, errorf(FormatTcmalloc, name, skipped+1, "want header like %q, got %q",
 			"heap profile: 1: 2 [3: 4] @ heapprofile", header)
 	}
 	p, err := profile.ParseData(data)
 	if err != nil {
 		// The library does not say where; find the first line it could not read.
 		if line, text := firstBadHeapLine(data); line > 0 {
-			return nil, errorf(FormatTcmalloc, name, line, "malformed sample line %q", text)
+			return nil, errorf(FormatTcmalloc, name, skipped+line, "malformed sample line %q", text)
 		}
 		return nil, &ParseError{Format: FormatTcmalloc, Name: name, Err: err}
 	}

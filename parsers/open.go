@@ -154,6 +154,7 @@ func needsSymbols(p *profile.Profile) bool {
 // Detect names the format of an input from its first bytes (decompressed).
 // It returns ErrUnrecognized when no parser claims the input.
 func Detect(head []byte) (Format, error) {
+	head = bytes.TrimPrefix(head, utf8BOM)
 	if len(head) == 0 {
 		return "", ErrEmpty
 	}
@@ -170,6 +171,9 @@ func Detect(head []byte) (Format, error) {
 	case bytes.HasPrefix(text, []byte("heap profile:")):
 		return FormatTcmalloc, nil
 	case bytes.Contains(head, []byte("Native Memory Tracking:")):
+		return FormatNMT, nil
+	case nmtJcmdMessage.Match(head):
+		// jcmd's answer instead of a report: ParseNMT says what went wrong.
 		return FormatNMT, nil
 	}
 	return "", fmt.Errorf("%w (text starting %q)", ErrUnrecognized, firstLine(text, 40))

@@ -165,6 +165,14 @@ func Detect(head []byte) (Format, error) {
 		return "", fmt.Errorf("%w (binary data%s)", ErrUnrecognized, describeMagic(head))
 	}
 	text := bytes.TrimLeft(head, " \t\r\n")
+	// gperftools may write "%warn" lines before its header.
+	for bytes.HasPrefix(text, []byte("%warn")) {
+		i := bytes.IndexByte(text, '\n')
+		if i < 0 {
+			break
+		}
+		text = bytes.TrimLeft(text[i+1:], " \t\r\n")
+	}
 	switch {
 	case bytes.HasPrefix(text, []byte("heap_v2/")):
 		return FormatJemalloc, nil

@@ -95,10 +95,22 @@ func ParseTcmalloc(r io.Reader, name string) (*Snapshot, error) {
 	// The pprof library wants the header on the first line; blank lines
 	// before it (a dump pasted or concatenated) are skipped, and counted so
 	// that line numbers in errors still point into the file.
+	// gperftools may put "%warn" lines before the header (GetHeapSample
+	// with sampling off says why the profile is empty); google-pprof skips
+	// them, and so do we, keeping what they say as a warning.
 	skipped := 0
+	var warn []string
 	for {
 		i := bytes.IndexByte(data, '\n')
-		if i < 0 || len(bytes.TrimSpace(data[:i])) > 0 {
+		if i < 0 {
+			break
+		}
+		line := bytes.TrimSpace(data[:i])
+		if rest, ok := bytes.CutPrefix(line, []byte("%warn")); ok {
+			if w := string(bytes.TrimSpace(rest)); w != "" {
+				warn = append(warn, w)
+			}
+		} else if len(line) > 0 {
 			break
 		}
 		data, skipped = data[i+1:], skipped+1
@@ -117,6 +129,9 @@ func ParseTcmalloc(r io.Reader, name string) (*Snapshot, error) {
 		return nil, &ParseError{Format: FormatTcmalloc, Name: name, Err: err}
 	}
 	s := newSnapshot(name, FormatTcmalloc, p)
+	if len(warn) > 0 {
+		s.Warnings = append(s.Warnings, errorf(FormatTcmalloc, name, 1, "the profiler wrote: %s", strings.Join(warn, " ")))
+	}
 	if p.Period > 0 && p.PeriodType != nil {
 		s.Period, s.PeriodUnit = p.Period, p.PeriodType.Unit
 	}

@@ -2,6 +2,7 @@ package parsers
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -65,4 +66,48 @@ func TestTcmallocErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTcmallocSampledMatchesGooglePprof reads tcmalloc's own sampled heap
+// profiles (MallocExtension::GetHeapSample, "heap_v2/65536") of a C++
+// program: the unsampled totals equal google-pprof's within 1 byte per
+// stack (pprof rounds each stack), and the rest of the format's variants
+// hold.
+func TestTcmallocSampledMatchesGooglePprof(t *testing.T) {
+	dir := "../testdata/tcmalloc/cxx-sampled"
+	for _, k := range []int{1, 3} {
+		s := parseFileT(t, fmt.Sprintf("%s/sample-lc%d.heap", dir, k))
+		want := readJeprofText(t, fmt.Sprintf("%s/google-pprof-lc%d.txt", dir, k)).total
+		got := s.Totals()[s.MetricIndex("space")]
+		if d := got - want; d < -int64(len(s.Profile.Sample)) || d > int64(len(s.Profile.Sample)) {
+			t.Errorf("lc%d: got space total %d, want %d (google-pprof) within %d", k, got, want, len(s.Profile.Sample))
+		}
+		if s.Variant != "tcmalloc-sampled" || s.Period != 65536 || !s.Unsampled || len(s.Warnings) != 0 {
+			t.Errorf("lc%d: got variant %q, period %d, unsampled %v, warnings %v, want tcmalloc-sampled, 65536, true, none",
+				k, s.Variant, s.Period, s.Unsampled, s.Warnings)
+		}
+	}
+}
+
+// TestTcmallocWarnLines reads what GetHeapSample writes with sampling off:
+// "%warn" lines before the header, then an empty profile. It parses, with
+// one warning (at line 1) that repeats what gperftools said.
+func TestTcmallocWarnLines(t *testing.T) {
+	s := parseFileT(t, "../testdata/tcmalloc/cxx-sampling-off/sampling-off.heap")
+	if len(s.Profile.Sample) != 0 || len(s.Warnings) != 1 {
+		t.Fatalf("got %d samples, warnings %v, want 0 and one warning", len(s.Profile.Sample), s.Warnings)
+	}
+	var pe *ParseError
+	if w := s.Warnings[0]; !errors.As(w, &pe) || pe.Line != 1 || !strings.Contains(w.Error(), "TCMALLOC_SAMPLE_PARAMETER") {
+		t.Errorf("got warning %q, want one at line 1 quoting gperftools' advice", w)
+	}
+}
+
+func parseFileT(t *testing.T, path string) *Snapshot {
+	t.Helper()
+	s, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -1,6 +1,7 @@
 package parsers
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -48,9 +49,14 @@ func TestTcmallocMetadata(t *testing.T) {
 }
 
 func TestTcmallocErrors(t *testing.T) {
+	real := string(readTestdata(t, "tcmalloc/c-lifecycle/lifecycle.0008.heap"))
+	firstLines := func(n int) string { return strings.Join(strings.SplitAfter(real, "\n")[:n], "") }
 	for _, tc := range []struct {
 		name, input, want string
 	}{
+		{"cut after three stacks", firstLines(4), `line 4: truncated: stacks add up to 235 objects, 62572427 bytes in use but the header says 748, 65144715`},
+		{"cut inside a stack line", real[:300], `line 3: truncated: stacks add up to`},
+		{"empty line after the header", "heap profile: 1: 2 [3: 4] @ heapprofile\n\n", `line 2: truncated: stacks add up to 0 objects, 0 bytes`},
 		{"bad header", "heap profile: x\n", `line 1: want header like`},
 		{"bad sample", "heap profile: 1: 2 [3: 4] @ heapprofile\n1: 2 [3: 4] @ 0x10\n7 bytes @ 0x1\n", `line 3: malformed sample line "7 bytes @ 0x1"`},
 		{"jemalloc", "heap_v2/524288\n  t*: 1: 2 [0: 0]\n", `line 1: want header like`},
@@ -110,4 +116,21 @@ func parseFileT(t *testing.T, path string) *Snapshot {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// TestTcmallocCutInMemoryMap reads a real dump cut off inside its memory
+// map: every count is there, so it parses, with a warning for the map.
+func TestTcmallocCutInMemoryMap(t *testing.T) {
+	real := readTestdata(t, "tcmalloc/c-lifecycle/lifecycle.0008.heap")
+	cut := real[:bytes.Index(real, []byte("MAPPED_LIBRARIES:"))+200]
+	s, err := ParseTcmalloc(bytes.NewReader(cut), "cut.heap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Totals()[s.MetricIndex("inuse_space")]; got != 65144715 {
+		t.Errorf("got inuse_space %d, want 65144715", got)
+	}
+	if len(s.Warnings) != 1 || !strings.Contains(s.Warnings[0].Error(), "MAPPED_LIBRARIES cut off") {
+		t.Errorf("got warnings %v, want one saying MAPPED_LIBRARIES is cut off", s.Warnings)
+	}
 }

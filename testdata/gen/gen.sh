@@ -151,6 +151,13 @@ gen_pprof() {
 		go tool pprof -top -sample_index=inuse_space -unit=B -nodefraction=0 -edgefraction=0 \
 			-diff_base="$d/lc1.pb.gz" "$d/lc$N.pb.gz" >"$d/pprof-diff-lc1-lc$N.txt" 2>/dev/null
 	done
+	# The same program's profile in the three forms a Go service hands
+	# out, each lifecycle written after one GC so the forms hold the same
+	# data: /debug/pprof/heap?debug=1 text, gzipped and raw profile.proto.
+	d=$TD/pprof/go-forms
+	rm -rf "$d" && mkdir -p "$d/text" "$d/gz" "$d/raw"
+	"$BUILD/golifecycle" -n 4 -rate 0 -format debug1,pb,raw -out "$d"
+	mv "$d"/*.txt "$d/text/" && mv "$d"/*.pb.gz "$d/gz/" && mv "$d"/*.pb "$d/raw/"
 	truth_pprof
 	verify_pprof
 	echo "pprof: growth per lifecycle, go tool pprof (lc1 -> lc$N):"

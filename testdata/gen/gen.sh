@@ -400,6 +400,14 @@ gen_variants() {
 		jeprof --text --show_bytes "$out/cxxapp-jemalloc" "restart-lc$k.heap" >"jeprof-lc$k.txt" 2>/dev/null
 		jeprof --text --show_bytes --alloc_space "$out/cxxapp-jemalloc" "restart-lc$k.heap" >"jeprof-alloc-lc$k.txt" 2>/dev/null
 	done)
+	# Thread names in the header's thread lines (prof_sys_thread_name:true).
+	d=$TD/jemalloc/cxx-thread-names
+	rm -rf "$d" && mkdir -p "$d"
+	MALLOC_CONF="prof:true,lg_prof_sample:0,prof_sys_thread_name:true" "$out/cxxapp-jemalloc" 2 "$d/names-lc%d.heap"
+	grep -q '^  t[0-9]*: .*\] worker-' "$d/names-lc2.heap" || die "jemalloc/cxx-thread-names: no named thread lines"
+	(cd "$d" && for k in 1 2; do
+		jeprof --text --show_bytes "$out/cxxapp-jemalloc" "names-lc$k.heap" >"jeprof-lc$k.txt" 2>/dev/null
+	done)
 	# jemalloc's own dumps: every 2 MiB allocated (lg_prof_interval:21,
 	# .i<n>.heap) and at exit (prof_final, .f.heap), sampled every 4 KiB.
 	d=$TD/jemalloc/cxx-auto

@@ -294,8 +294,9 @@ var (
 	// "Detail tracking is not enabled" (detail asked of a JVM tracking at
 	// summary level), "No baseline for comparison" (a diff before baseline),
 	// "Native memory tracking has been shutdown" / "… turned off", and
-	// "Incorrect scale value: TB".
-	nmtJcmdMessage = regexp.MustCompile(`(?m)^(Native memory tracking is not enabled|Detail tracking is not enabled|No baseline for comparison|Native memory tracking has been (?:shut ?down|turned off)|Incorrect scale value: .*?)\s*$`)
+	// "Incorrect scale value: TB", and the header of
+	// "VM.native_memory statistics" (NMT's own bookkeeping, no report).
+	nmtJcmdMessage = regexp.MustCompile(`(?m)^(Native memory tracking is not enabled|Detail tracking is not enabled|No baseline for comparison|Native memory tracking has been (?:shut ?down|turned off)|Incorrect scale value: .*?|Native Memory Tracking Statistics:)\s*$`)
 	// nmtOmittedSites matches "(1296 call sites weighting less than 1KB each omitted.)".
 	nmtOmittedSites = regexp.MustCompile(`^\(\d+ call sites weighting less than`)
 )
@@ -311,6 +312,8 @@ func nmtJcmdHint(msg string) string {
 		return "run jcmd PID VM.native_memory baseline before summary.diff or detail.diff"
 	case strings.HasPrefix(msg, "Incorrect scale"):
 		return "use scale=KB, MB or GB"
+	case strings.HasPrefix(msg, "Native Memory Tracking Statistics"):
+		return "VM.native_memory statistics describes NMT's own tables, not memory: take summary or detail"
 	}
 	return "NMT stopped tracking in that JVM"
 }

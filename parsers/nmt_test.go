@@ -538,14 +538,15 @@ func TestNMTExitStatistics(t *testing.T) {
 // error at line 2 (after jcmd's "<pid>:" line) that quotes jcmd.
 func TestNMTJcmdMessages(t *testing.T) {
 	files, _ := filepath.Glob("../testdata/nmt/*-variants/*.out")
-	if len(files) < 8 {
-		t.Fatalf("got %d jcmd message files, want 8 (4 per JDK)", len(files))
+	if len(files) < 10 {
+		t.Fatalf("got %d jcmd message files, want 10 (5 per JDK)", len(files))
 	}
 	want := map[string]string{
 		"detail-at-summary-level.out": "Detail tracking is not enabled",
 		"diff-without-baseline.out":   "No baseline for comparison",
 		"scale-tb.out":                "Incorrect scale value: TB",
 		"nmt-off.out":                 "Native memory tracking is not enabled",
+		"statistics.out":              "Native Memory Tracking Statistics:",
 	}
 	for _, path := range files {
 		snap, err := Open(path, nil)

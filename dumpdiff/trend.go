@@ -60,6 +60,13 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 		Snapshots: make([]SnapshotInfo, n),
 		Warnings:  s.Warnings(),
 	}
+	if cumulativeMetric(metric.Name) {
+		hint := ""
+		if metricIndex(s.Metrics(), "inuse_space") >= 0 {
+			hint = "; -m inuse_space ranks retained memory"
+		}
+		res.Warnings = append(res.Warnings, fmt.Errorf("metric %s counts every allocation since the process started, freed or not: it grows at every site that allocates, leak or not%s", metric.Name, hint))
+	}
 	for i, t := range s.snaps {
 		res.Snapshots[i] = t.info
 		res.Snapshots[i].Total = totals[i]

@@ -1,0 +1,80 @@
+package dumpdiff
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"regexp"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"testing"
+
+	"github.com/dumpdiff/dumpdiff/parsers"
+)
+
+// auditRetained keeps what allocsLifecycle allocates, so the allocs
+// profile's inuse_space sees it.
+var auditRetained [][]byte
+
+//go:noinline
+func allocsLifecycle() {
+	auditRetained = append(auditRetained, make([]byte, 1<<20))
+	for range 64 {
+		_ = make([]byte, 64<<10) // allocated and dropped: alloc_space grows, inuse does not
+	}
+}
+
+// TestAllocsProfileRanksRetainedMemory loads real Go "allocs" profiles
+// (the form net/http/pprof serves at /debug/pprof/allocs), whose default
+// sample type is alloc_space: the series still ranks inuse_space, and asking
+// for alloc_space warns that it counts freed allocations too.
+func TestAllocsProfileRanksRetainedMemory(t *testing.T) {
+	old := runtime.MemProfileRate
+	runtime.MemProfileRate = 1
+	defer func() { runtime.MemProfileRate = old; auditRetained = nil }()
+	var snaps []*parsers.Snapshot
+	for i := range 4 {
+		allocsLifecycle()
+		runtime.GC()
+		var buf bytes.Buffer
+		if err := pprof.Lookup("allocs").WriteTo(&buf, 0); err != nil {
+			t.Fatal(err)
+		}
+		snap, err := parsers.Parse(&buf, fmt.Sprintf("allocs-%d.pb.gz", i), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if snap.Profile.DefaultSampleType != "alloc_space" {
+			t.Fatalf("allocs profile default sample type: got %q, want alloc_space", snap.Profile.DefaultSampleType)
+		}
+		snaps = append(snaps, snap)
+	}
+	s := loadSnaps(t, LoadOptions{}, snaps...)
+	if got := s.DefaultMetric(); got != "inuse_space" {
+		t.Errorf("default metric: got %s, want inuse_space", got)
+	}
+	res, err := s.Trend(Options{GroupBy: GroupByFunction, Focus: regexp.MustCompile(`allocsLifecycle`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Metric.Name != "inuse_space" || len(res.Sites) != 1 || math.Abs(res.Sites[0].Growth-(1<<20)) > 0.01*(1<<20) {
+		t.Fatalf("got metric %s, sites %+v, want inuse_space with one site growing 1 MiB per lifecycle", res.Metric.Name, res.Sites)
+	}
+	for _, w := range res.Warnings {
+		if strings.Contains(w.Error(), "every allocation") {
+			t.Errorf("inuse_space trend warns %q, want no cumulative-metric warning", w)
+		}
+	}
+	res, err = s.Trend(Options{Metric: "alloc_space", GroupBy: GroupByFunction})
+	if err != nil {
+		t.Fatal(err)
+	}
+	warned := false
+	for _, w := range res.Warnings {
+		warned = warned || strings.Contains(w.Error(), "metric alloc_space counts every allocation")
+	}
+	if !warned {
+		t.Errorf("alloc_space trend warnings: got %v, want one about a cumulative metric", res.Warnings)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"runtime/pprof"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dumpdiff/dumpdiff/parsers"
 )
@@ -76,5 +77,44 @@ func TestAllocsProfileRanksRetainedMemory(t *testing.T) {
 	}
 	if !warned {
 		t.Errorf("alloc_space trend warnings: got %v, want one about a cumulative metric", res.Warnings)
+	}
+}
+
+// TestArgumentOrderWarnings: a series kept in argument order warns when the
+// names are in the byte order a shell glob gives (lc10 before lc2) or when
+// the snapshots' own times disagree with the order, and stays silent for a
+// series in order.
+func TestArgumentOrderWarnings(t *testing.T) {
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	mk := func(name string, minute int) *parsers.Snapshot {
+		s := buildSnapshot(name, []sample{{stack: []string{"leak"}, value: int64(minute+1) * 100}})
+		s.Time = base.Add(time.Duration(minute) * time.Minute)
+		return s
+	}
+	warning := func(snaps ...*parsers.Snapshot) string {
+		t.Helper()
+		var out []string
+		for _, w := range loadSnaps(t, LoadOptions{}, snaps...).Warnings() {
+			out = append(out, w.Error())
+		}
+		return strings.Join(out, "; ")
+	}
+	var glob []*parsers.Snapshot
+	for _, i := range []int{1, 10, 11, 2, 3} {
+		glob = append(glob, mk(fmt.Sprintf("lc%d.pb.gz", i), i))
+	}
+	if got := warning(glob...); !strings.Contains(got, "puts lc11.pb.gz before lc2.pb.gz") {
+		t.Errorf("glob order: got warning %q, want one naming lc11.pb.gz before lc2.pb.gz", got)
+	}
+	if got := warning(mk("b", 1), mk("a", 0), mk("c", 2)); !strings.Contains(got, "a was taken before b") {
+		t.Errorf("time order: got warning %q, want one saying a was taken before b", got)
+	}
+	if got := warning(mk("lc1", 0), mk("lc2", 1), mk("lc10", 2)); got != "" {
+		t.Errorf("in order: got warning %q, want none", got)
+	}
+	// The order flags say the user chose: no warning.
+	s := loadSnaps(t, LoadOptions{Order: OrderName}, glob...)
+	if w := s.Warnings(); len(w) != 0 {
+		t.Errorf("--order name: got warnings %v, want none", w)
 	}
 }

@@ -118,3 +118,68 @@ func TestArgumentOrderWarnings(t *testing.T) {
 		t.Errorf("--order name: got warnings %v, want none", w)
 	}
 }
+
+// TestVerdictsGeneralize checks the verdict rules on shapes no committed
+// series has: leaks that start late, miss a snapshot or grow in quanta, a
+// slow leak beside a large steady site, memory that is freed after growing.
+func TestVerdictsGeneralize(t *testing.T) {
+	const mib = 1 << 20
+	tests := []struct {
+		name string
+		y    []float64
+		want Verdict
+	}{
+		{"leak from lifecycle 3", []float64{0, 0, 0, 4, 8, 12, 16, 20}, VerdictLeak},
+		{"leak missing one snapshot", []float64{4, 8, 12, 0, 20, 24, 28, 32}, VerdictLeak},
+		{"slow leak on a large base", []float64{400 * mib, 400*mib + 4096, 400*mib + 8192, 400*mib + 12288, 400*mib + 16384, 400*mib + 20480}, VerdictLeak},
+		{"leak on every other restart", []float64{0, 0, 4, 4, 8, 8, 12, 12, 16, 16}, VerdictLeak},
+		// Sampled in quanta of three lifecycles, ending on a flat stretch
+		// shorter than the cadence: the next quantum is not overdue.
+		{"leak in quanta of three", []float64{512, 512, 512, 1024, 1024, 1024, 1536, 1536, 1536}, VerdictLeak},
+		// The same quanta, but the stretch since the last rise is as long
+		// as the cadence and then some: it stopped.
+		{"quanta that stopped", []float64{512, 512, 1024, 1024, 1536, 1536, 1536, 1536, 1536, 1536}, VerdictPlateau},
+		{"grew then freed", []float64{0, 0, 5, 10, 15, 0, 0, 0}, VerdictGone},
+		{"grew from the start then freed", []float64{5, 10, 15, 20, 0, 0}, VerdictGone},
+		{"steady 400 MiB", []float64{400 * mib, 400 * mib, 400 * mib, 400 * mib, 400 * mib}, VerdictNoise},
+		{"noisy stop", []float64{10, 20, 30, 40, 50, 51, 50, 52}, VerdictPlateau},
+		// One step is all two snapshots show: not a leak, not a plateau.
+		{"two snapshots, grown", []float64{10, 20}, VerdictNoise},
+		{"two snapshots, appeared", []float64{0, 20}, VerdictNew},
+		{"two snapshots, vanished", []float64{20, 0}, VerdictGone},
+	}
+	for _, tt := range tests {
+		st := newStatScratch(len(tt.y))
+		a := st.analyze(seq(len(tt.y)), tt.y)
+		if a.verdict != tt.want {
+			t.Errorf("%s %v: got %s (growth %.1f, p↑ %.4f), want %s", tt.name, tt.y, a.verdict, a.growth, a.mk.PUp, tt.want)
+		}
+	}
+}
+
+// TestTwoSnapshotTrendWarns: a trend over two snapshots calls nothing a leak
+// (a warm-up cache would be one) and says why.
+func TestTwoSnapshotTrendWarns(t *testing.T) {
+	s := loadSnaps(t, LoadOptions{},
+		buildSnapshot("a", []sample{{stack: []string{"cache"}, value: 100}}),
+		buildSnapshot("b", []sample{{stack: []string{"cache"}, value: 200}}))
+	res, err := s.Trend(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Sites[0].Verdict; got != VerdictNoise {
+		t.Errorf("verdict: got %s, want noise", got)
+	}
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0].Error(), "2 snapshots are one step") {
+		t.Errorf("warnings: got %v, want one about two snapshots", res.Warnings)
+	}
+}
+
+func TestVerdictBlipIsNoise(t *testing.T) {
+	for _, y := range [][]float64{{0, 0, 0, 0, 0, 0, 64, 0}, {0, 0, 0, 0, 64, 64, 0, 0}} {
+		st := newStatScratch(len(y))
+		if a := st.analyze(seq(len(y)), y); a.verdict != VerdictNoise {
+			t.Errorf("%v: got %s, want noise (a transient blip is not a site that went away)", y, a.verdict)
+		}
+	}
+}

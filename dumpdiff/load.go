@@ -378,8 +378,15 @@ func (s *Series) order(o Order, explicit bool) error {
 	return nil
 }
 
-// checkMetrics refuses a series whose snapshots measure different things.
+// checkMetrics refuses a series whose snapshots measure different things:
+// no metric (name and unit) common to all of them. Snapshots that share the
+// ranked metric but differ in others (a Go heap profile beside a jemalloc
+// dump without accumulated counts, both inuse_space) make a series; a metric
+// that some snapshot lacks is refused when it is asked for (resolveMetric).
 func (s *Series) checkMetrics() error {
+	if len(s.Metrics()) > 0 {
+		return nil
+	}
 	names := func(t *snapTable) []string {
 		out := make([]string, len(t.metrics))
 		for i, m := range t.metrics {

@@ -308,16 +308,12 @@ func fit(s string, width int) string {
 	return s
 }
 
-// exactFloat prints a float for programs: integers without a fraction, no
-// exponent for ordinary magnitudes, and "" for NaN and ±Inf.
+// exactFloat prints a float for programs: the shortest decimal that reads
+// back to the same value, never with an exponent (a growth of 4272558.67
+// bytes must not read "4.27256e+06", which loses digits and trips simple
+// parsers), and "" for NaN and ±Inf. It is the CSV export's rule.
 func exactFloat(f float64) string {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return ""
-	}
-	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
-		return strconv.FormatFloat(f, 'f', 0, 64)
-	}
-	return strconv.FormatFloat(f, 'g', 6, 64)
+	return formatFloat(f)
 }
 
 // tsvField keeps a field on one line and in one column.

@@ -328,6 +328,10 @@ func batchRun(opts *BatchOptions) error {
 			if r.err != nil {
 				failed++
 				progress.printf("dumpdiff: series %s: %s\n", r.spec.Name, oneLine(r.err.Error()))
+			} else if len(r.res.Warnings) > 0 {
+				var buf bytes.Buffer
+				printWarningsFor(&buf, "series "+r.spec.Name+": ", r.res.Warnings)
+				progress.printf("%s", buf.String())
 			}
 			if len(r.offenders) > 0 {
 				offending++

@@ -76,7 +76,8 @@ type batchLine struct {
 	Total *struct {
 		Growth *float64 `json:"growth_per_lifecycle"`
 	} `json:"total"`
-	SiteCount int `json:"site_count"`
+	SiteCount int      `json:"site_count"`
+	Warnings  []string `json:"warnings"`
 	Sites     []struct {
 		Rank    int      `json:"rank"`
 		Title   string   `json:"title"`
@@ -536,5 +537,34 @@ func TestBatchEveryFormat(t *testing.T) {
 	_, stderr, code = runCmd(t, "batch", manifest, "--fail-on", "1MiB", "-q")
 	if code != exitThreshold || strings.Count(stderr, ": #1 ") != len(series) {
 		t.Errorf("--fail-on 1MiB: got exit code %d and stderr\n%s\nwant %d and every series listed", code, stderr, exitThreshold)
+	}
+}
+
+// TestBatchWarnings: a series' warnings (here NMT's rounding at scale=MB)
+// reach stderr, named by series and printed once for the whole series, and
+// the series' JSON line; a series without warnings has none.
+func TestBatchWarnings(t *testing.T) {
+	dir := t.TempDir()
+	for name, src := range map[string]string{"mb": td + "nmt/jdk17-summary-mb", "go": td + "pprof/go-lifecycle"} {
+		abs, err := filepath.Abs(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(abs, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stdout, stderr, code := runCmd(t, "batch", dir, "--top", "1", "-q")
+	if code != 0 {
+		t.Fatalf("got exit code %d, want 0\nstderr: %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+	if len(lines) != 1 || !strings.HasPrefix(lines[0], "dumpdiff: series mb: warning: ") || !strings.Contains(lines[0], "rounded to MB") ||
+		!strings.HasSuffix(lines[0], "(and 5 more snapshots)") {
+		t.Errorf("stderr: got %q, want one line of series mb's rounding warning for its 6 snapshots", stderr)
+	}
+	recs := decodeRecords(t, stdout)
+	if len(recs) != 2 || recs[0].Name != "go" || len(recs[0].Warnings) != 0 || recs[1].Name != "mb" || len(recs[1].Warnings) != 6 {
+		t.Errorf("records: got %+v, want go without warnings, then mb with 6", recs)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"flag"
 	"github.com/google/pprof/profile"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -197,4 +198,23 @@ func TestInspectSymbols(t *testing.T) {
 func TestInspectWarnsOnRoundedNMT(t *testing.T) {
 	paths, _ := filepath.Glob("../../testdata/nmt/jdk17-summary-mb/*")
 	golden(t, "inspect-nmt-mb-piped", 0, "inspect", paths[0])
+}
+
+// TestNoColorEnv follows no-color.org: NO_COLOR with a value turns colour
+// off, an empty NO_COLOR does not; TERM=dumb turns it off too.
+func TestNoColorEnv(t *testing.T) {
+	for _, tc := range []struct {
+		noColor, term string
+		want          bool
+	}{
+		{"1", "xterm", true},
+		{"", "xterm", false},
+		{"", "dumb", true},
+	} {
+		t.Setenv("NO_COLOR", tc.noColor)
+		t.Setenv("TERM", tc.term)
+		if got := newIOStreams(nil, io.Discard, io.Discard).noColor; got != tc.want {
+			t.Errorf("NO_COLOR=%q TERM=%s: got noColor %v, want %v", tc.noColor, tc.term, got, tc.want)
+		}
+	}
 }

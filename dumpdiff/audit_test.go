@@ -183,3 +183,19 @@ func TestVerdictBlipIsNoise(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadParserPanic: a parser that panics on some input becomes an error
+// naming the file, not a crash, and the load does not hang.
+func TestLoadParserPanic(t *testing.T) {
+	good := buildSnapshot("good", []sample{{stack: []string{"a"}, value: 1}})
+	_, err := Load([]string{"good", "evil.heap", "good"}, LoadOptions{Open: func(p string) (*parsers.Snapshot, error) {
+		if p == "evil.heap" {
+			var m map[string]int
+			m["boom"]++ // a nil map write: a typical parser bug
+		}
+		return good, nil
+	}})
+	if err == nil || !strings.Contains(err.Error(), "read evil.heap: parser failed") {
+		t.Errorf("got %v, want an error naming evil.heap", err)
+	}
+}

@@ -1,17 +1,19 @@
 package main
 
 import (
-	"encoding/json"
-
 	"bytes"
+	"encoding/json"
 	"flag"
-	"github.com/google/pprof/profile"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/google/pprof/profile"
+
+	"github.com/dumpdiff/dumpdiff/parsers"
 )
 
 var update = flag.Bool("update", false, "rewrite cmd golden files")
@@ -272,5 +274,22 @@ func TestBadFilesOneLineEach(t *testing.T) {
 		if code != 1 || stdout != "" || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, filepath.Base(p)) {
 			t.Errorf("trend %s: got exit %d, stdout %q, stderr %q; want 1, nothing, one line naming the file", filepath.Base(p), code, stdout, stderr)
 		}
+	}
+}
+
+// TestInspectParserPanic: a parser panic on one file is reported as that
+// file's error; the other files are still inspected.
+func TestInspectParserPanic(t *testing.T) {
+	defer func(f func(string, *parsers.Options) (*parsers.Snapshot, error)) { openSnapshot = f }(openSnapshot)
+	real := openSnapshot
+	openSnapshot = func(path string, o *parsers.Options) (*parsers.Snapshot, error) {
+		if strings.HasSuffix(path, "evil.heap") {
+			panic("index out of range")
+		}
+		return real(path, o)
+	}
+	stdout, stderr, code := runCmd(t, "inspect", "evil.heap", "../../testdata/pprof/go-lifecycle/lc1.pb.gz")
+	if code != 1 || !strings.Contains(stdout, "lc1.pb.gz") || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "read evil.heap: parser failed") {
+		t.Errorf("got exit %d, stdout %q, stderr %q; want 1, lc1.pb.gz reported, one line naming evil.heap", code, stdout, stderr)
 	}
 }

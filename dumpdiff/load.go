@@ -180,6 +180,16 @@ func Load(paths []string, opts LoadOptions) (*Series, error) {
 	if len(paths) == 0 {
 		return nil, errors.New("no snapshots given")
 	}
+	// The same file twice (a directory and a glob of it, an overlapping
+	// glob) would count one lifecycle twice and bend every slope.
+	given := make(map[string]bool, len(paths))
+	for _, p := range paths {
+		c := filepath.Clean(p)
+		if given[c] {
+			return nil, fmt.Errorf("%s is given twice: each snapshot is one lifecycle", p)
+		}
+		given[c] = true
+	}
 	lifecycles, err := regexLifecycles(paths, opts.LifecycleRegex)
 	if err != nil {
 		return nil, err

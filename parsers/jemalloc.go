@@ -79,6 +79,7 @@ type jemallocParser struct {
 	period    int64
 	total     [4]int64 // header t*: raw inuse objs, bytes, accum objs, bytes
 	sawTotal  bool
+	totalLine int
 	sum       [4]int64 // raw t* sums over stacks, to catch truncation
 	hasAccum  bool
 	stacks    []*jemallocStack
@@ -123,14 +124,17 @@ func (jp *jemallocParser) parse(r io.Reader) (*Snapshot, error) {
 		endedWithNewline = strings.HasSuffix(raw, "\n")
 		last = raw
 		text := strings.TrimSpace(raw)
-		if jp.line == 1 {
+		if jp.period == 0 && text == "" && err == nil {
+			continue // blank lines before the header (a dump pasted or concatenated)
+		}
+		if jp.period == 0 {
 			m := jemallocHeader.FindStringSubmatch(text)
 			if m == nil {
-				return nil, jp.errorf(1, "want header %q, got %q", "heap_v2/<sample period>", clip(text, 40))
+				return nil, jp.errorf(jp.line, "want header %q, got %q", "heap_v2/<sample period>", clip(text, 40))
 			}
 			p, perr := strconv.ParseInt(m[1], 10, 64)
 			if perr != nil || p <= 0 {
-				return nil, jp.errorf(1, "malformed sample period %q", m[1])
+				return nil, jp.errorf(jp.line, "malformed sample period %q", m[1])
 			}
 			jp.period = p
 			continue
@@ -187,7 +191,7 @@ func (jp *jemallocParser) parse(r io.Reader) (*Snapshot, error) {
 				if jp.sawTotal {
 					return nil, jp.errorf(jp.line, "second process total line %q", clip(text, 60))
 				}
-				jp.total, jp.sawTotal = counts, true
+				jp.total, jp.sawTotal, jp.totalLine = counts, true, jp.line
 			case cur == nil:
 				if !jp.sawTotal {
 					return nil, jp.errorf(jp.line, "thread line before the process total %q", "t*:")
@@ -220,6 +224,9 @@ func (jp *jemallocParser) parse(r io.Reader) (*Snapshot, error) {
 	if jp.line == 0 {
 		return nil, &ParseError{Format: FormatJemalloc, Name: jp.name, Err: ErrEmpty}
 	}
+	if jp.period == 0 {
+		return nil, jp.errorf(jp.line, "only blank lines: want header %q", "heap_v2/<sample period>")
+	}
 	if cur != nil && !cur.sawStar {
 		return nil, jp.errorf(cur.line, "%w: stack has no %q line", ErrTruncated, "t*:")
 	}
@@ -236,7 +243,7 @@ func (jp *jemallocParser) parse(r io.Reader) (*Snapshot, error) {
 	// Unsampled (period 1), the header total is the plain sum of the stacks'
 	// totals. Sampled dumps unbias each line separately, so they cannot add up.
 	if jp.period == 1 && jp.sum != jp.total {
-		jp.warnings = append(jp.warnings, jp.errorf(2, "stacks add up to %d objects, %d bytes but the header says %d, %d",
+		jp.warnings = append(jp.warnings, jp.errorf(jp.totalLine, "stacks add up to %d objects, %d bytes but the header says %d, %d",
 			jp.sum[0], jp.sum[1], jp.total[0], jp.total[1]))
 	}
 	if !endedWithNewline {

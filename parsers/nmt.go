@@ -259,9 +259,31 @@ var (
 	// "[0x00000000f0000000 - 0x0000000100000000] reserved and committed 262144KB for Java Heap from"
 	// and its committed sub-regions "	[0x… - 0x…] committed 87360KB from".
 	nmtRegionLine = regexp.MustCompile(`^\s*\[0x[0-9A-Fa-f]+ - 0x[0-9A-Fa-f]+\] (reserved and committed|reserved|committed) ` + nmtAmt + `(?: for (.+?))?(?: from)?\s*$`)
+	// nmtJcmdMessage matches what jcmd VM.native_memory prints instead of a
+	// report (JDK 8 to 25): "Native memory tracking is not enabled",
+	// "Detail tracking is not enabled" (detail asked of a JVM tracking at
+	// summary level), "No baseline for comparison" (a diff before baseline),
+	// "Native memory tracking has been shutdown" / "… turned off", and
+	// "Incorrect scale value: TB".
+	nmtJcmdMessage = regexp.MustCompile(`(?m)^(Native memory tracking is not enabled|Detail tracking is not enabled|No baseline for comparison|Native memory tracking has been (?:shut ?down|turned off)|Incorrect scale value: .*?)\s*$`)
 	// nmtOmittedSites matches "(1296 call sites weighting less than 1KB each omitted.)".
 	nmtOmittedSites = regexp.MustCompile(`^\(\d+ call sites weighting less than`)
 )
+
+// nmtJcmdHint says what to do about a jcmd message matched by nmtJcmdMessage.
+func nmtJcmdHint(msg string) string {
+	switch {
+	case strings.HasPrefix(msg, "Native memory tracking is not enabled"):
+		return "start the JVM with -XX:NativeMemoryTracking=summary or =detail"
+	case strings.HasPrefix(msg, "Detail tracking"):
+		return "the JVM tracks at summary level: take a summary report, or start it with -XX:NativeMemoryTracking=detail"
+	case strings.HasPrefix(msg, "No baseline"):
+		return "run jcmd PID VM.native_memory baseline before summary.diff or detail.diff"
+	case strings.HasPrefix(msg, "Incorrect scale"):
+		return "use scale=KB, MB or GB"
+	}
+	return "NMT stopped tracking in that JVM"
+}
 
 // amount converts a matched amount (and optional delta) to bytes.
 func (p *nmtParser) amount(line int, digits, unit, ddigits, dunit string) (cur, delta int64, err error) {
@@ -355,8 +377,8 @@ func (p *nmtParser) parseHeader() error {
 				// java -version output before -XX:+PrintNMTStatistics.
 				m := nmtVersionLine.FindStringSubmatch(t)
 				p.producer = map[string]string{"openjdk": "OpenJDK", "java": "Java"}[m[1]] + " " + m[2]
-			case strings.Contains(t, "Native memory tracking is not enabled"):
-				return p.errorf(p.line, "native memory tracking is not enabled in that JVM")
+			case nmtJcmdMessage.MatchString(t):
+				return p.errorf(p.line, "no report: jcmd printed %q (%s)", t, nmtJcmdHint(t))
 			}
 			// Anything else before the header (program output around
 			// -XX:+PrintNMTStatistics) is not part of the report.
@@ -676,6 +698,13 @@ func (p *nmtParser) parseSections() error {
 			continue
 		case t == "Native Memory Tracking:":
 			p.warnf(p.line, "a second report starts here; only the first is read")
+			return nil
+		case text == "Metaspace:":
+			// -XX:+PrintNMTStatistics at detail level (JDK 17, 25) follows
+			// the report with the metaspace statistics; the report is over.
+			if site != nil {
+				return p.errorf(p.line, "call site at line %d has frames but no values", site.line)
+			}
 			return nil
 		}
 		switch section {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -92,20 +93,46 @@ func ParseTcmalloc(r io.Reader, name string) (*Snapshot, error) {
 	if err != nil {
 		return nil, &ParseError{Format: FormatTcmalloc, Name: name, Err: err}
 	}
+	// The pprof library wants the header on the first line; blank lines
+	// before it (a dump pasted or concatenated) are skipped, and counted so
+	// that line numbers in errors still point into the file.
+	// gperftools may put "%warn" lines before the header (GetHeapSample
+	// with sampling off says why the profile is empty); google-pprof skips
+	// them, and so do we, keeping what they say as a warning.
+	skipped := 0
+	var warn []string
+	for {
+		i := bytes.IndexByte(data, '\n')
+		if i < 0 {
+			break
+		}
+		line := bytes.TrimSpace(data[:i])
+		if rest, ok := bytes.CutPrefix(line, []byte("%warn")); ok {
+			if w := string(bytes.TrimSpace(rest)); w != "" {
+				warn = append(warn, w)
+			}
+		} else if len(line) > 0 {
+			break
+		}
+		data, skipped = data[i+1:], skipped+1
+	}
 	header := firstLine(bytes.TrimLeft(data, " \t\r\n"), 200)
 	if !legacyHeapHeader.MatchString(header) {
-		return nil, errorf(FormatTcmalloc, name, 1, "want header like %q, got %q",
+		return nil, errorf(FormatTcmalloc, name, skipped+1, "want header like %q, got %q",
 			"heap profile: 1: 2 [3: 4] @ heapprofile", header)
 	}
 	p, err := profile.ParseData(data)
 	if err != nil {
 		// The library does not say where; find the first line it could not read.
 		if line, text := firstBadHeapLine(data); line > 0 {
-			return nil, errorf(FormatTcmalloc, name, line, "malformed sample line %q", text)
+			return nil, errorf(FormatTcmalloc, name, skipped+line, "malformed sample line %q", text)
 		}
 		return nil, &ParseError{Format: FormatTcmalloc, Name: name, Err: err}
 	}
 	s := newSnapshot(name, FormatTcmalloc, p)
+	if len(warn) > 0 {
+		s.Warnings = append(s.Warnings, errorf(FormatTcmalloc, name, 1, "the profiler wrote: %s", strings.Join(warn, " ")))
+	}
 	if p.Period > 0 && p.PeriodType != nil {
 		s.Period, s.PeriodUnit = p.Period, p.PeriodType.Unit
 	}
@@ -120,12 +147,70 @@ func ParseTcmalloc(r io.Reader, name string) (*Snapshot, error) {
 		s.Variant, s.Producer = "tcmalloc-sampled", "tcmalloc"
 		s.Unsampled = s.Period > 1
 	}
-	if !sawMappedLibraries(data) {
+	mapped := sawMappedLibraries(data)
+	// The header's in-use counts are the sum of the stack lines' (gperftools,
+	// tcmalloc's sampler and Go all write the total of the lines they
+	// print), so a difference means lines are missing: a file cut off before
+	// its memory map is refused rather than read with totals silently low.
+	if hdr, sum, lines := heapLineSums(data); hdr != sum {
+		err := errorf(FormatTcmalloc, name, skipped+lines,
+			"stacks add up to %d objects, %d bytes in use but the header says %d, %d", sum[0], sum[1], hdr[0], hdr[1])
+		if !mapped {
+			err.Err = fmt.Errorf("%w: %v", ErrTruncated, err.Err)
+			return nil, err
+		}
+		s.Warnings = append(s.Warnings, err)
+	}
+	if !mapped {
 		s.Warnings = append(s.Warnings, errorf(FormatTcmalloc, name, 0,
 			"no MAPPED_LIBRARIES section: addresses cannot be symbolised or matched across restarts"))
+	} else if len(data) > 0 && data[len(data)-1] != '\n' {
+		s.Warnings = append(s.Warnings, errorf(FormatTcmalloc, name, skipped+bytes.Count(data, []byte("\n"))+1,
+			"MAPPED_LIBRARIES cut off: addresses in the missing mappings cannot be symbolised"))
 	}
 	s.Symbolized = p.HasFunctions()
 	return s, nil
+}
+
+// heapLineSums returns the in-use objects and bytes of a legacy heap
+// profile's header, their sums over its stack lines, and the number of the
+// last line read (the header is line 1).
+func heapLineSums(data []byte) (hdr, sum [2]int64, lines int) {
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	for sc.Scan() {
+		lines++
+		line := strings.TrimSpace(sc.Text())
+		if lines == 1 {
+			hdr, _ = heapLineCounts(strings.TrimSpace(strings.TrimPrefix(line, "heap profile:")))
+			continue
+		}
+		if strings.HasPrefix(line, "MAPPED_LIBRARIES") || strings.HasPrefix(line, "--- Memory map:") {
+			break
+		}
+		if c, ok := heapLineCounts(line); ok {
+			sum[0] += c[0]
+			sum[1] += c[1]
+		}
+	}
+	return hdr, sum, lines
+}
+
+// heapLineCounts reads the leading "<objs>: <bytes>" of a stack line.
+func heapLineCounts(line string) ([2]int64, bool) {
+	var c [2]int64
+	a, rest, ok := strings.Cut(line, ":")
+	if !ok {
+		return c, false
+	}
+	b, _, _ := strings.Cut(strings.TrimSpace(rest), " ")
+	x, err1 := strconv.ParseInt(strings.TrimSpace(a), 10, 64)
+	y, err2 := strconv.ParseInt(b, 10, 64)
+	if err1 != nil || err2 != nil {
+		return c, false
+	}
+	c[0], c[1] = x, y
+	return c, true
 }
 
 // legacyHeapHeader matches the first line of a legacy heap profile:

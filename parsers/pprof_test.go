@@ -1,7 +1,9 @@
 package parsers
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -47,9 +49,14 @@ func TestTcmallocMetadata(t *testing.T) {
 }
 
 func TestTcmallocErrors(t *testing.T) {
+	real := string(readTestdata(t, "tcmalloc/c-lifecycle/lifecycle.0008.heap"))
+	firstLines := func(n int) string { return strings.Join(strings.SplitAfter(real, "\n")[:n], "") }
 	for _, tc := range []struct {
 		name, input, want string
 	}{
+		{"cut after three stacks", firstLines(4), `line 4: truncated: stacks add up to 235 objects, 62572427 bytes in use but the header says 748, 65144715`},
+		{"cut inside a stack line", real[:300], `line 3: truncated: stacks add up to`},
+		{"empty line after the header", "heap profile: 1: 2 [3: 4] @ heapprofile\n\n", `line 2: truncated: stacks add up to 0 objects, 0 bytes`},
 		{"bad header", "heap profile: x\n", `line 1: want header like`},
 		{"bad sample", "heap profile: 1: 2 [3: 4] @ heapprofile\n1: 2 [3: 4] @ 0x10\n7 bytes @ 0x1\n", `line 3: malformed sample line "7 bytes @ 0x1"`},
 		{"jemalloc", "heap_v2/524288\n  t*: 1: 2 [0: 0]\n", `line 1: want header like`},
@@ -64,5 +71,66 @@ func TestTcmallocErrors(t *testing.T) {
 				t.Errorf("got %q, want it to contain %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestTcmallocSampledMatchesGooglePprof reads tcmalloc's own sampled heap
+// profiles (MallocExtension::GetHeapSample, "heap_v2/65536") of a C++
+// program: the unsampled totals equal google-pprof's within 1 byte per
+// stack (pprof rounds each stack), and the rest of the format's variants
+// hold.
+func TestTcmallocSampledMatchesGooglePprof(t *testing.T) {
+	dir := "../testdata/tcmalloc/cxx-sampled"
+	for _, k := range []int{1, 3} {
+		s := parseFileT(t, fmt.Sprintf("%s/sample-lc%d.heap", dir, k))
+		want := readJeprofText(t, fmt.Sprintf("%s/google-pprof-lc%d.txt", dir, k)).total
+		got := s.Totals()[s.MetricIndex("space")]
+		if d := got - want; d < -int64(len(s.Profile.Sample)) || d > int64(len(s.Profile.Sample)) {
+			t.Errorf("lc%d: got space total %d, want %d (google-pprof) within %d", k, got, want, len(s.Profile.Sample))
+		}
+		if s.Variant != "tcmalloc-sampled" || s.Period != 65536 || !s.Unsampled || len(s.Warnings) != 0 {
+			t.Errorf("lc%d: got variant %q, period %d, unsampled %v, warnings %v, want tcmalloc-sampled, 65536, true, none",
+				k, s.Variant, s.Period, s.Unsampled, s.Warnings)
+		}
+	}
+}
+
+// TestTcmallocWarnLines reads what GetHeapSample writes with sampling off:
+// "%warn" lines before the header, then an empty profile. It parses, with
+// one warning (at line 1) that repeats what gperftools said.
+func TestTcmallocWarnLines(t *testing.T) {
+	s := parseFileT(t, "../testdata/tcmalloc/cxx-sampling-off/sampling-off.heap")
+	if len(s.Profile.Sample) != 0 || len(s.Warnings) != 1 {
+		t.Fatalf("got %d samples, warnings %v, want 0 and one warning", len(s.Profile.Sample), s.Warnings)
+	}
+	var pe *ParseError
+	if w := s.Warnings[0]; !errors.As(w, &pe) || pe.Line != 1 || !strings.Contains(w.Error(), "TCMALLOC_SAMPLE_PARAMETER") {
+		t.Errorf("got warning %q, want one at line 1 quoting gperftools' advice", w)
+	}
+}
+
+func parseFileT(t *testing.T, path string) *Snapshot {
+	t.Helper()
+	s, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestTcmallocCutInMemoryMap reads a real dump cut off inside its memory
+// map: every count is there, so it parses, with a warning for the map.
+func TestTcmallocCutInMemoryMap(t *testing.T) {
+	real := readTestdata(t, "tcmalloc/c-lifecycle/lifecycle.0008.heap")
+	cut := real[:bytes.Index(real, []byte("MAPPED_LIBRARIES:"))+200]
+	s, err := ParseTcmalloc(bytes.NewReader(cut), "cut.heap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Totals()[s.MetricIndex("inuse_space")]; got != 65144715 {
+		t.Errorf("got inuse_space %d, want 65144715", got)
+	}
+	if len(s.Warnings) != 1 || !strings.Contains(s.Warnings[0].Error(), "MAPPED_LIBRARIES cut off") {
+		t.Errorf("got warnings %v, want one saying MAPPED_LIBRARIES is cut off", s.Warnings)
 	}
 }

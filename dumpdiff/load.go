@@ -180,6 +180,16 @@ func Load(paths []string, opts LoadOptions) (*Series, error) {
 	if len(paths) == 0 {
 		return nil, errors.New("no snapshots given")
 	}
+	// The same file twice (a directory and a glob of it, an overlapping
+	// glob) would count one lifecycle twice and bend every slope.
+	given := make(map[string]bool, len(paths))
+	for _, p := range paths {
+		c := filepath.Clean(p)
+		if given[c] {
+			return nil, fmt.Errorf("%s is given twice: each snapshot is one lifecycle", p)
+		}
+		given[c] = true
+	}
 	lifecycles, err := regexLifecycles(paths, opts.LifecycleRegex)
 	if err != nil {
 		return nil, err
@@ -214,6 +224,14 @@ func Load(paths []string, opts LoadOptions) (*Series, error) {
 				return
 			}
 			go func() {
+				// A parser bug on hostile input must not take the
+				// program down with a stack trace: it becomes an error
+				// naming the file, like any other bad input.
+				defer func() {
+					if r := recover(); r != nil {
+						results[i] <- result{nil, fmt.Errorf("read %s: parser failed on this input (a bug in dumpdiff, please report it with the file): %v", p, r)}
+					}
+				}()
 				snap, err := open(p)
 				results[i] <- result{snap, err}
 			}()

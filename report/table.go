@@ -124,11 +124,12 @@ func WriteTrendTable(w io.Writer, res *dumpdiff.TrendResult, opts TableOptions) 
 	right := []bool{true, false, true, true, true, false, false}
 	rows := make([][]string, len(res.Sites))
 	colored := make([][]string, len(res.Sites))
+	names := trendTitles(res.Sites)
 	for i, s := range res.Sites {
 		growth := FormatSignedQuantity(s.Growth, unit) + "/lc"
 		total := FormatSignedQuantity(float64(s.TotalGrowth), unit)
 		rows[i] = []string{strconv.Itoa(s.Rank), string(s.Verdict), growth, total,
-			strconv.FormatFloat(s.R2, 'f', 2, 64), Sparkline(s.Values), Sanitize(s.Title)}
+			strconv.FormatFloat(s.R2, 'f', 2, 64), Sparkline(s.Values), Sanitize(names[i])}
 		colored[i] = []string{rows[i][0], ts.word(string(s.Verdict)), ts.signed(s.Growth, growth),
 			ts.signed(float64(s.TotalGrowth), total), rows[i][4], rows[i][5], rows[i][6]}
 	}
@@ -204,10 +205,11 @@ func WriteCompareTable(w io.Writer, res *dumpdiff.CompareResult, opts TableOptio
 	right := []bool{true, false, true, true, true, true, false}
 	rows := make([][]string, len(res.Sites))
 	colored := make([][]string, len(res.Sites))
+	names := compareTitles(res.Sites)
 	for i, s := range res.Sites {
 		d := FormatSignedQuantity(float64(s.Delta), unit)
 		rows[i] = []string{strconv.Itoa(s.Rank), string(s.Status), FormatQuantity(float64(s.Base), unit),
-			FormatQuantity(float64(s.Target), unit), d, formatPct(s.DeltaPct), Sanitize(s.Title)}
+			FormatQuantity(float64(s.Target), unit), d, formatPct(s.DeltaPct), Sanitize(names[i])}
 		colored[i] = slicesClone(rows[i])
 		colored[i][1] = ts.word(string(s.Status))
 		colored[i][4] = ts.signed(float64(s.Delta), d)

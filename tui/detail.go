@@ -21,8 +21,10 @@ type siteInfo struct {
 	// base and target for a pair.
 	snaps  []dumpdiff.SnapshotInfo
 	metric dumpdiff.Metric
-	of     int // number of sites in the view, for "site 3 of 120"
-	pos    int
+	// metricID names the metric as --metric does (malloc/count).
+	metricID string
+	of       int // number of sites in the view, for "site 3 of 120"
+	pos      int
 }
 
 func (s siteInfo) frames() []dumpdiff.Frame {
@@ -254,7 +256,7 @@ func detailLines(s siteInfo, frame, width int, st Styles) (lines []string, at in
 	if s.pair != nil {
 		chartTitle = "Base and target"
 	}
-	lines = append(lines, st.Section.Render(chartTitle)+st.Subtle.Render(" ("+s.metric.Name+")"))
+	lines = append(lines, st.Section.Render(chartTitle)+st.Subtle.Render(" ("+s.metricID+")"))
 	var top int64
 	for _, v := range vals {
 		top = max(top, v)

@@ -135,3 +135,18 @@ func plainStyles() Styles {
 	s.Help.FullKey, s.Help.FullDesc, s.Help.FullSeparator, s.Help.Ellipsis = p, p, p, p
 	return s
 }
+
+// loadSeries loads committed snapshots matching glob, in name order.
+func loadSeries(t testing.TB, glob string, opts dumpdiff.LoadOptions) *dumpdiff.Series {
+	t.Helper()
+	paths, err := filepath.Glob(glob)
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("glob %s: got %d files, %v", glob, len(paths), err)
+	}
+	opts.Order = dumpdiff.OrderName
+	s, err := dumpdiff.Load(paths, opts)
+	if err != nil {
+		t.Fatalf("load %s: %v", glob, err)
+	}
+	return s
+}

@@ -425,12 +425,18 @@ func (m Model) onSitesKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 			m.status = "only one metric in this series"
 			return m, nil
 		}
+		// Metrics go by their ID: NMT has malloc/bytes and malloc/count,
+		// and "malloc" alone would always select the first.
+		// The last asked metric, not the shown one, so quick presses
+		// step on while a result is on its way.
 		cur := m.want.Metric
 		if cur == "" {
-			cur = m.metricName()
+			cur = m.metricID()
 		}
-		i := slices.IndexFunc(m.metrics, func(x dumpdiff.Metric) bool { return x.Name == cur })
-		m.want.Metric = m.metrics[(i+1)%len(m.metrics)].Name
+		i := slices.IndexFunc(m.metrics, func(x dumpdiff.Metric) bool {
+			return dumpdiff.MetricID(x, m.metrics) == cur || x.Name == cur
+		})
+		m.want.Metric = dumpdiff.MetricID(m.metrics[(i+1)%len(m.metrics)], m.metrics)
 		return m.recompute(m.pairMode)
 	case key.Matches(msg, m.km.GroupBy):
 		i := slices.Index(groupBys, m.want.GroupBy)
@@ -530,6 +536,7 @@ func (m Model) openDetail() (Detail, bool) {
 		s.snaps = m.trend.Snapshots
 		s.metric = m.trend.Metric
 	}
+	s.metricID = dumpdiff.MetricID(s.metric, m.metrics)
 	d := NewDetail(s, m.km, m.st)
 	d.SetSize(m.width, m.bodyHeight())
 	return d, true
@@ -751,11 +758,24 @@ func (m Model) viewResult() (*dumpdiff.TrendResult, *dumpdiff.CompareResult) {
 	return &t, nil
 }
 
-func (m Model) metricName() string {
-	if m.trend != nil {
-		return m.trend.Metric.Name
+// shownMetric is the metric of the result on screen.
+func (m Model) shownMetric() dumpdiff.Metric {
+	if m.pairMode && m.pair != nil {
+		return m.pair.Metric
 	}
-	return m.want.Metric
+	if m.trend != nil {
+		return m.trend.Metric
+	}
+	return dumpdiff.Metric{}
+}
+
+// metricID names the shown metric as --metric would: malloc/count when
+// another metric is also named malloc.
+func (m Model) metricID() string {
+	if m.trend == nil && m.pair == nil {
+		return ""
+	}
+	return dumpdiff.MetricID(m.shownMetric(), m.metrics)
 }
 
 // View renders the whole screen in the alternate screen with the mouse on.
@@ -815,7 +835,7 @@ func (m Model) header() []string {
 		if len(t.Snapshots) > 0 {
 			format = string(t.Snapshots[0].Format)
 		}
-		facts = append(facts, fmt.Sprintf("%d snapshots", len(t.Snapshots)), format, t.Metric.Name)
+		facts = append(facts, fmt.Sprintf("%d snapshots", len(t.Snapshots)), format, m.metricID())
 	}
 	right := st.Subtle.Render(strings.Join(facts, " · "))
 	line1 := joinEnds(left, right, m.width)

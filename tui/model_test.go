@@ -382,3 +382,36 @@ func TestWarningsShown(t *testing.T) {
 		t.Errorf("help lacks the cleaned warning:\n%s", v)
 	}
 }
+
+// TestMetricCycleNMT cycles m through a real NMT series, which has two
+// metrics named malloc (bytes and count): every metric is reached once,
+// malloc/count included, and the header names it so.
+func TestMetricCycleNMT(t *testing.T) {
+	s := loadSeries(t, "../testdata/nmt/jdk17-summary/lc-*.txt", dumpdiff.LoadOptions{})
+	m := started(t, s, Options{Query: dumpdiff.Options{GroupBy: dumpdiff.GroupByCategory}}, 100, 30)
+	all := s.Metrics()
+	seen := map[dumpdiff.Metric]bool{m.Trend().Metric: true}
+	for range len(all) - 1 {
+		m = press(t, m, "m")
+		if m.Err() != "" {
+			t.Fatalf("m: got error %q", m.Err())
+		}
+		seen[m.Trend().Metric] = true
+	}
+	if len(seen) != len(all) {
+		t.Errorf("m %d times: got %d distinct metrics %v, want all %d: %v", len(all)-1, len(seen), seen, len(all), all)
+	}
+	for i := 0; m.Trend().Metric != (dumpdiff.Metric{Name: "malloc", Unit: "count"}); i++ {
+		if i == len(all) {
+			t.Fatalf("m %d times: never reached malloc/count", i)
+		}
+		m = press(t, m, "m")
+	}
+	if head := strings.Split(plain(m), "\n")[0]; !strings.HasSuffix(head, "· malloc/count") {
+		t.Errorf("header: got %q, want it to name malloc/count", head)
+	}
+	m = press(t, m, "m")
+	if got := m.Trend().Metric; got == (dumpdiff.Metric{Name: "malloc", Unit: "count"}) {
+		t.Errorf("m after malloc/count: still %v", got)
+	}
+}

@@ -809,7 +809,13 @@ func (m Model) Render() string {
 		}
 		body = fit([]string{"", "  " + m.st.Subtle.Render(msg)}, m.width, bh)
 	case m.table.Len() == 0:
-		body = fit([]string{m.table.View(), "  " + m.st.Subtle.Render("no sites match")}, m.width, bh)
+		// The column headings stay, so the screen does not jump.
+		head, _, _ := strings.Cut(m.table.View(), "\n")
+		msg := "no sites"
+		if m.filter != nil {
+			msg = "no site matches /" + clean(m.filter.String()) + "/ · esc clears the filter"
+		}
+		body = fit([]string{head, "", "  " + m.st.Subtle.Render(msg)}, m.width, bh)
 	default:
 		body = m.table.View()
 	}
@@ -919,6 +925,9 @@ func (m Model) position() string {
 	}
 	total := m.siteCount()
 	s := fmt.Sprintf("site %d of %d", min(m.table.Cursor()+1, m.table.Len()), m.table.Len())
+	if m.table.Len() == 0 {
+		s = "no sites"
+	}
 	if m.filter != nil {
 		s += fmt.Sprintf(" matching /%s/ (of %d)", clean(m.filter.String()), total)
 	}

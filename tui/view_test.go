@@ -17,7 +17,8 @@ type viewCase struct {
 	name  string
 	fake  bool // the hand-built fake instead of the real Go series
 	keys  []string
-	typed string // typed after keys
+	typed string   // typed after keys
+	then  []string // pressed after typed
 }
 
 var viewCases = []viewCase{
@@ -32,10 +33,12 @@ var viewCases = []viewCase{
 	{name: "help", keys: []string{"?"}},
 	{name: "filter", keys: []string{"/"}, typed: "main\\."},
 	{name: "filter-error", keys: []string{"/"}, typed: "open("},
+	{name: "filter-none", keys: []string{"/"}, typed: "no such (site)?"},
+	{name: "filter-none-kept", keys: []string{"/"}, typed: "nosuchsite", then: []string{"enter"}},
 	{name: "sorted-by-total", keys: []string{"s", "s"}},
 	{name: "export-prompt", keys: []string{"e"}},
 	{name: "fake-sites", fake: true},
-	{name: "fake-hostile-detail", fake: true, keys: []string{"/"}, typed: "evil"},
+	{name: "fake-hostile-detail", fake: true, keys: []string{"/"}, typed: "evil", then: []string{"enter", "enter"}},
 }
 
 // drive builds the explorer at w × h and plays a case.
@@ -51,10 +54,7 @@ func drive(t testing.TB, c viewCase, w, h int, st *Styles) Model {
 	}
 	m = press(t, m, c.keys...)
 	m = typeText(t, m, c.typed)
-	if c.name == "fake-hostile-detail" {
-		m = press(t, m, "enter", "enter")
-	}
-	return m
+	return press(t, m, c.then...)
 }
 
 // TestView compares each screen, styling stripped, with its golden file at

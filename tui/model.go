@@ -886,12 +886,20 @@ func joinEnds(left, right string, w int) string {
 func (m Model) footer() []string {
 	st := m.st
 	var line string
+	hint := func(pairs ...string) string {
+		var bs []key.Binding
+		for i := 0; i+1 < len(pairs); i += 2 {
+			bs = append(bs, key.NewBinding(key.WithKeys(pairs[i]), key.WithHelp(pairs[i], pairs[i+1])))
+		}
+		return m.help.ShortHelpView(bs)
+	}
 	switch m.prompt {
 	case promptFilter:
 		line = m.input.View()
 		if m.filterErr != "" {
 			return []string{line, st.Error.Render(clean(m.filterErr))}
 		}
+		return []string{line, hint("enter", "keep", "esc", "clear", "regexp", "over names and stacks")}
 	case promptExportFormat:
 		var opts []string
 		for i, f := range exportFormats {
@@ -901,9 +909,10 @@ func (m Model) footer() []string {
 			}
 			opts = append(opts, s)
 		}
-		line = st.Prompt.Render("export as ") + strings.Join(opts, " ") + st.Subtle.Render("  enter ok · esc cancel")
+		line = st.Prompt.Render("export as ") + strings.Join(opts, " ")
+		return []string{line, hint("enter", "next", "esc", "cancel", "j/c/m or ←/→", "choose")}
 	case promptExportName:
-		line = m.input.View()
+		return []string{m.input.View(), hint("enter", "write", "esc", "cancel")}
 	default:
 		switch {
 		case m.err != "":
@@ -914,7 +923,25 @@ func (m Model) footer() []string {
 			line = m.position()
 		}
 	}
-	return []string{line, m.help.ShortHelpView(m.keys().short)}
+	return []string{line, m.shortHelp(m.keys().short)}
+}
+
+// shortHelp renders the footer's keys, dropping the least important ones
+// (the list is in order of importance) until they fit the width; the last
+// two, ? help and q quit, always stay, so every other key can be found.
+func (m Model) shortHelp(bs []key.Binding) string {
+	h := m.help
+	h.SetWidth(0) // measure untruncated
+	if len(bs) < 2 {
+		return h.ShortHelpView(bs)
+	}
+	rest, always := bs[:len(bs)-2], bs[len(bs)-2:]
+	for k := len(rest); k > 0; k-- {
+		if v := h.ShortHelpView(append(slices.Clip(rest[:k]), always...)); lipgloss.Width(v) <= m.width {
+			return v
+		}
+	}
+	return h.ShortHelpView(always)
 }
 
 // position says where the cursor is and what the table holds.
@@ -952,19 +979,19 @@ func (m Model) keys() screenKeys {
 		}
 	case m.screen == screenTree:
 		return screenKeys{
-			short: []key.Binding{withHelp(k.Up, "↑/↓", "move"), k.Toggle, k.Collapse, withHelp(k.Tree, "t", "re-centre"), k.Back, k.Quit},
+			short: []key.Binding{withHelp(k.Up, "↑/↓", "move"), k.Toggle, withHelp(k.Tree, "t", "re-centre"), k.Back, k.Collapse, k.Help, k.Quit},
 			full:  [][]key.Binding{nav, {k.Toggle, k.Collapse, withHelp(k.Tree, "t", "re-centre"), k.Back, k.Help, k.Quit}},
 		}
 	case m.screen == screenPick:
 		return screenKeys{
-			short: []key.Binding{withHelp(k.Up, "↑/↓", "move"), k.SetBase, k.SetTarget, withHelp(k.Open, "enter", "compare"), k.Back},
+			short: []key.Binding{withHelp(k.SetBase, "b", "base"), withHelp(k.SetTarget, "t", "target"), withHelp(k.Open, "enter", "compare"), k.Back, withHelp(k.Up, "↑/↓", "move"), k.Help, k.Quit},
 			full:  [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom}, {k.SetBase, k.SetTarget, withHelp(k.Open, "enter", "compare"), k.Back, k.Quit}},
 		}
 	}
 	short := []key.Binding{k.Open, k.Filter, k.Sort, k.Tree, k.Pair, k.Metric, k.GroupBy, k.Export, k.Help, k.Quit}
 	pair := []key.Binding{k.Pair, k.BasePrev, k.BaseNext, k.TargetPrev, k.TargetNext, k.PickPair}
 	if m.pairMode {
-		short = []key.Binding{k.Open, k.Filter, withHelp(k.BasePrev, "[ ]", "base"), withHelp(k.TargetPrev, "{ }", "target"), k.PickPair, withHelp(k.Pair, "p", "trend"), k.Export, k.Help, k.Quit}
+		short = []key.Binding{k.Open, withHelp(k.BasePrev, "[ ]", "base"), withHelp(k.TargetPrev, "{ }", "target"), withHelp(k.Pair, "p", "trend"), k.PickPair, k.Filter, k.Export, k.Help, k.Quit}
 	}
 	return screenKeys{
 		short: short,

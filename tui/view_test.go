@@ -138,3 +138,26 @@ func TestClean(t *testing.T) {
 		}
 	}
 }
+
+// TestFooterKeepsHelp checks that on every screen, down to 40 columns, the
+// footer's last line still offers ? help and q quit: the other keys give
+// way first.
+func TestFooterKeepsHelp(t *testing.T) {
+	for _, c := range viewCases {
+		for _, w := range []int{40, 80, 160} {
+			m := drive(t, c, w, 24, nil)
+			lines := strings.Split(plain(m), "\n")
+			last := strings.TrimRight(lines[len(lines)-1], " ")
+			if m.prompt != promptNone {
+				// q is text in a prompt: the footer says how to leave it.
+				if !strings.Contains(last, "esc") && !strings.HasPrefix(last, "bad filter") {
+					t.Errorf("%s at %d columns: got footer %q, want the prompt's keys", c.name, w, last)
+				}
+				continue
+			}
+			if !strings.HasSuffix(last, "? help • q quit") {
+				t.Errorf("%s at %d columns: got footer %q, want it to end with ? help • q quit", c.name, w, last)
+			}
+		}
+	}
+}

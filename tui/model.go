@@ -17,6 +17,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
 	"github.com/dumpdiff/dumpdiff/report"
@@ -832,9 +833,6 @@ func (m Model) Render() string {
 func (m Model) header() []string {
 	st := m.st
 	left := st.Title.Render("dumpdiff explore")
-	if m.opts.Title != "" {
-		left += st.Subtle.Render(" · ") + clean(m.opts.Title)
-	}
 	var facts []string
 	if t := m.trend; t != nil {
 		format := ""
@@ -844,6 +842,15 @@ func (m Model) header() []string {
 		facts = append(facts, fmt.Sprintf("%d snapshots", len(t.Snapshots)), format, m.metricID())
 	}
 	right := st.Subtle.Render(strings.Join(facts, " · "))
+	if title := clean(m.opts.Title); title != "" {
+		// A long series path gives way to the facts: its end, the
+		// directory of the series, is what tells series apart.
+		room := m.width - lipgloss.Width(left) - 3 - lipgloss.Width(right) - 1
+		if w := ansi.StringWidth(title); w > room && room >= 12 {
+			title = ansi.TruncateLeft(title, w-room+1, "…")
+		}
+		left += st.Subtle.Render(" · ") + title
+	}
 	line1 := joinEnds(left, right, m.width)
 
 	var parts []string

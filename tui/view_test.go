@@ -161,3 +161,17 @@ func TestFooterKeepsHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestHeaderLongTitle checks that a long series path gives way to the
+// series' facts, keeping its end.
+func TestHeaderLongTitle(t *testing.T) {
+	title := "/var/lib/flink/taskmanager-7/native-memory/dumps/2026-11-23/jemalloc/c-restart"
+	m := started(t, realSeries(t), Options{Title: title}, 80, 24)
+	head := strings.Split(plain(m), "\n")[0]
+	if !strings.HasSuffix(head, "8 snapshots · pprof · inuse_space") || !strings.Contains(head, "…") || !strings.Contains(head, "/c-restart ") {
+		t.Errorf("header: got %q, want the path's end and the facts", head)
+	}
+	if w := ansi.StringWidth(head); w != 80 {
+		t.Errorf("header: got %d cells, want 80", w)
+	}
+}

@@ -62,11 +62,14 @@ type Model struct {
 	seq     int
 	busy    bool
 
-	trend     *dumpdiff.TrendResult
-	trendQ    dumpdiff.Options // the query trend answers
-	pair      *dumpdiff.CompareResult
-	pairMode  bool
-	base, tgt int
+	trend  *dumpdiff.TrendResult
+	trendQ dumpdiff.Options // the query trend answers
+	pair   *dumpdiff.CompareResult
+	// trendCallers and pairCallers say which caller tells same-named
+	// sites apart (distinguishingCallers).
+	trendCallers, pairCallers []int32
+	pairMode                  bool
+	base, tgt                 int
 
 	screen  screen
 	back    screen // where esc returns from the tree
@@ -261,10 +264,10 @@ func (m Model) onResult(msg resultMsg) Model {
 	m.query = msg.query
 	sel, wasPair := m.selectedKey(), m.pairMode
 	if msg.trend != nil {
-		m.trend, m.trendQ = msg.trend, msg.query
+		m.trend, m.trendQ, m.trendCallers = msg.trend, msg.query, msg.callers
 		m.pairMode = false
 	} else {
-		m.pair = msg.pair
+		m.pair, m.pairCallers = msg.pair, msg.callers
 		m.base, m.tgt = msg.base, msg.tgt
 		m.pairMode = true
 	}

@@ -52,7 +52,7 @@ func trendColumns(t *dumpdiff.TrendResult, callers []int32, width int, st Styles
 		sparkW = min(max(len(t.Snapshots), 5), 24)
 	}
 	cols := []Column{
-		{Title: "#", Width: 4, Right: true, Cell: func(i int) string { return rankCell(s[i].Rank) }},
+		{Title: "#", Width: rankWidth(len(s)), Right: true, Cell: func(i int) string { return rankCell(s[i].Rank) }},
 		{Title: "verdict", Width: 9, Cell: func(i int) string { return string(s[i].Verdict) },
 			Paint: func(i int, c string) string { return paintOr(verdicts[s[i].Verdict], c) }},
 		{Title: "growth/lc", Width: 14, Right: true,
@@ -88,7 +88,7 @@ func pairColumns(p *dumpdiff.CompareResult, callers []int32, width int, st Style
 		statuses[k] = painter(ks)
 	}
 	cols := []Column{
-		{Title: "#", Width: 4, Right: true, Cell: func(i int) string { return rankCell(s[i].Rank) }},
+		{Title: "#", Width: rankWidth(len(s)), Right: true, Cell: func(i int) string { return rankCell(s[i].Rank) }},
 		{Title: "status", Width: 9, Cell: func(i int) string { return string(s[i].Status) },
 			Paint: func(i int, c string) string { return paintOr(statuses[s[i].Status], c) }},
 	}

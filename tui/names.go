@@ -85,9 +85,11 @@ func paramsStart(s string) int {
 func siteCell(title, category string, frames []dumpdiff.Frame, caller int, w int) string {
 	s := clean(title)
 	suffix := ""
-	if category != "" && category != title {
-		suffix = "  [" + shortName(clean(category), max(w/3, 8)) + "]"
-		if w-strWidth(suffix) < 12 {
+	if category != "" && !strings.Contains(title, category) {
+		// The category is secondary (the detail shows it): it goes
+		// before the name has to be cut short.
+		suffix = "  [" + clean(category) + "]"
+		if t := shortName(s, w-strWidth(suffix)); t != s && strWidth(t) < 30 {
 			suffix = ""
 		}
 	}

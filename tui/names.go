@@ -89,7 +89,11 @@ func siteCell(title, category string, frames []dumpdiff.Frame, caller int, w int
 		// The category is secondary (the detail shows it): it goes
 		// before the name has to be cut short.
 		suffix = "  [" + clean(category) + "]"
-		if t := shortName(s, w-strWidth(suffix)); t != s && strWidth(t) < 30 {
+		least := s // the name with no more than its parameters dropped
+		if p := paramsStart(s); p > 0 {
+			least = s[:p] + "(…)"
+		}
+		if strWidth(least)+strWidth(suffix) > w {
 			suffix = ""
 		}
 	}

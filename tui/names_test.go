@@ -61,3 +61,23 @@ func TestDistinguishingCallers(t *testing.T) {
 		t.Errorf("siteCell: got %q", cell)
 	}
 }
+
+func TestSiteCellCategory(t *testing.T) {
+	fs := frames("ChunkPool::allocate(unsigned long, AllocFailStrategy::AllocFailEnum)", "[java]")
+	tests := []struct {
+		title, cat string
+		w          int
+		want       string
+	}{
+		{"Unsafe_AllocateMemory0", "Other", 40, "Unsafe_AllocateMemory0  [Other]"},
+		// The category goes before the name is cut.
+		{"Unsafe_AllocateMemory0", "Other", 27, "Unsafe_AllocateMemory0"},
+		{"[Native Memory Tracking: not in Details]", "Native Memory Tracking", 60, "[Native Memory Tracking: not in Details]"},
+		{fs[0].Function, "Arena Chunk", 40, "ChunkPool::allocate(…)  [Arena Chunk]"},
+	}
+	for _, tt := range tests {
+		if got := siteCell(tt.title, tt.cat, fs, 0, tt.w); got != tt.want {
+			t.Errorf("siteCell(%q, %q, %d): got %q, want %q", tt.title, tt.cat, tt.w, got, tt.want)
+		}
+	}
+}

@@ -150,3 +150,27 @@ func loadSeries(t testing.TB, glob string, opts dumpdiff.LoadOptions) *dumpdiff.
 	}
 	return s
 }
+
+// The committed series the view tests open besides the Go one.
+const (
+	jvmGlob       = "../testdata/jemalloc/jvm/jeprof.*.heap"
+	nmtDetailGlob = "../testdata/nmt/jdk17-detail/lc-*.txt.gz"
+)
+
+var (
+	seriesMu    sync.Mutex
+	seriesCache = map[string]*dumpdiff.Series{}
+)
+
+// cachedSeries loads a committed series once per test binary.
+func cachedSeries(t testing.TB, glob string) *dumpdiff.Series {
+	t.Helper()
+	seriesMu.Lock()
+	defer seriesMu.Unlock()
+	if s := seriesCache[glob]; s != nil {
+		return s
+	}
+	s := loadSeries(t, glob, dumpdiff.LoadOptions{})
+	seriesCache[glob] = s
+	return s
+}

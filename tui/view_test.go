@@ -1,11 +1,14 @@
 package tui
 
 import (
-	tea "charm.land/bubbletea/v2"
 	"fmt"
-	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/dumpdiff/dumpdiff/dumpdiff"
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -15,7 +18,8 @@ import (
 // viewCase drives the explorer to one screen.
 type viewCase struct {
 	name  string
-	fake  bool // the hand-built fake instead of the real Go series
+	fake  bool   // the hand-built fake instead of the real Go series
+	glob  string // another committed series instead of the Go one
 	keys  []string
 	typed string   // typed after keys
 	then  []string // pressed after typed
@@ -38,6 +42,14 @@ var viewCases = []viewCase{
 	{name: "sorted-by-total", keys: []string{"s", "s"}},
 	{name: "export-prompt", keys: []string{"e"}},
 	{name: "fake-sites", fake: true},
+	// A JVM under jemalloc: long C++ names through libjvm.so, deep stacks.
+	{name: "jvm-sites", glob: jvmGlob},
+	{name: "jvm-detail-deep", glob: jvmGlob, keys: []string{"j", "enter"}},
+	{name: "jvm-detail-deep-end", glob: jvmGlob, keys: []string{"j", "enter", "G"}},
+	{name: "jvm-tree", glob: jvmGlob, keys: []string{"j", "t"}},
+	// NMT detail: placeholder [java] frames, categories, C++ signatures.
+	{name: "nmt-sites", glob: nmtDetailGlob},
+	{name: "nmt-detail", glob: nmtDetailGlob, keys: []string{"j", "j", "enter"}},
 	{name: "fake-hostile-detail", fake: true, keys: []string{"/"}, typed: "evil", then: []string{"enter", "enter"}},
 }
 
@@ -47,9 +59,13 @@ func drive(t testing.TB, c viewCase, w, h int, st *Styles) Model {
 	opts := Options{Title: "testdata/pprof/go-lifecycle", Styles: st,
 		Export: func(string, ExportFormat, *dumpdiff.TrendResult, *dumpdiff.CompareResult) error { return nil }}
 	var m Model
-	if c.fake {
+	switch {
+	case c.fake:
 		m = started(t, newFake(), opts, w, h)
-	} else {
+	case c.glob != "":
+		opts.Title = filepath.Dir(strings.TrimPrefix(c.glob, "../"))
+		m = started(t, cachedSeries(t, c.glob), opts, w, h)
+	default:
 		m = started(t, realSeries(t), opts, w, h)
 	}
 	m = press(t, m, c.keys...)

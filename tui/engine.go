@@ -118,7 +118,8 @@ func runExport(x Exporter, path string, f ExportFormat, trend *dumpdiff.TrendRes
 	return func() tea.Msg {
 		err := x(path, f, trend, pair)
 		if err != nil {
-			err = fmt.Errorf("export %s: %w", path, err)
+			// The writer's error names the file already.
+			err = fmt.Errorf("export: %w", err)
 		}
 		return exportedMsg{path: path, err: err}
 	}

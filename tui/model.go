@@ -365,6 +365,15 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	if msg.String() == "ctrl+c" {
 		return m, tea.Quit
 	}
+	if m.prompt == promptNone {
+		// A message stays until the next key: then the footer shows
+		// where the cursor is again. A failed first result keeps its
+		// error, as there is nothing else to show.
+		m.status = ""
+		if m.trend != nil || m.pair != nil {
+			m.err = ""
+		}
+	}
 	switch m.prompt {
 	case promptFilter:
 		return m.onFilterKey(msg)
@@ -861,8 +870,7 @@ func (m Model) header() []string {
 	if m.pairMode && m.pair != nil {
 		p := m.pair
 		parts = append(parts, st.Section.Render("pair"),
-			fmt.Sprintf("base #%d %s", p.Base.Lifecycle, baseName(p.Base.Path)),
-			fmt.Sprintf("→ target #%d %s", p.Target.Lifecycle, baseName(p.Target.Path)),
+			fmt.Sprintf("base #%d %s → target #%d %s", p.Base.Lifecycle, baseName(p.Base.Path), p.Target.Lifecycle, baseName(p.Target.Path)),
 			"Δ total "+formatSigned(p.Target.Total-p.Base.Total, unit))
 	} else if t := m.trend; t != nil {
 		parts = append(parts, "total "+formatGrowth(t.Total.Growth, unit, "/lc"))
@@ -1032,8 +1040,9 @@ func (m Model) warnings() []error {
 func (m Model) renderHelp() string {
 	h := m.help
 	h.ShowAll = true
+	verdicts := ansi.Wrap("Verdicts: leak (keeps growing) · plateau (grew, then flat) · noise · shrinking · new · gone", max(m.width-4, 10), "")
 	out := "\n" + m.st.Section.Render("  Keys") + "\n\n" + indent(h.View(m.keys()), "  ") +
-		"\n\n" + m.st.Subtle.Render("  Verdicts: leak (keeps growing) · plateau (grew, then flat) · noise · shrinking · new · gone")
+		"\n\n" + m.st.Subtle.Render(indent(verdicts, "  "))
 	if ws := m.warnings(); len(ws) > 0 {
 		out += "\n\n" + m.st.Section.Render("  Warnings")
 		for i, w := range ws {
@@ -1041,7 +1050,7 @@ func (m Model) renderHelp() string {
 				out += "\n  " + m.st.Subtle.Render(fmt.Sprintf("… and %d more", len(ws)-i))
 				break
 			}
-			out += "\n  " + clean(strings.Join(strings.Fields(w.Error()), " "))
+			out += "\n" + indent(ansi.Wrap(clean(strings.Join(strings.Fields(w.Error()), " ")), max(m.width-4, 10), ""), "  ")
 		}
 	}
 	return out + "\n\n" + m.st.Subtle.Render("  Press any key to close.")

@@ -323,8 +323,12 @@ func TestExport(t *testing.T) {
 	if len(got) != 2 || got[1].format != ExportMarkdown || got[1].pair == nil {
 		t.Fatalf("second export: got %+v, want a markdown pair export", got)
 	}
-	if !strings.Contains(m.Err(), "disk full") {
-		t.Errorf("failed export: got error %q, want disk full", m.Err())
+	if m.Err() != "export: disk full" {
+		t.Errorf("failed export: got error %q, want export: disk full", m.Err())
+	}
+	// The next key clears the message; the footer says where the cursor is.
+	if got := press(t, m, "j"); got.Err() != "" || !strings.Contains(plain(got), "site 2 of 6") {
+		t.Errorf("a key after the error: got error %q, want it cleared and the position shown:\n%s", got.Err(), plain(got))
 	}
 	// esc cancels the prompt.
 	m = press(t, m, "e", "esc")

@@ -57,10 +57,12 @@ type Model struct {
 	snaps []dumpdiff.SnapshotInfo
 
 	metrics []dumpdiff.Metric
-	query   dumpdiff.Options // what the shown result answers
-	want    dumpdiff.Options // what was asked last
-	seq     int
-	busy    bool
+	// groupAsked is the grouping c asked for last, "" once a result came.
+	groupAsked dumpdiff.GroupBy
+	query      dumpdiff.Options // what the shown result answers
+	want       dumpdiff.Options // what was asked last
+	seq        int
+	busy       bool
 
 	trend  *dumpdiff.TrendResult
 	trendQ dumpdiff.Options // the query trend answers
@@ -260,7 +262,7 @@ func (m Model) onResult(msg resultMsg) Model {
 		m.base, m.tgt = m.shownPair()
 		return m
 	}
-	m.err = ""
+	m.err, m.groupAsked = "", ""
 	m.query = msg.query
 	sel, wasPair := m.selectedKey(), m.pairMode
 	if msg.trend != nil {
@@ -452,8 +454,15 @@ func (m Model) onSitesKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		m.want.Metric = dumpdiff.MetricID(m.metrics[(i+1)%len(m.metrics)], m.metrics)
 		return m.recompute(m.pairMode)
 	case key.Matches(msg, m.km.GroupBy):
-		i := slices.Index(groupBys, m.want.GroupBy)
+		// Step on from the last grouping asked, even if it failed (no
+		// category label): else c would ask for it again and again.
+		from := m.groupAsked
+		if from == "" {
+			from = m.want.GroupBy
+		}
+		i := slices.Index(groupBys, from)
 		m.want.GroupBy = groupBys[(i+1)%len(groupBys)]
+		m.groupAsked = m.want.GroupBy
 		return m.recompute(m.pairMode)
 	case key.Matches(msg, m.km.Tree):
 		return m.openTree("")
@@ -934,7 +943,19 @@ func (m Model) footer() []string {
 	default:
 		switch {
 		case m.err != "":
-			line = st.Error.Render("error: " + clean(m.err))
+			e := "error: " + clean(m.err)
+			if ansi.StringWidth(e) > m.width {
+				// A long error takes the keys' line too, until the next key.
+				ls := splitLines(ansi.Wrap(e, m.width, ""))
+				if len(ls) > 2 {
+					ls = []string{ls[0], ansi.Truncate(strings.Join(ls[1:], " "), m.width, "…")}
+				}
+				for i := range ls {
+					ls[i] = st.Error.Render(ls[i])
+				}
+				return ls
+			}
+			line = st.Error.Render(e)
 		case m.status != "":
 			line = st.Status.Render(clean(m.status))
 		default:

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -146,12 +147,34 @@ func TestMetricAndGroupByCycle(t *testing.T) {
 	if !strings.Contains(m.Err(), `no snapshot has a "category" label`) {
 		t.Errorf("failed c: got error %q, want the engine's", m.Err())
 	}
+	// The next c steps past the failed grouping, back to stack.
 	m = press(t, m, "c")
-	if got := m.query.GroupBy; got != dumpdiff.GroupByCategory {
-		// The next c tries category again, after line.
-		if got != dumpdiff.GroupByLine {
-			t.Errorf("c after failure: got %s", got)
-		}
+	if got := m.query.GroupBy; got != dumpdiff.GroupByStack || m.Err() != "" {
+		t.Errorf("c after failure: got group-by %s and error %q, want stack and none", got, m.Err())
+	}
+}
+
+// TestGroupByCategoryWithoutLabels cycles c on the real Go series, which
+// has no category label: an error that fits the footer, no crash, and c
+// goes on to stack.
+func TestGroupByCategoryWithoutLabels(t *testing.T) {
+	m := started(t, realSeries(t), Options{}, 80, 24)
+	m = press(t, m, "c", "c", "c")
+	if m.Err() == "" || m.query.GroupBy != dumpdiff.GroupByLine {
+		t.Fatalf("c to category: got error %q by %s, want an error and line kept", m.Err(), m.query.GroupBy)
+	}
+	v := plain(m)
+	lines := strings.Split(v, "\n")
+	foot := strings.Join(lines[len(lines)-2:], " ")
+	if !strings.Contains(foot, `no "category" label`) || !strings.Contains(foot, "labels at all") {
+		t.Errorf("footer: got %q, want the whole error", foot)
+	}
+	if w, h := lipgloss.Size(v); w != 80 || h != 24 {
+		t.Errorf("got a %dx%d view, want 80x24", w, h)
+	}
+	m = press(t, m, "c")
+	if m.query.GroupBy != dumpdiff.GroupByStack || m.Err() != "" {
+		t.Errorf("c after the error: got by %s and error %q, want stack and none", m.query.GroupBy, m.Err())
 	}
 }
 

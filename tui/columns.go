@@ -2,6 +2,7 @@ package tui
 
 import (
 	"cmp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -75,7 +76,24 @@ func trendColumns(t *dumpdiff.TrendResult, callers []int32, width int, st Styles
 		},
 			Less: func(a, b int) bool { return strings.Compare(s[a].Title, s[b].Title) < 0 }},
 	)
+	cols = narrow(cols, width, "trend", "total")
 	siteW = colWidths(cols, width)[len(cols)-1]
+	return cols
+}
+
+// minSiteW is the least room the site column keeps on a narrow screen.
+const minSiteW = 24
+
+// narrow drops the columns named in drop, in order, while the site column
+// (the last) would be narrower than minSiteW: a table without names says
+// nothing.
+func narrow(cols []Column, width int, drop ...string) []Column {
+	for _, d := range drop {
+		if colWidths(cols, width)[len(cols)-1] >= minSiteW {
+			break
+		}
+		cols = slices.DeleteFunc(cols, func(c Column) bool { return c.Title == d })
+	}
 	return cols
 }
 
@@ -112,6 +130,7 @@ func pairColumns(p *dumpdiff.CompareResult, callers []int32, width int, st Style
 		},
 			Less: func(a, b int) bool { return strings.Compare(s[a].Title, s[b].Title) < 0 }},
 	)
+	cols = narrow(cols, width, "delta %", "target")
 	siteW = colWidths(cols, width)[len(cols)-1]
 	return cols
 }

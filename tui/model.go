@@ -156,9 +156,10 @@ func (m *Model) layout() {
 	m.input.SetWidth(max(m.width-8, 10))
 	if m.trend != nil || m.pair != nil {
 		// The columns depend on the width; the selection survives.
-		sel, sort := m.table.Selected(), m.table.SortColumn()
+		// Narrow screens drop columns, so the sort goes by title.
+		sel, sort := m.table.Selected(), m.table.SortTitle()
 		m.table.SetColumns(m.columns(), m.siteCount())
-		m.table.SetSort(sort)
+		m.table.SetSortTitle(sort)
 		m.applyFilter()
 		m.table.Select(sel)
 	}
@@ -273,12 +274,12 @@ func (m Model) onResult(msg resultMsg) Model {
 		m.base, m.tgt = msg.base, msg.tgt
 		m.pairMode = true
 	}
-	sort := m.table.SortColumn()
+	sort := m.table.SortTitle()
 	if m.pairMode != wasPair {
-		sort = -1 // the two tables have different columns
+		sort = "" // the two tables have different columns
 	}
 	m.table.SetColumns(m.columns(), m.siteCount())
-	m.table.SetSort(sort)
+	m.table.SetSortTitle(sort)
 	m.applyFilter()
 	m.selectKey(sel)
 	if m.screen == screenDetail || m.screen == screenTree {

@@ -191,3 +191,20 @@ func TestHeaderLongTitle(t *testing.T) {
 		t.Errorf("header: got %d cells, want 80", w)
 	}
 }
+
+// TestNarrowKeepsNames checks that a narrow terminal drops the sparkline
+// and totals before the site names, and that a resize keeps the sort.
+func TestNarrowKeepsNames(t *testing.T) {
+	for _, w := range []int{50, 60, 70} {
+		m := started(t, realSeries(t), Options{}, w, 15)
+		lines := strings.Split(plain(m), "\n")
+		if !strings.Contains(lines[3], "main.(*lea") || !strings.HasSuffix(strings.TrimSpace(lines[3]), "open") {
+			t.Errorf("%d columns: got top row %q, want the leak's name", w, lines[3])
+		}
+	}
+	m := press(t, started(t, realSeries(t), Options{}, 120, 30), "s", "s")
+	m2, _ := m.Update(tea.WindowSizeMsg{Width: 70, Height: 20})
+	if got := m2.(Model).Table().SortTitle(); got != "total" {
+		t.Errorf("resize to 70 columns: got sort %q, want total", got)
+	}
+}

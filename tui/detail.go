@@ -184,7 +184,7 @@ func detailLines(s siteInfo, frame, from, rows int, compact bool, width int, st 
 	for _, l := range tl {
 		lines = append(lines, st.Title.Render(l))
 	}
-	if c := siteCategory(s); c != "" {
+	if c := siteCategory(s); c != "" && c != title {
 		lines = append(lines, st.Subtle.Render("category ")+clean(c))
 	}
 	blank()

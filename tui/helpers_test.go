@@ -143,7 +143,9 @@ func loadSeries(t testing.TB, glob string, opts dumpdiff.LoadOptions) *dumpdiff.
 	if err != nil || len(paths) == 0 {
 		t.Fatalf("glob %s: got %d files, %v", glob, len(paths), err)
 	}
-	opts.Order = dumpdiff.OrderName
+	if opts.Order == "" {
+		opts.Order = dumpdiff.OrderName
+	}
 	s, err := dumpdiff.Load(paths, opts)
 	if err != nil {
 		t.Fatalf("load %s: %v", glob, err)

@@ -879,9 +879,13 @@ func (m Model) header() []string {
 	unit := m.unit()
 	if m.pairMode && m.pair != nil {
 		p := m.pair
-		parts = append(parts, st.Section.Render("pair"),
-			fmt.Sprintf("base #%d %s → target #%d %s", p.Base.Lifecycle, baseName(p.Base.Path), p.Target.Lifecycle, baseName(p.Target.Path)),
-			"Δ total "+formatSigned(p.Target.Total-p.Base.Total, unit))
+		delta := "Δ total " + formatSigned(p.Target.Total-p.Base.Total, unit)
+		pair := fmt.Sprintf("base #%d %s → target #%d %s", p.Base.Lifecycle, baseName(p.Base.Path), p.Target.Lifecycle, baseName(p.Target.Path))
+		if ansi.StringWidth(pair+delta)+len("pair ·  · by category") > m.width {
+			// The lifecycle numbers say it; the pick list (P) has the files.
+			pair = fmt.Sprintf("base #%d → target #%d", p.Base.Lifecycle, p.Target.Lifecycle)
+		}
+		parts = append(parts, st.Section.Render("pair"), pair, delta)
 	} else if t := m.trend; t != nil {
 		parts = append(parts, "total "+formatGrowth(t.Total.Growth, unit, "/lc"))
 		if pr := t.Projection; pr != nil {

@@ -442,3 +442,32 @@ func TestMetricCycleNMT(t *testing.T) {
 		t.Errorf("m after malloc/count: still %v", got)
 	}
 }
+
+// TestDiffFilePair opens a real NMT summary.diff (a pair in one file, two
+// snapshots) in pair mode at 80x24: the header keeps the total delta, and
+// [ ] { } stay within the two snapshots.
+func TestDiffFilePair(t *testing.T) {
+	// In argument order: --order name puts "x (baseline)" after x (a
+	// dumpdiff.Load issue, reported).
+	s := loadSeries(t, "../testdata/nmt/jdk17-diff/summary.diff.txt", dumpdiff.LoadOptions{Order: dumpdiff.OrderArgs})
+	m := started(t, s, Options{Title: "testdata/nmt/jdk17-diff/summary.diff.txt"}, 80, 24)
+	m = press(t, m, "p")
+	if !m.pairMode || m.Err() != "" {
+		t.Fatalf("p: got pair mode %v, error %q", m.pairMode, m.Err())
+	}
+	head := strings.Split(plain(m), "\n")[1]
+	if !strings.Contains(head, "base #0 → target #1 · Δ total +40.8 MiB") {
+		t.Errorf("pair header: got %q, want base #0 → target #1 and the whole delta", head)
+	}
+	m = press(t, m, "[", "{", "}")
+	if m.base != 0 || m.tgt != 1 {
+		t.Errorf("[ { }: got pair %d→%d, want 0→1", m.base, m.tgt)
+	}
+	m = press(t, m, "enter")
+	if v := plain(m); strings.Contains(v, "category Other") || !strings.Contains(v, "+500.0%") {
+		t.Errorf("detail of Other: want no repeated category and the delta %%:\n%s", v)
+	}
+	if w, h := lipgloss.Size(m.View().Content); w != 80 || h != 24 {
+		t.Errorf("got a %dx%d view, want 80x24", w, h)
+	}
+}

@@ -79,45 +79,64 @@ func paramsStart(s string) int {
 
 // siteCell is a site's title in the sites table, fitted to w cells. Sites
 // keyed by whole stacks often share their innermost frame; the caller that
-// tells such a site from the others (at frames[caller], 0 for none) follows
-// when it fits: "ChunkPool::allocate ← … ← PhaseIdealLoop::optimize". An NMT
-// category follows in brackets.
+// tells such a site from the others follows, when it fits:
+// "ChunkPool::allocate ← … ← PhaseIdealLoop::optimize". caller is that
+// frame's index, negated when the title is unique and the caller only adds
+// context (then an NMT category, in brackets, comes first), 0 for none.
 func siteCell(title, category string, frames []dumpdiff.Frame, caller int, w int) string {
 	s := clean(title)
-	suffix := ""
-	if category != "" && !strings.Contains(title, category) {
-		// The category is secondary (the detail shows it): it goes
-		// before the name has to be cut short.
-		suffix = "  [" + clean(category) + "]"
-		least := s // the name with no more than its parameters dropped
-		if p := paramsStart(s); p > 0 {
-			least = s[:p] + "(…)"
-		}
-		if strWidth(least)+strWidth(suffix) > w {
-			suffix = ""
-		}
-	}
-	room := w - strWidth(suffix)
-	s = shortName(s, room)
+	distinct := caller > 0
+	caller = max(caller, -caller)
+	c, arrow := "", " ← "
 	if caller > 0 && caller < len(frames) {
-		arrow := " ← "
+		c = clean(frameName(frames[caller]))
 		if caller > 1 {
 			arrow = " ← … ← "
 		}
-		// A caller cut to a few cells says nothing: it shows whole, or
-		// with at least 16 cells of it.
-		c := clean(frameName(frames[caller]))
-		if left := room - strWidth(s) - strWidth(arrow); left >= min(strWidth(c), 16) {
-			s += arrow + shortName(c, left)
+		if strings.Contains(s, c) {
+			c = "" // the engine's title names it already ("[java] ← f")
 		}
 	}
-	return s + suffix
+	withCaller := func(s string, room int) string {
+		// A caller cut to a few cells says nothing: it shows whole, or
+		// with at least 16 cells of it.
+		if left := room - strWidth(s) - strWidth(arrow); c != "" && left >= min(strWidth(c), 16) {
+			return s + arrow + shortName(c, left)
+		}
+		return s
+	}
+	suffix := ""
+	if category != "" && !strings.Contains(title, category) {
+		suffix = "  [" + clean(category) + "]"
+	}
+	least := s // the name with no more than its parameters dropped
+	if p := paramsStart(s); p > 0 {
+		least = s[:p] + "(…)"
+	}
+	if distinct && c != "" {
+		// The parameters give way to the caller.
+		if strWidth(s)+strWidth(arrow)+strWidth(c) > w {
+			s = least
+		}
+		s = withCaller(shortName(s, w), w)
+		if strWidth(s)+strWidth(suffix) <= w {
+			s += suffix
+		}
+		return s
+	}
+	// The category gives way before the name has to be cut further than
+	// its parameters.
+	if strWidth(least)+strWidth(suffix) > w {
+		suffix = ""
+	}
+	room := w - strWidth(suffix)
+	return withCaller(shortName(s, room), room) + suffix
 }
 
 // distinguishingCallers gives, for each of n sites, the index of the frame
 // that tells it from the other sites with the same title: the first caller
-// where its stack leaves theirs. A site whose title is unique gets its first
-// caller (1), a site without callers 0. It sorts each group of same-titled
+// where its stack leaves theirs. A site whose title is unique gets -1 (its
+// first caller, as context), a site without callers 0. It sorts each group of same-titled
 // sites by stack, so a group of k sites costs k log k comparisons, and it
 // runs with the engine's computation, off the Update loop.
 func distinguishingCallers(n int, title func(i int) string, frames func(i int) []dumpdiff.Frame) []int32 {
@@ -125,7 +144,7 @@ func distinguishingCallers(n int, title func(i int) string, frames func(i int) [
 	groups := make(map[string][]int32)
 	for i := range n {
 		if len(frames(i)) > 1 {
-			out[i] = 1
+			out[i] = -1
 			t := title(i)
 			groups[t] = append(groups[t], int32(i))
 		}
@@ -160,6 +179,7 @@ func distinguishingCallers(n int, title func(i int) string, frames func(i int) [
 			if j+1 < len(g) {
 				shared = max(shared, lcp(fs, frames(int(g[j+1]))))
 			}
+			out[i] = 1 // same names all the way: the first caller still helps
 			if d := 1 + shared; d < len(fs) {
 				out[i] = int32(d)
 			}

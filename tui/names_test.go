@@ -52,7 +52,7 @@ func TestDistinguishingCallers(t *testing.T) {
 		{"f", frames("f", "g")},
 	}
 	got := distinguishingCallers(len(sites), func(i int) string { return sites[i].title }, func(i int) []dumpdiff.Frame { return sites[i].frames })
-	want := []int32{3, 2, 3, 1, 1, 0, 1, 1}
+	want := []int32{3, 2, 3, 1, -1, 0, 1, 1}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("got %v, want %v", got, want)
 	}
@@ -79,5 +79,22 @@ func TestSiteCellCategory(t *testing.T) {
 		if got := siteCell(tt.title, tt.cat, fs, 0, tt.w); got != tt.want {
 			t.Errorf("siteCell(%q, %q, %d): got %q, want %q", tt.title, tt.cat, tt.w, got, tt.want)
 		}
+	}
+}
+
+func TestSiteCellCallerBeforeCategory(t *testing.T) {
+	fs := frames("Arena::grow(unsigned long, AllocFailStrategy::AllocFailEnum)", "Arena::Amalloc(unsigned long)", "PhaseCFG::insert_goto_at(unsigned int, unsigned int)")
+	// Same-named sites: the caller that tells them apart wins over the category.
+	if got, want := siteCell(fs[0].Function, "Arena Chunk", fs, 2, 40), "Arena::grow(…) ← … ← PhaseCFG:…oto_at(…)"; got != want {
+		t.Errorf("distinguishing caller: got %q, want %q", got, want)
+	}
+	// A unique site: the category first, the caller if room is left.
+	if got, want := siteCell(fs[0].Function, "Arena Chunk", fs, -1, 40), "Arena::grow(…)  [Arena Chunk]"; got != want {
+		t.Errorf("context caller: got %q, want %q", got, want)
+	}
+	// The engine's title for a placeholder frame already names its caller.
+	pl := frames("[java]", "[Other]")
+	if got, want := siteCell("[java] ← [Other]", "Other", pl, -1, 40), "[java] ← [Other]"; got != want {
+		t.Errorf("placeholder: got %q, want %q", got, want)
 	}
 }

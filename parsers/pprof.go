@@ -149,13 +149,14 @@ func ParseTcmalloc(r io.Reader, name string) (*Snapshot, error) {
 		s.Unsampled = s.Period > 1
 	}
 	mapped := sawMappedLibraries(data)
-	// The header's in-use counts are the sum of the stack lines' (gperftools,
+	// The header's counts are the sums of the stack lines' (gperftools,
 	// tcmalloc's sampler and Go all write the total of the lines they
 	// print), so a difference means lines are missing: a file cut off before
 	// its memory map is refused rather than read with totals silently low.
 	if hdr, sum, lines := heapLineSums(data); hdr != sum {
 		err := errorf(FormatTcmalloc, name, skipped+lines,
-			"stacks add up to %d objects, %d bytes in use but the header says %d, %d", sum[0], sum[1], hdr[0], hdr[1])
+			"stacks add up to %d: %d [%d: %d] but the header says %d: %d [%d: %d]",
+			sum[0], sum[1], sum[2], sum[3], hdr[0], hdr[1], hdr[2], hdr[3])
 		if !mapped {
 			err.Err = fmt.Errorf("%w: %v", ErrTruncated, err.Err)
 			return nil, err
@@ -173,10 +174,10 @@ func ParseTcmalloc(r io.Reader, name string) (*Snapshot, error) {
 	return s, nil
 }
 
-// heapLineSums returns the in-use objects and bytes of a legacy heap
-// profile's header, their sums over its stack lines, and the number of the
-// last line read (the header is line 1).
-func heapLineSums(data []byte) (hdr, sum [2]int64, lines int) {
+// heapLineSums returns the in-use and allocated objects and bytes of a
+// legacy heap profile's header, their sums over its stack lines, and the
+// number of the last line read (the header is line 1).
+func heapLineSums(data []byte) (hdr, sum [4]int64, lines int) {
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
 	for sc.Scan() {
@@ -190,27 +191,31 @@ func heapLineSums(data []byte) (hdr, sum [2]int64, lines int) {
 			break
 		}
 		if c, ok := heapLineCounts(line); ok {
-			sum[0] += c[0]
-			sum[1] += c[1]
+			for i := range sum {
+				sum[i] += c[i]
+			}
 		}
 	}
 	return hdr, sum, lines
 }
 
-// heapLineCounts reads the leading "<objs>: <bytes>" of a stack line.
-func heapLineCounts(line string) ([2]int64, bool) {
-	var c [2]int64
-	a, rest, ok := strings.Cut(line, ":")
-	if !ok {
+// heapLineCounts reads the leading "<objs>: <bytes> [<objs>: <bytes>]" of
+// a stack line (or of the header after "heap profile:").
+func heapLineCounts(line string) ([4]int64, bool) {
+	var c [4]int64
+	open, closing := strings.IndexByte(line, '['), strings.IndexByte(line, ']')
+	if open < 0 || closing < open {
 		return c, false
 	}
-	b, _, _ := strings.Cut(strings.TrimSpace(rest), " ")
-	x, err1 := strconv.ParseInt(strings.TrimSpace(a), 10, 64)
-	y, err2 := strconv.ParseInt(b, 10, 64)
-	if err1 != nil || err2 != nil {
-		return c, false
+	for k, pair := range []string{line[:open], line[open+1 : closing]} {
+		a, b, ok := strings.Cut(pair, ":")
+		x, err1 := strconv.ParseInt(strings.TrimSpace(a), 10, 64)
+		y, err2 := strconv.ParseInt(strings.TrimSpace(b), 10, 64)
+		if !ok || err1 != nil || err2 != nil {
+			return c, false
+		}
+		c[2*k], c[2*k+1] = x, y
 	}
-	c[0], c[1] = x, y
 	return c, true
 }
 

@@ -54,9 +54,9 @@ func TestTcmallocErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name, input, want string
 	}{
-		{"cut after three stacks", firstLines(4), `line 4: truncated: stacks add up to 235 objects, 62572427 bytes in use but the header says 748, 65144715`},
+		{"cut after three stacks", firstLines(4), `line 4: truncated: stacks add up to 235: 62572427 [395: 85931972] but the header says 748: 65144715 [1164: 155613124]`},
 		{"cut inside a stack line", real[:300], `line 3: truncated: stacks add up to`},
-		{"empty line after the header", "heap profile: 1: 2 [3: 4] @ heapprofile\n\n", `line 2: truncated: stacks add up to 0 objects, 0 bytes`},
+		{"empty line after the header", "heap profile: 1: 2 [3: 4] @ heapprofile\n\n", `line 2: truncated: stacks add up to 0: 0 [0: 0]`},
 		{"bad header", "heap profile: x\n", `line 1: want header like`},
 		{"bad sample", "heap profile: 1: 2 [3: 4] @ heapprofile\n1: 2 [3: 4] @ 0x10\n7 bytes @ 0x1\n", `line 3: malformed sample line "7 bytes @ 0x1"`},
 		{"jemalloc", "heap_v2/524288\n  t*: 1: 2 [0: 0]\n", `line 1: want header like`},

@@ -1,6 +1,7 @@
 package dumpdiff
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -180,6 +181,8 @@ func TestTrimPprofSemantics(t *testing.T) {
 	}{
 		{"allocator chain", []string{"je_prof_backtrace", "imalloc_body", "je_malloc_default", "malloc", "parse", "main"}, "", "parse;main"},
 		{"C++ new with arguments", []string{"operator new(unsigned long)", "std::vector<int>::reserve(unsigned long)", "main"}, "", "std::vector<int>::reserve(unsigned long);main"},
+		// symbolize prints demangled names without template arguments, as pprof does.
+		{"C++ allocator, short names", []string{"operator new", "std::__new_allocator::allocate", "std::allocator_traits::allocate", "app::fill", "main"}, "", "app::fill;main"},
 		{"Go runtime", []string{"runtime.mallocgc", "runtime.makeslice", "main.leak", "main.main", "runtime.main"}, "", "main.leak;main.main;runtime.main"},
 		{"HotSpot", []string{"os::malloc(unsigned long, MEMFLAGS)", "AllocateHeap(unsigned long, MEMFLAGS)", "Unsafe_AllocateMemory0"}, "", "Unsafe_AllocateMemory0"},
 		// Only allocator frames: kept whole (pprof never empties a stack).
@@ -653,5 +656,30 @@ func TestPlaceholderTitle(t *testing.T) {
 	}
 	if got, want := res.Sites[0].Title, "[java] ← [Other]"; got != want {
 		t.Errorf("got title %q, want %q", got, want)
+	}
+}
+
+// TestExpandPathsSeesLateNMTHeader: -XX:+PrintNMTStatistics output follows
+// whatever the program printed; a directory still counts the file as a
+// snapshot when its header comes after more than a few KiB of other output.
+func TestExpandPathsSeesLateNMTHeader(t *testing.T) {
+	report, err := os.ReadFile("../testdata/nmt/jdk17-exit/exit.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	chatter := bytes.Repeat([]byte("task 7 processed 1000 records\n"), 400) // 12 KiB
+	if err := os.WriteFile(filepath.Join(dir, "worker.out"), append(chatter, report...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), chatter, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ExpandPaths([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || filepath.Base(got[0]) != "worker.out" {
+		t.Errorf("got %v, want only worker.out", got)
 	}
 }

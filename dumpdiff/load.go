@@ -1,11 +1,8 @@
 package dumpdiff
 
 import (
-	"bufio"
-	"compress/gzip"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -423,30 +420,10 @@ func (s *Series) checkMetrics() error {
 	return nil
 }
 
-// looksLikeSnapshot sniffs a file's first bytes (decompressed when gzipped).
+// looksLikeSnapshot reports whether the file's content is in a format the
+// parsers read (parsers.DetectFile). A file it cannot open or that is
+// damaged counts as meant to be a snapshot, so that Load reports it.
 func looksLikeSnapshot(path string) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return true
-	}
-	defer f.Close()
-	var r io.Reader = f
-	br := bufio.NewReader(f)
-	if m, _ := br.Peek(2); len(m) == 2 && m[0] == 0x1f && m[1] == 0x8b {
-		gz, err := gzip.NewReader(br)
-		if err != nil {
-			return true // a damaged gzip file is still meant as a snapshot
-		}
-		defer gz.Close()
-		r = gz
-	} else {
-		r = br
-	}
-	head := make([]byte, 4096)
-	n, _ := io.ReadFull(r, head)
-	if n == 0 {
-		return true // empty: let Load say so
-	}
-	_, err = parsers.Detect(head[:n])
+	_, err := parsers.DetectFile(path)
 	return !errors.Is(err, parsers.ErrUnrecognized)
 }

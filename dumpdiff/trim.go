@@ -21,8 +21,10 @@ var (
 		`(__)?posix_memalign`, `aligned_alloc`, `__libc_alloc_buffer_.*`,
 		`(__)?strn?dup`, `__GI___strn?dup`,
 		`operator new(\[\])?`, `operator delete(\[\])?`,
-		`std::__new_allocator<.*>::allocate`, `__gnu_cxx::new_allocator<.*>::allocate`,
-		`std::allocator<.*>::allocate`, `std::allocator_traits<.*>::allocate`,
+		// Template arguments are optional: symbolize shortens demangled names
+		// the way pprof and jeprof print them, without them.
+		`std::__new_allocator(<.*>)?::allocate`, `__gnu_cxx::new_allocator(<.*>)?::allocate`,
+		`std::allocator(<.*>)?::allocate`, `std::allocator_traits(<.*>)?::allocate`,
 	}
 	// jemallocFrames: jemalloc's API and internals, Rust's jemallocator prefix,
 	// and unsymbolised frames inside libjemalloc.

@@ -62,42 +62,15 @@ func Parse(r io.Reader, name string, opts *Options) (*Snapshot, error) {
 	if opts == nil {
 		opts = &Options{}
 	}
-	br := bufio.NewReaderSize(r, 64<<10)
-	head, err := br.Peek(2)
-	if len(head) == 0 {
-		if err != nil && err != io.EOF {
-			return nil, &ParseError{Name: name, Err: err}
-		}
-		return nil, &ParseError{Name: name, Err: ErrEmpty}
+	in, closeIn, err := openContent(r, name)
+	if err != nil {
+		return nil, err
 	}
-	var in io.Reader = br
-	if len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
-		gz, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, &ParseError{Name: name, Err: fmt.Errorf("gzip: %w", err)}
-		}
-		defer gz.Close()
-		in = &gzipErrReader{gz}
-		br = bufio.NewReaderSize(in, 64<<10)
-		in = br
-	}
-	// A UTF-8 byte order mark (editors on Windows add one) is no part of
-	// any format; drop it so every parser sees the text from its first line.
-	if bom, _ := br.Peek(3); bytes.Equal(bom, utf8BOM) {
-		br.Discard(3)
-	}
+	defer closeIn()
 	format := opts.Format
 	if format == "" {
-		head, err := br.Peek(sniffLen)
-		if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
-			return nil, &ParseError{Name: name, Err: err}
-		}
-		if len(head) == 0 {
-			return nil, &ParseError{Name: name, Err: ErrEmpty}
-		}
-		format, err = Detect(head)
-		if err != nil {
-			return nil, &ParseError{Name: name, Err: err}
+		if format, err = detectContent(in, name); err != nil {
+			return nil, err
 		}
 	}
 	var snap *Snapshot
@@ -124,6 +97,68 @@ func Parse(r io.Reader, name string, opts *Options) (*Snapshot, error) {
 }
 
 var utf8BOM = []byte("\ufeff")
+
+// DetectFile names the format of the file at path from its content, as Open
+// does (through gzip, past a byte order mark), without parsing it. It returns
+// an error wrapping ErrUnrecognized when no parser claims the file.
+func DetectFile(path string) (Format, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	in, closeIn, err := openContent(f, path)
+	if err != nil {
+		return "", err
+	}
+	defer closeIn()
+	return detectContent(in, path)
+}
+
+// openContent returns a buffered reader over r's content: gunzipped when r
+// is gzip, without a leading UTF-8 byte order mark (editors on Windows add
+// one; it is no part of any format). The reader's buffer holds sniffLen
+// bytes for detectContent.
+func openContent(r io.Reader, name string) (*bufio.Reader, func(), error) {
+	noop := func() {}
+	br := bufio.NewReaderSize(r, sniffLen)
+	head, err := br.Peek(2)
+	if len(head) == 0 {
+		if err != nil && err != io.EOF {
+			return nil, noop, &ParseError{Name: name, Err: err}
+		}
+		return nil, noop, &ParseError{Name: name, Err: ErrEmpty}
+	}
+	closeIn := noop
+	if len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
+		gz, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, noop, &ParseError{Name: name, Err: fmt.Errorf("gzip: %w", err)}
+		}
+		closeIn = func() { gz.Close() }
+		br = bufio.NewReaderSize(&gzipErrReader{gz}, sniffLen)
+	}
+	if bom, _ := br.Peek(3); bytes.Equal(bom, utf8BOM) {
+		br.Discard(3)
+	}
+	return br, closeIn, nil
+}
+
+// detectContent peeks at the start of br and names its format.
+func detectContent(br *bufio.Reader, name string) (Format, error) {
+	head, err := br.Peek(sniffLen)
+	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+		return "", &ParseError{Name: name, Err: err}
+	}
+	if len(head) == 0 {
+		return "", &ParseError{Name: name, Err: ErrEmpty}
+	}
+	format, err := Detect(head)
+	if err != nil {
+		return "", &ParseError{Name: name, Err: err}
+	}
+	return format, nil
+}
 
 // gzipErrReader marks decompression failures so parsers report them as a
 // damaged file rather than as a syntax error at some line.

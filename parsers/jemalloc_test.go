@@ -480,7 +480,7 @@ func TestJemallocThreadsReal(t *testing.T) {
 		if !strings.HasPrefix(lines[i], "@") {
 			continue
 		}
-		id, c, ok := parseThreadLine(strings.TrimSpace(lines[i+1]))
+		id, c, _, ok := parseThreadLine(strings.TrimSpace(lines[i+1]))
 		if !ok || id != "*" {
 			t.Fatalf("line %d: want a t* line after the stack", i+2)
 		}
@@ -506,5 +506,35 @@ func TestJemallocThreadsReal(t *testing.T) {
 		if got[k] != w {
 			t.Errorf("stack %.40s…: got %d bytes over its thread samples, want %d (t* scaled)", k, got[k], w)
 		}
+	}
+}
+
+// TestJemallocThreadNames reads a dump with jemalloc's thread names
+// (prof_sys_thread_name:true: "t5: 16: 131072 [0: 0] pool-grower" in the
+// header): every sample of a named thread carries label thread_name, and
+// the two "pool-grower" threads hold what their header lines say.
+func TestJemallocThreadNames(t *testing.T) {
+	s, err := Open("../testdata/jemalloc/cxx-thread-names/names-lc2.heap", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := s.MetricIndex("inuse_space")
+	var grower int64
+	for _, smp := range s.Profile.Sample {
+		if smp.Label["thread_name"] == nil {
+			t.Errorf("got a sample of thread %v without thread_name", smp.Label["thread"])
+			continue
+		}
+		if smp.Label["thread_name"][0] == "pool-grower" {
+			grower += smp.Value[i]
+		}
+	}
+	if grower != 131072+131328 {
+		t.Errorf("got %d bytes on pool-grower threads, want %d (their header lines)", grower, 131072+131328)
+	}
+	// Per-stack thread lines carry no name: one that does is damaged.
+	bad := "heap_v2/1\n  t*: 1: 8 [0: 0]\n  t0: 1: 8 [0: 0] main\n@ 0x1\n  t*: 1: 8 [0: 0]\n  t0: 1: 8 [0: 0] main\n\nMAPPED_LIBRARIES:\n"
+	if _, err := ParseJemalloc(strings.NewReader(bad), "x.heap"); err == nil || !strings.Contains(err.Error(), "line 6: malformed thread line") {
+		t.Errorf("got %v, want a malformed thread line error at line 6", err)
 	}
 }

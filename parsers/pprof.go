@@ -143,25 +143,27 @@ func ParseTcmalloc(r io.Reader, name string) (*Snapshot, error) {
 	case "heap":
 		s.Variant, s.Producer = "go-heap-text", "Go runtime"
 		s.Unsampled = s.Period > 1
+		goTextSymbols(p, data)
 	case "heap_v2":
 		s.Variant, s.Producer = "tcmalloc-sampled", "tcmalloc"
 		s.Unsampled = s.Period > 1
 	}
 	mapped := sawMappedLibraries(data)
-	// The header's in-use counts are the sum of the stack lines' (gperftools,
+	// The header's counts are the sums of the stack lines' (gperftools,
 	// tcmalloc's sampler and Go all write the total of the lines they
 	// print), so a difference means lines are missing: a file cut off before
 	// its memory map is refused rather than read with totals silently low.
 	if hdr, sum, lines := heapLineSums(data); hdr != sum {
 		err := errorf(FormatTcmalloc, name, skipped+lines,
-			"stacks add up to %d objects, %d bytes in use but the header says %d, %d", sum[0], sum[1], hdr[0], hdr[1])
+			"stacks add up to %d: %d [%d: %d] but the header says %d: %d [%d: %d]",
+			sum[0], sum[1], sum[2], sum[3], hdr[0], hdr[1], hdr[2], hdr[3])
 		if !mapped {
 			err.Err = fmt.Errorf("%w: %v", ErrTruncated, err.Err)
 			return nil, err
 		}
 		s.Warnings = append(s.Warnings, err)
 	}
-	if !mapped {
+	if !mapped && !p.HasFunctions() {
 		s.Warnings = append(s.Warnings, errorf(FormatTcmalloc, name, 0,
 			"no MAPPED_LIBRARIES section: addresses cannot be symbolised or matched across restarts"))
 	} else if len(data) > 0 && data[len(data)-1] != '\n' {
@@ -172,10 +174,10 @@ func ParseTcmalloc(r io.Reader, name string) (*Snapshot, error) {
 	return s, nil
 }
 
-// heapLineSums returns the in-use objects and bytes of a legacy heap
-// profile's header, their sums over its stack lines, and the number of the
-// last line read (the header is line 1).
-func heapLineSums(data []byte) (hdr, sum [2]int64, lines int) {
+// heapLineSums returns the in-use and allocated objects and bytes of a
+// legacy heap profile's header, their sums over its stack lines, and the
+// number of the last line read (the header is line 1).
+func heapLineSums(data []byte) (hdr, sum [4]int64, lines int) {
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
 	for sc.Scan() {
@@ -189,27 +191,31 @@ func heapLineSums(data []byte) (hdr, sum [2]int64, lines int) {
 			break
 		}
 		if c, ok := heapLineCounts(line); ok {
-			sum[0] += c[0]
-			sum[1] += c[1]
+			for i := range sum {
+				sum[i] += c[i]
+			}
 		}
 	}
 	return hdr, sum, lines
 }
 
-// heapLineCounts reads the leading "<objs>: <bytes>" of a stack line.
-func heapLineCounts(line string) ([2]int64, bool) {
-	var c [2]int64
-	a, rest, ok := strings.Cut(line, ":")
-	if !ok {
+// heapLineCounts reads the leading "<objs>: <bytes> [<objs>: <bytes>]" of
+// a stack line (or of the header after "heap profile:").
+func heapLineCounts(line string) ([4]int64, bool) {
+	var c [4]int64
+	open, closing := strings.IndexByte(line, '['), strings.IndexByte(line, ']')
+	if open < 0 || closing < open {
 		return c, false
 	}
-	b, _, _ := strings.Cut(strings.TrimSpace(rest), " ")
-	x, err1 := strconv.ParseInt(strings.TrimSpace(a), 10, 64)
-	y, err2 := strconv.ParseInt(b, 10, 64)
-	if err1 != nil || err2 != nil {
-		return c, false
+	for k, pair := range []string{line[:open], line[open+1 : closing]} {
+		a, b, ok := strings.Cut(pair, ":")
+		x, err1 := strconv.ParseInt(strings.TrimSpace(a), 10, 64)
+		y, err2 := strconv.ParseInt(strings.TrimSpace(b), 10, 64)
+		if !ok || err1 != nil || err2 != nil {
+			return c, false
+		}
+		c[2*k], c[2*k+1] = x, y
 	}
-	c[0], c[1] = x, y
 	return c, true
 }
 
@@ -251,4 +257,123 @@ func firstBadHeapLine(data []byte) (int, string) {
 
 func sawMappedLibraries(data []byte) bool {
 	return bytes.Contains(data, []byte("\nMAPPED_LIBRARIES:")) || bytes.Contains(data, []byte("--- Memory map:"))
+}
+
+// goTextFrame matches the frame comments under each stack of Go's debug=1
+// heap profile (/debug/pprof/heap?debug=1, pprof.WriteTo(w, 1)):
+//
+//	#	0x51bc1e	main.leak+0x5e		/src/main.go:14
+//
+// The address is the stack's return address minus one, as the pprof library
+// stores it; inlined calls repeat the address, innermost first.
+var goTextFrame = regexp.MustCompile(`^#\s+0x([0-9a-fA-F]+)\s+(\S+?)(?:\+0x[0-9a-fA-F]+)?\s+(\S.*):(\d+)\s*$`)
+
+// goTextSymbols names the locations of a Go debug=1 heap profile from its
+// frame comments, which the pprof library does not read: function, file,
+// line and inlined calls. Go leaves out runtime frames at both ends of each
+// stack (the allocator below the program, runtime.main's caller above); a
+// stack keeps the frames Go printed for it, so that it reads as Go printed
+// it and no unnamed address ends up in a site key. An address that no
+// comment names stays unnamed.
+func goTextSymbols(p *profile.Profile, data []byte) {
+	type frame struct {
+		fn, file string
+		line     int64
+	}
+	frames := map[uint64][]frame{}
+	var shown []map[uint64]bool // per stack line, the addresses Go printed
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	seen := map[uint64]bool{} // addresses named by an earlier stack
+	first := true
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if first || line == "" {
+			first = false
+			continue
+		}
+		if !strings.HasPrefix(line, "#") {
+			if legacyHeapSample.MatchString(line) {
+				for a := range frames {
+					seen[a] = true
+				}
+				shown = append(shown, map[uint64]bool{})
+			}
+			continue
+		}
+		m := goTextFrame.FindStringSubmatch(line)
+		if m == nil || len(shown) == 0 {
+			continue
+		}
+		addr, err1 := strconv.ParseUint(m[1], 16, 64)
+		n, err2 := strconv.ParseInt(m[4], 10, 64)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		shown[len(shown)-1][addr] = true
+		if !seen[addr] {
+			frames[addr] = append(frames[addr], frame{fn: m[2], file: m[3], line: n})
+		}
+	}
+	if len(frames) == 0 {
+		return
+	}
+	funcs := map[[2]string]*profile.Function{}
+	for _, loc := range p.Location {
+		fs := frames[loc.Address]
+		if len(loc.Line) > 0 || len(fs) == 0 {
+			continue
+		}
+		for _, f := range fs {
+			fn := funcs[[2]string{f.fn, f.file}]
+			if fn == nil {
+				fn = &profile.Function{ID: uint64(len(p.Function) + 1), Name: f.fn, SystemName: f.fn, Filename: f.file}
+				funcs[[2]string{f.fn, f.file}] = fn
+				p.Function = append(p.Function, fn)
+			}
+			loc.Line = append(loc.Line, profile.Line{Function: fn, Line: f.line})
+		}
+	}
+	// The library makes one sample per stack line, in file order.
+	if len(shown) == len(p.Sample) {
+		for i, smp := range p.Sample {
+			var keep []*profile.Location
+			for _, l := range smp.Location {
+				if shown[i][l.Address] {
+					keep = append(keep, l)
+				}
+			}
+			if len(keep) > 0 {
+				smp.Location = keep
+			}
+		}
+	}
+	used := map[*profile.Location]bool{}
+	for _, smp := range p.Sample {
+		for _, l := range smp.Location {
+			used[l] = true
+		}
+	}
+	kept := p.Location[:0]
+	for _, l := range p.Location {
+		if used[l] {
+			kept = append(kept, l)
+		}
+	}
+	p.Location = kept
+	named := map[*profile.Mapping]bool{}
+	for _, m := range p.Mapping {
+		named[m] = true
+	}
+	for i, l := range p.Location {
+		l.ID = uint64(i + 1)
+		if l.Mapping != nil && len(l.Line) == 0 {
+			named[l.Mapping] = false
+		}
+	}
+	for _, m := range p.Mapping {
+		if named[m] {
+			m.HasFunctions, m.HasFilenames, m.HasLineNumbers = true, true, true
+		}
+	}
 }

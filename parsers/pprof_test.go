@@ -54,9 +54,9 @@ func TestTcmallocErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name, input, want string
 	}{
-		{"cut after three stacks", firstLines(4), `line 4: truncated: stacks add up to 235 objects, 62572427 bytes in use but the header says 748, 65144715`},
+		{"cut after three stacks", firstLines(4), `line 4: truncated: stacks add up to 235: 62572427 [395: 85931972] but the header says 748: 65144715 [1164: 155613124]`},
 		{"cut inside a stack line", real[:300], `line 3: truncated: stacks add up to`},
-		{"empty line after the header", "heap profile: 1: 2 [3: 4] @ heapprofile\n\n", `line 2: truncated: stacks add up to 0 objects, 0 bytes`},
+		{"empty line after the header", "heap profile: 1: 2 [3: 4] @ heapprofile\n\n", `line 2: truncated: stacks add up to 0: 0 [0: 0]`},
 		{"bad header", "heap profile: x\n", `line 1: want header like`},
 		{"bad sample", "heap profile: 1: 2 [3: 4] @ heapprofile\n1: 2 [3: 4] @ 0x10\n7 bytes @ 0x1\n", `line 3: malformed sample line "7 bytes @ 0x1"`},
 		{"jemalloc", "heap_v2/524288\n  t*: 1: 2 [0: 0]\n", `line 1: want header like`},
@@ -132,5 +132,71 @@ func TestTcmallocCutInMemoryMap(t *testing.T) {
 	}
 	if len(s.Warnings) != 1 || !strings.Contains(s.Warnings[0].Error(), "MAPPED_LIBRARIES cut off") {
 		t.Errorf("got warnings %v, want one saying MAPPED_LIBRARIES is cut off", s.Warnings)
+	}
+}
+
+// goStacks sums a metric per stack of function names, innermost first,
+// leaving out runtime frames at both ends (Go's debug=1 text does not print
+// them; the protobuf has them).
+func goStacks(t *testing.T, s *Snapshot, metric string) map[string]int64 {
+	t.Helper()
+	i := s.MetricIndex(metric)
+	if i < 0 {
+		t.Fatalf("%s: no %s metric", s.Name, metric)
+	}
+	out := map[string]int64{}
+	for _, smp := range s.Profile.Sample {
+		var names []string
+		for _, loc := range smp.Location {
+			for _, ln := range loc.Line {
+				names = append(names, ln.Function.Name)
+			}
+		}
+		lo, hi := 0, len(names)
+		for lo < hi && strings.HasPrefix(names[lo], "runtime.") {
+			lo++
+		}
+		for hi > lo && strings.HasPrefix(names[hi-1], "runtime.") {
+			hi--
+		}
+		out[strings.Join(names[lo:hi], ";")] += smp.Value[i]
+	}
+	return out
+}
+
+// TestGoFormsAgree reads the same Go heap profiles written in three forms
+// (pprof/go-forms: debug=1 legacy text, gzipped and raw profile.proto, each
+// lifecycle's three written after one GC). The text's stacks get their
+// function names from its comments; every stack then holds the same in-use
+// and allocated bytes as in the protobuf, within pprof's rounding, and the
+// raw protobuf has the gzipped one's totals.
+func TestGoFormsAgree(t *testing.T) {
+	for lc := 1; lc <= 4; lc++ {
+		dir := "../testdata/pprof/go-forms/"
+		text := parseFileT(t, fmt.Sprintf("%stext/lc%d.txt", dir, lc))
+		gz := parseFileT(t, fmt.Sprintf("%sgz/lc%d.pb.gz", dir, lc))
+		raw := parseFileT(t, fmt.Sprintf("%sraw/lc%d.pb", dir, lc))
+		if text.Variant != "go-heap-text" || !text.Symbolized || len(text.Warnings) != 0 || text.Period != gz.Period {
+			t.Errorf("lc%d text: got variant %q, symbolized %v, warnings %v, period %d, want go-heap-text, true, none, %d",
+				lc, text.Variant, text.Symbolized, text.Warnings, text.Period, gz.Period)
+		}
+		// Writing a profile allocates, so a later write may list a few
+		// more stacks (with nothing in use since the last GC); totals agree.
+		if g, w := fmt.Sprint(raw.Totals()), fmt.Sprint(gz.Totals()); g != w || raw.Variant != "go-heap" {
+			t.Errorf("lc%d raw: got totals %s, variant %q, want %s, go-heap", lc, g, raw.Variant, w)
+		}
+		for _, metric := range []string{"inuse_space", "alloc_space"} {
+			got, want := goStacks(t, text, metric), goStacks(t, gz, metric)
+			for k, w := range want {
+				if g := got[k]; g < w-1 || g > w+1 {
+					t.Errorf("lc%d %s %s: got %d, want %d (protobuf)", lc, metric, k, g, w)
+				}
+			}
+			for k, g := range got {
+				if _, ok := want[k]; !ok && g != 0 {
+					t.Errorf("lc%d %s: got stack %s (%d) that the protobuf does not have", lc, metric, k, g)
+				}
+			}
+		}
 	}
 }

@@ -3,6 +3,7 @@ package parsers
 import (
 	"bytes"
 	"compress/gzip"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -38,6 +39,11 @@ func TestTextVariantsOfRealDumps(t *testing.T) {
 		"tcmalloc/c-lifecycle/lifecycle.0008.heap",
 		"jemalloc/c-sampled/jeprof.22456.7.m7.heap",
 		"jemalloc/c-threads/threads-lc8.heap",
+		"jemalloc/cxx-restart/restart-lc3.heap",
+		"tcmalloc/cxx-sampled/sample-lc3.heap",
+		"tcmalloc/cxx-sampling-off/sampling-off.heap",
+		"pprof/go-forms/text/lc2.txt",
+		"nmt/jdk25-variants/summary.diff-g1-mb.txt",
 		"nmt/jdk17-summary/lc-03.txt",
 		"nmt/jdk25-summary-mb/lc-03.txt",
 		"nmt/jdk17-detail/lc-06.txt.gz",
@@ -82,6 +88,46 @@ func TestTextVariantsOfRealDumps(t *testing.T) {
 					t.Errorf("got warnings %v, want %v", got.Warnings, want.Warnings)
 				}
 			})
+		}
+	}
+}
+
+// TestHeapDumpsCutAnywhere cuts real jemalloc and tcmalloc dumps at many
+// byte offsets, as a copy that stopped mid-write leaves them. Each cut is
+// refused with an error naming a line, or, when only the memory map is cut,
+// read with the whole dump's totals (and a warning when the cut falls inside
+// a line): never a silently lower total.
+func TestHeapDumpsCutAnywhere(t *testing.T) {
+	for _, f := range []string{
+		"tcmalloc/c-lifecycle/lifecycle.0008.heap",
+		"tcmalloc/cxx-sampled/sample-lc3.heap",
+		"jemalloc/c-threads/threads-lc8.heap",
+		"jemalloc/cxx-restart/restart-lc3.heap",
+	} {
+		data := readTestdata(t, f)
+		want, err := Parse(bytes.NewReader(data), f, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		step := len(data)/200 + 1
+		// Before the end of the header line nothing says what the file is.
+		for cut := bytes.IndexByte(data, '\n') + 1; cut < len(data); cut += step {
+			s, err := Parse(bytes.NewReader(data[:cut]), f, nil)
+			if err != nil {
+				var pe *ParseError
+				if !errors.As(err, &pe) || pe.Line == 0 {
+					t.Errorf("%s cut at %d: got %v, want an error naming a line", f, cut, err)
+				}
+				continue
+			}
+			if g, w := fmt.Sprint(s.Totals()), fmt.Sprint(want.Totals()); g != w {
+				t.Errorf("%s cut at %d: got totals %s, want %s or an error", f, cut, g, w)
+			}
+			// A cut at a line end in the memory map leaves a shorter map
+			// that nothing tells from a whole one.
+			if len(s.Warnings) == 0 && data[cut-1] != '\n' {
+				t.Errorf("%s cut at %d: got no warning, want one about the cut", f, cut)
+			}
 		}
 	}
 }

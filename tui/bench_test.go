@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
@@ -72,5 +73,14 @@ func BenchmarkSortKey(b *testing.B) {
 	for range b.N {
 		m, _ = m.update(keyMsg("s"))
 		_ = m.View()
+	}
+}
+
+// TestBigTableRanks checks that the last of 100 000 ranks shows whole.
+func TestBigTableRanks(t *testing.T) {
+	m := started(t, bigFake(100_000), Options{}, 80, 24)
+	m = press(t, m, "G")
+	if v := plain(m); !strings.Contains(v, "› 100000 ") {
+		t.Errorf("last row: want rank 100000 whole in\n%s", v)
 	}
 }

@@ -312,10 +312,14 @@ func renderTree(t CallTree, rows []treeRow, open map[string]bool, cursor, offset
 					icon = "▾ "
 				}
 			}
-			indent := strings.Repeat("  ", row.depth-1)
-			nameW := max(width-2-len(indent)-2-1-valW-9, 8)
-			line = mark + indent + icon + pad(clean(row.node.Name), nameW, false) + " " +
-				pad(formatGrowth(row.node.Value, unit, suffix), valW, true) + st.Subtle.Render(pad(pluralN(row.node.Sites), 9, true))
+			// Deep chains indent by two cells a level, then by one past
+			// the eighth level, up to a third of the width, so names
+			// keep their room.
+			d := row.depth - 1
+			indent := strings.Repeat(" ", min(2*min(d, 8)+max(d-8, 0), width/3))
+			nameW := max(width-2-len(indent)-2-1-valW-11, 8)
+			line = mark + indent + icon + pad(shortName(clean(row.node.Name), nameW), nameW, false) + " " +
+				pad(formatGrowth(row.node.Value, unit, suffix), valW, true) + st.Subtle.Render(pad(pluralN(row.node.Sites), 11, true))
 		}
 		if r == cursor {
 			line = st.Selected.Render(fitWidth(stripped(line), width))

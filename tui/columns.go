@@ -2,6 +2,7 @@ package tui
 
 import (
 	"cmp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -16,33 +17,29 @@ func (m Model) columns() []Column {
 		if m.pair == nil {
 			return nil
 		}
-		return pairColumns(m.pair, m.width, m.st)
+		return pairColumns(m.pair, m.pairCallers, m.width, m.st)
 	}
 	if m.trend == nil {
 		return nil
 	}
-	return trendColumns(m.trend, m.width, m.st)
+	return trendColumns(m.trend, m.trendCallers, m.width, m.st)
 }
 
 func rankCell(r int) string { return strconv.Itoa(r) }
 
-// siteCell is a site's title; sites keyed by whole stacks often share an
-// innermost frame, so the first caller follows to tell them apart when it
-// fits in w cells.
-func siteCell(title, category string, frames []dumpdiff.Frame, by dumpdiff.GroupBy, w int) string {
-	s := clean(title)
-	if by == dumpdiff.GroupByStack && len(frames) > 1 {
-		if c := " ← " + clean(frameName(frames[1])); strWidth(s)+strWidth(c) <= w {
-			s += c
-		}
+// rankWidth fits the largest rank of n sites: 100 000 sites need six cells.
+func rankWidth(n int) int { return max(len(strconv.Itoa(n)), 2) }
+
+// callerAt is the caller siteCell shows for site i: none unless the sites
+// are whole stacks.
+func callerAt(callers []int32, i int) int {
+	if i < len(callers) {
+		return int(callers[i])
 	}
-	if category != "" && category != title {
-		s += "  [" + clean(category) + "]"
-	}
-	return s
+	return 0
 }
 
-func trendColumns(t *dumpdiff.TrendResult, width int, st Styles) []Column {
+func trendColumns(t *dumpdiff.TrendResult, callers []int32, width int, st Styles) []Column {
 	unit := t.Metric.Unit
 	s := t.Sites
 	verdicts := map[dumpdiff.Verdict]func(string) string{}
@@ -56,7 +53,7 @@ func trendColumns(t *dumpdiff.TrendResult, width int, st Styles) []Column {
 		sparkW = min(max(len(t.Snapshots), 5), 24)
 	}
 	cols := []Column{
-		{Title: "#", Width: 4, Right: true, Cell: func(i int) string { return rankCell(s[i].Rank) }},
+		{Title: "#", Width: rankWidth(len(s)), Right: true, Cell: func(i int) string { return rankCell(s[i].Rank) }},
 		{Title: "verdict", Width: 9, Cell: func(i int) string { return string(s[i].Verdict) },
 			Paint: func(i int, c string) string { return paintOr(verdicts[s[i].Verdict], c) }},
 		{Title: "growth/lc", Width: 14, Right: true,
@@ -74,14 +71,33 @@ func trendColumns(t *dumpdiff.TrendResult, width int, st Styles) []Column {
 	cols = append(cols,
 		Column{Title: "trend", Width: sparkW, Cell: func(i int) string { return report.Sparkline(sample(s[i].Values, sparkW)) },
 			Paint: func(_ int, c string) string { return bar(c) }},
-		Column{Title: "site", Cell: func(i int) string { return siteCell(s[i].Title, s[i].Category, s[i].Frames, t.GroupBy, siteW) },
+		Column{Title: "site", Cell: func(i int) string {
+			return siteCell(s[i].Title, s[i].Category, s[i].Frames, callerAt(callers, i), siteW)
+		},
 			Less: func(a, b int) bool { return strings.Compare(s[a].Title, s[b].Title) < 0 }},
 	)
+	cols = narrow(cols, width, "trend", "total")
 	siteW = colWidths(cols, width)[len(cols)-1]
 	return cols
 }
 
-func pairColumns(p *dumpdiff.CompareResult, width int, st Styles) []Column {
+// minSiteW is the least room the site column keeps on a narrow screen.
+const minSiteW = 24
+
+// narrow drops the columns named in drop, in order, while the site column
+// (the last) would be narrower than minSiteW: a table without names says
+// nothing.
+func narrow(cols []Column, width int, drop ...string) []Column {
+	for _, d := range drop {
+		if colWidths(cols, width)[len(cols)-1] >= minSiteW {
+			break
+		}
+		cols = slices.DeleteFunc(cols, func(c Column) bool { return c.Title == d })
+	}
+	return cols
+}
+
+func pairColumns(p *dumpdiff.CompareResult, callers []int32, width int, st Styles) []Column {
 	unit := p.Metric.Unit
 	s := p.Sites
 	siteW := 0 // set below, once the columns are known
@@ -90,7 +106,7 @@ func pairColumns(p *dumpdiff.CompareResult, width int, st Styles) []Column {
 		statuses[k] = painter(ks)
 	}
 	cols := []Column{
-		{Title: "#", Width: 4, Right: true, Cell: func(i int) string { return rankCell(s[i].Rank) }},
+		{Title: "#", Width: rankWidth(len(s)), Right: true, Cell: func(i int) string { return rankCell(s[i].Rank) }},
 		{Title: "status", Width: 9, Cell: func(i int) string { return string(s[i].Status) },
 			Paint: func(i int, c string) string { return paintOr(statuses[s[i].Status], c) }},
 	}
@@ -109,9 +125,12 @@ func pairColumns(p *dumpdiff.CompareResult, width int, st Styles) []Column {
 		Column{Title: "delta %", Width: 8, Right: true,
 			Cell: func(i int) string { return formatPct(s[i].DeltaPct) },
 			Less: func(a, b int) bool { return cmp.Compare(s[b].DeltaPct, s[a].DeltaPct) < 0 }},
-		Column{Title: "site", Cell: func(i int) string { return siteCell(s[i].Title, s[i].Category, s[i].Frames, p.GroupBy, siteW) },
+		Column{Title: "site", Cell: func(i int) string {
+			return siteCell(s[i].Title, s[i].Category, s[i].Frames, callerAt(callers, i), siteW)
+		},
 			Less: func(a, b int) bool { return strings.Compare(s[a].Title, s[b].Title) < 0 }},
 	)
+	cols = narrow(cols, width, "delta %", "target")
 	siteW = colWidths(cols, width)[len(cols)-1]
 	return cols
 }

@@ -21,8 +21,10 @@ type siteInfo struct {
 	// base and target for a pair.
 	snaps  []dumpdiff.SnapshotInfo
 	metric dumpdiff.Metric
-	of     int // number of sites in the view, for "site 3 of 120"
-	pos    int
+	// metricID names the metric as --metric does (malloc/count).
+	metricID string
+	of       int // number of sites in the view, for "site 3 of 120"
+	pos      int
 }
 
 func (s siteInfo) frames() []dumpdiff.Frame {
@@ -39,13 +41,14 @@ func (s siteInfo) frames() []dumpdiff.Frame {
 // as a bar chart, and the call stack with a frame cursor (t opens the call
 // tree of the frame under it).
 type Detail struct {
-	KeyMap KeyMap
-	Styles Styles
-	site   siteInfo
-	frame  int // frame cursor
-	offset int // first line shown
-	width  int
-	height int
+	KeyMap   KeyMap
+	Styles   Styles
+	site     siteInfo
+	frame    int // frame cursor
+	stackOff int // first frame shown when the stack is windowed
+	offset   int // first line shown
+	width    int
+	height   int
 }
 
 // NewDetail returns the detail screen of a site.
@@ -72,7 +75,8 @@ func (d *Detail) follow() {
 	}
 	n := len(d.site.frames())
 	d.frame = max(min(d.frame, n-1), 0)
-	lines, at := renderDetailLines(d.site, d.frame, d.width, d.height, d.Styles)
+	lines, at, off := renderDetailLines(d.site, d.frame, d.stackOff, d.width, d.height, d.Styles)
+	d.stackOff = off
 	if at >= 0 {
 		if at < d.offset {
 			d.offset = at
@@ -105,15 +109,13 @@ func (d Detail) Update(msg tea.Msg) (Detail, tea.Cmd) {
 			d.frame, d.offset = len(d.site.frames())-1, 1<<30
 		}
 	case tea.MouseWheelMsg:
+		// The wheel walks the stack; the page follows the cursor.
 		switch msg.Button {
 		case tea.MouseWheelUp:
-			d.offset -= 3
+			d.frame -= 3
 		case tea.MouseWheelDown:
-			d.offset += 3
+			d.frame += 3
 		}
-		lines, _ := renderDetailLines(d.site, d.frame, d.width, d.height, d.Styles)
-		d.offset = max(min(d.offset, len(lines)-d.height), 0)
-		return d, nil
 	}
 	d.follow()
 	return d, nil
@@ -121,42 +123,47 @@ func (d Detail) Update(msg tea.Msg) (Detail, tea.Cmd) {
 
 // View renders the detail screen, exactly width × height.
 func (d Detail) View() string {
-	lines, _ := renderDetailLines(d.site, d.frame, d.width, d.height, d.Styles)
+	lines, _, _ := renderDetailLines(d.site, d.frame, d.stackOff, d.width, d.height, d.Styles)
 	end := min(d.offset+d.height, len(lines))
 	return fit(lines[min(d.offset, end):end], d.width, d.height)
 }
 
-// renderDetailLines lays out the whole detail; it returns the lines and the
-// index of the line holding the frame cursor (-1 when there are no frames).
-// When the detail is taller than height, the blank separators and the
-// statistics title go, so an 80×24 terminal shows it all.
-func renderDetailLines(s siteInfo, frame, width, height int, st Styles) ([]string, int) {
-	lines, at, optional := detailLines(s, frame, width, st)
-	if len(lines) <= height || len(optional) == 0 {
-		return lines, at
+// renderDetailLines lays out the detail for a screen height lines tall; it
+// returns the lines, the index of the line holding the frame cursor (-1
+// when there are no frames) and the first frame shown. When the detail is
+// taller than the screen, the blank separators and the statistics title go
+// first; then the call stack shows a window of frames around the cursor
+// (starting at stackOff when that keeps the cursor in it), so statistics,
+// stack and chart all stay on screen. Only when even that does not fit do
+// the lines exceed height, for the caller to scroll.
+func renderDetailLines(s siteInfo, frame, stackOff, width, height int, st Styles) ([]string, int, int) {
+	n := len(s.frames())
+	lines, at := detailLines(s, frame, 0, n, false, width, st)
+	if len(lines) <= height {
+		return lines, at, 0
 	}
-	out := make([]string, 0, len(lines))
-	newAt := -1
-	for i, l := range lines {
-		if len(optional) > 0 && optional[0] == i {
-			optional = optional[1:]
-			continue
-		}
-		if i == at {
-			newAt = len(out)
-		}
-		out = append(out, l)
+	lines, at = detailLines(s, frame, 0, n, true, width, st)
+	if len(lines) <= height {
+		return lines, at, 0
 	}
-	return out, newAt
+	rows := height - (len(lines) - n)
+	if rows < 3 || n <= rows {
+		return lines, at, 0
+	}
+	stackOff = max(min(stackOff, frame, n-rows), frame-rows+1, 0)
+	lines, at = detailLines(s, frame, stackOff, rows, true, width, st)
+	return lines, at, stackOff
 }
 
-// detailLines lays out the detail with its separators; optional lists, in
-// order, the lines that may go when space is short.
-func detailLines(s siteInfo, frame, width int, st Styles) (lines []string, at int, optional []int) {
+// detailLines lays out the detail with frames [from, from+rows) of the
+// call stack; compact leaves out the blank separators and the statistics
+// title.
+func detailLines(s siteInfo, frame, from, rows int, compact bool, width int, st Styles) (lines []string, at int) {
 	unit := s.metric.Unit
 	blank := func() {
-		optional = append(optional, len(lines))
-		lines = append(lines, "")
+		if !compact {
+			lines = append(lines, "")
+		}
 	}
 	title := "?"
 	var badge string
@@ -167,10 +174,17 @@ func detailLines(s siteInfo, frame, width int, st Styles) (lines []string, at in
 		title = s.pair.Title
 		badge = st.Statuses[s.pair.Status].Render(string(s.pair.Status))
 	}
-	lines = append(lines,
-		st.Subtle.Render(fmt.Sprintf("site %d of %d · ", s.pos+1, s.of))+badge,
-		st.Title.Render(clean(title)))
-	if c := siteCategory(s); c != "" {
+	lines = append(lines, st.Subtle.Render(fmt.Sprintf("site %d of %d · ", s.pos+1, s.of))+badge)
+	// The full name, however long: this is where it is read. A C++
+	// signature wraps onto at most three lines.
+	tl := splitLines(ansi.Wrap(clean(title), max(width, 1), ",( "))
+	if len(tl) > 3 {
+		tl = append(tl[:2], ansi.Truncate(strings.Join(tl[2:], ""), width, "…"))
+	}
+	for _, l := range tl {
+		lines = append(lines, st.Title.Render(l))
+	}
+	if c := siteCategory(s); c != "" && c != title {
 		lines = append(lines, st.Subtle.Render("category ")+clean(c))
 	}
 	blank()
@@ -196,8 +210,9 @@ func detailLines(s siteInfo, frame, width int, st Styles) (lines []string, at in
 			{"status", string(p.Status)},
 		}
 	}
-	optional = append(optional, len(lines))
-	lines = append(lines, st.Section.Render("Statistics"))
+	if !compact {
+		lines = append(lines, st.Section.Render("Statistics"))
+	}
 	var row strings.Builder
 	row.WriteString("  ")
 	rowW := 2
@@ -218,21 +233,31 @@ func detailLines(s siteInfo, frame, width int, st Styles) (lines []string, at in
 
 	// The call stack, innermost first.
 	fs := s.frames()
-	lines = append(lines, st.Section.Render("Call stack")+st.Subtle.Render(" (innermost first; t: call tree of the marked frame)"))
+	heading := st.Section.Render("Call stack") + st.Subtle.Render(" (innermost first; t: call tree of the marked frame)")
+	if rows < len(fs) {
+		heading = st.Section.Render("Call stack") + st.Subtle.Render(fmt.Sprintf(" frames %d–%d of %d, innermost first; t: call tree", from+1, from+rows, len(fs)))
+	}
+	lines = append(lines, heading)
 	at = -1
 	numW := len(strconv.Itoa(len(fs)))
-	fnW := 0
+	fnW, locs := 0, false
 	for _, f := range fs {
 		fnW = max(fnW, ansi.StringWidth(clean(frameName(f))))
+		locs = locs || location(f, width) != ""
 	}
-	fnW = min(fnW, max(width/2, width-2-numW-2-2-24))
+	if locs {
+		fnW = min(fnW, max(width/2, width-2-numW-2-2-24))
+	} else {
+		fnW = min(fnW, width-2-numW-2)
+	}
 	room := width - (2 + numW + 2 + fnW + 2)
-	for i, f := range fs {
+	for i := from; i < min(from+rows, len(fs)); i++ {
+		f := fs[i]
 		mark := "  "
 		if i == frame {
 			mark, at = "› ", len(lines)
 		}
-		line := mark + st.Subtle.Render(pad(strconv.Itoa(i), numW, true)) + "  " + pad(clean(frameName(f)), fnW, false)
+		line := mark + st.Subtle.Render(pad(strconv.Itoa(i), numW, true)) + "  " + pad(shortName(clean(frameName(f)), fnW), fnW, false)
 		if loc := location(f, room); loc != "" && room > 0 {
 			line += "  " + st.Subtle.Render(ansi.TruncateLeft(loc, max(ansi.StringWidth(loc)-room, 0), "…"))
 		}
@@ -254,7 +279,7 @@ func detailLines(s siteInfo, frame, width int, st Styles) (lines []string, at in
 	if s.pair != nil {
 		chartTitle = "Base and target"
 	}
-	lines = append(lines, st.Section.Render(chartTitle)+st.Subtle.Render(" ("+s.metric.Name+")"))
+	lines = append(lines, st.Section.Render(chartTitle)+st.Subtle.Render(" ("+s.metricID+")"))
 	var top int64
 	for _, v := range vals {
 		top = max(top, v)
@@ -286,7 +311,7 @@ func detailLines(s siteInfo, frame, width int, st Styles) (lines []string, at in
 		lines = append(lines, "  "+pad(labels[i], labW, false)+" "+st.Bar.Render(bar(v, top, barW))+" "+
 			pad(formatValue(v, unit), valW, true)+st.Subtle.Render(name))
 	}
-	return lines, at, optional
+	return lines, at
 }
 
 // location is a frame's file:line, shortened to its last two path elements

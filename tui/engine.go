@@ -70,7 +70,9 @@ type resultMsg struct {
 	pair  *dumpdiff.CompareResult
 	base  int
 	tgt   int
-	err   error
+	// callers are the sites' distinguishingCallers, nil unless grouped by stack.
+	callers []int32
+	err     error
 }
 
 // exportedMsg reports the end of an export.
@@ -84,9 +86,14 @@ func computeTrend(e Engine, seq int, q dumpdiff.Options) tea.Cmd {
 	return func() tea.Msg {
 		res, err := e.Trend(q)
 		if err != nil {
-			err = fmt.Errorf("trend: %w", err)
+			return resultMsg{seq: seq, query: q, err: fmt.Errorf("trend: %w", err)}
 		}
-		return resultMsg{seq: seq, query: q, trend: res, err: err}
+		var callers []int32
+		if res.GroupBy == dumpdiff.GroupByStack {
+			s := res.Sites
+			callers = distinguishingCallers(len(s), func(i int) string { return s[i].Title }, func(i int) []dumpdiff.Frame { return s[i].Frames })
+		}
+		return resultMsg{seq: seq, query: q, trend: res, callers: callers}
 	}
 }
 
@@ -95,9 +102,14 @@ func computePair(e Engine, seq int, q dumpdiff.Options, base, tgt int) tea.Cmd {
 	return func() tea.Msg {
 		res, err := e.Compare(base, tgt, q)
 		if err != nil {
-			err = fmt.Errorf("compare: %w", err)
+			return resultMsg{seq: seq, query: q, base: base, tgt: tgt, err: fmt.Errorf("compare: %w", err)}
 		}
-		return resultMsg{seq: seq, query: q, pair: res, base: base, tgt: tgt, err: err}
+		var callers []int32
+		if res.GroupBy == dumpdiff.GroupByStack {
+			s := res.Sites
+			callers = distinguishingCallers(len(s), func(i int) string { return s[i].Title }, func(i int) []dumpdiff.Frame { return s[i].Frames })
+		}
+		return resultMsg{seq: seq, query: q, pair: res, base: base, tgt: tgt, callers: callers}
 	}
 }
 
@@ -106,7 +118,8 @@ func runExport(x Exporter, path string, f ExportFormat, trend *dumpdiff.TrendRes
 	return func() tea.Msg {
 		err := x(path, f, trend, pair)
 		if err != nil {
-			err = fmt.Errorf("export %s: %w", path, err)
+			// The writer's error names the file already.
+			err = fmt.Errorf("export: %w", err)
 		}
 		return exportedMsg{path: path, err: err}
 	}

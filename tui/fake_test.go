@@ -39,7 +39,7 @@ func (f *fakeEngine) Trend(q dumpdiff.Options) (*dumpdiff.TrendResult, error) {
 
 func (f *fakeEngine) metric(name string) dumpdiff.Metric {
 	for _, m := range f.metrics {
-		if m.Name == name {
+		if m.Name == name || m.Name+"/"+m.Unit == name {
 			return m
 		}
 	}

@@ -135,3 +135,44 @@ func plainStyles() Styles {
 	s.Help.FullKey, s.Help.FullDesc, s.Help.FullSeparator, s.Help.Ellipsis = p, p, p, p
 	return s
 }
+
+// loadSeries loads committed snapshots matching glob, in name order.
+func loadSeries(t testing.TB, glob string, opts dumpdiff.LoadOptions) *dumpdiff.Series {
+	t.Helper()
+	paths, err := filepath.Glob(glob)
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("glob %s: got %d files, %v", glob, len(paths), err)
+	}
+	if opts.Order == "" {
+		opts.Order = dumpdiff.OrderName
+	}
+	s, err := dumpdiff.Load(paths, opts)
+	if err != nil {
+		t.Fatalf("load %s: %v", glob, err)
+	}
+	return s
+}
+
+// The committed series the view tests open besides the Go one.
+const (
+	jvmGlob       = "../testdata/jemalloc/jvm/jeprof.*.heap"
+	nmtDetailGlob = "../testdata/nmt/jdk17-detail/lc-*.txt.gz"
+)
+
+var (
+	seriesMu    sync.Mutex
+	seriesCache = map[string]*dumpdiff.Series{}
+)
+
+// cachedSeries loads a committed series once per test binary.
+func cachedSeries(t testing.TB, glob string) *dumpdiff.Series {
+	t.Helper()
+	seriesMu.Lock()
+	defer seriesMu.Unlock()
+	if s := seriesCache[glob]; s != nil {
+		return s
+	}
+	s := loadSeries(t, glob, dumpdiff.LoadOptions{})
+	seriesCache[glob] = s
+	return s
+}

@@ -17,6 +17,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
 	"github.com/dumpdiff/dumpdiff/report"
@@ -56,16 +57,21 @@ type Model struct {
 	snaps []dumpdiff.SnapshotInfo
 
 	metrics []dumpdiff.Metric
-	query   dumpdiff.Options // what the shown result answers
-	want    dumpdiff.Options // what was asked last
-	seq     int
-	busy    bool
+	// groupAsked is the grouping c asked for last, "" once a result came.
+	groupAsked dumpdiff.GroupBy
+	query      dumpdiff.Options // what the shown result answers
+	want       dumpdiff.Options // what was asked last
+	seq        int
+	busy       bool
 
-	trend     *dumpdiff.TrendResult
-	trendQ    dumpdiff.Options // the query trend answers
-	pair      *dumpdiff.CompareResult
-	pairMode  bool
-	base, tgt int
+	trend  *dumpdiff.TrendResult
+	trendQ dumpdiff.Options // the query trend answers
+	pair   *dumpdiff.CompareResult
+	// trendCallers and pairCallers say which caller tells same-named
+	// sites apart (distinguishingCallers).
+	trendCallers, pairCallers []int32
+	pairMode                  bool
+	base, tgt                 int
 
 	screen  screen
 	back    screen // where esc returns from the tree
@@ -150,9 +156,10 @@ func (m *Model) layout() {
 	m.input.SetWidth(max(m.width-8, 10))
 	if m.trend != nil || m.pair != nil {
 		// The columns depend on the width; the selection survives.
-		sel, sort := m.table.Selected(), m.table.SortColumn()
+		// Narrow screens drop columns, so the sort goes by title.
+		sel, sort := m.table.Selected(), m.table.SortTitle()
 		m.table.SetColumns(m.columns(), m.siteCount())
-		m.table.SetSort(sort)
+		m.table.SetSortTitle(sort)
 		m.applyFilter()
 		m.table.Select(sel)
 	}
@@ -256,23 +263,23 @@ func (m Model) onResult(msg resultMsg) Model {
 		m.base, m.tgt = m.shownPair()
 		return m
 	}
-	m.err = ""
+	m.err, m.groupAsked = "", ""
 	m.query = msg.query
 	sel, wasPair := m.selectedKey(), m.pairMode
 	if msg.trend != nil {
-		m.trend, m.trendQ = msg.trend, msg.query
+		m.trend, m.trendQ, m.trendCallers = msg.trend, msg.query, msg.callers
 		m.pairMode = false
 	} else {
-		m.pair = msg.pair
+		m.pair, m.pairCallers = msg.pair, msg.callers
 		m.base, m.tgt = msg.base, msg.tgt
 		m.pairMode = true
 	}
-	sort := m.table.SortColumn()
+	sort := m.table.SortTitle()
 	if m.pairMode != wasPair {
-		sort = -1 // the two tables have different columns
+		sort = "" // the two tables have different columns
 	}
 	m.table.SetColumns(m.columns(), m.siteCount())
-	m.table.SetSort(sort)
+	m.table.SetSortTitle(sort)
 	m.applyFilter()
 	m.selectKey(sel)
 	if m.screen == screenDetail || m.screen == screenTree {
@@ -361,6 +368,15 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	if msg.String() == "ctrl+c" {
 		return m, tea.Quit
 	}
+	if m.prompt == promptNone {
+		// A message stays until the next key: then the footer shows
+		// where the cursor is again. A failed first result keeps its
+		// error, as there is nothing else to show.
+		m.status = ""
+		if m.trend != nil || m.pair != nil {
+			m.err = ""
+		}
+	}
 	switch m.prompt {
 	case promptFilter:
 		return m.onFilterKey(msg)
@@ -425,16 +441,29 @@ func (m Model) onSitesKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 			m.status = "only one metric in this series"
 			return m, nil
 		}
+		// Metrics go by their ID: NMT has malloc/bytes and malloc/count,
+		// and "malloc" alone would always select the first.
+		// The last asked metric, not the shown one, so quick presses
+		// step on while a result is on its way.
 		cur := m.want.Metric
 		if cur == "" {
-			cur = m.metricName()
+			cur = m.metricID()
 		}
-		i := slices.IndexFunc(m.metrics, func(x dumpdiff.Metric) bool { return x.Name == cur })
-		m.want.Metric = m.metrics[(i+1)%len(m.metrics)].Name
+		i := slices.IndexFunc(m.metrics, func(x dumpdiff.Metric) bool {
+			return dumpdiff.MetricID(x, m.metrics) == cur || x.Name == cur
+		})
+		m.want.Metric = dumpdiff.MetricID(m.metrics[(i+1)%len(m.metrics)], m.metrics)
 		return m.recompute(m.pairMode)
 	case key.Matches(msg, m.km.GroupBy):
-		i := slices.Index(groupBys, m.want.GroupBy)
+		// Step on from the last grouping asked, even if it failed (no
+		// category label): else c would ask for it again and again.
+		from := m.groupAsked
+		if from == "" {
+			from = m.want.GroupBy
+		}
+		i := slices.Index(groupBys, from)
 		m.want.GroupBy = groupBys[(i+1)%len(groupBys)]
+		m.groupAsked = m.want.GroupBy
 		return m.recompute(m.pairMode)
 	case key.Matches(msg, m.km.Tree):
 		return m.openTree("")
@@ -530,6 +559,7 @@ func (m Model) openDetail() (Detail, bool) {
 		s.snaps = m.trend.Snapshots
 		s.metric = m.trend.Metric
 	}
+	s.metricID = dumpdiff.MetricID(s.metric, m.metrics)
 	d := NewDetail(s, m.km, m.st)
 	d.SetSize(m.width, m.bodyHeight())
 	return d, true
@@ -751,11 +781,24 @@ func (m Model) viewResult() (*dumpdiff.TrendResult, *dumpdiff.CompareResult) {
 	return &t, nil
 }
 
-func (m Model) metricName() string {
-	if m.trend != nil {
-		return m.trend.Metric.Name
+// shownMetric is the metric of the result on screen.
+func (m Model) shownMetric() dumpdiff.Metric {
+	if m.pairMode && m.pair != nil {
+		return m.pair.Metric
 	}
-	return m.want.Metric
+	if m.trend != nil {
+		return m.trend.Metric
+	}
+	return dumpdiff.Metric{}
+}
+
+// metricID names the shown metric as --metric would: malloc/count when
+// another metric is also named malloc.
+func (m Model) metricID() string {
+	if m.trend == nil && m.pair == nil {
+		return ""
+	}
+	return dumpdiff.MetricID(m.shownMetric(), m.metrics)
 }
 
 // View renders the whole screen in the alternate screen with the mouse on.
@@ -789,7 +832,13 @@ func (m Model) Render() string {
 		}
 		body = fit([]string{"", "  " + m.st.Subtle.Render(msg)}, m.width, bh)
 	case m.table.Len() == 0:
-		body = fit([]string{m.table.View(), "  " + m.st.Subtle.Render("no sites match")}, m.width, bh)
+		// The column headings stay, so the screen does not jump.
+		head, _, _ := strings.Cut(m.table.View(), "\n")
+		msg := "no sites"
+		if m.filter != nil {
+			msg = "no site matches /" + clean(m.filter.String()) + "/ · esc clears the filter"
+		}
+		body = fit([]string{head, "", "  " + m.st.Subtle.Render(msg)}, m.width, bh)
 	default:
 		body = m.table.View()
 	}
@@ -806,28 +855,37 @@ func (m Model) Render() string {
 func (m Model) header() []string {
 	st := m.st
 	left := st.Title.Render("dumpdiff explore")
-	if m.opts.Title != "" {
-		left += st.Subtle.Render(" · ") + clean(m.opts.Title)
-	}
 	var facts []string
 	if t := m.trend; t != nil {
 		format := ""
 		if len(t.Snapshots) > 0 {
 			format = string(t.Snapshots[0].Format)
 		}
-		facts = append(facts, fmt.Sprintf("%d snapshots", len(t.Snapshots)), format, t.Metric.Name)
+		facts = append(facts, fmt.Sprintf("%d snapshots", len(t.Snapshots)), format, m.metricID())
 	}
 	right := st.Subtle.Render(strings.Join(facts, " · "))
+	if title := clean(m.opts.Title); title != "" {
+		// A long series path gives way to the facts: its end, the
+		// directory of the series, is what tells series apart.
+		room := m.width - lipgloss.Width(left) - 3 - lipgloss.Width(right) - 1
+		if w := ansi.StringWidth(title); w > room && room >= 12 {
+			title = ansi.TruncateLeft(title, w-room+1, "…")
+		}
+		left += st.Subtle.Render(" · ") + title
+	}
 	line1 := joinEnds(left, right, m.width)
 
 	var parts []string
 	unit := m.unit()
 	if m.pairMode && m.pair != nil {
 		p := m.pair
-		parts = append(parts, st.Section.Render("pair"),
-			fmt.Sprintf("base #%d %s", p.Base.Lifecycle, baseName(p.Base.Path)),
-			fmt.Sprintf("→ target #%d %s", p.Target.Lifecycle, baseName(p.Target.Path)),
-			"Δ total "+formatSigned(p.Target.Total-p.Base.Total, unit))
+		delta := "Δ total " + formatSigned(p.Target.Total-p.Base.Total, unit)
+		pair := fmt.Sprintf("base #%d %s → target #%d %s", p.Base.Lifecycle, baseName(p.Base.Path), p.Target.Lifecycle, baseName(p.Target.Path))
+		if ansi.StringWidth(pair+delta)+len("pair ·  · by category") > m.width {
+			// The lifecycle numbers say it; the pick list (P) has the files.
+			pair = fmt.Sprintf("base #%d → target #%d", p.Base.Lifecycle, p.Target.Lifecycle)
+		}
+		parts = append(parts, st.Section.Render("pair"), pair, delta)
 	} else if t := m.trend; t != nil {
 		parts = append(parts, "total "+formatGrowth(t.Total.Growth, unit, "/lc"))
 		if pr := t.Projection; pr != nil {
@@ -860,12 +918,20 @@ func joinEnds(left, right string, w int) string {
 func (m Model) footer() []string {
 	st := m.st
 	var line string
+	hint := func(pairs ...string) string {
+		var bs []key.Binding
+		for i := 0; i+1 < len(pairs); i += 2 {
+			bs = append(bs, key.NewBinding(key.WithKeys(pairs[i]), key.WithHelp(pairs[i], pairs[i+1])))
+		}
+		return m.help.ShortHelpView(bs)
+	}
 	switch m.prompt {
 	case promptFilter:
 		line = m.input.View()
 		if m.filterErr != "" {
 			return []string{line, st.Error.Render(clean(m.filterErr))}
 		}
+		return []string{line, hint("enter", "keep", "esc", "clear", "regexp", "over names and stacks")}
 	case promptExportFormat:
 		var opts []string
 		for i, f := range exportFormats {
@@ -875,20 +941,51 @@ func (m Model) footer() []string {
 			}
 			opts = append(opts, s)
 		}
-		line = st.Prompt.Render("export as ") + strings.Join(opts, " ") + st.Subtle.Render("  enter ok · esc cancel")
+		line = st.Prompt.Render("export as ") + strings.Join(opts, " ")
+		return []string{line, hint("enter", "next", "esc", "cancel", "j/c/m or ←/→", "choose")}
 	case promptExportName:
-		line = m.input.View()
+		return []string{m.input.View(), hint("enter", "write", "esc", "cancel")}
 	default:
 		switch {
 		case m.err != "":
-			line = st.Error.Render("error: " + clean(m.err))
+			e := "error: " + clean(m.err)
+			if ansi.StringWidth(e) > m.width {
+				// A long error takes the keys' line too, until the next key.
+				ls := splitLines(ansi.Wrap(e, m.width, ""))
+				if len(ls) > 2 {
+					ls = []string{ls[0], ansi.Truncate(strings.Join(ls[1:], " "), m.width, "…")}
+				}
+				for i := range ls {
+					ls[i] = st.Error.Render(ls[i])
+				}
+				return ls
+			}
+			line = st.Error.Render(e)
 		case m.status != "":
 			line = st.Status.Render(clean(m.status))
 		default:
 			line = m.position()
 		}
 	}
-	return []string{line, m.help.ShortHelpView(m.keys().short)}
+	return []string{line, m.shortHelp(m.keys().short)}
+}
+
+// shortHelp renders the footer's keys, dropping the least important ones
+// (the list is in order of importance) until they fit the width; the last
+// two, ? help and q quit, always stay, so every other key can be found.
+func (m Model) shortHelp(bs []key.Binding) string {
+	h := m.help
+	h.SetWidth(0) // measure untruncated
+	if len(bs) < 2 {
+		return h.ShortHelpView(bs)
+	}
+	rest, always := bs[:len(bs)-2], bs[len(bs)-2:]
+	for k := len(rest); k > 0; k-- {
+		if v := h.ShortHelpView(append(slices.Clip(rest[:k]), always...)); lipgloss.Width(v) <= m.width {
+			return v
+		}
+	}
+	return h.ShortHelpView(always)
 }
 
 // position says where the cursor is and what the table holds.
@@ -899,6 +996,9 @@ func (m Model) position() string {
 	}
 	total := m.siteCount()
 	s := fmt.Sprintf("site %d of %d", min(m.table.Cursor()+1, m.table.Len()), m.table.Len())
+	if m.table.Len() == 0 {
+		s = "no sites"
+	}
 	if m.filter != nil {
 		s += fmt.Sprintf(" matching /%s/ (of %d)", clean(m.filter.String()), total)
 	}
@@ -923,19 +1023,19 @@ func (m Model) keys() screenKeys {
 		}
 	case m.screen == screenTree:
 		return screenKeys{
-			short: []key.Binding{withHelp(k.Up, "↑/↓", "move"), k.Toggle, k.Collapse, withHelp(k.Tree, "t", "re-centre"), k.Back, k.Quit},
+			short: []key.Binding{withHelp(k.Up, "↑/↓", "move"), k.Toggle, withHelp(k.Tree, "t", "re-centre"), k.Back, k.Collapse, k.Help, k.Quit},
 			full:  [][]key.Binding{nav, {k.Toggle, k.Collapse, withHelp(k.Tree, "t", "re-centre"), k.Back, k.Help, k.Quit}},
 		}
 	case m.screen == screenPick:
 		return screenKeys{
-			short: []key.Binding{withHelp(k.Up, "↑/↓", "move"), k.SetBase, k.SetTarget, withHelp(k.Open, "enter", "compare"), k.Back},
+			short: []key.Binding{withHelp(k.SetBase, "b", "base"), withHelp(k.SetTarget, "t", "target"), withHelp(k.Open, "enter", "compare"), k.Back, withHelp(k.Up, "↑/↓", "move"), k.Help, k.Quit},
 			full:  [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom}, {k.SetBase, k.SetTarget, withHelp(k.Open, "enter", "compare"), k.Back, k.Quit}},
 		}
 	}
 	short := []key.Binding{k.Open, k.Filter, k.Sort, k.Tree, k.Pair, k.Metric, k.GroupBy, k.Export, k.Help, k.Quit}
 	pair := []key.Binding{k.Pair, k.BasePrev, k.BaseNext, k.TargetPrev, k.TargetNext, k.PickPair}
 	if m.pairMode {
-		short = []key.Binding{k.Open, k.Filter, withHelp(k.BasePrev, "[ ]", "base"), withHelp(k.TargetPrev, "{ }", "target"), k.PickPair, withHelp(k.Pair, "p", "trend"), k.Export, k.Help, k.Quit}
+		short = []key.Binding{k.Open, withHelp(k.BasePrev, "[ ]", "base"), withHelp(k.TargetPrev, "{ }", "target"), withHelp(k.Pair, "p", "trend"), k.PickPair, k.Filter, k.Export, k.Help, k.Quit}
 	}
 	return screenKeys{
 		short: short,
@@ -966,8 +1066,9 @@ func (m Model) warnings() []error {
 func (m Model) renderHelp() string {
 	h := m.help
 	h.ShowAll = true
+	verdicts := ansi.Wrap("Verdicts: leak (keeps growing) · plateau (grew, then flat) · noise · shrinking · new · gone", max(m.width-4, 10), "")
 	out := "\n" + m.st.Section.Render("  Keys") + "\n\n" + indent(h.View(m.keys()), "  ") +
-		"\n\n" + m.st.Subtle.Render("  Verdicts: leak (keeps growing) · plateau (grew, then flat) · noise · shrinking · new · gone")
+		"\n\n" + m.st.Subtle.Render(indent(verdicts, "  "))
 	if ws := m.warnings(); len(ws) > 0 {
 		out += "\n\n" + m.st.Section.Render("  Warnings")
 		for i, w := range ws {
@@ -975,7 +1076,7 @@ func (m Model) renderHelp() string {
 				out += "\n  " + m.st.Subtle.Render(fmt.Sprintf("… and %d more", len(ws)-i))
 				break
 			}
-			out += "\n  " + clean(strings.Join(strings.Fields(w.Error()), " "))
+			out += "\n" + indent(ansi.Wrap(clean(strings.Join(strings.Fields(w.Error()), " ")), max(m.width-4, 10), ""), "  ")
 		}
 	}
 	return out + "\n\n" + m.st.Subtle.Render("  Press any key to close.")

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -146,12 +147,34 @@ func TestMetricAndGroupByCycle(t *testing.T) {
 	if !strings.Contains(m.Err(), `no snapshot has a "category" label`) {
 		t.Errorf("failed c: got error %q, want the engine's", m.Err())
 	}
+	// The next c steps past the failed grouping, back to stack.
 	m = press(t, m, "c")
-	if got := m.query.GroupBy; got != dumpdiff.GroupByCategory {
-		// The next c tries category again, after line.
-		if got != dumpdiff.GroupByLine {
-			t.Errorf("c after failure: got %s", got)
-		}
+	if got := m.query.GroupBy; got != dumpdiff.GroupByStack || m.Err() != "" {
+		t.Errorf("c after failure: got group-by %s and error %q, want stack and none", got, m.Err())
+	}
+}
+
+// TestGroupByCategoryWithoutLabels cycles c on the real Go series, which
+// has no category label: an error that fits the footer, no crash, and c
+// goes on to stack.
+func TestGroupByCategoryWithoutLabels(t *testing.T) {
+	m := started(t, realSeries(t), Options{}, 80, 24)
+	m = press(t, m, "c", "c", "c")
+	if m.Err() == "" || m.query.GroupBy != dumpdiff.GroupByLine {
+		t.Fatalf("c to category: got error %q by %s, want an error and line kept", m.Err(), m.query.GroupBy)
+	}
+	v := plain(m)
+	lines := strings.Split(v, "\n")
+	foot := strings.Join(lines[len(lines)-2:], " ")
+	if !strings.Contains(foot, `no "category" label`) || !strings.Contains(foot, "labels at all") {
+		t.Errorf("footer: got %q, want the whole error", foot)
+	}
+	if w, h := lipgloss.Size(v); w != 80 || h != 24 {
+		t.Errorf("got a %dx%d view, want 80x24", w, h)
+	}
+	m = press(t, m, "c")
+	if m.query.GroupBy != dumpdiff.GroupByStack || m.Err() != "" {
+		t.Errorf("c after the error: got by %s and error %q, want stack and none", m.query.GroupBy, m.Err())
 	}
 }
 
@@ -323,8 +346,12 @@ func TestExport(t *testing.T) {
 	if len(got) != 2 || got[1].format != ExportMarkdown || got[1].pair == nil {
 		t.Fatalf("second export: got %+v, want a markdown pair export", got)
 	}
-	if !strings.Contains(m.Err(), "disk full") {
-		t.Errorf("failed export: got error %q, want disk full", m.Err())
+	if m.Err() != "export: disk full" {
+		t.Errorf("failed export: got error %q, want export: disk full", m.Err())
+	}
+	// The next key clears the message; the footer says where the cursor is.
+	if got := press(t, m, "j"); got.Err() != "" || !strings.Contains(plain(got), "site 2 of 6") {
+		t.Errorf("a key after the error: got error %q, want it cleared and the position shown:\n%s", got.Err(), plain(got))
 	}
 	// esc cancels the prompt.
 	m = press(t, m, "e", "esc")
@@ -380,5 +407,67 @@ func TestWarningsShown(t *testing.T) {
 	m = press(t, m, "?")
 	if v := m.Render(); !strings.Contains(v, "line 7: skipped \uFFFD[2Jthread line") {
 		t.Errorf("help lacks the cleaned warning:\n%s", v)
+	}
+}
+
+// TestMetricCycleNMT cycles m through a real NMT series, which has two
+// metrics named malloc (bytes and count): every metric is reached once,
+// malloc/count included, and the header names it so.
+func TestMetricCycleNMT(t *testing.T) {
+	s := loadSeries(t, "../testdata/nmt/jdk17-summary/lc-*.txt", dumpdiff.LoadOptions{})
+	m := started(t, s, Options{Query: dumpdiff.Options{GroupBy: dumpdiff.GroupByCategory}}, 100, 30)
+	all := s.Metrics()
+	seen := map[dumpdiff.Metric]bool{m.Trend().Metric: true}
+	for range len(all) - 1 {
+		m = press(t, m, "m")
+		if m.Err() != "" {
+			t.Fatalf("m: got error %q", m.Err())
+		}
+		seen[m.Trend().Metric] = true
+	}
+	if len(seen) != len(all) {
+		t.Errorf("m %d times: got %d distinct metrics %v, want all %d: %v", len(all)-1, len(seen), seen, len(all), all)
+	}
+	for i := 0; m.Trend().Metric != (dumpdiff.Metric{Name: "malloc", Unit: "count"}); i++ {
+		if i == len(all) {
+			t.Fatalf("m %d times: never reached malloc/count", i)
+		}
+		m = press(t, m, "m")
+	}
+	if head := strings.Split(plain(m), "\n")[0]; !strings.HasSuffix(head, "· malloc/count") {
+		t.Errorf("header: got %q, want it to name malloc/count", head)
+	}
+	m = press(t, m, "m")
+	if got := m.Trend().Metric; got == (dumpdiff.Metric{Name: "malloc", Unit: "count"}) {
+		t.Errorf("m after malloc/count: still %v", got)
+	}
+}
+
+// TestDiffFilePair opens a real NMT summary.diff (a pair in one file, two
+// snapshots) in pair mode at 80x24: the header keeps the total delta, and
+// [ ] { } stay within the two snapshots.
+func TestDiffFilePair(t *testing.T) {
+	// In argument order: --order name puts "x (baseline)" after x (a
+	// dumpdiff.Load issue, reported).
+	s := loadSeries(t, "../testdata/nmt/jdk17-diff/summary.diff.txt", dumpdiff.LoadOptions{Order: dumpdiff.OrderArgs})
+	m := started(t, s, Options{Title: "testdata/nmt/jdk17-diff/summary.diff.txt"}, 80, 24)
+	m = press(t, m, "p")
+	if !m.pairMode || m.Err() != "" {
+		t.Fatalf("p: got pair mode %v, error %q", m.pairMode, m.Err())
+	}
+	head := strings.Split(plain(m), "\n")[1]
+	if !strings.Contains(head, "base #0 → target #1 · Δ total +40.8 MiB") {
+		t.Errorf("pair header: got %q, want base #0 → target #1 and the whole delta", head)
+	}
+	m = press(t, m, "[", "{", "}")
+	if m.base != 0 || m.tgt != 1 {
+		t.Errorf("[ { }: got pair %d→%d, want 0→1", m.base, m.tgt)
+	}
+	m = press(t, m, "enter")
+	if v := plain(m); strings.Contains(v, "category Other") || !strings.Contains(v, "+500.0%") {
+		t.Errorf("detail of Other: want no repeated category and the delta %%:\n%s", v)
+	}
+	if w, h := lipgloss.Size(m.View().Content); w != 80 || h != 24 {
+		t.Errorf("got a %dx%d view, want 80x24", w, h)
 	}
 }

@@ -126,6 +126,12 @@ func (t *Table) SetSort(c int) {
 	t.Select(sel)
 }
 
+// SetSortTitle sorts by the column titled title, or by item order when
+// there is none.
+func (t *Table) SetSortTitle(title string) {
+	t.SetSort(slices.IndexFunc(t.cols, func(c Column) bool { return title != "" && c.Title == title }))
+}
+
 // CycleSort moves the sort key to the next sortable column, then back to item order.
 func (t *Table) CycleSort() {
 	for c := t.sortCol + 1; c < len(t.cols); c++ {

@@ -1,11 +1,14 @@
 package tui
 
 import (
-	tea "charm.land/bubbletea/v2"
 	"fmt"
-	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/dumpdiff/dumpdiff/dumpdiff"
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -15,9 +18,11 @@ import (
 // viewCase drives the explorer to one screen.
 type viewCase struct {
 	name  string
-	fake  bool // the hand-built fake instead of the real Go series
+	fake  bool   // the hand-built fake instead of the real Go series
+	glob  string // another committed series instead of the Go one
 	keys  []string
-	typed string // typed after keys
+	typed string   // typed after keys
+	then  []string // pressed after typed
 }
 
 var viewCases = []viewCase{
@@ -32,10 +37,20 @@ var viewCases = []viewCase{
 	{name: "help", keys: []string{"?"}},
 	{name: "filter", keys: []string{"/"}, typed: "main\\."},
 	{name: "filter-error", keys: []string{"/"}, typed: "open("},
+	{name: "filter-none", keys: []string{"/"}, typed: "no such (site)?"},
+	{name: "filter-none-kept", keys: []string{"/"}, typed: "nosuchsite", then: []string{"enter"}},
 	{name: "sorted-by-total", keys: []string{"s", "s"}},
 	{name: "export-prompt", keys: []string{"e"}},
 	{name: "fake-sites", fake: true},
-	{name: "fake-hostile-detail", fake: true, keys: []string{"/"}, typed: "evil"},
+	// A JVM under jemalloc: long C++ names through libjvm.so, deep stacks.
+	{name: "jvm-sites", glob: jvmGlob},
+	{name: "jvm-detail-deep", glob: jvmGlob, keys: []string{"j", "enter"}},
+	{name: "jvm-detail-deep-end", glob: jvmGlob, keys: []string{"j", "enter", "G"}},
+	{name: "jvm-tree", glob: jvmGlob, keys: []string{"j", "t"}},
+	// NMT detail: placeholder [java] frames, categories, C++ signatures.
+	{name: "nmt-sites", glob: nmtDetailGlob},
+	{name: "nmt-detail", glob: nmtDetailGlob, keys: []string{"j", "j", "enter"}},
+	{name: "fake-hostile-detail", fake: true, keys: []string{"/"}, typed: "evil", then: []string{"enter", "enter"}},
 }
 
 // drive builds the explorer at w × h and plays a case.
@@ -44,17 +59,18 @@ func drive(t testing.TB, c viewCase, w, h int, st *Styles) Model {
 	opts := Options{Title: "testdata/pprof/go-lifecycle", Styles: st,
 		Export: func(string, ExportFormat, *dumpdiff.TrendResult, *dumpdiff.CompareResult) error { return nil }}
 	var m Model
-	if c.fake {
+	switch {
+	case c.fake:
 		m = started(t, newFake(), opts, w, h)
-	} else {
+	case c.glob != "":
+		opts.Title = filepath.Dir(strings.TrimPrefix(c.glob, "../"))
+		m = started(t, cachedSeries(t, c.glob), opts, w, h)
+	default:
 		m = started(t, realSeries(t), opts, w, h)
 	}
 	m = press(t, m, c.keys...)
 	m = typeText(t, m, c.typed)
-	if c.name == "fake-hostile-detail" {
-		m = press(t, m, "enter", "enter")
-	}
-	return m
+	return press(t, m, c.then...)
 }
 
 // TestView compares each screen, styling stripped, with its golden file at
@@ -136,5 +152,59 @@ func TestClean(t *testing.T) {
 		if got := clean(tt.in); got != tt.want {
 			t.Errorf("clean(%q): got %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestFooterKeepsHelp checks that on every screen, down to 40 columns, the
+// footer's last line still offers ? help and q quit: the other keys give
+// way first.
+func TestFooterKeepsHelp(t *testing.T) {
+	for _, c := range viewCases {
+		for _, w := range []int{40, 80, 160} {
+			m := drive(t, c, w, 24, nil)
+			lines := strings.Split(plain(m), "\n")
+			last := strings.TrimRight(lines[len(lines)-1], " ")
+			if m.prompt != promptNone {
+				// q is text in a prompt: the footer says how to leave it.
+				if !strings.Contains(last, "esc") && !strings.HasPrefix(last, "bad filter") {
+					t.Errorf("%s at %d columns: got footer %q, want the prompt's keys", c.name, w, last)
+				}
+				continue
+			}
+			if !strings.HasSuffix(last, "? help • q quit") {
+				t.Errorf("%s at %d columns: got footer %q, want it to end with ? help • q quit", c.name, w, last)
+			}
+		}
+	}
+}
+
+// TestHeaderLongTitle checks that a long series path gives way to the
+// series' facts, keeping its end.
+func TestHeaderLongTitle(t *testing.T) {
+	title := "/var/lib/flink/taskmanager-7/native-memory/dumps/2026-11-23/jemalloc/c-restart"
+	m := started(t, realSeries(t), Options{Title: title}, 80, 24)
+	head := strings.Split(plain(m), "\n")[0]
+	if !strings.HasSuffix(head, "8 snapshots · pprof · inuse_space") || !strings.Contains(head, "…") || !strings.Contains(head, "/c-restart ") {
+		t.Errorf("header: got %q, want the path's end and the facts", head)
+	}
+	if w := ansi.StringWidth(head); w != 80 {
+		t.Errorf("header: got %d cells, want 80", w)
+	}
+}
+
+// TestNarrowKeepsNames checks that a narrow terminal drops the sparkline
+// and totals before the site names, and that a resize keeps the sort.
+func TestNarrowKeepsNames(t *testing.T) {
+	for _, w := range []int{50, 60, 70} {
+		m := started(t, realSeries(t), Options{}, w, 15)
+		lines := strings.Split(plain(m), "\n")
+		if !strings.Contains(lines[3], "main.(*lea") || !strings.HasSuffix(strings.TrimSpace(lines[3]), "open") {
+			t.Errorf("%d columns: got top row %q, want the leak's name", w, lines[3])
+		}
+	}
+	m := press(t, started(t, realSeries(t), Options{}, 120, 30), "s", "s")
+	m2, _ := m.Update(tea.WindowSizeMsg{Width: 70, Height: 20})
+	if got := m2.(Model).Table().SortTitle(); got != "total" {
+		t.Errorf("resize to 70 columns: got sort %q, want total", got)
 	}
 }

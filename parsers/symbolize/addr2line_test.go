@@ -45,8 +45,9 @@ int main(int argc, char** argv) {
 // TestLinesMatchAddr2line builds a C++ program with g++ -O2 -g and checks,
 // at every address where the line table has more than one row, that the
 // symboliser reports the same frames (file and line, innermost first) as
-// addr2line -i. Where rows share an address, the last one describes the
-// instruction (the earlier ones cover zero bytes).
+// addr2line -i, and the same name for the outermost function as
+// llvm-symbolizer when it is installed. Where rows share an address, the
+// last one describes the instruction (the earlier ones cover zero bytes).
 func TestLinesMatchAddr2line(t *testing.T) {
 	gxx, err1 := exec.LookPath("g++")
 	a2l, err2 := exec.LookPath("addr2line")
@@ -157,6 +158,79 @@ func TestLinesMatchAddr2line(t *testing.T) {
 	if bad > 0 {
 		t.Errorf("%d of %d addresses differ from addr2line", bad, len(pcs))
 	}
+
+	// Function names of the outermost (not inlined) frame, against
+	// llvm-symbolizer (addr2line -i misnames inlined chains in binutils
+	// 2.40). It prints demangled names with template arguments and
+	// parameters; ours leave both out (as pprof and jeprof show them), so
+	// its names are shortened the same way.
+	llvm, err := exec.LookPath("llvm-symbolizer")
+	if err != nil {
+		t.Log("llvm-symbolizer not installed: function names not compared")
+		return
+	}
+	out, err = exec.Command(llvm, append([]string{"--obj=" + bin, "--inlining", "--demangle"}, args[3:]...)...).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wantNames []string
+	for _, block := range strings.Split(strings.TrimSpace(string(out)), "\n\n") {
+		ls := strings.Split(block, "\n")
+		if len(ls) < 2 {
+			wantNames = append(wantNames, "")
+			continue
+		}
+		// GCC's split-off cold part of f is the symbol f.cold, still f.
+		wantNames = append(wantNames, strings.TrimSuffix(stripTemplatesAndParams(ls[len(ls)-2]), ".cold"))
+	}
+	if len(wantNames) != len(pcs) {
+		t.Fatalf("llvm-symbolizer answered %d addresses, want %d", len(wantNames), len(pcs))
+	}
+	bad = 0
+	for i, loc := range p.Location {
+		if len(loc.Line) == 0 {
+			t.Errorf("%#x: got no frames, want %q", pcs[i], wantNames[i])
+			continue
+		}
+		if got := stripTemplatesAndParams(loc.Line[len(loc.Line)-1].Function.Name); got != wantNames[i] {
+			if bad++; bad <= 5 {
+				t.Errorf("%#x: got function %q, want %q (llvm-symbolizer)", pcs[i], got, wantNames[i])
+			}
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%d of %d addresses have other function names than llvm-symbolizer", bad, len(pcs))
+	}
+}
+
+// stripTemplatesAndParams shortens a demangled C++ name to what pprof
+// shows: no template arguments, no parameter list, no return type
+// ("void std::vector<int>::push_back(int const&)" → "std::vector::push_back").
+func stripTemplatesAndParams(s string) string {
+	var b strings.Builder
+	depth := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '<' && !strings.HasSuffix(b.String(), "operator"):
+			depth++
+		case c == '>' && depth > 0:
+			depth--
+		case c == '(' && depth == 0 && !strings.HasPrefix(s[i:], "(anonymous namespace)"):
+			return lastWord(b.String())
+		case depth == 0:
+			b.WriteByte(c)
+		}
+	}
+	return lastWord(b.String())
+}
+
+// lastWord drops a return type: "void app::Pool::grow" → "app::Pool::grow".
+func lastWord(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndexByte(s, ' '); i >= 0 && !strings.Contains(s[i:], "operator") && !strings.HasSuffix(s[:i], "operator") {
+		return s[i+1:]
+	}
+	return s
 }
 
 // sameFrames compares file:line frames. addr2line (binutils 2.40) names

@@ -156,6 +156,13 @@ gen_pprof() {
 		go tool pprof -top -sample_index=inuse_space -unit=B -nodefraction=0 -edgefraction=0 \
 			-diff_base="$d/lc1.pb.gz" "$d/lc$N.pb.gz" >"$d/pprof-diff-lc1-lc$N.txt" 2>/dev/null
 	done
+	# The same program's profile in the three forms a Go service hands
+	# out, each lifecycle written after one GC so the forms hold the same
+	# data: /debug/pprof/heap?debug=1 text, gzipped and raw profile.proto.
+	d=$TD/pprof/go-forms
+	rm -rf "$d" && mkdir -p "$d/text" "$d/gz" "$d/raw"
+	"$BUILD/golifecycle" -n 4 -rate 0 -format debug1,pb,raw -out "$d"
+	mv "$d"/*.txt "$d/text/" && mv "$d"/*.pb.gz "$d/gz/" && mv "$d"/*.pb "$d/raw/"
 	truth_pprof
 	verify_pprof
 	echo "pprof: growth per lifecycle, go tool pprof (lc1 -> lc$N):"
@@ -397,6 +404,14 @@ gen_variants() {
 	(cd "$d" && for k in 1 3; do
 		jeprof --text --show_bytes "$out/cxxapp-jemalloc" "restart-lc$k.heap" >"jeprof-lc$k.txt" 2>/dev/null
 		jeprof --text --show_bytes --alloc_space "$out/cxxapp-jemalloc" "restart-lc$k.heap" >"jeprof-alloc-lc$k.txt" 2>/dev/null
+	done)
+	# Thread names in the header's thread lines (prof_sys_thread_name:true).
+	d=$TD/jemalloc/cxx-thread-names
+	rm -rf "$d" && mkdir -p "$d"
+	MALLOC_CONF="prof:true,lg_prof_sample:0,prof_sys_thread_name:true" "$out/cxxapp-jemalloc" 2 "$d/names-lc%d.heap"
+	grep -q '^  t[0-9]*: .*\] worker-' "$d/names-lc2.heap" || die "jemalloc/cxx-thread-names: no named thread lines"
+	(cd "$d" && for k in 1 2; do
+		jeprof --text --show_bytes "$out/cxxapp-jemalloc" "names-lc$k.heap" >"jeprof-lc$k.txt" 2>/dev/null
 	done)
 	# jemalloc's own dumps: every 2 MiB allocated (lg_prof_interval:21,
 	# .i<n>.heap) and at exit (prof_final, .f.heap), sampled every 4 KiB.

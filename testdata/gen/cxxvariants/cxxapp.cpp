@@ -4,6 +4,7 @@
 // thread that grows a shared Pool<double> by 16 × 8 KiB, fills a std::map
 // cache with 64 new 8 KiB vectors, appends 500 strings through an inlined
 // helper, and keeps 1 MiB from plugin_alloc in libcxxplugin.so (dlopen'ed).
+// The threads are named (worker-0 … worker-3, pool-grower).
 // Everything it allocates is kept, so every site grows each lifecycle.
 //
 // Usage: cxxapp N PATTERN     N lifecycles; after each, dump to
@@ -13,6 +14,7 @@
 // Built with -DUSE_JEMALLOC (mallctl("prof.dump")) or -DUSE_TCMALLOC
 // (MallocExtension::GetHeapSample, tcmalloc's sampled heap profile).
 #include <dlfcn.h>
+#include <pthread.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -91,10 +93,22 @@ int main(int argc, char **argv) {
 	for (int lc = 1; lc <= n; lc++) {
 		std::vector<std::thread> ts;
 		std::vector<app::Pool<int> *> local(4);
-		for (int t = 0; t < 4; t++) ts.emplace_back([&local, t] { local[t] = new app::Pool<int>; local[t]->grow(8); });
+		for (int t = 0; t < 4; t++)
+			ts.emplace_back([&local, t] {
+				// Named before allocating: jemalloc's prof_sys_thread_name
+				// reads the name when the thread first allocates.
+				char name[16];
+				snprintf(name, sizeof name, "worker-%d", t);
+				pthread_setname_np(pthread_self(), name);
+				local[t] = new app::Pool<int>;
+				local[t]->grow(8);
+			});
 		for (auto &t : ts) t.join();
 		thread_pools.insert(thread_pools.end(), local.begin(), local.end());
-		std::thread([] { pool.grow(16); }).join();
+		std::thread([] {
+			pthread_setname_np(pthread_self(), "pool-grower");
+			pool.grow(16);
+		}).join();
 		app::fill_cache(lc);
 		app::add_strings(strs);
 		kept.push_back(plugin_alloc(1 << 20));

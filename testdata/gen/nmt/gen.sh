@@ -88,9 +88,10 @@ run_one() {
 # message (the .out files).
 #   summary-g1-gb.txt        G1 (the default collector), NMT=summary, scale=GB
 #   summary.diff-g1-mb.txt   G1, baseline after lifecycle 1, summary.diff scale=MB after 2
-#   detail-at-summary-level.out, diff-without-baseline.out, scale-tb.out
+#   detail-at-summary-level.out, diff-without-baseline.out, scale-tb.out, statistics.out
 #                            jcmd's message for detail at summary level, summary.diff
-#                            before any baseline, scale=TB
+#                            before any baseline, scale=TB; VM.native_memory statistics
+#                            (of the ZGC JVM below: it needs detail level)
 #   nmt-off.out              summary of a JVM started without NMT
 #   exit-zgc-detail.txt.gz   ZGC, NMT=detail, -XX:+PrintNMTStatistics at exit: a whole
 #                            detail report followed by the JVM's metaspace statistics
@@ -133,10 +134,17 @@ run_variants() {
 	"$jh/bin/jcmd" "$pid" VM.native_memory summary >"$dir/nmt-off.out"
 	touch "$work/off/go-1"
 	wait "$pid"
-	touch "$work/zgc/go-1"
 	"$jh/bin/java" -XX:NativeMemoryTracking=detail -XX:+UnlockDiagnosticVMOptions -XX:+PrintNMTStatistics \
 		-XX:+UseZGC -XX:MaxDirectMemorySize=1g -Xmx256m \
-		-cp "$work" TaskManager "$work/zgc" 1 2>/dev/null | gzip -n -9 >"$dir/exit-zgc-detail.txt.gz"
+		-cp "$work" TaskManager "$work/zgc" 1 >"$work/zgc/exit.txt" 2>/dev/null &
+	pid=$!
+	wait_ready "$work/zgc" "$pid" 1
+	# NMT's own statistics need detail level (at summary level jcmd says
+	# "Detail tracking is not enabled").
+	"$jh/bin/jcmd" "$pid" VM.native_memory statistics >"$dir/statistics.out"
+	touch "$work/zgc/go-1"
+	wait "$pid"
+	gzip -n -9 <"$work/zgc/exit.txt" >"$dir/exit-zgc-detail.txt.gz"
 	rm -rf "$work"
 }
 

@@ -209,3 +209,39 @@ func TestLoadSameFileTwice(t *testing.T) {
 		t.Errorf("got %v, want %s", err, want)
 	}
 }
+
+// TestLateLeakGrowth: a leak that starts late in a long series is a leak
+// growing at its own rate, not at the rate its flat start dilutes it to;
+// a site that stepped once late and stayed is still a plateau, and a flat
+// start followed by noise is still noise (growth -1: not checked).
+func TestLateLeakGrowth(t *testing.T) {
+	late := func(pre, post int, base float64) []float64 {
+		var y []float64
+		for range pre {
+			y = append(y, base)
+		}
+		for k := 1; k <= post; k++ {
+			y = append(y, base+float64(k)*4096)
+		}
+		return y
+	}
+	tests := []struct {
+		name   string
+		y      []float64
+		want   Verdict
+		growth float64
+	}{
+		{"absent for 20 of 30, then +4 KiB/lc", late(20, 10, 0), VerdictLeak, 4096},
+		{"steady for 20 of 30, then +4 KiB/lc", late(20, 10, 1<<20), VerdictLeak, 4096},
+		{"absent for 25 of 30, then +4 KiB/lc", late(25, 5, 0), VerdictLeak, 4096},
+		{"late step then flat", []float64{0, 0, 0, 0, 0, 112, 112, 112}, VerdictPlateau, -1},
+		{"flat then noise", []float64{7, 7, 7, 7, 9, 3, 8, 2, 9, 4}, VerdictNoise, -1},
+	}
+	for _, tt := range tests {
+		st := newStatScratch(len(tt.y))
+		a := st.analyze(seq(len(tt.y)), tt.y)
+		if a.verdict != tt.want || (tt.growth >= 0 && a.growth != tt.growth) {
+			t.Errorf("%s: got %s growing %.1f/lc, want %s growing %.0f/lc", tt.name, a.verdict, a.growth, tt.want, tt.growth)
+		}
+	}
+}

@@ -26,7 +26,9 @@
 // # Statistics
 //
 // For each site, y[i] is the metric at snapshot i (0 when absent) and x[i]
-// its lifecycle number.
+// its lifecycle number. The statistics cover the whole series, except for a
+// leak that started late (see leak below), whose growth_per_lifecycle, r2
+// and mk_p cover the stretch since it started.
 //
 //   - growth_per_lifecycle: the Theil–Sen slope, the median of pairwise
 //     slopes. One spike moves it little, and a warm-up step followed by a long
@@ -78,6 +80,14 @@
 //     sampled profiles too: sampled objects that a leak retains stay in every
 //     later snapshot, so their sampling error does not make the series
 //     fluctuate.
+//     A leak that started late is judged on its leaking stretch: when a
+//     site held one value over its first snapshots (often none at all),
+//     those say nothing about how fast it leaks and would pull the slope
+//     of the whole series towards zero (to a sixth of the truth for a leak
+//     that starts two thirds of the way in), so the site is judged again
+//     from the last of them; if that stretch (at least three snapshots)
+//     passes (1)–(3), the site is a leak and its statistics are the
+//     stretch's.
 //   - plateau: not continuing by (2), and the median level of the last
 //     lifecycles is above the first value by at least three robust standard
 //     deviations of the site's scatter, and the memory stayed: from the

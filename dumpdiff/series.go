@@ -122,7 +122,7 @@ func (s *Series) Metrics() []Metric {
 }
 
 // DefaultMetric is the first snapshot's retained-memory metric (see
-// retainedMetric), the one Trend and Compare rank by default.
+// RetainedMetric), the one Trend and Compare rank by default.
 func (s *Series) DefaultMetric() string {
 	if len(s.snaps) == 0 {
 		return ""
@@ -163,13 +163,14 @@ func (s *Series) Snapshots() []SnapshotInfo {
 	return out
 }
 
-// retainedMetric is the metric a leak shows in: inuse_space whenever the
+// RetainedMetric is the metric a leak shows in, the one Trend and Compare
+// rank by default and inspect marks as the default: inuse_space whenever the
 // profile has it, else the snapshot's own default. A Go "allocs" profile
 // (net/http/pprof's /debug/pprof/allocs) names alloc_space as its default
 // sample type, but alloc_space counts every allocation since the process
 // started, so it grows at every site that allocates at all and would make
 // each of them look like a leak.
-func retainedMetric(snap *parsers.Snapshot) string {
+func RetainedMetric(snap *parsers.Snapshot) string {
 	for _, m := range snap.Metrics() {
 		if m.Name == "inuse_space" {
 			return m.Name
@@ -217,7 +218,7 @@ func (s *Series) reduce(snap *parsers.Snapshot, tr *trimmer) *snapTable {
 	t := &snapTable{
 		info: SnapshotInfo{Path: snap.Name, Format: snap.Format, Lifecycle: snap.Lifecycle, Time: snap.Time},
 		pid:  snap.PID,
-		def:  retainedMetric(snap),
+		def:  RetainedMetric(snap),
 	}
 	if p == nil {
 		return t

@@ -210,14 +210,52 @@ type analysis struct {
 // analyze computes a site's statistics and verdict from its values y at
 // lifecycles x.
 func (st *statScratch) analyze(x, y []float64) analysis {
-	a := analysis{
+	a := st.fit(x, y)
+	a.verdict = st.classify(x, y, a)
+	if a.verdict == VerdictNew || a.verdict == VerdictGone {
+		return a
+	}
+	// A leak that started late: the site held one value over its first
+	// snapshots (often none at all), then grew. Those snapshots say
+	// nothing about how fast it leaks, and over the whole series they pull
+	// the Theil–Sen slope towards zero (to a sixth of the truth when the
+	// leak starts two thirds of the way in, to zero later), so the site is
+	// judged again from the last of them; if that shows a leak, the verdict
+	// and statistics are those of the leaking stretch.
+	if from := onset(y); from > 0 {
+		wx, wy := x[from:], y[from:]
+		w := st.fit(wx, wy)
+		w.monotonic = a.monotonic
+		if st.classify(wx, wy, w) == VerdictLeak {
+			w.verdict = VerdictLeak
+			return w
+		}
+	}
+	return a
+}
+
+// fit computes the statistics of a site over (x, y), without a verdict.
+func (st *statScratch) fit(x, y []float64) analysis {
+	return analysis{
 		growth:    theilSenBuf(x, y, st.slopes[:0]),
 		r2:        RSquared(x, y),
 		monotonic: Monotonic(y),
+		mk:        st.mannKendall(y),
 	}
-	a.mk = st.mannKendall(y)
-	a.verdict = st.classify(x, y, a)
-	return a
+}
+
+// onset is where a late leak's own series starts: the last snapshot of a
+// leading run of at least two equal values, when at least minTrendN
+// snapshots remain from there; 0 otherwise.
+func onset(y []float64) int {
+	l := 1
+	for l < len(y) && y[l] == y[0] {
+		l++
+	}
+	if l < 2 || len(y)-(l-1) < minTrendN {
+		return 0
+	}
+	return l - 1
 }
 
 // classify applies the verdict rules (see the package documentation).

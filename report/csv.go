@@ -92,11 +92,16 @@ func lifecycleColumn(s dumpdiff.SnapshotInfo, i int) string {
 }
 
 // formatFloat writes a statistic with the fewest digits that read back
-// exactly; NaN and infinities (a new site's delta %) become empty cells so
+// exactly, as a plain decimal unless it is tiny or huge; NaN and infinities (a new site's delta %) become empty cells so
 // spreadsheets and CSV readers do not choke on them.
 func formatFloat(f float64) string {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return ""
+	}
+	// Plain decimals for ordinary magnitudes; a Mann–Kendall p of 5.6e-59
+	// over a long series would otherwise print 58 zeros.
+	if a := math.Abs(f); a != 0 && (a < 1e-6 || a >= 1e21) {
+		return strconv.FormatFloat(f, 'g', -1, 64)
 	}
 	return strconv.FormatFloat(f, 'f', -1, 64)
 }

@@ -32,7 +32,10 @@ func WriteTrendMarkdown(w io.Writer, res *dumpdiff.TrendResult) error {
 		fmt.Fprintf(bw, "- **Projection:** %s\n", projectionText(p, unit))
 	}
 	fmt.Fprintf(bw, "- **Sites:** %s\n", shownText(len(res.Sites), res.SiteCount, res.GroupBy))
-	if counts := verdictCounts(res.Sites); counts != "" {
+	if counts := verdictCounts(res.Sites); counts != "" && len(res.Sites) < res.SiteCount {
+		// --top cut the list: these are the shown sites' verdicts only.
+		fmt.Fprintf(bw, "- **Verdicts of the %d shown:** %s\n", len(res.Sites), counts)
+	} else if counts != "" {
 		fmt.Fprintf(bw, "- **Verdicts:** %s\n", counts)
 	}
 	fmt.Fprintln(bw)

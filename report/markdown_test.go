@@ -43,7 +43,7 @@ func TestWriteTrendMarkdown(t *testing.T) {
 		"- **Series:** 4 snapshots, pprof, lifecycles 0–3: heap.0.pb.gz … heap.3.pb.gz",
 		"- **Total growth:** +4.0 MiB/lifecycle",
 		"- **Sites:** 4 of 9 (grouped by stack)",
-		"- **Verdicts:** 2 leak, 1 plateau, 1 noise",
+		"- **Verdicts of the 4 shown:** 2 leak, 1 plateau, 1 noise",
 		"| 1 | **leak** | +4.0 MiB | +12.0 MiB | 1.00 | ▁▃▅█ | `main.(*Op).Open` | `op.go:42` |",
 	} {
 		if !strings.Contains(doc, want) {
@@ -113,5 +113,19 @@ func TestMdCode(t *testing.T) {
 		if got := mdCode(tc.in); got != tc.want {
 			t.Errorf("mdCode(%q): got %s, want %s", tc.in, got, tc.want)
 		}
+	}
+}
+
+// TestTrendMarkdownVerdictsUncut: with every site shown, the verdict count
+// is the series'.
+func TestTrendMarkdownVerdictsUncut(t *testing.T) {
+	res := handTrend()
+	res.SiteCount = len(res.Sites)
+	var buf bytes.Buffer
+	if err := WriteTrendMarkdown(&buf, res); err != nil {
+		t.Fatal(err)
+	}
+	if want := "- **Verdicts:** 2 leak, 1 plateau, 1 noise\n"; !strings.Contains(buf.String(), want) {
+		t.Errorf("missing %q in:\n%s", want, buf.String())
 	}
 }

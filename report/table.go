@@ -311,9 +311,10 @@ func fit(s string, width int) string {
 }
 
 // exactFloat prints a float for programs: the shortest decimal that reads
-// back to the same value, never with an exponent (a growth of 4272558.67
-// bytes must not read "4.27256e+06", which loses digits and trips simple
-// parsers), and "" for NaN and ±Inf. It is the CSV export's rule.
+// back to the same value (a growth of 4272558.67 bytes must not read
+// "4.27256e+06", which loses digits), without an exponent except for tiny
+// or huge values (a p-value of 5.6e-59), and "" for NaN and ±Inf. It is the
+// CSV export's rule.
 func exactFloat(f float64) string {
 	return formatFloat(f)
 }

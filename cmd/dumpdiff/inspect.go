@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/dumpdiff/dumpdiff/dumpdiff"
 	"github.com/dumpdiff/dumpdiff/parsers"
 	"github.com/dumpdiff/dumpdiff/parsers/symbolize"
 	"github.com/dumpdiff/dumpdiff/report"
@@ -116,7 +117,7 @@ func describeSnapshot(s *parsers.Snapshot) *inspectedSnapshot {
 	totals := s.Totals()
 	out := &inspectedSnapshot{
 		Path: s.Name, Format: s.Format, Variant: s.Variant, Producer: s.Producer,
-		Default: s.DefaultMetric(), Samples: len(s.Profile.Sample), Stacks: distinctStacks(s.Profile),
+		Default: dumpdiff.RetainedMetric(s), Samples: len(s.Profile.Sample), Stacks: distinctStacks(s.Profile),
 		Mappings: len(s.Profile.Mapping), Period: s.Period, PeriodUnit: s.PeriodUnit,
 		Unsampled: s.Unsampled, Symbolized: s.Symbolized, Warnings: []string{},
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"testing"
@@ -291,5 +292,32 @@ func TestInspectParserPanic(t *testing.T) {
 	stdout, stderr, code := runCmd(t, "inspect", "evil.heap", "../../testdata/pprof/go-lifecycle/lc1.pb.gz")
 	if code != 1 || !strings.Contains(stdout, "lc1.pb.gz") || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "read evil.heap: parser failed") {
 		t.Errorf("got exit %d, stdout %q, stderr %q; want 1, lc1.pb.gz reported, one line naming evil.heap", code, stdout, stderr)
+	}
+}
+
+// TestInspectAllocsProfileDefault: a Go allocs profile (this test process's
+// own) names alloc_space as its default sample type; inspect marks the metric
+// trend ranks, inuse_space.
+func TestInspectAllocsProfileDefault(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "allocs.pb.gz")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	stdout, stderr, code := runCmd(t, "inspect", "--format", "json", path)
+	var got struct {
+		Snapshots []struct {
+			Default string `json:"default_metric"`
+		} `json:"snapshots"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil || code != 0 || len(got.Snapshots) != 1 {
+		t.Fatalf("got exit %d, %v, stderr %q", code, err, stderr)
+	}
+	if got.Snapshots[0].Default != "inuse_space" {
+		t.Errorf("default metric: got %s, want inuse_space", got.Snapshots[0].Default)
 	}
 }

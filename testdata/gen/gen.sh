@@ -139,6 +139,11 @@ gen_pprof() {
 	"$BUILD/golifecycle" -n $N -rate 1 -out "$TD/pprof/go-lifecycle"
 	"$BUILD/golifecycle" -n $N -rate 0 -out "$TD/pprof/go-sampled"
 	"$BUILD/golifecycle" -n $N -rate 1 -noise 400 -out "$TD/pprof/go-noisy"
+	# go-shapes: one site per growth shape (late, absent-once, slow and quantum
+	# leaks, a freed burst); its truth.json is written by hand, not here.
+	go build -o "$BUILD/goshapes" ./testdata/gen/goshapes
+	rm -f "$TD"/pprof/go-shapes/lc*.pb.gz
+	"$BUILD/goshapes" -n $N -out "$TD/pprof/go-shapes"
 	# explore --demo embeds a copy of this series (go:embed cannot reach testdata/).
 	rm -f "$ROOT"/internal/demo/go-lifecycle/lc*.pb.gz
 	cp "$TD"/pprof/go-lifecycle/lc*.pb.gz "$ROOT/internal/demo/go-lifecycle/"

@@ -37,7 +37,7 @@ const sniffLen = 64 << 10
 
 // Open reads the snapshot in the file at path, detecting its format from its
 // content (never from its name). Gzipped files of any format are
-// decompressed first.
+// decompressed first. path may be a regular file or a named pipe.
 func Open(path string, opts *Options) (*Snapshot, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -46,7 +46,10 @@ func Open(path string, opts *Options) (*Snapshot, error) {
 	if fi.IsDir() {
 		return nil, &ParseError{Name: path, Err: errors.New("is a directory, not a snapshot file")}
 	}
-	if !fi.Mode().IsRegular() {
+	// A named pipe is what a shell's <(curl …/debug/pprof/heap) hands over,
+	// and it ends when the writer does; a device such as /dev/zero may never
+	// end, so it is refused.
+	if !fi.Mode().IsRegular() && fi.Mode().Type() != os.ModeNamedPipe {
 		return nil, &ParseError{Name: path, Err: fmt.Errorf("not a regular file (%s)", fi.Mode().Type())}
 	}
 	f, err := os.Open(path)

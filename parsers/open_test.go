@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -172,3 +173,29 @@ func TestParseGoHeapProfile(t *testing.T) {
 }
 
 func gzipReader(b []byte) (io.Reader, error) { return gzip.NewReader(bytes.NewReader(b)) }
+
+// TestOpenNamedPipe reads a real heap profile through a named pipe, as
+// `dumpdiff compare <(curl …) <(curl …)` hands them over, and refuses a
+// device that might never end.
+func TestOpenNamedPipe(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "heap.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("cannot make a named pipe here: %v", err)
+	}
+	heap := realGoHeapProfile(t)
+	go func() {
+		f, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+		if err != nil {
+			return
+		}
+		f.Write(heap)
+		f.Close()
+	}()
+	snap, err := Open(fifo, nil)
+	if err != nil || snap.Format != FormatPprof {
+		t.Fatalf("got %v, %v, want a pprof snapshot", snap, err)
+	}
+	if _, err := Open("/dev/zero", nil); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("got %v, want /dev/zero refused as not a regular file", err)
+	}
+}

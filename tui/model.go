@@ -63,6 +63,9 @@ type Model struct {
 	want       dumpdiff.Options // what was asked last
 	seq        int
 	busy       bool
+	// treeSeq numbers call tree builds; treeBusy is set while one runs.
+	treeSeq  int
+	treeBusy bool
 
 	trend  *dumpdiff.TrendResult
 	trendQ dumpdiff.Options // the query trend answers
@@ -232,6 +235,8 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		return m, nil
 	case resultMsg:
 		return m.onResult(msg), nil
+	case treeMsg:
+		return m.onTree(msg), nil
 	case exportedMsg:
 		if msg.err != nil {
 			m.err, m.status = msg.err.Error(), ""
@@ -614,13 +619,39 @@ func (m Model) openTree(focus string) (Model, tea.Cmd) {
 			sites = append(sites, TreeSite{Frames: s.Frames, Value: s.Growth})
 		}
 	}
-	m.tree = NewTree(BuildCallTree(sites, focus), m.unit(), suffix, m.km, m.st)
+	// Summing 100 000 stacks takes a while: it runs as a command, and the
+	// tree opens when it is built, unless the user went elsewhere.
+	m.treeSeq++
+	m.treeBusy = true
+	seq, from, unit := m.treeSeq, m.screen, m.unit()
+	return m, func() tea.Msg {
+		return treeMsg{seq: seq, from: from, tree: BuildCallTree(sites, focus), unit: unit, suffix: suffix}
+	}
+}
+
+// treeMsg carries a built call tree back to Update.
+type treeMsg struct {
+	seq          int
+	from         screen // the screen t was pressed on
+	tree         CallTree
+	unit, suffix string
+}
+
+func (m Model) onTree(msg treeMsg) Model {
+	if msg.seq != m.treeSeq {
+		return m
+	}
+	m.treeBusy = false
+	if msg.from != m.screen || m.showHelp || m.prompt != promptNone {
+		return m // the user moved on
+	}
+	m.tree = NewTree(msg.tree, msg.unit, msg.suffix, m.km, m.st)
 	m.tree.SetSize(m.width, m.bodyHeight())
 	if m.screen != screenTree {
 		m.back = m.screen
 	}
 	m.screen = screenTree
-	return m, nil
+	return m
 }
 
 func (m Model) onTreeKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
@@ -900,7 +931,7 @@ func (m Model) header() []string {
 		}
 		parts = append(parts, st.Error.Render(w+" (?)"))
 	}
-	if m.busy {
+	if m.busy || m.treeBusy {
 		parts = append(parts, st.Prompt.Render("computing…"))
 	}
 	return []string{line1, strings.Join(parts, st.Subtle.Render(" · "))}

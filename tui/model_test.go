@@ -471,3 +471,23 @@ func TestDiffFilePair(t *testing.T) {
 		t.Errorf("got a %dx%d view, want 80x24", w, h)
 	}
 }
+
+// TestCallTreeOffUpdate checks that t builds the tree in a command, not in
+// Update, and that a tree that arrives after the user moved on is dropped.
+func TestCallTreeOffUpdate(t *testing.T) {
+	m := started(t, realSeries(t), Options{}, 100, 30)
+	m1, cmd := m.update(keyMsg("t"))
+	if cmd == nil || m1.Screen() != "sites" || !strings.Contains(plain(m1), "computing…") {
+		t.Fatalf("t: got screen %s and command %v, want sites, computing…, and a command", m1.Screen(), cmd != nil)
+	}
+	msg := cmd()
+	m2 := press(t, m1, "enter")
+	m3, _ := m2.update(msg)
+	if m3.Screen() != "detail" || strings.Contains(plain(m3), "computing…") {
+		t.Errorf("tree after enter: got screen %s, want the detail kept and computing… gone", m3.Screen())
+	}
+	m4, _ := m1.update(msg)
+	if m4.Screen() != "tree" {
+		t.Errorf("tree in time: got screen %s, want tree", m4.Screen())
+	}
+}

@@ -491,3 +491,37 @@ func TestCallTreeOffUpdate(t *testing.T) {
 		t.Errorf("tree in time: got screen %s, want tree", m4.Screen())
 	}
 }
+
+// TestMouseWheelEveryScreen scrolls each screen with the wheel: the
+// cursor moves down three rows, then back up.
+func TestMouseWheelEveryScreen(t *testing.T) {
+	down, up := tea.MouseWheelMsg{Button: tea.MouseWheelDown}, tea.MouseWheelMsg{Button: tea.MouseWheelUp}
+	wheel := func(m Model, msg tea.Msg) Model {
+		t.Helper()
+		m, _ = m.update(msg)
+		return m
+	}
+	// The detail: the wheel walks the frames of the leak's stack.
+	m := press(t, started(t, realSeries(t), Options{}, 80, 24), "enter")
+	m = wheel(m, down)
+	if f, _ := m.detail.Frame(); f.Function != "main.runLifecycle" {
+		t.Errorf("wheel down in the detail: got frame %q, want main.runLifecycle", f.Function)
+	}
+	m = wheel(m, up)
+	if f, _ := m.detail.Frame(); f.Function != "main.(*leakyOperator).open" {
+		t.Errorf("wheel up in the detail: got frame %q, want the leak", f.Function)
+	}
+	// The tree.
+	m = press(t, started(t, realSeries(t), Options{}, 80, 24), "t")
+	before := m.tree.cursor
+	m = wheel(m, down)
+	if m.tree.cursor != before+3 {
+		t.Errorf("wheel down in the tree: got cursor %d, want %d", m.tree.cursor, before+3)
+	}
+	// The pick list of pair mode.
+	m = press(t, started(t, realSeries(t), Options{}, 80, 24), "p", "P", "g")
+	m = wheel(wheel(m, down), down)
+	if m.pickCur != 2 {
+		t.Errorf("wheel down twice in the pick list: got %d, want 2", m.pickCur)
+	}
+}

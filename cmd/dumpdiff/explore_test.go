@@ -252,3 +252,28 @@ func TestExportView(t *testing.T) {
 		}
 	}
 }
+
+// TestExportViewErrors writes exports where they cannot go: the error names
+// the file once and says why, and nothing is left behind.
+func TestExportViewErrors(t *testing.T) {
+	res := &dumpdiff.TrendResult{Metric: dumpdiff.Metric{Name: "inuse_space", Unit: "bytes"}}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ path, want string }{
+		{filepath.Join(dir, "no", "such", "dir", "x.json"), "no such file or directory"},
+		{filepath.Join(file, "x.json"), "not a directory"},
+		{dir, "is a directory"},
+	}
+	for _, tt := range tests {
+		err := exportView(tt.path, tui.ExportJSON, res, nil)
+		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Count(err.Error(), tt.path) != 1 {
+			t.Errorf("export to %s: got %v, want one mention of the path and %q", tt.path, err, tt.want)
+		}
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("got %d entries in %s, want only the file: no temporary left", len(ents), dir)
+	}
+}

@@ -145,10 +145,19 @@ func (m *Model) SetSize(w, h int) {
 	m.layout()
 }
 
-// headerH and footerH are the fixed lines around the body.
-const headerH, footerH = 2, 2
+// chrome is the number of header and footer lines around the body: two
+// each, one each on a terminal under ten lines, so the body still shows.
+func (m Model) chrome() (header, footer int) {
+	if m.height < 10 {
+		return 1, 1
+	}
+	return 2, 2
+}
 
-func (m *Model) bodyHeight() int { return max(m.height-headerH-footerH, 1) }
+func (m Model) bodyHeight() int {
+	h, f := m.chrome()
+	return max(m.height-h-f, 1)
+}
 
 func (m *Model) layout() {
 	bh := m.bodyHeight()
@@ -875,8 +884,13 @@ func (m Model) Render() string {
 	}
 	// The body's components already return exactly width × bodyHeight
 	// cells; only the header and footer are measured here.
+	headerH, footerH := m.chrome()
 	head := fit(lines, m.width, headerH)
-	foot := fit(m.footer(), m.width, footerH)
+	fl := m.footer()
+	if footerH == 1 && m.prompt == promptNone && m.err == "" && m.status == "" {
+		fl = fl[1:] // the keys rather than the position
+	}
+	foot := fit(fl, m.width, footerH)
 	if m.height <= headerH+footerH {
 		return fit(splitLines(head+"\n"+body+"\n"+foot), m.width, m.height)
 	}

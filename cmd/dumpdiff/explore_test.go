@@ -161,6 +161,15 @@ func TestExploreInTmux(t *testing.T) {
 		}
 	}
 
+	// A real resize (SIGWINCH) to 80x24: the detail still shows the whole
+	// chart and the keys.
+	s.run("resize-window", "-t", "e2e", "-x", "80", "-y", "24")
+	s.waitScreen("the detail at 80x24", func(scr string) bool {
+		lines := strings.Split(strings.TrimRight(scr, "\n"), "\n")
+		return len(lines) == 24 && strings.Contains(scr, "lc8.pb.gz") && strings.Contains(lines[23], "? help")
+	})
+	s.run("resize-window", "-t", "e2e", "-x", "120", "-y", "40")
+
 	s.keys("Escape")
 	s.waitScreen("the sites screen again", func(scr string) bool { return len(siteRows(scr)) > 3 })
 	s.keys("/")

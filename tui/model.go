@@ -382,6 +382,14 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	if msg.String() == "ctrl+c" {
 		return m, tea.Quit
 	}
+	if msg.String() == "alt+esc" {
+		// Two quick presses of esc reach us as one alt+esc (esc is also
+		// the start of escape sequences): they mean back, twice.
+		esc := tea.KeyPressMsg{Code: tea.KeyEscape}
+		m, c1 := m.onKey(esc)
+		m, c2 := m.onKey(esc)
+		return m, tea.Batch(c1, c2)
+	}
 	if m.prompt == promptNone {
 		// A message stays until the next key: then the footer shows
 		// where the cursor is again. A failed first result keeps its

@@ -525,3 +525,17 @@ func TestMouseWheelEveryScreen(t *testing.T) {
 		t.Errorf("wheel down twice in the pick list: got %d, want 2", m.pickCur)
 	}
 }
+
+// TestDoubleEsc goes back twice on esc esc typed quickly, which the
+// terminal delivers as one alt+esc.
+func TestDoubleEsc(t *testing.T) {
+	m := press(t, started(t, realSeries(t), Options{}, 100, 30), "enter", "t")
+	if m.Screen() != "tree" {
+		t.Fatalf("enter t: got screen %s, want tree", m.Screen())
+	}
+	m, cmd := m.update(tea.KeyPressMsg{Code: tea.KeyEscape, Mod: tea.ModAlt})
+	m = drain(t, m, cmd)
+	if m.Screen() != "sites" {
+		t.Errorf("alt+esc from the tree of a detail: got screen %s, want sites", m.Screen())
+	}
+}

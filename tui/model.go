@@ -1044,6 +1044,15 @@ func (m Model) shortHelp(bs []key.Binding) string {
 // position says where the cursor is and what the table holds.
 func (m Model) position() string {
 	st := m.st
+	switch m.screen {
+	case screenDetail:
+		if n := len(m.detail.site.frames()); n > 0 {
+			return st.Subtle.Render(fmt.Sprintf("frame %d of %d", m.detail.frame+1, n))
+		}
+		return ""
+	case screenTree:
+		return st.Subtle.Render(fmt.Sprintf("row %d of %d", m.tree.cursor+1, len(m.tree.rows)))
+	}
 	if m.screen != screenSites || (m.trend == nil && m.pair == nil) {
 		return ""
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -537,5 +538,24 @@ func TestDoubleEsc(t *testing.T) {
 	m = drain(t, m, cmd)
 	if m.Screen() != "sites" {
 		t.Errorf("alt+esc from the tree of a detail: got screen %s, want sites", m.Screen())
+	}
+}
+
+// TestOneSite walks every screen of a result with a single site.
+func TestOneSite(t *testing.T) {
+	q := dumpdiff.Options{Focus: regexp.MustCompile(`leakyOperator`)}
+	for _, keys := range [][]string{nil, {"j", "G", "pgdown"}, {"enter", "j"}, {"t", "j", "enter"}, {"p"}, {"p", "enter"}, {"p", "P"}, {"s", "s", "s"}, {"/", "x"}, {"?"}} {
+		m := started(t, realSeries(t), Options{Query: q}, 80, 24)
+		if n := m.Table().Len(); n != 1 {
+			t.Fatalf("--focus leakyOperator: got %d sites, want 1", n)
+		}
+		m = press(t, m, keys...)
+		v := m.View().Content
+		if w, h := lipgloss.Size(v); w != 80 || h != 24 {
+			t.Errorf("keys %v: got a %dx%d view, want 80x24", keys, w, h)
+		}
+		if m.Err() != "" {
+			t.Errorf("keys %v: got error %q", keys, m.Err())
+		}
 	}
 }

@@ -277,3 +277,33 @@ func TestAccuracyNMTDiff(t *testing.T) {
 		})
 	}
 }
+
+// TestAccuracyShapes: the go-shapes series (testdata/gen/goshapes) plants
+// one site per growth shape that a verdict rule could get wrong: a leak that
+// starts at lifecycle 3, one absent from one snapshot, a 4 KiB/lifecycle leak
+// beside a steady 100 MiB site, a leak that grows in quanta every third
+// lifecycle and ends the series on a flat stretch, and a site that grows
+// for four lifecycles from the third on and is then freed.
+func TestAccuracyShapes(t *testing.T) {
+	dir := filepath.Join("..", "testdata", "pprof", "go-shapes")
+	tr := readTruth(t, dir)
+	res, err := loadReal(t, dir).Trend(Options{GroupBy: GroupByFunction})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]Verdict{}
+	for i, l := range tr.Leaks {
+		want[l.Function] = VerdictLeak
+		if res.Sites[i].Verdict != VerdictLeak {
+			t.Errorf("rank %d: got %s (%s), want the %d leaks first", i+1, res.Sites[i].Title, res.Sites[i].Verdict, len(tr.Leaks))
+		}
+		for _, st := range res.Sites {
+			if st.Title == l.Function {
+				checkGrowth(t, "go-shapes", l.Function, st.Growth, l.BytesPerLifecycle, tr.GrowthTolerancePct)
+			}
+		}
+	}
+	want["main.burstThenFreed"] = VerdictGone
+	want["main.steadyBaseline"] = VerdictNoise
+	checkVerdicts(t, res, want, nil)
+}

@@ -80,3 +80,15 @@ func BenchmarkCompare100kSites(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkTrendLongSeries ranks 20 000 sites over 60 snapshots: the
+// per-site statistics are quadratic in the number of snapshots (all pairs),
+// so a long series of restarts is where they cost.
+func BenchmarkTrendLongSeries(b *testing.B) {
+	s := syntheticSeries(b, 20_000, 60)
+	for b.Loop() {
+		if _, err := s.Trend(Options{Top: 20}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

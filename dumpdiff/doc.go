@@ -43,11 +43,16 @@
 //
 // # Verdicts
 //
-// The rules are stated in terms of evidence, not of any particular series:
+// The rules are stated in terms of evidence, not of any particular series.
+// A series of two snapshots is one step, which cannot tell growth that goes
+// on from a warm-up, so below three snapshots a site is only new, gone or
+// noise (Trend warns).
 //
 //   - new: absent at first, present without a gap to the end, and in fewer
 //     than three snapshots: too few points for a trend.
-//   - gone: present at first, then absent without a gap to the end.
+//   - gone: present without a gap, from the first snapshot or for at least
+//     three snapshots, then absent to the end: it held memory and freed it.
+//     A blip of one or two snapshots in the middle is noise.
 //   - leak: all of
 //     (1) significant upward trend: one-sided Mann–Kendall p ≤ 0.01. Every
 //     site of the series is tested, so 0.05 would call one noise site in
@@ -59,7 +64,12 @@
 //     half the whole series' slope, and the newest value is above the median
 //     of those lifecycles; a site that levelled off, or stepped up once and
 //     stayed, fails this, while a sampled leak that grows in quanta (flat,
-//     flat, jump) passes;
+//     flat, jump) passes. A site that grows in quanta also passes the second
+//     test when it is on cadence: it rose at least twice (a rise is a step
+//     up of at least half its median step up), and the snapshots since its
+//     last rise are fewer than the longest gap between two rises, so its
+//     next quantum is not overdue (a leak sampled or leaking every third
+//     restart can end the series on a flat stretch);
 //     (3) the effect is large relative to the site itself: the fitted rise
 //     over the series (growth × span) is at least three robust standard
 //     deviations (1.4826 × median absolute residual) of the site's scatter

@@ -560,9 +560,18 @@ func TestMemoryGrowsWithSites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// 40 names for the one file (the same path twice is refused).
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
 	paths := make([]string, 40)
 	for i := range paths {
-		paths[i] = path
+		paths[i] = filepath.Join(dir, fmt.Sprintf("lc%d.pb.gz", i+1))
+		if err := os.Symlink(abs, paths[i]); err != nil {
+			t.Fatal(err)
+		}
 	}
 	many, err := Load(paths, LoadOptions{})
 	if err != nil {

@@ -40,6 +40,10 @@ func (s *Series) resolveMetric(name string) (Metric, []int, error) {
 			for _, m := range all {
 				avail = append(avail, MetricID(m, all))
 			}
+			if i > 0 || (len(s.snaps) > 1 && metricIndex(s.snaps[1].metrics, name) >= 0) {
+				// Some snapshots have it: name the one that does not.
+				return Metric{}, nil, fmt.Errorf("metric %q is not in every snapshot: %s lacks it (common to all: %s)", name, t.info.Path, strings.Join(avail, ", "))
+			}
 			return Metric{}, nil, fmt.Errorf("unknown metric %q (available: %s)", name, strings.Join(avail, ", "))
 		}
 		idx[i] = j

@@ -180,6 +180,16 @@ func Load(paths []string, opts LoadOptions) (*Series, error) {
 	if len(paths) == 0 {
 		return nil, errors.New("no snapshots given")
 	}
+	// The same file twice (a directory and a glob of it, an overlapping
+	// glob) would count one lifecycle twice and bend every slope.
+	given := make(map[string]bool, len(paths))
+	for _, p := range paths {
+		c := filepath.Clean(p)
+		if given[c] {
+			return nil, fmt.Errorf("%s is given twice: each snapshot is one lifecycle", p)
+		}
+		given[c] = true
+	}
 	lifecycles, err := regexLifecycles(paths, opts.LifecycleRegex)
 	if err != nil {
 		return nil, err
@@ -214,6 +224,14 @@ func Load(paths []string, opts LoadOptions) (*Series, error) {
 				return
 			}
 			go func() {
+				// A parser bug on hostile input must not take the
+				// program down with a stack trace: it becomes an error
+				// naming the file, like any other bad input.
+				defer func() {
+					if r := recover(); r != nil {
+						results[i] <- result{nil, fmt.Errorf("read %s: parser failed on this input (a bug in dumpdiff, please report it with the file): %v", p, r)}
+					}
+				}()
 				snap, err := open(p)
 				results[i] <- result{snap, err}
 			}()
@@ -268,6 +286,11 @@ func Load(paths []string, opts LoadOptions) (*Series, error) {
 	if loadErr != nil {
 		return nil, loadErr
 	}
+	if (opts.Order == OrderArgs || opts.Order == "") && lifecycles == nil {
+		if w := orderWarning(s.snaps); w != nil {
+			s.warnings = append(s.warnings, w)
+		}
+	}
 	if err := s.order(opts.Order, lifecycles != nil); err != nil {
 		return nil, err
 	}
@@ -281,6 +304,41 @@ func Load(paths []string, opts LoadOptions) (*Series, error) {
 		}
 	}
 	return s, nil
+}
+
+// orderWarning looks for signs that a series kept in argument order is out
+// of order: names in byte order that natural order would rearrange (what a
+// shell glob gives for lc1 … lc10: lc10 before lc2), or, when every snapshot
+// records when it was taken, a snapshot taken before the one given ahead of
+// it. The series is still taken as given; the warning says how to fix it.
+func orderWarning(snaps []*snapTable) error {
+	if len(snaps) < 2 {
+		return nil
+	}
+	names := make([]string, len(snaps))
+	for i, t := range snaps {
+		names[i] = filepath.Base(t.info.Path)
+	}
+	if slices.IsSorted(names) {
+		for i := 1; i < len(names); i++ {
+			if NaturalCompare(names[i-1], names[i]) > 0 {
+				return fmt.Errorf("the snapshots are given in byte order, which puts %s before %s (as a shell glob does); they are used in that order: --order name sorts them naturally",
+					names[i-1], names[i])
+			}
+		}
+	}
+	for _, t := range snaps {
+		if t.info.Time.IsZero() {
+			return nil
+		}
+	}
+	for i := 1; i < len(snaps); i++ {
+		if snaps[i].info.Time.Before(snaps[i-1].info.Time) {
+			return fmt.Errorf("%s was taken before %s but comes after it in the series; they are used in the order given: --order time sorts them by when they were taken",
+				snaps[i].info.Path, snaps[i-1].info.Path)
+		}
+	}
+	return nil
 }
 
 // regexLifecycles reads lifecycle numbers from file base names, or returns
@@ -338,8 +396,15 @@ func (s *Series) order(o Order, explicit bool) error {
 	return nil
 }
 
-// checkMetrics refuses a series whose snapshots measure different things.
+// checkMetrics refuses a series whose snapshots measure different things:
+// no metric (name and unit) common to all of them. Snapshots that share the
+// ranked metric but differ in others (a Go heap profile beside a jemalloc
+// dump without accumulated counts, both inuse_space) make a series; a metric
+// that some snapshot lacks is refused when it is asked for (resolveMetric).
 func (s *Series) checkMetrics() error {
+	if len(s.Metrics()) > 0 {
+		return nil
+	}
 	names := func(t *snapTable) []string {
 		out := make([]string, len(t.metrics))
 		for i, m := range t.metrics {

@@ -19,7 +19,7 @@ const (
 	VerdictNoise     Verdict = "noise"     // no significant trend
 	VerdictShrinking Verdict = "shrinking" // significant negative trend
 	VerdictNew       Verdict = "new"       // absent at first, present at the end, too few points for a trend
-	VerdictGone      Verdict = "gone"      // present at first, absent at the end
+	VerdictGone      Verdict = "gone"      // held memory for a stretch, absent since
 )
 
 // PairStatus classifies a site in a pair diff.

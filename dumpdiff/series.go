@@ -121,8 +121,8 @@ func (s *Series) Metrics() []Metric {
 	return out
 }
 
-// DefaultMetric is the first snapshot's retained-memory metric
-// (parsers.Snapshot.DefaultMetric), the one Trend and Compare rank by default.
+// DefaultMetric is the first snapshot's retained-memory metric (see
+// retainedMetric), the one Trend and Compare rank by default.
 func (s *Series) DefaultMetric() string {
 	if len(s.snaps) == 0 {
 		return ""
@@ -163,6 +163,28 @@ func (s *Series) Snapshots() []SnapshotInfo {
 	return out
 }
 
+// retainedMetric is the metric a leak shows in: inuse_space whenever the
+// profile has it, else the snapshot's own default. A Go "allocs" profile
+// (net/http/pprof's /debug/pprof/allocs) names alloc_space as its default
+// sample type, but alloc_space counts every allocation since the process
+// started, so it grows at every site that allocates at all and would make
+// each of them look like a leak.
+func retainedMetric(snap *parsers.Snapshot) string {
+	for _, m := range snap.Metrics() {
+		if m.Name == "inuse_space" {
+			return m.Name
+		}
+	}
+	return snap.DefaultMetric()
+}
+
+// cumulativeMetric reports a metric that counts allocations since the
+// process started (pprof's alloc_objects and alloc_space, jemalloc's
+// accumulated counts), which never shrinks whether or not memory is freed.
+func cumulativeMetric(name string) bool {
+	return strings.HasPrefix(name, "alloc_")
+}
+
 // metricIndex finds a metric by name ("malloc", the first of that name) or
 // by name and unit ("malloc/count"): NMT has two sample types named malloc,
 // in bytes and in counts, and only the second form reaches the count.
@@ -195,7 +217,7 @@ func (s *Series) reduce(snap *parsers.Snapshot, tr *trimmer) *snapTable {
 	t := &snapTable{
 		info: SnapshotInfo{Path: snap.Name, Format: snap.Format, Lifecycle: snap.Lifecycle, Time: snap.Time},
 		pid:  snap.PID,
-		def:  snap.DefaultMetric(),
+		def:  retainedMetric(snap),
 	}
 	if p == nil {
 		return t

@@ -46,17 +46,70 @@ func theilSenBuf(x, y []float64, slopes []float64) float64 {
 	return median(slopes)
 }
 
-// median sorts v in place and returns its median (0 for an empty slice).
+// median reorders v in place and returns its median (0 for an empty slice).
+// It selects rather than sorts: Theil–Sen takes the median of n(n−1)/2
+// slopes per site, and a long series of 20 000 sites spent most of its
+// time sorting them.
 func median(v []float64) float64 {
 	if len(v) == 0 {
 		return 0
 	}
-	slices.Sort(v)
 	m := len(v) / 2
+	hi := selectKth(v, m)
 	if len(v)%2 == 1 {
-		return v[m]
+		return hi
 	}
-	return (v[m-1] + v[m]) / 2
+	// v[:m] holds the m smallest values: the lower middle is their maximum.
+	lo := v[0]
+	for _, x := range v[1:m] {
+		lo = max(lo, x)
+	}
+	return (lo + hi) / 2
+}
+
+// selectKth reorders v so that v[k] is the value a sort would put there,
+// with no larger value before it and no smaller one after, and returns it
+// (Hoare's quickselect with a median-of-three pivot; small ranges sort).
+func selectKth(v []float64, k int) float64 {
+	lo, hi := 0, len(v)-1
+	for hi-lo > 16 {
+		mid := lo + (hi-lo)/2
+		// Order v[lo], v[mid], v[hi] and use the middle one as the pivot.
+		if v[mid] < v[lo] {
+			v[mid], v[lo] = v[lo], v[mid]
+		}
+		if v[hi] < v[lo] {
+			v[hi], v[lo] = v[lo], v[hi]
+		}
+		if v[hi] < v[mid] {
+			v[hi], v[mid] = v[mid], v[hi]
+		}
+		pivot := v[mid]
+		i, j := lo, hi
+		for i <= j {
+			for v[i] < pivot {
+				i++
+			}
+			for v[j] > pivot {
+				j--
+			}
+			if i <= j {
+				v[i], v[j] = v[j], v[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return v[k] // between the partitions: equal to the pivot
+		}
+	}
+	slices.Sort(v[lo : hi+1])
+	return v[k]
 }
 
 // RSquared returns the coefficient of determination of the least-squares line

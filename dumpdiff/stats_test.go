@@ -2,6 +2,7 @@ package dumpdiff
 
 import (
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 )
@@ -228,5 +229,28 @@ func TestMannKendallDegenerate(t *testing.T) {
 	}
 	if mk := MannKendallTest([]float64{3, 3, 3, 3, 3}); mk.S != 0 || mk.P != 1 {
 		t.Errorf("flat: got S=%d p=%v, want S=0 p=1", mk.S, mk.P)
+	}
+}
+
+// TestMedianMatchesSort checks the selecting median against sorting, on
+// random data with many ties and on every length up to 200.
+func TestMedianMatchesSort(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for n := 1; n <= 200; n++ {
+		for _, spread := range []int{3, 1000} {
+			v := make([]float64, n)
+			for i := range v {
+				v[i] = float64(r.IntN(spread))
+			}
+			s := slices.Clone(v)
+			slices.Sort(s)
+			want := s[n/2]
+			if n%2 == 0 {
+				want = (s[n/2-1] + s[n/2]) / 2
+			}
+			if got := median(v); got != want {
+				t.Fatalf("median of %d values (spread %d): got %v, want %v", n, spread, got, want)
+			}
+		}
 	}
 }

@@ -26,6 +26,9 @@ const (
 	// minTrendPoints: a site present in fewer snapshots than this at the end
 	// of the series is "new" rather than judged by a trend.
 	minTrendPoints = 3
+	// minTrendN is the shortest series that can show a trend: with two
+	// snapshots there is one step, and a leak cannot be told from a warm-up.
+	minTrendN = 3
 )
 
 // Trend ranks the series' sites by growth per lifecycle. It needs at least
@@ -59,6 +62,16 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 		GroupBy:   by,
 		Snapshots: make([]SnapshotInfo, n),
 		Warnings:  s.Warnings(),
+	}
+	if n < minTrendN {
+		res.Warnings = append(res.Warnings, fmt.Errorf("%d snapshots are one step, which cannot tell growth that goes on from a warm-up: no site is called a leak or plateau below %d snapshots", n, minTrendN))
+	}
+	if cumulativeMetric(metric.Name) {
+		hint := ""
+		if metricIndex(s.Metrics(), "inuse_space") >= 0 {
+			hint = "; -m inuse_space ranks retained memory"
+		}
+		res.Warnings = append(res.Warnings, fmt.Errorf("metric %s counts every allocation since the process started, freed or not: it grows at every site that allocates, leak or not%s", metric.Name, hint))
 	}
 	for i, t := range s.snaps {
 		res.Snapshots[i] = t.info
@@ -228,12 +241,16 @@ func (st *statScratch) classify(x, y []float64, a analysis) Verdict {
 	if contiguous && firstIn > 0 && lastIn == n-1 && count < minTrendPoints {
 		return VerdictNew
 	}
-	if contiguous && firstIn == 0 && lastIn < n-1 {
+	if contiguous && lastIn < n-1 && (firstIn == 0 || count >= minTrendPoints) {
+		// Held memory from the start, or for a stretch long enough to be
+		// more than a passing blip, and none since.
 		return VerdictGone
 	}
 
 	span := x[n-1] - x[0]
-	if span <= 0 {
+	if span <= 0 || n < minTrendN {
+		// Two snapshots are one step: growth that goes on and growth that
+		// stopped (a warm-up) look the same.
 		return VerdictNoise
 	}
 	// Effect size relative to the site: a rise counts only when it is
@@ -274,7 +291,39 @@ func (st *statScratch) continuing(x, y []float64, growth float64) bool {
 	if tail <= 0 || tail < continuingFrac*growth {
 		return false
 	}
-	return ty[m-1] > st.tailLevel(y)
+	return ty[m-1] > st.tailLevel(y) || onCadence(y)
+}
+
+// onCadence reports a site that grows in quanta and whose next quantum is
+// not yet overdue: it rose at least twice, and the snapshots since its last
+// rise are fewer than the longest gap between two of its rises. A rise is a
+// step up of at least half the median step up. A leak sampled in quanta
+// larger than its growth per lifecycle (or one that leaks on every third
+// restart) is flat for a few snapshots between rises; when the series ends
+// in such a flat stretch, the tail alone looks like one step that stayed.
+func onCadence(y []float64) bool {
+	var ups []float64
+	for i := 1; i < len(y); i++ {
+		if d := y[i] - y[i-1]; d > 0 {
+			ups = append(ups, d)
+		}
+	}
+	if len(ups) < 2 {
+		return false
+	}
+	quantum := median(ups) / 2
+	last, gap, rises := -1, 0, 0
+	for i := 1; i < len(y); i++ {
+		if y[i]-y[i-1] < quantum {
+			continue
+		}
+		if last >= 0 {
+			gap = max(gap, i-last)
+		}
+		last = i
+		rises++
+	}
+	return rises >= 2 && len(y)-1-last < gap
 }
 
 // levelledOff reports a plateau: the median level of the last lifecycles is

@@ -34,7 +34,7 @@ func addSeeds(f *testing.F, globs ...string) {
 func FuzzParse(f *testing.F) {
 	f.Add(realGoHeapProfile(f))
 	f.Add([]byte("heap profile: 1: 2 [3: 4] @ heapprofile\n1: 2 [3: 4] @ 0x1 0x2\n\nMAPPED_LIBRARIES:\n"))
-	addSeeds(f, "pprof/*/*.pb.gz", "tcmalloc/*/*.heap", "jemalloc/*/*.heap", "nmt/*/*.txt")
+	addSeeds(f, "pprof/*/*.pb.gz", "pprof/go-forms/*/lc1.*", "tcmalloc/*/*.heap", "jemalloc/*/*.heap", "nmt/*/*.txt", "nmt/*/*.out")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		snap, err := Parse(bytes.NewReader(data), "fuzz", nil)
 		if err != nil {
@@ -54,7 +54,7 @@ func FuzzParse(f *testing.F) {
 // FuzzParseTcmalloc exercises the legacy heap text path directly.
 func FuzzParseTcmalloc(f *testing.F) {
 	f.Add([]byte("heap profile: 1: 2 [3: 4] @ heapprofile\n1: 2 [3: 4] @ 0x1 0x2\n\nMAPPED_LIBRARIES:\n00400000-00401000 r-xp 00000000 00:00 0 /bin/x\n"))
-	addSeeds(f, "tcmalloc/*/*.heap")
+	addSeeds(f, "tcmalloc/*/*.heap", "pprof/go-forms/text/lc1.txt")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if snap, err := ParseTcmalloc(bytes.NewReader(data), "fuzz"); err == nil {
 			snap.Totals()

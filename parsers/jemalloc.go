@@ -44,7 +44,7 @@ var jemallocFileName = regexp.MustCompile(`\.(\d+)\.(\d+)\.(?:[mifu]\d*)\.heap$`
 // dump has accumulated counts (prof_accum).
 //
 // Each stack's per-thread lines ("t3: …") become one sample per thread with
-// label thread="3". Their values are scaled by the factor of the stack's
+// label thread="3", and thread_name when the header names the thread. Their values are scaled by the factor of the stack's
 // total line ("t*: …"), as jeprof scales the stack, and rounded so that they
 // add up exactly to the scaled total: summing a stack's samples gives
 // jeprof's number whatever the thread mix, while the thread label still says
@@ -68,7 +68,7 @@ var jemallocFileName = regexp.MustCompile(`\.(\d+)\.(\d+)\.(?:[mifu]\d*)\.heap$`
 // The pid comes from jemalloc's file name, <prefix>.<pid>.<seq>.<m|i|f|u><n>.heap,
 // when name matches it.
 func ParseJemalloc(r io.Reader, name string) (*Snapshot, error) {
-	jp := &jemallocParser{name: name, locs: map[uint64]*profile.Location{}}
+	jp := &jemallocParser{name: name, locs: map[uint64]*profile.Location{}, threadNames: map[string]string{}}
 	return jp.parse(r)
 }
 
@@ -79,6 +79,7 @@ type jemallocParser struct {
 	period    int64
 	total     [4]int64 // header t*: raw inuse objs, bytes, accum objs, bytes
 	sawTotal  bool
+	totalLine int
 	sum       [4]int64 // raw t* sums over stacks, to catch truncation
 	hasAccum  bool
 	stacks    []*jemallocStack
@@ -86,7 +87,9 @@ type jemallocParser struct {
 	locOrder  []*profile.Location
 	mappings  []*profile.Mapping
 	sawMapped bool
-	warnings  []error
+	// threadNames are the names of the header's per-thread lines, by id.
+	threadNames map[string]string
+	warnings    []error
 }
 
 type jemallocStack struct {
@@ -123,14 +126,17 @@ func (jp *jemallocParser) parse(r io.Reader) (*Snapshot, error) {
 		endedWithNewline = strings.HasSuffix(raw, "\n")
 		last = raw
 		text := strings.TrimSpace(raw)
-		if jp.line == 1 {
+		if jp.period == 0 && text == "" && err == nil {
+			continue // blank lines before the header (a dump pasted or concatenated)
+		}
+		if jp.period == 0 {
 			m := jemallocHeader.FindStringSubmatch(text)
 			if m == nil {
-				return nil, jp.errorf(1, "want header %q, got %q", "heap_v2/<sample period>", clip(text, 40))
+				return nil, jp.errorf(jp.line, "want header %q, got %q", "heap_v2/<sample period>", clip(text, 40))
 			}
 			p, perr := strconv.ParseInt(m[1], 10, 64)
 			if perr != nil || p <= 0 {
-				return nil, jp.errorf(1, "malformed sample period %q", m[1])
+				return nil, jp.errorf(jp.line, "malformed sample period %q", m[1])
 			}
 			jp.period = p
 			continue
@@ -172,7 +178,7 @@ func (jp *jemallocParser) parse(r io.Reader) (*Snapshot, error) {
 			jp.stacks = append(jp.stacks, st)
 			cur = st
 		case text[0] == 't':
-			id, counts, ok := parseThreadLine(text)
+			id, counts, tname, ok := parseThreadLine(text)
 			if !ok {
 				if !endedWithNewline {
 					return nil, jp.errorf(jp.line, "%w: dump ends inside thread line %q", ErrTruncated, clip(text, 60))
@@ -187,12 +193,16 @@ func (jp *jemallocParser) parse(r io.Reader) (*Snapshot, error) {
 				if jp.sawTotal {
 					return nil, jp.errorf(jp.line, "second process total line %q", clip(text, 60))
 				}
-				jp.total, jp.sawTotal = counts, true
+				jp.total, jp.sawTotal, jp.totalLine = counts, true, jp.line
 			case cur == nil:
 				if !jp.sawTotal {
 					return nil, jp.errorf(jp.line, "thread line before the process total %q", "t*:")
 				}
-				// Per-thread process totals: the stacks' own thread lines carry the same.
+				// Per-thread process totals: the stacks' own thread lines
+				// carry the same counts, but only these carry names.
+				if tname != "" {
+					jp.threadNames[id] = tname
+				}
 			case id == "*":
 				if cur.sawStar {
 					return nil, jp.errorf(jp.line, "second %q line in one stack", "t*:")
@@ -202,6 +212,9 @@ func (jp *jemallocParser) parse(r io.Reader) (*Snapshot, error) {
 					jp.sum[i] += counts[i]
 				}
 			default:
+				if tname != "" {
+					return nil, jp.errorf(jp.line, "malformed thread line %q", clip(text, 60))
+				}
 				if !cur.sawStar {
 					return nil, jp.errorf(jp.line, "thread line before the stack's %q line", "t*:")
 				}
@@ -220,6 +233,9 @@ func (jp *jemallocParser) parse(r io.Reader) (*Snapshot, error) {
 	if jp.line == 0 {
 		return nil, &ParseError{Format: FormatJemalloc, Name: jp.name, Err: ErrEmpty}
 	}
+	if jp.period == 0 {
+		return nil, jp.errorf(jp.line, "only blank lines: want header %q", "heap_v2/<sample period>")
+	}
 	if cur != nil && !cur.sawStar {
 		return nil, jp.errorf(cur.line, "%w: stack has no %q line", ErrTruncated, "t*:")
 	}
@@ -236,7 +252,7 @@ func (jp *jemallocParser) parse(r io.Reader) (*Snapshot, error) {
 	// Unsampled (period 1), the header total is the plain sum of the stacks'
 	// totals. Sampled dumps unbias each line separately, so they cannot add up.
 	if jp.period == 1 && jp.sum != jp.total {
-		jp.warnings = append(jp.warnings, jp.errorf(2, "stacks add up to %d objects, %d bytes but the header says %d, %d",
+		jp.warnings = append(jp.warnings, jp.errorf(jp.totalLine, "stacks add up to %d objects, %d bytes but the header says %d, %d",
 			jp.sum[0], jp.sum[1], jp.total[0], jp.total[1]))
 	}
 	if !endedWithNewline {
@@ -276,27 +292,34 @@ func (jp *jemallocParser) parseStack(text string) (*jemallocStack, error) {
 }
 
 // parseThreadLine reads "t*: 266: 1950016 [0: 0]" or "t3: 64: 1048576 [0: 0]"
-// and returns the thread ("*" or its number) and the four counts.
-func parseThreadLine(text string) (string, [4]int64, bool) {
+// and returns the thread ("*" or its number), the four counts, and the
+// thread's name: jemalloc prints it after the counts on the per-thread lines
+// of the header when the thread has one (prof_sys_thread_name:true, or
+// mallctl("thread.prof.name")): "t0: 1275: 3664208 [0: 0] worker-1".
+func parseThreadLine(text string) (string, [4]int64, string, bool) {
 	var c [4]int64
 	colon := strings.IndexByte(text, ':')
 	if colon < 2 || text[0] != 't' {
-		return "", c, false
+		return "", c, "", false
 	}
 	id := text[1:colon]
 	if id != "*" {
 		if _, err := strconv.ParseUint(id, 10, 64); err != nil {
-			return "", c, false
+			return "", c, "", false
 		}
 	}
 	rest := text[colon+1:]
 	open, closing := strings.IndexByte(rest, '['), strings.IndexByte(rest, ']')
-	if open < 0 || closing < open || strings.TrimSpace(rest[closing+1:]) != "" {
-		return "", c, false
+	if open < 0 || closing < open {
+		return "", c, "", false
+	}
+	name := strings.TrimSpace(rest[closing+1:])
+	if name != "" && (id == "*" || rest[closing+1] != ' ') {
+		return "", c, "", false
 	}
 	ok1 := parseCountPair(rest[:open], c[0:2])
 	ok2 := parseCountPair(rest[open+1:closing], c[2:4])
-	return id, c, ok1 && ok2
+	return id, c, name, ok1 && ok2
 }
 
 // parseCountPair reads " 266: 1950016 " into dst[0], dst[1].
@@ -414,6 +437,9 @@ func (jp *jemallocParser) snapshot() *Snapshot {
 			s := &profile.Sample{Location: st.locs, Value: v}
 			if th.id != "" {
 				s.Label = map[string][]string{"thread": {th.id}}
+				if n := jp.threadNames[th.id]; n != "" {
+					s.Label["thread_name"] = []string{n}
+				}
 			}
 			p.Sample = append(p.Sample, s)
 		}

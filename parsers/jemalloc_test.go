@@ -3,6 +3,7 @@ package parsers
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -98,28 +99,49 @@ func readJeprofText(t testing.TB, path string) jeprofText {
 }
 
 // TestJemallocTotalsMatchJeprof checks the unsampled inuse total of the first
-// and last dump of each series against the total jeprof printed for it.
+// and last dump of each series against the total jeprof printed for it
+// (jeprof-lc1.txt and jeprof-lc<N>.txt, or jeprof-first.txt and
+// jeprof-last.txt where the number of dumps is jemalloc's choice), and the
+// alloc_space total against jeprof --alloc_space (jeprof-alloc-*.txt) where
+// the series has accumulated counts.
 func TestJemallocTotalsMatchJeprof(t *testing.T) {
 	for dir, files := range jemallocDumps(t) {
-		for _, c := range []struct{ ref, dump string }{
-			{"jeprof-lc1.txt", files[0]},
-			{"jeprof-lc8.txt", files[len(files)-1]},
+		for _, c := range []struct{ refs, dump string }{
+			{"lc1.txt first.txt", files[0]},
+			{fmt.Sprintf("lc%d.txt last.txt", len(files)), files[len(files)-1]},
 		} {
-			ref := filepath.Join(dir, c.ref)
-			if _, err := os.Stat(ref); err != nil {
-				t.Errorf("missing jeprof reference %s", ref)
-				continue
+			found := false
+			for _, metric := range []string{"inuse_space", "alloc_space"} {
+				for _, suffix := range strings.Fields(c.refs) {
+					name := "jeprof-" + suffix
+					if metric == "alloc_space" {
+						name = "jeprof-alloc-" + suffix
+					}
+					ref := filepath.Join(dir, name)
+					if _, err := os.Stat(ref); err != nil {
+						continue
+					}
+					found = true
+					want := readJeprofText(t, ref).total
+					s, err := Open(c.dump, nil)
+					if err != nil {
+						t.Fatal(err)
+					}
+					i := s.MetricIndex(metric)
+					if i < 0 {
+						t.Errorf("%s: no %s metric, want it (jeprof %s)", c.dump, metric, name)
+						continue
+					}
+					got := s.Totals()[i]
+					if rel := math.Abs(float64(got-want)) / float64(want); rel > 0.01 {
+						t.Errorf("%s: got %s total %d, want %d (jeprof, %s) within 1%%", c.dump, metric, got, want, name)
+					} else {
+						t.Logf("%s: %s %d, jeprof %d (%.4f%% off)", c.dump, metric, got, want, 100*rel)
+					}
+				}
 			}
-			want := readJeprofText(t, ref).total
-			s, err := Open(c.dump, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := s.Totals()[s.MetricIndex("inuse_space")]
-			if rel := math.Abs(float64(got-want)) / float64(want); rel > 0.01 {
-				t.Errorf("%s: got inuse_space total %d, want %d (jeprof, %s) within 1%%", c.dump, got, want, c.ref)
-			} else {
-				t.Logf("%s: inuse_space %d, jeprof %d (%.4f%% off)", c.dump, got, want, 100*rel)
+			if !found {
+				t.Errorf("%s: missing jeprof reference (jeprof-{%s})", dir, c.refs)
 			}
 		}
 	}
@@ -458,7 +480,7 @@ func TestJemallocThreadsReal(t *testing.T) {
 		if !strings.HasPrefix(lines[i], "@") {
 			continue
 		}
-		id, c, ok := parseThreadLine(strings.TrimSpace(lines[i+1]))
+		id, c, _, ok := parseThreadLine(strings.TrimSpace(lines[i+1]))
 		if !ok || id != "*" {
 			t.Fatalf("line %d: want a t* line after the stack", i+2)
 		}
@@ -484,5 +506,35 @@ func TestJemallocThreadsReal(t *testing.T) {
 		if got[k] != w {
 			t.Errorf("stack %.40s…: got %d bytes over its thread samples, want %d (t* scaled)", k, got[k], w)
 		}
+	}
+}
+
+// TestJemallocThreadNames reads a dump with jemalloc's thread names
+// (prof_sys_thread_name:true: "t5: 16: 131072 [0: 0] pool-grower" in the
+// header): every sample of a named thread carries label thread_name, and
+// the two "pool-grower" threads hold what their header lines say.
+func TestJemallocThreadNames(t *testing.T) {
+	s, err := Open("../testdata/jemalloc/cxx-thread-names/names-lc2.heap", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := s.MetricIndex("inuse_space")
+	var grower int64
+	for _, smp := range s.Profile.Sample {
+		if smp.Label["thread_name"] == nil {
+			t.Errorf("got a sample of thread %v without thread_name", smp.Label["thread"])
+			continue
+		}
+		if smp.Label["thread_name"][0] == "pool-grower" {
+			grower += smp.Value[i]
+		}
+	}
+	if grower != 131072+131328 {
+		t.Errorf("got %d bytes on pool-grower threads, want %d (their header lines)", grower, 131072+131328)
+	}
+	// Per-stack thread lines carry no name: one that does is damaged.
+	bad := "heap_v2/1\n  t*: 1: 8 [0: 0]\n  t0: 1: 8 [0: 0] main\n@ 0x1\n  t*: 1: 8 [0: 0]\n  t0: 1: 8 [0: 0] main\n\nMAPPED_LIBRARIES:\n"
+	if _, err := ParseJemalloc(strings.NewReader(bad), "x.heap"); err == nil || !strings.Contains(err.Error(), "line 6: malformed thread line") {
+		t.Errorf("got %v, want a malformed thread line error at line 6", err)
 	}
 }

@@ -77,12 +77,42 @@ import (
 // Snapshot.Warnings for problems that leave the totals sound: scale=MB and
 // GB rounding, categories that do not add up to Total, skipped lines.
 func ParseNMT(r io.Reader, name string) (*Snapshot, error) {
-	p := &nmtParser{name: name, sc: bufio.NewScanner(r), cats: map[string]*nmtCategory{}, siteIdx: map[string]int{}}
+	lr := &lastByteReader{r: r}
+	p := &nmtParser{name: name, sc: bufio.NewScanner(lr), cats: map[string]*nmtCategory{}, siteIdx: map[string]int{}}
 	p.sc.Buffer(make([]byte, 64<<10), 4<<20)
 	if err := p.parse(); err != nil {
+		// A line that does not read, and is the input's last and has no
+		// newline, was cut off (a capture stopped mid-write): say so.
+		var pe *ParseError
+		if errors.As(err, &pe) && pe.Line == p.line && p.line > 0 && !p.pending && !errors.Is(err, ErrTruncated) &&
+			!p.sc.Scan() && p.sc.Err() == nil && lr.last != '\n' {
+			pe.Err = fmt.Errorf("report %w inside its last line: %w", ErrTruncated, pe.Err)
+		}
 		return nil, err
 	}
+	// Categories that fall short of Total are a warning for a report
+	// quoted in part, but an input that also stops without its final
+	// newline was cut off: its missing categories cannot be told from ones
+	// NMT omitted.
+	if short := p.categoriesShort(); short != "" && lr.last != '\n' {
+		return nil, p.errorf(p.line, "report %w: it stops inside line %d, and its categories add up to %s", ErrTruncated, p.line, short)
+	}
 	return p.snapshot()
+}
+
+// lastByteReader remembers the last byte read, to tell whether an input
+// ends with a newline.
+type lastByteReader struct {
+	r    io.Reader
+	last byte
+}
+
+func (l *lastByteReader) Read(b []byte) (int, error) {
+	n, err := l.r.Read(b)
+	if n > 0 {
+		l.last = b[n-1]
+	}
+	return n, err
 }
 
 // Value slots of one NMT sample, in sample-type order.
@@ -259,9 +289,31 @@ var (
 	// "[0x00000000f0000000 - 0x0000000100000000] reserved and committed 262144KB for Java Heap from"
 	// and its committed sub-regions "	[0x… - 0x…] committed 87360KB from".
 	nmtRegionLine = regexp.MustCompile(`^\s*\[0x[0-9A-Fa-f]+ - 0x[0-9A-Fa-f]+\] (reserved and committed|reserved|committed) ` + nmtAmt + `(?: for (.+?))?(?: from)?\s*$`)
+	// nmtJcmdMessage matches what jcmd VM.native_memory prints instead of a
+	// report (JDK 8 to 25): "Native memory tracking is not enabled",
+	// "Detail tracking is not enabled" (detail asked of a JVM tracking at
+	// summary level), "No baseline for comparison" (a diff before baseline),
+	// "Native memory tracking has been shutdown" / "… turned off", and
+	// "Incorrect scale value: TB".
+	nmtJcmdMessage = regexp.MustCompile(`(?m)^(Native memory tracking is not enabled|Detail tracking is not enabled|No baseline for comparison|Native memory tracking has been (?:shut ?down|turned off)|Incorrect scale value: .*?)\s*$`)
 	// nmtOmittedSites matches "(1296 call sites weighting less than 1KB each omitted.)".
 	nmtOmittedSites = regexp.MustCompile(`^\(\d+ call sites weighting less than`)
 )
+
+// nmtJcmdHint says what to do about a jcmd message matched by nmtJcmdMessage.
+func nmtJcmdHint(msg string) string {
+	switch {
+	case strings.HasPrefix(msg, "Native memory tracking is not enabled"):
+		return "start the JVM with -XX:NativeMemoryTracking=summary or =detail"
+	case strings.HasPrefix(msg, "Detail tracking"):
+		return "the JVM tracks at summary level: take a summary report, or start it with -XX:NativeMemoryTracking=detail"
+	case strings.HasPrefix(msg, "No baseline"):
+		return "run jcmd PID VM.native_memory baseline before summary.diff or detail.diff"
+	case strings.HasPrefix(msg, "Incorrect scale"):
+		return "use scale=KB, MB or GB"
+	}
+	return "NMT stopped tracking in that JVM"
+}
 
 // amount converts a matched amount (and optional delta) to bytes.
 func (p *nmtParser) amount(line int, digits, unit, ddigits, dunit string) (cur, delta int64, err error) {
@@ -355,8 +407,8 @@ func (p *nmtParser) parseHeader() error {
 				// java -version output before -XX:+PrintNMTStatistics.
 				m := nmtVersionLine.FindStringSubmatch(t)
 				p.producer = map[string]string{"openjdk": "OpenJDK", "java": "Java"}[m[1]] + " " + m[2]
-			case strings.Contains(t, "Native memory tracking is not enabled"):
-				return p.errorf(p.line, "native memory tracking is not enabled in that JVM")
+			case nmtJcmdMessage.MatchString(t):
+				return p.errorf(p.line, "no report: jcmd printed %q (%s)", t, nmtJcmdHint(t))
 			}
 			// Anything else before the header (program output around
 			// -XX:+PrintNMTStatistics) is not part of the report.
@@ -676,6 +728,13 @@ func (p *nmtParser) parseSections() error {
 			continue
 		case t == "Native Memory Tracking:":
 			p.warnf(p.line, "a second report starts here; only the first is read")
+			return nil
+		case text == "Metaspace:":
+			// -XX:+PrintNMTStatistics at detail level (JDK 17, 25) follows
+			// the report with the metaspace statistics; the report is over.
+			if site != nil {
+				return p.errorf(p.line, "call site at line %d has frames but no values", site.line)
+			}
 			return nil
 		}
 		switch section {
@@ -1012,6 +1071,16 @@ func (p *nmtParser) profile(pick func(*nmtVals) [nmtSlots]int64) *profile.Profil
 // checkTotal warns when the categories do not add up to the Total: line
 // beyond rounding: categories were omitted or the report is incomplete.
 func (p *nmtParser) checkTotal() {
+	if short := p.categoriesShort(); short != "" {
+		p.warnf(p.totalLine, "categories add up to %s; the rest is counted as %s (categories omitted or report incomplete)",
+			short, nmtUnattributed)
+	}
+}
+
+// categoriesShort says how the categories' sum differs from the Total:
+// line beyond rounding ("1628660736 of 1751847936 bytes reserved"), or
+// returns "" when they add up.
+func (p *nmtParser) categoriesShort() string {
 	var sum [2]int64
 	for _, c := range p.cats {
 		sum[0] += c.vals.cur[nmtReserved]
@@ -1021,11 +1090,10 @@ func (p *nmtParser) checkTotal() {
 	for i, what := range []string{"reserved", "committed"} {
 		d := p.total.cur[i] - sum[i]
 		if d > tolerance || d < -tolerance {
-			p.warnf(p.totalLine, "categories add up to %d of %d bytes %s; the rest is counted as %s (categories omitted or report incomplete)",
-				sum[i], p.total.cur[i], what, nmtUnattributed)
-			return
+			return fmt.Sprintf("%d of %d bytes %s", sum[i], p.total.cur[i], what)
 		}
 	}
+	return ""
 }
 
 // comments describe the report's scale and its virtual memory map.

@@ -233,6 +233,11 @@ func TestNMTGolden(t *testing.T) {
 		if strings.Contains(path, "-detail/lc-") && !strings.Contains(path, "lc-01.") && !strings.Contains(path, "lc-06.") {
 			continue
 		}
+		// Whole detail reports at exit: TestNMTTotalsEqualReportTotal and
+		// TestNMTExitDetail check them.
+		if strings.Contains(path, "/exit-") && strings.Contains(path, "-detail.") {
+			continue
+		}
 		t.Run(strings.TrimPrefix(path, "../testdata/nmt/"), func(t *testing.T) {
 			s := parseFile(t, path)
 			got := dumpSnapshot(s)
@@ -255,7 +260,7 @@ func TestNMTRealSeriesClean(t *testing.T) {
 		}
 		s := parseFile(t, path)
 		for _, w := range s.Warnings {
-			if !strings.Contains(w.Error(), "values rounded to MB") {
+			if !strings.Contains(w.Error(), "values rounded to MB") && !strings.Contains(w.Error(), "values rounded to GB") {
 				t.Errorf("%s: got warning %q, want none", path, w)
 			}
 		}
@@ -524,6 +529,122 @@ func TestNMTExitStatistics(t *testing.T) {
 		}
 		if s.Variant != "nmt-summary" || s.Profile.Comments[0] != "nmt scale=bytes" {
 			t.Errorf("%s: got variant %q comments %q, want nmt-summary at scale=bytes", jdk, s.Variant, s.Profile.Comments)
+		}
+	}
+}
+
+// TestNMTJcmdMessages reads what real jcmd printed instead of a report
+// (the .out files of the variants series, made by gen.sh): each is an NMT
+// error at line 2 (after jcmd's "<pid>:" line) that quotes jcmd.
+func TestNMTJcmdMessages(t *testing.T) {
+	files, _ := filepath.Glob("../testdata/nmt/*-variants/*.out")
+	if len(files) < 8 {
+		t.Fatalf("got %d jcmd message files, want 8 (4 per JDK)", len(files))
+	}
+	want := map[string]string{
+		"detail-at-summary-level.out": "Detail tracking is not enabled",
+		"diff-without-baseline.out":   "No baseline for comparison",
+		"scale-tb.out":                "Incorrect scale value: TB",
+		"nmt-off.out":                 "Native memory tracking is not enabled",
+	}
+	for _, path := range files {
+		snap, err := Open(path, nil)
+		var pe *ParseError
+		if snap != nil || !errors.As(err, &pe) || pe.Format != FormatNMT || pe.Line != 2 {
+			t.Errorf("%s: got %v, %v, want an NMT error at line 2", path, snap, err)
+			continue
+		}
+		if msg := want[filepath.Base(path)]; msg == "" || !strings.Contains(err.Error(), `"`+msg+`"`) {
+			t.Errorf("%s: got %q, want jcmd's message %q quoted", path, err, msg)
+		}
+		if strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: got a multi-line error %q", path, err)
+		}
+	}
+}
+
+// TestNMTExitDetail reads -XX:+PrintNMTStatistics output at detail level:
+// a whole detail report (values in bytes) followed by the JVM's metaspace
+// statistics, which are not part of the report and must not be warned about.
+func TestNMTExitDetail(t *testing.T) {
+	files, _ := filepath.Glob("../testdata/nmt/*-variants/exit-*-detail.txt.gz")
+	if len(files) < 2 {
+		t.Fatalf("got %d exit detail reports, want 2", len(files))
+	}
+	for _, path := range files {
+		s := parseFile(t, path)
+		if s.Variant != "nmt-detail" || len(s.Warnings) != 0 {
+			t.Errorf("%s: got variant %q, warnings %v, want nmt-detail and none", path, s.Variant, s.Warnings)
+		}
+		if got := categoryValue(s, "committed", "Other"); got < 8<<20 {
+			t.Errorf("%s: got Other committed %d, want at least the one lifecycle's leak %d", path, got, 8<<20)
+		}
+	}
+}
+
+// TestNMTCutAnywhere cuts real reports (summary, diff, detail, exit
+// statistics) at many byte offsets, as a capture that stopped mid-write
+// leaves them. Each cut is either refused with a one-line error naming a
+// line (or, before the "Native Memory Tracking:" header, saying it is not
+// a report), or read with the totals of the report's own Total: line; a cut
+// before the end of the Total: line is always refused.
+func TestNMTCutAnywhere(t *testing.T) {
+	for _, path := range []string{
+		"../testdata/nmt/jdk17-summary/lc-03.txt",
+		"../testdata/nmt/jdk25-summary-mb/lc-03.txt",
+		"../testdata/nmt/jdk25-diff/summary.diff.txt",
+		"../testdata/nmt/jdk17-exit/exit.txt",
+		"../testdata/nmt/jdk25-detail/lc-01.txt.gz",
+	} {
+		data := readReport(t, path)
+		cur, _ := reportTotal(t, data)
+		header := bytes.Index(data, []byte("Native Memory Tracking:")) + len("Native Memory Tracking:")
+		totalEnd := bytes.Index(data, []byte("\nTotal:"))
+		totalEnd += bytes.IndexByte(data[totalEnd+1:], '\n') + 1
+		step := len(data)/300 + 1
+		for cut := 1; cut < len(data); cut += step {
+			in := data[:cut]
+			if in[len(in)-1] == '\n' {
+				continue // a cut at a line end is a quote, not a broken capture
+			}
+			s, err := ParseNMT(bytes.NewReader(in), "cut.txt")
+			if err != nil {
+				var pe *ParseError
+				if !errors.As(err, &pe) || pe.Line == 0 && cut > header || strings.Contains(err.Error(), "\n") {
+					t.Errorf("%s cut at %d: got error %q, want a one-line *ParseError with a line", path, cut, err)
+				}
+				continue
+			}
+			if cut <= totalEnd {
+				t.Errorf("%s cut at %d (before the end of Total:): got a snapshot, want an error", path, cut)
+				continue
+			}
+			tot := s.Totals()
+			if r, c := tot[s.MetricIndex("reserved")], tot[s.MetricIndex("committed")]; r != cur[0] || c != cur[1] {
+				t.Errorf("%s cut at %d: got reserved=%d committed=%d, want %d %d (the Total: line)", path, cut, r, c, cur[0], cur[1])
+			}
+		}
+	}
+}
+
+// TestNMTCutMidLine checks two captures cut off mid-line: in a category's
+// sub-line that then does not read, and after a sub-line that still reads,
+// with categories missing. Both are errors that say the report is
+// truncated, at the cut line.
+func TestNMTCutMidLine(t *testing.T) {
+	mb := readReport(t, "../testdata/nmt/jdk25-summary-mb/lc-03.txt")
+	kb := readReport(t, "../testdata/nmt/jdk17-summary/lc-03.txt")
+	for _, c := range []struct {
+		name string
+		in   []byte
+	}{
+		{"malformed last line", mb[:bytes.Index(mb, []byte("committed=1MB, at peak)"))+len("committed=1MB, at")]},
+		{"categories missing", kb[:bytes.Index(kb, []byte("(peak=6061KB #"))+len("(peak=6061KB #")]},
+	} {
+		_, err := ParseNMT(bytes.NewReader(c.in), "cut.txt")
+		var pe *ParseError
+		if !errors.Is(err, ErrTruncated) || !errors.As(err, &pe) || pe.Line != bytes.Count(c.in, []byte("\n"))+1 {
+			t.Errorf("%s: got %v, want a truncated error at line %d", c.name, err, bytes.Count(c.in, []byte("\n"))+1)
 		}
 	}
 }

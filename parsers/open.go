@@ -81,6 +81,11 @@ func Parse(r io.Reader, name string, opts *Options) (*Snapshot, error) {
 		br = bufio.NewReaderSize(in, 64<<10)
 		in = br
 	}
+	// A UTF-8 byte order mark (editors on Windows add one) is no part of
+	// any format; drop it so every parser sees the text from its first line.
+	if bom, _ := br.Peek(3); bytes.Equal(bom, utf8BOM) {
+		br.Discard(3)
+	}
 	format := opts.Format
 	if format == "" {
 		head, err := br.Peek(sniffLen)
@@ -118,6 +123,8 @@ func Parse(r io.Reader, name string, opts *Options) (*Snapshot, error) {
 	return snap, nil
 }
 
+var utf8BOM = []byte("\ufeff")
+
 // gzipErrReader marks decompression failures so parsers report them as a
 // damaged file rather than as a syntax error at some line.
 type gzipErrReader struct{ r io.Reader }
@@ -147,6 +154,7 @@ func needsSymbols(p *profile.Profile) bool {
 // Detect names the format of an input from its first bytes (decompressed).
 // It returns ErrUnrecognized when no parser claims the input.
 func Detect(head []byte) (Format, error) {
+	head = bytes.TrimPrefix(head, utf8BOM)
 	if len(head) == 0 {
 		return "", ErrEmpty
 	}
@@ -157,12 +165,23 @@ func Detect(head []byte) (Format, error) {
 		return "", fmt.Errorf("%w (binary data%s)", ErrUnrecognized, describeMagic(head))
 	}
 	text := bytes.TrimLeft(head, " \t\r\n")
+	// gperftools may write "%warn" lines before its header.
+	for bytes.HasPrefix(text, []byte("%warn")) {
+		i := bytes.IndexByte(text, '\n')
+		if i < 0 {
+			break
+		}
+		text = bytes.TrimLeft(text[i+1:], " \t\r\n")
+	}
 	switch {
 	case bytes.HasPrefix(text, []byte("heap_v2/")):
 		return FormatJemalloc, nil
 	case bytes.HasPrefix(text, []byte("heap profile:")):
 		return FormatTcmalloc, nil
 	case bytes.Contains(head, []byte("Native Memory Tracking:")):
+		return FormatNMT, nil
+	case nmtJcmdMessage.Match(head):
+		// jcmd's answer instead of a report: ParseNMT says what went wrong.
 		return FormatNMT, nil
 	}
 	return "", fmt.Errorf("%w (text starting %q)", ErrUnrecognized, firstLine(text, 40))

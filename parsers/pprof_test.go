@@ -1,7 +1,9 @@
 package parsers
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -47,9 +49,14 @@ func TestTcmallocMetadata(t *testing.T) {
 }
 
 func TestTcmallocErrors(t *testing.T) {
+	real := string(readTestdata(t, "tcmalloc/c-lifecycle/lifecycle.0008.heap"))
+	firstLines := func(n int) string { return strings.Join(strings.SplitAfter(real, "\n")[:n], "") }
 	for _, tc := range []struct {
 		name, input, want string
 	}{
+		{"cut after three stacks", firstLines(4), `line 4: truncated: stacks add up to 235 objects, 62572427 bytes in use but the header says 748, 65144715`},
+		{"cut inside a stack line", real[:300], `line 3: truncated: stacks add up to`},
+		{"empty line after the header", "heap profile: 1: 2 [3: 4] @ heapprofile\n\n", `line 2: truncated: stacks add up to 0 objects, 0 bytes`},
 		{"bad header", "heap profile: x\n", `line 1: want header like`},
 		{"bad sample", "heap profile: 1: 2 [3: 4] @ heapprofile\n1: 2 [3: 4] @ 0x10\n7 bytes @ 0x1\n", `line 3: malformed sample line "7 bytes @ 0x1"`},
 		{"jemalloc", "heap_v2/524288\n  t*: 1: 2 [0: 0]\n", `line 1: want header like`},
@@ -64,5 +71,132 @@ func TestTcmallocErrors(t *testing.T) {
 				t.Errorf("got %q, want it to contain %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestTcmallocSampledMatchesGooglePprof reads tcmalloc's own sampled heap
+// profiles (MallocExtension::GetHeapSample, "heap_v2/65536") of a C++
+// program: the unsampled totals equal google-pprof's within 1 byte per
+// stack (pprof rounds each stack), and the rest of the format's variants
+// hold.
+func TestTcmallocSampledMatchesGooglePprof(t *testing.T) {
+	dir := "../testdata/tcmalloc/cxx-sampled"
+	for _, k := range []int{1, 3} {
+		s := parseFileT(t, fmt.Sprintf("%s/sample-lc%d.heap", dir, k))
+		want := readJeprofText(t, fmt.Sprintf("%s/google-pprof-lc%d.txt", dir, k)).total
+		got := s.Totals()[s.MetricIndex("space")]
+		if d := got - want; d < -int64(len(s.Profile.Sample)) || d > int64(len(s.Profile.Sample)) {
+			t.Errorf("lc%d: got space total %d, want %d (google-pprof) within %d", k, got, want, len(s.Profile.Sample))
+		}
+		if s.Variant != "tcmalloc-sampled" || s.Period != 65536 || !s.Unsampled || len(s.Warnings) != 0 {
+			t.Errorf("lc%d: got variant %q, period %d, unsampled %v, warnings %v, want tcmalloc-sampled, 65536, true, none",
+				k, s.Variant, s.Period, s.Unsampled, s.Warnings)
+		}
+	}
+}
+
+// TestTcmallocWarnLines reads what GetHeapSample writes with sampling off:
+// "%warn" lines before the header, then an empty profile. It parses, with
+// one warning (at line 1) that repeats what gperftools said.
+func TestTcmallocWarnLines(t *testing.T) {
+	s := parseFileT(t, "../testdata/tcmalloc/cxx-sampling-off/sampling-off.heap")
+	if len(s.Profile.Sample) != 0 || len(s.Warnings) != 1 {
+		t.Fatalf("got %d samples, warnings %v, want 0 and one warning", len(s.Profile.Sample), s.Warnings)
+	}
+	var pe *ParseError
+	if w := s.Warnings[0]; !errors.As(w, &pe) || pe.Line != 1 || !strings.Contains(w.Error(), "TCMALLOC_SAMPLE_PARAMETER") {
+		t.Errorf("got warning %q, want one at line 1 quoting gperftools' advice", w)
+	}
+}
+
+func parseFileT(t *testing.T, path string) *Snapshot {
+	t.Helper()
+	s, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestTcmallocCutInMemoryMap reads a real dump cut off inside its memory
+// map: every count is there, so it parses, with a warning for the map.
+func TestTcmallocCutInMemoryMap(t *testing.T) {
+	real := readTestdata(t, "tcmalloc/c-lifecycle/lifecycle.0008.heap")
+	cut := real[:bytes.Index(real, []byte("MAPPED_LIBRARIES:"))+200]
+	s, err := ParseTcmalloc(bytes.NewReader(cut), "cut.heap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Totals()[s.MetricIndex("inuse_space")]; got != 65144715 {
+		t.Errorf("got inuse_space %d, want 65144715", got)
+	}
+	if len(s.Warnings) != 1 || !strings.Contains(s.Warnings[0].Error(), "MAPPED_LIBRARIES cut off") {
+		t.Errorf("got warnings %v, want one saying MAPPED_LIBRARIES is cut off", s.Warnings)
+	}
+}
+
+// goStacks sums a metric per stack of function names, innermost first,
+// leaving out runtime frames at both ends (Go's debug=1 text does not print
+// them; the protobuf has them).
+func goStacks(t *testing.T, s *Snapshot, metric string) map[string]int64 {
+	t.Helper()
+	i := s.MetricIndex(metric)
+	if i < 0 {
+		t.Fatalf("%s: no %s metric", s.Name, metric)
+	}
+	out := map[string]int64{}
+	for _, smp := range s.Profile.Sample {
+		var names []string
+		for _, loc := range smp.Location {
+			for _, ln := range loc.Line {
+				names = append(names, ln.Function.Name)
+			}
+		}
+		lo, hi := 0, len(names)
+		for lo < hi && strings.HasPrefix(names[lo], "runtime.") {
+			lo++
+		}
+		for hi > lo && strings.HasPrefix(names[hi-1], "runtime.") {
+			hi--
+		}
+		out[strings.Join(names[lo:hi], ";")] += smp.Value[i]
+	}
+	return out
+}
+
+// TestGoFormsAgree reads the same Go heap profiles written in three forms
+// (pprof/go-forms: debug=1 legacy text, gzipped and raw profile.proto, each
+// lifecycle's three written after one GC). The text's stacks get their
+// function names from its comments; every stack then holds the same in-use
+// and allocated bytes as in the protobuf, within pprof's rounding, and the
+// raw protobuf has the gzipped one's totals.
+func TestGoFormsAgree(t *testing.T) {
+	for lc := 1; lc <= 4; lc++ {
+		dir := "../testdata/pprof/go-forms/"
+		text := parseFileT(t, fmt.Sprintf("%stext/lc%d.txt", dir, lc))
+		gz := parseFileT(t, fmt.Sprintf("%sgz/lc%d.pb.gz", dir, lc))
+		raw := parseFileT(t, fmt.Sprintf("%sraw/lc%d.pb", dir, lc))
+		if text.Variant != "go-heap-text" || !text.Symbolized || len(text.Warnings) != 0 || text.Period != gz.Period {
+			t.Errorf("lc%d text: got variant %q, symbolized %v, warnings %v, period %d, want go-heap-text, true, none, %d",
+				lc, text.Variant, text.Symbolized, text.Warnings, text.Period, gz.Period)
+		}
+		// Writing a profile allocates, so a later write may list a few
+		// more stacks (with nothing in use since the last GC); totals agree.
+		if g, w := fmt.Sprint(raw.Totals()), fmt.Sprint(gz.Totals()); g != w || raw.Variant != "go-heap" {
+			t.Errorf("lc%d raw: got totals %s, variant %q, want %s, go-heap", lc, g, raw.Variant, w)
+		}
+		for _, metric := range []string{"inuse_space", "alloc_space"} {
+			got, want := goStacks(t, text, metric), goStacks(t, gz, metric)
+			for k, w := range want {
+				if g := got[k]; g < w-1 || g > w+1 {
+					t.Errorf("lc%d %s %s: got %d, want %d (protobuf)", lc, metric, k, g, w)
+				}
+			}
+			for k, g := range got {
+				if _, ok := want[k]; !ok && g != 0 {
+					t.Errorf("lc%d %s: got stack %s (%d) that the protobuf does not have", lc, metric, k, g)
+				}
+			}
+		}
 	}
 }

@@ -41,6 +41,9 @@ type jsonBatch struct {
 	SiteCount     int             `json:"site_count"`
 	Sites         []jsonTrendSite `json:"sites"`
 	FailOn        *jsonFailOn     `json:"fail_on,omitempty"`
+	// Warnings are the series' load and trend warnings (a parser's skipped
+	// line, NMT rounding, snapshots out of order), one line each.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 type jsonFailOn struct {
@@ -74,6 +77,9 @@ func WriteBatchJSON(w io.Writer, s BatchSeries) error {
 		}
 		if s.FailOn > 0 {
 			out.FailOn = &jsonFailOn{Threshold: s.FailOn, Offenders: append([]int{}, s.Offenders...)}
+		}
+		for _, w := range res.Warnings {
+			out.Warnings = append(out.Warnings, oneLineText(w.Error()))
 		}
 	}
 	line, err := json.Marshal(out)

@@ -164,6 +164,7 @@ func WriteTrendHTML(w io.Writer, res *dumpdiff.TrendResult, opts HTMLOptions) er
 	}
 	page.TotalChart = lineChart(res.Total.Values, lifecycles, unit, 960, 220, "#1f4e79", "process total per lifecycle")
 
+	names := trendTitles(res.Sites)
 	for i, s := range res.Sites {
 		hs := htmlSite{
 			Rank: s.Rank, Verdict: string(s.Verdict), Color: verdictColor(s.Verdict),
@@ -171,7 +172,7 @@ func WriteTrendHTML(w io.Writer, res *dumpdiff.TrendResult, opts HTMLOptions) er
 			TotalGrowth: FormatSignedQuantity(float64(s.TotalGrowth), unit),
 			R2:          formatR2(s.R2), MKP: formatP(s.MKP),
 			Spark:    sparkChart(s.Values, 96, 24, verdictColor(s.Verdict)),
-			Title:    clean(siteTitle(s.Title, s.Key, s.Frames)),
+			Title:    clean(names[i]),
 			Where:    clean(siteWhere(s.Frames)),
 			Category: clean(s.Category),
 		}
@@ -285,12 +286,13 @@ func WriteCompareHTML(w io.Writer, res *dumpdiff.CompareResult, opts HTMLOptions
 		{Label: "Delta", Value: FormatSignedQuantity(float64(delta), unit), Note: pctNote(delta, res.Base.Total), Alert: delta > 0},
 		{Label: "Grown / new sites", Value: strconv.Itoa(grown) + " / " + strconv.Itoa(added), Note: "of " + strconv.Itoa(len(res.Sites)) + " shown"},
 	}
-	for _, s := range res.Sites {
+	names := compareTitles(res.Sites)
+	for i, s := range res.Sites {
 		hs := htmlPairSite{
 			Rank: s.Rank, Status: string(s.Status),
 			Base: FormatQuantity(float64(s.Base), unit), Target: FormatQuantity(float64(s.Target), unit),
 			Delta: FormatSignedQuantity(float64(s.Delta), unit), DeltaPct: pctText(s.DeltaPct),
-			Title: clean(siteTitle(s.Title, s.Key, s.Frames)), Where: clean(siteWhere(s.Frames)), Category: clean(s.Category),
+			Title: clean(names[i]), Where: clean(siteWhere(s.Frames)), Category: clean(s.Category),
 		}
 		if maxAbs > 0 && s.Delta != 0 {
 			wd := max(1, round2(float64(abs64(s.Delta))/float64(maxAbs)*84))

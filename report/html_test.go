@@ -279,3 +279,18 @@ func checkRenderedCompare(t *testing.T, name string, res *dumpdiff.CompareResult
 		t.Errorf("rendered DOM: got %d delta bars, want %d", got, nonzero)
 	}
 }
+
+// TestHTMLHiddenSingular: one site cut by --top reads "1 more site".
+func TestHTMLHiddenSingular(t *testing.T) {
+	res := realTrend(t, dumpdiff.Options{Top: 20})
+	if res.SiteCount != 21 {
+		t.Fatalf("got %d sites, want 21", res.SiteCount)
+	}
+	var buf bytes.Buffer
+	if err := WriteTrend(&buf, res, FormatHTML, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "1 more site not shown") {
+		t.Errorf("got no %q in the page", "1 more site not shown")
+	}
+}

@@ -47,7 +47,8 @@ func WriteTrendMarkdown(w io.Writer, res *dumpdiff.TrendResult) error {
 	}
 	fmt.Fprintln(bw, "| # | verdict | growth/lifecycle | total growth | r² | trend | site |"+whereHead(where))
 	fmt.Fprintln(bw, "|--:|:--|--:|--:|--:|:--|:--|"+whereRule(where))
-	for _, s := range res.Sites {
+	names := trendTitles(res.Sites)
+	for i, s := range res.Sites {
 		verdict := string(s.Verdict)
 		if s.Verdict == dumpdiff.VerdictLeak {
 			verdict = "**leak**"
@@ -57,7 +58,7 @@ func WriteTrendMarkdown(w io.Writer, res *dumpdiff.TrendResult) error {
 			FormatSignedQuantity(s.Growth, unit),
 			FormatSignedQuantity(float64(s.TotalGrowth), unit),
 			formatR2(s.R2), Sparkline(s.Values),
-			mdCode(siteTitle(s.Title, s.Key, s.Frames)), whereCell(where, s.Frames))
+			mdCode(names[i]), whereCell(where, s.Frames))
 	}
 	return bw.Flush()
 }
@@ -87,12 +88,13 @@ func WriteCompareMarkdown(w io.Writer, res *dumpdiff.CompareResult) error {
 	}
 	fmt.Fprintln(bw, "| # | status | base | target | delta | delta % | site |"+whereHead(where))
 	fmt.Fprintln(bw, "|--:|:--|--:|--:|--:|--:|:--|"+whereRule(where))
-	for _, s := range res.Sites {
+	names := compareTitles(res.Sites)
+	for i, s := range res.Sites {
 		fmt.Fprintf(bw, "| %d | %s | %s | %s | %s | %s | %s |%s\n",
 			s.Rank, s.Status,
 			FormatQuantity(float64(s.Base), unit), FormatQuantity(float64(s.Target), unit),
 			FormatSignedQuantity(float64(s.Delta), unit), pctText(s.DeltaPct),
-			mdCode(siteTitle(s.Title, s.Key, s.Frames)), whereCell(where, s.Frames))
+			mdCode(names[i]), whereCell(where, s.Frames))
 	}
 	return bw.Flush()
 }

@@ -124,11 +124,12 @@ func WriteTrendTable(w io.Writer, res *dumpdiff.TrendResult, opts TableOptions) 
 	right := []bool{true, false, true, true, true, false, false}
 	rows := make([][]string, len(res.Sites))
 	colored := make([][]string, len(res.Sites))
+	names := trendTitles(res.Sites)
 	for i, s := range res.Sites {
 		growth := FormatSignedQuantity(s.Growth, unit) + "/lc"
 		total := FormatSignedQuantity(float64(s.TotalGrowth), unit)
 		rows[i] = []string{strconv.Itoa(s.Rank), string(s.Verdict), growth, total,
-			strconv.FormatFloat(s.R2, 'f', 2, 64), Sparkline(s.Values), Sanitize(s.Title)}
+			strconv.FormatFloat(s.R2, 'f', 2, 64), Sparkline(s.Values), Sanitize(names[i])}
 		colored[i] = []string{rows[i][0], ts.word(string(s.Verdict)), ts.signed(s.Growth, growth),
 			ts.signed(float64(s.TotalGrowth), total), rows[i][4], rows[i][5], rows[i][6]}
 	}
@@ -204,10 +205,11 @@ func WriteCompareTable(w io.Writer, res *dumpdiff.CompareResult, opts TableOptio
 	right := []bool{true, false, true, true, true, true, false}
 	rows := make([][]string, len(res.Sites))
 	colored := make([][]string, len(res.Sites))
+	names := compareTitles(res.Sites)
 	for i, s := range res.Sites {
 		d := FormatSignedQuantity(float64(s.Delta), unit)
 		rows[i] = []string{strconv.Itoa(s.Rank), string(s.Status), FormatQuantity(float64(s.Base), unit),
-			FormatQuantity(float64(s.Target), unit), d, formatPct(s.DeltaPct), Sanitize(s.Title)}
+			FormatQuantity(float64(s.Target), unit), d, formatPct(s.DeltaPct), Sanitize(names[i])}
 		colored[i] = slicesClone(rows[i])
 		colored[i][1] = ts.word(string(s.Status))
 		colored[i][4] = ts.signed(float64(s.Delta), d)
@@ -308,16 +310,12 @@ func fit(s string, width int) string {
 	return s
 }
 
-// exactFloat prints a float for programs: integers without a fraction, no
-// exponent for ordinary magnitudes, and "" for NaN and ±Inf.
+// exactFloat prints a float for programs: the shortest decimal that reads
+// back to the same value, never with an exponent (a growth of 4272558.67
+// bytes must not read "4.27256e+06", which loses digits and trips simple
+// parsers), and "" for NaN and ±Inf. It is the CSV export's rule.
 func exactFloat(f float64) string {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return ""
-	}
-	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
-		return strconv.FormatFloat(f, 'f', 0, 64)
-	}
-	return strconv.FormatFloat(f, 'g', 6, 64)
+	return formatFloat(f)
 }
 
 // tsvField keeps a field on one line and in one column.

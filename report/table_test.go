@@ -202,3 +202,22 @@ func wantKeys(t *testing.T, m map[string]json.RawMessage, keys ...string) {
 		}
 	}
 }
+
+// TestExactFloatNoExponent: piped tables are for programs, so a fractional
+// growth keeps every digit and never reads in e-notation.
+func TestExactFloatNoExponent(t *testing.T) {
+	for _, tt := range []struct {
+		in   float64
+		want string
+	}{
+		{4272558.666666667, "4272558.666666667"},
+		{4194304, "4194304"},
+		{-720099.5, "-720099.5"},
+		{4.96031746031746e-05, "0.0000496031746031746"},
+		{math.Inf(1), ""},
+	} {
+		if got := exactFloat(tt.in); got != tt.want {
+			t.Errorf("exactFloat(%v): got %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -15,17 +15,32 @@ import (
 // When write or any step fails, the temporary file is removed and path is left
 // as it was. An existing file at path is replaced (the user named it with -o);
 // it keeps its permission bits, a new file gets 0644.
+//
+// A symbolic link is followed: the file it points to is replaced and the link
+// stays. A path that is not a regular file (a device such as /dev/stdout or
+// /dev/null, a named pipe, a socket) is written in place: renaming a file over
+// it would replace the device node itself, and a stream has no half-written
+// state to protect.
 func WriteFileAtomic(path string, write func(w io.Writer) error) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	if fi, statErr := os.Stat(path); statErr == nil && fi.IsDir() {
-		return fmt.Errorf("write %s: is a directory", path)
+	target := path
+	if fi, lerr := os.Lstat(path); lerr == nil && fi.Mode()&os.ModeSymlink != 0 {
+		if resolved, rerr := filepath.EvalSymlinks(path); rerr == nil {
+			target = resolved
+		}
 	}
 	mode := os.FileMode(0o644)
-	if fi, statErr := os.Stat(path); statErr == nil {
+	if fi, statErr := os.Stat(target); statErr == nil {
+		switch {
+		case fi.IsDir():
+			return fmt.Errorf("write %s: is a directory", path)
+		case !fi.Mode().IsRegular():
+			return writeInPlace(path, write)
+		}
 		mode = fi.Mode().Perm()
+	}
+	dir, base := filepath.Split(target)
+	if dir == "" {
+		dir = "."
 	}
 	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
@@ -53,7 +68,7 @@ func WriteFileAtomic(path string, write func(w io.Writer) error) (err error) {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", path, unwrapPathError(err))
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := os.Rename(tmp.Name(), target); err != nil {
 		return fmt.Errorf("write %s: %w", path, unwrapPathError(err))
 	}
 	// Make the rename itself durable; a directory that cannot be synced
@@ -61,6 +76,27 @@ func WriteFileAtomic(path string, write func(w io.Writer) error) (err error) {
 	if d, derr := os.Open(dir); derr == nil {
 		d.Sync()
 		d.Close()
+	}
+	return nil
+}
+
+// writeInPlace writes to an existing non-regular file (a device, a pipe).
+func writeInPlace(path string, write func(w io.Writer) error) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, unwrapPathError(err))
+	}
+	bw := bufio.NewWriterSize(f, 64<<10)
+	if err := write(bw); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := bw.Flush(); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, unwrapPathError(err))
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, unwrapPathError(err))
 	}
 	return nil
 }

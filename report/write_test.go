@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -124,4 +125,64 @@ func TestWriteFileAtomicFailure(t *testing.T) {
 			t.Errorf("failed write left %q", got)
 		}
 	})
+}
+
+// TestWriteFileAtomicSpecialFiles: -o /dev/stdout (or any device or named
+// pipe) is written in place, never replaced by a regular file, and -o
+// through a symbolic link replaces the linked file and keeps the link.
+func TestWriteFileAtomicSpecialFiles(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pipe")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	// Hold the pipe open for reading and writing (Linux allows it without
+	// blocking), so the writer's open does not wait and a missing write
+	// reads as nothing rather than hanging.
+	fd, err := syscall.Open(fifo, syscall.O_RDWR|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		t.Skipf("open pipe: %v", err)
+	}
+	defer syscall.Close(fd)
+	if err := WriteFileAtomic(fifo, func(w io.Writer) error {
+		_, err := io.WriteString(w, "through the pipe\n")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 100)
+	n, _ := syscall.Read(fd, buf)
+	if s := string(buf[:max(n, 0)]); s != "through the pipe\n" {
+		t.Errorf("pipe read: got %q, want %q", s, "through the pipe\n")
+	}
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("after the write: got mode %v (%v), want the named pipe still there", fi.Mode(), err)
+	}
+
+	real := filepath.Join(dir, "real.csv")
+	link := filepath.Join(dir, "link.csv")
+	if err := os.WriteFile(real, []byte("old\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("real.csv", link); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFileAtomic(link, func(w io.Writer) error {
+		_, err := io.WriteString(w, "new\n")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("link: got mode %v (%v), want a symbolic link still", fi.Mode(), err)
+	}
+	if b, _ := os.ReadFile(real); string(b) != "new\n" {
+		t.Errorf("linked file: got %q, want %q", b, "new\n")
+	}
+	if fi, _ := os.Stat(real); fi.Mode().Perm() != 0o600 {
+		t.Errorf("linked file mode: got %v, want 0600 kept", fi.Mode().Perm())
+	}
+	if names := dirNames(t, dir); len(names) != 3 {
+		t.Errorf("directory: got %v, want link.csv, pipe, real.csv and no temporary file", names)
+	}
 }

@@ -8,12 +8,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
 
 	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
 	"github.com/dumpdiff/dumpdiff/report"
@@ -56,25 +58,25 @@ type BatchOptions struct {
 // SeriesOptions are the options one series of a batch manifest can set;
 // empty ones take the command line's value.
 type SeriesOptions struct {
-	Metric         string `json:"metric,omitempty"`
-	GroupBy        string `json:"group_by,omitempty"`
-	LifecycleRegex string `json:"lifecycle_regex,omitempty"`
-	Order          string `json:"order,omitempty"`
+	Metric         string `json:"metric,omitempty" yaml:"metric"`
+	GroupBy        string `json:"group_by,omitempty" yaml:"group_by"`
+	LifecycleRegex string `json:"lifecycle_regex,omitempty" yaml:"lifecycle_regex"`
+	Order          string `json:"order,omitempty" yaml:"order"`
 }
 
 // SeriesSpec is one series of a batch: a name, its snapshot files or
 // directory, and its options.
 type SeriesSpec struct {
-	Name  string   `json:"name"`
-	Dir   string   `json:"dir,omitempty"`
-	Files []string `json:"files,omitempty"`
-	SeriesOptions
+	Name          string   `json:"name" yaml:"name"`
+	Dir           string   `json:"dir,omitempty" yaml:"dir"`
+	Files         []string `json:"files,omitempty" yaml:"files"`
+	SeriesOptions `yaml:",inline"`
 }
 
-// Manifest is the JSON file `dumpdiff batch MANIFEST` reads. Relative paths
-// are relative to the manifest's directory.
+// Manifest is the JSON or YAML file `dumpdiff batch MANIFEST` reads.
+// Relative paths are relative to the manifest's directory.
 type Manifest struct {
-	Series []SeriesSpec `json:"series"`
+	Series []SeriesSpec `json:"series" yaml:"series"`
 }
 
 func newCmdBatch(ios *IOStreams, runF func(*BatchOptions) error) *cobra.Command {
@@ -83,8 +85,8 @@ func newCmdBatch(ios *IOStreams, runF func(*BatchOptions) error) *cobra.Command 
 		Use:   "batch DIR | MANIFEST",
 		Short: "Rank many series at once, for scripts and CI gates",
 		Long: `batch runs trend on many series at once: each subdirectory of DIR is one series
-(for example one directory of heap dumps per container), or a JSON manifest
-lists the series with their files and options:
+(for example one directory of heap dumps per container), or a manifest, JSON
+or YAML, lists the series with their files and options:
 
   {"series": [
     {"name": "tm-1", "dir": "dumps/tm-1"},
@@ -92,6 +94,13 @@ lists the series with their files and options:
      "metric": "inuse_space", "group_by": "function",
      "lifecycle_regex": "lc(\\d+)", "order": "name"}
   ]}
+
+  series:
+    - name: tm-1
+      dir: dumps/tm-1
+    - name: tm-2
+      files: [a/lc1.heap, a/lc2.heap, a/lc3.heap]
+      group_by: function
 
 Relative paths in a manifest are relative to the manifest's directory. Series
 run in parallel (--jobs), each with one parsed series in memory. The output has
@@ -105,6 +114,7 @@ and a site with verdict leak in any series grows more than that per lifecycle
 (the offenders are listed on stderr); otherwise 1 when any series failed; else 0.`,
 		Example: `  dumpdiff batch dumps/ --fail-on 1MiB
   dumpdiff batch series.json --format csv -o batch.csv
+  dumpdiff batch series.yaml --fail-on 1MiB
   dumpdiff batch dumps/ --top 3 | jq -r 'select(.sites[0].verdict == "leak") | .name'`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -198,21 +208,30 @@ func batchSeries(source string) ([]SeriesSpec, error) {
 	return readManifest(source)
 }
 
-// readManifest reads a JSON manifest strictly: unknown fields are errors, so
-// a misspelt option does not silently fall back to a default.
+// readManifest reads a JSON or YAML manifest strictly: unknown fields are
+// errors, so a misspelt option does not silently fall back to a default. A
+// manifest whose first character is "{" is JSON; anything else is YAML.
 func readManifest(path string) ([]SeriesSpec, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read manifest %s: %w", path, batchUnwrapPath(err))
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
 	var m Manifest
-	if err := dec.Decode(&m); err != nil {
-		return nil, fmt.Errorf("read manifest %s: %s", path, jsonErrorText(data, dec.InputOffset(), err))
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("read manifest %s: unexpected data after the manifest object", path)
+	if trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff"); len(trimmed) > 0 && trimmed[0] == '{' {
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&m); err != nil {
+			return nil, fmt.Errorf("read manifest %s: %s", path, jsonErrorText(data, dec.InputOffset(), err))
+		}
+		if dec.More() {
+			return nil, fmt.Errorf("read manifest %s: unexpected data after the manifest object", path)
+		}
+	} else {
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&m); err != nil && !errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("read manifest %s: %s", path, yamlErrorText(err))
+		}
 	}
 	if len(m.Series) == 0 {
 		return nil, fmt.Errorf("read manifest %s: no series: want {\"series\": [{\"name\": …, \"dir\" or \"files\": …}]}", path)
@@ -264,6 +283,28 @@ func jsonErrorText(data []byte, stopped int64, err error) string {
 	return fmt.Sprintf("line %d: %s", line, msg)
 }
 
+// yamlErrorText keeps a YAML decoding error on one line: the library lists
+// several field errors on separate lines under "unmarshal errors:".
+func yamlErrorText(err error) string {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	msg = strings.TrimPrefix(msg, "unmarshal errors:")
+	var parts []string
+	for _, l := range strings.Split(msg, "\n") {
+		l = yamlGoType.ReplaceAllString(l, "")
+		l = strings.NewReplacer("into []main.SeriesSpec", "into a list of series", "into main.SeriesSpec", "into a series",
+			"into main.Manifest", "into a manifest (series: [...])", "into []string", "into a list of files").Replace(l)
+		if l = strings.TrimSpace(l); l != "" {
+			parts = append(parts, l)
+		}
+	}
+	return oneLine(strings.Join(parts, "; "))
+}
+
+// yamlGoType is the Go type the YAML library names in field errors
+// ("field dri not found in type main.SeriesSpec"), which means nothing to
+// the user.
+var yamlGoType = regexp.MustCompile(` in type [\w.\[\]*]+`)
+
 // batchResult is one finished series.
 type batchResult struct {
 	spec      SeriesSpec
@@ -287,6 +328,10 @@ func batchRun(opts *BatchOptions) error {
 			if r.err != nil {
 				failed++
 				progress.printf("dumpdiff: series %s: %s\n", r.spec.Name, oneLine(r.err.Error()))
+			} else if len(r.res.Warnings) > 0 {
+				var buf bytes.Buffer
+				printWarningsFor(&buf, "series "+r.spec.Name+": ", r.res.Warnings)
+				progress.printf("%s", buf.String())
 			}
 			if len(r.offenders) > 0 {
 				offending++

@@ -76,7 +76,8 @@ type batchLine struct {
 	Total *struct {
 		Growth *float64 `json:"growth_per_lifecycle"`
 	} `json:"total"`
-	SiteCount int `json:"site_count"`
+	SiteCount int      `json:"site_count"`
+	Warnings  []string `json:"warnings"`
 	Sites     []struct {
 		Rank    int      `json:"rank"`
 		Title   string   `json:"title"`
@@ -248,16 +249,46 @@ func TestBatchManifest(t *testing.T) {
 	if err := os.Symlink(abs(realSeries[0].dir), filepath.Join(dir, "go")); err != nil {
 		t.Fatal(err)
 	}
-	manifest := `{"series": [
+	manifests := map[string]string{
+		"series.json": `{"series": [
   {"name": "by-function", "dir": "go", "group_by": "function"},
   {"name": "listed", "files": ["go/lc1.pb.gz", "go/lc2.pb.gz", "go/lc3.pb.gz", "go/lc4.pb.gz"]},
   {"name": "regex", "files": ["go/lc8.pb.gz", "go/lc2.pb.gz", "go/lc5.pb.gz"], "lifecycle_regex": "lc(\\d+)"},
   {"name": "missing", "dir": "nowhere"}
-]}`
-	path := filepath.Join(dir, "series.json")
-	if err := os.WriteFile(path, []byte(manifest), 0o644); err != nil {
-		t.Fatal(err)
+]}`,
+		// The same manifest in YAML.
+		"series.yaml": `# one TaskManager per series
+series:
+  - name: by-function
+    dir: go
+    group_by: function
+  - name: listed
+    files: [go/lc1.pb.gz, go/lc2.pb.gz, go/lc3.pb.gz, go/lc4.pb.gz]
+  - name: regex
+    files:
+      - go/lc8.pb.gz
+      - go/lc2.pb.gz
+      - go/lc5.pb.gz
+    lifecycle_regex: 'lc(\d+)'
+  - name: missing
+    dir: nowhere
+`,
 	}
+	for name, manifest := range manifests {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(dir, name)
+			if err := os.WriteFile(path, []byte(manifest), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			checkBatchManifest(t, path)
+		})
+	}
+}
+
+// checkBatchManifest runs the manifest of TestBatchManifest and checks each
+// series' record.
+func checkBatchManifest(t *testing.T, path string) {
+	t.Helper()
 	stdout, stderr, code := runCmd(t, "batch", path, "--top", "1")
 	if code != 1 {
 		t.Fatalf("got exit code %d, want 1 (one series is missing)\nstderr: %s", code, stderr)
@@ -304,7 +335,10 @@ func TestBatchBadInput(t *testing.T) {
 	}{
 		{"missing", []string{filepath.Join(dir, "nope")}, "dumpdiff: batch " + filepath.Join(dir, "nope") + ": no such file or directory"},
 		{"no subdirectories", []string{empty}, "dumpdiff: batch " + empty + ": no series: want one subdirectory of snapshots per series (for one series use dumpdiff trend)"},
-		{"not json", []string{write("a.json", "series:\n  - name: x\n")}, "dumpdiff: read manifest " + filepath.Join(dir, "a.json") + ": line 1: invalid character 's' looking for beginning of value"},
+		{"not json", []string{write("a.json", "{series:\n  - name: x\n")}, "dumpdiff: read manifest " + filepath.Join(dir, "a.json") + ": line 1: invalid character 's' looking for beginning of object key string"},
+		{"yaml unknown fields", []string{write("a.yaml", "series:\n  - name: x\n    dri: d\n    metrc: m\n")}, "dumpdiff: read manifest " + filepath.Join(dir, "a.yaml") + ": line 3: field dri not found; line 4: field metrc not found"},
+		{"yaml syntax", []string{write("b.yaml", "series: [\n")}, "dumpdiff: read manifest " + filepath.Join(dir, "b.yaml") + ": line 1: did not find expected node content"},
+		{"yaml wrong shape", []string{write("c.yaml", "series: tm-1\n")}, "dumpdiff: read manifest " + filepath.Join(dir, "c.yaml") + ": line 1: cannot unmarshal !!str `tm-1` into a list of series"},
 		{"unknown field", []string{write("b.json", "{\"series\": [\n {\"name\": \"x\", \"dir\": \"d\", \"metrc\": \"inuse_space\"}]}")}, "dumpdiff: read manifest " + filepath.Join(dir, "b.json") + `: line 2: unknown field "metrc"`},
 		{"no series", []string{write("c.json", `{"series": []}`)}, "dumpdiff: read manifest " + filepath.Join(dir, "c.json") + `: no series: want {"series": [{"name": …, "dir" or "files": …}]}`},
 		{"both dir and files", []string{write("d.json", `{"series": [{"name": "x", "dir": "d", "files": ["f"]}]}`)}, "dumpdiff: read manifest " + filepath.Join(dir, "d.json") + `: series "x" has both dir and files; want one`},
@@ -503,5 +537,34 @@ func TestBatchEveryFormat(t *testing.T) {
 	_, stderr, code = runCmd(t, "batch", manifest, "--fail-on", "1MiB", "-q")
 	if code != exitThreshold || strings.Count(stderr, ": #1 ") != len(series) {
 		t.Errorf("--fail-on 1MiB: got exit code %d and stderr\n%s\nwant %d and every series listed", code, stderr, exitThreshold)
+	}
+}
+
+// TestBatchWarnings: a series' warnings (here NMT's rounding at scale=MB)
+// reach stderr, named by series and printed once for the whole series, and
+// the series' JSON line; a series without warnings has none.
+func TestBatchWarnings(t *testing.T) {
+	dir := t.TempDir()
+	for name, src := range map[string]string{"mb": td + "nmt/jdk17-summary-mb", "go": td + "pprof/go-lifecycle"} {
+		abs, err := filepath.Abs(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(abs, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stdout, stderr, code := runCmd(t, "batch", dir, "--top", "1", "-q")
+	if code != 0 {
+		t.Fatalf("got exit code %d, want 0\nstderr: %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+	if len(lines) != 1 || !strings.HasPrefix(lines[0], "dumpdiff: series mb: warning: ") || !strings.Contains(lines[0], "rounded to MB") ||
+		!strings.HasSuffix(lines[0], "(and 5 more snapshots)") {
+		t.Errorf("stderr: got %q, want one line of series mb's rounding warning for its 6 snapshots", stderr)
+	}
+	recs := decodeRecords(t, stdout)
+	if len(recs) != 2 || recs[0].Name != "go" || len(recs[0].Warnings) != 0 || recs[1].Name != "mb" || len(recs[1].Warnings) != 6 {
+		t.Errorf("records: got %+v, want go without warnings, then mb with 6", recs)
 	}
 }

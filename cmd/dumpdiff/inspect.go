@@ -155,6 +155,20 @@ func distinctStacks(p *profile.Profile) int {
 	return len(seen)
 }
 
+// openSnapshot reads one file for inspect; tests replace it.
+var openSnapshot = parsers.Open
+
+// openGuarded is openSnapshot with a parser bug on hostile input turned into
+// an error naming the file, so the other files are still reported.
+func openGuarded(path string, popts *parsers.Options) (snap *parsers.Snapshot, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			snap, err = nil, fmt.Errorf("read %s: parser failed on this input (a bug in dumpdiff, please report it with the file): %v", path, r)
+		}
+	}()
+	return openSnapshot(path, popts)
+}
+
 func inspectRun(opts *InspectOptions) error {
 	popts := &parsers.Options{
 		Format:     parsers.Format(opts.InputFormat),
@@ -163,7 +177,7 @@ func inspectRun(opts *InspectOptions) error {
 	var good []*inspectedSnapshot
 	failed := 0
 	for _, path := range opts.Files {
-		snap, err := parsers.Open(path, popts)
+		snap, err := openGuarded(path, popts)
 		if err != nil {
 			fmt.Fprintf(opts.IO.ErrOut, "dumpdiff: %s\n", oneLine(err.Error()))
 			failed++

@@ -32,9 +32,9 @@ func newIOStreams(in io.Reader, out, errOut io.Writer) *IOStreams {
 	if f, ok := errOut.(*os.File); ok && term.IsTerminal(f.Fd()) {
 		s.stderrTTY = true
 	}
-	// NO_COLOR (any value) and TERM=dumb turn colour off.
-	_, s.noColor = os.LookupEnv("NO_COLOR")
-	s.noColor = s.noColor || os.Getenv("TERM") == "dumb"
+	// NO_COLOR set to a non-empty value (no-color.org: an empty one does not
+	// count) and TERM=dumb turn colour off.
+	s.noColor = os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb"
 	return s
 }
 

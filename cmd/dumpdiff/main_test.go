@@ -1,15 +1,19 @@
 package main
 
 import (
-	"encoding/json"
-
 	"bytes"
+	"encoding/json"
 	"flag"
-	"github.com/google/pprof/profile"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/google/pprof/profile"
+
+	"github.com/dumpdiff/dumpdiff/parsers"
 )
 
 var update = flag.Bool("update", false, "rewrite cmd golden files")
@@ -197,4 +201,95 @@ func TestInspectSymbols(t *testing.T) {
 func TestInspectWarnsOnRoundedNMT(t *testing.T) {
 	paths, _ := filepath.Glob("../../testdata/nmt/jdk17-summary-mb/*")
 	golden(t, "inspect-nmt-mb-piped", 0, "inspect", paths[0])
+}
+
+// TestNoColorEnv follows no-color.org: NO_COLOR with a value turns colour
+// off, an empty NO_COLOR does not; TERM=dumb turns it off too.
+func TestNoColorEnv(t *testing.T) {
+	for _, tc := range []struct {
+		noColor, term string
+		want          bool
+	}{
+		{"1", "xterm", true},
+		{"", "xterm", false},
+		{"", "dumb", true},
+	} {
+		t.Setenv("NO_COLOR", tc.noColor)
+		t.Setenv("TERM", tc.term)
+		if got := newIOStreams(nil, io.Discard, io.Discard).noColor; got != tc.want {
+			t.Errorf("NO_COLOR=%q TERM=%s: got noColor %v, want %v", tc.noColor, tc.term, got, tc.want)
+		}
+	}
+}
+
+// TestBadFilesOneLineEach: every kind of bad input of issue 2 (empty,
+// random bytes, a truncated .pb.gz, a PNG, a directory, a missing path)
+// gives exit 1 and one stderr line naming the file, from inspect (which
+// still reports the good file given with them) and from trend.
+func TestBadFilesOneLineEach(t *testing.T) {
+	dir := t.TempDir()
+	good := "../../testdata/pprof/go-lifecycle/lc1.pb.gz"
+	heap, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	random := make([]byte, 4096)
+	for i := range random {
+		random[i] = byte(i*7919 + i/13)
+	}
+	files := map[string][]byte{
+		"empty.heap":  nil,
+		"random.bin":  random,
+		"cut.pb.gz":   heap[:len(heap)/2],
+		"picture.png": []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"),
+	}
+	var bad []string
+	for name, data := range files {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		bad = append(bad, p)
+	}
+	sub := filepath.Join(dir, "subdir")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bad = append(bad, sub, filepath.Join(dir, "missing.pb.gz"))
+	slices.Sort(bad)
+
+	stdout, stderr, code := runCmd(t, append([]string{"inspect", good}, bad...)...)
+	lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+	if code != 1 || len(lines) != len(bad) || !strings.Contains(stdout, "lc1.pb.gz") {
+		t.Fatalf("inspect: got exit %d, %d stderr lines, stdout %q; want 1, %d lines, and the good file reported\nstderr:\n%s",
+			code, len(lines), stdout, len(bad), stderr)
+	}
+	for i, p := range bad {
+		if !strings.HasPrefix(lines[i], "dumpdiff: ") || !strings.Contains(lines[i], filepath.Base(p)) {
+			t.Errorf("inspect line %d: got %q, want one naming %s", i+1, lines[i], filepath.Base(p))
+		}
+	}
+	for _, p := range bad {
+		stdout, stderr, code := runCmd(t, "trend", good, p)
+		if code != 1 || stdout != "" || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, filepath.Base(p)) {
+			t.Errorf("trend %s: got exit %d, stdout %q, stderr %q; want 1, nothing, one line naming the file", filepath.Base(p), code, stdout, stderr)
+		}
+	}
+}
+
+// TestInspectParserPanic: a parser panic on one file is reported as that
+// file's error; the other files are still inspected.
+func TestInspectParserPanic(t *testing.T) {
+	defer func(f func(string, *parsers.Options) (*parsers.Snapshot, error)) { openSnapshot = f }(openSnapshot)
+	real := openSnapshot
+	openSnapshot = func(path string, o *parsers.Options) (*parsers.Snapshot, error) {
+		if strings.HasSuffix(path, "evil.heap") {
+			panic("index out of range")
+		}
+		return real(path, o)
+	}
+	stdout, stderr, code := runCmd(t, "inspect", "evil.heap", "../../testdata/pprof/go-lifecycle/lc1.pb.gz")
+	if code != 1 || !strings.Contains(stdout, "lc1.pb.gz") || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "read evil.heap: parser failed") {
+		t.Errorf("got exit %d, stdout %q, stderr %q; want 1, lc1.pb.gz reported, one line naming evil.heap", code, stdout, stderr)
+	}
 }

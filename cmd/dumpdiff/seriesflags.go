@@ -164,6 +164,12 @@ func loadSeries(ios *IOStreams, args []string, lo dumpdiff.LoadOptions) (*dumpdi
 // warning that every snapshot of a series repeats (same cause, same line,
 // only the file differs) is printed once, with a count of the others.
 func printWarnings(w io.Writer, warns []error) {
+	printWarningsFor(w, "", warns)
+}
+
+// printWarningsFor is printWarnings with a subject after "dumpdiff: " (a
+// batch series, "series tm-1: "), so a batch's warnings say whose they are.
+func printWarningsFor(w io.Writer, subject string, warns []error) {
 	type group struct {
 		first string
 		more  int
@@ -189,11 +195,11 @@ func printWarnings(w io.Writer, warns []error) {
 		g := groups[k]
 		switch g.more {
 		case 0:
-			fmt.Fprintf(w, "dumpdiff: warning: %s\n", g.first)
+			fmt.Fprintf(w, "dumpdiff: %swarning: %s\n", subject, g.first)
 		case 1:
-			fmt.Fprintf(w, "dumpdiff: warning: %s (and 1 more snapshot)\n", g.first)
+			fmt.Fprintf(w, "dumpdiff: %swarning: %s (and 1 more snapshot)\n", subject, g.first)
 		default:
-			fmt.Fprintf(w, "dumpdiff: warning: %s (and %d more snapshots)\n", g.first, g.more)
+			fmt.Fprintf(w, "dumpdiff: %swarning: %s (and %d more snapshots)\n", subject, g.first, g.more)
 		}
 	}
 }

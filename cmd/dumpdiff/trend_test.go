@@ -23,6 +23,20 @@ func TestTrendGolden(t *testing.T) {
 	golden(t, "trend-focus", 0, "trend", "--group-by", "function", "--focus", "registerMetrics", td+"pprof/go-lifecycle")
 	golden(t, "trend-order-name", 0, "trend", "--order", "name", "--group-by", "function", "--top", "1",
 		td+"pprof/go-lifecycle/lc8.pb.gz", td+"pprof/go-lifecycle/lc1.pb.gz", td+"pprof/go-lifecycle/lc4.pb.gz")
+	// Mixed formats: the C lifecycle program under tcmalloc for four
+	// lifecycles, then under jemalloc; tcmalloc dumps also carry alloc_*
+	// metrics, jemalloc's these do not, and inuse_space is common.
+	golden(t, "trend-mixed-formats", 0, "trend", "--top", "3", "--symbols", td+"bin",
+		td+"tcmalloc/c-lifecycle/lifecycle.0001.heap", td+"tcmalloc/c-lifecycle/lifecycle.0002.heap",
+		td+"tcmalloc/c-lifecycle/lifecycle.0003.heap", td+"tcmalloc/c-lifecycle/lifecycle.0004.heap",
+		td+"jemalloc/c-lifecycle/jeprof.22429.4.m4.heap", td+"jemalloc/c-lifecycle/jeprof.22429.5.m5.heap",
+		td+"jemalloc/c-lifecycle/jeprof.22429.6.m6.heap", td+"jemalloc/c-lifecycle/jeprof.22429.7.m7.heap")
+	golden(t, "trend-mixed-formats-metric", 1, "trend", "-m", "alloc_space", td+"tcmalloc/c-lifecycle/lifecycle.0001.heap",
+		td+"jemalloc/c-lifecycle/jeprof.22429.4.m4.heap")
+	// Go profiles record when they were taken: --order time puts files
+	// given backwards (and as a shell glob would, lc10 style) in order.
+	golden(t, "trend-order-time", 0, "trend", "--order", "time", "--group-by", "function", "--top", "1",
+		td+"pprof/go-lifecycle/lc8.pb.gz", td+"pprof/go-lifecycle/lc1.pb.gz", td+"pprof/go-lifecycle/lc4.pb.gz")
 	golden(t, "trend-lifecycle-regex", 0, "trend", "--lifecycle-regex", `lc(\d+)`, "--group-by", "function", "--top", "1",
 		td+"pprof/go-lifecycle/lc8.pb.gz", td+"pprof/go-lifecycle/lc1.pb.gz", td+"pprof/go-lifecycle/lc4.pb.gz")
 }

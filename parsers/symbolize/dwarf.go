@@ -304,12 +304,12 @@ func (x *dwarfIndex) lines(off dwarf.Offset) *cuLines {
 // at returns the file and line of the row that covers pc.
 func (c *cuLines) at(pc uint64) (string, int) {
 	i := sort.Search(len(c.rows), func(i int) bool { return c.rows[i].addr > pc }) - 1
+	// Among rows at one address the last describes the instruction: each
+	// row covers the addresses up to the next row, so the earlier ones
+	// (GCC's location views, an inlined call's caller line) cover nothing.
+	// addr2line and llvm-symbolizer read the table the same way.
 	if i < 0 || c.rows[i].end {
 		return "", 0
-	}
-	// Among rows at one address, the first describes the instruction.
-	for i > 0 && c.rows[i-1].addr == c.rows[i].addr && !c.rows[i-1].end {
-		i--
 	}
 	return c.rows[i].file, c.rows[i].line
 }

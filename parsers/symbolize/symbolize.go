@@ -648,12 +648,33 @@ func (b *binary) lookupLocked(pc uint64) (fr []frame) {
 			fr = b.dwarf.lookup(pc)
 		}()
 		if len(fr) > 0 {
+			// DWARF names some member functions without their class
+			// (GCC gives a destructor's DIE no linkage name:
+			// "~_State_impl"); the symbol of the out-of-line function
+			// says whose it is, as llvm-symbolizer and addr2line show it.
+			last := &fr[len(fr)-1]
+			if !strings.Contains(last.name, "::") {
+				if s, ok := b.symbolAt(pc); ok {
+					if d := demangleName(s.name); strings.HasSuffix(d, "::"+last.name) {
+						last.name, last.sysName = d, s.name
+					}
+				}
+			}
 			return fr
 		}
 	}
+	s, ok := b.symbolAt(pc)
+	if !ok {
+		return nil
+	}
+	return []frame{{name: demangleName(s.name), sysName: s.name}}
+}
+
+// symbolAt returns the function symbol that covers pc.
+func (b *binary) symbolAt(pc uint64) (symbol, bool) {
 	i := sort.Search(len(b.syms), func(i int) bool { return b.syms[i].addr > pc }) - 1
 	if i < 0 {
-		return nil
+		return symbol{}, false
 	}
 	// Aliases share the address; the preferred one sorts first.
 	for i > 0 && b.syms[i-1].addr == b.syms[i].addr {
@@ -661,10 +682,10 @@ func (b *binary) lookupLocked(pc uint64) (fr []frame) {
 	}
 	s := b.syms[i]
 	if s.size > 0 && pc >= s.addr+s.size {
-		return nil
+		return symbol{}, false
 	}
 	if s.size == 0 && i+1 < len(b.syms) && pc >= b.syms[i+1].addr {
-		return nil
+		return symbol{}, false
 	}
-	return []frame{{name: demangleName(s.name), sysName: s.name}}
+	return s, true
 }

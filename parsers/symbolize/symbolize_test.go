@@ -760,3 +760,45 @@ func TestDemangleName(t *testing.T) {
 		}
 	}
 }
+
+// TestStrippedRestartSeries symbolises the cxx-restart series: a stripped
+// C++ program (no symbols of its own), a fresh process per dump, with a
+// dlopen'ed library. The library's exported plugin_alloc is named from its
+// dynamic symbols and holds exactly what jeprof says; the program's own
+// frames read cxxapp-jemalloc+0x…, and, everything being kept, every such
+// site of lifecycle 1 is again in lifecycle 3 under the same name,
+// whatever the addresses of the new process.
+func TestStrippedRestartSeries(t *testing.T) {
+	sym := New(Options{SearchDirs: []string{binDir}})
+	files := series(t, "jemalloc", "cxx-restart")
+	if len(files) != 3 {
+		t.Fatalf("got %d dumps, want 3", len(files))
+	}
+	var flats []map[string]int64
+	for k, f := range files {
+		s := open(t, f, sym)
+		flat, _ := flatByFunction(t, s, "inuse_space")
+		flats = append(flats, flat)
+		if got, want := flat["plugin_alloc"], int64(k+1)<<20; got != want {
+			t.Errorf("%s: got plugin_alloc %d bytes, want %d", f, got, want)
+		}
+		own := 0
+		for name := range flat {
+			if strings.HasPrefix(name, "cxxapp-jemalloc+0x") {
+				own++
+			}
+		}
+		if own < 4 {
+			t.Errorf("%s: got %d sites named cxxapp-jemalloc+0x…, want at least 4; sites %v", f, own, keys(flat))
+		}
+	}
+	ref := readRef(t, filepath.Join(testdata, "jemalloc", "cxx-restart", "jeprof-lc3.txt"))
+	if got, want := flats[2]["plugin_alloc"], ref.flat["plugin_alloc"]; got != want {
+		t.Errorf("lc3: got plugin_alloc %d, want %d (jeprof)", got, want)
+	}
+	for name, v := range flats[0] {
+		if strings.HasPrefix(name, "cxxapp-jemalloc+0x") && flats[2][name] < v {
+			t.Errorf("%s: got %d bytes in lc3, want at least lc1's %d (same site after a restart)", name, flats[2][name], v)
+		}
+	}
+}

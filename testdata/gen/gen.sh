@@ -4,7 +4,7 @@
 # truth.json per series and the reference tools' own reports beside the dumps.
 # See testdata/README.md ("## pprof", "## tcmalloc", "## jemalloc").
 #
-# Usage (from anywhere):   testdata/gen/gen.sh [pprof|tcmalloc|jemalloc|jvm|verify|truth]...
+# Usage (from anywhere):   testdata/gen/gen.sh [pprof|tcmalloc|jemalloc|jvm|variants|verify|truth]...
 # With no argument it writes every series. "verify" writes nothing: it checks
 # every committed unsampled snapshot with the reference tools. "truth" only
 # rewrites the truth.json files. Needs gcc, go, Debian's
@@ -151,6 +151,13 @@ gen_pprof() {
 		go tool pprof -top -sample_index=inuse_space -unit=B -nodefraction=0 -edgefraction=0 \
 			-diff_base="$d/lc1.pb.gz" "$d/lc$N.pb.gz" >"$d/pprof-diff-lc1-lc$N.txt" 2>/dev/null
 	done
+	# The same program's profile in the three forms a Go service hands
+	# out, each lifecycle written after one GC so the forms hold the same
+	# data: /debug/pprof/heap?debug=1 text, gzipped and raw profile.proto.
+	d=$TD/pprof/go-forms
+	rm -rf "$d" && mkdir -p "$d/text" "$d/gz" "$d/raw"
+	"$BUILD/golifecycle" -n 4 -rate 0 -format debug1,pb,raw -out "$d"
+	mv "$d"/*.txt "$d/text/" && mv "$d"/*.pb.gz "$d/gz/" && mv "$d"/*.pb "$d/raw/"
 	truth_pprof
 	verify_pprof
 	echo "pprof: growth per lifecycle, go tool pprof (lc1 -> lc$N):"
@@ -360,6 +367,73 @@ gen_jemalloc() {
 	check jemalloc/c-sampled leaky_operator_open 4194304 0.25 "$TD/jemalloc/c-sampled/jeprof-lc1.txt" "$TD/jemalloc/c-sampled/jeprof-lc$N.txt"
 }
 
+# ---------------------------------------------------------------- variants
+# gen_variants writes dumps that differ from the lifecycle series in how they
+# were taken (testdata/README.md, "Variants"): a stripped multi-threaded C++
+# program with a dlopen'ed library, jemalloc's prof_accum and automatic dumps,
+# tcmalloc's sampled GetHeapSample, and its answer with sampling off. Each
+# directory holds the reference tool's reports of its first and last dump.
+gen_variants() {
+	need g++ "apt-get install g++"
+	need jeprof "apt-get install libjemalloc-dev"
+	need google-pprof "apt-get install google-perftools"
+	local src=$GEN/cxxvariants out=$BUILD/cxx d f k
+	local flags=(-O2 -g -Wl,--build-id -pthread "-ffile-prefix-map=$ROOT=.")
+	mkdir -p "$out" "$TD/bin"
+	g++ "${flags[@]}" -fPIC -shared -o "$out/libcxxplugin.so" "$src/plugin.cpp"
+	g++ "${flags[@]}" -fPIE -pie -DUSE_JEMALLOC -o "$out/cxxapp-jemalloc" "$src/cxxapp.cpp" -ljemalloc -ldl
+	g++ "${flags[@]}" -fPIE -pie -DUSE_TCMALLOC -o "$out/cxxapp-tcmalloc" "$src/cxxapp.cpp" -ltcmalloc -ldl
+	# Stripped, as shipped programs are: no symbol of the program's own
+	# functions is left (frames read cxxapp-jemalloc+0x…); the plugin keeps
+	# its dynamic symbols (plugin_alloc). Build IDs stay.
+	strip --strip-all "$out/cxxapp-jemalloc" "$out/cxxapp-tcmalloc"
+	strip --strip-unneeded "$out/libcxxplugin.so"
+	cp "$out/cxxapp-jemalloc" "$out/cxxapp-tcmalloc" "$out/libcxxplugin.so" "$TD/bin/"
+	# jemalloc, a fresh process per snapshot (k lifecycles, one dump at the
+	# end), every allocation, accumulated counts on.
+	d=$TD/jemalloc/cxx-restart
+	rm -rf "$d" && mkdir -p "$d"
+	for k in 1 2 3; do
+		MALLOC_CONF="prof:true,prof_accum:true,lg_prof_sample:0" "$out/cxxapp-jemalloc" "$k" "$d/restart-lc%d.heap" -last
+	done
+	(cd "$d" && for k in 1 3; do
+		jeprof --text --show_bytes "$out/cxxapp-jemalloc" "restart-lc$k.heap" >"jeprof-lc$k.txt" 2>/dev/null
+		jeprof --text --show_bytes --alloc_space "$out/cxxapp-jemalloc" "restart-lc$k.heap" >"jeprof-alloc-lc$k.txt" 2>/dev/null
+	done)
+	# Thread names in the header's thread lines (prof_sys_thread_name:true).
+	d=$TD/jemalloc/cxx-thread-names
+	rm -rf "$d" && mkdir -p "$d"
+	MALLOC_CONF="prof:true,lg_prof_sample:0,prof_sys_thread_name:true" "$out/cxxapp-jemalloc" 2 "$d/names-lc%d.heap"
+	grep -q '^  t[0-9]*: .*\] worker-' "$d/names-lc2.heap" || die "jemalloc/cxx-thread-names: no named thread lines"
+	(cd "$d" && for k in 1 2; do
+		jeprof --text --show_bytes "$out/cxxapp-jemalloc" "names-lc$k.heap" >"jeprof-lc$k.txt" 2>/dev/null
+	done)
+	# jemalloc's own dumps: every 2 MiB allocated (lg_prof_interval:21,
+	# .i<n>.heap) and at exit (prof_final, .f.heap), sampled every 4 KiB.
+	d=$TD/jemalloc/cxx-auto
+	rm -rf "$d" && mkdir -p "$d"
+	MALLOC_CONF="prof:true,lg_prof_sample:12,lg_prof_interval:21,prof_final:true,prof_prefix:$d/jeprof" "$out/cxxapp-jemalloc" 3 -
+	local files=()
+	for f in $(cd "$d" && ls *.heap | sort -V); do files+=("$f"); done
+	[ ${#files[@]} -ge 3 ] || die "jemalloc/cxx-auto: ${#files[@]} dumps, want at least 3"
+	(cd "$d" &&
+		jeprof --text --show_bytes "$out/cxxapp-jemalloc" "${files[0]}" >jeprof-first.txt 2>/dev/null &&
+		jeprof --text --show_bytes "$out/cxxapp-jemalloc" "${files[-1]}" >jeprof-last.txt 2>/dev/null)
+	# tcmalloc's sampled heap (MallocExtension::GetHeapSample, heap_v2/65536).
+	d=$TD/tcmalloc/cxx-sampled
+	rm -rf "$d" && mkdir -p "$d"
+	TCMALLOC_SAMPLE_PARAMETER=65536 "$out/cxxapp-tcmalloc" 3 "$d/sample-lc%d.heap"
+	(cd "$d" && for k in 1 3; do
+		google-pprof --text --show_bytes "$out/cxxapp-tcmalloc" "sample-lc$k.heap" >"google-pprof-lc$k.txt" 2>/dev/null
+	done)
+	# The same with sampling off: gperftools writes "%warn" lines saying why
+	# the profile is empty, before the header.
+	d=$TD/tcmalloc/cxx-sampling-off
+	rm -rf "$d" && mkdir -p "$d"
+	TCMALLOC_SAMPLE_PARAMETER=0 "$out/cxxapp-tcmalloc" 1 "$d/sampling-off.heap"
+	grep -q '^%warn' "$d/sampling-off.heap" || die "tcmalloc/cxx-sampling-off: no %warn lines"
+}
+
 # ---------------------------------------------------------------- jvm
 # truth_jvm writes truth.json for the jvm series.
 truth_jvm() {
@@ -474,16 +548,17 @@ verify_jemalloc() {
 
 main() {
 	local what=("$@")
-	[ ${#what[@]} -gt 0 ] || what=(pprof tcmalloc jemalloc jvm)
+	[ ${#what[@]} -gt 0 ] || what=(pprof tcmalloc jemalloc jvm variants)
 	for w in "${what[@]}"; do
 		case $w in
 		pprof) gen_pprof ;;
 		tcmalloc) gen_tcmalloc ;;
 		jemalloc) gen_jemalloc ;;
 		jvm) gen_jvm ;;
+		variants) gen_variants ;;
 		verify) mkdir -p "$BUILD" && verify_pprof && verify_tcmalloc && verify_jemalloc ;;
 		truth) truth_pprof && truth_tcmalloc && truth_jemalloc && truth_jvm ;;
-		*) die "unknown series $w (want pprof, tcmalloc, jemalloc, jvm, verify or truth)" ;;
+		*) die "unknown series $w (want pprof, tcmalloc, jemalloc, jvm, variants, verify or truth)" ;;
 		esac
 	done
 }

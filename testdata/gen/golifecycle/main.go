@@ -20,6 +20,7 @@
 package main
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -27,6 +28,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"strings"
+
+	"github.com/google/pprof/profile"
 )
 
 const (
@@ -252,13 +256,31 @@ func touch(b []byte) {
 	sink += b[len(b)-1]
 }
 
-func writeHeapProfile(path string) error {
-	runtime.GC()
+// writeHeapProfile writes the heap profile (as of the last GC) in one of the forms a Go
+// service hands out: "pb" (gzipped profile.proto, what
+// pprof.WriteHeapProfile and /debug/pprof/heap write), "debug1" (the legacy
+// text of /debug/pprof/heap?debug=1, with function names in comments) or
+// "raw" (profile.proto not gzipped, as profile.WriteUncompressed writes it).
+func writeHeapProfile(path, format string) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	if err := pprof.WriteHeapProfile(f); err != nil {
+	switch format {
+	case "debug1":
+		err = pprof.Lookup("heap").WriteTo(f, 1)
+	case "raw":
+		var buf bytes.Buffer
+		if err = pprof.WriteHeapProfile(&buf); err == nil {
+			var p *profile.Profile
+			if p, err = profile.Parse(&buf); err == nil {
+				err = p.WriteUncompressed(f)
+			}
+		}
+	default:
+		err = pprof.WriteHeapProfile(f)
+	}
+	if err != nil {
 		f.Close()
 		return err
 	}
@@ -271,6 +293,7 @@ func main() {
 	out := flag.String("out", "", "output directory for lcN.pb.gz (required)")
 	noise := flag.Int("noise", 0, "average MiB of randomly sized retained noise buffers (0 = none)")
 	seed := flag.Uint64("seed", 42, "seed of the random pool and noise sizes")
+	format := flag.String("format", "pb", "profile forms, comma-separated: pb (lcN.pb.gz), debug1 (lcN.txt, legacy text), raw (lcN.pb, not gzipped); several forms of one lifecycle hold the same data")
 	flag.Parse()
 	if *out == "" || *n < 1 || flag.NArg() != 0 {
 		flag.Usage()
@@ -296,10 +319,19 @@ func main() {
 	loadConfig(w)
 	for lc := 1; lc <= *n; lc++ {
 		runLifecycle(w)
-		path := filepath.Join(*out, fmt.Sprintf("lc%d.pb.gz", lc))
-		if err := writeHeapProfile(path); err != nil {
-			fmt.Fprintln(os.Stderr, "golifecycle:", err)
-			os.Exit(1)
+		// The heap profile changes only when a GC completes, so every form
+		// written after this one GC holds the same data.
+		runtime.GC()
+		for _, form := range strings.Split(*format, ",") {
+			name := map[string]string{"pb": "lc%d.pb.gz", "debug1": "lc%d.txt", "raw": "lc%d.pb"}[form]
+			if name == "" {
+				fmt.Fprintf(os.Stderr, "golifecycle: unknown -format %q\n", form)
+				os.Exit(2)
+			}
+			if err := writeHeapProfile(filepath.Join(*out, fmt.Sprintf(name, lc)), form); err != nil {
+				fmt.Fprintln(os.Stderr, "golifecycle:", err)
+				os.Exit(1)
+			}
 		}
 	}
 	runtime.KeepAlive(w)

@@ -5,6 +5,7 @@
 # jcmd VM.native_memory output at the quiet point after every lifecycle.
 #
 # Usage: testdata/gen/nmt/gen.sh [JAVA_HOME...]
+#        ONLY=series|variants testdata/gen/nmt/gen.sh   (one of the two parts below)
 # Default: every JDK in /usr/lib/jvm among openjdk-17 / temurin-25 that exists.
 # Series written per JDK (label jdkNN from `java -version`):
 #   jdkNN-summary/lc-0N.txt     summary, scale=KB (default), every lifecycle
@@ -13,6 +14,7 @@
 #   jdkNN-diff/summary.diff.txt, detail.diff.txt.gz  baseline after lifecycle 1, diff after the last
 #   jdkNN-exit/exit.txt         -XX:+PrintNMTStatistics output at JVM exit (stdout) of a
 #                               second run at NativeMemoryTracking=summary
+#   jdkNN-variants/             other collectors, scales and jcmd answers (run_variants below)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -80,6 +82,65 @@ run_one() {
 	rm -rf "$work"
 }
 
+# run_variants writes jdkNN-variants/: reports that differ from the series
+# above in what a user may capture, and jcmd's answers when there is no
+# report. Each file parses to its own Total: line, or fails with jcmd's
+# message (the .out files).
+#   summary-g1-gb.txt        G1 (the default collector), NMT=summary, scale=GB
+#   summary.diff-g1-mb.txt   G1, baseline after lifecycle 1, summary.diff scale=MB after 2
+#   detail-at-summary-level.out, diff-without-baseline.out, scale-tb.out
+#                            jcmd's message for detail at summary level, summary.diff
+#                            before any baseline, scale=TB
+#   nmt-off.out              summary of a JVM started without NMT
+#   exit-zgc-detail.txt.gz   ZGC, NMT=detail, -XX:+PrintNMTStatistics at exit: a whole
+#                            detail report followed by the JVM's metaspace statistics
+run_variants() {
+	local jh=$1
+	local major
+	major=$("$jh/bin/java" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)
+	local label="jdk$major" dir="$out/jdk$major-variants"
+	local work
+	work=$(mktemp -d)
+	echo "gen.sh: $label variants from $jh in $work" >&2
+	"$jh/bin/javac" -nowarn -XDignore.symbol.file -d "$work" "$here/TaskManager.java" 2>/dev/null
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	# wait_ready DIR PID LC
+	wait_ready() {
+		while [ ! -e "$1/ready-$3" ]; do
+			kill -0 "$2" 2>/dev/null || { echo "gen.sh: JVM exited early" >&2; exit 1; }
+			sleep 0.1
+		done
+	}
+	mkdir "$work/g1" "$work/off" "$work/zgc"
+	"$jh/bin/java" -XX:NativeMemoryTracking=summary -XX:MaxDirectMemorySize=1g -Xmx256m \
+		-cp "$work" TaskManager "$work/g1" 2 >/dev/null 2>&1 &
+	local pid=$!
+	wait_ready "$work/g1" "$pid" 1
+	"$jh/bin/jcmd" "$pid" VM.native_memory summary scale=GB >"$dir/summary-g1-gb.txt"
+	"$jh/bin/jcmd" "$pid" VM.native_memory detail >"$dir/detail-at-summary-level.out"
+	"$jh/bin/jcmd" "$pid" VM.native_memory summary.diff >"$dir/diff-without-baseline.out"
+	"$jh/bin/jcmd" "$pid" VM.native_memory summary scale=TB >"$dir/scale-tb.out"
+	"$jh/bin/jcmd" "$pid" VM.native_memory baseline >/dev/null
+	touch "$work/g1/go-1"
+	wait_ready "$work/g1" "$pid" 2
+	"$jh/bin/jcmd" "$pid" VM.native_memory summary.diff scale=MB >"$dir/summary.diff-g1-mb.txt"
+	touch "$work/g1/go-2"
+	wait "$pid"
+	"$jh/bin/java" -XX:MaxDirectMemorySize=1g -Xmx256m -cp "$work" TaskManager "$work/off" 1 >/dev/null 2>&1 &
+	pid=$!
+	wait_ready "$work/off" "$pid" 1
+	"$jh/bin/jcmd" "$pid" VM.native_memory summary >"$dir/nmt-off.out"
+	touch "$work/off/go-1"
+	wait "$pid"
+	touch "$work/zgc/go-1"
+	"$jh/bin/java" -XX:NativeMemoryTracking=detail -XX:+UnlockDiagnosticVMOptions -XX:+PrintNMTStatistics \
+		-XX:+UseZGC -XX:MaxDirectMemorySize=1g -Xmx256m \
+		-cp "$work" TaskManager "$work/zgc" 1 2>/dev/null | gzip -n -9 >"$dir/exit-zgc-detail.txt.gz"
+	rm -rf "$work"
+}
+
 for jh in "$@"; do
-	run_one "$jh"
+	[ "${ONLY:-}" = variants ] || run_one "$jh"
+	[ "${ONLY:-}" = series ] || run_variants "$jh"
 done

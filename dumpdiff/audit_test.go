@@ -1,0 +1,211 @@
+package dumpdiff
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"regexp"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dumpdiff/dumpdiff/parsers"
+)
+
+// auditRetained keeps what allocsLifecycle allocates, so the allocs
+// profile's inuse_space sees it.
+var auditRetained [][]byte
+
+//go:noinline
+func allocsLifecycle() {
+	auditRetained = append(auditRetained, make([]byte, 1<<20))
+	for range 64 {
+		_ = make([]byte, 64<<10) // allocated and dropped: alloc_space grows, inuse does not
+	}
+}
+
+// TestAllocsProfileRanksRetainedMemory loads real Go "allocs" profiles
+// (the form net/http/pprof serves at /debug/pprof/allocs), whose default
+// sample type is alloc_space: the series still ranks inuse_space, and asking
+// for alloc_space warns that it counts freed allocations too.
+func TestAllocsProfileRanksRetainedMemory(t *testing.T) {
+	old := runtime.MemProfileRate
+	runtime.MemProfileRate = 1
+	defer func() { runtime.MemProfileRate = old; auditRetained = nil }()
+	var snaps []*parsers.Snapshot
+	for i := range 4 {
+		allocsLifecycle()
+		runtime.GC()
+		var buf bytes.Buffer
+		if err := pprof.Lookup("allocs").WriteTo(&buf, 0); err != nil {
+			t.Fatal(err)
+		}
+		snap, err := parsers.Parse(&buf, fmt.Sprintf("allocs-%d.pb.gz", i), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if snap.Profile.DefaultSampleType != "alloc_space" {
+			t.Fatalf("allocs profile default sample type: got %q, want alloc_space", snap.Profile.DefaultSampleType)
+		}
+		snaps = append(snaps, snap)
+	}
+	s := loadSnaps(t, LoadOptions{}, snaps...)
+	if got := s.DefaultMetric(); got != "inuse_space" {
+		t.Errorf("default metric: got %s, want inuse_space", got)
+	}
+	res, err := s.Trend(Options{GroupBy: GroupByFunction, Focus: regexp.MustCompile(`allocsLifecycle`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Metric.Name != "inuse_space" || len(res.Sites) != 1 || math.Abs(res.Sites[0].Growth-(1<<20)) > 0.01*(1<<20) {
+		t.Fatalf("got metric %s, sites %+v, want inuse_space with one site growing 1 MiB per lifecycle", res.Metric.Name, res.Sites)
+	}
+	for _, w := range res.Warnings {
+		if strings.Contains(w.Error(), "every allocation") {
+			t.Errorf("inuse_space trend warns %q, want no cumulative-metric warning", w)
+		}
+	}
+	res, err = s.Trend(Options{Metric: "alloc_space", GroupBy: GroupByFunction})
+	if err != nil {
+		t.Fatal(err)
+	}
+	warned := false
+	for _, w := range res.Warnings {
+		warned = warned || strings.Contains(w.Error(), "metric alloc_space counts every allocation")
+	}
+	if !warned {
+		t.Errorf("alloc_space trend warnings: got %v, want one about a cumulative metric", res.Warnings)
+	}
+}
+
+// TestArgumentOrderWarnings: a series kept in argument order warns when the
+// names are in the byte order a shell glob gives (lc10 before lc2) or when
+// the snapshots' own times disagree with the order, and stays silent for a
+// series in order.
+func TestArgumentOrderWarnings(t *testing.T) {
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	mk := func(name string, minute int) *parsers.Snapshot {
+		s := buildSnapshot(name, []sample{{stack: []string{"leak"}, value: int64(minute+1) * 100}})
+		s.Time = base.Add(time.Duration(minute) * time.Minute)
+		return s
+	}
+	warning := func(snaps ...*parsers.Snapshot) string {
+		t.Helper()
+		var out []string
+		for _, w := range loadSnaps(t, LoadOptions{}, snaps...).Warnings() {
+			out = append(out, w.Error())
+		}
+		return strings.Join(out, "; ")
+	}
+	var glob []*parsers.Snapshot
+	for _, i := range []int{1, 10, 11, 2, 3} {
+		glob = append(glob, mk(fmt.Sprintf("lc%d.pb.gz", i), i))
+	}
+	if got := warning(glob...); !strings.Contains(got, "puts lc11.pb.gz before lc2.pb.gz") {
+		t.Errorf("glob order: got warning %q, want one naming lc11.pb.gz before lc2.pb.gz", got)
+	}
+	if got := warning(mk("b", 1), mk("a", 0), mk("c", 2)); !strings.Contains(got, "a was taken before b") {
+		t.Errorf("time order: got warning %q, want one saying a was taken before b", got)
+	}
+	if got := warning(mk("lc1", 0), mk("lc2", 1), mk("lc10", 2)); got != "" {
+		t.Errorf("in order: got warning %q, want none", got)
+	}
+	// The order flags say the user chose: no warning.
+	s := loadSnaps(t, LoadOptions{Order: OrderName}, glob...)
+	if w := s.Warnings(); len(w) != 0 {
+		t.Errorf("--order name: got warnings %v, want none", w)
+	}
+}
+
+// TestVerdictsGeneralize checks the verdict rules on shapes no committed
+// series has: leaks that start late, miss a snapshot or grow in quanta, a
+// slow leak beside a large steady site, memory that is freed after growing.
+func TestVerdictsGeneralize(t *testing.T) {
+	const mib = 1 << 20
+	tests := []struct {
+		name string
+		y    []float64
+		want Verdict
+	}{
+		{"leak from lifecycle 3", []float64{0, 0, 0, 4, 8, 12, 16, 20}, VerdictLeak},
+		{"leak missing one snapshot", []float64{4, 8, 12, 0, 20, 24, 28, 32}, VerdictLeak},
+		{"slow leak on a large base", []float64{400 * mib, 400*mib + 4096, 400*mib + 8192, 400*mib + 12288, 400*mib + 16384, 400*mib + 20480}, VerdictLeak},
+		{"leak on every other restart", []float64{0, 0, 4, 4, 8, 8, 12, 12, 16, 16}, VerdictLeak},
+		// Sampled in quanta of three lifecycles, ending on a flat stretch
+		// shorter than the cadence: the next quantum is not overdue.
+		{"leak in quanta of three", []float64{512, 512, 512, 1024, 1024, 1024, 1536, 1536, 1536}, VerdictLeak},
+		// The same quanta, but the stretch since the last rise is as long
+		// as the cadence and then some: it stopped.
+		{"quanta that stopped", []float64{512, 512, 1024, 1024, 1536, 1536, 1536, 1536, 1536, 1536}, VerdictPlateau},
+		{"grew then freed", []float64{0, 0, 5, 10, 15, 0, 0, 0}, VerdictGone},
+		{"grew from the start then freed", []float64{5, 10, 15, 20, 0, 0}, VerdictGone},
+		{"steady 400 MiB", []float64{400 * mib, 400 * mib, 400 * mib, 400 * mib, 400 * mib}, VerdictNoise},
+		{"noisy stop", []float64{10, 20, 30, 40, 50, 51, 50, 52}, VerdictPlateau},
+		// One step is all two snapshots show: not a leak, not a plateau.
+		{"two snapshots, grown", []float64{10, 20}, VerdictNoise},
+		{"two snapshots, appeared", []float64{0, 20}, VerdictNew},
+		{"two snapshots, vanished", []float64{20, 0}, VerdictGone},
+	}
+	for _, tt := range tests {
+		st := newStatScratch(len(tt.y))
+		a := st.analyze(seq(len(tt.y)), tt.y)
+		if a.verdict != tt.want {
+			t.Errorf("%s %v: got %s (growth %.1f, p↑ %.4f), want %s", tt.name, tt.y, a.verdict, a.growth, a.mk.PUp, tt.want)
+		}
+	}
+}
+
+// TestTwoSnapshotTrendWarns: a trend over two snapshots calls nothing a leak
+// (a warm-up cache would be one) and says why.
+func TestTwoSnapshotTrendWarns(t *testing.T) {
+	s := loadSnaps(t, LoadOptions{},
+		buildSnapshot("a", []sample{{stack: []string{"cache"}, value: 100}}),
+		buildSnapshot("b", []sample{{stack: []string{"cache"}, value: 200}}))
+	res, err := s.Trend(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Sites[0].Verdict; got != VerdictNoise {
+		t.Errorf("verdict: got %s, want noise", got)
+	}
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0].Error(), "2 snapshots are one step") {
+		t.Errorf("warnings: got %v, want one about two snapshots", res.Warnings)
+	}
+}
+
+func TestVerdictBlipIsNoise(t *testing.T) {
+	for _, y := range [][]float64{{0, 0, 0, 0, 0, 0, 64, 0}, {0, 0, 0, 0, 64, 64, 0, 0}} {
+		st := newStatScratch(len(y))
+		if a := st.analyze(seq(len(y)), y); a.verdict != VerdictNoise {
+			t.Errorf("%v: got %s, want noise (a transient blip is not a site that went away)", y, a.verdict)
+		}
+	}
+}
+
+// TestLoadParserPanic: a parser that panics on some input becomes an error
+// naming the file, not a crash, and the load does not hang.
+func TestLoadParserPanic(t *testing.T) {
+	good := buildSnapshot("good", []sample{{stack: []string{"a"}, value: 1}})
+	_, err := Load([]string{"good", "evil.heap", "good2"}, LoadOptions{Open: func(p string) (*parsers.Snapshot, error) {
+		if p == "evil.heap" {
+			var m map[string]int
+			m["boom"]++ // a nil map write: a typical parser bug
+		}
+		return good, nil
+	}})
+	if err == nil || !strings.Contains(err.Error(), "read evil.heap: parser failed") {
+		t.Errorf("got %v, want an error naming evil.heap", err)
+	}
+}
+
+func TestLoadSameFileTwice(t *testing.T) {
+	_, err := Load([]string{"d/lc1.pb.gz", "d/lc2.pb.gz", "d/./lc1.pb.gz"}, LoadOptions{Open: func(string) (*parsers.Snapshot, error) {
+		t.Fatal("Load parsed a file before refusing the series")
+		return nil, nil
+	}})
+	if want := "d/./lc1.pb.gz is given twice: each snapshot is one lifecycle"; err == nil || err.Error() != want {
+		t.Errorf("got %v, want %s", err, want)
+	}
+}

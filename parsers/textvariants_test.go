@@ -1,0 +1,92 @@
+package parsers
+
+import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// readTestdata returns a committed snapshot, decompressed.
+func readTestdata(t *testing.T, rel string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "testdata", rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.HasPrefix(data, []byte{0x1f, 0x8b}) {
+		zr, err := gzip.NewReader(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if data, err = io.ReadAll(zr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return data
+}
+
+// TestTextVariantsOfRealDumps re-reads real text dumps of every text
+// format after the changes that copying them around makes: Windows line
+// endings, a UTF-8 byte order mark, leading blank lines, gzip. Each variant
+// must parse to the same totals as the original.
+func TestTextVariantsOfRealDumps(t *testing.T) {
+	files := []string{
+		"tcmalloc/c-lifecycle/lifecycle.0008.heap",
+		"jemalloc/c-sampled/jeprof.22456.7.m7.heap",
+		"jemalloc/c-threads/threads-lc8.heap",
+		"jemalloc/cxx-restart/restart-lc3.heap",
+		"tcmalloc/cxx-sampled/sample-lc3.heap",
+		"tcmalloc/cxx-sampling-off/sampling-off.heap",
+		"pprof/go-forms/text/lc2.txt",
+		"nmt/jdk25-variants/summary.diff-g1-mb.txt",
+		"nmt/jdk17-summary/lc-03.txt",
+		"nmt/jdk25-summary-mb/lc-03.txt",
+		"nmt/jdk17-detail/lc-06.txt.gz",
+		"nmt/jdk25-diff/detail.diff.txt.gz",
+		"nmt/jdk17-exit/exit.txt",
+		"nmt/public/jdk8-oracle-doc.txt",
+	}
+	crlf := func(b []byte) []byte { return bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n")) }
+	gz := func(b []byte) []byte {
+		var buf bytes.Buffer
+		w := gzip.NewWriter(&buf)
+		w.Write(b)
+		w.Close()
+		return buf.Bytes()
+	}
+	variants := []struct {
+		name string
+		edit func([]byte) []byte
+	}{
+		{"crlf", crlf},
+		{"bom", func(b []byte) []byte { return append([]byte("\ufeff"), b...) }},
+		{"bom crlf", func(b []byte) []byte { return append([]byte("\ufeff"), crlf(b)...) }},
+		{"leading blank lines", func(b []byte) []byte { return append([]byte("\n\r\n  \n"), b...) }},
+		{"gzip crlf", func(b []byte) []byte { return gz(crlf(b)) }},
+	}
+	for _, f := range files {
+		data := readTestdata(t, f)
+		want, err := Parse(bytes.NewReader(data), f, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range variants {
+			t.Run(f+"/"+v.name, func(t *testing.T) {
+				got, err := Parse(bytes.NewReader(v.edit(bytes.Clone(data))), f, nil)
+				if err != nil {
+					t.Fatalf("got error %v, want totals %v", err, want.Totals())
+				}
+				if g, w := fmt.Sprint(got.Totals()), fmt.Sprint(want.Totals()); g != w {
+					t.Errorf("got totals %s, want %s", g, w)
+				}
+				if len(got.Warnings) != len(want.Warnings) {
+					t.Errorf("got warnings %v, want %v", got.Warnings, want.Warnings)
+				}
+			})
+		}
+	}
+}

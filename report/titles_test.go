@@ -1,0 +1,78 @@
+package report
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/parsers"
+	"github.com/dumpdiff/dumpdiff/parsers/symbolize"
+)
+
+func framesOf(names ...string) []dumpdiff.Frame {
+	out := make([]dumpdiff.Frame, len(names))
+	for i, n := range names {
+		out[i] = dumpdiff.Frame{Function: n}
+	}
+	return out
+}
+
+// TestDistinctTitles: sites sharing a title are told apart by their nearest
+// distinguishing caller; unique titles are left alone.
+func TestDistinctTitles(t *testing.T) {
+	titles := []string{"alloc", "alloc", "alloc", "leak"}
+	frames := [][]dumpdiff.Frame{
+		framesOf("alloc", "grow", "parse"),
+		framesOf("alloc", "grow", "compile"),
+		framesOf("alloc", "resize", "compile"),
+		framesOf("leak", "open"),
+	}
+	want := []string{"alloc ← grow ← parse", "alloc ← grow ← compile", "alloc ← resize", "leak"}
+	if got := distinctTitles(titles, frames); !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	// Two sites that part only deep in the stack: the shared callers in
+	// between read as "…".
+	titles = []string{"alloc", "alloc"}
+	frames = [][]dumpdiff.Frame{framesOf("alloc", "grow", "run", "a"), framesOf("alloc", "grow", "run", "b")}
+	want = []string{"alloc ← … ← a", "alloc ← … ← b"}
+	if got := distinctTitles(titles, frames); !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestTableTitlesOnRealSeries: in the JVM-under-jemalloc series, several
+// HotSpot arena sites allocate through ChunkPool::allocate; the terminal
+// table names each by a caller, so no two rows read alike.
+func TestTableTitlesOnRealSeries(t *testing.T) {
+	paths, err := dumpdiff.ExpandPaths([]string{"../testdata/jemalloc/jvm"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := dumpdiff.Load(paths, dumpdiff.LoadOptions{Parse: parsers.Options{Symbolizer: symbolize.New(symbolize.Options{})}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Trend(dumpdiff.Options{Top: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Sites[0].Title != "Unsafe_AllocateMemory0" {
+		t.Skipf("the JVM series is not symbolised here (top site %s): its libjvm.so is not on this machine", res.Sites[0].Title)
+	}
+	names := trendTitles(res.Sites)
+	seen := map[string]bool{}
+	chunk := 0
+	for _, n := range names {
+		if seen[n] {
+			t.Errorf("title %q appears twice among %q", n, names)
+		}
+		seen[n] = true
+		if len(n) > len("ChunkPool::allocate ← ") && n[:len("ChunkPool::allocate ← ")] == "ChunkPool::allocate ← " {
+			chunk++
+		}
+	}
+	if chunk < 2 {
+		t.Errorf("got %d ChunkPool::allocate sites named by a caller in %q, want at least 2", chunk, names)
+	}
+}

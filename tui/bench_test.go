@@ -146,3 +146,16 @@ func BenchmarkDistinguishingCallers(b *testing.B) {
 		distinguishingCallers(len(s), func(i int) string { return s[i].Title }, func(i int) []dumpdiff.Frame { return s[i].Frames })
 	}
 }
+
+// TestTableRendersVisibleRowsOnly counts the cells a render of a 100 000
+// item table asks for: only the rows on screen.
+func TestTableRendersVisibleRowsOnly(t *testing.T) {
+	calls := 0
+	col := Column{Title: "n", Cell: func(i int) string { calls++; return fmt.Sprint(i) }}
+	tb := NewTable(WithColumns([]Column{col}, 100_000), WithSize(80, 24))
+	tb.MoveDown(50_000)
+	_ = tb.View()
+	if calls != 23 {
+		t.Errorf("rendering 23 rows of 100 000: got %d cell calls, want 23", calls)
+	}
+}

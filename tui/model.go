@@ -7,6 +7,7 @@ package tui
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -797,6 +798,12 @@ func (m Model) onExportNameKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		if path == "" {
 			m.err = "export: no file name"
 			return m, nil
+		}
+		if rest, ok := strings.CutPrefix(path, "~/"); ok {
+			// No shell reads the prompt: ~ is expanded here.
+			if home, err := os.UserHomeDir(); err == nil {
+				path = filepath.Join(home, rest)
+			}
 		}
 		if abs, err := filepath.Abs(path); err == nil {
 			path = abs

@@ -354,10 +354,21 @@ func TestExport(t *testing.T) {
 	if got := press(t, m, "j"); got.Err() != "" || !strings.Contains(plain(got), "site 2 of 6") {
 		t.Errorf("a key after the error: got error %q, want it cleared and the position shown:\n%s", got.Err(), plain(got))
 	}
+	// ~/ is the home directory.
+	t.Setenv("HOME", dir)
+	m = press(t, m, "e", "j")
+	for range len(m.input.Value()) {
+		m = press(t, m, "backspace")
+	}
+	m = typeText(t, m, "~/x.json")
+	m = press(t, m, "enter")
+	if want := filepath.Join(dir, "x.json"); got[len(got)-1].path != want {
+		t.Errorf("~/x.json: got path %s, want %s", got[len(got)-1].path, want)
+	}
 	// esc cancels the prompt.
 	m = press(t, m, "e", "esc")
-	if m.prompt != promptNone || len(got) != 2 {
-		t.Errorf("esc: got prompt %d and %d exports, want none and 2", m.prompt, len(got))
+	if m.prompt != promptNone || len(got) != 3 {
+		t.Errorf("esc: got prompt %d and %d exports, want none and 3", m.prompt, len(got))
 	}
 	if _, err := os.Stat(filepath.Join(dir, "dumpdiff-trend.csv")); err == nil {
 		t.Error("the fake exporter wrote nothing, yet a file exists")

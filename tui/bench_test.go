@@ -84,3 +84,78 @@ func TestBigTableRanks(t *testing.T) {
 		t.Errorf("last row: want rank 100000 whole in\n%s", v)
 	}
 }
+
+// BenchmarkCallTreeKey measures what Update does when t asks for the call
+// tree of a frame all 100 000 sites pass through (main.run): collect the
+// sites in view and start the command. The UI stays responsive meanwhile.
+func BenchmarkCallTreeKey(b *testing.B) {
+	m := started(b, bigFake(100_000), Options{}, 160, 48)
+	b.ResetTimer()
+	for range b.N {
+		t, _ := m.openTree("main.run")
+		_ = t.View()
+	}
+}
+
+// BenchmarkCallTreeBuild measures the command: summing the 100 000 stacks
+// into the tree of main.run, then showing it.
+func BenchmarkCallTreeBuild(b *testing.B) {
+	m := started(b, bigFake(100_000), Options{}, 160, 48)
+	t, cmd := m.openTree("main.run")
+	b.ResetTimer()
+	for range b.N {
+		_ = t.onTree(cmd().(treeMsg)).View()
+	}
+}
+
+// BenchmarkDetailKey measures enter (the detail of the selected site) and
+// its render with 100 000 sites.
+func BenchmarkDetailKey(b *testing.B) {
+	m := started(b, bigFake(100_000), Options{}, 160, 48)
+	enter := keyMsg("enter")
+	b.ResetTimer()
+	for range b.N {
+		d, _ := m.update(enter)
+		_ = d.View()
+	}
+}
+
+// BenchmarkResult measures the arrival of a 100 000-site trend in Update
+// (columns, filter, selection) and the render that follows; the engine's
+// work and the callers labelling run before, in the command.
+func BenchmarkResult(b *testing.B) {
+	f := bigFake(100_000)
+	m := started(b, f, Options{}, 160, 48)
+	msg := computeTrend(f, m.seq, m.want)()
+	b.ResetTimer()
+	for range b.N {
+		r := m.onResult(msg.(resultMsg))
+		_ = r.View()
+	}
+}
+
+// BenchmarkDistinguishingCallers measures labelling 100 000 sites that share
+// 97 titles, in the command that computes a result.
+func BenchmarkDistinguishingCallers(b *testing.B) {
+	s := bigFake(100_000).trend.Sites
+	for i := range s {
+		s[i].Title = s[i].Frames[1].Function // 97×31 callers: big same-named groups
+	}
+	b.ResetTimer()
+	for range b.N {
+		distinguishingCallers(len(s), func(i int) string { return s[i].Title }, func(i int) []dumpdiff.Frame { return s[i].Frames })
+	}
+}
+
+// TestTableRendersVisibleRowsOnly counts the cells a render of a 100 000
+// item table asks for: only the rows on screen.
+func TestTableRendersVisibleRowsOnly(t *testing.T) {
+	calls := 0
+	col := Column{Title: "n", Cell: func(i int) string { calls++; return fmt.Sprint(i) }}
+	tb := NewTable(WithColumns([]Column{col}, 100_000), WithSize(80, 24))
+	tb.MoveDown(50_000)
+	_ = tb.View()
+	if calls != 23 {
+		t.Errorf("rendering 23 rows of 100 000: got %d cell calls, want 23", calls)
+	}
+}

@@ -64,16 +64,8 @@ func BuildCallTree(sites []TreeSite, focus string) CallTree {
 		}
 		t.Value += s.Value
 		t.Sites++
-		up := make([]string, 0, len(s.Frames)-at-1)
-		for _, f := range s.Frames[at+1:] {
-			up = append(up, frameName(f))
-		}
-		callers.add(up, s.Value)
-		down := make([]string, 0, at)
-		for j := at - 1; j >= 0; j-- {
-			down = append(down, frameName(s.Frames[j]))
-		}
-		callees.add(down, s.Value)
+		callers.add(s.Frames[at+1:], false, s.Value)
+		callees.add(s.Frames[:at], true, s.Value)
 	}
 	t.Callers = callers.nodes()
 	t.Callees = callees.nodes()
@@ -87,8 +79,14 @@ type trie struct {
 	sites int
 }
 
-func (t *trie) add(path []string, v float64) {
-	for _, name := range path {
+// add walks path (backwards when reverse is set, so callees go from the
+// focus inward) adding v along it.
+func (t *trie) add(path []dumpdiff.Frame, reverse bool, v float64) {
+	for j := range path {
+		if reverse {
+			j = len(path) - 1 - j
+		}
+		name := frameName(path[j])
 		if t.kids == nil {
 			t.kids = map[string]*trie{}
 		}

@@ -233,9 +233,10 @@ func detailLines(s siteInfo, frame, from, rows int, compact bool, width int, st 
 
 	// The call stack, innermost first.
 	fs := s.frames()
-	heading := st.Section.Render("Call stack") + st.Subtle.Render(" (innermost first; t: call tree of the marked frame)")
+	// The footer offers t for the call tree of the marked frame.
+	heading := st.Section.Render("Call stack") + st.Subtle.Render(" innermost first")
 	if rows < len(fs) {
-		heading = st.Section.Render("Call stack") + st.Subtle.Render(fmt.Sprintf(" frames %d–%d of %d, innermost first; t: call tree", from+1, from+rows, len(fs)))
+		heading = st.Section.Render("Call stack") + st.Subtle.Render(fmt.Sprintf(" innermost first, frames %d–%d of %d", from+1, from+rows, len(fs)))
 	}
 	lines = append(lines, heading)
 	at = -1

@@ -7,6 +7,7 @@ package tui
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -63,6 +64,9 @@ type Model struct {
 	want       dumpdiff.Options // what was asked last
 	seq        int
 	busy       bool
+	// treeSeq numbers call tree builds; treeBusy is set while one runs.
+	treeSeq  int
+	treeBusy bool
 
 	trend  *dumpdiff.TrendResult
 	trendQ dumpdiff.Options // the query trend answers
@@ -142,10 +146,19 @@ func (m *Model) SetSize(w, h int) {
 	m.layout()
 }
 
-// headerH and footerH are the fixed lines around the body.
-const headerH, footerH = 2, 2
+// chrome is the number of header and footer lines around the body: two
+// each, one each on a terminal under ten lines, so the body still shows.
+func (m Model) chrome() (header, footer int) {
+	if m.height < 10 {
+		return 1, 1
+	}
+	return 2, 2
+}
 
-func (m *Model) bodyHeight() int { return max(m.height-headerH-footerH, 1) }
+func (m Model) bodyHeight() int {
+	h, f := m.chrome()
+	return max(m.height-h-f, 1)
+}
 
 func (m *Model) layout() {
 	bh := m.bodyHeight()
@@ -232,6 +245,8 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		return m, nil
 	case resultMsg:
 		return m.onResult(msg), nil
+	case treeMsg:
+		return m.onTree(msg), nil
 	case exportedMsg:
 		if msg.err != nil {
 			m.err, m.status = msg.err.Error(), ""
@@ -367,6 +382,14 @@ func (m *Model) applyFilter() {
 func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	if msg.String() == "ctrl+c" {
 		return m, tea.Quit
+	}
+	if msg.String() == "alt+esc" {
+		// Two quick presses of esc reach us as one alt+esc (esc is also
+		// the start of escape sequences): they mean back, twice.
+		esc := tea.KeyPressMsg{Code: tea.KeyEscape}
+		m, c1 := m.onKey(esc)
+		m, c2 := m.onKey(esc)
+		return m, tea.Batch(c1, c2)
 	}
 	if m.prompt == promptNone {
 		// A message stays until the next key: then the footer shows
@@ -614,13 +637,39 @@ func (m Model) openTree(focus string) (Model, tea.Cmd) {
 			sites = append(sites, TreeSite{Frames: s.Frames, Value: s.Growth})
 		}
 	}
-	m.tree = NewTree(BuildCallTree(sites, focus), m.unit(), suffix, m.km, m.st)
+	// Summing 100 000 stacks takes a while: it runs as a command, and the
+	// tree opens when it is built, unless the user went elsewhere.
+	m.treeSeq++
+	m.treeBusy = true
+	seq, from, unit := m.treeSeq, m.screen, m.unit()
+	return m, func() tea.Msg {
+		return treeMsg{seq: seq, from: from, tree: BuildCallTree(sites, focus), unit: unit, suffix: suffix}
+	}
+}
+
+// treeMsg carries a built call tree back to Update.
+type treeMsg struct {
+	seq          int
+	from         screen // the screen t was pressed on
+	tree         CallTree
+	unit, suffix string
+}
+
+func (m Model) onTree(msg treeMsg) Model {
+	if msg.seq != m.treeSeq {
+		return m
+	}
+	m.treeBusy = false
+	if msg.from != m.screen || m.showHelp || m.prompt != promptNone {
+		return m // the user moved on
+	}
+	m.tree = NewTree(msg.tree, msg.unit, msg.suffix, m.km, m.st)
 	m.tree.SetSize(m.width, m.bodyHeight())
 	if m.screen != screenTree {
 		m.back = m.screen
 	}
 	m.screen = screenTree
-	return m, nil
+	return m
 }
 
 func (m Model) onTreeKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
@@ -750,6 +799,12 @@ func (m Model) onExportNameKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 			m.err = "export: no file name"
 			return m, nil
 		}
+		if rest, ok := strings.CutPrefix(path, "~/"); ok {
+			// No shell reads the prompt: ~ is expanded here.
+			if home, err := os.UserHomeDir(); err == nil {
+				path = filepath.Join(home, rest)
+			}
+		}
 		if abs, err := filepath.Abs(path); err == nil {
 			path = abs
 		}
@@ -844,8 +899,13 @@ func (m Model) Render() string {
 	}
 	// The body's components already return exactly width × bodyHeight
 	// cells; only the header and footer are measured here.
+	headerH, footerH := m.chrome()
 	head := fit(lines, m.width, headerH)
-	foot := fit(m.footer(), m.width, footerH)
+	fl := m.footer()
+	if footerH == 1 && m.prompt == promptNone && m.err == "" && m.status == "" {
+		fl = fl[1:] // the keys rather than the position
+	}
+	foot := fit(fl, m.width, footerH)
 	if m.height <= headerH+footerH {
 		return fit(splitLines(head+"\n"+body+"\n"+foot), m.width, m.height)
 	}
@@ -900,7 +960,7 @@ func (m Model) header() []string {
 		}
 		parts = append(parts, st.Error.Render(w+" (?)"))
 	}
-	if m.busy {
+	if m.busy || m.treeBusy {
 		parts = append(parts, st.Prompt.Render("computing…"))
 	}
 	return []string{line1, strings.Join(parts, st.Subtle.Render(" · "))}
@@ -991,6 +1051,15 @@ func (m Model) shortHelp(bs []key.Binding) string {
 // position says where the cursor is and what the table holds.
 func (m Model) position() string {
 	st := m.st
+	switch m.screen {
+	case screenDetail:
+		if n := len(m.detail.site.frames()); n > 0 {
+			return st.Subtle.Render(fmt.Sprintf("frame %d of %d", m.detail.frame+1, n))
+		}
+		return ""
+	case screenTree:
+		return st.Subtle.Render(fmt.Sprintf("row %d of %d", m.tree.cursor+1, len(m.tree.rows)))
+	}
 	if m.screen != screenSites || (m.trend == nil && m.pair == nil) {
 		return ""
 	}

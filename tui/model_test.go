@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -353,10 +354,21 @@ func TestExport(t *testing.T) {
 	if got := press(t, m, "j"); got.Err() != "" || !strings.Contains(plain(got), "site 2 of 6") {
 		t.Errorf("a key after the error: got error %q, want it cleared and the position shown:\n%s", got.Err(), plain(got))
 	}
+	// ~/ is the home directory.
+	t.Setenv("HOME", dir)
+	m = press(t, m, "e", "j")
+	for range len(m.input.Value()) {
+		m = press(t, m, "backspace")
+	}
+	m = typeText(t, m, "~/x.json")
+	m = press(t, m, "enter")
+	if want := filepath.Join(dir, "x.json"); got[len(got)-1].path != want {
+		t.Errorf("~/x.json: got path %s, want %s", got[len(got)-1].path, want)
+	}
 	// esc cancels the prompt.
 	m = press(t, m, "e", "esc")
-	if m.prompt != promptNone || len(got) != 2 {
-		t.Errorf("esc: got prompt %d and %d exports, want none and 2", m.prompt, len(got))
+	if m.prompt != promptNone || len(got) != 3 {
+		t.Errorf("esc: got prompt %d and %d exports, want none and 3", m.prompt, len(got))
 	}
 	if _, err := os.Stat(filepath.Join(dir, "dumpdiff-trend.csv")); err == nil {
 		t.Error("the fake exporter wrote nothing, yet a file exists")
@@ -469,5 +481,92 @@ func TestDiffFilePair(t *testing.T) {
 	}
 	if w, h := lipgloss.Size(m.View().Content); w != 80 || h != 24 {
 		t.Errorf("got a %dx%d view, want 80x24", w, h)
+	}
+}
+
+// TestCallTreeOffUpdate checks that t builds the tree in a command, not in
+// Update, and that a tree that arrives after the user moved on is dropped.
+func TestCallTreeOffUpdate(t *testing.T) {
+	m := started(t, realSeries(t), Options{}, 100, 30)
+	m1, cmd := m.update(keyMsg("t"))
+	if cmd == nil || m1.Screen() != "sites" || !strings.Contains(plain(m1), "computing…") {
+		t.Fatalf("t: got screen %s and command %v, want sites, computing…, and a command", m1.Screen(), cmd != nil)
+	}
+	msg := cmd()
+	m2 := press(t, m1, "enter")
+	m3, _ := m2.update(msg)
+	if m3.Screen() != "detail" || strings.Contains(plain(m3), "computing…") {
+		t.Errorf("tree after enter: got screen %s, want the detail kept and computing… gone", m3.Screen())
+	}
+	m4, _ := m1.update(msg)
+	if m4.Screen() != "tree" {
+		t.Errorf("tree in time: got screen %s, want tree", m4.Screen())
+	}
+}
+
+// TestMouseWheelEveryScreen scrolls each screen with the wheel: the
+// cursor moves down three rows, then back up.
+func TestMouseWheelEveryScreen(t *testing.T) {
+	down, up := tea.MouseWheelMsg{Button: tea.MouseWheelDown}, tea.MouseWheelMsg{Button: tea.MouseWheelUp}
+	wheel := func(m Model, msg tea.Msg) Model {
+		t.Helper()
+		m, _ = m.update(msg)
+		return m
+	}
+	// The detail: the wheel walks the frames of the leak's stack.
+	m := press(t, started(t, realSeries(t), Options{}, 80, 24), "enter")
+	m = wheel(m, down)
+	if f, _ := m.detail.Frame(); f.Function != "main.runLifecycle" {
+		t.Errorf("wheel down in the detail: got frame %q, want main.runLifecycle", f.Function)
+	}
+	m = wheel(m, up)
+	if f, _ := m.detail.Frame(); f.Function != "main.(*leakyOperator).open" {
+		t.Errorf("wheel up in the detail: got frame %q, want the leak", f.Function)
+	}
+	// The tree.
+	m = press(t, started(t, realSeries(t), Options{}, 80, 24), "t")
+	before := m.tree.cursor
+	m = wheel(m, down)
+	if m.tree.cursor != before+3 {
+		t.Errorf("wheel down in the tree: got cursor %d, want %d", m.tree.cursor, before+3)
+	}
+	// The pick list of pair mode.
+	m = press(t, started(t, realSeries(t), Options{}, 80, 24), "p", "P", "g")
+	m = wheel(wheel(m, down), down)
+	if m.pickCur != 2 {
+		t.Errorf("wheel down twice in the pick list: got %d, want 2", m.pickCur)
+	}
+}
+
+// TestDoubleEsc goes back twice on esc esc typed quickly, which the
+// terminal delivers as one alt+esc.
+func TestDoubleEsc(t *testing.T) {
+	m := press(t, started(t, realSeries(t), Options{}, 100, 30), "enter", "t")
+	if m.Screen() != "tree" {
+		t.Fatalf("enter t: got screen %s, want tree", m.Screen())
+	}
+	m, cmd := m.update(tea.KeyPressMsg{Code: tea.KeyEscape, Mod: tea.ModAlt})
+	m = drain(t, m, cmd)
+	if m.Screen() != "sites" {
+		t.Errorf("alt+esc from the tree of a detail: got screen %s, want sites", m.Screen())
+	}
+}
+
+// TestOneSite walks every screen of a result with a single site.
+func TestOneSite(t *testing.T) {
+	q := dumpdiff.Options{Focus: regexp.MustCompile(`leakyOperator`)}
+	for _, keys := range [][]string{nil, {"j", "G", "pgdown"}, {"enter", "j"}, {"t", "j", "enter"}, {"p"}, {"p", "enter"}, {"p", "P"}, {"s", "s", "s"}, {"/", "x"}, {"?"}} {
+		m := started(t, realSeries(t), Options{Query: q}, 80, 24)
+		if n := m.Table().Len(); n != 1 {
+			t.Fatalf("--focus leakyOperator: got %d sites, want 1", n)
+		}
+		m = press(t, m, keys...)
+		v := m.View().Content
+		if w, h := lipgloss.Size(v); w != 80 || h != 24 {
+			t.Errorf("keys %v: got a %dx%d view, want 80x24", keys, w, h)
+		}
+		if m.Err() != "" {
+			t.Errorf("keys %v: got error %q", keys, m.Err())
+		}
 	}
 }

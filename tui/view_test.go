@@ -208,3 +208,13 @@ func TestNarrowKeepsNames(t *testing.T) {
 		t.Errorf("resize to 70 columns: got sort %q, want total", got)
 	}
 }
+
+// TestTinyTerminal checks that under ten lines the header and footer take
+// one line each, so rows still show, with the keys' line kept.
+func TestTinyTerminal(t *testing.T) {
+	m := started(t, realSeries(t), Options{}, 40, 6)
+	lines := strings.Split(plain(m), "\n")
+	if len(lines) != 6 || !strings.Contains(lines[2], "leak") || !strings.Contains(lines[5], "? help") {
+		t.Errorf("40x6: want a row of the leak and the keys:\n%s", strings.Join(lines, "\n"))
+	}
+}

@@ -161,6 +161,15 @@ func TestExploreInTmux(t *testing.T) {
 		}
 	}
 
+	// A real resize (SIGWINCH) to 80x24: the detail still shows the whole
+	// chart and the keys.
+	s.run("resize-window", "-t", "e2e", "-x", "80", "-y", "24")
+	s.waitScreen("the detail at 80x24", func(scr string) bool {
+		lines := strings.Split(strings.TrimRight(scr, "\n"), "\n")
+		return len(lines) == 24 && strings.Contains(scr, "lc8.pb.gz") && strings.Contains(lines[23], "? help")
+	})
+	s.run("resize-window", "-t", "e2e", "-x", "120", "-y", "40")
+
 	s.keys("Escape")
 	s.waitScreen("the sites screen again", func(scr string) bool { return len(siteRows(scr)) > 3 })
 	s.keys("/")
@@ -250,5 +259,30 @@ func TestExportView(t *testing.T) {
 		if string(got) != want.String() || !strings.Contains(string(got), "main.leak") {
 			t.Errorf("%s: got %q, want report's %q", f, got, want.String())
 		}
+	}
+}
+
+// TestExportViewErrors writes exports where they cannot go: the error names
+// the file once and says why, and nothing is left behind.
+func TestExportViewErrors(t *testing.T) {
+	res := &dumpdiff.TrendResult{Metric: dumpdiff.Metric{Name: "inuse_space", Unit: "bytes"}}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ path, want string }{
+		{filepath.Join(dir, "no", "such", "dir", "x.json"), "no such file or directory"},
+		{filepath.Join(file, "x.json"), "not a directory"},
+		{dir, "is a directory"},
+	}
+	for _, tt := range tests {
+		err := exportView(tt.path, tui.ExportJSON, res, nil)
+		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Count(err.Error(), tt.path) != 1 {
+			t.Errorf("export to %s: got %v, want one mention of the path and %q", tt.path, err, tt.want)
+		}
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("got %d entries in %s, want only the file: no temporary left", len(ents), dir)
 	}
 }

@@ -683,3 +683,21 @@ func TestExpandPathsSeesLateNMTHeader(t *testing.T) {
 		t.Errorf("got %v, want only worker.out", got)
 	}
 }
+
+// TestOneFilePairKeepsItsOrder: an NMT summary.diff is baseline then current
+// whatever --order says, so the leak still ranks first.
+func TestOneFilePairKeepsItsOrder(t *testing.T) {
+	for _, order := range []Order{OrderArgs, OrderName, OrderTime} {
+		s, err := Load([]string{"../testdata/nmt/jdk17-diff/summary.diff.txt"}, LoadOptions{Order: order})
+		if err != nil {
+			t.Fatalf("--order %s: %v", order, err)
+		}
+		res, err := s.Compare(0, 1, Options{GroupBy: GroupByCategory, Top: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := res.Sites[0].Key; got != "Other" || res.Sites[0].Delta <= 0 {
+			t.Errorf("--order %s: got %s with delta %d first, want Other growing", order, got, res.Sites[0].Delta)
+		}
+	}
+}

@@ -238,6 +238,9 @@ func Load(paths []string, opts LoadOptions) (*Series, error) {
 	s := newSeries()
 	s.explicit = opts.LifecycleRegex != nil
 	var loadErr error
+	// pairInOneFile: the series is one file's baseline and current side, an
+	// order no --order may change.
+	pairInOneFile := false
 	for i, p := range paths {
 		r := <-results[i]
 		<-slots
@@ -255,6 +258,7 @@ func Load(paths []string, opts LoadOptions) (*Series, error) {
 				base.Format = r.snap.Format
 			}
 			snaps = []*parsers.Snapshot{base, r.snap}
+			pairInOneFile = true
 		}
 		for k, snap := range snaps {
 			if snap.Name == "" {
@@ -283,13 +287,15 @@ func Load(paths []string, opts LoadOptions) (*Series, error) {
 	if loadErr != nil {
 		return nil, loadErr
 	}
-	if (opts.Order == OrderArgs || opts.Order == "") && lifecycles == nil {
+	if (opts.Order == OrderArgs || opts.Order == "") && lifecycles == nil && !pairInOneFile {
 		if w := orderWarning(s.snaps); w != nil {
 			s.warnings = append(s.warnings, w)
 		}
 	}
-	if err := s.order(opts.Order, lifecycles != nil); err != nil {
-		return nil, err
+	if !pairInOneFile {
+		if err := s.order(opts.Order, lifecycles != nil); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.checkMetrics(); err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 
@@ -74,5 +75,55 @@ func TestTableTitlesOnRealSeries(t *testing.T) {
 	}
 	if chunk < 2 {
 		t.Errorf("got %d ChunkPool::allocate sites named by a caller in %q, want at least 2", chunk, names)
+	}
+}
+
+// TestDistinctTitlesMatchesPairwise checks the nearest-smaller walk against
+// the plain definition (every pair compared) on stacks drawn from a few
+// shared callers, and that a large group of same-titled sites stays cheap.
+func TestDistinctTitlesMatchesPairwise(t *testing.T) {
+	pairwise := func(titles []string, frames [][]dumpdiff.Frame) []string {
+		out := make([]string, len(titles))
+		for i := range titles {
+			var at []int
+			for j := range titles {
+				if j == i || titles[j] != titles[i] {
+					continue
+				}
+				if k := sharedPrefix(frames[i], frames[j]); k < len(frames[i]) && !slices.Contains(at, k) {
+					at = append(at, k)
+				}
+			}
+			slices.Sort(at)
+			out[i] = titleWithCallers(titles[i], frames[i], at)
+		}
+		return out
+	}
+	callers := []string{"a", "b", "c"}
+	var titles []string
+	var frames [][]dumpdiff.Frame
+	for n := 0; n < 81; n++ { // every stack alloc ← x ← y ← z over {a,b,c}, depth 2 to 4
+		names := []string{"alloc"}
+		for d, m := 0, n; d < 1+n%3; d, m = d+1, m/3 {
+			names = append(names, callers[m%3])
+		}
+		titles = append(titles, "alloc")
+		frames = append(frames, framesOf(names...))
+	}
+	if got, want := distinctTitles(titles, frames), pairwise(titles, frames); !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func BenchmarkDistinctTitlesOneGroup(b *testing.B) {
+	const n = 50000
+	titles := make([]string, n)
+	frames := make([][]dumpdiff.Frame, n)
+	for i := range n {
+		titles[i] = "ChunkPool::allocate"
+		frames[i] = framesOf("ChunkPool::allocate", "Arena::grow", "run", fmt.Sprintf("caller%d", i))
+	}
+	for b.Loop() {
+		distinctTitles(titles, frames)
 	}
 }

@@ -135,8 +135,13 @@ func New(eng Engine, opts Options) Model {
 	return m
 }
 
-// Init starts the first trend computation.
+// Init starts the first computation: the trend, or the pair diff when the
+// series is two snapshots (such as one NMT .diff file), since one step
+// gives a trend no verdicts to show.
 func (m Model) Init() tea.Cmd {
+	if len(m.snaps) == 2 {
+		return computePair(m.eng, m.seq, m.want, m.base, m.tgt)
+	}
 	return computeTrend(m.eng, m.seq, m.want)
 }
 

@@ -459,13 +459,12 @@ func TestMetricCycleNMT(t *testing.T) {
 // snapshots) in pair mode at 80x24: the header keeps the total delta, and
 // [ ] { } stay within the two snapshots.
 func TestDiffFilePair(t *testing.T) {
-	// In argument order: --order name puts "x (baseline)" after x (a
-	// dumpdiff.Load issue, reported).
-	s := loadSeries(t, "../testdata/nmt/jdk17-diff/summary.diff.txt", dumpdiff.LoadOptions{Order: dumpdiff.OrderArgs})
+	// One file is a pair (baseline, current) whatever --order says, and a
+	// two-snapshot series opens on its pair diff: one step has no trend.
+	s := loadSeries(t, "../testdata/nmt/jdk17-diff/summary.diff.txt", dumpdiff.LoadOptions{Order: dumpdiff.OrderName})
 	m := started(t, s, Options{Title: "testdata/nmt/jdk17-diff/summary.diff.txt"}, 80, 24)
-	m = press(t, m, "p")
 	if !m.pairMode || m.Err() != "" {
-		t.Fatalf("p: got pair mode %v, error %q", m.pairMode, m.Err())
+		t.Fatalf("start: got pair mode %v, error %q, want the pair diff", m.pairMode, m.Err())
 	}
 	head := strings.Split(plain(m), "\n")[1]
 	if !strings.Contains(head, "base #0 → target #1 · Δ total +40.8 MiB") {
@@ -481,6 +480,9 @@ func TestDiffFilePair(t *testing.T) {
 	}
 	if w, h := lipgloss.Size(m.View().Content); w != 80 || h != 24 {
 		t.Errorf("got a %dx%d view, want 80x24", w, h)
+	}
+	if m = press(t, m, "esc", "p"); m.pairMode || m.Trend() == nil {
+		t.Errorf("p: got pair mode %v, want the trend", m.pairMode)
 	}
 }
 
@@ -570,3 +572,4 @@ func TestOneSite(t *testing.T) {
 		}
 	}
 }
+

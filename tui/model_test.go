@@ -572,4 +572,3 @@ func TestOneSite(t *testing.T) {
 		}
 	}
 }
-

@@ -87,6 +87,7 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 	// only for the sites kept by --top.
 	scores := make([]siteScore, 0, len(g.groups))
 	st := newStatScratch(n)
+	st.quantum = s.samplingQuantum(metric)
 	for gi := range g.groups {
 		v := vals[gi*n : (gi+1)*n : (gi+1)*n]
 		if allZero(v) {
@@ -188,6 +189,9 @@ type statScratch struct {
 	ties                     []int
 	key                      []byte
 	exact                    map[string]*sDist
+	// quantum is the value one sampled object adds to a site in a sampled
+	// series (the sampling period, bytes); 0 when every allocation counts.
+	quantum float64
 }
 
 func newStatScratch(n int) *statScratch {
@@ -295,8 +299,11 @@ func (st *statScratch) classify(x, y []float64, a analysis) Verdict {
 	// several robust standard deviations of the site's own scatter around
 	// its Theil–Sen line.
 	scatter := st.robustScatter(x, y, a.growth)
+	// In a sampled series the rise must also be several sampling quanta:
+	// a site that holds a constant amount smaller than the period reads as
+	// zero, one or two samples at random, and such a step is no evidence.
 	material := func(rise float64) bool {
-		return rise > 0 && rise >= scatterK*scatter
+		return rise > 0 && rise >= scatterK*scatter && rise >= scatterK*st.quantum
 	}
 
 	up := a.mk.PUp <= Alpha
@@ -326,10 +333,42 @@ func (st *statScratch) continuing(x, y []float64, growth float64) bool {
 	m := tailLen(len(y))
 	tx, ty := x[len(x)-m:], y[len(y)-m:]
 	tail := theilSenBuf(tx, ty, st.slopes[:0])
-	if tail <= 0 || tail < continuingFrac*growth {
+	if tail > 0 && tail >= continuingFrac*growth && (ty[m-1] > st.tailLevel(y) || onCadence(y)) {
+		return true
+	}
+	return st.sampledFlatTail(tx, ty, growth)
+}
+
+// sampledFlatTail reports, for a sampled series, that the last lifecycles
+// still grew and that their shortfall is within sampling error. A sampled
+// leak grows in quanta of about one period, and the number of new quanta over
+// a stretch is Poisson: slower growth in the tail than over the series is
+// evidence that growth stopped only when continued growth at the series'
+// slope would have brought more quanta than were seen with probability at
+// most Alpha. A tail without a single new quantum is a plateau: a site that
+// stopped growing gains no samples, and that is the likelier explanation.
+func (st *statScratch) sampledFlatTail(tx, ty []float64, growth float64) bool {
+	if st.quantum <= 0 || growth <= 0 {
 		return false
 	}
-	return ty[m-1] > st.tailLevel(y) || onCadence(y)
+	m := len(ty)
+	want := growth * (tx[m-1] - tx[0]) / st.quantum
+	seen := math.Floor(math.Max(0, ty[m-1]-ty[0])/st.quantum + 0.5)
+	return seen >= 1 && poissonCDF(seen, want) > Alpha
+}
+
+// poissonCDF is P(N ≤ k) for N ~ Poisson(mean).
+func poissonCDF(k, mean float64) float64 {
+	if mean <= 0 {
+		return 1
+	}
+	term := math.Exp(-mean)
+	sum := term
+	for i := 1.0; i <= k; i++ {
+		term *= mean / i
+		sum += term
+	}
+	return math.Min(1, sum)
 }
 
 // onCadence reports a site that grows in quanta and whose next quantum is

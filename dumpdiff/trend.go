@@ -3,6 +3,7 @@ package dumpdiff
 import (
 	"fmt"
 	"math"
+	"path/filepath"
 	"slices"
 	"strings"
 )
@@ -76,6 +77,9 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 	for i, t := range s.snaps {
 		res.Snapshots[i] = t.info
 		res.Snapshots[i].Total = totals[i]
+	}
+	if w := s.restartWarning(); w != nil {
+		res.Warnings = append(res.Warnings, w)
 	}
 	ty := toFloat(totals, nil)
 	res.Total = TrendTotal{Growth: TheilSen(x, ty), Values: totals}
@@ -468,4 +472,30 @@ func allZero(v []int64) bool {
 		}
 	}
 	return true
+}
+
+// restartWarning says when the snapshots that record a process id come from
+// more than one process. Memory a process leaked is returned when it exits,
+// so a leak across a restart reads as a saw-tooth that the trend rules call
+// noise; each process's snapshots should be judged as their own series.
+func (s *Series) restartWarning() error {
+	var runs []string
+	last, from := 0, 0
+	flush := func(to int) {
+		if last != 0 {
+			runs = append(runs, fmt.Sprintf("pid %d: %s … %s", last, filepath.Base(s.snaps[from].info.Path), filepath.Base(s.snaps[to].info.Path)))
+		}
+	}
+	for i, t := range s.snaps {
+		if t.pid == 0 || t.pid == last {
+			continue
+		}
+		flush(i - 1)
+		last, from = t.pid, i
+	}
+	flush(len(s.snaps) - 1)
+	if len(runs) < 2 {
+		return nil
+	}
+	return fmt.Errorf("snapshots come from %d process runs (%s): a process returns what it leaked when it exits, so a leak across a restart is a saw-tooth, not a trend; trend each run's snapshots on their own", len(runs), strings.Join(runs, ", "))
 }

@@ -316,8 +316,12 @@ func (st *statScratch) classify(x, y []float64, a analysis) Verdict {
 		up, down = strictly(y, 1), strictly(y, -1)
 	}
 	continuing := a.growth > 0 && st.continuing(x, y, a.growth)
+	// In a sampled series a tail that fell short of the series' slope may
+	// still be a leak whose next samples have not come; that can only make
+	// a site a leak, never keep it from being a plateau.
+	sampledOn := !continuing && a.growth > 0 && st.sampledFlatTail(x, y, a.growth)
 	switch {
-	case up && continuing && material(a.growth*span):
+	case up && (continuing || sampledOn) && material(a.growth*span):
 		return VerdictLeak
 	case !continuing && st.levelledOff(y, scatter):
 		return VerdictPlateau
@@ -337,10 +341,10 @@ func (st *statScratch) continuing(x, y []float64, growth float64) bool {
 	m := tailLen(len(y))
 	tx, ty := x[len(x)-m:], y[len(y)-m:]
 	tail := theilSenBuf(tx, ty, st.slopes[:0])
-	if tail > 0 && tail >= continuingFrac*growth && (ty[m-1] > st.tailLevel(y) || onCadence(y)) {
-		return true
+	if tail <= 0 || tail < continuingFrac*growth {
+		return false
 	}
-	return st.sampledFlatTail(tx, ty, growth)
+	return ty[m-1] > st.tailLevel(y) || onCadence(y)
 }
 
 // sampledFlatTail reports, for a sampled series, that the last lifecycles
@@ -351,11 +355,12 @@ func (st *statScratch) continuing(x, y []float64, growth float64) bool {
 // slope would have brought more quanta than were seen with probability at
 // most Alpha. A tail without a single new quantum is a plateau: a site that
 // stopped growing gains no samples, and that is the likelier explanation.
-func (st *statScratch) sampledFlatTail(tx, ty []float64, growth float64) bool {
+func (st *statScratch) sampledFlatTail(x, y []float64, growth float64) bool {
 	if st.quantum <= 0 || growth <= 0 {
 		return false
 	}
-	m := len(ty)
+	m := tailLen(len(y))
+	tx, ty := x[len(x)-m:], y[len(y)-m:]
 	want := growth * (tx[m-1] - tx[0]) / st.quantum
 	seen := math.Floor(math.Max(0, ty[m-1]-ty[0])/st.quantum + 0.5)
 	return seen >= 1 && poissonCDF(seen, want) > Alpha

@@ -321,7 +321,7 @@ func (st *statScratch) classify(x, y []float64, a analysis) Verdict {
 	// a site a leak, never keep it from being a plateau.
 	sampledOn := !continuing && a.growth > 0 && st.sampledFlatTail(x, y, a.growth)
 	switch {
-	case up && (continuing || sampledOn) && material(a.growth*span):
+	case up && (continuing || sampledOn) && material(a.growth*span) && kept(y, a.growth*span):
 		return VerdictLeak
 	case !continuing && st.levelledOff(y, scatter):
 		return VerdictPlateau
@@ -458,6 +458,24 @@ func (st *statScratch) robustScatter(x, y []float64, b float64) float64 {
 		r[i] = math.Abs(r[i] - icpt)
 	}
 	return 1.4826 * median(r)
+}
+
+// kept reports that a site keeps what it gained: the falls between
+// consecutive snapshots add up to less than the fitted rise over the series.
+// A leak keeps its memory, so its value falls back only a little (sampling,
+// part of it freed); a working set that survives from one lifecycle to the
+// next (a cache, a map of sessions) wanders up and down, and because each
+// value carries much of the previous one, a stretch of that wandering looks
+// significant to a trend test that assumes independent values. Such a site
+// gives back at least as much as it keeps.
+func kept(y []float64, rise float64) bool {
+	var falls float64
+	for i := 1; i < len(y); i++ {
+		if d := y[i-1] - y[i]; d > 0 {
+			falls += d
+		}
+	}
+	return falls < rise
 }
 
 // strictly reports whether every step moves in direction dir (+1 or −1).

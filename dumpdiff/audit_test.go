@@ -268,6 +268,16 @@ func TestSampledVerdicts(t *testing.T) {
 		// A churning site of ~50 KB: zero, one or two samples at random.
 		{"one or two samples", []float64{0, 0, 524, 524, 524, 1048, 524, 1573}, VerdictNoise},
 		{"one sample that stayed", []float64{0, 0, 0, 0, 0, 524, 525, 526}, VerdictNoise},
+		// A churning site whose working set is drawn again every lifecycle:
+		// it gives back more than it keeps (MK p↑ 0.002).
+		{"churning working set", []float64{1053, 525, 1579, 3160, 527, 4210, 2633, 2636, 2636, 5794, 8422, 4208, 3154, 4732, 4740}, VerdictNoise},
+		// Go (testdata/gen/goservice, no leak): a map of sessions that
+		// survives lifecycles, entries added and deleted at random; its
+		// wandering is serially correlated (MK p↑ 2e-5).
+		{"wandering session map", []float64{0, 0, 0, 1069, 2118, 1069, 1594, 1594, 1594, 2644, 1594, 2119, 2644, 3169, 2644, 3693, 3168, 2643, 3168, 2119}, VerdictNoise},
+		// Go, 116 KB/lc leak in a map never cleared: a sampled map table
+		// freed when the map grew is a small fall.
+		{"leaking map", []float64{524, 524, 524, 1049, 1049, 1049, 1573, 1573, 2118, 2118, 2118, 3167, 3692, 3692, 3692, 4216, 4216, 3671, 4196, 4196}, VerdictLeak},
 	}
 	for _, tt := range tests {
 		y := make([]float64, len(tt.y))

@@ -75,7 +75,15 @@
 //     (3) the effect is large relative to the site itself: the fitted rise
 //     over the series (growth × span) is at least three robust standard
 //     deviations (1.4826 × median absolute residual) of the site's scatter
-//     around its Theil–Sen line.
+//     around its Theil–Sen line;
+//     (4) the site keeps what it gained: its falls between consecutive
+//     snapshots add up to less than that fitted rise. A leak keeps its
+//     memory, so it falls back only a little (sampling, a part freed, a
+//     map's old table); a working set that survives from one lifecycle to
+//     the next (a cache, a map of sessions, a pool) wanders up and down,
+//     and because each value carries much of the previous one, a stretch of
+//     that wandering passes a trend test that assumes independent values.
+//     Such a site gives back at least as much as it keeps.
 //     Significance is judged on the order of the values, so it holds for
 //     sampled profiles too: sampled objects that a leak retains stay in every
 //     later snapshot, so their sampling error does not make the series
@@ -103,7 +111,7 @@
 //     of the whole series towards zero (to a sixth of the truth for a leak
 //     that starts two thirds of the way in), so the site is judged again
 //     from the last of them; if that stretch (at least three snapshots)
-//     passes (1)–(3), the site is a leak and its statistics are the
+//     passes (1)–(4), the site is a leak and its statistics are the
 //     stretch's.
 //   - plateau: not continuing by (2), and the median level of the last
 //     lifecycles is above the first value by at least three robust standard

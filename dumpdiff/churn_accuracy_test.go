@@ -20,70 +20,79 @@ import (
 // one-sided p ≤ 0.01), and it must rank below the planted leak. Snapshots
 // missing from the series (churn-gaps) are placed by their lifecycle number.
 // Across a process restart (churn-restart) the leak is a saw-tooth, not a
-// trend.
+// trend. pprof/go-service is the same test for a Go service at the default
+// MemProfileRate (testdata/gen/goservice): a 100 KiB per lifecycle leak in a
+// map among goroutines, a sync.Pool, twelve handlers and a map of sessions
+// that wanders.
 func TestAccuracyChurn(t *testing.T) {
+	for _, name := range []string{"jemalloc/churn-256k", "jemalloc/churn-gaps", "jemalloc/churn-restart", "pprof/go-service"} {
+		t.Run(name, func(t *testing.T) { checkChurnSeries(t, name) })
+	}
+}
+
+// checkChurnSeries runs TestAccuracyChurn's checks on one series.
+func checkChurnSeries(t *testing.T, name string) {
+	t.Helper()
 	lcRE := regexp.MustCompile(`lc(\d+)`)
-	for _, name := range []string{"churn-256k", "churn-gaps", "churn-restart"} {
-		t.Run(name, func(t *testing.T) {
-			dir := filepath.Join("..", "testdata", "jemalloc", name)
-			tr := readTruth(t, dir)
-			paths, err := ExpandPaths([]string{dir})
-			if err != nil {
-				t.Fatal(err)
+	dir := filepath.Join("..", "testdata", filepath.FromSlash(name))
+	tr := readTruth(t, dir)
+	paths, err := ExpandPaths([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sym := symbolize.New(symbolize.Options{SearchDirs: []string{filepath.Join("..", "testdata", "bin")}})
+	s, err := Load(paths, LoadOptions{Parse: parsers.Options{Symbolizer: sym}, LifecycleRegex: lcRE})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Trend(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lcs []int
+	for _, sn := range res.Snapshots {
+		lcs = append(lcs, sn.Lifecycle)
+	}
+	t.Logf("lifecycles %v", lcs)
+	leak := tr.Leaks[0]
+	byTitle := map[string]TrendSite{}
+	for _, st := range res.Sites {
+		byTitle[st.Title] = st
+	}
+	chance := 0
+	for _, st := range res.Sites {
+		if strings.HasPrefix(st.Title, "churn_alloc_") && st.Verdict == VerdictLeak {
+			chance++
+			t.Logf("chance leak %s rank %d, values %v", st.Title, st.Rank, st.Values)
+			if want := byTitle[leak.Function]; want.Verdict == VerdictLeak && st.Rank < want.Rank {
+				t.Errorf("%s: chance leak %s rank got %d, want below %s", name, st.Title, st.Rank, leak.Function)
 			}
-			sym := symbolize.New(symbolize.Options{SearchDirs: []string{filepath.Join("..", "testdata", "bin")}})
-			s, err := Load(paths, LoadOptions{Parse: parsers.Options{Symbolizer: sym}, LifecycleRegex: lcRE})
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := s.Trend(Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var lcs []int
-			for _, sn := range res.Snapshots {
-				lcs = append(lcs, sn.Lifecycle)
-			}
-			t.Logf("lifecycles %v", lcs)
-			leak := tr.Leaks[0]
-			byTitle := map[string]TrendSite{}
-			chance := 0
-			for _, st := range res.Sites {
-				byTitle[st.Title] = st
-				if strings.HasPrefix(st.Title, "churn_alloc_") && st.Verdict == VerdictLeak {
-					chance++
-					t.Logf("chance leak %s rank %d, values %v", st.Title, st.Rank, st.Values)
-					if want := byTitle[leak.Function]; want.Verdict == VerdictLeak && st.Rank < want.Rank {
-						t.Errorf("%s: chance leak %s rank got %d, want below %s", name, st.Title, st.Rank, leak.Function)
-					}
-				}
-			}
-			if chance > 1 {
-				t.Errorf("%s: churning sites called leak got %d, want at most 1", name, chance)
-			}
-			st, ok := byTitle[leak.Function]
-			if !ok {
-				t.Fatalf("%s: no site %s", name, leak.Function)
-			}
-			t.Logf("%s: %s rank %d, values %v", leak.Function, st.Verdict, st.Rank, st.Values)
-			want := leak.Verdict
-			if want == "" {
-				want = VerdictLeak
-			}
-			if st.Verdict != want {
-				t.Errorf("%s: %s verdict got %s, want %s", name, leak.Function, st.Verdict, want)
-			}
-			if want == VerdictLeak {
-				if st.Rank != 1 {
-					t.Errorf("%s: %s rank got %d, want 1", name, leak.Function, st.Rank)
-				}
-				checkGrowth(t, name, leak.Function, st.Growth, leak.BytesPerLifecycle, tr.GrowthTolerancePct)
-			}
-			for _, fn := range slices.Concat(tr.Plateau, tr.Noise) {
-				if d, ok := byTitle[fn]; ok && d.Verdict == VerdictLeak && name != "churn-restart" {
-					t.Errorf("%s: %s verdict got leak, want no leak (values %v)", name, fn, d.Values)
-				}
-			}
-		})
+		}
+	}
+	if chance > 1 {
+		t.Errorf("%s: churning sites called leak got %d, want at most 1", name, chance)
+	}
+	st, ok := byTitle[leak.Function]
+	if !ok {
+		t.Fatalf("%s: no site %s", name, leak.Function)
+	}
+	t.Logf("%s: %s rank %d, values %v", leak.Function, st.Verdict, st.Rank, st.Values)
+	want := leak.Verdict
+	if want == "" {
+		want = VerdictLeak
+	}
+	if st.Verdict != want {
+		t.Errorf("%s: %s verdict got %s, want %s", name, leak.Function, st.Verdict, want)
+	}
+	if want == VerdictLeak {
+		if st.Rank != 1 {
+			t.Errorf("%s: %s rank got %d, want 1", name, leak.Function, st.Rank)
+		}
+		checkGrowth(t, name, leak.Function, st.Growth, leak.BytesPerLifecycle, tr.GrowthTolerancePct)
+	}
+	for _, fn := range slices.Concat(tr.Plateau, tr.Noise) {
+		if d, ok := byTitle[fn]; ok && d.Verdict == VerdictLeak && name != "jemalloc/churn-restart" {
+			t.Errorf("%s: %s verdict got leak, want no leak (values %v)", name, fn, d.Values)
+		}
 	}
 }

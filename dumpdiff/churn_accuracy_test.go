@@ -96,3 +96,28 @@ func checkChurnSeries(t *testing.T, name string) {
 		}
 	}
 }
+
+// TestAccuracyJVMClassLoaderLeak: a JVM that keeps a URLClassLoader with 150
+// classes per lifecycle among JIT, GC and thread noise
+// (testdata/gen/jvmchurn): by NMT category, Metaspace and Class are the two
+// largest leaks, and the worker pool's Thread category is a plateau.
+func TestAccuracyJVMClassLoaderLeak(t *testing.T) {
+	dir := filepath.Join("..", "testdata", "nmt", "jvm-churn-metaspace")
+	tr := readTruth(t, dir)
+	res, err := loadReal(t, dir).Trend(Options{Metric: tr.Metric, GroupBy: GroupByCategory})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, leak := range tr.Leaks {
+		st := res.Sites[i]
+		t.Logf("rank %d: %s %s %.0f B/lc", st.Rank, st.Title, st.Verdict, st.Growth)
+		if st.Title != leak.Category || st.Verdict != VerdictLeak {
+			t.Errorf("rank %d got %s (%s), want %s (leak)", i+1, st.Title, st.Verdict, leak.Category)
+		}
+	}
+	for _, st := range res.Sites {
+		if slices.Contains(tr.Plateau, st.Title) && st.Verdict != VerdictPlateau {
+			t.Errorf("category %s: got %s, want plateau (values %v)", st.Title, st.Verdict, st.Values)
+		}
+	}
+}

@@ -220,7 +220,7 @@ func TestAccuracyProgramSeries(t *testing.T) {
 func TestAccuracyNMT(t *testing.T) {
 	for _, name := range []string{
 		"nmt/jdk17-summary", "nmt/jdk25-summary", "nmt/jdk17-summary-mb", "nmt/jdk25-summary-mb",
-		"nmt/jdk17-detail", "nmt/jdk25-detail", "nmt/jvm-churn-direct",
+		"nmt/jdk17-detail", "nmt/jdk25-detail",
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := filepath.Join("..", "testdata", name)

@@ -17,19 +17,11 @@ func (s *Series) Compare(base, target int, opts Options) (*CompareResult, error)
 	if base < 0 || base >= n || target < 0 || target >= n {
 		return nil, fmt.Errorf("compare snapshots %d and %d: the series has %d", base, target, n)
 	}
-	metric, midx, err := s.resolveMetric(opts.Metric)
+	tbl, err := s.table(opts)
 	if err != nil {
 		return nil, err
 	}
-	g, err := s.group(opts)
-	if err != nil {
-		return nil, err
-	}
-	by := opts.GroupBy
-	if by == "" {
-		by = GroupByStack
-	}
-	vals, totals := s.values(g, midx)
+	metric, g, by, vals, totals := tbl.metric, tbl.g, tbl.g.by, tbl.vals, tbl.totals
 	res := &CompareResult{
 		Metric:     metric,
 		GroupBy:    by,

@@ -38,20 +38,12 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 	if len(s.snaps) < 2 {
 		return nil, fmt.Errorf("trend needs at least two snapshots, got %d", len(s.snaps))
 	}
-	metric, midx, err := s.resolveMetric(opts.Metric)
+	tbl, err := s.table(opts)
 	if err != nil {
 		return nil, err
 	}
-	g, err := s.group(opts)
-	if err != nil {
-		return nil, err
-	}
-	by := opts.GroupBy
-	if by == "" {
-		by = GroupByStack
-	}
+	metric, g, by, vals, totals := tbl.metric, tbl.g, tbl.g.by, tbl.vals, tbl.totals
 	n := len(s.snaps)
-	vals, totals := s.values(g, midx)
 
 	x := make([]float64, n)
 	for i, t := range s.snaps {

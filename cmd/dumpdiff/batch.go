@@ -128,18 +128,11 @@ and a site with verdict leak in any series grows more than that per lifecycle
 			if opts.Jobs == 0 {
 				opts.Jobs = runtime.NumCPU()
 			}
-			if opts.FailOn != "" {
-				v, err := report.ParseSize(opts.FailOn)
-				if err != nil {
-					return flagErrorf("invalid --fail-on: %v", err)
-				}
-				opts.FailOnBytes = v
-			}
 			var err error
-			if opts.load, err = opts.Series.LoadOptions(); err != nil {
+			if opts.FailOnBytes, err = parseFailOn(opts.FailOn); err != nil {
 				return err
 			}
-			if opts.rank, err = opts.Series.Options(); err != nil {
+			if opts.load, opts.rank, err = opts.Series.resolve(); err != nil {
 				return err
 			}
 			if runF != nil {

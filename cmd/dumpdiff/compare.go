@@ -14,7 +14,7 @@ import (
 // register theirs from their own files (in init).
 var CompareWriters = map[string]func(w io.Writer, res *dumpdiff.CompareResult, c WriteContext) error{
 	"table": func(w io.Writer, res *dumpdiff.CompareResult, c WriteContext) error {
-		return report.WriteCompareTable(w, res, report.TableOptions{Aligned: c.TTY, Color: c.Color, Width: c.Width})
+		return report.WriteCompareTable(w, res, c.tableOptions())
 	},
 	"json": func(w io.Writer, res *dumpdiff.CompareResult, _ WriteContext) error {
 		return report.WriteCompareJSON(w, res)
@@ -59,10 +59,7 @@ took a larger share rather than which grew with everything else.`,
 				return err
 			}
 			var err error
-			if opts.Load, err = opts.Series.LoadOptions(); err != nil {
-				return err
-			}
-			if opts.Engine, err = opts.Series.Options(); err != nil {
+			if opts.Load, opts.Engine, err = opts.Series.resolve(); err != nil {
 				return err
 			}
 			opts.Engine.Normalize = opts.Normalize

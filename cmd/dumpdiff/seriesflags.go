@@ -142,6 +142,17 @@ func (f *SeriesFlags) Options() (dumpdiff.Options, error) {
 	return o, nil
 }
 
+// resolve turns the flags into the engine's load and ranking options, the
+// load flags checked first.
+func (f *SeriesFlags) resolve() (dumpdiff.LoadOptions, dumpdiff.Options, error) {
+	lo, err := f.LoadOptions()
+	if err != nil {
+		return lo, dumpdiff.Options{}, err
+	}
+	o, err := f.Options()
+	return lo, o, err
+}
+
 // loadSeries expands directories and loads the series, drawing progress on
 // stderr when it is a terminal and the series is long enough to wait for.
 func loadSeries(ios *IOStreams, args []string, lo dumpdiff.LoadOptions) (*dumpdiff.Series, error) {

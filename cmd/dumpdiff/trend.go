@@ -30,7 +30,7 @@ type WriteContext struct {
 // register theirs from their own files (in init).
 var TrendWriters = map[string]func(w io.Writer, res *dumpdiff.TrendResult, c WriteContext) error{
 	"table": func(w io.Writer, res *dumpdiff.TrendResult, c WriteContext) error {
-		return report.WriteTrendTable(w, res, report.TableOptions{Aligned: c.TTY, Color: c.Color, Width: c.Width})
+		return report.WriteTrendTable(w, res, c.tableOptions())
 	},
 	"json": func(w io.Writer, res *dumpdiff.TrendResult, _ WriteContext) error {
 		return report.WriteTrendJSON(w, res)
@@ -82,16 +82,11 @@ piped, it is tab-separated with exact numbers.`,
 				return err
 			}
 			var err error
-			if opts.Load, err = opts.Series.LoadOptions(); err != nil {
+			if opts.Load, opts.Engine, err = opts.Series.resolve(); err != nil {
 				return err
 			}
-			if opts.Engine, err = opts.Series.Options(); err != nil {
+			if opts.FailOnBytes, err = parseFailOn(opts.FailOn); err != nil {
 				return err
-			}
-			if opts.FailOn != "" {
-				if opts.FailOnBytes, err = report.ParseSize(opts.FailOn); err != nil {
-					return flagErrorf("invalid --fail-on: %v", err)
-				}
 			}
 			if runF != nil {
 				return runF(opts)
@@ -139,6 +134,23 @@ func trendRun(opts *TrendOptions) error {
 			report.FormatSignedQuantity(o.Growth, res.Metric.Unit))
 	}
 	return &ThresholdError{Count: len(offenders)}
+}
+
+// parseFailOn reads the --fail-on size; empty means no threshold (0).
+func parseFailOn(s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	n, err := report.ParseSize(s)
+	if err != nil {
+		return 0, flagErrorf("invalid --fail-on: %v", err)
+	}
+	return n, nil
+}
+
+// tableOptions lays a table out for where it is written.
+func (c WriteContext) tableOptions() report.TableOptions {
+	return report.TableOptions{Aligned: c.TTY, Color: c.Color, Width: c.Width}
 }
 
 func writeContext(ios *IOStreams, tty bool) WriteContext {

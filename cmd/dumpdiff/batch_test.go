@@ -416,9 +416,10 @@ func TestBatchParallelOrder(t *testing.T) {
 			}
 			mu.Lock()
 			startOrder = append(startOrder, spec.Name)
+			started := len(startOrder)
 			mu.Unlock()
 			// Early series finish last, so output order cannot follow completion order.
-			time.Sleep(time.Duration(10-len(startOrder)) * 3 * time.Millisecond)
+			time.Sleep(time.Duration(10-started) * 3 * time.Millisecond)
 			return &dumpdiff.TrendResult{Metric: dumpdiff.Metric{Name: "inuse_space", Unit: "bytes"}}, nil
 		},
 	}

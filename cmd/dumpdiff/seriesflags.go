@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -243,21 +242,6 @@ func writeOutput(ios *IOStreams, path string, write func(w io.Writer, tty bool) 
 		return write(ios.Out, ios.IsStdoutTTY())
 	}
 	return report.WriteFileAtomic(path, func(w io.Writer) error { return write(w, false) })
-}
-
-// sortedKeys lists a writer registry's formats, "table" first.
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if (out[i] == "table") != (out[j] == "table") {
-			return out[i] == "table"
-		}
-		return out[i] < out[j]
-	})
-	return out
 }
 
 // newSymbolizer symbolises address-only dumps (jemalloc, tcmalloc) from the

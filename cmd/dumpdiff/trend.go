@@ -26,17 +26,6 @@ type WriteContext struct {
 	Width int
 }
 
-// TrendWriters maps each --format of trend to its renderer. Exports
-// register theirs from their own files (in init).
-var TrendWriters = map[string]func(w io.Writer, res *dumpdiff.TrendResult, c WriteContext) error{
-	"table": func(w io.Writer, res *dumpdiff.TrendResult, c WriteContext) error {
-		return report.WriteTrendTable(w, res, c.tableOptions())
-	},
-	"json": func(w io.Writer, res *dumpdiff.TrendResult, _ WriteContext) error {
-		return report.WriteTrendJSON(w, res)
-	},
-}
-
 // TrendOptions are the inputs of `dumpdiff trend`.
 type TrendOptions struct {
 	IO     *IOStreams
@@ -56,7 +45,7 @@ type TrendOptions struct {
 
 func newCmdTrend(ios *IOStreams, runF func(*TrendOptions) error) *cobra.Command {
 	opts := &TrendOptions{IO: ios}
-	formats := sortedKeys(TrendWriters)
+	formats := outputFormats()
 	cmd := &cobra.Command{
 		Use:   "trend FILE... | DIR",
 		Short: "Rank allocation sites by growth per lifecycle across a series of snapshots",
@@ -120,9 +109,13 @@ func trendRun(opts *TrendOptions) error {
 		res.Sites = res.Sites[:top]
 	}
 	printWarnings(opts.IO.ErrOut, res.Warnings)
-	write := TrendWriters[opts.Output.Format]
+	f := report.Format(opts.Output.Format)
 	err = writeOutput(opts.IO, opts.Output.Output, func(w io.Writer, tty bool) error {
-		return write(w, res, writeContext(opts.IO, tty))
+		ro, err := reportOptions(f, writeContext(opts.IO, tty))
+		if err != nil {
+			return err
+		}
+		return report.WriteTrend(w, res, f, ro)
 	})
 	if err != nil || len(offenders) == 0 {
 		return err

@@ -123,7 +123,7 @@ func trendRun(opts *TrendOptions) error {
 	fmt.Fprintf(opts.IO.ErrOut, "dumpdiff: --fail-on %s: %d leak site(s) grow more than %s per lifecycle:\n",
 		opts.FailOn, len(offenders), report.FormatQuantity(float64(opts.FailOnBytes), "bytes"))
 	for _, o := range offenders {
-		fmt.Fprintf(opts.IO.ErrOut, "  #%d %s %s/lifecycle\n", o.Rank, oneLine(report.Sanitize(batchSiteName(o))),
+		fmt.Fprintf(opts.IO.ErrOut, "  #%d %s %s/lifecycle\n", o.Rank, siteLabel(o),
 			report.FormatSignedQuantity(o.Growth, res.Metric.Unit))
 	}
 	return &ThresholdError{Count: len(offenders)}

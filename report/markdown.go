@@ -248,10 +248,7 @@ func siteWhere(frames []dumpdiff.Frame) string {
 	if len(frames) == 0 {
 		return ""
 	}
-	if fl := fileLine(frames[0]); fl != "" {
-		return filepath.Base(fl)
-	}
-	return frames[0].Module
+	return frameWhere(frames[0])
 }
 
 // mdEscaper escapes characters that Markdown would read as markup in prose.

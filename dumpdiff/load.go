@@ -221,15 +221,7 @@ func Load(paths []string, opts LoadOptions) (*Series, error) {
 				return
 			}
 			go func() {
-				// A parser bug on hostile input must not take the
-				// program down with a stack trace: it becomes an error
-				// naming the file, like any other bad input.
-				defer func() {
-					if r := recover(); r != nil {
-						results[i] <- result{nil, fmt.Errorf("read %s: parser failed on this input (a bug in dumpdiff, please report it with the file): %v", p, r)}
-					}
-				}()
-				snap, err := open(p)
+				snap, err := parsers.Guarded(p, open)
 				results[i] <- result{snap, err}
 			}()
 		}

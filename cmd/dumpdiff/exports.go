@@ -1,11 +1,40 @@
 package main
 
+// Output plumbing shared by trend and compare: which --format values exist,
+// and what a renderer is told about where it writes.
+
 import (
 	"slices"
 	"strings"
 
 	"github.com/dumpdiff/dumpdiff/report"
 )
+
+// WriteContext is what a renderer knows about where it writes.
+type WriteContext struct {
+	// TTY: the output is a terminal (aligned table, header).
+	TTY bool
+	// Color: ANSI colour is allowed (terminal and no NO_COLOR).
+	Color bool
+	// Width of the terminal; 0 when not a terminal.
+	Width int
+}
+
+// tableOptions lays a table out for where it is written.
+func (c WriteContext) tableOptions() report.TableOptions {
+	return report.TableOptions{Aligned: c.TTY, Color: c.Color, Width: c.Width}
+}
+
+// writeContext describes a writer: colour and width only apply on a
+// terminal, and -o FILE never is one.
+func writeContext(ios *IOStreams, tty bool) WriteContext {
+	c := WriteContext{TTY: tty}
+	if tty {
+		c.Color = ios.ColorEnabled()
+		c.Width = ios.TerminalWidth()
+	}
+	return c
+}
 
 // outputFormats lists the --format values of trend and compare (every
 // report.Format) for help, errors and completion: "table" first, the rest

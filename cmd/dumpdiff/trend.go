@@ -16,16 +16,6 @@ func init() {
 		func(ios *IOStreams) *cobra.Command { return newCmdCompare(ios, nil) })
 }
 
-// WriteContext is what a renderer knows about where it writes.
-type WriteContext struct {
-	// TTY: the output is a terminal (aligned table, header).
-	TTY bool
-	// Color: ANSI colour is allowed (terminal and no NO_COLOR).
-	Color bool
-	// Width of the terminal; 0 when not a terminal.
-	Width int
-}
-
 // TrendOptions are the inputs of `dumpdiff trend`.
 type TrendOptions struct {
 	IO     *IOStreams
@@ -139,20 +129,6 @@ func parseFailOn(s string) (int64, error) {
 		return 0, flagErrorf("invalid --fail-on: %v", err)
 	}
 	return n, nil
-}
-
-// tableOptions lays a table out for where it is written.
-func (c WriteContext) tableOptions() report.TableOptions {
-	return report.TableOptions{Aligned: c.TTY, Color: c.Color, Width: c.Width}
-}
-
-func writeContext(ios *IOStreams, tty bool) WriteContext {
-	c := WriteContext{TTY: tty}
-	if tty {
-		c.Color = ios.ColorEnabled()
-		c.Width = ios.TerminalWidth()
-	}
-	return c
 }
 
 // registerSeriesCompletions completes the enumerated flag values.

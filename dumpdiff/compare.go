@@ -21,7 +21,7 @@ func (s *Series) Compare(base, target int, opts Options) (*CompareResult, error)
 	if err != nil {
 		return nil, err
 	}
-	metric, g, by, vals, totals := tbl.metric, tbl.g, tbl.g.by, tbl.vals, tbl.totals
+	metric, g, by, totals := tbl.metric, tbl.g, tbl.g.by, tbl.totals
 	res := &CompareResult{
 		Metric:     metric,
 		GroupBy:    by,
@@ -38,7 +38,8 @@ func (s *Series) Compare(base, target int, opts Options) (*CompareResult, error)
 	sites := make([]PairSite, 0, len(g.groups))
 	for gi := range g.groups {
 		sg := &g.groups[gi]
-		b, t := vals[gi*n+base], vals[gi*n+target]
+		v := tbl.site(gi)
+		b, t := v[base], v[target]
 		if b == 0 && t == 0 {
 			continue // filtered to nothing in both: not part of this pair
 		}

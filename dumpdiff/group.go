@@ -30,9 +30,16 @@ type grouping struct {
 type siteTable struct {
 	metric Metric
 	g      *grouping
-	// vals holds site gi's value in snapshot i at gi*len(s.snaps)+i.
+	// vals holds site gi's value in snapshot i at gi*n+i; see site.
 	vals   []int64
 	totals []int64
+	n      int // snapshots
+}
+
+// site is site gi's value per snapshot, capped so that appending to it
+// cannot reach the next site's values.
+func (t *siteTable) site(gi int) []int64 {
+	return t.vals[gi*t.n : (gi+1)*t.n : (gi+1)*t.n]
 }
 
 // table resolves opts.Metric, groups the rows under opts and sums the
@@ -47,7 +54,7 @@ func (s *Series) table(opts Options) (*siteTable, error) {
 		return nil, err
 	}
 	vals, totals := s.values(g, midx)
-	return &siteTable{metric: metric, g: g, vals: vals, totals: totals}, nil
+	return &siteTable{metric: metric, g: g, vals: vals, totals: totals, n: len(s.snaps)}, nil
 }
 
 // resolveMetric returns, per snapshot, the index of the metric, and the

@@ -42,7 +42,7 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	metric, g, by, vals, totals := tbl.metric, tbl.g, tbl.g.by, tbl.vals, tbl.totals
+	metric, g, by, totals := tbl.metric, tbl.g, tbl.g.by, tbl.totals
 	n := len(s.snaps)
 
 	x := make([]float64, n)
@@ -80,7 +80,7 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 	scores := make([]siteScore, 0, len(g.groups))
 	st := newStatScratch(n)
 	for gi := range g.groups {
-		v := vals[gi*n : (gi+1)*n : (gi+1)*n]
+		v := tbl.site(gi)
 		if allZero(v) {
 			continue // the site has none of this metric: nothing to rank
 		}
@@ -95,7 +95,7 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 	res.Sites = make([]TrendSite, len(scores))
 	for i, sc := range scores {
 		sg := &g.groups[sc.group]
-		v := vals[int(sc.group)*n : int(sc.group+1)*n : int(sc.group+1)*n]
+		v := tbl.site(int(sc.group))
 		res.Sites[i] = TrendSite{
 			Rank:        i + 1,
 			Key:         sg.key,

@@ -112,10 +112,10 @@ A series that cannot be loaded is reported (an "error" field, and a line on
 stderr) and does not stop the others. Exit status: 3 when --fail-on is given
 and a site with verdict leak in any series grows more than that per lifecycle
 (the offenders are listed on stderr); otherwise 1 when any series failed; else 0.`,
-		Example: `  dumpdiff batch dumps/ --fail-on 1MiB
-  dumpdiff batch series.json --format csv -o batch.csv
-  dumpdiff batch series.yaml --fail-on 1MiB
-  dumpdiff batch dumps/ --top 3 | jq -r 'select(.sites[0].verdict == "leak") | .name'`,
+		Example: `  dumpdiff batch testdata/jemalloc --fail-on 1MiB -o leaks.jsonl
+  dumpdiff batch testdata/batch/series.json --format csv -o batch.csv
+  dumpdiff batch testdata/batch/series.yaml --fail-on 1MiB
+  dumpdiff batch testdata/jemalloc --top 3 | jq -r 'select(.sites[0].verdict == "leak") | .name'`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Source = args[0]
@@ -149,10 +149,10 @@ and a site with verdict leak in any series grows more than that per lifecycle
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.Format, "format", "jsonl", "output format: jsonl (one JSON object per series) or csv (one row per site)")
-	f.StringVarP(&opts.Output, "output", "o", "", "write the output to `FILE` (atomically) instead of standard output")
-	f.IntVarP(&opts.Jobs, "jobs", "j", 0, "series to run at once (0: one per CPU)")
-	f.StringVar(&opts.FailOn, "fail-on", "", "exit 3 when a leak grows more than `SIZE` per lifecycle (e.g. 1MiB)")
+	f.StringVar(&opts.Format, "format", "jsonl", "output `FORMAT`: jsonl (one JSON object per series) or csv (one row per site)")
+	f.StringVarP(&opts.Output, "output", "o", "", outputUsage)
+	f.IntVarP(&opts.Jobs, "jobs", "j", 0, "run `N` series at once (0: one per CPU)")
+	f.StringVar(&opts.FailOn, "fail-on", "", failOnUsage)
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "no progress line on stderr")
 	opts.Series.Register(f, 10, false)
 	return cmd

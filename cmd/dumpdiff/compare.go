@@ -49,9 +49,9 @@ detail.diff output (jcmd VM.native_memory summary.diff after baseline).
 
 --normalize scales the base to the target's total first, to show which sites
 took a larger share rather than which grew with everything else.`,
-		Example: `  dumpdiff compare lc1.pb.gz lc8.pb.gz
-  dumpdiff compare --group-by category summary.diff.txt
-  dumpdiff compare --format json --top 0 heap.0001.heap heap.0008.heap`,
+		Example: `  dumpdiff compare testdata/pprof/go-lifecycle/lc1.pb.gz testdata/pprof/go-lifecycle/lc8.pb.gz
+  dumpdiff compare --group-by category testdata/nmt/jdk17-diff/summary.diff.txt
+  dumpdiff compare --format json --top 0 testdata/tcmalloc/c-restart/restart-lc1.0001.heap testdata/tcmalloc/c-restart/restart-lc8.0001.heap`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Args = args

@@ -49,7 +49,7 @@ otherwise. --demo opens a real sample series embedded in the binary (eight Go
 heap profiles, one per task lifecycle, with a leak).`,
 		Example: `  dumpdiff explore --demo
   dumpdiff explore testdata/pprof/go-lifecycle
-  dumpdiff explore --order name --limit 2GiB dumps/`,
+  dumpdiff explore --group-by category --limit 2GiB testdata/nmt/jdk17-summary`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Files = args
 			if opts.Demo && len(args) > 0 {

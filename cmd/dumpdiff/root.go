@@ -78,9 +78,10 @@ func newRootCmd(ios *IOStreams) *cobra.Command {
 Go/pprof heap profiles, gperftools (tcmalloc) heap dumps, jemalloc heap_v2
 dumps and JVM Native Memory Tracking reports — matches allocation sites across
 them, and ranks the sites by how much they retain per lifecycle.`,
-		Example: `  dumpdiff inspect heap.0001.heap
-  dumpdiff trend testdata/pprof/go-lifecycle
-  dumpdiff compare lc-01.pb.gz lc-08.pb.gz`,
+		Example: `  dumpdiff trend testdata/pprof/go-lifecycle
+  dumpdiff compare testdata/pprof/go-lifecycle/lc1.pb.gz testdata/pprof/go-lifecycle/lc8.pb.gz
+  dumpdiff inspect testdata/tcmalloc/c-restart/restart-lc1.0001.heap
+  dumpdiff explore --demo`,
 		Version:       buildVersion(),
 		SilenceUsage:  true,
 		SilenceErrors: true,

@@ -43,24 +43,31 @@ type SeriesFlags struct {
 // leaves out what only a series has (--order, --lifecycle-regex, --limit),
 // for compare.
 func (f *SeriesFlags) Register(fs *pflag.FlagSet, top int, pair bool) {
-	fs.StringVarP(&f.Metric, "metric", "m", "", "metric to rank (default: the format's retained-memory metric, e.g. inuse_space, committed)")
-	fs.StringVar(&f.GroupBy, "group-by", "stack", "site granularity: stack, function, line or category")
-	fs.StringVar(&f.Label, "label", "category", "sample label that --group-by category groups by")
-	fs.IntVar(&f.Top, "top", top, "show the N highest-ranked sites (0: all)")
-	fs.StringVar(&f.Focus, "focus", "", "keep only stacks with a frame matching this regexp (function, file or module)")
-	fs.StringVar(&f.Ignore, "ignore", "", "drop stacks with a frame matching this regexp")
-	fs.StringArrayVar(&f.Trim, "trim", nil, "also trim frames matching this regexp as allocator frames (repeatable)")
+	fs.StringVarP(&f.Metric, "metric", "m", "", "metric `NAME` to rank (default: the format's retained-memory metric, e.g. inuse_space, committed; name/unit picks between same-named metrics)")
+	fs.StringVar(&f.GroupBy, "group-by", "stack", "`GROUP` sites by stack, function, line or category (a sample label, see --label)")
+	fs.StringVar(&f.Label, "label", "category", "sample label `KEY` that --group-by category groups by")
+	fs.IntVar(&f.Top, "top", top, "show the `N` highest-ranked sites (0: all)")
+	fs.StringVar(&f.Focus, "focus", "", "keep only stacks with a frame (function, file or module) matching the regexp `RE`")
+	fs.StringVar(&f.Ignore, "ignore", "", "drop stacks with a frame (function, file or module) matching the regexp `RE`")
+	fs.StringArrayVar(&f.Trim, "trim", nil, "also trim frames matching the regexp `RE` as allocator frames (repeatable)")
 	fs.BoolVar(&f.NoTrim, "no-trim", false, "keep allocator frames (malloc, operator new, je_*, runtime.mallocgc, ...)")
-	fs.StringArrayVar(&f.Symbols, "symbols", nil, "directory to search for the binaries of address-only dumps, by build ID or name (repeatable)")
-	fs.StringVar(&f.InputFormat, "input-format", "", "skip detection and read every file as this format ("+formatList()+")")
+	fs.StringArrayVar(&f.Symbols, "symbols", nil, symbolsUsage)
+	fs.StringVar(&f.InputFormat, "input-format", "", "skip detection and read every file as `FORMAT` ("+formatList()+")")
 	_ = cobra.MarkFlagDirname(fs, "symbols")
 	if pair {
 		return
 	}
-	fs.StringVar(&f.Order, "order", "args", "series order: args (as given), name (natural sort: x.9 before x.10) or time (inside the snapshot)")
-	fs.StringVar(&f.LifecycleRegex, "lifecycle-regex", "", "read each file's lifecycle number from the first capture group of this regexp on its base name")
-	fs.StringVar(&f.Limit, "limit", "", "project how many more lifecycles fit before the total reaches SIZE (e.g. 4GiB)")
+	fs.StringVar(&f.Order, "order", "args", "series `ORDER`: args (as given), name (natural sort: x.9 before x.10) or time (inside the snapshot)")
+	fs.StringVar(&f.LifecycleRegex, "lifecycle-regex", "", "read each file's lifecycle number from the first capture group of the regexp `RE` on its base name")
+	fs.StringVar(&f.Limit, "limit", "", "project how many more lifecycles fit before the total reaches `SIZE` (e.g. 4GiB)")
 }
+
+// Flag usages that more than one command shares, worded once.
+const (
+	symbolsUsage = "`DIR` to search for the binaries of address-only dumps (jemalloc, tcmalloc), by build ID or name (repeatable)"
+	outputUsage  = "write to `FILE` instead of standard output (replaced atomically)"
+	failOnUsage  = "exit 3 when a leak grows more than `SIZE` per lifecycle (e.g. 1MiB), listing the leaks on stderr"
+)
 
 // compileFlagRE compiles a regexp flag value, or returns nil for "".
 func compileFlagRE(name, expr string) (*regexp.Regexp, error) {
@@ -212,8 +219,8 @@ type OutputFlags struct {
 
 // Register adds the output flags; formats lists the accepted --format values.
 func (f *OutputFlags) Register(fs *pflag.FlagSet, formats []string) {
-	fs.StringVar(&f.Format, "format", "table", "output format: "+strings.Join(formats, ", "))
-	fs.StringVarP(&f.Output, "output", "o", "", "write to FILE instead of standard output (replaced atomically)")
+	fs.StringVar(&f.Format, "format", "table", "output `FORMAT`: "+strings.Join(formats, ", "))
+	fs.StringVarP(&f.Output, "output", "o", "", outputUsage)
 }
 
 // check validates --format against the registered writers.

@@ -72,9 +72,9 @@ A directory stands for the snapshot files in it, in natural order.
 On a terminal the table is aligned and coloured (NO_COLOR turns colour off);
 piped, it is tab-separated with exact numbers.`,
 		Example: `  dumpdiff trend testdata/pprof/go-lifecycle
-  dumpdiff trend --group-by function --top 5 heap.*.heap
-  dumpdiff trend --group-by category nmt/lc-*.txt
-  dumpdiff trend --limit 4GiB --format json dumps/ | jq '.sites[0]'`,
+  dumpdiff trend --group-by function --top 5 testdata/tcmalloc/c-restart/*.heap
+  dumpdiff trend --group-by category testdata/nmt/jdk17-summary/lc-*.txt
+  dumpdiff trend --limit 4GiB --format json testdata/jemalloc/c-restart | jq '.total'`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Args = args
@@ -101,7 +101,7 @@ piped, it is tab-separated with exact numbers.`,
 	}
 	opts.Series.Register(cmd.Flags(), 20, false)
 	opts.Output.Register(cmd.Flags(), formats)
-	cmd.Flags().StringVar(&opts.FailOn, "fail-on", "", "exit 3 when a leak grows more than `SIZE` per lifecycle (e.g. 1MiB), listing the leaks on stderr")
+	cmd.Flags().StringVar(&opts.FailOn, "fail-on", "", failOnUsage)
 	registerSeriesCompletions(cmd, formats)
 	return cmd
 }

@@ -18,6 +18,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/parsers"
 	"github.com/dumpdiff/dumpdiff/report"
 )
 
@@ -116,11 +117,22 @@ and a site with verdict leak in any series grows more than that per lifecycle
   dumpdiff batch testdata/batch/series.json --format csv -o batch.csv
   dumpdiff batch testdata/batch/series.yaml --fail-on 1MiB
   dumpdiff batch testdata/jemalloc --top 3 | jq -r 'select(.sites[0].verdict == "leak") | .name'`,
-		Args: cobra.ExactArgs(1),
+		Args: func(_ *cobra.Command, args []string) error {
+			switch {
+			case len(args) == 0:
+				return flagErrorf("batch needs a directory with one subdirectory per series, or a manifest")
+			case len(args) > 1:
+				return flagErrorf("batch takes one directory or manifest, got %d: list several series in a manifest", len(args))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Source = args[0]
 			if opts.Format != "jsonl" && opts.Format != "csv" {
 				return flagErrorf("invalid --format %q: want jsonl or csv", opts.Format)
+			}
+			if err := checkOutputPath(opts.Output); err != nil {
+				return err
 			}
 			if opts.Jobs < 0 {
 				return flagErrorf("invalid --jobs %d: want 1 or more (0: one per CPU)", opts.Jobs)
@@ -215,6 +227,9 @@ func readManifest(path string) ([]SeriesSpec, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read manifest %s: %w", path, batchUnwrapPath(err))
+	}
+	if format, err := parsers.DetectFile(path); err == nil {
+		return nil, fmt.Errorf("batch %s: a snapshot (%s), not a directory or manifest: for one series use dumpdiff trend", path, format)
 	}
 	var m Manifest
 	if trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff"); len(trimmed) > 0 && trimmed[0] == '{' {

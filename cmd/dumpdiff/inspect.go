@@ -44,7 +44,7 @@ period, the time and pid when the file records them, and any warnings.
 Every file is reported; the exit status is 1 when any of them could not be read.`,
 		Example: `  dumpdiff inspect testdata/pprof/go-lifecycle/*.pb.gz
   dumpdiff inspect --format json testdata/jemalloc/c-restart/restart-lc1.heap | jq '.snapshots[].metrics'`,
-		Args: cobra.MinimumNArgs(1),
+		Args: argsAtLeastOne("inspect needs one or more snapshot files"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Files = args
 			if opts.Format != "table" && opts.Format != "json" {

@@ -68,6 +68,8 @@ func TestUsageErrors(t *testing.T) {
 	golden(t, "bad-output-format", 1, "inspect", "--format", "yaml", "x")
 	golden(t, "bad-input-format", 1, "inspect", "--input-format", "perf", "x")
 	golden(t, "unknown-command", 1, "frobnicate")
+	golden(t, "unknown-command-typo", 1, "trends", "x")
+	golden(t, "unknown-command-path", 1, "testdata", "trend")
 }
 
 func TestInspectBadFiles(t *testing.T) {

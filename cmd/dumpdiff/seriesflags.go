@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -152,6 +153,9 @@ func (f *SeriesFlags) Options() (dumpdiff.Options, error) {
 // loadSeries expands directories and loads the series, drawing progress on
 // stderr when it is a terminal and the series is long enough to wait for.
 func loadSeries(ios *IOStreams, args []string, lo dumpdiff.LoadOptions) (*dumpdiff.Series, error) {
+	if err := checkInputs(args); err != nil {
+		return nil, err
+	}
 	paths, err := dumpdiff.ExpandPaths(args)
 	if err != nil {
 		return nil, err
@@ -227,6 +231,37 @@ func (f *OutputFlags) Register(fs *pflag.FlagSet, formats []string) {
 func (f *OutputFlags) check(formats []string) error {
 	if !slices.Contains(formats, f.Format) {
 		return flagErrorf("invalid --format %q: want %s", f.Format, strings.Join(formats, ", "))
+	}
+	return checkOutputPath(f.Output)
+}
+
+// checkOutputPath checks, before any work, that -o names a file in a
+// directory that exists; the error reads like the write error it saves.
+func checkOutputPath(path string) error {
+	if path == "" {
+		return nil
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("write %s: is a directory; want a file name for -o", path)
+	}
+	dir := filepath.Dir(path)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return fmt.Errorf("write %s: directory %s does not exist", path, dir)
+	}
+	return nil
+}
+
+// checkInputs names an argument that is a shell pattern matching nothing:
+// the shell passes such a pattern on unexpanded, and "no such file" for a
+// name with a star in it would leave the user guessing.
+func checkInputs(args []string) error {
+	for _, a := range args {
+		if !strings.ContainsAny(a, "*?[") {
+			continue
+		}
+		if _, err := os.Stat(a); errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("no file matches %s: check the directory and the pattern", a)
+		}
 	}
 	return nil
 }

@@ -75,7 +75,7 @@ piped, it is tab-separated with exact numbers.`,
   dumpdiff trend --group-by function --top 5 testdata/tcmalloc/c-restart/*.heap
   dumpdiff trend --group-by category testdata/nmt/jdk17-summary/lc-*.txt
   dumpdiff trend --limit 4GiB --format json testdata/jemalloc/c-restart | jq '.total'`,
-		Args: cobra.MinimumNArgs(1),
+		Args: argsAtLeastOne("trend needs snapshot files or a directory of them"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Args = args
 			if err := opts.Output.check(formats); err != nil {

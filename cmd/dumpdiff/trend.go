@@ -70,7 +70,7 @@ Growth per lifecycle is the Theil–Sen slope; FIT is the r² of a straight line
 A directory stands for the snapshot files in it, in natural order.
 
 On a terminal the table is aligned and coloured (NO_COLOR turns colour off);
-piped, it is tab-separated with exact numbers.`,
+piped or written with -o, it is tab-separated with exact numbers.`,
 		Example: `  dumpdiff trend testdata/pprof/go-lifecycle
   dumpdiff trend --group-by function --top 5 testdata/tcmalloc/c-restart/*.heap
   dumpdiff trend --group-by category testdata/nmt/jdk17-summary/lc-*.txt

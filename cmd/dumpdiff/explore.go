@@ -45,8 +45,8 @@ per lifecycle (enter), the call tree around a frame (t), and the pair diff of
 any two snapshots (p). Press ? for every key.
 
 It takes the flags of trend but --format, -o and --fail-on, and shows every
-site unless --top says otherwise. --demo opens a real sample series embedded in the binary (eight Go
-heap profiles, one per task lifecycle, with a leak).`,
+site unless --top says otherwise. --demo opens a real sample series embedded
+in the binary (eight Go heap profiles, one per task lifecycle, with a leak).`,
 		Example: `  dumpdiff explore --demo
   dumpdiff explore testdata/pprof/go-lifecycle
   dumpdiff explore --group-by category --limit 2GiB testdata/nmt/jdk17-summary`,

@@ -156,12 +156,15 @@ func TestTrendJSONSchema(t *testing.T) {
 	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
-	wantKeys(t, doc, "schema", "metric", "snapshots", "total", "sites")
+	wantKeys(t, doc, "schema", "metric", "group_by", "snapshots", "total", "sites", "site_count")
 	var sites []map[string]json.RawMessage
 	if err := json.Unmarshal(doc["sites"], &sites); err != nil {
 		t.Fatal(err)
 	}
-	wantKeys(t, sites[0], "rank", "key", "title", "frames", "category", "values", "growth_per_lifecycle", "r2", "mk_p", "monotonic", "verdict")
+	wantKeys(t, sites[0], "rank", "key", "title", "frames", "category", "values", "growth_per_lifecycle", "total_growth", "r2", "mk_p", "monotonic", "verdict")
+	if got := string(sites[0]["total_growth"]); got != "29360128" {
+		t.Errorf("total growth of the leak got %s, want 29360128 (7 lifecycles of 4 MiB)", got)
+	}
 	if got := string(sites[0]["growth_per_lifecycle"]); got != "4194304" {
 		t.Errorf("growth of the leak got %s, want the exact integer 4194304", got)
 	}

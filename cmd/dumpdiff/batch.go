@@ -18,6 +18,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/parsers"
 	"github.com/dumpdiff/dumpdiff/report"
 )
 
@@ -112,15 +113,26 @@ A series that cannot be loaded is reported (an "error" field, and a line on
 stderr) and does not stop the others. Exit status: 3 when --fail-on is given
 and a site with verdict leak in any series grows more than that per lifecycle
 (the offenders are listed on stderr); otherwise 1 when any series failed; else 0.`,
-		Example: `  dumpdiff batch dumps/ --fail-on 1MiB
-  dumpdiff batch series.json --format csv -o batch.csv
-  dumpdiff batch series.yaml --fail-on 1MiB
-  dumpdiff batch dumps/ --top 3 | jq -r 'select(.sites[0].verdict == "leak") | .name'`,
-		Args: cobra.ExactArgs(1),
+		Example: `  dumpdiff batch testdata/jemalloc --fail-on 1MiB -o leaks.jsonl
+  dumpdiff batch testdata/batch/series.json --format csv -o batch.csv
+  dumpdiff batch testdata/batch/series.yaml --fail-on 1MiB
+  dumpdiff batch testdata/jemalloc --top 3 | jq -r 'select(.sites[0].verdict == "leak") | .name'`,
+		Args: func(_ *cobra.Command, args []string) error {
+			switch {
+			case len(args) == 0:
+				return flagErrorf("batch needs a directory with one subdirectory per series, or a manifest")
+			case len(args) > 1:
+				return flagErrorf("batch takes one directory or manifest, got %d: list several series in a manifest", len(args))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Source = args[0]
 			if opts.Format != "jsonl" && opts.Format != "csv" {
 				return flagErrorf("invalid --format %q: want jsonl or csv", opts.Format)
+			}
+			if err := checkOutputPath(opts.Output); err != nil {
+				return err
 			}
 			if opts.Jobs < 0 {
 				return flagErrorf("invalid --jobs %d: want 1 or more (0: one per CPU)", opts.Jobs)
@@ -142,10 +154,10 @@ and a site with verdict leak in any series grows more than that per lifecycle
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.Format, "format", "jsonl", "output format: jsonl (one JSON object per series) or csv (one row per site)")
-	f.StringVarP(&opts.Output, "output", "o", "", "write the output to `FILE` (atomically) instead of standard output")
-	f.IntVarP(&opts.Jobs, "jobs", "j", 0, "series to run at once (0: one per CPU)")
-	f.StringVar(&opts.FailOn, "fail-on", "", "exit 3 when a leak grows more than `SIZE` per lifecycle (e.g. 1MiB)")
+	f.StringVar(&opts.Format, "format", "jsonl", "output `FORMAT`: jsonl (one JSON object per series) or csv (one row per site)")
+	f.StringVarP(&opts.Output, "output", "o", "", outputUsage)
+	f.IntVarP(&opts.Jobs, "jobs", "j", 0, "run `N` series at once (0: one per CPU)")
+	f.StringVar(&opts.FailOn, "fail-on", "", failOnUsage)
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "no progress line on stderr")
 	opts.Series.Register(f, 10, false)
 	return cmd
@@ -208,6 +220,9 @@ func readManifest(path string) ([]SeriesSpec, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read manifest %s: %w", path, batchUnwrapPath(err))
+	}
+	if format, err := parsers.DetectFile(path); err == nil {
+		return nil, fmt.Errorf("batch %s: a snapshot (%s), not a directory or manifest: for one series use dumpdiff trend", path, format)
 	}
 	var m Manifest
 	if trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff"); len(trimmed) > 0 && trimmed[0] == '{' {

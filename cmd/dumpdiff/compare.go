@@ -38,10 +38,18 @@ detail.diff output (jcmd VM.native_memory summary.diff after baseline).
 
 --normalize scales the base to the target's total first, to show which sites
 took a larger share rather than which grew with everything else.`,
-		Example: `  dumpdiff compare lc1.pb.gz lc8.pb.gz
-  dumpdiff compare --group-by category summary.diff.txt
-  dumpdiff compare --format json --top 0 heap.0001.heap heap.0008.heap`,
-		Args: cobra.RangeArgs(1, 2),
+		Example: `  dumpdiff compare testdata/pprof/go-lifecycle/lc1.pb.gz testdata/pprof/go-lifecycle/lc8.pb.gz
+  dumpdiff compare --group-by category testdata/nmt/jdk17-diff/summary.diff.txt
+  dumpdiff compare --format json --top 0 testdata/tcmalloc/c-restart/restart-lc1.0001.heap testdata/tcmalloc/c-restart/restart-lc8.0001.heap`,
+		Args: func(_ *cobra.Command, args []string) error {
+			switch {
+			case len(args) == 0:
+				return flagErrorf("compare needs BASE and TARGET snapshot files, or one NMT .diff file")
+			case len(args) > 2:
+				return flagErrorf("compare takes BASE and TARGET, got %d files: for a series use dumpdiff trend", len(args))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Args = args
 			if err := opts.Output.check(formats); err != nil {
@@ -68,6 +76,9 @@ took a larger share rather than which grew with everything else.`,
 func compareRun(opts *CompareOptions) error {
 	// Each argument is one snapshot file; a directory is not expanded here,
 	// so the loader names it as the mistake it is.
+	if err := checkInputs(opts.Args); err != nil {
+		return err
+	}
 	s, err := dumpdiff.Load(opts.Args, opts.Load)
 	if err != nil {
 		return err

@@ -44,12 +44,12 @@ ranked by growth per lifecycle as in trend, each site's call stack and value
 per lifecycle (enter), the call tree around a frame (t), and the pair diff of
 any two snapshots (p). Press ? for every key.
 
-It takes the same flags as trend, but shows every site unless --top says
-otherwise. --demo opens a real sample series embedded in the binary (eight Go
-heap profiles, one per task lifecycle, with a leak).`,
+It takes the flags of trend but --format, -o and --fail-on, and shows every
+site unless --top says otherwise. --demo opens a real sample series embedded
+in the binary (eight Go heap profiles, one per task lifecycle, with a leak).`,
 		Example: `  dumpdiff explore --demo
   dumpdiff explore testdata/pprof/go-lifecycle
-  dumpdiff explore --order name --limit 2GiB dumps/`,
+  dumpdiff explore --group-by category --limit 2GiB testdata/nmt/jdk17-summary`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Files = args
 			if opts.Demo && len(args) > 0 {

@@ -43,8 +43,8 @@ period, the time and pid when the file records them, and any warnings.
 
 Every file is reported; the exit status is 1 when any of them could not be read.`,
 		Example: `  dumpdiff inspect testdata/pprof/go-lifecycle/*.pb.gz
-  dumpdiff inspect --format json heap.0003.heap | jq '.snapshots[].metrics'`,
-		Args: cobra.MinimumNArgs(1),
+  dumpdiff inspect --format json testdata/jemalloc/c-restart/restart-lc1.heap | jq '.snapshots[].metrics'`,
+		Args: argsAtLeastOne("inspect needs one or more snapshot files"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Files = args
 			if opts.Format != "table" && opts.Format != "json" {
@@ -59,9 +59,9 @@ Every file is reported; the exit status is 1 when any of them could not be read.
 			return inspectRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Format, "format", "table", "output format: table or json")
-	cmd.Flags().StringVar(&opts.InputFormat, "input-format", "", "skip detection and read every file as this format ("+formatList()+")")
-	cmd.Flags().StringArrayVar(&opts.SymbolDirs, "symbols", nil, "directory with the binaries of jemalloc/tcmalloc dumps, matched by build ID or name (repeatable)")
+	cmd.Flags().StringVar(&opts.Format, "format", "table", "output `FORMAT`: table or json")
+	cmd.Flags().StringVar(&opts.InputFormat, "input-format", "", "skip detection and read every file as `FORMAT` ("+formatList()+")")
+	cmd.Flags().StringArrayVar(&opts.SymbolDirs, "symbols", nil, symbolsUsage)
 	return cmd
 }
 

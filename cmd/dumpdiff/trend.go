@@ -49,12 +49,12 @@ Growth per lifecycle is the Theil–Sen slope; FIT is the r² of a straight line
 A directory stands for the snapshot files in it, in natural order.
 
 On a terminal the table is aligned and coloured (NO_COLOR turns colour off);
-piped, it is tab-separated with exact numbers.`,
+piped or written with -o, it is tab-separated with exact numbers.`,
 		Example: `  dumpdiff trend testdata/pprof/go-lifecycle
-  dumpdiff trend --group-by function --top 5 heap.*.heap
-  dumpdiff trend --group-by category nmt/lc-*.txt
-  dumpdiff trend --limit 4GiB --format json dumps/ | jq '.sites[0]'`,
-		Args: cobra.MinimumNArgs(1),
+  dumpdiff trend --group-by function --top 5 testdata/tcmalloc/c-restart/*.heap
+  dumpdiff trend --group-by category testdata/nmt/jdk17-summary/lc-*.txt
+  dumpdiff trend --limit 4GiB --format json testdata/jemalloc/c-restart | jq '.total'`,
+		Args: argsAtLeastOne("trend needs snapshot files or a directory of them"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Args = args
 			if err := opts.Output.check(formats); err != nil {
@@ -75,7 +75,7 @@ piped, it is tab-separated with exact numbers.`,
 	}
 	opts.Series.Register(cmd.Flags(), 20, false)
 	opts.Output.Register(cmd.Flags(), formats)
-	cmd.Flags().StringVar(&opts.FailOn, "fail-on", "", "exit 3 when a leak grows more than `SIZE` per lifecycle (e.g. 1MiB), listing the leaks on stderr")
+	cmd.Flags().StringVar(&opts.FailOn, "fail-on", "", failOnUsage)
 	registerSeriesCompletions(cmd, formats)
 	return cmd
 }
@@ -89,6 +89,10 @@ func trendRun(opts *TrendOptions) error {
 	engine := opts.Engine
 	if opts.FailOnBytes > 0 {
 		engine.Top = 0
+	}
+	if s.Len() == 1 {
+		// The engine's "needs at least two" leaves out where to go instead.
+		return fmt.Errorf("trend needs at least two snapshots, got 1: take one after each restart, or see what this one holds with dumpdiff inspect")
 	}
 	res, err := s.Trend(engine)
 	if err != nil {

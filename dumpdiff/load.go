@@ -220,6 +220,13 @@ func Load(paths []string, opts LoadOptions) (*Series, error) {
 			case <-stop:
 				return
 			}
+			// select picks at random when both are ready: after a load
+			// error a free slot must not start one more parse.
+			select {
+			case <-stop:
+				return
+			default:
+			}
 			go func() {
 				snap, err := parsers.Guarded(p, open)
 				results[i] <- result{snap, err}

@@ -99,7 +99,7 @@ func unknownCommandError(root *cobra.Command, name string) error {
 
 // badNumberRE matches pflag's error for a value that does not parse:
 // `invalid argument "abc" for "--top" flag: strconv.ParseInt: parsing "abc": invalid syntax`.
-var badNumberRE = regexp.MustCompile(`^invalid argument ("(?:[^"\\]|\\.)*") for "(?:-\w, )?(--[\w-]+)" flag: strconv\.Parse(Int|Uint|Float)`)
+var badNumberRE = regexp.MustCompile(`^invalid argument ("(?:[^"\\]|\\.)*") for "(?:-\w, )?(--[\w-]+)" flag: strconv\.Parse(Int|Uint)`)
 
 // plainFlagError words a flag value that is not a number without Go's
 // strconv details.

@@ -27,6 +27,9 @@ type truth struct {
 		Site              string  `json:"site"`
 		BytesPerLifecycle float64 `json:"bytes_per_lifecycle"`
 		BytesDelta        int64   `json:"bytes_delta"`
+		// Verdict is what the planted leak must read as, when it is not
+		// "leak" (a leak across a process restart is a saw-tooth).
+		Verdict Verdict `json:"verdict"`
 	} `json:"leaks"`
 	Plateau []string `json:"plateau"`
 	Noise   []string `json:"noise"`

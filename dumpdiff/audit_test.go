@@ -245,3 +245,40 @@ func TestLateLeakGrowth(t *testing.T) {
 		}
 	}
 }
+
+// TestSampledVerdicts: values (KB) read from real jemalloc series at the
+// default 512 KiB period (testdata/gen/churn, the runs of the detection-limit
+// sweep in testdata/README.md "churn"). A sampled leak of small objects grows
+// in quanta of one period and may end on a flat stretch that sampling
+// explains; a thread pool that stopped growing gains no quanta; a site that
+// changes by one or two samples is no evidence of anything.
+func TestSampledVerdicts(t *testing.T) {
+	const q = 524288
+	tests := []struct {
+		name string
+		y    []float64 // KB
+		want Verdict
+	}{
+		// 285 KB/lc leak, 8 snapshots: one quantum in the last 4 where 2 were due.
+		{"leak, late quantum", []float64{0, 525, 1051, 1577, 2103, 2103, 2103, 2629}, VerdictLeak},
+		// 285 KB/lc leak, 30 snapshots: the last 8 flat, 4 quanta in the last 15.
+		{"leak, flat end", []float64{1051, 1051, 1051, 2098, 2098, 2622, 3147, 3147, 3147, 3672, 3672, 4197, 4197, 4197, 4722, 4722, 4722, 4722, 5247, 5247, 5772, 5772, 6297, 6297, 6297, 6297, 6297, 6297, 6297, 6297}, VerdictLeak},
+		// Thread pool: 2 MiB of 64 KiB contexts in lifecycles 1-4, then none.
+		{"pool that stopped", []float64{557, 1115, 2231, 4462, 4462, 4462, 4462, 4462}, VerdictPlateau},
+		// A churning site of ~50 KB: zero, one or two samples at random.
+		{"one or two samples", []float64{0, 0, 524, 524, 524, 1048, 524, 1573}, VerdictNoise},
+		{"one sample that stayed", []float64{0, 0, 0, 0, 0, 524, 525, 526}, VerdictNoise},
+	}
+	for _, tt := range tests {
+		y := make([]float64, len(tt.y))
+		for i, v := range tt.y {
+			y[i] = 1000 * v
+		}
+		st := newStatScratch(len(y))
+		st.quantum = q
+		a := st.analyze(seq(len(y)), y)
+		if a.verdict != tt.want {
+			t.Errorf("%s %v: got %s (growth %.0f, p↑ %.4f), want %s", tt.name, tt.y, a.verdict, a.growth, a.mk.PUp, tt.want)
+		}
+	}
+}

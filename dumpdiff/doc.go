@@ -80,6 +80,23 @@
 //     sampled profiles too: sampled objects that a leak retains stay in every
 //     later snapshot, so their sampling error does not make the series
 //     fluctuate.
+//     In a sampled series (a bytes metric whose snapshots record a sampling
+//     period P > 1: jemalloc, tcmalloc's sampled heap, Go below
+//     MemProfileRate 1) each sampled object small against P adds about P to
+//     its site, so a site moves in quanta of P and the evidence is the
+//     number of quanta. Two rules follow. In (3) the rise must also be at
+//     least three quanta (3P): a site holding a constant amount smaller than
+//     P reads as zero, one or two samples at random, and such steps say
+//     nothing; this is the detection limit, a leak must accumulate about
+//     3P (1.5 MiB at jemalloc's and Go's default 512 KiB) over the series.
+//     And (2) also passes when the last lifecycles still gained at least one
+//     quantum and fewer quanta than the whole series' slope predicts is
+//     within Poisson error (P(N ≤ seen) > 0.01 for N Poisson with mean
+//     slope × tail span / P): a leak of half a sample per lifecycle is
+//     often flat for several snapshots, and judging its tail like exact
+//     data called such leaks plateaus. A tail without a new quantum still
+//     fails (2): a site that stopped growing gains no samples. This rule
+//     only ever makes a site a leak; the plateau rule below is unchanged.
 //     A leak that started late is judged on its leaking stretch: when a
 //     site held one value over its first snapshots (often none at all),
 //     those say nothing about how fast it leaks and would pull the slope
@@ -97,6 +114,11 @@
 //     negative slope whose fall passes (3).
 //   - noise: everything else: no significant trend, or a trend too small
 //     against the site's own scatter.
+//
+// Trend warns when the snapshots that record a process id come from more
+// than one process: what a process leaked is returned when it exits, so a
+// leak across a restart reads as a saw-tooth (noise), and each run's
+// snapshots should be judged as their own series.
 //
 // The verdict deliberately does not compare a site with the noise of the
 // process total: a leak of 1% of the heap under large random fluctuations of

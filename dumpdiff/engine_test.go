@@ -701,3 +701,49 @@ func TestOneFilePairKeepsItsOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestTrendWarnsAboutRestarts: snapshots from two processes (the pid
+// changes mid-series) get a warning naming both runs; the leak, which
+// starts again from zero in the second process, is not called a leak.
+func TestTrendWarnsAboutRestarts(t *testing.T) {
+	var snaps []*parsers.Snapshot
+	for i := range 10 {
+		s := buildSnapshot(fmt.Sprintf("s%d", i+1), []sample{
+			{stack: []string{"malloc", "leak", "main"}, value: int64(100 * (i%5 + 1))},
+			{stack: []string{"malloc", "steady", "main"}, value: 500},
+		})
+		s.PID = 4000 + i/5
+		snaps = append(snaps, s)
+	}
+	res, err := loadSnaps(t, LoadOptions{}, snaps...).Trend(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, w := range res.Warnings {
+		if strings.Contains(w.Error(), "pid 4000: s1 … s5, pid 4001: s6 … s10") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("warnings got %v, want one naming pid 4000: s1 … s5 and pid 4001: s6 … s10", res.Warnings)
+	}
+	for _, st := range res.Sites {
+		if st.Title == "leak" && st.Verdict == VerdictLeak {
+			t.Errorf("leak across a restart: verdict got leak, want not leak (values %v)", st.Values)
+		}
+	}
+	// One process: no warning.
+	for _, s := range snaps {
+		s.PID = 4000
+	}
+	res, err = loadSnaps(t, LoadOptions{}, snaps...).Trend(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range res.Warnings {
+		if strings.Contains(w.Error(), "process runs") {
+			t.Errorf("one process: got warning %q, want none", w)
+		}
+	}
+}

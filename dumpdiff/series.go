@@ -384,3 +384,18 @@ func (s *Series) label(id labelID, k string) string {
 	}
 	return ""
 }
+
+// samplingQuantum is the value one sampled object adds to a site for metric
+// m: the largest sampling period of the series for a bytes metric (an object
+// much smaller than the period is counted as about one period), 0 when every
+// allocation was recorded or the metric is not in bytes.
+func (s *Series) samplingQuantum(m Metric) float64 {
+	if m.Unit != "bytes" {
+		return 0
+	}
+	var q int64
+	for _, t := range s.snaps {
+		q = max(q, t.period)
+	}
+	return float64(q)
+}

@@ -3,6 +3,7 @@ package dumpdiff
 import (
 	"fmt"
 	"math"
+	"path/filepath"
 	"slices"
 	"strings"
 )
@@ -38,20 +39,12 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 	if len(s.snaps) < 2 {
 		return nil, fmt.Errorf("trend needs at least two snapshots, got %d", len(s.snaps))
 	}
-	metric, midx, err := s.resolveMetric(opts.Metric)
+	tbl, err := s.table(opts)
 	if err != nil {
 		return nil, err
 	}
-	g, err := s.group(opts)
-	if err != nil {
-		return nil, err
-	}
-	by := opts.GroupBy
-	if by == "" {
-		by = GroupByStack
-	}
+	metric, g, by, totals := tbl.metric, tbl.g, tbl.g.by, tbl.totals
 	n := len(s.snaps)
-	vals, totals := s.values(g, midx)
 
 	x := make([]float64, n)
 	for i, t := range s.snaps {
@@ -77,6 +70,9 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 		res.Snapshots[i] = t.info
 		res.Snapshots[i].Total = totals[i]
 	}
+	if w := s.restartWarning(); w != nil {
+		res.Warnings = append(res.Warnings, w)
+	}
 	ty := toFloat(totals, nil)
 	res.Total = TrendTotal{Growth: TheilSen(x, ty), Values: totals}
 	if opts.Limit > 0 {
@@ -87,8 +83,9 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 	// only for the sites kept by --top.
 	scores := make([]siteScore, 0, len(g.groups))
 	st := newStatScratch(n)
+	st.quantum = s.samplingQuantum(metric)
 	for gi := range g.groups {
-		v := vals[gi*n : (gi+1)*n : (gi+1)*n]
+		v := tbl.site(gi)
 		if allZero(v) {
 			continue // the site has none of this metric: nothing to rank
 		}
@@ -103,7 +100,7 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 	res.Sites = make([]TrendSite, len(scores))
 	for i, sc := range scores {
 		sg := &g.groups[sc.group]
-		v := vals[int(sc.group)*n : int(sc.group+1)*n : int(sc.group+1)*n]
+		v := tbl.site(int(sc.group))
 		res.Sites[i] = TrendSite{
 			Rank:        i + 1,
 			Key:         sg.key,
@@ -188,6 +185,9 @@ type statScratch struct {
 	ties                     []int
 	key                      []byte
 	exact                    map[string]*sDist
+	// quantum is the value one sampled object adds to a site in a sampled
+	// series (the sampling period, bytes); 0 when every allocation counts.
+	quantum float64
 }
 
 func newStatScratch(n int) *statScratch {
@@ -295,8 +295,11 @@ func (st *statScratch) classify(x, y []float64, a analysis) Verdict {
 	// several robust standard deviations of the site's own scatter around
 	// its Theil–Sen line.
 	scatter := st.robustScatter(x, y, a.growth)
+	// In a sampled series the rise must also be several sampling quanta:
+	// a site that holds a constant amount smaller than the period reads as
+	// zero, one or two samples at random, and such a step is no evidence.
 	material := func(rise float64) bool {
-		return rise > 0 && rise >= scatterK*scatter
+		return rise > 0 && rise >= scatterK*scatter && rise >= scatterK*st.quantum
 	}
 
 	up := a.mk.PUp <= Alpha
@@ -305,8 +308,12 @@ func (st *statScratch) classify(x, y []float64, a analysis) Verdict {
 		up, down = strictly(y, 1), strictly(y, -1)
 	}
 	continuing := a.growth > 0 && st.continuing(x, y, a.growth)
+	// In a sampled series a tail that fell short of the series' slope may
+	// still be a leak whose next samples have not come; that can only make
+	// a site a leak, never keep it from being a plateau.
+	sampledOn := !continuing && a.growth > 0 && st.sampledFlatTail(x, y, a.growth)
 	switch {
-	case up && continuing && material(a.growth*span):
+	case up && (continuing || sampledOn) && material(a.growth*span):
 		return VerdictLeak
 	case !continuing && st.levelledOff(y, scatter):
 		return VerdictPlateau
@@ -330,6 +337,39 @@ func (st *statScratch) continuing(x, y []float64, growth float64) bool {
 		return false
 	}
 	return ty[m-1] > st.tailLevel(y) || onCadence(y)
+}
+
+// sampledFlatTail reports, for a sampled series, that the last lifecycles
+// still grew and that their shortfall is within sampling error. A sampled
+// leak grows in quanta of about one period, and the number of new quanta over
+// a stretch is Poisson: slower growth in the tail than over the series is
+// evidence that growth stopped only when continued growth at the series'
+// slope would have brought more quanta than were seen with probability at
+// most Alpha. A tail without a single new quantum is a plateau: a site that
+// stopped growing gains no samples, and that is the likelier explanation.
+func (st *statScratch) sampledFlatTail(x, y []float64, growth float64) bool {
+	if st.quantum <= 0 || growth <= 0 {
+		return false
+	}
+	m := tailLen(len(y))
+	tx, ty := x[len(x)-m:], y[len(y)-m:]
+	want := growth * (tx[m-1] - tx[0]) / st.quantum
+	seen := math.Floor(math.Max(0, ty[m-1]-ty[0])/st.quantum + 0.5)
+	return seen >= 1 && poissonCDF(seen, want) > Alpha
+}
+
+// poissonCDF is P(N ≤ k) for N ~ Poisson(mean).
+func poissonCDF(k, mean float64) float64 {
+	if mean <= 0 {
+		return 1
+	}
+	term := math.Exp(-mean)
+	sum := term
+	for i := 1.0; i <= k; i++ {
+		term *= mean / i
+		sum += term
+	}
+	return math.Min(1, sum)
 }
 
 // onCadence reports a site that grows in quanta and whose next quantum is
@@ -429,4 +469,30 @@ func allZero(v []int64) bool {
 		}
 	}
 	return true
+}
+
+// restartWarning says when the snapshots that record a process id come from
+// more than one process. Memory a process leaked is returned when it exits,
+// so a leak across a restart reads as a saw-tooth that the trend rules call
+// noise; each process's snapshots should be judged as their own series.
+func (s *Series) restartWarning() error {
+	var runs []string
+	last, from := 0, 0
+	flush := func(to int) {
+		if last != 0 {
+			runs = append(runs, fmt.Sprintf("pid %d: %s … %s", last, filepath.Base(s.snaps[from].info.Path), filepath.Base(s.snaps[to].info.Path)))
+		}
+	}
+	for i, t := range s.snaps {
+		if t.pid == 0 || t.pid == last {
+			continue
+		}
+		flush(i - 1)
+		last, from = t.pid, i
+	}
+	flush(len(s.snaps) - 1)
+	if len(runs) < 2 {
+		return nil
+	}
+	return fmt.Errorf("snapshots come from %d process runs (%s): a process returns what it leaked when it exits, so a leak across a restart is a saw-tooth, not a trend; trend each run's snapshots on their own", len(runs), strings.Join(runs, ", "))
 }

@@ -43,13 +43,11 @@ func WriteTrendMarkdown(w io.Writer, res *dumpdiff.TrendResult) error {
 		fmt.Fprintln(bw, "No sites.")
 		return bw.Flush()
 	}
-	// Sites without frames (NMT categories) have no "where": drop the column.
 	where := false
 	for _, s := range res.Sites {
 		where = where || siteWhere(s.Frames) != ""
 	}
-	fmt.Fprintln(bw, "| # | verdict | growth/lifecycle | total growth | r² | trend | site |"+whereHead(where))
-	fmt.Fprintln(bw, "|--:|:--|--:|--:|--:|:--|:--|"+whereRule(where))
+	mdTableHead(bw, "| # | verdict | growth/lifecycle | total growth | r² | trend | site |", "|--:|:--|--:|--:|--:|:--|:--|", where)
 	names := trendTitles(res.Sites)
 	for i, s := range res.Sites {
 		verdict := string(s.Verdict)
@@ -89,8 +87,7 @@ func WriteCompareMarkdown(w io.Writer, res *dumpdiff.CompareResult) error {
 	for _, s := range res.Sites {
 		where = where || siteWhere(s.Frames) != ""
 	}
-	fmt.Fprintln(bw, "| # | status | base | target | delta | delta % | site |"+whereHead(where))
-	fmt.Fprintln(bw, "|--:|:--|--:|--:|--:|--:|:--|"+whereRule(where))
+	mdTableHead(bw, "| # | status | base | target | delta | delta % | site |", "|--:|:--|--:|--:|--:|--:|:--|", where)
 	names := compareTitles(res.Sites)
 	for i, s := range res.Sites {
 		fmt.Fprintf(bw, "| %d | %s | %s | %s | %s | %s | %s |%s\n",
@@ -102,21 +99,19 @@ func WriteCompareMarkdown(w io.Writer, res *dumpdiff.CompareResult) error {
 	return bw.Flush()
 }
 
-// whereHead, whereRule and whereCell write the optional "where" column.
-func whereHead(on bool) string {
-	if on {
-		return " where |"
+// mdTableHead writes a site table's header and alignment rows, with a
+// "where" column last when where is set. Sites without frames (NMT
+// categories) have no "where", so a table of only those drops the column.
+func mdTableHead(w io.Writer, head, rule string, where bool) {
+	if where {
+		head += " where |"
+		rule += ":--|"
 	}
-	return ""
+	fmt.Fprintln(w, head)
+	fmt.Fprintln(w, rule)
 }
 
-func whereRule(on bool) string {
-	if on {
-		return ":--|"
-	}
-	return ""
-}
-
+// whereCell is a row's "where" cell, empty when the table has no such column.
 func whereCell(on bool, frames []dumpdiff.Frame) string {
 	if !on {
 		return ""
@@ -253,10 +248,7 @@ func siteWhere(frames []dumpdiff.Frame) string {
 	if len(frames) == 0 {
 		return ""
 	}
-	if fl := fileLine(frames[0]); fl != "" {
-		return filepath.Base(fl)
-	}
-	return frames[0].Module
+	return frameWhere(frames[0])
 }
 
 // mdEscaper escapes characters that Markdown would read as markup in prose.

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -327,26 +326,4 @@ func tsvField(s string) string {
 		}
 		return r
 	}, Sanitize(s))
-}
-
-// Sanitize replaces control characters (including escape sequences' ESC)
-// in names read from dumps, which are untrusted, so that printing them can
-// neither move the cursor nor change colours.
-func Sanitize(s string) string {
-	clean := true
-	for _, r := range s {
-		if unicode.IsControl(r) || r == unicode.ReplacementChar {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return '?'
-		}
-		return r
-	}, s)
 }

@@ -124,6 +124,17 @@ func TestSanitize(t *testing.T) {
 	}
 }
 
+// TestSanitizeBidi: a right-to-left override in a name would reorder the
+// rest of a terminal line (and a CSV or Markdown cell), as it would in the TUI.
+func TestSanitizeBidi(t *testing.T) {
+	if got := Sanitize("f\u202eevil"); got != "f?evil" {
+		t.Errorf("Sanitize: got %q, want %q", got, "f?evil")
+	}
+	if got := clean("f\u202eevil"); got != "f\ufffdevil" {
+		t.Errorf("clean: got %q, want %q", got, "f\ufffdevil")
+	}
+}
+
 // TestTrendJSONSchema checks the dumpdiff.trend/v1 fields, their order
 // (schema first) and exact integers on a real series.
 func TestTrendJSONSchema(t *testing.T) {

@@ -110,12 +110,7 @@ func (d Detail) Update(msg tea.Msg) (Detail, tea.Cmd) {
 		}
 	case tea.MouseWheelMsg:
 		// The wheel walks the stack; the page follows the cursor.
-		switch msg.Button {
-		case tea.MouseWheelUp:
-			d.frame -= 3
-		case tea.MouseWheelDown:
-			d.frame += 3
-		}
+		d.frame += wheelRows(msg)
 	}
 	d.follow()
 	return d, nil

@@ -11,6 +11,9 @@ import (
 	"github.com/dumpdiff/dumpdiff/report"
 )
 
+// clean makes an untrusted name from a dump safe to draw (report.Clean).
+func clean(s string) string { return report.Clean(s) }
+
 // formatGrowth renders a signed quantity with a suffix: "+4.0 MiB/lc".
 func formatGrowth(v float64, unit, suffix string) string {
 	if v == 0 {

@@ -140,18 +140,11 @@ and a site with verdict leak in any series grows more than that per lifecycle
 			if opts.Jobs == 0 {
 				opts.Jobs = runtime.NumCPU()
 			}
-			if opts.FailOn != "" {
-				v, err := report.ParseSize(opts.FailOn)
-				if err != nil {
-					return flagErrorf("invalid --fail-on: %v", err)
-				}
-				opts.FailOnBytes = v
-			}
 			var err error
-			if opts.load, err = opts.Series.LoadOptions(); err != nil {
+			if opts.FailOnBytes, err = parseFailOn(opts.FailOn); err != nil {
 				return err
 			}
-			if opts.rank, err = opts.Series.Options(); err != nil {
+			if opts.load, opts.rank, err = opts.Series.resolve(); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -352,7 +345,7 @@ func batchRun(opts *BatchOptions) error {
 				offending++
 				for _, s := range r.offenders {
 					offenderLines = append(offenderLines, fmt.Sprintf("  %s: #%d %s %s/lifecycle (%s)", r.spec.Name, s.Rank,
-						oneLine(batchSiteName(s)), report.FormatSignedQuantity(s.Growth, r.res.Metric.Unit), s.Verdict))
+						siteLabel(s), report.FormatSignedQuantity(s.Growth, r.res.Metric.Unit), s.Verdict))
 				}
 			}
 			return progress.around(func() error { return out.write(r, opts) })
@@ -441,12 +434,15 @@ func batchOffenders(res *dumpdiff.TrendResult, limit int64) []dumpdiff.TrendSite
 	return out
 }
 
-// batchSiteName is how a site is named in messages.
-func batchSiteName(s dumpdiff.TrendSite) string {
-	if s.Title != "" {
-		return s.Title
+// siteLabel names a site in a --fail-on message on stderr: its title, else
+// its key, on one line and with the control characters of an untrusted
+// dump's names replaced, so a name cannot drive the terminal.
+func siteLabel(s dumpdiff.TrendSite) string {
+	name := s.Title
+	if name == "" {
+		name = s.Key
 	}
-	return s.Key
+	return oneLine(report.Sanitize(name))
 }
 
 // batchWriter writes batch results as JSON Lines or CSV.

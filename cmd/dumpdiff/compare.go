@@ -10,17 +10,6 @@ import (
 	"github.com/dumpdiff/dumpdiff/report"
 )
 
-// CompareWriters maps each --format of compare to its renderer. Exports
-// register theirs from their own files (in init).
-var CompareWriters = map[string]func(w io.Writer, res *dumpdiff.CompareResult, c WriteContext) error{
-	"table": func(w io.Writer, res *dumpdiff.CompareResult, c WriteContext) error {
-		return report.WriteCompareTable(w, res, report.TableOptions{Aligned: c.TTY, Color: c.Color, Width: c.Width})
-	},
-	"json": func(w io.Writer, res *dumpdiff.CompareResult, _ WriteContext) error {
-		return report.WriteCompareJSON(w, res)
-	},
-}
-
 // CompareOptions are the inputs of `dumpdiff compare`.
 type CompareOptions struct {
 	IO        *IOStreams
@@ -36,7 +25,7 @@ type CompareOptions struct {
 
 func newCmdCompare(ios *IOStreams, runF func(*CompareOptions) error) *cobra.Command {
 	opts := &CompareOptions{IO: ios}
-	formats := sortedKeys(CompareWriters)
+	formats := outputFormats()
 	cmd := &cobra.Command{
 		Use:   "compare BASE TARGET | FILE.diff",
 		Short: "Diff two snapshots site by site",
@@ -67,10 +56,7 @@ took a larger share rather than which grew with everything else.`,
 				return err
 			}
 			var err error
-			if opts.Load, err = opts.Series.LoadOptions(); err != nil {
-				return err
-			}
-			if opts.Engine, err = opts.Series.Options(); err != nil {
+			if opts.Load, opts.Engine, err = opts.Series.resolve(); err != nil {
 				return err
 			}
 			opts.Engine.Normalize = opts.Normalize
@@ -108,8 +94,12 @@ func compareRun(opts *CompareOptions) error {
 		return err
 	}
 	printWarnings(opts.IO.ErrOut, res.Warnings)
-	write := CompareWriters[opts.Output.Format]
+	f := report.Format(opts.Output.Format)
 	return writeOutput(opts.IO, opts.Output.Output, func(w io.Writer, tty bool) error {
-		return write(w, res, writeContext(opts.IO, tty))
+		ro, err := reportOptions(f, writeContext(opts.IO, tty))
+		if err != nil {
+			return err
+		}
+		return report.WriteCompare(w, res, f, ro)
 	})
 }

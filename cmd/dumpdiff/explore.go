@@ -59,10 +59,7 @@ in the binary (eight Go heap profiles, one per task lifecycle, with a leak).`,
 				return flagErrorf("explore needs snapshot files, a directory, or --demo")
 			}
 			var err error
-			if opts.Load, err = opts.Series.LoadOptions(); err != nil {
-				return err
-			}
-			if opts.Engine, err = opts.Series.Options(); err != nil {
+			if opts.Load, opts.Engine, err = opts.Series.resolve(); err != nil {
 				return err
 			}
 			if runF != nil {

@@ -159,17 +159,6 @@ func distinctStacks(p *profile.Profile) int {
 // openSnapshot reads one file for inspect; tests replace it.
 var openSnapshot = parsers.Open
 
-// openGuarded is openSnapshot with a parser bug on hostile input turned into
-// an error naming the file, so the other files are still reported.
-func openGuarded(path string, popts *parsers.Options) (snap *parsers.Snapshot, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			snap, err = nil, fmt.Errorf("read %s: parser failed on this input (a bug in dumpdiff, please report it with the file): %v", path, r)
-		}
-	}()
-	return openSnapshot(path, popts)
-}
-
 func inspectRun(opts *InspectOptions) error {
 	popts := &parsers.Options{
 		Format:     parsers.Format(opts.InputFormat),
@@ -178,7 +167,8 @@ func inspectRun(opts *InspectOptions) error {
 	var good []*inspectedSnapshot
 	failed := 0
 	for _, path := range opts.Files {
-		snap, err := openGuarded(path, popts)
+		// A parser bug on one file must not hide the report on the others.
+		snap, err := parsers.Guarded(path, func(p string) (*parsers.Snapshot, error) { return openSnapshot(p, popts) })
 		if err != nil {
 			fmt.Fprintf(opts.IO.ErrOut, "dumpdiff: %s\n", oneLine(err.Error()))
 			failed++

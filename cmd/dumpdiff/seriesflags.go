@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -148,6 +147,17 @@ func (f *SeriesFlags) Options() (dumpdiff.Options, error) {
 		o.Limit = n
 	}
 	return o, nil
+}
+
+// resolve turns the flags into the engine's load and ranking options, the
+// load flags checked first.
+func (f *SeriesFlags) resolve() (dumpdiff.LoadOptions, dumpdiff.Options, error) {
+	lo, err := f.LoadOptions()
+	if err != nil {
+		return lo, dumpdiff.Options{}, err
+	}
+	o, err := f.Options()
+	return lo, o, err
 }
 
 // loadSeries expands directories and loads the series, drawing progress on
@@ -295,21 +305,6 @@ func writeOutput(ios *IOStreams, path string, write func(w io.Writer, tty bool) 
 		return write(ios.Out, ios.IsStdoutTTY())
 	}
 	return report.WriteFileAtomic(path, func(w io.Writer) error { return write(w, false) })
-}
-
-// sortedKeys lists a writer registry's formats, "table" first.
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if (out[i] == "table") != (out[j] == "table") {
-			return out[i] == "table"
-		}
-		return out[i] < out[j]
-	})
-	return out
 }
 
 // newSymbolizer symbolises address-only dumps (jemalloc, tcmalloc) from the

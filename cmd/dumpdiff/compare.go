@@ -86,6 +86,9 @@ func compareRun(opts *CompareOptions) error {
 	if s.Len() != 2 {
 		return fmt.Errorf("compare %s: want BASE and TARGET, or one NMT .diff file that carries its baseline", opts.Args[0])
 	}
+	if err := checkCategoryLabel(s, opts.Engine); err != nil {
+		return err
+	}
 	res, err := s.Compare(0, 1, opts.Engine)
 	if err != nil {
 		return err

@@ -97,6 +97,9 @@ func exploreRun(opts *ExploreOptions) error {
 		}
 		// Check the query once before the UI starts, so a bad --metric is
 		// one line on stderr rather than an error inside the UI.
+		if err := checkCategoryLabel(s, q); err != nil {
+			return nil, err
+		}
 		check := q
 		check.Top = 1
 		if _, err := s.Trend(check); err != nil {

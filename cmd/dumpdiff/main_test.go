@@ -70,6 +70,7 @@ func TestUsageErrors(t *testing.T) {
 	golden(t, "unknown-command", 1, "frobnicate")
 	golden(t, "unknown-command-typo", 1, "trends", "x")
 	golden(t, "unknown-command-path", 1, "testdata", "trend")
+	golden(t, "bad-number", 1, "trend", "--top", "ten", "x")
 }
 
 func TestInspectBadFiles(t *testing.T) {

@@ -97,6 +97,20 @@ func unknownCommandError(root *cobra.Command, name string) error {
 	return fmt.Errorf("unknown command %q: want trend, compare, explore, inspect or batch", name)
 }
 
+// badNumberRE matches pflag's error for a value that does not parse:
+// `invalid argument "abc" for "--top" flag: strconv.ParseInt: parsing "abc": invalid syntax`.
+var badNumberRE = regexp.MustCompile(`^invalid argument ("(?:[^"\\]|\\.)*") for "(?:-\w, )?(--[\w-]+)" flag: strconv\.Parse(Int|Uint)`)
+
+// plainFlagError words a flag value that is not a number without Go's
+// strconv details.
+func plainFlagError(err error) error {
+	m := badNumberRE.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	return fmt.Errorf("invalid %s %s: want a whole number", m[2], m[1])
+}
+
 // oneLine keeps an error message on one line, whatever a wrapped cause holds.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
@@ -118,7 +132,7 @@ them, and ranks the sites by how much they retain per lifecycle.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &FlagError{err} })
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &FlagError{plainFlagError(err)} })
 	root.AddCommand(newCmdInspect(ios, nil))
 	for _, add := range extraCommands {
 		root.AddCommand(add(ios))

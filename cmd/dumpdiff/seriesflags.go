@@ -261,6 +261,27 @@ func checkOutputPath(path string) error {
 	return nil
 }
 
+// checkCategoryLabel says what to do when --group-by category asks for a
+// label the snapshots do not carry; the engine's error names only what is
+// missing.
+func checkCategoryLabel(s *dumpdiff.Series, o dumpdiff.Options) error {
+	if o.GroupBy != dumpdiff.GroupByCategory {
+		return nil
+	}
+	label := o.Label
+	if label == "" {
+		label = "category"
+	}
+	avail := s.Labels()
+	switch {
+	case slices.Contains(avail, label):
+		return nil
+	case len(avail) == 0:
+		return fmt.Errorf("--group-by category: the snapshots carry no labels (NMT reports have categories): use --group-by stack, function or line")
+	}
+	return fmt.Errorf("--group-by category: the snapshots have no %q label: pick one with --label (%s)", label, strings.Join(avail, ", "))
+}
+
 // checkInputs names an argument that is a shell pattern matching nothing:
 // the shell passes such a pattern on unexpanded, and "no such file" for a
 // name with a star in it would leave the user guessing.

@@ -90,6 +90,9 @@ func trendRun(opts *TrendOptions) error {
 	if opts.FailOnBytes > 0 {
 		engine.Top = 0
 	}
+	if err := checkCategoryLabel(s, engine); err != nil {
+		return err
+	}
 	if s.Len() == 1 {
 		// The engine's "needs at least two" leaves out where to go instead.
 		return fmt.Errorf("trend needs at least two snapshots, got 1: take one after each restart, or see what this one holds with dumpdiff inspect")

@@ -61,6 +61,7 @@ func TestSeriesBadInput(t *testing.T) {
 	golden(t, "trend-missing", 1, "trend", td+"pprof/does-not-exist")
 	golden(t, "trend-unknown-metric", 1, "trend", "-m", "committed", td+"pprof/go-lifecycle")
 	golden(t, "trend-no-labels", 1, "trend", "--group-by", "category", td+"pprof/go-lifecycle")
+	golden(t, "trend-other-label", 1, "trend", "--group-by", "category", "--label", "tid", td+"jemalloc/cxx-thread-names")
 	golden(t, "trend-bad-group-by", 1, "trend", "--group-by", "module", td+"pprof/go-lifecycle")
 	golden(t, "trend-bad-focus", 1, "trend", "--focus", "(", td+"pprof/go-lifecycle")
 	golden(t, "trend-bad-limit", 1, "trend", "--limit", "lots", td+"pprof/go-lifecycle")

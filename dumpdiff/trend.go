@@ -57,7 +57,7 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 		Warnings:  s.Warnings(),
 	}
 	if n < minTrendN {
-		res.Warnings = append(res.Warnings, fmt.Errorf("%d snapshots are one step, which cannot tell growth that goes on from a warm-up: no site is called a leak or plateau below %d snapshots", n, minTrendN))
+		res.Warnings = append(res.Warnings, fmt.Errorf("%d snapshots are one step, which cannot tell growth that goes on from a warm-up: no site is called a leak or plateau below %d snapshots (dumpdiff compare shows the step)", n, minTrendN))
 	}
 	if cumulativeMetric(metric.Name) {
 		hint := ""

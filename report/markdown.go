@@ -93,7 +93,7 @@ func WriteCompareMarkdown(w io.Writer, res *dumpdiff.CompareResult) error {
 		fmt.Fprintf(bw, "| %d | %s | %s | %s | %s | %s | %s |%s\n",
 			s.Rank, s.Status,
 			FormatQuantity(float64(s.Base), unit), FormatQuantity(float64(s.Target), unit),
-			FormatSignedQuantity(float64(s.Delta), unit), pctText(s.DeltaPct),
+			FormatSignedQuantity(float64(s.Delta), unit), FormatPct(s.DeltaPct),
 			mdCode(names[i]), whereCell(where, s.Frames))
 	}
 	return bw.Flush()
@@ -218,17 +218,6 @@ func formatR2(r float64) string {
 		return "–"
 	}
 	return strconv.FormatFloat(r, 'f', 2, 64)
-}
-
-// pctText prints a delta percentage; new sites (+Inf) print "new".
-func pctText(p float64) string {
-	switch {
-	case math.IsInf(p, 1):
-		return "new"
-	case math.IsNaN(p) || math.IsInf(p, -1):
-		return "–"
-	}
-	return fmt.Sprintf("%+.1f%%", p)
 }
 
 // siteTitle is the site's display name: its title, else its innermost frame,

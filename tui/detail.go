@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/report"
 )
 
 // siteInfo is the part of a site the detail screen shows, from a trend or a
@@ -201,7 +202,7 @@ func detailLines(s siteInfo, frame, from, rows int, compact bool, width int, st 
 			{"base", formatValue(p.Base, unit)},
 			{"target", formatValue(p.Target, unit)},
 			{"delta", formatSigned(p.Delta, unit)},
-			{"delta %", formatPct(p.DeltaPct)},
+			{"delta %", report.FormatPct(p.DeltaPct)},
 			{"status", string(p.Status)},
 		}
 	}

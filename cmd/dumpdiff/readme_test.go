@@ -14,8 +14,8 @@ var readmeExampleRE = regexp.MustCompile("(?s)```sh\n((?:bin/)?dumpdiff [^\n]*)\
 
 // TestReadmeOutputs runs each README command that is shown with its output,
 // on a terminal 100 columns wide without colour, and compares: a README that
-// drifts from the program fails here. Regenerate a shown output by running
-// its command in a terminal with NO_COLOR=1.
+// drifts from the program fails here. go test ./cmd/dumpdiff -run
+// TestReadmeOutputs -update rewrites the shown outputs in place.
 func TestReadmeOutputs(t *testing.T) {
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
@@ -40,7 +40,16 @@ func TestReadmeOutputs(t *testing.T) {
 			continue
 		}
 		if got := stdout.String(); got != want {
+			if *update {
+				readme = bytes.Replace(readme, m[0], bytes.Replace(m[0], m[2], []byte(got), 1), 1)
+				continue
+			}
 			t.Errorf("%s: got\n%s\nwant what the README shows\n%s", line, got, want)
+		}
+	}
+	if *update {
+		if err := os.WriteFile("README.md", readme, 0o644); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

@@ -230,11 +230,7 @@ func writeInspectText(w, warnOut io.Writer, snaps []*inspectedSnapshot, tty bool
 		}
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintf(tw, "%s\n", s.Path)
-		format := string(s.Format)
-		if extra := strings.Trim(strings.Join([]string{s.Variant, s.Producer}, ", "), ", "); extra != "" {
-			format += " (" + extra + ")"
-		}
-		fmt.Fprintf(tw, "  format\t%s\n", format)
+		fmt.Fprintf(tw, "  format\t%s\n", describeFormat(s))
 		if s.Time != nil {
 			fmt.Fprintf(tw, "  time\t%s\n", s.Time.Format(time.RFC3339))
 		}
@@ -284,6 +280,22 @@ func writeInspectText(w, warnOut io.Writer, snaps []*inspectedSnapshot, tty bool
 		}
 	}
 	return nil
+}
+
+// describeFormat reads "tcmalloc (gperftools)" or "pprof (go-heap, Go
+// runtime)": the format, then the variant and producer that add something.
+func describeFormat(s *inspectedSnapshot) string {
+	var extra []string
+	for _, e := range []string{s.Variant, s.Producer} {
+		said := string(s.Format) + " " + strings.Join(extra, " ")
+		if e != "" && !strings.Contains(said, e) {
+			extra = append(extra, e)
+		}
+	}
+	if len(extra) == 0 {
+		return string(s.Format)
+	}
+	return string(s.Format) + " (" + strings.Join(extra, ", ") + ")"
 }
 
 // flattenBaselines lists each snapshot followed by its baseline, if any,

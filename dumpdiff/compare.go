@@ -17,19 +17,11 @@ func (s *Series) Compare(base, target int, opts Options) (*CompareResult, error)
 	if base < 0 || base >= n || target < 0 || target >= n {
 		return nil, fmt.Errorf("compare snapshots %d and %d: the series has %d", base, target, n)
 	}
-	metric, midx, err := s.resolveMetric(opts.Metric)
+	tbl, err := s.table(opts)
 	if err != nil {
 		return nil, err
 	}
-	g, err := s.group(opts)
-	if err != nil {
-		return nil, err
-	}
-	by := opts.GroupBy
-	if by == "" {
-		by = GroupByStack
-	}
-	vals, totals := s.values(g, midx)
+	metric, g, by, totals := tbl.metric, tbl.g, tbl.g.by, tbl.totals
 	res := &CompareResult{
 		Metric:     metric,
 		GroupBy:    by,
@@ -46,7 +38,8 @@ func (s *Series) Compare(base, target int, opts Options) (*CompareResult, error)
 	sites := make([]PairSite, 0, len(g.groups))
 	for gi := range g.groups {
 		sg := &g.groups[gi]
-		b, t := vals[gi*n+base], vals[gi*n+target]
+		v := tbl.site(gi)
+		b, t := v[base], v[target]
 		if b == 0 && t == 0 {
 			continue // filtered to nothing in both: not part of this pair
 		}

@@ -22,6 +22,39 @@ type grouping struct {
 	of     []int32
 	groups []siteGroup
 	label  string
+	by     GroupBy // opts.GroupBy with its default filled in
+}
+
+// siteTable is what Trend and Compare both start from: the chosen metric,
+// the sites under the grouping and filters, and their values.
+type siteTable struct {
+	metric Metric
+	g      *grouping
+	// vals holds site gi's value in snapshot i at gi*n+i; see site.
+	vals   []int64
+	totals []int64
+	n      int // snapshots
+}
+
+// site is site gi's value per snapshot, capped so that appending to it
+// cannot reach the next site's values.
+func (t *siteTable) site(gi int) []int64 {
+	return t.vals[gi*t.n : (gi+1)*t.n : (gi+1)*t.n]
+}
+
+// table resolves opts.Metric, groups the rows under opts and sums the
+// metric per site and snapshot.
+func (s *Series) table(opts Options) (*siteTable, error) {
+	metric, midx, err := s.resolveMetric(opts.Metric)
+	if err != nil {
+		return nil, err
+	}
+	g, err := s.group(opts)
+	if err != nil {
+		return nil, err
+	}
+	vals, totals := s.values(g, midx)
+	return &siteTable{metric: metric, g: g, vals: vals, totals: totals, n: len(s.snaps)}, nil
 }
 
 // resolveMetric returns, per snapshot, the index of the metric, and the
@@ -94,7 +127,7 @@ func (s *Series) group(opts Options) (*grouping, error) {
 		return ok
 	}
 
-	g := &grouping{of: make([]int32, len(s.rows)), label: label}
+	g := &grouping{of: make([]int32, len(s.rows)), label: label, by: by}
 	// A stack grouping has about one site per stack; coarser ones fewer.
 	hint := len(s.stacks)
 	if by == GroupByCategory {

@@ -220,16 +220,15 @@ func Load(paths []string, opts LoadOptions) (*Series, error) {
 			case <-stop:
 				return
 			}
+			// select picks at random when both are ready: after a load
+			// error a free slot must not start one more parse.
+			select {
+			case <-stop:
+				return
+			default:
+			}
 			go func() {
-				// A parser bug on hostile input must not take the
-				// program down with a stack trace: it becomes an error
-				// naming the file, like any other bad input.
-				defer func() {
-					if r := recover(); r != nil {
-						results[i] <- result{nil, fmt.Errorf("read %s: parser failed on this input (a bug in dumpdiff, please report it with the file): %v", p, r)}
-					}
-				}()
-				snap, err := open(p)
+				snap, err := parsers.Guarded(p, open)
 				results[i] <- result{snap, err}
 			}()
 		}

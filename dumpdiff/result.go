@@ -7,8 +7,10 @@ import (
 )
 
 // This file is the engine's output contract: plain data that every front end
-// (CLI table, exports, TUI) renders. Field names mirror the JSON schemas in
-// DESIGN.md ("dumpdiff.trend/v1", "dumpdiff.compare/v1"); never rename one.
+// (CLI table, exports, TUI) renders. The JSON schemas ("dumpdiff.trend/v1",
+// "dumpdiff.compare/v1") are written by package report, whose own types map
+// these fields to the schema's names; keeping JSON tags off these types
+// leaves the schema one definition.
 
 // Verdict classifies a site's trend across a series.
 type Verdict string
@@ -48,97 +50,97 @@ type Metric = parsers.Metric
 
 // Frame is one frame of a site's stack, innermost first.
 type Frame struct {
-	Function string `json:"function"`
-	File     string `json:"file,omitempty"`
-	Line     int64  `json:"line,omitempty"`
+	Function string
+	File     string
+	Line     int64
 	// Module is the mapped file's base name for address-only frames
 	// ("libfoo.so"); empty when the profile does not say.
-	Module string `json:"module,omitempty"`
+	Module string
 }
 
 // SnapshotInfo describes one snapshot of a series as the result shows it.
 type SnapshotInfo struct {
-	Path      string         `json:"path"`
-	Format    parsers.Format `json:"format"`
-	Lifecycle int            `json:"lifecycle"`
-	Time      time.Time      `json:"time,omitzero"`
+	Path      string
+	Format    parsers.Format
+	Lifecycle int
+	Time      time.Time
 	// Total is the snapshot's total of the metric, after --focus/--ignore.
-	Total int64 `json:"total"`
+	Total int64
 }
 
 // TrendSite is one ranked site of a trend.
 type TrendSite struct {
-	Rank     int     `json:"rank"`
-	Key      string  `json:"key"`
-	Title    string  `json:"title"`
-	Frames   []Frame `json:"frames"`
-	Category string  `json:"category,omitempty"`
+	Rank     int
+	Key      string
+	Title    string
+	Frames   []Frame
+	Category string
 	// Values holds the metric at each snapshot of the series (0 when absent).
-	Values []int64 `json:"values"`
+	Values []int64
 	// Growth is the Theil–Sen slope: metric units per lifecycle.
-	Growth float64 `json:"growth_per_lifecycle"`
+	Growth float64
 	// TotalGrowth is the last value minus the first.
-	TotalGrowth int64   `json:"total_growth"`
-	R2          float64 `json:"r2"`
-	MKP         float64 `json:"mk_p"`
-	Monotonic   float64 `json:"monotonic"`
-	Verdict     Verdict `json:"verdict"`
+	TotalGrowth int64
+	R2          float64
+	MKP         float64
+	Monotonic   float64
+	Verdict     Verdict
 }
 
 // TrendTotal summarises the whole process across the series.
 type TrendTotal struct {
 	// Growth is the Theil–Sen slope of the snapshot totals per lifecycle.
-	Growth float64 `json:"growth_per_lifecycle"`
-	Values []int64 `json:"values"`
+	Growth float64
+	Values []int64
 }
 
 // Projection answers --limit: lifecycles left before the total reaches Limit.
 type Projection struct {
-	Limit int64 `json:"limit"`
+	Limit int64
 	// Lifecycles is how many more lifecycles fit; negative when the limit is
 	// already exceeded; +Inf (omitted in JSON) when the total is not growing.
-	Lifecycles float64 `json:"lifecycles"`
-	Growing    bool    `json:"growing"`
+	Lifecycles float64
+	Growing    bool
 }
 
 // TrendResult is the ranked outcome of a series: `dumpdiff trend`.
 type TrendResult struct {
-	Metric     Metric         `json:"metric"`
-	GroupBy    GroupBy        `json:"group_by"`
-	Snapshots  []SnapshotInfo `json:"snapshots"`
-	Total      TrendTotal     `json:"total"`
-	Projection *Projection    `json:"projection,omitempty"`
+	Metric     Metric
+	GroupBy    GroupBy
+	Snapshots  []SnapshotInfo
+	Total      TrendTotal
+	Projection *Projection
 	// Sites are ranked: leaks first by growth, then the rest by growth; ties
 	// by total growth, then by key.
-	Sites []TrendSite `json:"sites"`
+	Sites []TrendSite
 	// SiteCount is the number of sites before --top cut the list.
-	SiteCount int     `json:"site_count"`
-	Warnings  []error `json:"-"`
+	SiteCount int
+	Warnings  []error
 }
 
 // PairSite is one site of a pair diff.
 type PairSite struct {
-	Rank     int        `json:"rank"`
-	Key      string     `json:"key"`
-	Title    string     `json:"title"`
-	Frames   []Frame    `json:"frames"`
-	Category string     `json:"category,omitempty"`
-	Base     int64      `json:"base"`
-	Target   int64      `json:"target"`
-	Delta    int64      `json:"delta"`
-	DeltaPct float64    `json:"delta_pct"` // percent of Base; +Inf for new sites (null in JSON)
-	Status   PairStatus `json:"status"`
+	Rank     int
+	Key      string
+	Title    string
+	Frames   []Frame
+	Category string
+	Base     int64
+	Target   int64
+	Delta    int64
+	DeltaPct float64 // percent of Base; +Inf for new sites (null in JSON)
+	Status   PairStatus
 }
 
 // CompareResult is a pair diff: `dumpdiff compare`.
 type CompareResult struct {
-	Metric  Metric       `json:"metric"`
-	GroupBy GroupBy      `json:"group_by"`
-	Base    SnapshotInfo `json:"base"`
-	Target  SnapshotInfo `json:"target"`
+	Metric  Metric
+	GroupBy GroupBy
+	Base    SnapshotInfo
+	Target  SnapshotInfo
 	// Normalized reports that base values were scaled to the target's total.
-	Normalized bool       `json:"normalized"`
-	Sites      []PairSite `json:"sites"`
-	SiteCount  int        `json:"site_count"`
-	Warnings   []error    `json:"-"`
+	Normalized bool
+	Sites      []PairSite
+	SiteCount  int
+	Warnings   []error
 }

@@ -39,20 +39,12 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 	if len(s.snaps) < 2 {
 		return nil, fmt.Errorf("trend needs at least two snapshots, got %d", len(s.snaps))
 	}
-	metric, midx, err := s.resolveMetric(opts.Metric)
+	tbl, err := s.table(opts)
 	if err != nil {
 		return nil, err
 	}
-	g, err := s.group(opts)
-	if err != nil {
-		return nil, err
-	}
-	by := opts.GroupBy
-	if by == "" {
-		by = GroupByStack
-	}
+	metric, g, by, totals := tbl.metric, tbl.g, tbl.g.by, tbl.totals
 	n := len(s.snaps)
-	vals, totals := s.values(g, midx)
 
 	x := make([]float64, n)
 	for i, t := range s.snaps {
@@ -65,7 +57,7 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 		Warnings:  s.Warnings(),
 	}
 	if n < minTrendN {
-		res.Warnings = append(res.Warnings, fmt.Errorf("%d snapshots are one step, which cannot tell growth that goes on from a warm-up: no site is called a leak or plateau below %d snapshots", n, minTrendN))
+		res.Warnings = append(res.Warnings, fmt.Errorf("%d snapshots are one step, which cannot tell growth that goes on from a warm-up: no site is called a leak or plateau below %d snapshots (dumpdiff compare shows the step)", n, minTrendN))
 	}
 	if cumulativeMetric(metric.Name) {
 		hint := ""
@@ -93,7 +85,7 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 	st := newStatScratch(n)
 	st.quantum = s.samplingQuantum(metric)
 	for gi := range g.groups {
-		v := vals[gi*n : (gi+1)*n : (gi+1)*n]
+		v := tbl.site(gi)
 		if allZero(v) {
 			continue // the site has none of this metric: nothing to rank
 		}
@@ -108,7 +100,7 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 	res.Sites = make([]TrendSite, len(scores))
 	for i, sc := range scores {
 		sg := &g.groups[sc.group]
-		v := vals[int(sc.group)*n : int(sc.group+1)*n : int(sc.group+1)*n]
+		v := tbl.site(int(sc.group))
 		res.Sites[i] = TrendSite{
 			Rank:        i + 1,
 			Key:         sg.key,

@@ -53,3 +53,17 @@ func (e *ParseError) Unwrap() error { return e.Err }
 func errorf(format Format, name string, line int, msg string, args ...any) *ParseError {
 	return &ParseError{Format: format, Name: name, Line: line, Err: fmt.Errorf(msg, args...)}
 }
+
+// Guarded calls open(path) and turns a panic inside it (a parser bug on
+// hostile input) into an error naming the file, so that one bad file costs
+// one line on stderr rather than the whole run. Fuzzing keeps the parsers
+// themselves free of panics; this is the last line of defence for callers
+// that read many files.
+func Guarded(path string, open func(string) (*Snapshot, error)) (snap *Snapshot, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			snap, err = nil, fmt.Errorf("read %s: parser failed on this input (a bug in dumpdiff, please report it with the file): %v", path, r)
+		}
+	}()
+	return open(path)
+}

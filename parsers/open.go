@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"unicode/utf8"
 
 	"github.com/google/pprof/profile"
@@ -216,7 +217,7 @@ func Detect(head []byte) (Format, error) {
 		return FormatJemalloc, nil
 	case bytes.HasPrefix(text, []byte("heap profile:")):
 		return FormatTcmalloc, nil
-	case bytes.Contains(head, []byte("Native Memory Tracking:")):
+	case nmtHeaderLine.Match(head):
 		return FormatNMT, nil
 	case nmtJcmdMessage.Match(head):
 		// jcmd's answer instead of a report: ParseNMT says what went wrong.
@@ -224,6 +225,14 @@ func Detect(head []byte) (Format, error) {
 	}
 	return "", fmt.Errorf("%w (text starting %q)", ErrUnrecognized, firstLine(text, 40))
 }
+
+// nmtHeaderLine matches the line that opens every NMT report, alone on its
+// line (jcmd output, or -XX:+PrintNMTStatistics after the program's own):
+//
+//	Native Memory Tracking:
+//
+// A document that merely mentions it (this project's README) is no report.
+var nmtHeaderLine = regexp.MustCompile(`(?m)^[ \t]*Native Memory Tracking:[ \t]*\r?$`)
 
 // looksLikeText reports whether head is UTF-8 without control bytes other than
 // tab, CR and LF. A multi-byte rune cut at the end of head does not count.

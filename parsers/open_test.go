@@ -59,6 +59,8 @@ func TestDetect(t *testing.T) {
 		{"jcmd diff without baseline", "12159:\nNo baseline for comparison", FormatNMT, nil},
 		{"empty", "", "", ErrEmpty},
 		{"plain text", "hello world\n", "", ErrUnrecognized},
+		{"text that mentions NMT", "# notes\nRead `Native Memory Tracking:` reports with dumpdiff.\n", "", ErrUnrecognized},
+		{"nmt after program output, CRLF", "started\r\nworking\r\n\r\nNative Memory Tracking:\r\n\r\n", FormatNMT, nil},
 		{"elf", "\x7fELF\x02\x01\x01\x00", "", ErrUnrecognized},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

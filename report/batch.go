@@ -67,7 +67,7 @@ func WriteBatchJSON(w io.Writer, s BatchSeries) error {
 		for _, sn := range res.Snapshots {
 			out.Snapshots = append(out.Snapshots, snapshotJSON(sn))
 		}
-		out.Total = &jsonTrendTotal{Growth: jsonFloat(res.Total.Growth)}
+		out.Total = &jsonTrendTotal{Growth: jsonFloat(res.Total.Growth), Values: totalValues(res.Total.Values)}
 		if p := res.Projection; p != nil {
 			out.Total.Projection = &jsonProjection{Limit: p.Limit, Lifecycles: jsonFloat(p.Lifecycles), Growing: p.Growing}
 		}
@@ -98,7 +98,7 @@ func trendSiteJSON(s dumpdiff.TrendSite) jsonTrendSite {
 	}
 	return jsonTrendSite{
 		Rank: s.Rank, Key: s.Key, Title: s.Title, Frames: framesJSON(s.Frames), Category: s.Category,
-		Values: values, Growth: jsonFloat(s.Growth), R2: jsonFloat(s.R2), MKP: jsonFloat(s.MKP),
+		Values: values, Growth: jsonFloat(s.Growth), Total: s.TotalGrowth, R2: jsonFloat(s.R2), MKP: jsonFloat(s.MKP),
 		Monotonic: jsonFloat(s.Monotonic), Verdict: string(s.Verdict),
 	}
 }

@@ -128,22 +128,6 @@ func frameName(f dumpdiff.Frame) string {
 	return "?"
 }
 
-// clean replaces control characters (symbol names from a dump are untrusted)
-// with U+FFFD so no output format can be broken or styled by them.
-func clean(s string) string {
-	if strings.IndexFunc(s, isControl) < 0 {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if isControl(r) {
-			return '\uFFFD'
-		}
-		return r
-	}, s)
-}
-
-func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
-
 // fileLine renders a frame's source position, empty when unknown.
 func fileLine(f dumpdiff.Frame) string {
 	switch {

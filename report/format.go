@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
 )
@@ -27,25 +26,6 @@ var Formats = []Format{FormatTable, FormatJSON, FormatCSV, FormatMarkdown, Forma
 
 // ExportFormats are the formats meant for files rather than the terminal.
 var ExportFormats = []Format{FormatCSV, FormatMarkdown, FormatPprof, FormatHTML}
-
-// ParseFormat reads a --format value.
-func ParseFormat(s string) (Format, error) {
-	for _, f := range Formats {
-		if string(f) == s {
-			return f, nil
-		}
-	}
-	return "", fmt.Errorf("invalid --format %q: want %s", s, FormatList())
-}
-
-// FormatList reads "table, json, csv, markdown, pprof or html".
-func FormatList() string {
-	names := make([]string, len(Formats))
-	for i, f := range Formats {
-		names[i] = string(f)
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
-}
 
 // Binary reports whether the format is not text (pprof): the CLI refuses to
 // write it to a terminal.

@@ -6,19 +6,6 @@ import (
 	"testing"
 )
 
-func TestParseFormat(t *testing.T) {
-	for _, f := range Formats {
-		got, err := ParseFormat(string(f))
-		if err != nil || got != f {
-			t.Errorf("ParseFormat(%q): got %q, %v, want %q", f, got, err, f)
-		}
-	}
-	_, err := ParseFormat("yaml")
-	if got, want := err.Error(), `invalid --format "yaml": want table, json, csv, markdown, pprof or html`; got != want {
-		t.Errorf("got error %q, want %q", got, want)
-	}
-}
-
 // TestWriteDispatch checks the dispatchers write exactly what the format's
 // own writer writes.
 func TestWriteDispatch(t *testing.T) {

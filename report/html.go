@@ -291,7 +291,7 @@ func WriteCompareHTML(w io.Writer, res *dumpdiff.CompareResult, opts HTMLOptions
 		hs := htmlPairSite{
 			Rank: s.Rank, Status: string(s.Status),
 			Base: FormatQuantity(float64(s.Base), unit), Target: FormatQuantity(float64(s.Target), unit),
-			Delta: FormatSignedQuantity(float64(s.Delta), unit), DeltaPct: pctText(s.DeltaPct),
+			Delta: FormatSignedQuantity(float64(s.Delta), unit), DeltaPct: FormatPct(s.DeltaPct),
 			Title: clean(names[i]), Where: clean(siteWhere(s.Frames)), Category: clean(s.Category),
 		}
 		if maxAbs > 0 && s.Delta != 0 {
@@ -327,5 +327,5 @@ func pctNote(delta, base int64) string {
 	if base == 0 {
 		return "base is empty"
 	}
-	return pctText(float64(delta)/float64(base)*100) + " of base"
+	return FormatPct(float64(delta)/float64(base)*100) + " of base"
 }

@@ -60,6 +60,7 @@ type jsonProjection struct {
 
 type jsonTrendTotal struct {
 	Growth     jsonFloat       `json:"growth_per_lifecycle"`
+	Values     []int64         `json:"values"`               // the snapshots' totals, in series order
 	Projection *jsonProjection `json:"projection,omitempty"` // only with --limit
 }
 
@@ -71,6 +72,7 @@ type jsonTrendSite struct {
 	Category  string      `json:"category"`
 	Values    []int64     `json:"values"`
 	Growth    jsonFloat   `json:"growth_per_lifecycle"`
+	Total     int64       `json:"total_growth"` // last value minus the first
 	R2        jsonFloat   `json:"r2"`
 	MKP       jsonFloat   `json:"mk_p"`
 	Monotonic jsonFloat   `json:"monotonic"`
@@ -80,9 +82,11 @@ type jsonTrendSite struct {
 type jsonTrend struct {
 	Schema    string          `json:"schema"`
 	Metric    jsonMetric      `json:"metric"`
+	GroupBy   string          `json:"group_by"`
 	Snapshots []jsonSnapshot  `json:"snapshots"`
 	Total     jsonTrendTotal  `json:"total"`
 	Sites     []jsonTrendSite `json:"sites"`
+	SiteCount int             `json:"site_count"` // sites before --top
 }
 
 type jsonPairSite struct {
@@ -126,9 +130,11 @@ func WriteTrendJSON(w io.Writer, res *dumpdiff.TrendResult) error {
 	out := jsonTrend{
 		Schema:    TrendSchema,
 		Metric:    jsonMetric{Name: res.Metric.Name, Unit: res.Metric.Unit},
+		GroupBy:   string(res.GroupBy),
 		Snapshots: make([]jsonSnapshot, len(res.Snapshots)),
-		Total:     jsonTrendTotal{Growth: jsonFloat(res.Total.Growth)},
+		Total:     jsonTrendTotal{Growth: jsonFloat(res.Total.Growth), Values: totalValues(res.Total.Values)},
 		Sites:     make([]jsonTrendSite, len(res.Sites)),
+		SiteCount: res.SiteCount,
 	}
 	for i, s := range res.Snapshots {
 		out.Snapshots[i] = snapshotJSON(s)
@@ -137,17 +143,17 @@ func WriteTrendJSON(w io.Writer, res *dumpdiff.TrendResult) error {
 		out.Total.Projection = &jsonProjection{Limit: p.Limit, Lifecycles: jsonFloat(p.Lifecycles), Growing: p.Growing}
 	}
 	for i, s := range res.Sites {
-		values := s.Values
-		if values == nil {
-			values = []int64{}
-		}
-		out.Sites[i] = jsonTrendSite{
-			Rank: s.Rank, Key: s.Key, Title: s.Title, Frames: framesJSON(s.Frames), Category: s.Category,
-			Values: values, Growth: jsonFloat(s.Growth), R2: jsonFloat(s.R2), MKP: jsonFloat(s.MKP),
-			Monotonic: jsonFloat(s.Monotonic), Verdict: string(s.Verdict),
-		}
+		out.Sites[i] = trendSiteJSON(s)
 	}
 	return encodeJSON(w, out)
+}
+
+// totalValues keeps "values" an array in JSON even when there are none.
+func totalValues(v []int64) []int64 {
+	if v == nil {
+		return []int64{}
+	}
+	return v
 }
 
 // WriteCompareJSON writes a pair diff in the dumpdiff.compare/v1 schema.

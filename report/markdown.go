@@ -43,13 +43,11 @@ func WriteTrendMarkdown(w io.Writer, res *dumpdiff.TrendResult) error {
 		fmt.Fprintln(bw, "No sites.")
 		return bw.Flush()
 	}
-	// Sites without frames (NMT categories) have no "where": drop the column.
 	where := false
 	for _, s := range res.Sites {
 		where = where || siteWhere(s.Frames) != ""
 	}
-	fmt.Fprintln(bw, "| # | verdict | growth/lifecycle | total growth | r² | trend | site |"+whereHead(where))
-	fmt.Fprintln(bw, "|--:|:--|--:|--:|--:|:--|:--|"+whereRule(where))
+	mdTableHead(bw, "| # | verdict | growth/lifecycle | total growth | r² | trend | site |", "|--:|:--|--:|--:|--:|:--|:--|", where)
 	names := trendTitles(res.Sites)
 	for i, s := range res.Sites {
 		verdict := string(s.Verdict)
@@ -89,34 +87,31 @@ func WriteCompareMarkdown(w io.Writer, res *dumpdiff.CompareResult) error {
 	for _, s := range res.Sites {
 		where = where || siteWhere(s.Frames) != ""
 	}
-	fmt.Fprintln(bw, "| # | status | base | target | delta | delta % | site |"+whereHead(where))
-	fmt.Fprintln(bw, "|--:|:--|--:|--:|--:|--:|:--|"+whereRule(where))
+	mdTableHead(bw, "| # | status | base | target | delta | delta % | site |", "|--:|:--|--:|--:|--:|--:|:--|", where)
 	names := compareTitles(res.Sites)
 	for i, s := range res.Sites {
 		fmt.Fprintf(bw, "| %d | %s | %s | %s | %s | %s | %s |%s\n",
 			s.Rank, s.Status,
 			FormatQuantity(float64(s.Base), unit), FormatQuantity(float64(s.Target), unit),
-			FormatSignedQuantity(float64(s.Delta), unit), pctText(s.DeltaPct),
+			FormatSignedQuantity(float64(s.Delta), unit), FormatPct(s.DeltaPct),
 			mdCode(names[i]), whereCell(where, s.Frames))
 	}
 	return bw.Flush()
 }
 
-// whereHead, whereRule and whereCell write the optional "where" column.
-func whereHead(on bool) string {
-	if on {
-		return " where |"
+// mdTableHead writes a site table's header and alignment rows, with a
+// "where" column last when where is set. Sites without frames (NMT
+// categories) have no "where", so a table of only those drops the column.
+func mdTableHead(w io.Writer, head, rule string, where bool) {
+	if where {
+		head += " where |"
+		rule += ":--|"
 	}
-	return ""
+	fmt.Fprintln(w, head)
+	fmt.Fprintln(w, rule)
 }
 
-func whereRule(on bool) string {
-	if on {
-		return ":--|"
-	}
-	return ""
-}
-
+// whereCell is a row's "where" cell, empty when the table has no such column.
 func whereCell(on bool, frames []dumpdiff.Frame) string {
 	if !on {
 		return ""
@@ -225,17 +220,6 @@ func formatR2(r float64) string {
 	return strconv.FormatFloat(r, 'f', 2, 64)
 }
 
-// pctText prints a delta percentage; new sites (+Inf) print "new".
-func pctText(p float64) string {
-	switch {
-	case math.IsInf(p, 1):
-		return "new"
-	case math.IsNaN(p) || math.IsInf(p, -1):
-		return "–"
-	}
-	return fmt.Sprintf("%+.1f%%", p)
-}
-
 // siteTitle is the site's display name: its title, else its innermost frame,
 // else its key.
 func siteTitle(title, key string, frames []dumpdiff.Frame) string {
@@ -253,10 +237,7 @@ func siteWhere(frames []dumpdiff.Frame) string {
 	if len(frames) == 0 {
 		return ""
 	}
-	if fl := fileLine(frames[0]); fl != "" {
-		return filepath.Base(fl)
-	}
-	return frames[0].Module
+	return frameWhere(frames[0])
 }
 
 // mdEscaper escapes characters that Markdown would read as markup in prose.

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -209,7 +208,7 @@ func WriteCompareTable(w io.Writer, res *dumpdiff.CompareResult, opts TableOptio
 	for i, s := range res.Sites {
 		d := FormatSignedQuantity(float64(s.Delta), unit)
 		rows[i] = []string{strconv.Itoa(s.Rank), string(s.Status), FormatQuantity(float64(s.Base), unit),
-			FormatQuantity(float64(s.Target), unit), d, formatPct(s.DeltaPct), Sanitize(names[i])}
+			FormatQuantity(float64(s.Target), unit), d, FormatPct(s.DeltaPct), Sanitize(names[i])}
 		colored[i] = slicesClone(rows[i])
 		colored[i][1] = ts.word(string(s.Status))
 		colored[i][4] = ts.signed(float64(s.Delta), d)
@@ -223,16 +222,6 @@ func WriteCompareTable(w io.Writer, res *dumpdiff.CompareResult, opts TableOptio
 }
 
 func slicesClone(s []string) []string { return append([]string(nil), s...) }
-
-func formatPct(p float64) string {
-	switch {
-	case math.IsInf(p, 1):
-		return "new"
-	case math.IsNaN(p):
-		return "-"
-	}
-	return strconv.FormatFloat(p, 'f', 1, 64) + "%"
-}
 
 // writeAligned pads plain cells to the widest cell of each column and
 // prints the coloured ones. The last column (the site) is cut to fit width;
@@ -327,26 +316,4 @@ func tsvField(s string) string {
 		}
 		return r
 	}, Sanitize(s))
-}
-
-// Sanitize replaces control characters (including escape sequences' ESC)
-// in names read from dumps, which are untrusted, so that printing them can
-// neither move the cursor nor change colours.
-func Sanitize(s string) string {
-	clean := true
-	for _, r := range s {
-		if unicode.IsControl(r) || r == unicode.ReplacementChar {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return '?'
-		}
-		return r
-	}, s)
 }

@@ -124,6 +124,17 @@ func TestSanitize(t *testing.T) {
 	}
 }
 
+// TestSanitizeBidi: a right-to-left override in a name would reorder the
+// rest of a terminal line (and a CSV or Markdown cell), as it would in the TUI.
+func TestSanitizeBidi(t *testing.T) {
+	if got := Sanitize("f\u202eevil"); got != "f?evil" {
+		t.Errorf("Sanitize: got %q, want %q", got, "f?evil")
+	}
+	if got := clean("f\u202eevil"); got != "f\ufffdevil" {
+		t.Errorf("clean: got %q, want %q", got, "f\ufffdevil")
+	}
+}
+
 // TestTrendJSONSchema checks the dumpdiff.trend/v1 fields, their order
 // (schema first) and exact integers on a real series.
 func TestTrendJSONSchema(t *testing.T) {
@@ -145,12 +156,15 @@ func TestTrendJSONSchema(t *testing.T) {
 	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
-	wantKeys(t, doc, "schema", "metric", "snapshots", "total", "sites")
+	wantKeys(t, doc, "schema", "metric", "group_by", "snapshots", "total", "sites", "site_count")
 	var sites []map[string]json.RawMessage
 	if err := json.Unmarshal(doc["sites"], &sites); err != nil {
 		t.Fatal(err)
 	}
-	wantKeys(t, sites[0], "rank", "key", "title", "frames", "category", "values", "growth_per_lifecycle", "r2", "mk_p", "monotonic", "verdict")
+	wantKeys(t, sites[0], "rank", "key", "title", "frames", "category", "values", "growth_per_lifecycle", "total_growth", "r2", "mk_p", "monotonic", "verdict")
+	if got := string(sites[0]["total_growth"]); got != "29360128" {
+		t.Errorf("total growth of the leak got %s, want 29360128 (7 lifecycles of 4 MiB)", got)
+	}
 	if got := string(sites[0]["growth_per_lifecycle"]); got != "4194304" {
 		t.Errorf("growth of the leak got %s, want the exact integer 4194304", got)
 	}

@@ -45,13 +45,28 @@ func FormatBytes(v float64) string {
 	return fmt.Sprintf("%s%.1f %sB", sign, v, binaryPrefixes[i])
 }
 
-// FormatSignedQuantity is FormatQuantity with an explicit "+" for growth.
+// FormatSignedQuantity is FormatQuantity with an explicit "+" for growth;
+// zero has no sign ("0 B"), in every output alike.
 func FormatSignedQuantity(v float64, unit string) string {
 	s := FormatQuantity(v, unit)
-	if v > 0 || (v == 0 && !strings.HasPrefix(s, "-")) {
+	if v > 0 && !strings.HasPrefix(s, "-") {
 		return "+" + s
 	}
 	return s
+}
+
+// FormatPct renders a pair diff's delta in percent of the base, signed
+// ("+700.0%"); a new site (+Inf: no base) reads "new", an undefined one "–".
+func FormatPct(p float64) string {
+	switch {
+	case math.IsInf(p, 1):
+		return "new"
+	case math.IsNaN(p) || math.IsInf(p, -1):
+		return "–"
+	case p == 0:
+		return "0.0%"
+	}
+	return fmt.Sprintf("%+.1f%%", p)
 }
 
 // ParseSize reads a size such as "1MiB", "512k", "2 GB", "4096" or "1.5GiB"

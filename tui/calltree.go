@@ -262,12 +262,7 @@ func (m Tree) Update(msg tea.Msg) (Tree, tea.Cmd) {
 			m.Collapse()
 		}
 	case tea.MouseWheelMsg:
-		switch msg.Button {
-		case tea.MouseWheelUp:
-			m.cursor -= 3
-		case tea.MouseWheelDown:
-			m.cursor += 3
-		}
+		m.cursor += wheelRows(msg)
 	}
 	m.clamp()
 	return m, nil

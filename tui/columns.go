@@ -123,7 +123,7 @@ func pairColumns(p *dumpdiff.CompareResult, callers []int32, width int, st Style
 			Cell: func(i int) string { return formatSigned(s[i].Delta, unit) },
 			Less: func(a, b int) bool { return s[a].Delta > s[b].Delta }},
 		Column{Title: "delta %", Width: 8, Right: true,
-			Cell: func(i int) string { return formatPct(s[i].DeltaPct) },
+			Cell: func(i int) string { return report.FormatPct(s[i].DeltaPct) },
 			Less: func(a, b int) bool { return cmp.Compare(s[b].DeltaPct, s[a].DeltaPct) < 0 }},
 		Column{Title: "site", Cell: func(i int) string {
 			return siteCell(s[i].Title, s[i].Category, s[i].Frames, callerAt(callers, i), siteW)

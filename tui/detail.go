@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/report"
 )
 
 // siteInfo is the part of a site the detail screen shows, from a trend or a
@@ -110,12 +111,7 @@ func (d Detail) Update(msg tea.Msg) (Detail, tea.Cmd) {
 		}
 	case tea.MouseWheelMsg:
 		// The wheel walks the stack; the page follows the cursor.
-		switch msg.Button {
-		case tea.MouseWheelUp:
-			d.frame -= 3
-		case tea.MouseWheelDown:
-			d.frame += 3
-		}
+		d.frame += wheelRows(msg)
 	}
 	d.follow()
 	return d, nil
@@ -206,7 +202,7 @@ func detailLines(s siteInfo, frame, from, rows int, compact bool, width int, st 
 			{"base", formatValue(p.Base, unit)},
 			{"target", formatValue(p.Target, unit)},
 			{"delta", formatSigned(p.Delta, unit)},
-			{"delta %", formatPct(p.DeltaPct)},
+			{"delta %", report.FormatPct(p.DeltaPct)},
 			{"status", string(p.Status)},
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/report"
 )
 
 // Engine is what the explorer needs from a loaded series. *dumpdiff.Series
@@ -31,16 +32,9 @@ const (
 // exportFormats is the prompt's order.
 var exportFormats = []ExportFormat{ExportJSON, ExportCSV, ExportMarkdown}
 
-// ext is the file name extension the prompt suggests for f.
-func (f ExportFormat) ext() string {
-	switch f {
-	case ExportCSV:
-		return ".csv"
-	case ExportMarkdown:
-		return ".md"
-	}
-	return ".json"
-}
+// ext is the file name extension the prompt suggests for f. The names are
+// report's, so report knows the extension.
+func (f ExportFormat) ext() string { return report.Format(f).Ext() }
 
 // Exporter writes the current view to path in format: exactly one of trend
 // and pair is non-nil. It runs inside a tea.Cmd and must write atomically.

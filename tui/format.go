@@ -11,36 +11,22 @@ import (
 	"github.com/dumpdiff/dumpdiff/report"
 )
 
+// clean makes an untrusted name from a dump safe to draw (report.Clean).
+func clean(s string) string { return report.Clean(s) }
+
 // formatGrowth renders a signed quantity with a suffix: "+4.0 MiB/lc".
 func formatGrowth(v float64, unit, suffix string) string {
-	if v == 0 {
-		return report.FormatQuantity(0, unit) + suffix
-	}
 	return report.FormatSignedQuantity(v, unit) + suffix
 }
 
 // formatSigned renders an integer delta: "+36.0 MiB".
 func formatSigned(v int64, unit string) string {
-	if v == 0 {
-		return report.FormatQuantity(0, unit)
-	}
 	return report.FormatSignedQuantity(float64(v), unit)
 }
 
 // formatValue renders an unsigned quantity: "12.0 MiB".
 func formatValue(v int64, unit string) string {
 	return report.FormatQuantity(float64(v), unit)
-}
-
-// formatPct renders a pair delta in percent; new sites have no base.
-func formatPct(p float64) string {
-	switch {
-	case math.IsInf(p, 1), math.IsNaN(p):
-		return "new"
-	case math.IsInf(p, -1):
-		return "gone"
-	}
-	return fmt.Sprintf("%+.1f%%", p)
 }
 
 // formatP renders a p-value compactly.

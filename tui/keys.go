@@ -1,6 +1,9 @@
 package tui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+)
 
 // KeyMap holds every key binding of the explorer. It is what the footer and
 // the ? help show, so the two never disagree with Update.
@@ -59,3 +62,15 @@ type screenKeys struct {
 
 func (s screenKeys) ShortHelp() []key.Binding  { return s.short }
 func (s screenKeys) FullHelp() [][]key.Binding { return s.full }
+
+// wheelRows is how many rows one notch of the mouse wheel moves a cursor:
+// three, as in most terminal programs; negative up, 0 for a sideways wheel.
+func wheelRows(msg tea.MouseWheelMsg) int {
+	switch msg.Button {
+	case tea.MouseWheelUp:
+		return -3
+	case tea.MouseWheelDown:
+		return 3
+	}
+	return 0
+}

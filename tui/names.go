@@ -93,8 +93,8 @@ func siteCell(title, category string, frames []dumpdiff.Frame, caller int, w int
 		if caller > 1 {
 			arrow = " ← … ← "
 		}
-		if strings.Contains(s, c) {
-			c = "" // the engine's title names it already ("[java] ← f")
+		if strings.HasSuffix(s, "← "+c) {
+			c = "" // the engine's title names it already ("[java] ← f"); a name that merely contains it does not
 		}
 	}
 	withCaller := func(s string, room int) string {

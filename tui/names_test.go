@@ -97,4 +97,9 @@ func TestSiteCellCallerBeforeCategory(t *testing.T) {
 	if got, want := siteCell("[java] ← [Other]", "Other", pl, -1, 40), "[java] ← [Other]"; got != want {
 		t.Errorf("placeholder: got %q, want %q", got, want)
 	}
+	// A title that merely contains the caller's name still shows the caller.
+	lo := frames("leaky_operator_open", "operator_open")
+	if got, want := siteCell("leaky_operator_open", "", lo, -1, 60), "leaky_operator_open ← operator_open"; got != want {
+		t.Errorf("caller inside the title: got %q, want %q", got, want)
+	}
 }

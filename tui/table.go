@@ -242,12 +242,7 @@ func (t Table) Update(msg tea.Msg) (Table, tea.Cmd) {
 			t.GotoBottom()
 		}
 	case tea.MouseWheelMsg:
-		switch msg.Button {
-		case tea.MouseWheelUp:
-			t.MoveUp(3)
-		case tea.MouseWheelDown:
-			t.MoveDown(3)
-		}
+		t.MoveDown(wheelRows(msg))
 	}
 	return t, nil
 }

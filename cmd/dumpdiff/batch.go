@@ -18,6 +18,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/parsers"
 	"github.com/dumpdiff/dumpdiff/report"
 )
 
@@ -112,15 +113,26 @@ A series that cannot be loaded is reported (an "error" field, and a line on
 stderr) and does not stop the others. Exit status: 3 when --fail-on is given
 and a site with verdict leak in any series grows more than that per lifecycle
 (the offenders are listed on stderr); otherwise 1 when any series failed; else 0.`,
-		Example: `  dumpdiff batch dumps/ --fail-on 1MiB
-  dumpdiff batch series.json --format csv -o batch.csv
-  dumpdiff batch series.yaml --fail-on 1MiB
-  dumpdiff batch dumps/ --top 3 | jq -r 'select(.sites[0].verdict == "leak") | .name'`,
-		Args: cobra.ExactArgs(1),
+		Example: `  dumpdiff batch testdata/jemalloc --fail-on 1MiB -o leaks.jsonl
+  dumpdiff batch testdata/batch/series.json --format csv -o batch.csv
+  dumpdiff batch testdata/batch/series.yaml --fail-on 1MiB
+  dumpdiff batch testdata/jemalloc --top 3 | jq -r 'select(.sites[0].verdict == "leak") | .name'`,
+		Args: func(_ *cobra.Command, args []string) error {
+			switch {
+			case len(args) == 0:
+				return flagErrorf("batch needs a directory with one subdirectory per series, or a manifest")
+			case len(args) > 1:
+				return flagErrorf("batch takes one directory or manifest, got %d: list several series in a manifest", len(args))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Source = args[0]
 			if opts.Format != "jsonl" && opts.Format != "csv" {
 				return flagErrorf("invalid --format %q: want jsonl or csv", opts.Format)
+			}
+			if err := checkOutputPath(opts.Output); err != nil {
+				return err
 			}
 			if opts.Jobs < 0 {
 				return flagErrorf("invalid --jobs %d: want 1 or more (0: one per CPU)", opts.Jobs)
@@ -128,18 +140,11 @@ and a site with verdict leak in any series grows more than that per lifecycle
 			if opts.Jobs == 0 {
 				opts.Jobs = runtime.NumCPU()
 			}
-			if opts.FailOn != "" {
-				v, err := report.ParseSize(opts.FailOn)
-				if err != nil {
-					return flagErrorf("invalid --fail-on: %v", err)
-				}
-				opts.FailOnBytes = v
-			}
 			var err error
-			if opts.load, err = opts.Series.LoadOptions(); err != nil {
+			if opts.FailOnBytes, err = parseFailOn(opts.FailOn); err != nil {
 				return err
 			}
-			if opts.rank, err = opts.Series.Options(); err != nil {
+			if opts.load, opts.rank, err = opts.Series.resolve(); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -149,10 +154,10 @@ and a site with verdict leak in any series grows more than that per lifecycle
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.Format, "format", "jsonl", "output format: jsonl (one JSON object per series) or csv (one row per site)")
-	f.StringVarP(&opts.Output, "output", "o", "", "write the output to `FILE` (atomically) instead of standard output")
-	f.IntVarP(&opts.Jobs, "jobs", "j", 0, "series to run at once (0: one per CPU)")
-	f.StringVar(&opts.FailOn, "fail-on", "", "exit 3 when a leak grows more than `SIZE` per lifecycle (e.g. 1MiB)")
+	f.StringVar(&opts.Format, "format", "jsonl", "output `FORMAT`: jsonl (one JSON object per series) or csv (one row per site)")
+	f.StringVarP(&opts.Output, "output", "o", "", outputUsage)
+	f.IntVarP(&opts.Jobs, "jobs", "j", 0, "run `N` series at once (0: one per CPU)")
+	f.StringVar(&opts.FailOn, "fail-on", "", failOnUsage)
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "no progress line on stderr")
 	opts.Series.Register(f, 10, false)
 	return cmd
@@ -215,6 +220,9 @@ func readManifest(path string) ([]SeriesSpec, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read manifest %s: %w", path, batchUnwrapPath(err))
+	}
+	if format, err := parsers.DetectFile(path); err == nil {
+		return nil, fmt.Errorf("batch %s: a snapshot (%s), not a directory or manifest: for one series use dumpdiff trend", path, format)
 	}
 	var m Manifest
 	if trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff"); len(trimmed) > 0 && trimmed[0] == '{' {
@@ -337,7 +345,7 @@ func batchRun(opts *BatchOptions) error {
 				offending++
 				for _, s := range r.offenders {
 					offenderLines = append(offenderLines, fmt.Sprintf("  %s: #%d %s %s/lifecycle (%s)", r.spec.Name, s.Rank,
-						oneLine(batchSiteName(s)), report.FormatSignedQuantity(s.Growth, r.res.Metric.Unit), s.Verdict))
+						siteLabel(s), report.FormatSignedQuantity(s.Growth, r.res.Metric.Unit), s.Verdict))
 				}
 			}
 			return progress.around(func() error { return out.write(r, opts) })
@@ -426,12 +434,15 @@ func batchOffenders(res *dumpdiff.TrendResult, limit int64) []dumpdiff.TrendSite
 	return out
 }
 
-// batchSiteName is how a site is named in messages.
-func batchSiteName(s dumpdiff.TrendSite) string {
-	if s.Title != "" {
-		return s.Title
+// siteLabel names a site in a --fail-on message on stderr: its title, else
+// its key, on one line and with the control characters of an untrusted
+// dump's names replaced, so a name cannot drive the terminal.
+func siteLabel(s dumpdiff.TrendSite) string {
+	name := s.Title
+	if name == "" {
+		name = s.Key
 	}
-	return s.Key
+	return oneLine(report.Sanitize(name))
 }
 
 // batchWriter writes batch results as JSON Lines or CSV.

@@ -46,6 +46,9 @@ func loadTrend(spec SeriesSpec, lo dumpdiff.LoadOptions, opts dumpdiff.Options) 
 	if err != nil {
 		return nil, err
 	}
+	if err := checkCategoryLabel(series, opts); err != nil {
+		return nil, err
+	}
 	return series.Trend(opts)
 }
 

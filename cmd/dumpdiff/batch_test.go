@@ -416,9 +416,10 @@ func TestBatchParallelOrder(t *testing.T) {
 			}
 			mu.Lock()
 			startOrder = append(startOrder, spec.Name)
+			started := len(startOrder)
 			mu.Unlock()
 			// Early series finish last, so output order cannot follow completion order.
-			time.Sleep(time.Duration(10-len(startOrder)) * 3 * time.Millisecond)
+			time.Sleep(time.Duration(10-started) * 3 * time.Millisecond)
 			return &dumpdiff.TrendResult{Metric: dumpdiff.Metric{Name: "inuse_space", Unit: "bytes"}}, nil
 		},
 	}
@@ -566,5 +567,35 @@ func TestBatchWarnings(t *testing.T) {
 	recs := decodeRecords(t, stdout)
 	if len(recs) != 2 || recs[0].Name != "go" || len(recs[0].Warnings) != 0 || recs[1].Name != "mb" || len(recs[1].Warnings) != 6 {
 		t.Errorf("records: got %+v, want go without warnings, then mb with 6", recs)
+	}
+}
+
+// TestBatchFailOnSanitizesNames: a site name from a dump is untrusted, so
+// the --fail-on lines on stderr must not carry its escape sequences.
+func TestBatchFailOnSanitizesNames(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "s1"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	opts := &BatchOptions{
+		IO: newIOStreams(nil, &stdout, &stderr), Source: dir, Format: "jsonl", Jobs: 1,
+		FailOn: "1KiB", FailOnBytes: 1 << 10,
+		trend: func(SeriesSpec) (*dumpdiff.TrendResult, error) {
+			return &dumpdiff.TrendResult{
+				Metric: dumpdiff.Metric{Name: "inuse_space", Unit: "bytes"},
+				Sites: []dumpdiff.TrendSite{{Rank: 1, Key: "k", Title: "evil\x1b[2J\nname",
+					Growth: 1 << 20, Verdict: dumpdiff.VerdictLeak}},
+			}, nil
+		},
+	}
+	if err := batchRun(opts); err == nil {
+		t.Fatal("got no error, want the --fail-on threshold error")
+	}
+	if strings.Contains(stderr.String(), "\x1b") {
+		t.Errorf("got stderr %q, want no escape character", stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "s1: #1 evil") {
+		t.Errorf("got stderr %q, want the offender line for s1", stderr.String())
 	}
 }

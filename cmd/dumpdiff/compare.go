@@ -10,17 +10,6 @@ import (
 	"github.com/dumpdiff/dumpdiff/report"
 )
 
-// CompareWriters maps each --format of compare to its renderer. Exports
-// register theirs from their own files (in init).
-var CompareWriters = map[string]func(w io.Writer, res *dumpdiff.CompareResult, c WriteContext) error{
-	"table": func(w io.Writer, res *dumpdiff.CompareResult, c WriteContext) error {
-		return report.WriteCompareTable(w, res, report.TableOptions{Aligned: c.TTY, Color: c.Color, Width: c.Width})
-	},
-	"json": func(w io.Writer, res *dumpdiff.CompareResult, _ WriteContext) error {
-		return report.WriteCompareJSON(w, res)
-	},
-}
-
 // CompareOptions are the inputs of `dumpdiff compare`.
 type CompareOptions struct {
 	IO        *IOStreams
@@ -36,7 +25,7 @@ type CompareOptions struct {
 
 func newCmdCompare(ios *IOStreams, runF func(*CompareOptions) error) *cobra.Command {
 	opts := &CompareOptions{IO: ios}
-	formats := sortedKeys(CompareWriters)
+	formats := outputFormats()
 	cmd := &cobra.Command{
 		Use:   "compare BASE TARGET | FILE.diff",
 		Short: "Diff two snapshots site by site",
@@ -49,20 +38,25 @@ detail.diff output (jcmd VM.native_memory summary.diff after baseline).
 
 --normalize scales the base to the target's total first, to show which sites
 took a larger share rather than which grew with everything else.`,
-		Example: `  dumpdiff compare lc1.pb.gz lc8.pb.gz
-  dumpdiff compare --group-by category summary.diff.txt
-  dumpdiff compare --format json --top 0 heap.0001.heap heap.0008.heap`,
-		Args: cobra.RangeArgs(1, 2),
+		Example: `  dumpdiff compare testdata/pprof/go-lifecycle/lc1.pb.gz testdata/pprof/go-lifecycle/lc8.pb.gz
+  dumpdiff compare --group-by category testdata/nmt/jdk17-diff/summary.diff.txt
+  dumpdiff compare --format json --top 0 testdata/tcmalloc/c-restart/restart-lc1.0001.heap testdata/tcmalloc/c-restart/restart-lc8.0001.heap`,
+		Args: func(_ *cobra.Command, args []string) error {
+			switch {
+			case len(args) == 0:
+				return flagErrorf("compare needs BASE and TARGET snapshot files, or one NMT .diff file")
+			case len(args) > 2:
+				return flagErrorf("compare takes BASE and TARGET, got %d files: for a series use dumpdiff trend", len(args))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Args = args
 			if err := opts.Output.check(formats); err != nil {
 				return err
 			}
 			var err error
-			if opts.Load, err = opts.Series.LoadOptions(); err != nil {
-				return err
-			}
-			if opts.Engine, err = opts.Series.Options(); err != nil {
+			if opts.Load, opts.Engine, err = opts.Series.resolve(); err != nil {
 				return err
 			}
 			opts.Engine.Normalize = opts.Normalize
@@ -82,6 +76,9 @@ took a larger share rather than which grew with everything else.`,
 func compareRun(opts *CompareOptions) error {
 	// Each argument is one snapshot file; a directory is not expanded here,
 	// so the loader names it as the mistake it is.
+	if err := checkInputs(opts.Args); err != nil {
+		return err
+	}
 	s, err := dumpdiff.Load(opts.Args, opts.Load)
 	if err != nil {
 		return err
@@ -89,13 +86,20 @@ func compareRun(opts *CompareOptions) error {
 	if s.Len() != 2 {
 		return fmt.Errorf("compare %s: want BASE and TARGET, or one NMT .diff file that carries its baseline", opts.Args[0])
 	}
+	if err := checkCategoryLabel(s, opts.Engine); err != nil {
+		return err
+	}
 	res, err := s.Compare(0, 1, opts.Engine)
 	if err != nil {
 		return err
 	}
 	printWarnings(opts.IO.ErrOut, res.Warnings)
-	write := CompareWriters[opts.Output.Format]
+	f := report.Format(opts.Output.Format)
 	return writeOutput(opts.IO, opts.Output.Output, func(w io.Writer, tty bool) error {
-		return write(w, res, writeContext(opts.IO, tty))
+		ro, err := reportOptions(f, writeContext(opts.IO, tty))
+		if err != nil {
+			return err
+		}
+		return report.WriteCompare(w, res, f, ro)
 	})
 }

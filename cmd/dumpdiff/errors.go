@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+
+	"github.com/spf13/cobra"
 )
 
 // Exit codes, part of the command-line contract.
@@ -20,6 +22,17 @@ func (e *FlagError) Unwrap() error { return e.err }
 
 func flagErrorf(format string, args ...any) error {
 	return &FlagError{fmt.Errorf(format, args...)}
+}
+
+// argsAtLeastOne is cobra.MinimumNArgs(1) with a message that says what the
+// command wants rather than how many arguments it counted.
+func argsAtLeastOne(msg string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return flagErrorf("%s", msg)
+		}
+		return nil
+	}
 }
 
 // ErrSilent is returned by a command that has already told the user what went

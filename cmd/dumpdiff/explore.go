@@ -44,12 +44,12 @@ ranked by growth per lifecycle as in trend, each site's call stack and value
 per lifecycle (enter), the call tree around a frame (t), and the pair diff of
 any two snapshots (p). Press ? for every key.
 
-It takes the same flags as trend, but shows every site unless --top says
-otherwise. --demo opens a real sample series embedded in the binary (eight Go
-heap profiles, one per task lifecycle, with a leak).`,
+It takes the flags of trend but --format, -o and --fail-on, and shows every
+site unless --top says otherwise. --demo opens a real sample series embedded
+in the binary (eight Go heap profiles, one per task lifecycle, with a leak).`,
 		Example: `  dumpdiff explore --demo
   dumpdiff explore testdata/pprof/go-lifecycle
-  dumpdiff explore --order name --limit 2GiB dumps/`,
+  dumpdiff explore --group-by category --limit 2GiB testdata/nmt/jdk17-summary`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Files = args
 			if opts.Demo && len(args) > 0 {
@@ -59,10 +59,7 @@ heap profiles, one per task lifecycle, with a leak).`,
 				return flagErrorf("explore needs snapshot files, a directory, or --demo")
 			}
 			var err error
-			if opts.Load, err = opts.Series.LoadOptions(); err != nil {
-				return err
-			}
-			if opts.Engine, err = opts.Series.Options(); err != nil {
+			if opts.Load, opts.Engine, err = opts.Series.resolve(); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -100,6 +97,9 @@ func exploreRun(opts *ExploreOptions) error {
 		}
 		// Check the query once before the UI starts, so a bad --metric is
 		// one line on stderr rather than an error inside the UI.
+		if err := checkCategoryLabel(s, q); err != nil {
+			return nil, err
+		}
 		check := q
 		check.Top = 1
 		if _, err := s.Trend(check); err != nil {

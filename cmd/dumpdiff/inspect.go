@@ -43,8 +43,8 @@ period, the time and pid when the file records them, and any warnings.
 
 Every file is reported; the exit status is 1 when any of them could not be read.`,
 		Example: `  dumpdiff inspect testdata/pprof/go-lifecycle/*.pb.gz
-  dumpdiff inspect --format json heap.0003.heap | jq '.snapshots[].metrics'`,
-		Args: cobra.MinimumNArgs(1),
+  dumpdiff inspect --format json testdata/jemalloc/c-restart/restart-lc1.heap | jq '.snapshots[].metrics'`,
+		Args: argsAtLeastOne("inspect needs one or more snapshot files"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Files = args
 			if opts.Format != "table" && opts.Format != "json" {
@@ -59,9 +59,9 @@ Every file is reported; the exit status is 1 when any of them could not be read.
 			return inspectRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Format, "format", "table", "output format: table or json")
-	cmd.Flags().StringVar(&opts.InputFormat, "input-format", "", "skip detection and read every file as this format ("+formatList()+")")
-	cmd.Flags().StringArrayVar(&opts.SymbolDirs, "symbols", nil, "directory with the binaries of jemalloc/tcmalloc dumps, matched by build ID or name (repeatable)")
+	cmd.Flags().StringVar(&opts.Format, "format", "table", "output `FORMAT`: table or json")
+	cmd.Flags().StringVar(&opts.InputFormat, "input-format", "", "skip detection and read every file as `FORMAT` ("+formatList()+")")
+	cmd.Flags().StringArrayVar(&opts.SymbolDirs, "symbols", nil, symbolsUsage)
 	return cmd
 }
 
@@ -159,17 +159,6 @@ func distinctStacks(p *profile.Profile) int {
 // openSnapshot reads one file for inspect; tests replace it.
 var openSnapshot = parsers.Open
 
-// openGuarded is openSnapshot with a parser bug on hostile input turned into
-// an error naming the file, so the other files are still reported.
-func openGuarded(path string, popts *parsers.Options) (snap *parsers.Snapshot, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			snap, err = nil, fmt.Errorf("read %s: parser failed on this input (a bug in dumpdiff, please report it with the file): %v", path, r)
-		}
-	}()
-	return openSnapshot(path, popts)
-}
-
 func inspectRun(opts *InspectOptions) error {
 	popts := &parsers.Options{
 		Format:     parsers.Format(opts.InputFormat),
@@ -178,7 +167,8 @@ func inspectRun(opts *InspectOptions) error {
 	var good []*inspectedSnapshot
 	failed := 0
 	for _, path := range opts.Files {
-		snap, err := openGuarded(path, popts)
+		// A parser bug on one file must not hide the report on the others.
+		snap, err := parsers.Guarded(path, func(p string) (*parsers.Snapshot, error) { return openSnapshot(p, popts) })
 		if err != nil {
 			fmt.Fprintf(opts.IO.ErrOut, "dumpdiff: %s\n", oneLine(err.Error()))
 			failed++
@@ -240,11 +230,7 @@ func writeInspectText(w, warnOut io.Writer, snaps []*inspectedSnapshot, tty bool
 		}
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintf(tw, "%s\n", s.Path)
-		format := string(s.Format)
-		if extra := strings.Trim(strings.Join([]string{s.Variant, s.Producer}, ", "), ", "); extra != "" {
-			format += " (" + extra + ")"
-		}
-		fmt.Fprintf(tw, "  format\t%s\n", format)
+		fmt.Fprintf(tw, "  format\t%s\n", describeFormat(s))
 		if s.Time != nil {
 			fmt.Fprintf(tw, "  time\t%s\n", s.Time.Format(time.RFC3339))
 		}
@@ -294,6 +280,22 @@ func writeInspectText(w, warnOut io.Writer, snaps []*inspectedSnapshot, tty bool
 		}
 	}
 	return nil
+}
+
+// describeFormat reads "tcmalloc (gperftools)" or "pprof (go-heap, Go
+// runtime)": the format, then the variant and producer that add something.
+func describeFormat(s *inspectedSnapshot) string {
+	var extra []string
+	for _, e := range []string{s.Variant, s.Producer} {
+		said := string(s.Format) + " " + strings.Join(extra, " ")
+		if e != "" && !strings.Contains(said, e) {
+			extra = append(extra, e)
+		}
+	}
+	if len(extra) == 0 {
+		return string(s.Format)
+	}
+	return string(s.Format) + " (" + strings.Join(extra, ", ") + ")"
 }
 
 // flattenBaselines lists each snapshot followed by its baseline, if any,

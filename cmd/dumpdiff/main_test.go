@@ -68,6 +68,9 @@ func TestUsageErrors(t *testing.T) {
 	golden(t, "bad-output-format", 1, "inspect", "--format", "yaml", "x")
 	golden(t, "bad-input-format", 1, "inspect", "--input-format", "perf", "x")
 	golden(t, "unknown-command", 1, "frobnicate")
+	golden(t, "unknown-command-typo", 1, "trends", "x")
+	golden(t, "unknown-command-path", 1, "testdata", "trend")
+	golden(t, "bad-number", 1, "trend", "--top", "ten", "x")
 }
 
 func TestInspectBadFiles(t *testing.T) {
@@ -319,5 +322,60 @@ func TestInspectAllocsProfileDefault(t *testing.T) {
 	}
 	if got.Snapshots[0].Default != "inuse_space" {
 		t.Errorf("default metric: got %s, want inuse_space", got.Snapshots[0].Default)
+	}
+}
+
+// TestHelpExamplesRun runs every example of every command's --help from the
+// repository root, as a new user would paste it: the files must exist and
+// the command must succeed (or exit 3 for a --fail-on gate). The part after
+// a pipe is dropped, -o writes into a temporary directory, and explore's
+// examples, which open a terminal UI, only have their files checked.
+func TestHelpExamplesRun(t *testing.T) {
+	root := newRootCmd(newIOStreams(strings.NewReader(""), io.Discard, io.Discard))
+	type example struct{ cmd, line string }
+	var examples []example
+	for _, c := range append(root.Commands(), root) {
+		for _, line := range strings.Split(c.Example, "\n") {
+			if line = strings.TrimSpace(line); line != "" {
+				examples = append(examples, example{c.Name(), line})
+			}
+		}
+	}
+	if len(examples) < 15 {
+		t.Fatalf("got %d examples, want the examples of every command", len(examples))
+	}
+	tmp := t.TempDir()
+	t.Chdir("../..")
+	for _, ex := range examples {
+		line, _, _ := strings.Cut(ex.line, "|")
+		fields := strings.Fields(line)
+		if len(fields) < 2 || fields[0] != "dumpdiff" {
+			t.Errorf("%s example %q: want it to start with dumpdiff and a command", ex.cmd, ex.line)
+			continue
+		}
+		var args []string
+		for i := 1; i < len(fields); i++ {
+			f := fields[i]
+			switch {
+			case f == "-o" && i+1 < len(fields):
+				args = append(args, f, filepath.Join(tmp, fields[i+1]))
+				i++
+			case strings.HasPrefix(f, "testdata/"):
+				paths, _ := filepath.Glob(f)
+				if len(paths) == 0 {
+					t.Errorf("%s example %q: got no file for %s, want a committed one", ex.cmd, ex.line, f)
+				}
+				args = append(args, paths...)
+			default:
+				args = append(args, f)
+			}
+		}
+		if args[0] == "explore" {
+			continue
+		}
+		_, stderr, code := runCmd(t, args...)
+		if code != exitOK && code != exitThreshold {
+			t.Errorf("%s example %q: got exit code %d, want 0 or 3\nstderr: %s", ex.cmd, ex.line, code, stderr)
+		}
 	}
 }

@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"regexp"
 	"runtime/debug"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -44,7 +47,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case errors.As(err, &threshold):
 		return exitThreshold
 	case errors.As(err, &flagErr) || isCobraUsageError(err):
-		fmt.Fprintf(stderr, "dumpdiff: %v\n", err)
+		if name, ok := unknownCommand(err); ok {
+			err = unknownCommandError(root, name)
+		}
+		fmt.Fprintf(stderr, "dumpdiff: %s\n", oneLine(err.Error()))
 		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 		return exitError
 	}
@@ -65,6 +71,46 @@ func isCobraUsageError(err error) bool {
 	return false
 }
 
+// unknownCommandRE matches cobra's error for a first argument that is no
+// command: `unknown command "trends" for "dumpdiff"` (then its suggestions).
+var unknownCommandRE = regexp.MustCompile(`^unknown command ("(?:[^"\\]|\\.)*") for `)
+
+// unknownCommand returns the word cobra did not know as a command.
+func unknownCommand(err error) (string, bool) {
+	m := unknownCommandRE.FindStringSubmatch(err.Error())
+	if m == nil {
+		return "", false
+	}
+	name, uerr := strconv.Unquote(m[1])
+	return name, uerr == nil
+}
+
+// unknownCommandError says, on one line, what to type instead of name: the
+// command it looks like, or the command first when name is a file.
+func unknownCommandError(root *cobra.Command, name string) error {
+	if s := root.SuggestionsFor(name); len(s) > 0 {
+		return fmt.Errorf("unknown command %q: did you mean %s?", name, s[0])
+	}
+	if _, err := os.Stat(name); err == nil {
+		return fmt.Errorf("unknown command %q: the command comes first, e.g. dumpdiff trend %s", name, name)
+	}
+	return fmt.Errorf("unknown command %q: want trend, compare, explore, inspect or batch", name)
+}
+
+// badNumberRE matches pflag's error for a value that does not parse:
+// `invalid argument "abc" for "--top" flag: strconv.ParseInt: parsing "abc": invalid syntax`.
+var badNumberRE = regexp.MustCompile(`^invalid argument ("(?:[^"\\]|\\.)*") for "(?:-\w, )?(--[\w-]+)" flag: strconv\.Parse(Int|Uint)`)
+
+// plainFlagError words a flag value that is not a number without Go's
+// strconv details.
+func plainFlagError(err error) error {
+	m := badNumberRE.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	return fmt.Errorf("invalid %s %s: want a whole number", m[2], m[1])
+}
+
 // oneLine keeps an error message on one line, whatever a wrapped cause holds.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
@@ -78,14 +124,15 @@ func newRootCmd(ios *IOStreams) *cobra.Command {
 Go/pprof heap profiles, gperftools (tcmalloc) heap dumps, jemalloc heap_v2
 dumps and JVM Native Memory Tracking reports — matches allocation sites across
 them, and ranks the sites by how much they retain per lifecycle.`,
-		Example: `  dumpdiff inspect heap.0001.heap
-  dumpdiff trend testdata/pprof/go-lifecycle
-  dumpdiff compare lc-01.pb.gz lc-08.pb.gz`,
+		Example: `  dumpdiff trend testdata/pprof/go-lifecycle
+  dumpdiff compare testdata/pprof/go-lifecycle/lc1.pb.gz testdata/pprof/go-lifecycle/lc8.pb.gz
+  dumpdiff inspect testdata/tcmalloc/c-restart/restart-lc1.0001.heap
+  dumpdiff explore --demo`,
 		Version:       buildVersion(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &FlagError{err} })
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &FlagError{plainFlagError(err)} })
 	root.AddCommand(newCmdInspect(ios, nil))
 	for _, add := range extraCommands {
 		root.AddCommand(add(ios))

@@ -4,11 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -43,24 +43,31 @@ type SeriesFlags struct {
 // leaves out what only a series has (--order, --lifecycle-regex, --limit),
 // for compare.
 func (f *SeriesFlags) Register(fs *pflag.FlagSet, top int, pair bool) {
-	fs.StringVarP(&f.Metric, "metric", "m", "", "metric to rank (default: the format's retained-memory metric, e.g. inuse_space, committed)")
-	fs.StringVar(&f.GroupBy, "group-by", "stack", "site granularity: stack, function, line or category")
-	fs.StringVar(&f.Label, "label", "category", "sample label that --group-by category groups by")
-	fs.IntVar(&f.Top, "top", top, "show the N highest-ranked sites (0: all)")
-	fs.StringVar(&f.Focus, "focus", "", "keep only stacks with a frame matching this regexp (function, file or module)")
-	fs.StringVar(&f.Ignore, "ignore", "", "drop stacks with a frame matching this regexp")
-	fs.StringArrayVar(&f.Trim, "trim", nil, "also trim frames matching this regexp as allocator frames (repeatable)")
+	fs.StringVarP(&f.Metric, "metric", "m", "", "metric `NAME` to rank (default: the format's retained-memory metric, e.g. inuse_space, committed; name/unit picks between same-named metrics)")
+	fs.StringVar(&f.GroupBy, "group-by", "stack", "`GROUP` sites by stack, function, line or category (a sample label, see --label)")
+	fs.StringVar(&f.Label, "label", "category", "sample label `KEY` that --group-by category groups by")
+	fs.IntVar(&f.Top, "top", top, "show the `N` highest-ranked sites (0: all)")
+	fs.StringVar(&f.Focus, "focus", "", "keep only stacks with a frame (function, file or module) matching the regexp `RE`")
+	fs.StringVar(&f.Ignore, "ignore", "", "drop stacks with a frame (function, file or module) matching the regexp `RE`")
+	fs.StringArrayVar(&f.Trim, "trim", nil, "also trim frames matching the regexp `RE` as allocator frames (repeatable)")
 	fs.BoolVar(&f.NoTrim, "no-trim", false, "keep allocator frames (malloc, operator new, je_*, runtime.mallocgc, ...)")
-	fs.StringArrayVar(&f.Symbols, "symbols", nil, "directory to search for the binaries of address-only dumps, by build ID or name (repeatable)")
-	fs.StringVar(&f.InputFormat, "input-format", "", "skip detection and read every file as this format ("+formatList()+")")
+	fs.StringArrayVar(&f.Symbols, "symbols", nil, symbolsUsage)
+	fs.StringVar(&f.InputFormat, "input-format", "", "skip detection and read every file as `FORMAT` ("+formatList()+")")
 	_ = cobra.MarkFlagDirname(fs, "symbols")
 	if pair {
 		return
 	}
-	fs.StringVar(&f.Order, "order", "args", "series order: args (as given), name (natural sort: x.9 before x.10) or time (inside the snapshot)")
-	fs.StringVar(&f.LifecycleRegex, "lifecycle-regex", "", "read each file's lifecycle number from the first capture group of this regexp on its base name")
-	fs.StringVar(&f.Limit, "limit", "", "project how many more lifecycles fit before the total reaches SIZE (e.g. 4GiB)")
+	fs.StringVar(&f.Order, "order", "args", "series `ORDER`: args (as given), name (natural sort: x.9 before x.10) or time (inside the snapshot)")
+	fs.StringVar(&f.LifecycleRegex, "lifecycle-regex", "", "read each file's lifecycle number from the first capture group of the regexp `RE` on its base name")
+	fs.StringVar(&f.Limit, "limit", "", "project how many more lifecycles fit before the total reaches `SIZE` (e.g. 4GiB)")
 }
+
+// Flag usages that more than one command shares, worded once.
+const (
+	symbolsUsage = "`DIR` to search for the binaries of address-only dumps (jemalloc, tcmalloc), by build ID or name (repeatable)"
+	outputUsage  = "write to `FILE` instead of standard output (replaced atomically)"
+	failOnUsage  = "exit 3 when a leak grows more than `SIZE` per lifecycle (e.g. 1MiB), listing the leaks on stderr"
+)
 
 // compileFlagRE compiles a regexp flag value, or returns nil for "".
 func compileFlagRE(name, expr string) (*regexp.Regexp, error) {
@@ -142,9 +149,23 @@ func (f *SeriesFlags) Options() (dumpdiff.Options, error) {
 	return o, nil
 }
 
+// resolve turns the flags into the engine's load and ranking options, the
+// load flags checked first.
+func (f *SeriesFlags) resolve() (dumpdiff.LoadOptions, dumpdiff.Options, error) {
+	lo, err := f.LoadOptions()
+	if err != nil {
+		return lo, dumpdiff.Options{}, err
+	}
+	o, err := f.Options()
+	return lo, o, err
+}
+
 // loadSeries expands directories and loads the series, drawing progress on
 // stderr when it is a terminal and the series is long enough to wait for.
 func loadSeries(ios *IOStreams, args []string, lo dumpdiff.LoadOptions) (*dumpdiff.Series, error) {
+	if err := checkInputs(args); err != nil {
+		return nil, err
+	}
 	paths, err := dumpdiff.ExpandPaths(args)
 	if err != nil {
 		return nil, err
@@ -212,14 +233,66 @@ type OutputFlags struct {
 
 // Register adds the output flags; formats lists the accepted --format values.
 func (f *OutputFlags) Register(fs *pflag.FlagSet, formats []string) {
-	fs.StringVar(&f.Format, "format", "table", "output format: "+strings.Join(formats, ", "))
-	fs.StringVarP(&f.Output, "output", "o", "", "write to FILE instead of standard output (replaced atomically)")
+	fs.StringVar(&f.Format, "format", "table", "output `FORMAT`: "+strings.Join(formats, ", "))
+	fs.StringVarP(&f.Output, "output", "o", "", outputUsage)
 }
 
 // check validates --format against the registered writers.
 func (f *OutputFlags) check(formats []string) error {
 	if !slices.Contains(formats, f.Format) {
 		return flagErrorf("invalid --format %q: want %s", f.Format, strings.Join(formats, ", "))
+	}
+	return checkOutputPath(f.Output)
+}
+
+// checkOutputPath checks, before any work, that -o names a file in a
+// directory that exists; the error reads like the write error it saves.
+func checkOutputPath(path string) error {
+	if path == "" {
+		return nil
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("write %s: is a directory; want a file name for -o", path)
+	}
+	dir := filepath.Dir(path)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return fmt.Errorf("write %s: directory %s does not exist", path, dir)
+	}
+	return nil
+}
+
+// checkCategoryLabel says what to do when --group-by category asks for a
+// label the snapshots do not carry; the engine's error names only what is
+// missing.
+func checkCategoryLabel(s *dumpdiff.Series, o dumpdiff.Options) error {
+	if o.GroupBy != dumpdiff.GroupByCategory {
+		return nil
+	}
+	label := o.Label
+	if label == "" {
+		label = "category"
+	}
+	avail := s.Labels()
+	switch {
+	case slices.Contains(avail, label):
+		return nil
+	case len(avail) == 0:
+		return fmt.Errorf("--group-by category: the snapshots carry no labels (NMT reports have categories): use --group-by stack, function or line")
+	}
+	return fmt.Errorf("--group-by category: the snapshots have no %q label: pick one with --label (%s)", label, strings.Join(avail, ", "))
+}
+
+// checkInputs names an argument that is a shell pattern matching nothing:
+// the shell passes such a pattern on unexpanded, and "no such file" for a
+// name with a star in it would leave the user guessing.
+func checkInputs(args []string) error {
+	for _, a := range args {
+		if !strings.ContainsAny(a, "*?[") {
+			continue
+		}
+		if _, err := os.Stat(a); errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("no file matches %s: check the directory and the pattern", a)
+		}
 	}
 	return nil
 }
@@ -232,21 +305,6 @@ func writeOutput(ios *IOStreams, path string, write func(w io.Writer, tty bool) 
 		return write(ios.Out, ios.IsStdoutTTY())
 	}
 	return report.WriteFileAtomic(path, func(w io.Writer) error { return write(w, false) })
-}
-
-// sortedKeys lists a writer registry's formats, "table" first.
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if (out[i] == "table") != (out[j] == "table") {
-			return out[i] == "table"
-		}
-		return out[i] < out[j]
-	})
-	return out
 }
 
 // newSymbolizer symbolises address-only dumps (jemalloc, tcmalloc) from the

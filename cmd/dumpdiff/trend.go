@@ -16,27 +16,6 @@ func init() {
 		func(ios *IOStreams) *cobra.Command { return newCmdCompare(ios, nil) })
 }
 
-// WriteContext is what a renderer knows about where it writes.
-type WriteContext struct {
-	// TTY: the output is a terminal (aligned table, header).
-	TTY bool
-	// Color: ANSI colour is allowed (terminal and no NO_COLOR).
-	Color bool
-	// Width of the terminal; 0 when not a terminal.
-	Width int
-}
-
-// TrendWriters maps each --format of trend to its renderer. Exports
-// register theirs from their own files (in init).
-var TrendWriters = map[string]func(w io.Writer, res *dumpdiff.TrendResult, c WriteContext) error{
-	"table": func(w io.Writer, res *dumpdiff.TrendResult, c WriteContext) error {
-		return report.WriteTrendTable(w, res, report.TableOptions{Aligned: c.TTY, Color: c.Color, Width: c.Width})
-	},
-	"json": func(w io.Writer, res *dumpdiff.TrendResult, _ WriteContext) error {
-		return report.WriteTrendJSON(w, res)
-	},
-}
-
 // TrendOptions are the inputs of `dumpdiff trend`.
 type TrendOptions struct {
 	IO     *IOStreams
@@ -56,7 +35,7 @@ type TrendOptions struct {
 
 func newCmdTrend(ios *IOStreams, runF func(*TrendOptions) error) *cobra.Command {
 	opts := &TrendOptions{IO: ios}
-	formats := sortedKeys(TrendWriters)
+	formats := outputFormats()
 	cmd := &cobra.Command{
 		Use:   "trend FILE... | DIR",
 		Short: "Rank allocation sites by growth per lifecycle across a series of snapshots",
@@ -70,28 +49,23 @@ Growth per lifecycle is the Theil–Sen slope; FIT is the r² of a straight line
 A directory stands for the snapshot files in it, in natural order.
 
 On a terminal the table is aligned and coloured (NO_COLOR turns colour off);
-piped, it is tab-separated with exact numbers.`,
+piped or written with -o, it is tab-separated with exact numbers.`,
 		Example: `  dumpdiff trend testdata/pprof/go-lifecycle
-  dumpdiff trend --group-by function --top 5 heap.*.heap
-  dumpdiff trend --group-by category nmt/lc-*.txt
-  dumpdiff trend --limit 4GiB --format json dumps/ | jq '.sites[0]'`,
-		Args: cobra.MinimumNArgs(1),
+  dumpdiff trend --group-by function --top 5 testdata/tcmalloc/c-restart/*.heap
+  dumpdiff trend --group-by category testdata/nmt/jdk17-summary/lc-*.txt
+  dumpdiff trend --limit 4GiB --format json testdata/jemalloc/c-restart | jq '.total'`,
+		Args: argsAtLeastOne("trend needs snapshot files or a directory of them"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Args = args
 			if err := opts.Output.check(formats); err != nil {
 				return err
 			}
 			var err error
-			if opts.Load, err = opts.Series.LoadOptions(); err != nil {
+			if opts.Load, opts.Engine, err = opts.Series.resolve(); err != nil {
 				return err
 			}
-			if opts.Engine, err = opts.Series.Options(); err != nil {
+			if opts.FailOnBytes, err = parseFailOn(opts.FailOn); err != nil {
 				return err
-			}
-			if opts.FailOn != "" {
-				if opts.FailOnBytes, err = report.ParseSize(opts.FailOn); err != nil {
-					return flagErrorf("invalid --fail-on: %v", err)
-				}
 			}
 			if runF != nil {
 				return runF(opts)
@@ -101,7 +75,7 @@ piped, it is tab-separated with exact numbers.`,
 	}
 	opts.Series.Register(cmd.Flags(), 20, false)
 	opts.Output.Register(cmd.Flags(), formats)
-	cmd.Flags().StringVar(&opts.FailOn, "fail-on", "", "exit 3 when a leak grows more than `SIZE` per lifecycle (e.g. 1MiB), listing the leaks on stderr")
+	cmd.Flags().StringVar(&opts.FailOn, "fail-on", "", failOnUsage)
 	registerSeriesCompletions(cmd, formats)
 	return cmd
 }
@@ -116,6 +90,13 @@ func trendRun(opts *TrendOptions) error {
 	if opts.FailOnBytes > 0 {
 		engine.Top = 0
 	}
+	if err := checkCategoryLabel(s, engine); err != nil {
+		return err
+	}
+	if s.Len() == 1 {
+		// The engine's "needs at least two" leaves out where to go instead.
+		return fmt.Errorf("trend needs at least two snapshots, got 1: take one after each restart, or see what this one holds with dumpdiff inspect")
+	}
 	res, err := s.Trend(engine)
 	if err != nil {
 		return err
@@ -125,9 +106,13 @@ func trendRun(opts *TrendOptions) error {
 		res.Sites = res.Sites[:top]
 	}
 	printWarnings(opts.IO.ErrOut, res.Warnings)
-	write := TrendWriters[opts.Output.Format]
+	f := report.Format(opts.Output.Format)
 	err = writeOutput(opts.IO, opts.Output.Output, func(w io.Writer, tty bool) error {
-		return write(w, res, writeContext(opts.IO, tty))
+		ro, err := reportOptions(f, writeContext(opts.IO, tty))
+		if err != nil {
+			return err
+		}
+		return report.WriteTrend(w, res, f, ro)
 	})
 	if err != nil || len(offenders) == 0 {
 		return err
@@ -135,19 +120,22 @@ func trendRun(opts *TrendOptions) error {
 	fmt.Fprintf(opts.IO.ErrOut, "dumpdiff: --fail-on %s: %d leak site(s) grow more than %s per lifecycle:\n",
 		opts.FailOn, len(offenders), report.FormatQuantity(float64(opts.FailOnBytes), "bytes"))
 	for _, o := range offenders {
-		fmt.Fprintf(opts.IO.ErrOut, "  #%d %s %s/lifecycle\n", o.Rank, oneLine(report.Sanitize(batchSiteName(o))),
+		fmt.Fprintf(opts.IO.ErrOut, "  #%d %s %s/lifecycle\n", o.Rank, siteLabel(o),
 			report.FormatSignedQuantity(o.Growth, res.Metric.Unit))
 	}
 	return &ThresholdError{Count: len(offenders)}
 }
 
-func writeContext(ios *IOStreams, tty bool) WriteContext {
-	c := WriteContext{TTY: tty}
-	if tty {
-		c.Color = ios.ColorEnabled()
-		c.Width = ios.TerminalWidth()
+// parseFailOn reads the --fail-on size; empty means no threshold (0).
+func parseFailOn(s string) (int64, error) {
+	if s == "" {
+		return 0, nil
 	}
-	return c
+	n, err := report.ParseSize(s)
+	if err != nil {
+		return 0, flagErrorf("invalid --fail-on: %v", err)
+	}
+	return n, nil
 }
 
 // registerSeriesCompletions completes the enumerated flag values.

@@ -61,6 +61,7 @@ func TestSeriesBadInput(t *testing.T) {
 	golden(t, "trend-missing", 1, "trend", td+"pprof/does-not-exist")
 	golden(t, "trend-unknown-metric", 1, "trend", "-m", "committed", td+"pprof/go-lifecycle")
 	golden(t, "trend-no-labels", 1, "trend", "--group-by", "category", td+"pprof/go-lifecycle")
+	golden(t, "trend-other-label", 1, "trend", "--group-by", "category", "--label", "tid", td+"jemalloc/cxx-thread-names")
 	golden(t, "trend-bad-group-by", 1, "trend", "--group-by", "module", td+"pprof/go-lifecycle")
 	golden(t, "trend-bad-focus", 1, "trend", "--focus", "(", td+"pprof/go-lifecycle")
 	golden(t, "trend-bad-limit", 1, "trend", "--limit", "lots", td+"pprof/go-lifecycle")
@@ -72,6 +73,11 @@ func TestSeriesBadInput(t *testing.T) {
 	golden(t, "compare-directories", 1, "compare", td+"pprof/go-lifecycle", td+"pprof/go-sampled")
 	golden(t, "compare-three-args", 1, "compare", "a", "b", "c")
 	golden(t, "trend-no-args", 1, "trend")
+	golden(t, "compare-no-args", 1, "compare")
+	golden(t, "trend-glob-no-match", 1, "trend", td+"pprof/go-lifecycle/*.heap")
+	golden(t, "trend-output-no-dir", 1, "trend", "-o", td+"does-not-exist/out.tsv", td+"pprof/go-lifecycle")
+	golden(t, "batch-snapshot-file", 1, "batch", td+"pprof/go-lifecycle/lc1.pb.gz")
+	golden(t, "batch-two-args", 1, "batch", td+"jemalloc", td+"tcmalloc")
 }
 
 func TestTrendOutputFile(t *testing.T) {

@@ -2,6 +2,7 @@ package symbolize
 
 import (
 	"debug/dwarf"
+	"slices"
 	"sort"
 
 	"github.com/ianlancetaylor/demangle"
@@ -53,12 +54,8 @@ func newDwarfIndex(d *dwarf.Data) *dwarfIndex {
 			break
 		}
 		if e.Tag == dwarf.TagCompileUnit || e.Tag == dwarf.TagPartialUnit {
-			if ranges, err := d.Ranges(e); err == nil {
-				for _, rg := range ranges {
-					if rg[1] > rg[0] {
-						x.units = append(x.units, unitRange{low: rg[0], high: rg[1], cu: e.Offset})
-					}
-				}
+			for _, rg := range codeRanges(d, e) {
+				x.units = append(x.units, unitRange{low: rg[0], high: rg[1], cu: e.Offset})
 			}
 		}
 		if e.Children {
@@ -75,6 +72,16 @@ func newDwarfIndex(d *dwarf.Data) *dwarfIndex {
 		return x.units[i].cu < x.units[j].cu
 	})
 	return x
+}
+
+// codeRanges are e's non-empty address ranges [low, high); none when the
+// entry has no usable ranges (a declaration, or a damaged attribute).
+func codeRanges(d *dwarf.Data, e *dwarf.Entry) [][2]uint64 {
+	ranges, err := d.Ranges(e)
+	if err != nil {
+		return nil
+	}
+	return slices.DeleteFunc(ranges, func(rg [2]uint64) bool { return rg[1] <= rg[0] })
 }
 
 // unitFuncs indexes the subprograms of the compile unit at cu, once.
@@ -96,12 +103,8 @@ func (x *dwarfIndex) unitFuncs(cu dwarf.Offset) []funcRange {
 				continue
 			}
 			if e.Tag == dwarf.TagSubprogram {
-				if ranges, err := x.d.Ranges(e); err == nil {
-					for _, rg := range ranges {
-						if rg[1] > rg[0] {
-							fs = append(fs, funcRange{low: rg[0], high: rg[1], entry: e.Offset})
-						}
-					}
+				for _, rg := range codeRanges(x.d, e) {
+					fs = append(fs, funcRange{low: rg[0], high: rg[1], entry: e.Offset})
 				}
 				// Inlined calls are found at lookup time, under the subprogram.
 				if e.Children {

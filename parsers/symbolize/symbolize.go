@@ -45,6 +45,7 @@ package symbolize
 
 import (
 	"debug/elf"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -493,6 +494,10 @@ func (b *binary) open(want elf.Machine, debugRoots []string, claim func(buildID 
 	}()
 	f, err := elf.Open(b.path)
 	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // "open <b.path>: …" would name the file twice
+		}
 		return fmt.Errorf("%s: not a readable ELF file: %v", b.path, err)
 	}
 	defer f.Close()

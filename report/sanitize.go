@@ -1,4 +1,4 @@
-package tui
+package report
 
 import (
 	"strings"
@@ -9,12 +9,14 @@ import (
 // replacement stands in for every control character of an untrusted name.
 const replacement = '\uFFFD'
 
-// clean makes an untrusted string from a dump (a symbol, file or module name)
+// Clean makes an untrusted string from a dump (a symbol, file or module name)
 // safe to print: control characters (C0, C1, DEL, so every escape sequence
-// introducer), bidirectional overrides and invalid UTF-8 become U+FFFD, so a
-// name can neither move the cursor, recolour the screen nor reorder text.
-// The common case, a clean name, costs one scan and no allocation.
-func clean(s string) string {
+// introducer), bidirectional overrides, line and paragraph separators and
+// invalid UTF-8 become U+FFFD, so a name can neither move the cursor,
+// recolour the screen, break a line nor reorder text. Every output format and
+// the TUI use it, so they agree on what a name shows as. The common case, a
+// clean name, costs one scan and no allocation.
+func Clean(s string) string {
 	if isClean(s) {
 		return s
 	}
@@ -49,6 +51,23 @@ func isClean(s string) bool {
 	}
 	return true
 }
+
+// Sanitize is Clean for plain text on a terminal or stderr, with '?' as the
+// stand-in: "evil\x1b[31m" prints as "evil?[31m".
+func Sanitize(s string) string {
+	if isClean(s) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if r == utf8.RuneError || unsafeRune(r) {
+			return '?'
+		}
+		return r
+	}, s)
+}
+
+// clean is Clean inside the package.
+func clean(s string) string { return Clean(s) }
 
 func unsafeRune(r rune) bool {
 	return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == '\u2028' || r == '\u2029'

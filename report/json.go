@@ -1,6 +1,8 @@
 package report
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"io"
 	"math"
@@ -85,7 +87,7 @@ type jsonTrend struct {
 	GroupBy   string          `json:"group_by"`
 	Snapshots []jsonSnapshot  `json:"snapshots"`
 	Total     jsonTrendTotal  `json:"total"`
-	Sites     []jsonTrendSite `json:"sites"`
+	Sites     []jsonTrendSite `json:"-"`          // streamed last, by writeJSONWithSites
 	SiteCount int             `json:"site_count"` // sites before --top
 }
 
@@ -108,7 +110,7 @@ type jsonCompare struct {
 	Base       jsonSnapshot   `json:"base"`
 	Target     jsonSnapshot   `json:"target"`
 	Normalized bool           `json:"normalized,omitempty"` // base scaled to the target's total (--normalize)
-	Sites      []jsonPairSite `json:"sites"`
+	Sites      []jsonPairSite `json:"-"`                    // streamed last, by writeJSONWithSites
 }
 
 func snapshotJSON(s dumpdiff.SnapshotInfo) jsonSnapshot {
@@ -133,7 +135,6 @@ func WriteTrendJSON(w io.Writer, res *dumpdiff.TrendResult) error {
 		GroupBy:   string(res.GroupBy),
 		Snapshots: make([]jsonSnapshot, len(res.Snapshots)),
 		Total:     jsonTrendTotal{Growth: jsonFloat(res.Total.Growth), Values: totalValues(res.Total.Values)},
-		Sites:     make([]jsonTrendSite, len(res.Sites)),
 		SiteCount: res.SiteCount,
 	}
 	for i, s := range res.Snapshots {
@@ -142,10 +143,7 @@ func WriteTrendJSON(w io.Writer, res *dumpdiff.TrendResult) error {
 	if p := res.Projection; p != nil {
 		out.Total.Projection = &jsonProjection{Limit: p.Limit, Lifecycles: jsonFloat(p.Lifecycles), Growing: p.Growing}
 	}
-	for i, s := range res.Sites {
-		out.Sites[i] = trendSiteJSON(s)
-	}
-	return encodeJSON(w, out)
+	return writeJSONWithSites(w, out, len(res.Sites), func(i int) any { return trendSiteJSON(res.Sites[i]) })
 }
 
 // totalValues keeps "values" an array in JSON even when there are none.
@@ -164,15 +162,51 @@ func WriteCompareJSON(w io.Writer, res *dumpdiff.CompareResult) error {
 		Base:       snapshotJSON(res.Base),
 		Target:     snapshotJSON(res.Target),
 		Normalized: res.Normalized,
-		Sites:      make([]jsonPairSite, len(res.Sites)),
 	}
-	for i, s := range res.Sites {
-		out.Sites[i] = jsonPairSite{
+	return writeJSONWithSites(w, out, len(res.Sites), func(i int) any {
+		s := res.Sites[i]
+		return jsonPairSite{
 			Rank: s.Rank, Key: s.Key, Title: s.Title, Frames: framesJSON(s.Frames), Category: s.Category,
 			Base: s.Base, Target: s.Target, Delta: s.Delta, DeltaPct: jsonFloat(s.DeltaPct), Status: string(s.Status),
 		}
+	})
+}
+
+// writeJSONWithSites writes head as an indented JSON object with a last
+// field "sites" holding n elements, encoded one at a time: a result with tens
+// of thousands of sites is never built (and indented) whole in memory.
+func writeJSONWithSites(w io.Writer, head any, n int, site func(i int) any) error {
+	var buf bytes.Buffer
+	if err := encodeJSON(&buf, head); err != nil {
+		return err
 	}
-	return encodeJSON(w, out)
+	// Reopen the object: drop its closing "}" line.
+	obj := bytes.TrimRight(buf.Bytes(), "\n")
+	obj = bytes.TrimRight(obj[:len(obj)-1], "\n")
+	bw := bufio.NewWriter(w)
+	bw.Write(obj)
+	if n == 0 {
+		bw.WriteString(",\n  \"sites\": []\n}\n")
+		return bw.Flush()
+	}
+	bw.WriteString(",\n  \"sites\": [\n")
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("    ", "  ")
+	enc.SetEscapeHTML(false)
+	for i := range n {
+		buf.Reset()
+		if err := enc.Encode(site(i)); err != nil {
+			return err
+		}
+		bw.WriteString("    ")
+		bw.Write(bytes.TrimRight(buf.Bytes(), "\n"))
+		if i < n-1 {
+			bw.WriteByte(',')
+		}
+		bw.WriteByte('\n')
+	}
+	bw.WriteString("  ]\n}\n")
+	return bw.Flush()
 }
 
 func encodeJSON(w io.Writer, v any) error {

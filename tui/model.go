@@ -77,12 +77,12 @@ type Model struct {
 	pairMode                  bool
 	base, tgt                 int
 
-	screen  screen
-	back    screen // where esc returns from the tree
-	table   Table
-	detail  Detail
-	tree    Tree
-	pickCur int
+	screen screen
+	back   screen // where esc returns from the tree
+	table  Table
+	detail Detail
+	tree   Tree
+	pick   Pick
 
 	prompt    prompt
 	input     textinput.Model
@@ -170,6 +170,7 @@ func (m *Model) layout() {
 	m.table.SetSize(m.width, bh)
 	m.detail.SetSize(m.width, bh)
 	m.tree.SetSize(m.width, bh)
+	m.pick.SetSize(m.width, bh)
 	m.help.SetWidth(m.width)
 	m.input.SetWidth(max(m.width-8, 10))
 	if m.trend != nil || m.pair != nil {
@@ -249,7 +250,11 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		m.SetSize(msg.Width, msg.Height)
 		return m, nil
 	case resultMsg:
-		return m.onResult(msg), nil
+		m = m.onResult(msg)
+		// The picker marks the pair and shows totals in the unit shown.
+		m.pick.SetPair(m.base, m.tgt)
+		m.pick.SetUnit(m.unit())
+		return m, nil
 	case treeMsg:
 		return m.onTree(msg), nil
 	case exportedMsg:
@@ -524,7 +529,9 @@ func (m Model) onSitesKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		case key.Matches(msg, m.km.TargetNext):
 			t++
 		case key.Matches(msg, m.km.PickPair):
-			m.screen, m.pickCur = screenPick, m.tgt
+			m.screen = screenPick
+			m.pick = NewPick(m.snaps, m.base, m.tgt, m.unit(), pickKeyMap(m.km), m.st)
+			m.pick.SetSize(m.width, m.bodyHeight())
 			return m, nil
 		}
 		b, t = max(min(b, len(m.snaps)-1), 0), max(min(t, len(m.snaps)-1), 0)
@@ -560,14 +567,7 @@ func (m Model) routeBody(msg tea.Msg) (Model, tea.Cmd) {
 	case screenTree:
 		m.tree, cmd = m.tree.Update(msg)
 	case screenPick:
-		if w, ok := msg.(tea.MouseWheelMsg); ok {
-			if w.Button == tea.MouseWheelUp {
-				m.pickCur--
-			} else if w.Button == tea.MouseWheelDown {
-				m.pickCur++
-			}
-			m.pickCur = max(min(m.pickCur, len(m.snaps)-1), 0)
-		}
+		m.pick, cmd = m.pick.Update(msg)
 	}
 	return m, cmd
 }
@@ -697,24 +697,14 @@ func (m Model) onPickKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	case key.Matches(msg, m.km.Back):
 		m.screen = screenSites
 		return m, nil
-	case key.Matches(msg, m.km.Up):
-		m.pickCur--
-	case key.Matches(msg, m.km.Down):
-		m.pickCur++
-	case key.Matches(msg, m.km.Top):
-		m.pickCur = 0
-	case key.Matches(msg, m.km.Bottom):
-		m.pickCur = len(m.snaps) - 1
-	case key.Matches(msg, m.km.SetBase):
-		m.base = m.pickCur
-	case key.Matches(msg, m.km.SetTarget):
-		m.tgt = m.pickCur
 	case key.Matches(msg, m.km.Open):
 		m.screen = screenSites
 		return m.recompute(true)
 	}
-	m.pickCur = max(min(m.pickCur, len(m.snaps)-1), 0)
-	return m, nil
+	var cmd tea.Cmd
+	m.pick, cmd = m.pick.Update(msg)
+	m.base, m.tgt = m.pick.Pair()
+	return m, cmd
 }
 
 func (m Model) onFilterKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
@@ -884,7 +874,7 @@ func (m Model) Render() string {
 	case m.screen == screenTree:
 		body = m.tree.View()
 	case m.screen == screenPick:
-		body = m.renderPick(bh)
+		body = m.pick.View()
 	case m.trend == nil && m.pair == nil:
 		msg := "computing…"
 		if !m.busy {
@@ -1158,31 +1148,4 @@ func (m Model) renderHelp() string {
 
 func indent(s, by string) string {
 	return by + strings.ReplaceAll(s, "\n", "\n"+by)
-}
-
-func (m Model) renderPick(h int) string {
-	st := m.st
-	lines := []string{st.Section.Render("Pick the pair") + st.Subtle.Render("  b: base · t: target · enter: compare · esc: back"), ""}
-	nameW := max(m.width-2-3-6-2-12, 8)
-	start := max(min(m.pickCur-(h-3)/2, len(m.snaps)-(h-2)), 0)
-	for i := start; i < len(m.snaps) && len(lines) < h; i++ {
-		s := m.snaps[i]
-		role := "   "
-		switch {
-		case i == m.base && i == m.tgt:
-			role = "B=T"
-		case i == m.base:
-			role = " B "
-		case i == m.tgt:
-			role = " T "
-		}
-		mark := "  "
-		if i == m.pickCur {
-			mark = "› "
-		}
-		line := mark + role + " " + pad(fmt.Sprintf("#%d", s.Lifecycle), 5, false) + " " +
-			pad(baseName(s.Path), nameW, false) + " " + pad(formatValue(s.Total, m.unit()), 12, true)
-		lines = append(lines, selectRow(line, i == m.pickCur, m.width, st))
-	}
-	return fit(lines, m.width, h)
 }

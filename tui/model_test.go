@@ -535,8 +535,8 @@ func TestMouseWheelEveryScreen(t *testing.T) {
 	// The pick list of pair mode.
 	m = press(t, started(t, realSeries(t), Options{}, 80, 24), "p", "P", "g")
 	m = wheel(wheel(m, down), down)
-	if m.pickCur != 2 {
-		t.Errorf("wheel down twice in the pick list: got %d, want 2", m.pickCur)
+	if m.pick.Cursor() != 2 {
+		t.Errorf("wheel down twice in the pick list: got %d, want 2", m.pick.Cursor())
 	}
 }
 

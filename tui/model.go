@@ -7,15 +7,11 @@ package tui
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -84,11 +80,9 @@ type Model struct {
 	tree   Tree
 	pick   Pick
 
-	prompt    prompt
-	input     textinput.Model
-	filter    *regexp.Regexp
-	filterErr string
-	exportFmt int
+	prompt prompt
+	filter Filter
+	export Export
 
 	help     help.Model
 	showHelp bool
@@ -125,10 +119,8 @@ func New(eng Engine, opts Options) Model {
 	m.table.KeyMap = tk
 	m.help = help.New()
 	m.help.Styles = m.st.Help
-	m.input = textinput.New()
-	is := m.input.Styles()
-	is.Cursor.Blink = false // a steady cursor: no timer, stable screens
-	m.input.SetStyles(is)
+	m.filter = NewFilter(m.st)
+	m.export = NewExport(m.st)
 	m.busy = true
 	m.width, m.height = 80, 24
 	m.layout()
@@ -172,7 +164,8 @@ func (m *Model) layout() {
 	m.tree.SetSize(m.width, bh)
 	m.pick.SetSize(m.width, bh)
 	m.help.SetWidth(m.width)
-	m.input.SetWidth(max(m.width-8, 10))
+	m.filter.SetWidth(m.width)
+	m.export.SetWidth(m.width)
 	if m.trend != nil || m.pair != nil {
 		// The columns depend on the width; the selection survives.
 		// Narrow screens drop columns, so the sort goes by title.
@@ -269,12 +262,14 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		return m.onKey(msg)
 	}
-	if m.prompt == promptFilter || m.prompt == promptExportName {
-		var cmd tea.Cmd
-		m.input, cmd = m.input.Update(msg)
-		return m, cmd
+	var cmd tea.Cmd
+	switch m.prompt {
+	case promptFilter:
+		m.filter, cmd = m.filter.Update(msg)
+	case promptExportName:
+		m.export, cmd = m.export.Update(msg)
 	}
-	return m, nil
+	return m, cmd
 }
 
 func (m Model) onResult(msg resultMsg) Model {
@@ -365,12 +360,13 @@ func (m Model) pairIndex(s dumpdiff.SnapshotInfo) int {
 
 // applyFilter shows the sites whose title or key matches the filter.
 func (m *Model) applyFilter() {
-	if m.filter == nil || m.siteCount() == 0 {
+	re := m.filter.Regexp()
+	if re == nil || m.siteCount() == 0 {
 		m.table.SetFilter(nil)
 		return
 	}
-	match := m.filter.MatchString
-	if lit, complete := m.filter.LiteralPrefix(); complete {
+	match := re.MatchString
+	if lit, complete := re.LiteralPrefix(); complete {
 		// Most typed filters are plain text: a substring search is many
 		// times faster than the regexp machine on 100 000 sites.
 		match = func(s string) bool { return strings.Contains(s, lit) }
@@ -451,8 +447,8 @@ func (m Model) onSitesKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		}
 		return m, nil
 	case key.Matches(msg, m.km.Back):
-		if m.filter != nil {
-			m.filter, m.filterErr = nil, ""
+		if m.filter.Regexp() != nil {
+			m.filter.Clear()
 			m.applyFilter()
 		} else if m.pairMode {
 			return m.leavePair()
@@ -460,12 +456,7 @@ func (m Model) onSitesKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		return m, nil
 	case key.Matches(msg, m.km.Filter):
 		m.prompt = promptFilter
-		m.input.Reset()
-		m.input.Prompt = "/"
-		if m.filter != nil {
-			m.input.SetValue(m.filter.String())
-		}
-		return m, m.input.Focus()
+		return m, m.filter.Focus()
 	case key.Matches(msg, m.km.Sort):
 		m.table.CycleSort()
 		return m, nil
@@ -708,107 +699,67 @@ func (m Model) onPickKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 }
 
 func (m Model) onFilterKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
-	switch msg.String() {
-	case "esc":
-		m.prompt, m.filter, m.filterErr = promptNone, nil, ""
-		m.input.Blur()
+	switch {
+	case key.Matches(msg, m.filter.KeyMap.Cancel):
+		m.prompt = promptNone
+		m.filter.Clear()
+		m.filter.Blur()
 		m.applyFilter()
 		return m, nil
-	case "enter":
+	case key.Matches(msg, m.filter.KeyMap.Accept):
 		m.prompt = promptNone
-		m.input.Blur()
+		m.filter.Blur()
 		return m, nil
 	}
 	var cmd tea.Cmd
-	m.input, cmd = m.input.Update(msg)
-	m.setFilter(m.input.Value())
+	m.filter, cmd = m.filter.Update(msg)
+	if m.filter.Err() == "" {
+		m.applyFilter()
+	}
 	return m, cmd
 }
 
-// setFilter compiles the filter as the user types; a bad expression keeps
-// the last good filter and shows why.
-func (m *Model) setFilter(expr string) {
-	if expr == "" {
-		m.filter, m.filterErr = nil, ""
-		m.applyFilter()
-		return
-	}
-	re, err := regexp.Compile(expr)
-	if err != nil {
-		m.filterErr = "bad filter: " + strings.TrimPrefix(err.Error(), "error parsing regexp: ")
-		return
-	}
-	m.filter, m.filterErr = re, ""
-	m.applyFilter()
-}
-
 func (m Model) onExportFormatKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
-	switch msg.String() {
-	case "esc", "q":
+	if key.Matches(msg, m.export.KeyMap.Cancel) {
 		m.prompt = promptNone
 		return m, nil
-	case "left", "h", "shift+tab":
-		m.exportFmt = (m.exportFmt + len(exportFormats) - 1) % len(exportFormats)
-		return m, nil
-	case "right", "l", "tab":
-		m.exportFmt = (m.exportFmt + 1) % len(exportFormats)
-		return m, nil
-	case "j":
-		m.exportFmt = 0
-	case "c":
-		m.exportFmt = 1
-	case "m":
-		m.exportFmt = 2
-	case "enter":
-	default:
+	}
+	var done bool
+	if m.export, done = m.export.UpdateFormat(msg); !done {
 		return m, nil
 	}
 	m.prompt = promptExportName
-	m.input.Reset()
-	m.input.Prompt = "file: "
-	m.input.SetValue(m.exportName())
-	m.input.CursorEnd()
-	return m, m.input.Focus()
+	return m, m.export.FocusName(m.exportStem())
 }
 
-// exportName suggests a file name for the current view and format.
-func (m Model) exportName() string {
-	name := "dumpdiff-trend"
+// exportStem suggests a file name, less the extension, for the current view.
+func (m Model) exportStem() string {
 	if m.pairMode {
-		name = fmt.Sprintf("dumpdiff-compare-%d-%d", m.base, m.tgt)
+		return fmt.Sprintf("dumpdiff-compare-%d-%d", m.base, m.tgt)
 	}
-	return name + exportFormats[m.exportFmt].ext()
+	return "dumpdiff-trend"
 }
 
 func (m Model) onExportNameKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
-	switch msg.String() {
-	case "esc":
+	switch {
+	case key.Matches(msg, m.export.KeyMap.CancelName):
 		m.prompt = promptNone
-		m.input.Blur()
+		m.export.Blur()
 		return m, nil
-	case "enter":
+	case key.Matches(msg, m.export.KeyMap.Accept):
 		m.prompt = promptNone
-		m.input.Blur()
-		path := strings.TrimSpace(m.input.Value())
+		m.export.Blur()
+		path := m.export.Path()
 		if path == "" {
 			m.err = "export: no file name"
 			return m, nil
 		}
-		if rest, ok := strings.CutPrefix(path, "~/"); ok {
-			// No shell reads the prompt: ~ is expanded here.
-			if home, err := os.UserHomeDir(); err == nil {
-				path = filepath.Join(home, rest)
-			}
-		}
-		if abs, err := filepath.Abs(path); err == nil {
-			path = abs
-		}
 		m.status = "writing " + path + "…"
 		trend, pair := m.viewResult()
-		return m, runExport(m.opts.Export, path, exportFormats[m.exportFmt], trend, pair)
+		return m, runExport(m.opts.Export, path, m.export.Format(), trend, pair)
 	}
 	var cmd tea.Cmd
-	m.input, cmd = m.input.Update(msg)
+	m.export, cmd = m.export.Update(msg)
 	return m, cmd
 }
 
@@ -885,8 +836,8 @@ func (m Model) Render() string {
 		// The column headings stay, so the screen does not jump.
 		head, _, _ := strings.Cut(m.table.View(), "\n")
 		msg := "no sites"
-		if m.filter != nil {
-			msg = "no site matches /" + clean(m.filter.String()) + "/ · esc clears the filter"
+		if re := m.filter.Regexp(); re != nil {
+			msg = "no site matches /" + clean(re.String()) + "/ · esc clears the filter"
 		}
 		body = fit([]string{head, "", "  " + m.st.Subtle.Render(msg)}, m.width, bh)
 	default:
@@ -973,33 +924,13 @@ func joinEnds(left, right string, w int) string {
 func (m Model) footer() []string {
 	st := m.st
 	var line string
-	hint := func(pairs ...string) string {
-		var bs []key.Binding
-		for i := 0; i+1 < len(pairs); i += 2 {
-			bs = append(bs, key.NewBinding(key.WithKeys(pairs[i]), key.WithHelp(pairs[i], pairs[i+1])))
-		}
-		return m.help.ShortHelpView(bs)
-	}
 	switch m.prompt {
 	case promptFilter:
-		line = m.input.View()
-		if m.filterErr != "" {
-			return []string{line, st.Error.Render(clean(m.filterErr))}
-		}
-		return []string{line, hint("enter", "keep", "esc", "clear", "regexp", "over names and stacks")}
+		return splitLines(m.filter.View())
 	case promptExportFormat:
-		var opts []string
-		for i, f := range exportFormats {
-			s := "[" + string(f[0]) + "]" + string(f[1:])
-			if i == m.exportFmt {
-				s = st.Selected.Render(s)
-			}
-			opts = append(opts, s)
-		}
-		line = st.Prompt.Render("export as ") + strings.Join(opts, " ")
-		return []string{line, hint("enter", "next", "esc", "cancel", "j/c/m or ←/→", "choose")}
+		return splitLines(m.export.FormatView())
 	case promptExportName:
-		return []string{m.input.View(), hint("enter", "write", "esc", "cancel")}
+		return splitLines(m.export.View())
 	default:
 		switch {
 		case m.err != "":
@@ -1063,8 +994,8 @@ func (m Model) position() string {
 	if m.table.Len() == 0 {
 		s = "no sites"
 	}
-	if m.filter != nil {
-		s += fmt.Sprintf(" matching /%s/ (of %d)", clean(m.filter.String()), total)
+	if re := m.filter.Regexp(); re != nil {
+		s += fmt.Sprintf(" matching /%s/ (of %d)", clean(re.String()), total)
 	}
 	if !m.pairMode && m.trend != nil && m.trend.SiteCount > total {
 		s += fmt.Sprintf(" · top %d of %d", total, m.trend.SiteCount)

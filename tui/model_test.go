@@ -106,8 +106,8 @@ func TestFilter(t *testing.T) {
 		t.Errorf("bad filter: error line missing from\n%s", plain(m))
 	}
 	m = press(t, m, "backspace", "enter")
-	if m.filter == nil || m.prompt != promptNone {
-		t.Fatalf("enter: got filter %v prompt %d, want the filter kept and the prompt closed", m.filter, m.prompt)
+	if m.filter.Regexp() == nil || m.prompt != promptNone {
+		t.Fatalf("enter: got filter %v prompt %d, want the filter kept and the prompt closed", m.filter.Regexp(), m.prompt)
 	}
 	// Keys are commands again; esc clears the filter.
 	m = press(t, m, "j")
@@ -120,8 +120,8 @@ func TestFilter(t *testing.T) {
 	}
 	// esc while typing clears it too.
 	m = press(t, m, "/", "x", "esc")
-	if m.filter != nil || m.Table().Len() != 6 {
-		t.Errorf("esc while typing: got filter %v and %d rows, want none and 6", m.filter, m.Table().Len())
+	if m.filter.Regexp() != nil || m.Table().Len() != 6 {
+		t.Errorf("esc while typing: got filter %v and %d rows, want none and 6", m.filter.Regexp(), m.Table().Len())
 	}
 }
 
@@ -336,10 +336,10 @@ func TestExport(t *testing.T) {
 	}
 	// Markdown of the pair, to a name typed over the suggestion.
 	m = press(t, m, "esc", "p", "e", "m")
-	if got := m.input.Value(); got != "dumpdiff-compare-0-7.md" {
+	if got := m.export.Name(); got != "dumpdiff-compare-0-7.md" {
 		t.Errorf("suggested name: got %q, want dumpdiff-compare-0-7.md", got)
 	}
-	for range len(m.input.Value()) {
+	for range len(m.export.Name()) {
 		m = press(t, m, "backspace")
 	}
 	m = typeText(t, m, "fail.md")
@@ -357,7 +357,7 @@ func TestExport(t *testing.T) {
 	// ~/ is the home directory.
 	t.Setenv("HOME", dir)
 	m = press(t, m, "e", "j")
-	for range len(m.input.Value()) {
+	for range len(m.export.Name()) {
 		m = press(t, m, "backspace")
 	}
 	m = typeText(t, m, "~/x.json")
@@ -396,8 +396,8 @@ func TestHelpAndQuit(t *testing.T) {
 	}
 	// In the filter prompt, q is text, not quit.
 	m = press(t, m, "/", "q")
-	if m.filter == nil || m.filter.String() != "q" {
-		t.Errorf("q in the filter: got filter %v, want q", m.filter)
+	if m.filter.Regexp() == nil || m.filter.Regexp().String() != "q" {
+		t.Errorf("q in the filter: got filter %v, want q", m.filter.Regexp())
 	}
 }
 

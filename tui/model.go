@@ -8,7 +8,6 @@ package tui
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
@@ -61,18 +60,12 @@ type Model struct {
 	treeSeq  int
 	treeBusy bool
 
-	trend  *dumpdiff.TrendResult
-	trendQ dumpdiff.Options // the query trend answers
-	pair   *dumpdiff.CompareResult
-	// trendCallers and pairCallers say which caller tells same-named
-	// sites apart (distinguishingCallers).
-	trendCallers, pairCallers []int32
-	pairMode                  bool
-	base, tgt                 int
+	trendQ    dumpdiff.Options // the query the sites' trend answers
+	base, tgt int              // the pair asked for last
 
 	screen screen
 	back   screen // where esc returns from the tree
-	table  Table
+	sites  Sites
 	detail Detail
 	tree   Tree
 	pick   Pick
@@ -110,10 +103,8 @@ func New(eng Engine, opts Options) Model {
 	}
 	m.query = m.want
 	m.base, m.tgt = 0, max(len(m.snaps)-1, 0)
-	m.table = NewTable(WithStyles(m.st))
-	tk := m.table.KeyMap
-	tk.Up, tk.Down, tk.PageUp, tk.PageDown, tk.Top, tk.Bottom = m.km.Up, m.km.Down, m.km.PageUp, m.km.PageDown, m.km.Top, m.km.Bottom
-	m.table.KeyMap = tk
+	k := m.km
+	m.sites = NewSites(TableKeyMap{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, m.st)
 	m.help = help.New()
 	m.help.Styles = m.st.Help
 	m.filter = NewFilter(m.st)
@@ -142,32 +133,23 @@ func (m *Model) SetSize(w, h int) {
 
 func (m *Model) layout() {
 	bh := m.bodyHeight()
-	m.table.SetSize(m.width, bh)
+	m.sites.SetSize(m.width, bh)
 	m.detail.SetSize(m.width, bh)
 	m.tree.SetSize(m.width, bh)
 	m.pick.SetSize(m.width, bh)
 	m.help.SetWidth(m.width)
 	m.filter.SetWidth(m.width)
 	m.export.SetWidth(m.width)
-	if m.trend != nil || m.pair != nil {
-		// The columns depend on the width; the selection survives.
-		// Narrow screens drop columns, so the sort goes by title.
-		sel, sort := m.table.Selected(), m.table.SortTitle()
-		m.table.SetColumns(m.columns(), m.siteCount())
-		m.table.SetSortTitle(sort)
-		m.applyFilter()
-		m.table.Select(sel)
-	}
 }
 
 // Trend returns the trend shown, nil before the first result.
-func (m Model) Trend() *dumpdiff.TrendResult { return m.trend }
+func (m Model) Trend() *dumpdiff.TrendResult { return m.sites.Trend() }
 
 // Pair returns the pair diff shown in pair mode.
-func (m Model) Pair() *dumpdiff.CompareResult { return m.pair }
+func (m Model) Pair() *dumpdiff.CompareResult { return m.sites.Pair() }
 
 // Table returns the sites table.
-func (m Model) Table() Table { return m.table }
+func (m Model) Table() Table { return m.sites.Table() }
 
 // Screen names the screen in front: "sites", "detail", "tree" or "pick".
 func (m Model) Screen() string {
@@ -180,28 +162,8 @@ func (m Model) Err() string { return m.err }
 // Status returns the status line shown.
 func (m Model) Status() string { return m.status }
 
-func (m Model) siteCount() int {
-	if m.pairMode {
-		if m.pair == nil {
-			return 0
-		}
-		return len(m.pair.Sites)
-	}
-	if m.trend == nil {
-		return 0
-	}
-	return len(m.trend.Sites)
-}
-
-func (m Model) unit() string {
-	if m.pairMode && m.pair != nil {
-		return m.pair.Metric.Unit
-	}
-	if m.trend != nil {
-		return m.trend.Metric.Unit
-	}
-	return ""
-}
+// unit is the unit of the result shown.
+func (m Model) unit() string { return m.sites.Unit() }
 
 // recompute asks the engine for the current query: a pair diff of base and
 // target when pair is set, else the trend. The mode changes when the answer
@@ -268,67 +230,27 @@ func (m Model) onResult(msg resultMsg) Model {
 	}
 	m.err, m.groupAsked = "", ""
 	m.query = msg.query
-	sel, wasPair := m.selectedKey(), m.pairMode
 	if msg.trend != nil {
-		m.trend, m.trendQ, m.trendCallers = msg.trend, msg.query, msg.callers
-		m.pairMode = false
+		m.trendQ = msg.query
+		m.sites.SetTrend(msg.trend, msg.callers)
 	} else {
-		m.pair, m.pairCallers = msg.pair, msg.callers
 		m.base, m.tgt = msg.base, msg.tgt
-		m.pairMode = true
+		m.sites.SetPair(msg.pair, msg.callers)
 	}
-	sort := m.table.SortTitle()
-	if m.pairMode != wasPair {
-		sort = "" // the two tables have different columns
-	}
-	m.table.SetColumns(m.columns(), m.siteCount())
-	m.table.SetSortTitle(sort)
-	m.applyFilter()
-	m.selectKey(sel)
 	if m.screen == screenDetail || m.screen == screenTree {
 		m.screen = screenSites
 	}
 	return m
 }
 
-// selectedKey is the key of the site under the cursor, to keep it selected
-// across recomputations.
-func (m Model) selectedKey() string {
-	i := m.table.Selected()
-	if i < 0 {
-		return ""
-	}
-	if m.pairMode && m.pair != nil && i < len(m.pair.Sites) {
-		return m.pair.Sites[i].Key
-	}
-	if !m.pairMode && m.trend != nil && i < len(m.trend.Sites) {
-		return m.trend.Sites[i].Key
-	}
-	return ""
-}
-
-func (m *Model) selectKey(k string) {
-	if k == "" {
-		return
-	}
-	i := -1
-	if m.pairMode && m.pair != nil {
-		i = slices.IndexFunc(m.pair.Sites, func(s dumpdiff.PairSite) bool { return s.Key == k })
-	} else if !m.pairMode && m.trend != nil {
-		i = slices.IndexFunc(m.trend.Sites, func(s dumpdiff.TrendSite) bool { return s.Key == k })
-	}
-	if i >= 0 {
-		m.table.Select(i)
-	}
-}
-
 // shownPair is the base and target of the pair diff on screen, or the
 // defaults (first and last) before there is one.
 func (m Model) shownPair() (int, int) {
-	if m.pair == nil {
+	p := m.sites.Pair()
+	if p == nil {
 		return 0, max(len(m.snaps)-1, 0)
 	}
-	return m.pairIndex(m.pair.Base), m.pairIndex(m.pair.Target)
+	return m.pairIndex(p.Base), m.pairIndex(p.Target)
 }
 
 // pairIndex finds a snapshot's index in the series.
@@ -339,33 +261,6 @@ func (m Model) pairIndex(s dumpdiff.SnapshotInfo) int {
 		}
 	}
 	return 0
-}
-
-// applyFilter shows the sites whose title or key matches the filter.
-func (m *Model) applyFilter() {
-	re := m.filter.Regexp()
-	if re == nil || m.siteCount() == 0 {
-		m.table.SetFilter(nil)
-		return
-	}
-	match := re.MatchString
-	if lit, complete := re.LiteralPrefix(); complete {
-		// Most typed filters are plain text: a substring search is many
-		// times faster than the regexp machine on 100 000 sites.
-		match = func(s string) bool { return strings.Contains(s, lit) }
-	}
-	var titleKey func(i int) (string, string)
-	if m.pairMode {
-		sites := m.pair.Sites
-		titleKey = func(i int) (string, string) { return sites[i].Title, sites[i].Key }
-	} else {
-		sites := m.trend.Sites
-		titleKey = func(i int) (string, string) { return sites[i].Title, sites[i].Key }
-	}
-	m.table.SetFilter(func(i int) bool {
-		title, key := titleKey(i)
-		return match(title) || (key != title && match(key))
-	})
 }
 
 func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
@@ -385,7 +280,7 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		// where the cursor is again. A failed first result keeps its
 		// error, as there is nothing else to show.
 		m.status = ""
-		if m.trend != nil || m.pair != nil {
+		if m.sites.HasResult() {
 			m.err = ""
 		}
 	}
@@ -432,8 +327,8 @@ func (m Model) onSitesKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	case key.Matches(msg, m.km.Back):
 		if m.filter.Regexp() != nil {
 			m.filter.Clear()
-			m.applyFilter()
-		} else if m.pairMode {
+			m.sites.SetFilter(nil)
+		} else if m.sites.PairMode() {
 			return m.leavePair()
 		}
 		return m, nil
@@ -441,7 +336,7 @@ func (m Model) onSitesKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		m.prompt = promptFilter
 		return m, m.filter.Focus()
 	case key.Matches(msg, m.km.Sort):
-		m.table.CycleSort()
+		m.sites.CycleSort()
 		return m, nil
 	case key.Matches(msg, m.km.Metric):
 		if len(m.metrics) < 2 {
@@ -460,7 +355,7 @@ func (m Model) onSitesKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 			return dumpdiff.MetricID(x, m.metrics) == cur || x.Name == cur
 		})
 		m.want.Metric = dumpdiff.MetricID(m.metrics[(i+1)%len(m.metrics)], m.metrics)
-		return m.recompute(m.pairMode)
+		return m.recompute(m.sites.PairMode())
 	case key.Matches(msg, m.km.GroupBy):
 		// Step on from the last grouping asked, even if it failed (no
 		// category label): else c would ask for it again and again.
@@ -471,7 +366,7 @@ func (m Model) onSitesKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		i := slices.Index(groupBys, from)
 		m.want.GroupBy = groupBys[(i+1)%len(groupBys)]
 		m.groupAsked = m.want.GroupBy
-		return m.recompute(m.pairMode)
+		return m.recompute(m.sites.PairMode())
 	case key.Matches(msg, m.km.Tree):
 		return m.openTree("")
 	case key.Matches(msg, m.km.Pair):
@@ -479,7 +374,7 @@ func (m Model) onSitesKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 			m.status = "pair mode needs two snapshots"
 			return m, nil
 		}
-		if m.pairMode {
+		if m.sites.PairMode() {
 			return m.leavePair()
 		}
 		return m.recompute(true)
@@ -491,7 +386,7 @@ func (m Model) onSitesKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		m.prompt = promptExportFormat
 		return m, nil
 	}
-	if m.pairMode {
+	if m.sites.PairMode() {
 		b, t := m.base, m.tgt
 		switch {
 		case key.Matches(msg, m.km.BasePrev):
@@ -523,10 +418,7 @@ func (m Model) leavePair() (Model, tea.Cmd) {
 	if m.trendQ.Metric != m.query.Metric || m.trendQ.GroupBy != m.query.GroupBy {
 		return m.recompute(false)
 	}
-	m.pairMode = false
-	m.table.SetColumns(m.columns(), m.siteCount())
-	m.table.SetSort(-1)
-	m.applyFilter()
+	m.sites.ShowTrend()
 	return m, nil
 }
 
@@ -535,7 +427,7 @@ func (m Model) routeBody(msg tea.Msg) (Model, tea.Cmd) {
 	var cmd tea.Cmd
 	switch m.screen {
 	case screenSites:
-		m.table, cmd = m.table.Update(msg)
+		m.sites, cmd = m.sites.Update(msg)
 	case screenDetail:
 		m.detail, cmd = m.detail.Update(msg)
 	case screenTree:
@@ -547,19 +439,9 @@ func (m Model) routeBody(msg tea.Msg) (Model, tea.Cmd) {
 }
 
 func (m Model) openDetail() (Detail, bool) {
-	i := m.table.Selected()
-	if i < 0 {
+	s, ok := m.sites.Selected()
+	if !ok {
 		return Detail{}, false
-	}
-	s := siteInfo{of: m.table.Len(), pos: m.table.Cursor()}
-	if m.pairMode {
-		s.pair = &m.pair.Sites[i]
-		s.snaps = []dumpdiff.SnapshotInfo{m.pair.Base, m.pair.Target}
-		s.metric = m.pair.Metric
-	} else {
-		s.trend = &m.trend.Sites[i]
-		s.snaps = m.trend.Snapshots
-		s.metric = m.trend.Metric
 	}
 	s.metricID = dumpdiff.MetricID(s.metric, m.metrics)
 	d := NewDetail(s, m.km, m.st)
@@ -586,15 +468,9 @@ func (m Model) onDetailKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 // frame when focus is empty.
 func (m Model) openTree(focus string) (Model, tea.Cmd) {
 	if focus == "" {
-		i := m.table.Selected()
-		if i < 0 {
+		fs, ok := m.sites.SelectedFrames()
+		if !ok {
 			return m, nil
-		}
-		var fs []dumpdiff.Frame
-		if m.pairMode {
-			fs = m.pair.Sites[i].Frames
-		} else {
-			fs = m.trend.Sites[i].Frames
 		}
 		if len(fs) == 0 {
 			m.status = "this site has no frames"
@@ -603,19 +479,7 @@ func (m Model) openTree(focus string) (Model, tea.Cmd) {
 		focus = frameName(fs[0])
 	}
 	// The tree sums over the sites in view: the filter narrows it too.
-	items := m.table.Items()
-	sites := make([]TreeSite, 0, len(items))
-	suffix := "/lc"
-	for _, i := range items {
-		if m.pairMode {
-			s := m.pair.Sites[i]
-			sites = append(sites, TreeSite{Frames: s.Frames, Value: float64(s.Delta)})
-			suffix = ""
-		} else {
-			s := m.trend.Sites[i]
-			sites = append(sites, TreeSite{Frames: s.Frames, Value: s.Growth})
-		}
-	}
+	sites, suffix := m.sites.TreeSites()
 	// Summing 100 000 stacks takes a while: it runs as a command, and the
 	// tree opens when it is built, unless the user went elsewhere.
 	m.treeSeq++
@@ -687,7 +551,7 @@ func (m Model) onFilterKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		m.prompt = promptNone
 		m.filter.Clear()
 		m.filter.Blur()
-		m.applyFilter()
+		m.sites.SetFilter(nil)
 		return m, nil
 	case key.Matches(msg, m.filter.KeyMap.Accept):
 		m.prompt = promptNone
@@ -697,7 +561,7 @@ func (m Model) onFilterKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	var cmd tea.Cmd
 	m.filter, cmd = m.filter.Update(msg)
 	if m.filter.Err() == "" {
-		m.applyFilter()
+		m.sites.SetFilter(m.filter.Regexp())
 	}
 	return m, cmd
 }
@@ -717,7 +581,7 @@ func (m Model) onExportFormatKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 
 // exportStem suggests a file name, less the extension, for the current view.
 func (m Model) exportStem() string {
-	if m.pairMode {
+	if m.sites.PairMode() {
 		return fmt.Sprintf("dumpdiff-compare-%d-%d", m.base, m.tgt)
 	}
 	return "dumpdiff-trend"
@@ -738,7 +602,7 @@ func (m Model) onExportNameKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 			return m, nil
 		}
 		m.status = "writing " + path + "…"
-		trend, pair := m.viewResult()
+		trend, pair := m.sites.ViewResult()
 		return m, runExport(m.opts.Export, path, m.export.Format(), trend, pair)
 	}
 	var cmd tea.Cmd
@@ -746,53 +610,15 @@ func (m Model) onExportNameKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	return m, cmd
 }
 
-// viewResult is the result as the user sees it: filtered and sorted.
-func (m Model) viewResult() (*dumpdiff.TrendResult, *dumpdiff.CompareResult) {
-	items := m.table.Items()
-	if m.pairMode {
-		c := *m.pair
-		c.Sites = make([]dumpdiff.PairSite, len(items))
-		for j, i := range items {
-			c.Sites[j] = m.pair.Sites[i]
-		}
-		return nil, &c
-	}
-	t := *m.trend
-	t.Sites = make([]dumpdiff.TrendSite, len(items))
-	for j, i := range items {
-		t.Sites[j] = m.trend.Sites[i]
-	}
-	return &t, nil
-}
-
-// shownMetric is the metric of the result on screen.
-func (m Model) shownMetric() dumpdiff.Metric {
-	if m.pairMode && m.pair != nil {
-		return m.pair.Metric
-	}
-	if m.trend != nil {
-		return m.trend.Metric
-	}
-	return dumpdiff.Metric{}
-}
-
 // metricID names the shown metric as --metric would: malloc/count when
 // another metric is also named malloc.
 func (m Model) metricID() string {
-	if m.trend == nil && m.pair == nil {
+	if !m.sites.HasResult() {
 		return ""
 	}
-	return dumpdiff.MetricID(m.shownMetric(), m.metrics)
+	return dumpdiff.MetricID(m.sites.Metric(), m.metrics)
 }
 
 // warnings are the shown result's warnings: skipped lines, unresolved
 // binaries, rounded values.
-func (m Model) warnings() []error {
-	if m.pairMode && m.pair != nil {
-		return m.pair.Warnings
-	}
-	if m.trend != nil {
-		return m.trend.Warnings
-	}
-	return nil
-}
+func (m Model) warnings() []error { return m.sites.Warnings() }

@@ -69,7 +69,7 @@ func TestSortCycle(t *testing.T) {
 		c := m.Table().SortColumn()
 		name := ""
 		if c >= 0 {
-			name = m.columns()[c].Title
+			name = m.sites.columns()[c].Title
 		}
 		got = append(got, name)
 	}
@@ -263,7 +263,7 @@ func TestCallTreeScreen(t *testing.T) {
 func TestPairMode(t *testing.T) {
 	m := started(t, newFake(), Options{}, 80, 24)
 	m = press(t, m, "p")
-	if m.Pair() == nil || !m.pairMode {
+	if m.Pair() == nil || !m.sites.PairMode() {
 		t.Fatal("p: want a pair diff")
 	}
 	if m.base != 0 || m.tgt != 7 {
@@ -293,13 +293,13 @@ func TestPairMode(t *testing.T) {
 		t.Errorf("pair top: got %s %+d, want leakyOpen +12 MiB", top.Key, top.Delta)
 	}
 	m = press(t, m, "p")
-	if m.pairMode {
+	if m.sites.PairMode() {
 		t.Error("p again: want the trend back")
 	}
 	// A metric changed in pair mode carries over to the trend.
 	m = press(t, m, "p", "m", "p")
-	if m.pairMode || m.Trend().Metric.Name != "alloc_objects" {
-		t.Errorf("m in pair mode, then p: got pair mode %v and metric %s, want the trend of alloc_objects", m.pairMode, m.Trend().Metric.Name)
+	if m.sites.PairMode() || m.Trend().Metric.Name != "alloc_objects" {
+		t.Errorf("m in pair mode, then p: got pair mode %v and metric %s, want the trend of alloc_objects", m.sites.PairMode(), m.Trend().Metric.Name)
 	}
 }
 
@@ -463,8 +463,8 @@ func TestDiffFilePair(t *testing.T) {
 	// two-snapshot series opens on its pair diff: one step has no trend.
 	s := loadSeries(t, "../testdata/nmt/jdk17-diff/summary.diff.txt", dumpdiff.LoadOptions{Order: dumpdiff.OrderName})
 	m := started(t, s, Options{Title: "testdata/nmt/jdk17-diff/summary.diff.txt"}, 80, 24)
-	if !m.pairMode || m.Err() != "" {
-		t.Fatalf("start: got pair mode %v, error %q, want the pair diff", m.pairMode, m.Err())
+	if !m.sites.PairMode() || m.Err() != "" {
+		t.Fatalf("start: got pair mode %v, error %q, want the pair diff", m.sites.PairMode(), m.Err())
 	}
 	head := strings.Split(plain(m), "\n")[1]
 	if !strings.Contains(head, "base #0 → target #1 · Δ total +40.8 MiB") {
@@ -481,8 +481,8 @@ func TestDiffFilePair(t *testing.T) {
 	if w, h := lipgloss.Size(m.View().Content); w != 80 || h != 24 {
 		t.Errorf("got a %dx%d view, want 80x24", w, h)
 	}
-	if m = press(t, m, "esc", "p"); m.pairMode || m.Trend() == nil {
-		t.Errorf("p: got pair mode %v, want the trend", m.pairMode)
+	if m = press(t, m, "esc", "p"); m.sites.PairMode() || m.Trend() == nil {
+		t.Errorf("p: got pair mode %v, want the trend", m.sites.PairMode())
 	}
 }
 

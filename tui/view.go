@@ -35,22 +35,14 @@ func (m Model) Render() string {
 		body = m.tree.View()
 	case m.screen == screenPick:
 		body = m.pick.View()
-	case m.trend == nil && m.pair == nil:
+	case !m.sites.HasResult():
 		msg := "computing…"
 		if !m.busy {
 			msg = "nothing to show: see the error below"
 		}
 		body = fit([]string{"", "  " + m.st.Subtle.Render(msg)}, m.width, bh)
-	case m.table.Len() == 0:
-		// The column headings stay, so the screen does not jump.
-		head, _, _ := strings.Cut(m.table.View(), "\n")
-		msg := "no sites"
-		if re := m.filter.Regexp(); re != nil {
-			msg = "no site matches /" + clean(re.String()) + "/ · esc clears the filter"
-		}
-		body = fit([]string{head, "", "  " + m.st.Subtle.Render(msg)}, m.width, bh)
 	default:
-		body = m.table.View()
+		body = m.sites.View()
 	}
 	// The body's components already return exactly width × bodyHeight
 	// cells; only the header and footer are measured here.
@@ -85,7 +77,7 @@ func (m Model) header() []string {
 	st := m.st
 	left := st.Title.Render("dumpdiff explore")
 	var facts []string
-	if t := m.trend; t != nil {
+	if t := m.sites.Trend(); t != nil {
 		format := ""
 		if len(t.Snapshots) > 0 {
 			format = string(t.Snapshots[0].Format)
@@ -106,8 +98,7 @@ func (m Model) header() []string {
 
 	var parts []string
 	unit := m.unit()
-	if m.pairMode && m.pair != nil {
-		p := m.pair
+	if p := m.sites.Pair(); m.sites.PairMode() && p != nil {
 		delta := "Δ total " + formatSigned(p.Target.Total-p.Base.Total, unit)
 		pair := fmt.Sprintf("base #%d %s → target #%d %s", p.Base.Lifecycle, baseName(p.Base.Path), p.Target.Lifecycle, baseName(p.Target.Path))
 		if ansi.StringWidth(pair+delta)+len("pair ·  · by category") > m.width {
@@ -115,7 +106,7 @@ func (m Model) header() []string {
 			pair = fmt.Sprintf("base #%d → target #%d", p.Base.Lifecycle, p.Target.Lifecycle)
 		}
 		parts = append(parts, st.Section.Render("pair"), pair, delta)
-	} else if t := m.trend; t != nil {
+	} else if t := m.sites.Trend(); t != nil {
 		parts = append(parts, "total "+formatGrowth(t.Total.Growth, unit, "/lc"))
 		if pr := t.Projection; pr != nil {
 			parts = append(parts, "limit "+report.FormatQuantity(float64(pr.Limit), unit)+" "+formatLifecycles(pr.Lifecycles))
@@ -190,23 +181,8 @@ func (m Model) position() string {
 		return ""
 	case screenTree:
 		return st.Subtle.Render(fmt.Sprintf("row %d of %d", m.tree.cursor+1, len(m.tree.rows)))
+	case screenSites:
+		return m.sites.Position()
 	}
-	if m.screen != screenSites || (m.trend == nil && m.pair == nil) {
-		return ""
-	}
-	total := m.siteCount()
-	s := fmt.Sprintf("site %d of %d", min(m.table.Cursor()+1, m.table.Len()), m.table.Len())
-	if m.table.Len() == 0 {
-		s = "no sites"
-	}
-	if re := m.filter.Regexp(); re != nil {
-		s += fmt.Sprintf(" matching /%s/ (of %d)", clean(re.String()), total)
-	}
-	if !m.pairMode && m.trend != nil && m.trend.SiteCount > total {
-		s += fmt.Sprintf(" · top %d of %d", total, m.trend.SiteCount)
-	}
-	if c := m.table.SortTitle(); c != "" {
-		s += " · sorted by " + c
-	}
-	return st.Subtle.Render(s)
+	return ""
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -68,23 +69,24 @@ func (m Model) shortHelp(bs []key.Binding) string {
 	return h.ShortHelpView(always)
 }
 
-func (m Model) renderHelp() string {
-	h := m.help
+// renderHelp is the ? help overlay: every key of the screen in front (km),
+// what the verdicts mean, and the result's warnings (the first eight).
+func renderHelp(h help.Model, km help.KeyMap, ws []error, width int, st Styles) string {
 	h.ShowAll = true
-	verdicts := ansi.Wrap("Verdicts: leak (keeps growing) · plateau (grew, then flat) · noise · shrinking · new · gone", max(m.width-4, 10), "")
-	out := "\n" + m.st.Section.Render("  Keys") + "\n\n" + indent(h.View(m.keys()), "  ") +
-		"\n\n" + m.st.Subtle.Render(indent(verdicts, "  "))
-	if ws := m.warnings(); len(ws) > 0 {
-		out += "\n\n" + m.st.Section.Render("  Warnings")
+	verdicts := ansi.Wrap("Verdicts: leak (keeps growing) · plateau (grew, then flat) · noise · shrinking · new · gone", max(width-4, 10), "")
+	out := "\n" + st.Section.Render("  Keys") + "\n\n" + indent(h.View(km), "  ") +
+		"\n\n" + st.Subtle.Render(indent(verdicts, "  "))
+	if len(ws) > 0 {
+		out += "\n\n" + st.Section.Render("  Warnings")
 		for i, w := range ws {
 			if i == 8 {
-				out += "\n  " + m.st.Subtle.Render(fmt.Sprintf("… and %d more", len(ws)-i))
+				out += "\n  " + st.Subtle.Render(fmt.Sprintf("… and %d more", len(ws)-i))
 				break
 			}
-			out += "\n" + indent(ansi.Wrap(clean(strings.Join(strings.Fields(w.Error()), " ")), max(m.width-4, 10), ""), "  ")
+			out += "\n" + indent(ansi.Wrap(clean(strings.Join(strings.Fields(w.Error()), " ")), max(width-4, 10), ""), "  ")
 		}
 	}
-	return out + "\n\n" + m.st.Subtle.Render("  Press any key to close.")
+	return out + "\n\n" + st.Subtle.Render("  Press any key to close.")
 }
 
 func indent(s, by string) string {

@@ -28,7 +28,7 @@ func (m Model) Render() string {
 	var body string
 	switch {
 	case m.showHelp:
-		body = fit(splitLines(m.renderHelp()), m.width, bh)
+		body = fit(splitLines(renderHelp(m.help, m.keys(), m.warnings(), m.width, m.st)), m.width, bh)
 	case m.screen == screenDetail:
 		body = m.detail.View()
 	case m.screen == screenTree:
@@ -170,17 +170,13 @@ func (m Model) footer() []string {
 	return []string{line, m.shortHelp(m.keys().short)}
 }
 
-// position says where the cursor is and what the table holds.
+// position says where the cursor is on the screen in front.
 func (m Model) position() string {
-	st := m.st
 	switch m.screen {
 	case screenDetail:
-		if n := len(m.detail.site.frames()); n > 0 {
-			return st.Subtle.Render(fmt.Sprintf("frame %d of %d", m.detail.frame+1, n))
-		}
-		return ""
+		return m.detail.Position()
 	case screenTree:
-		return st.Subtle.Render(fmt.Sprintf("row %d of %d", m.tree.cursor+1, len(m.tree.rows)))
+		return m.tree.Position()
 	case screenSites:
 		return m.sites.Position()
 	}

@@ -572,3 +572,25 @@ func TestOneSite(t *testing.T) {
 		}
 	}
 }
+
+// TestFilterSurvivesNewResult keeps a filter across a result with more
+// sites than the one it was typed over: leaving pair mode for the trend
+// must not run the old filter over the new sites.
+func TestFilterSurvivesNewResult(t *testing.T) {
+	m := started(t, cachedSeries(t, nmtDetailGlob), Options{}, 80, 24)
+	m = press(t, m, "p", "/", "x", "enter")
+	pairSites := len(m.Pair().Sites)
+	m = press(t, m, "p")
+	if m.sites.PairMode() || len(m.Trend().Sites) <= pairSites {
+		t.Fatalf("p: got pair mode %v and %d trend sites, want the trend with more than %d", m.sites.PairMode(), len(m.Trend().Sites), pairSites)
+	}
+	if got := m.Table().Len(); got == 0 || got == len(m.Trend().Sites) {
+		t.Errorf("p with /x/: got %d rows of %d, want the filtered few", got, len(m.Trend().Sites))
+	}
+	for _, k := range []string{"c", "m", "p"} {
+		m = press(t, m, k) // each result replaces the sites under the filter
+	}
+	if !strings.Contains(plain(m), "matching /x/") {
+		t.Errorf("c m p: got no filter in the footer:\n%s", plain(m))
+	}
+}

@@ -128,6 +128,7 @@ func (s *Sites) show(sel string, wasPair bool) {
 	if s.pairMode != wasPair {
 		sort = "" // the two tables have different columns
 	}
+	s.table.SetFilter(nil) // the filter in force indexes the old sites
 	s.table.SetColumns(s.columns(), s.Count())
 	s.table.SetSortTitle(sort)
 	s.applyFilter()
@@ -137,6 +138,7 @@ func (s *Sites) show(sel string, wasPair bool) {
 // ShowTrend leaves pair mode for the last trend, in rank order.
 func (s *Sites) ShowTrend() {
 	s.pairMode = false
+	s.table.SetFilter(nil) // the filter in force indexes the pair's sites
 	s.table.SetColumns(s.columns(), s.Count())
 	s.table.SetSort(-1)
 	s.applyFilter()

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -154,6 +155,11 @@ func NewTree(t CallTree, unit, suffix string, km KeyMap, st Styles) Tree {
 		m.cursor = 1 // the first caller, not the section title
 	}
 	return m
+}
+
+// Position says which row the cursor is on.
+func (m Tree) Position() string {
+	return m.Styles.Subtle.Render(fmt.Sprintf("row %d of %d", m.cursor+1, len(m.rows)))
 }
 
 func (m *Tree) flatten() {

@@ -12,17 +12,17 @@ import (
 
 // columns are the sites table's columns for the current mode and width:
 // wider terminals get the current value and a longer sparkline.
-func (m Model) columns() []Column {
-	if m.pairMode {
-		if m.pair == nil {
+func (s Sites) columns() []Column {
+	if s.pairMode {
+		if s.pair == nil {
 			return nil
 		}
-		return pairColumns(m.pair, m.pairCallers, m.width, m.st)
+		return pairColumns(s.pair, s.pairCallers, s.width, s.Styles)
 	}
-	if m.trend == nil {
+	if s.trend == nil {
 		return nil
 	}
-	return trendColumns(m.trend, m.trendCallers, m.width, m.st)
+	return trendColumns(s.trend, s.trendCallers, s.width, s.Styles)
 }
 
 func rankCell(r int) string { return strconv.Itoa(r) }

@@ -60,6 +60,14 @@ func NewDetail(s siteInfo, km KeyMap, st Styles) Detail {
 // SetSize sets the screen size.
 func (d *Detail) SetSize(w, h int) { d.width, d.height = w, h; d.follow() }
 
+// Position says which frame the cursor is on, "" for a site without frames.
+func (d Detail) Position() string {
+	if n := len(d.site.frames()); n > 0 {
+		return d.Styles.Subtle.Render(fmt.Sprintf("frame %d of %d", d.frame+1, n))
+	}
+	return ""
+}
+
 // Frame returns the frame under the cursor.
 func (d Detail) Frame() (dumpdiff.Frame, bool) {
 	fs := d.site.frames()

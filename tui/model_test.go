@@ -69,7 +69,7 @@ func TestSortCycle(t *testing.T) {
 		c := m.Table().SortColumn()
 		name := ""
 		if c >= 0 {
-			name = m.columns()[c].Title
+			name = m.sites.columns()[c].Title
 		}
 		got = append(got, name)
 	}
@@ -106,8 +106,8 @@ func TestFilter(t *testing.T) {
 		t.Errorf("bad filter: error line missing from\n%s", plain(m))
 	}
 	m = press(t, m, "backspace", "enter")
-	if m.filter == nil || m.prompt != promptNone {
-		t.Fatalf("enter: got filter %v prompt %d, want the filter kept and the prompt closed", m.filter, m.prompt)
+	if m.filter.Regexp() == nil || m.prompt != promptNone {
+		t.Fatalf("enter: got filter %v prompt %d, want the filter kept and the prompt closed", m.filter.Regexp(), m.prompt)
 	}
 	// Keys are commands again; esc clears the filter.
 	m = press(t, m, "j")
@@ -120,8 +120,8 @@ func TestFilter(t *testing.T) {
 	}
 	// esc while typing clears it too.
 	m = press(t, m, "/", "x", "esc")
-	if m.filter != nil || m.Table().Len() != 6 {
-		t.Errorf("esc while typing: got filter %v and %d rows, want none and 6", m.filter, m.Table().Len())
+	if m.filter.Regexp() != nil || m.Table().Len() != 6 {
+		t.Errorf("esc while typing: got filter %v and %d rows, want none and 6", m.filter.Regexp(), m.Table().Len())
 	}
 }
 
@@ -263,7 +263,7 @@ func TestCallTreeScreen(t *testing.T) {
 func TestPairMode(t *testing.T) {
 	m := started(t, newFake(), Options{}, 80, 24)
 	m = press(t, m, "p")
-	if m.Pair() == nil || !m.pairMode {
+	if m.Pair() == nil || !m.sites.PairMode() {
 		t.Fatal("p: want a pair diff")
 	}
 	if m.base != 0 || m.tgt != 7 {
@@ -293,13 +293,13 @@ func TestPairMode(t *testing.T) {
 		t.Errorf("pair top: got %s %+d, want leakyOpen +12 MiB", top.Key, top.Delta)
 	}
 	m = press(t, m, "p")
-	if m.pairMode {
+	if m.sites.PairMode() {
 		t.Error("p again: want the trend back")
 	}
 	// A metric changed in pair mode carries over to the trend.
 	m = press(t, m, "p", "m", "p")
-	if m.pairMode || m.Trend().Metric.Name != "alloc_objects" {
-		t.Errorf("m in pair mode, then p: got pair mode %v and metric %s, want the trend of alloc_objects", m.pairMode, m.Trend().Metric.Name)
+	if m.sites.PairMode() || m.Trend().Metric.Name != "alloc_objects" {
+		t.Errorf("m in pair mode, then p: got pair mode %v and metric %s, want the trend of alloc_objects", m.sites.PairMode(), m.Trend().Metric.Name)
 	}
 }
 
@@ -336,10 +336,10 @@ func TestExport(t *testing.T) {
 	}
 	// Markdown of the pair, to a name typed over the suggestion.
 	m = press(t, m, "esc", "p", "e", "m")
-	if got := m.input.Value(); got != "dumpdiff-compare-0-7.md" {
+	if got := m.export.Name(); got != "dumpdiff-compare-0-7.md" {
 		t.Errorf("suggested name: got %q, want dumpdiff-compare-0-7.md", got)
 	}
-	for range len(m.input.Value()) {
+	for range len(m.export.Name()) {
 		m = press(t, m, "backspace")
 	}
 	m = typeText(t, m, "fail.md")
@@ -357,7 +357,7 @@ func TestExport(t *testing.T) {
 	// ~/ is the home directory.
 	t.Setenv("HOME", dir)
 	m = press(t, m, "e", "j")
-	for range len(m.input.Value()) {
+	for range len(m.export.Name()) {
 		m = press(t, m, "backspace")
 	}
 	m = typeText(t, m, "~/x.json")
@@ -396,8 +396,8 @@ func TestHelpAndQuit(t *testing.T) {
 	}
 	// In the filter prompt, q is text, not quit.
 	m = press(t, m, "/", "q")
-	if m.filter == nil || m.filter.String() != "q" {
-		t.Errorf("q in the filter: got filter %v, want q", m.filter)
+	if m.filter.Regexp() == nil || m.filter.Regexp().String() != "q" {
+		t.Errorf("q in the filter: got filter %v, want q", m.filter.Regexp())
 	}
 }
 
@@ -463,8 +463,8 @@ func TestDiffFilePair(t *testing.T) {
 	// two-snapshot series opens on its pair diff: one step has no trend.
 	s := loadSeries(t, "../testdata/nmt/jdk17-diff/summary.diff.txt", dumpdiff.LoadOptions{Order: dumpdiff.OrderName})
 	m := started(t, s, Options{Title: "testdata/nmt/jdk17-diff/summary.diff.txt"}, 80, 24)
-	if !m.pairMode || m.Err() != "" {
-		t.Fatalf("start: got pair mode %v, error %q, want the pair diff", m.pairMode, m.Err())
+	if !m.sites.PairMode() || m.Err() != "" {
+		t.Fatalf("start: got pair mode %v, error %q, want the pair diff", m.sites.PairMode(), m.Err())
 	}
 	head := strings.Split(plain(m), "\n")[1]
 	if !strings.Contains(head, "base #0 → target #1 · Δ total +40.8 MiB") {
@@ -481,8 +481,8 @@ func TestDiffFilePair(t *testing.T) {
 	if w, h := lipgloss.Size(m.View().Content); w != 80 || h != 24 {
 		t.Errorf("got a %dx%d view, want 80x24", w, h)
 	}
-	if m = press(t, m, "esc", "p"); m.pairMode || m.Trend() == nil {
-		t.Errorf("p: got pair mode %v, want the trend", m.pairMode)
+	if m = press(t, m, "esc", "p"); m.sites.PairMode() || m.Trend() == nil {
+		t.Errorf("p: got pair mode %v, want the trend", m.sites.PairMode())
 	}
 }
 
@@ -535,8 +535,8 @@ func TestMouseWheelEveryScreen(t *testing.T) {
 	// The pick list of pair mode.
 	m = press(t, started(t, realSeries(t), Options{}, 80, 24), "p", "P", "g")
 	m = wheel(wheel(m, down), down)
-	if m.pickCur != 2 {
-		t.Errorf("wheel down twice in the pick list: got %d, want 2", m.pickCur)
+	if m.pick.Cursor() != 2 {
+		t.Errorf("wheel down twice in the pick list: got %d, want 2", m.pick.Cursor())
 	}
 }
 
@@ -570,5 +570,27 @@ func TestOneSite(t *testing.T) {
 		if m.Err() != "" {
 			t.Errorf("keys %v: got error %q", keys, m.Err())
 		}
+	}
+}
+
+// TestFilterSurvivesNewResult keeps a filter across a result with more
+// sites than the one it was typed over: leaving pair mode for the trend
+// must not run the old filter over the new sites.
+func TestFilterSurvivesNewResult(t *testing.T) {
+	m := started(t, cachedSeries(t, nmtDetailGlob), Options{}, 80, 24)
+	m = press(t, m, "p", "/", "x", "enter")
+	pairSites := len(m.Pair().Sites)
+	m = press(t, m, "p")
+	if m.sites.PairMode() || len(m.Trend().Sites) <= pairSites {
+		t.Fatalf("p: got pair mode %v and %d trend sites, want the trend with more than %d", m.sites.PairMode(), len(m.Trend().Sites), pairSites)
+	}
+	if got := m.Table().Len(); got == 0 || got == len(m.Trend().Sites) {
+		t.Errorf("p with /x/: got %d rows of %d, want the filtered few", got, len(m.Trend().Sites))
+	}
+	for _, k := range []string{"c", "m", "p"} {
+		m = press(t, m, k) // each result replaces the sites under the filter
+	}
+	if !strings.Contains(plain(m), "matching /x/") {
+		t.Errorf("c m p: got no filter in the footer:\n%s", plain(m))
 	}
 }

@@ -1,0 +1,295 @@
+package tui
+
+import (
+	"fmt"
+	"slices"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/dumpdiff/dumpdiff/dumpdiff"
+)
+
+// The root model's handlers: what a key does on each screen and in each
+// prompt, and how the detail and call tree screens are opened. Update and
+// onKey in model.go route to them.
+
+// groupBys is the order c cycles through.
+var groupBys = []dumpdiff.GroupBy{dumpdiff.GroupByStack, dumpdiff.GroupByFunction, dumpdiff.GroupByLine, dumpdiff.GroupByCategory}
+
+func (m Model) onSitesKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
+	switch {
+	case key.Matches(msg, m.km.Open):
+		if d, ok := m.openDetail(); ok {
+			m.detail, m.screen = d, screenDetail
+		}
+		return m, nil
+	case key.Matches(msg, m.km.Back):
+		if m.filter.Regexp() != nil {
+			m.filter.Clear()
+			m.sites.SetFilter(nil)
+		} else if m.sites.PairMode() {
+			return m.leavePair()
+		}
+		return m, nil
+	case key.Matches(msg, m.km.Filter):
+		m.prompt = promptFilter
+		return m, m.filter.Focus()
+	case key.Matches(msg, m.km.Sort):
+		m.sites.CycleSort()
+		return m, nil
+	case key.Matches(msg, m.km.Metric):
+		if len(m.metrics) < 2 {
+			m.status = "only one metric in this series"
+			return m, nil
+		}
+		// Metrics go by their ID: NMT has malloc/bytes and malloc/count,
+		// and "malloc" alone would always select the first.
+		// The last asked metric, not the shown one, so quick presses
+		// step on while a result is on its way.
+		cur := m.want.Metric
+		if cur == "" {
+			cur = m.metricID()
+		}
+		i := slices.IndexFunc(m.metrics, func(x dumpdiff.Metric) bool {
+			return dumpdiff.MetricID(x, m.metrics) == cur || x.Name == cur
+		})
+		m.want.Metric = dumpdiff.MetricID(m.metrics[(i+1)%len(m.metrics)], m.metrics)
+		return m.recompute(m.sites.PairMode())
+	case key.Matches(msg, m.km.GroupBy):
+		// Step on from the last grouping asked, even if it failed (no
+		// category label): else c would ask for it again and again.
+		from := m.groupAsked
+		if from == "" {
+			from = m.want.GroupBy
+		}
+		i := slices.Index(groupBys, from)
+		m.want.GroupBy = groupBys[(i+1)%len(groupBys)]
+		m.groupAsked = m.want.GroupBy
+		return m.recompute(m.sites.PairMode())
+	case key.Matches(msg, m.km.Tree):
+		return m.openTree("")
+	case key.Matches(msg, m.km.Pair):
+		if len(m.snaps) < 2 {
+			m.status = "pair mode needs two snapshots"
+			return m, nil
+		}
+		if m.sites.PairMode() {
+			return m.leavePair()
+		}
+		return m.recompute(true)
+	case key.Matches(msg, m.km.Export):
+		if m.opts.Export == nil {
+			m.status = "export is not available here"
+			return m, nil
+		}
+		m.prompt = promptExportFormat
+		return m, nil
+	}
+	if m.sites.PairMode() {
+		b, t := m.base, m.tgt
+		switch {
+		case key.Matches(msg, m.km.BasePrev):
+			b--
+		case key.Matches(msg, m.km.BaseNext):
+			b++
+		case key.Matches(msg, m.km.TargetPrev):
+			t--
+		case key.Matches(msg, m.km.TargetNext):
+			t++
+		case key.Matches(msg, m.km.PickPair):
+			m.screen = screenPick
+			m.pick = NewPick(m.snaps, m.base, m.tgt, m.unit(), pickKeyMap(m.km), m.st)
+			m.pick.SetSize(m.width, m.bodyHeight())
+			return m, nil
+		}
+		b, t = max(min(b, len(m.snaps)-1), 0), max(min(t, len(m.snaps)-1), 0)
+		if b != m.base || t != m.tgt {
+			m.base, m.tgt = b, t
+			return m.recompute(true)
+		}
+	}
+	return m.routeBody(msg)
+}
+
+// leavePair goes back to the trend, recomputing it when the metric or the
+// grouping changed while in pair mode.
+func (m Model) leavePair() (Model, tea.Cmd) {
+	if m.trendQ.Metric != m.query.Metric || m.trendQ.GroupBy != m.query.GroupBy {
+		return m.recompute(false)
+	}
+	m.sites.ShowTrend()
+	return m, nil
+}
+
+func (m Model) openDetail() (Detail, bool) {
+	s, ok := m.sites.Selected()
+	if !ok {
+		return Detail{}, false
+	}
+	s.metricID = dumpdiff.MetricID(s.metric, m.metrics)
+	d := NewDetail(s, m.km, m.st)
+	d.SetSize(m.width, m.bodyHeight())
+	return d, true
+}
+
+func (m Model) onDetailKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
+	switch {
+	case key.Matches(msg, m.km.Back):
+		m.screen = screenSites
+		return m, nil
+	case key.Matches(msg, m.km.Tree):
+		f, ok := m.detail.Frame()
+		if !ok {
+			return m, nil
+		}
+		return m.openTree(frameName(f))
+	}
+	return m.routeBody(msg)
+}
+
+// openTree shows the call tree of focus, or of the selected site's innermost
+// frame when focus is empty.
+func (m Model) openTree(focus string) (Model, tea.Cmd) {
+	if focus == "" {
+		fs, ok := m.sites.SelectedFrames()
+		if !ok {
+			return m, nil
+		}
+		if len(fs) == 0 {
+			m.status = "this site has no frames"
+			return m, nil
+		}
+		focus = frameName(fs[0])
+	}
+	// The tree sums over the sites in view: the filter narrows it too.
+	sites, suffix := m.sites.TreeSites()
+	// Summing 100 000 stacks takes a while: it runs as a command, and the
+	// tree opens when it is built, unless the user went elsewhere.
+	m.treeSeq++
+	m.treeBusy = true
+	seq, from, unit := m.treeSeq, m.screen, m.unit()
+	return m, func() tea.Msg {
+		return treeMsg{seq: seq, from: from, tree: BuildCallTree(sites, focus), unit: unit, suffix: suffix}
+	}
+}
+
+// treeMsg carries a built call tree back to Update.
+type treeMsg struct {
+	seq          int
+	from         screen // the screen t was pressed on
+	tree         CallTree
+	unit, suffix string
+}
+
+func (m Model) onTree(msg treeMsg) Model {
+	if msg.seq != m.treeSeq {
+		return m
+	}
+	m.treeBusy = false
+	if msg.from != m.screen || m.showHelp || m.prompt != promptNone {
+		return m // the user moved on
+	}
+	m.tree = NewTree(msg.tree, msg.unit, msg.suffix, m.km, m.st)
+	m.tree.SetSize(m.width, m.bodyHeight())
+	if m.screen != screenTree {
+		m.back = m.screen
+	}
+	m.screen = screenTree
+	return m
+}
+
+func (m Model) onTreeKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
+	if key.Matches(msg, m.km.Back) {
+		m.screen = m.back
+		return m, nil
+	}
+	if key.Matches(msg, m.km.Tree) {
+		// Re-centre the tree on the frame under the cursor.
+		if f := m.tree.Selected(); f != "" {
+			return m.openTree(f)
+		}
+		return m, nil
+	}
+	return m.routeBody(msg)
+}
+
+func (m Model) onPickKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
+	switch {
+	case key.Matches(msg, m.km.Back):
+		m.screen = screenSites
+		return m, nil
+	case key.Matches(msg, m.km.Open):
+		m.screen = screenSites
+		return m.recompute(true)
+	}
+	var cmd tea.Cmd
+	m.pick, cmd = m.pick.Update(msg)
+	m.base, m.tgt = m.pick.Pair()
+	return m, cmd
+}
+
+func (m Model) onFilterKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
+	switch {
+	case key.Matches(msg, m.filter.KeyMap.Cancel):
+		m.prompt = promptNone
+		m.filter.Clear()
+		m.filter.Blur()
+		m.sites.SetFilter(nil)
+		return m, nil
+	case key.Matches(msg, m.filter.KeyMap.Accept):
+		m.prompt = promptNone
+		m.filter.Blur()
+		return m, nil
+	}
+	var cmd tea.Cmd
+	m.filter, cmd = m.filter.Update(msg)
+	if m.filter.Err() == "" {
+		m.sites.SetFilter(m.filter.Regexp())
+	}
+	return m, cmd
+}
+
+func (m Model) onExportFormatKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
+	if key.Matches(msg, m.export.KeyMap.Cancel) {
+		m.prompt = promptNone
+		return m, nil
+	}
+	var done bool
+	if m.export, done = m.export.UpdateFormat(msg); !done {
+		return m, nil
+	}
+	m.prompt = promptExportName
+	return m, m.export.FocusName(m.exportStem())
+}
+
+// exportStem suggests a file name, less the extension, for the current view.
+func (m Model) exportStem() string {
+	if m.sites.PairMode() {
+		return fmt.Sprintf("dumpdiff-compare-%d-%d", m.base, m.tgt)
+	}
+	return "dumpdiff-trend"
+}
+
+func (m Model) onExportNameKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
+	switch {
+	case key.Matches(msg, m.export.KeyMap.CancelName):
+		m.prompt = promptNone
+		m.export.Blur()
+		return m, nil
+	case key.Matches(msg, m.export.KeyMap.Accept):
+		m.prompt = promptNone
+		m.export.Blur()
+		path := m.export.Path()
+		if path == "" {
+			m.err = "export: no file name"
+			return m, nil
+		}
+		m.status = "writing " + path + "…"
+		trend, pair := m.sites.ViewResult()
+		return m, runExport(m.opts.Export, path, m.export.Format(), trend, pair)
+	}
+	var cmd tea.Cmd
+	m.export, cmd = m.export.Update(msg)
+	return m, cmd
+}

@@ -1,0 +1,94 @@
+package tui
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// keys are the bindings of the screen in front, for the footer and ? help.
+func (m Model) keys() screenKeys {
+	k := m.km
+	nav := []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
+	switch {
+	case m.screen == screenDetail:
+		return screenKeys{
+			short: []key.Binding{withHelp(k.Up, "↑/↓", "frame"), k.Tree, k.Back, k.Help, k.Quit},
+			full:  [][]key.Binding{nav, {k.Tree, k.Back, k.Help, k.Quit}},
+		}
+	case m.screen == screenTree:
+		return screenKeys{
+			short: []key.Binding{withHelp(k.Up, "↑/↓", "move"), k.Toggle, withHelp(k.Tree, "t", "re-centre"), k.Back, k.Collapse, k.Help, k.Quit},
+			full:  [][]key.Binding{nav, {k.Toggle, k.Collapse, withHelp(k.Tree, "t", "re-centre"), k.Back, k.Help, k.Quit}},
+		}
+	case m.screen == screenPick:
+		return screenKeys{
+			short: []key.Binding{withHelp(k.SetBase, "b", "base"), withHelp(k.SetTarget, "t", "target"), withHelp(k.Open, "enter", "compare"), k.Back, withHelp(k.Up, "↑/↓", "move"), k.Help, k.Quit},
+			full:  [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom}, {k.SetBase, k.SetTarget, withHelp(k.Open, "enter", "compare"), k.Back, k.Quit}},
+		}
+	}
+	short := []key.Binding{k.Open, k.Filter, k.Sort, k.Tree, k.Pair, k.Metric, k.GroupBy, k.Export, k.Help, k.Quit}
+	pair := []key.Binding{k.Pair, k.BasePrev, k.BaseNext, k.TargetPrev, k.TargetNext, k.PickPair}
+	if m.sites.PairMode() {
+		short = []key.Binding{k.Open, withHelp(k.BasePrev, "[ ]", "base"), withHelp(k.TargetPrev, "{ }", "target"), withHelp(k.Pair, "p", "trend"), k.PickPair, k.Filter, k.Export, k.Help, k.Quit}
+	}
+	return screenKeys{
+		short: short,
+		full: [][]key.Binding{nav,
+			{k.Open, k.Back, k.Filter, k.Sort, k.Tree},
+			{k.Metric, k.GroupBy, k.Export, k.Help, k.Quit},
+			pair},
+	}
+}
+
+func withHelp(b key.Binding, k, desc string) key.Binding {
+	b.SetHelp(k, desc)
+	return b
+}
+
+// shortHelp renders the footer's keys, dropping the least important ones
+// (the list is in order of importance) until they fit the width; the last
+// two, ? help and q quit, always stay, so every other key can be found.
+func (m Model) shortHelp(bs []key.Binding) string {
+	h := m.help
+	h.SetWidth(0) // measure untruncated
+	if len(bs) < 2 {
+		return h.ShortHelpView(bs)
+	}
+	rest, always := bs[:len(bs)-2], bs[len(bs)-2:]
+	for k := len(rest); k > 0; k-- {
+		if v := h.ShortHelpView(append(slices.Clip(rest[:k]), always...)); lipgloss.Width(v) <= m.width {
+			return v
+		}
+	}
+	return h.ShortHelpView(always)
+}
+
+// renderHelp is the ? help overlay: every key of the screen in front (km),
+// what the verdicts mean, and the result's warnings (the first eight).
+func renderHelp(h help.Model, km help.KeyMap, ws []error, width int, st Styles) string {
+	h.ShowAll = true
+	verdicts := ansi.Wrap("Verdicts: leak (keeps growing) · plateau (grew, then flat) · noise · shrinking · new · gone", max(width-4, 10), "")
+	out := "\n" + st.Section.Render("  Keys") + "\n\n" + indent(h.View(km), "  ") +
+		"\n\n" + st.Subtle.Render(indent(verdicts, "  "))
+	if len(ws) > 0 {
+		out += "\n\n" + st.Section.Render("  Warnings")
+		for i, w := range ws {
+			if i == 8 {
+				out += "\n  " + st.Subtle.Render(fmt.Sprintf("… and %d more", len(ws)-i))
+				break
+			}
+			out += "\n" + indent(ansi.Wrap(clean(strings.Join(strings.Fields(w.Error()), " ")), max(width-4, 10), ""), "  ")
+		}
+	}
+	return out + "\n\n" + st.Subtle.Render("  Press any key to close.")
+}
+
+func indent(s, by string) string {
+	return by + strings.ReplaceAll(s, "\n", "\n"+by)
+}

@@ -1,0 +1,263 @@
+package tui
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+)
+
+// newInput returns the footer's text input: a steady cursor, so no timer
+// runs and screens stay stable.
+func newInput() textinput.Model {
+	in := textinput.New()
+	is := in.Styles()
+	is.Cursor.Blink = false
+	in.SetStyles(is)
+	return in
+}
+
+// inputWidth is the prompts' input width on a terminal w cells wide.
+func inputWidth(w int) int { return max(w-8, 10) }
+
+// hintView renders key, description pairs as the footer's short help.
+func hintView(h help.Model, pairs ...string) string {
+	var bs []key.Binding
+	for i := 0; i+1 < len(pairs); i += 2 {
+		bs = append(bs, key.NewBinding(key.WithKeys(pairs[i]), key.WithHelp(pairs[i], pairs[i+1])))
+	}
+	return h.ShortHelpView(bs)
+}
+
+// newHelp returns a help model in the styles st for hint lines.
+func newHelp(st Styles) help.Model {
+	h := help.New()
+	h.Styles = st.Help
+	return h
+}
+
+// PromptKeyMap are a prompt's keys: accept the input, or leave it.
+type PromptKeyMap struct {
+	Accept, Cancel key.Binding
+}
+
+// DefaultFilterKeyMap are the filter prompt's keys: enter keeps the
+// filter, esc clears it.
+func DefaultFilterKeyMap() PromptKeyMap {
+	return PromptKeyMap{
+		Accept: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep")),
+		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear")),
+	}
+}
+
+// Filter is the sites screen's filter: a regular expression over site names
+// and stacks, typed in the footer and compiled as the user types.
+type Filter struct {
+	KeyMap PromptKeyMap
+	Styles Styles
+
+	input textinput.Model
+	help  help.Model
+	re    *regexp.Regexp
+	err   string
+}
+
+// NewFilter returns an empty, closed filter prompt.
+func NewFilter(st Styles) Filter {
+	return Filter{KeyMap: DefaultFilterKeyMap(), Styles: st, input: newInput(), help: newHelp(st)}
+}
+
+// Regexp returns the filter in force, nil for none.
+func (f Filter) Regexp() *regexp.Regexp { return f.re }
+
+// Err says why the expression typed last does not compile, "" when it does.
+func (f Filter) Err() string { return f.err }
+
+// SetWidth fits the prompt to a footer w cells wide.
+func (f *Filter) SetWidth(w int) {
+	f.input.SetWidth(inputWidth(w))
+	f.help.SetWidth(w)
+}
+
+// Focus opens the prompt on the filter in force.
+func (f *Filter) Focus() tea.Cmd {
+	f.input.Reset()
+	f.input.Prompt = "/"
+	if f.re != nil {
+		f.input.SetValue(f.re.String())
+	}
+	return f.input.Focus()
+}
+
+// Blur closes the prompt, keeping the filter.
+func (f *Filter) Blur() { f.input.Blur() }
+
+// Clear drops the filter.
+func (f *Filter) Clear() { f.re, f.err = nil, "" }
+
+// Update edits the expression. A key press compiles it: a bad expression
+// keeps the last good filter and Err says why.
+func (f Filter) Update(msg tea.Msg) (Filter, tea.Cmd) {
+	var cmd tea.Cmd
+	f.input, cmd = f.input.Update(msg)
+	if _, ok := msg.(tea.KeyPressMsg); ok {
+		f.set(f.input.Value())
+	}
+	return f, cmd
+}
+
+func (f *Filter) set(expr string) {
+	if expr == "" {
+		f.Clear()
+		return
+	}
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		f.err = "bad filter: " + strings.TrimPrefix(err.Error(), "error parsing regexp: ")
+		return
+	}
+	f.re, f.err = re, ""
+}
+
+// View renders the prompt's two footer lines: the input, then the error or
+// the keys.
+func (f Filter) View() string {
+	if f.err != "" {
+		return f.input.View() + "\n" + f.Styles.Error.Render(clean(f.err))
+	}
+	return f.input.View() + "\n" + hintView(f.help, f.KeyMap.Accept.Help().Key, f.KeyMap.Accept.Help().Desc,
+		f.KeyMap.Cancel.Help().Key, f.KeyMap.Cancel.Help().Desc, "regexp", "over names and stacks")
+}
+
+// ExportKeyMap are the export prompt's keys.
+type ExportKeyMap struct {
+	Prev, Next          key.Binding // step through the formats
+	JSON, CSV, Markdown key.Binding // choose a format and go on
+	Accept              key.Binding // go on; in the name, write
+	Cancel, CancelName  key.Binding
+}
+
+// DefaultExportKeyMap returns ←/→ (h/l, tab) to step, j/c/m to choose,
+// enter to go on and esc (or q, before the name) to cancel.
+func DefaultExportKeyMap() ExportKeyMap {
+	b := key.NewBinding
+	return ExportKeyMap{
+		Prev:       b(key.WithKeys("left", "h", "shift+tab")),
+		Next:       b(key.WithKeys("right", "l", "tab")),
+		JSON:       b(key.WithKeys("j")),
+		CSV:        b(key.WithKeys("c")),
+		Markdown:   b(key.WithKeys("m")),
+		Accept:     b(key.WithKeys("enter")),
+		Cancel:     b(key.WithKeys("esc", "q")),
+		CancelName: b(key.WithKeys("esc")),
+	}
+}
+
+// Export is the export prompt: a format, then a file name.
+type Export struct {
+	KeyMap ExportKeyMap
+	Styles Styles
+
+	input  textinput.Model
+	help   help.Model
+	format int // index into exportFormats
+}
+
+// NewExport returns a closed export prompt with JSON chosen.
+func NewExport(st Styles) Export {
+	return Export{KeyMap: DefaultExportKeyMap(), Styles: st, input: newInput(), help: newHelp(st)}
+}
+
+// SetWidth fits the prompt to a footer w cells wide.
+func (e *Export) SetWidth(w int) {
+	e.input.SetWidth(inputWidth(w))
+	e.help.SetWidth(w)
+}
+
+// Format returns the chosen format.
+func (e Export) Format() ExportFormat { return exportFormats[e.format] }
+
+// UpdateFormat steps through or chooses the format; done is set when a key
+// chose it (j, c, m or enter) and the name comes next.
+func (e Export) UpdateFormat(msg tea.KeyPressMsg) (_ Export, done bool) {
+	n := len(exportFormats)
+	switch {
+	case key.Matches(msg, e.KeyMap.Prev):
+		e.format = (e.format + n - 1) % n
+	case key.Matches(msg, e.KeyMap.Next):
+		e.format = (e.format + 1) % n
+	case key.Matches(msg, e.KeyMap.JSON):
+		e.format, done = 0, true
+	case key.Matches(msg, e.KeyMap.CSV):
+		e.format, done = 1, true
+	case key.Matches(msg, e.KeyMap.Markdown):
+		e.format, done = 2, true
+	case key.Matches(msg, e.KeyMap.Accept):
+		done = true
+	}
+	return e, done
+}
+
+// FocusName opens the file name input on stem plus the format's extension.
+func (e *Export) FocusName(stem string) tea.Cmd {
+	e.input.Reset()
+	e.input.Prompt = "file: "
+	e.input.SetValue(stem + e.Format().ext())
+	e.input.CursorEnd()
+	return e.input.Focus()
+}
+
+// Blur closes the file name input.
+func (e *Export) Blur() { e.input.Blur() }
+
+// Name returns the file name typed, "" for none.
+func (e Export) Name() string { return e.input.Value() }
+
+// Path is the file to write: the name typed, with ~/ expanded (no shell
+// reads the prompt) and made absolute; "" when no name was typed.
+func (e Export) Path() string {
+	path := strings.TrimSpace(e.input.Value())
+	if path == "" {
+		return ""
+	}
+	if rest, ok := strings.CutPrefix(path, "~/"); ok {
+		if home, err := os.UserHomeDir(); err == nil {
+			path = filepath.Join(home, rest)
+		}
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	return path
+}
+
+// Update edits the file name.
+func (e Export) Update(msg tea.Msg) (Export, tea.Cmd) {
+	var cmd tea.Cmd
+	e.input, cmd = e.input.Update(msg)
+	return e, cmd
+}
+
+// FormatView renders the format choice's two footer lines.
+func (e Export) FormatView() string {
+	var opts []string
+	for i, f := range exportFormats {
+		s := "[" + string(f[0]) + "]" + string(f[1:])
+		if i == e.format {
+			s = e.Styles.Selected.Render(s)
+		}
+		opts = append(opts, s)
+	}
+	line := e.Styles.Prompt.Render("export as ") + strings.Join(opts, " ")
+	return line + "\n" + hintView(e.help, "enter", "next", "esc", "cancel", "j/c/m or ←/→", "choose")
+}
+
+// View renders the file name's two footer lines.
+func (e Export) View() string {
+	return e.input.View() + "\n" + hintView(e.help, "enter", "write", "esc", "cancel")
+}

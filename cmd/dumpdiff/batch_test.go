@@ -137,7 +137,7 @@ func checkLeakFirst(t *testing.T, r batchLine, leak string) {
 
 func TestBatchDirectory(t *testing.T) {
 	dir := batchDir(t, false)
-	stdout, stderr, code := runCmd(t, "batch", dir, "--top", "3")
+	stdout, stderr, code := runCmd(t, "batch", "--symbols", "../../testdata/bin", dir, "--top", "3")
 	if code != 0 {
 		t.Fatalf("got exit code %d, want 0\nstderr: %s", code, stderr)
 	}
@@ -166,7 +166,7 @@ func TestBatchDirectory(t *testing.T) {
 func TestBatchFailOn(t *testing.T) {
 	dir := batchDir(t, false)
 	t.Run("crossed", func(t *testing.T) {
-		stdout, stderr, code := runCmd(t, "batch", dir, "--fail-on", "1MiB")
+		stdout, stderr, code := runCmd(t, "batch", "--symbols", "../../testdata/bin", dir, "--fail-on", "1MiB")
 		if code != exitThreshold {
 			t.Fatalf("got exit code %d, want %d\nstderr: %s", code, exitThreshold, stderr)
 		}
@@ -190,7 +190,7 @@ func TestBatchFailOn(t *testing.T) {
 	})
 	t.Run("not crossed", func(t *testing.T) {
 		// The leaks grow 4 MiB per lifecycle: an 8 MiB gate passes.
-		stdout, stderr, code := runCmd(t, "batch", dir, "--fail-on", "8MiB")
+		stdout, stderr, code := runCmd(t, "batch", "--symbols", "../../testdata/bin", dir, "--fail-on", "8MiB")
 		if code != 0 || stderr != "" {
 			t.Fatalf("got exit code %d and stderr %q, want 0 and none", code, stderr)
 		}
@@ -201,7 +201,7 @@ func TestBatchFailOn(t *testing.T) {
 		}
 	})
 	t.Run("bad size", func(t *testing.T) {
-		_, stderr, code := runCmd(t, "batch", dir, "--fail-on", "lots")
+		_, stderr, code := runCmd(t, "batch", "--symbols", "../../testdata/bin", dir, "--fail-on", "lots")
 		if code != 1 || !strings.HasPrefix(stderr, `dumpdiff: invalid --fail-on: invalid size "lots"`) {
 			t.Errorf("got exit code %d and stderr %q, want 1 and an invalid size error", code, stderr)
 		}
@@ -210,7 +210,7 @@ func TestBatchFailOn(t *testing.T) {
 
 func TestBatchBrokenSeries(t *testing.T) {
 	dir := batchDir(t, true)
-	stdout, stderr, code := runCmd(t, "batch", dir)
+	stdout, stderr, code := runCmd(t, "batch", "--symbols", "../../testdata/bin", dir)
 	if code != 1 {
 		t.Fatalf("got exit code %d, want 1\nstderr: %s", code, stderr)
 	}
@@ -231,7 +231,7 @@ func TestBatchBrokenSeries(t *testing.T) {
 	}
 
 	// A threshold crossed elsewhere still wins: exit 3, and the failure is reported.
-	_, stderr, code = runCmd(t, "batch", dir, "--fail-on", "1MiB")
+	_, stderr, code = runCmd(t, "batch", "--symbols", "../../testdata/bin", dir, "--fail-on", "1MiB")
 	if code != exitThreshold || !strings.Contains(stderr, "dumpdiff: series broken: ") {
 		t.Errorf("got exit code %d, stderr:\n%s\nwant %d and the broken series reported", code, stderr, exitThreshold)
 	}
@@ -289,7 +289,7 @@ series:
 // series' record.
 func checkBatchManifest(t *testing.T, path string) {
 	t.Helper()
-	stdout, stderr, code := runCmd(t, "batch", path, "--top", "1")
+	stdout, stderr, code := runCmd(t, "batch", "--symbols", "../../testdata/bin", path, "--top", "1")
 	if code != 1 {
 		t.Fatalf("got exit code %d, want 1 (one series is missing)\nstderr: %s", code, stderr)
 	}
@@ -362,7 +362,7 @@ func TestBatchBadInput(t *testing.T) {
 func TestBatchCSVToFile(t *testing.T) {
 	dir := batchDir(t, true)
 	out := filepath.Join(t.TempDir(), "batch.csv")
-	stdout, _, code := runCmd(t, "batch", dir, "--format", "csv", "--top", "2", "-o", out)
+	stdout, _, code := runCmd(t, "batch", "--symbols", "../../testdata/bin", dir, "--format", "csv", "--top", "2", "-o", out)
 	if code != 1 || stdout != "" {
 		t.Fatalf("got exit code %d and stdout %q, want 1 (broken series) and nothing on stdout", code, stdout)
 	}
@@ -511,7 +511,7 @@ func TestBatchEveryFormat(t *testing.T) {
 	if err := os.WriteFile(manifest, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	stdout, stderr, code := runCmd(t, "batch", manifest, "--top", "1", "--jobs", "2")
+	stdout, stderr, code := runCmd(t, "batch", "--symbols", "../../testdata/bin", manifest, "--top", "1", "--jobs", "2")
 	if code != 0 {
 		t.Fatalf("got exit code %d, want 0\nstderr: %s", code, stderr)
 	}
@@ -535,7 +535,7 @@ func TestBatchEveryFormat(t *testing.T) {
 		}
 	}
 	// The same run as a CI gate: every planted leak is over 1 MiB per lifecycle.
-	_, stderr, code = runCmd(t, "batch", manifest, "--fail-on", "1MiB", "-q")
+	_, stderr, code = runCmd(t, "batch", "--symbols", "../../testdata/bin", manifest, "--fail-on", "1MiB", "-q")
 	if code != exitThreshold || strings.Count(stderr, ": #1 ") != len(series) {
 		t.Errorf("--fail-on 1MiB: got exit code %d and stderr\n%s\nwant %d and every series listed", code, stderr, exitThreshold)
 	}
@@ -555,7 +555,7 @@ func TestBatchWarnings(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	stdout, stderr, code := runCmd(t, "batch", dir, "--top", "1", "-q")
+	stdout, stderr, code := runCmd(t, "batch", "--symbols", "../../testdata/bin", dir, "--top", "1", "-q")
 	if code != 0 {
 		t.Fatalf("got exit code %d, want 0\nstderr: %s", code, stderr)
 	}

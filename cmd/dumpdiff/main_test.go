@@ -173,9 +173,9 @@ func TestInspectTotalsMatchPprofLibrary(t *testing.T) {
 
 func TestInspectGoldens(t *testing.T) {
 	golden(t, "inspect-go-json", 0, "inspect", "--format", "json", "../../testdata/pprof/go-lifecycle/lc1.pb.gz")
-	golden(t, "inspect-tcmalloc-piped", 0, "inspect", "../../testdata/tcmalloc/c-lifecycle/lifecycle.0001.heap")
+	golden(t, "inspect-tcmalloc-piped", 0, "inspect", "--symbols", "../../testdata/bin", "../../testdata/tcmalloc/c-lifecycle/lifecycle.0001.heap")
 	// One bad file among good ones: every good one is reported, then exit 1.
-	golden(t, "inspect-mixed", 1, "inspect", "../../testdata/pprof/go-lifecycle/lc1.pb.gz", "testdata/missing.pb.gz", "../../testdata/tcmalloc/c-lifecycle/lifecycle.0001.heap")
+	golden(t, "inspect-mixed", 1, "inspect", "--symbols", "../../testdata/bin", "../../testdata/pprof/go-lifecycle/lc1.pb.gz", "testdata/missing.pb.gz", "../../testdata/tcmalloc/c-lifecycle/lifecycle.0001.heap")
 }
 
 // TestInspectSymbols checks that --symbols finds the committed binaries of a

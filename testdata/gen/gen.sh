@@ -212,43 +212,55 @@ EOF
 }
 
 # ---------------------------------------------------------------- tcmalloc
-# tcmalloc_truth DIR FILES PERIOD SAMPLED NOTE TOLERANCE BLIND writes
-# DIR/truth.json.
-tcmalloc_truth() {
-	cat >"$1/truth.json" <<EOF
+# c_truth ALLOCATOR DIR FILES PERIOD SAMPLED NOTE TOLERANCE BLIND writes
+# DIR/truth.json for a series of the C lifecycle program under ALLOCATOR
+# (tcmalloc or jemalloc). The allocators differ only in what they count for
+# register_metrics' 4000-byte gauges: gperftools the requested bytes,
+# jemalloc the 4096-byte size class.
+c_truth() {
+	local metrics_bytes note
+	case $1 in
+	tcmalloc)
+		metrics_bytes=256000
+		note="gperftools records requested sizes, so bytes equal what the program asked for (no size-class rounding)." ;;
+	jemalloc)
+		metrics_bytes=262144
+		note="bytes are jemalloc size classes (usable size): 4000-byte gauges count as 4096; 2 MiB segments are exact." ;;
+	*) die "c_truth: unknown allocator $1" ;;
+	esac
+	cat >"$2/truth.json" <<EOF
 {
-  "format": "tcmalloc",
+  "format": "$1",
   "metric": "inuse_space",
   "unit": "bytes",
   "lifecycles": $N,
-  "files": "$2",
-  "binary": "testdata/bin/lifecycle-tcmalloc",
-  "binary_build_id": "$(build_id "$TD/bin/lifecycle-tcmalloc")",
-  "sampling_period": $3,
-  "sampled": $4,
-  "growth_tolerance_pct": $6,
-  "sampling_blind": [$7],
+  "files": "$3",
+  "binary": "testdata/bin/lifecycle-$1",
+  "binary_build_id": "$(build_id "$TD/bin/lifecycle-$1")",
+  "sampling_period": $4,
+  "sampled": $5,
+  "growth_tolerance_pct": $7,
+  "sampling_blind": [$8],
   "leaks": [
     {"function": "leaky_operator_open", "bytes_per_lifecycle": 4194304, "requested_bytes_per_lifecycle": 4194304, "allocations_per_lifecycle": 2},
-    {"function": "register_metrics", "bytes_per_lifecycle": 256000, "requested_bytes_per_lifecycle": 256000, "allocations_per_lifecycle": 64}
+    {"function": "register_metrics", "bytes_per_lifecycle": $metrics_bytes, "requested_bytes_per_lifecycle": 256000, "allocations_per_lifecycle": 64}
   ],
   "plateau": ["warmup_cache_fill"],
   "noise": ["fluctuating_pool_fill"],
   "steady": ["load_config"],
   "transient": ["transient_buffer_alloc"],
-  "note": "gperftools records requested sizes, so bytes equal what the program asked for (no size-class rounding). $5"
+  "note": "$note $6"
 }
 EOF
 }
 
-# truth_tcmalloc writes truth.json for the tcmalloc series.
 truth_tcmalloc() {
 	local blind='"register_metrics", "fluctuating_pool_fill", "load_config"'
-	tcmalloc_truth "$TD/tcmalloc/c-lifecycle" "lifecycle.0001.heap .. lifecycle.$(printf %04d $N).heap from one process, one per lifecycle" 0 false \
+	c_truth tcmalloc "$TD/tcmalloc/c-lifecycle" "lifecycle.0001.heap .. lifecycle.$(printf %04d $N).heap from one process, one per lifecycle" 0 false \
 		"Heap profiler dumps record every allocation." 5 ""
-	tcmalloc_truth "$TD/tcmalloc/c-restart" "restart-lcK.0001.heap: a fresh process (PIE, ASLR) that ran K lifecycles, K = 1..$N" 0 false \
+	c_truth tcmalloc "$TD/tcmalloc/c-restart" "restart-lcK.0001.heap: a fresh process (PIE, ASLR) that ran K lifecycles, K = 1..$N" 0 false \
 		"Heap profiler dumps record every allocation." 5 ""
-	tcmalloc_truth "$TD/tcmalloc/c-sampled" "sample-lc1.heap .. sample-lc$N.heap (MallocExtension::GetHeapSample) from one process" 524288 true \
+	c_truth tcmalloc "$TD/tcmalloc/c-sampled" "sample-lc1.heap .. sample-lc$N.heap (MallocExtension::GetHeapSample) from one process" 524288 true \
 		"Sampled every 512 KiB on average (TCMALLOC_SAMPLE_PARAMETER=524288); pprof and google-pprof scale each sample by 1/(1-e^(-size/period)). tcmalloc's sampler took no sample of the first ~14 MB the program allocated (load_config, the first cache step, the first leak segment) in every run we made, so lc1 under-reads; the 4000-byte gauges are sampled about once in 131, so register_metrics is only roughly right." 10 "$blind"
 }
 
@@ -294,43 +306,15 @@ gen_tcmalloc() {
 }
 
 # ---------------------------------------------------------------- jemalloc
-jemalloc_truth() {
-	cat >"$1/truth.json" <<EOF
-{
-  "format": "jemalloc",
-  "metric": "inuse_space",
-  "unit": "bytes",
-  "lifecycles": $N,
-  "files": "$2",
-  "binary": "testdata/bin/lifecycle-jemalloc",
-  "binary_build_id": "$(build_id "$TD/bin/lifecycle-jemalloc")",
-  "sampling_period": $3,
-  "sampled": $4,
-  "growth_tolerance_pct": $6,
-  "sampling_blind": [$7],
-  "leaks": [
-    {"function": "leaky_operator_open", "bytes_per_lifecycle": 4194304, "requested_bytes_per_lifecycle": 4194304, "allocations_per_lifecycle": 2},
-    {"function": "register_metrics", "bytes_per_lifecycle": 262144, "requested_bytes_per_lifecycle": 256000, "allocations_per_lifecycle": 64}
-  ],
-  "plateau": ["warmup_cache_fill"],
-  "noise": ["fluctuating_pool_fill"],
-  "steady": ["load_config"],
-  "transient": ["transient_buffer_alloc"],
-  "note": "bytes are jemalloc size classes (usable size): 4000-byte gauges count as 4096; 2 MiB segments are exact. $5"
-}
-EOF
-}
-
-# truth_jemalloc writes truth.json for the jemalloc series of the C program.
 truth_jemalloc() {
 	local blind='"register_metrics", "fluctuating_pool_fill", "load_config"'
-	jemalloc_truth "$TD/jemalloc/c-lifecycle" "jeprof.<pid>.<seq>.m<seq>.heap (jemalloc's own names; seq 0..$((N - 1)) = lifecycles 1..$N) from one process" 1 false \
+	c_truth jemalloc "$TD/jemalloc/c-lifecycle" "jeprof.<pid>.<seq>.m<seq>.heap (jemalloc's own names; seq 0..$((N - 1)) = lifecycles 1..$N) from one process" 1 false \
 		"Every allocation is recorded (lg_prof_sample:0, heap_v2/1)." 5 ""
-	jemalloc_truth "$TD/jemalloc/c-sampled" "jeprof.<pid>.<seq>.m<seq>.heap from one process, default sampling" 524288 true \
+	c_truth jemalloc "$TD/jemalloc/c-sampled" "jeprof.<pid>.<seq>.m<seq>.heap from one process, default sampling" 524288 true \
 		"Sampled at jemalloc's default lg_prof_sample:19 (heap_v2/524288): 2 MiB segments are sampled with probability 1-e^-4 = 0.98, so jeprof's unsampled leak is within a few % of the truth; the 4000-byte gauges are sampled about once per 128, so register_metrics is only roughly right (expect tens of %)." 10 "$blind"
-	jemalloc_truth "$TD/jemalloc/c-restart" "restart-lcK.heap: a fresh process (PIE, ASLR) that ran K lifecycles, K = 1..$N" 1 false \
+	c_truth jemalloc "$TD/jemalloc/c-restart" "restart-lcK.heap: a fresh process (PIE, ASLR) that ran K lifecycles, K = 1..$N" 1 false \
 		"Every allocation is recorded (lg_prof_sample:0)." 5 ""
-	jemalloc_truth "$TD/jemalloc/c-threads" "threads-lc1.heap .. threads-lc$N.heap from one process; lifecycle K ran on its own thread, which exited before the dump" 1 false \
+	c_truth jemalloc "$TD/jemalloc/c-threads" "threads-lc1.heap .. threads-lc$N.heap from one process; lifecycle K ran on its own thread, which exited before the dump" 1 false \
 		"Every allocation is recorded (lg_prof_sample:0). Each lifecycle runs on a new task thread (joined before the dump): jemalloc keeps the exited threads' tN: lines while they own live samples, so the leak is spread over t1..t$N and the stacks end in start_thread/clone3 instead of main." 5 ""
 }
 

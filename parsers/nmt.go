@@ -260,6 +260,9 @@ var (
 	// nmtTotalLine matches "Total: reserved=1731481KB, committed=345497KB" and
 	// "Total: reserved=1731478KB +49290KB, committed=345494KB +41934KB".
 	nmtTotalLine = regexp.MustCompile(`^Total:\s+reserved=` + nmtAmt + nmtDelta + `,\s+committed=` + nmtAmt + nmtDelta + `\s*$`)
+	// nmtTotalUnit finds the unit of a Total: line that nmtTotalLine did not
+	// match, such as "Total: reserved=1731481TB, committed=345497TB".
+	nmtTotalUnit = regexp.MustCompile(`reserved=\d+([A-Za-z]*)`)
 	// nmtCategoryLine matches "-                 Java Heap (reserved=262144KB, committed=262144KB)"
 	// and "-        Shared class space (reserved=16384KB, committed=13908KB, readonly=0KB)".
 	// The dash is optional: reports pasted through Markdown lose it.
@@ -431,7 +434,7 @@ func (p *nmtParser) parseHeader() error {
 func (p *nmtParser) parseTotal(t string) error {
 	m := nmtTotalLine.FindStringSubmatch(t)
 	if m == nil {
-		if u := regexp.MustCompile(`reserved=\d+([A-Za-z]*)`).FindStringSubmatch(t); u != nil {
+		if u := nmtTotalUnit.FindStringSubmatch(t); u != nil {
 			if _, ok := nmtScales[u[1]]; !ok {
 				return p.errorf(p.line, "unknown scale %q in Total: line", u[1])
 			}

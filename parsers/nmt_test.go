@@ -36,14 +36,14 @@ func nmtFixtures(t testing.TB) []string {
 	return out
 }
 
-// readReport returns a fixture's text, gunzipped when needed.
+// readReport returns a fixture's text, gunzipped when it is gzip.
 func readReport(t testing.TB, path string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.HasSuffix(path, ".gz") {
+	if bytes.HasPrefix(data, []byte{0x1f, 0x8b}) {
 		zr, err := gzip.NewReader(bytes.NewReader(data))
 		if err != nil {
 			t.Fatal(err)

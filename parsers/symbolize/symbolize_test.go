@@ -6,12 +6,14 @@ import (
 	"debug/elf"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -240,14 +242,8 @@ func moduleOffsetFlat(flat map[string]int64, module string) int64 {
 	return n
 }
 
-func keys(m map[string]int64) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
+// keys returns m's keys in order, for failure messages.
+func keys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // TestLinesAndMappings checks file:line, the mapping flags and the build ID
 // on the committed jemalloc binary.
@@ -331,17 +327,8 @@ func TestRestartKeysWithoutBinaries(t *testing.T) {
 		}
 	}
 	if common < 5 {
-		t.Errorf("got %d stacks named the same in both processes, want every program stack (at least 5): %v", common, keys2(stacks[0]))
+		t.Errorf("got %d stacks named the same in both processes, want every program stack (at least 5): %v", common, keys(stacks[0]))
 	}
-}
-
-func keys2(m map[string]bool) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func TestModuleOffset(t *testing.T) {

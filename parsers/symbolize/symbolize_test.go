@@ -611,23 +611,7 @@ func TestInlinedFrames(t *testing.T) {
 	if err != nil {
 		t.Skip("gcc not installed: inlined-frame test skipped")
 	}
-	dir := t.TempDir()
-	src, bin := filepath.Join(dir, "inl.c"), filepath.Join(dir, "inl")
-	if err := os.WriteFile(src, []byte(inlineSource), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command(gcc, "-g", "-O2", "-o", bin, src).CombinedOutput(); err != nil {
-		t.Fatalf("gcc: %v\n%s", err, out)
-	}
-	f, err := elf.Open(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	d, err := f.DWARF()
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin, f, d := buildELF(t, "inl.c", inlineSource, gcc, "-g", "-O2")
 	var pc uint64
 	r := d.Reader()
 	for {

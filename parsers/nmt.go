@@ -876,9 +876,15 @@ func (p *nmtParser) parseSiteValues(s *nmtSite, t string) error {
 		s.vals.cur[nmtMmapReserved], s.vals.delta[nmtMmapReserved] = r, dr
 		s.vals.cur[nmtCommitted], s.vals.delta[nmtCommitted] = c, dc
 		s.vals.cur[nmtMmapCommitted], s.vals.delta[nmtMmapCommitted] = c, dc
-	case nmtUntypedSiteLine.MatchString(t):
-		// The site's category is not printed: it is counted as unattributed.
+	default:
 		m := nmtUntypedSiteLine.FindStringSubmatch(t)
+		if m == nil {
+			if err := p.checkScaleIn(t); err != nil {
+				return err
+			}
+			return p.errorf(p.line, "want call site values like %q, got %q", "(malloc=…)", clip(t, 80))
+		}
+		// The site's category is not printed: it is counted as unattributed.
 		v, d, err := p.amount(p.line, m[1], m[2], m[3], m[4])
 		if err != nil {
 			return err
@@ -888,11 +894,6 @@ func (p *nmtParser) parseSiteValues(s *nmtSite, t string) error {
 			return err
 		}
 		s.setMalloc(v, d, n, dn)
-	default:
-		if err := p.checkScaleIn(t); err != nil {
-			return err
-		}
-		return p.errorf(p.line, "want call site values like %q, got %q", "(malloc=…)", clip(t, 80))
 	}
 	return nil
 }

@@ -399,13 +399,14 @@ func TestBadBinaries(t *testing.T) {
 			}
 		}
 	}
-	cases := []struct {
+	type badBinaryCase struct {
 		name     string
 		setup    setup
 		buildID  string // set on the mapping
 		wantWarn string // substring of the one warning; "" for none
 		wantSyms bool   // program functions resolved
-	}{
+	}
+	cases := []badBinaryCase{
 		{"found by base name", write(good), "", "", true},
 		{"found by build ID under another name", func(t *testing.T, dir string) {
 			if err := os.WriteFile(filepath.Join(dir, "renamed.bin"), good, 0o644); err != nil {
@@ -428,24 +429,12 @@ func TestBadBinaries(t *testing.T) {
 	// Another program's ELF under the same name: its code starts at another
 	// file offset, so it cannot be the mapped binary.
 	if other, err := os.ReadFile("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"); err == nil && hostMachine() == elf.EM_X86_64 {
-		cases = append(cases, struct {
-			name     string
-			setup    setup
-			buildID  string
-			wantWarn string
-			wantSyms bool
-		}{"another binary", write(other), "", "has no executable segment at file offset 0x1000: not the binary of this mapping", false})
+		cases = append(cases, badBinaryCase{"another binary", write(other), "", "has no executable segment at file offset 0x1000: not the binary of this mapping", false})
 	} else {
 		t.Log("no libjemalloc.so.2 here: the wrong-binary case is skipped")
 	}
 	if foreign := foreignELF(t); foreign != nil {
-		cases = append(cases, struct {
-			name     string
-			setup    setup
-			buildID  string
-			wantWarn string
-			wantSyms bool
-		}{"foreign architecture", write(foreign), "", "ELF for RISCV, want " + machineName(hostMachine()), false})
+		cases = append(cases, badBinaryCase{"foreign architecture", write(foreign), "", "ELF for RISCV, want " + machineName(hostMachine()), false})
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package parsers
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -51,13 +52,33 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-// FuzzParseTcmalloc exercises the legacy heap text path directly.
+// FuzzParseTcmalloc exercises the legacy heap text path directly: no panic,
+// errors are *ParseError with no snapshot, and a snapshot holds a valid
+// profile.
 func FuzzParseTcmalloc(f *testing.F) {
 	f.Add([]byte("heap profile: 1: 2 [3: 4] @ heapprofile\n1: 2 [3: 4] @ 0x1 0x2\n\nMAPPED_LIBRARIES:\n00400000-00401000 r-xp 00000000 00:00 0 /bin/x\n"))
 	addSeeds(f, "tcmalloc/*/*.heap", "pprof/go-forms/text/lc1.txt")
 	f.Fuzz(func(t *testing.T, data []byte) {
-		if snap, err := ParseTcmalloc(bytes.NewReader(data), "fuzz"); err == nil {
+		if snap, err := ParseTcmalloc(bytes.NewReader(data), "fuzz"); checkParsed(t, snap, err) {
 			snap.Totals()
 		}
 	})
+}
+
+// checkParsed fails the test unless a parser returned either no snapshot
+// and a *ParseError, or no error and a snapshot with a valid profile. It
+// reports whether there is a snapshot to look at further.
+func checkParsed(t *testing.T, snap *Snapshot, err error) bool {
+	t.Helper()
+	if err != nil {
+		var pe *ParseError
+		if snap != nil || !errors.As(err, &pe) {
+			t.Fatalf("got snapshot %v and error %T %v, want nil and a *ParseError", snap != nil, err, err)
+		}
+		return false
+	}
+	if err := snap.Profile.CheckValid(); err != nil {
+		t.Fatalf("invalid profile: %v", err)
+	}
+	return true
 }

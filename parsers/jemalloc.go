@@ -7,6 +7,7 @@ import (
 	"math"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -500,7 +501,7 @@ func (jp *jemallocParser) attachMappings(p *profile.Profile) {
 		break
 	}
 	if main > 0 {
-		ms = append([]*profile.Mapping{ms[main]}, append(append([]*profile.Mapping{}, ms[:main]...), ms[main+1:]...)...)
+		ms = slices.Concat(ms[main:main+1], ms[:main], ms[main+1:])
 	}
 	for i, m := range ms {
 		m.ID = uint64(i + 1)

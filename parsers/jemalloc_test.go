@@ -394,15 +394,8 @@ func FuzzParseJemalloc(f *testing.F) {
 	f.Add([]byte("heap_v2/1\n  t*: 1: 20 [0: 0]\n@ 0x7f1\n  t*: 1: 20 [0: 0]\n  t0: 1: 20 [0: 0]\n\nMAPPED_LIBRARIES:\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := ParseJemalloc(strings.NewReader(string(data)), "fuzz.heap")
-		if err != nil {
-			var pe *ParseError
-			if !errors.As(err, &pe) {
-				t.Fatalf("got %T %v, want *ParseError", err, err)
-			}
+		if !checkParsed(t, s, err) {
 			return
-		}
-		if err := s.Profile.CheckValid(); err != nil {
-			t.Fatalf("invalid profile: %v", err)
 		}
 		for _, v := range s.Totals() {
 			if v < 0 {

@@ -260,6 +260,9 @@ var (
 	// nmtTotalLine matches "Total: reserved=1731481KB, committed=345497KB" and
 	// "Total: reserved=1731478KB +49290KB, committed=345494KB +41934KB".
 	nmtTotalLine = regexp.MustCompile(`^Total:\s+reserved=` + nmtAmt + nmtDelta + `,\s+committed=` + nmtAmt + nmtDelta + `\s*$`)
+	// nmtTotalUnit finds the unit of a Total: line that nmtTotalLine did not
+	// match, such as "Total: reserved=1731481TB, committed=345497TB".
+	nmtTotalUnit = regexp.MustCompile(`reserved=\d+([A-Za-z]*)`)
 	// nmtCategoryLine matches "-                 Java Heap (reserved=262144KB, committed=262144KB)"
 	// and "-        Shared class space (reserved=16384KB, committed=13908KB, readonly=0KB)".
 	// The dash is optional: reports pasted through Markdown lose it.
@@ -431,7 +434,7 @@ func (p *nmtParser) parseHeader() error {
 func (p *nmtParser) parseTotal(t string) error {
 	m := nmtTotalLine.FindStringSubmatch(t)
 	if m == nil {
-		if u := regexp.MustCompile(`reserved=\d+([A-Za-z]*)`).FindStringSubmatch(t); u != nil {
+		if u := nmtTotalUnit.FindStringSubmatch(t); u != nil {
 			if _, ok := nmtScales[u[1]]; !ok {
 				return p.errorf(p.line, "unknown scale %q in Total: line", u[1])
 			}
@@ -873,9 +876,15 @@ func (p *nmtParser) parseSiteValues(s *nmtSite, t string) error {
 		s.vals.cur[nmtMmapReserved], s.vals.delta[nmtMmapReserved] = r, dr
 		s.vals.cur[nmtCommitted], s.vals.delta[nmtCommitted] = c, dc
 		s.vals.cur[nmtMmapCommitted], s.vals.delta[nmtMmapCommitted] = c, dc
-	case nmtUntypedSiteLine.MatchString(t):
-		// The site's category is not printed: it is counted as unattributed.
+	default:
 		m := nmtUntypedSiteLine.FindStringSubmatch(t)
+		if m == nil {
+			if err := p.checkScaleIn(t); err != nil {
+				return err
+			}
+			return p.errorf(p.line, "want call site values like %q, got %q", "(malloc=…)", clip(t, 80))
+		}
+		// The site's category is not printed: it is counted as unattributed.
 		v, d, err := p.amount(p.line, m[1], m[2], m[3], m[4])
 		if err != nil {
 			return err
@@ -885,11 +894,6 @@ func (p *nmtParser) parseSiteValues(s *nmtSite, t string) error {
 			return err
 		}
 		s.setMalloc(v, d, n, dn)
-	default:
-		if err := p.checkScaleIn(t); err != nil {
-			return err
-		}
-		return p.errorf(p.line, "want call site values like %q, got %q", "(malloc=…)", clip(t, 80))
 	}
 	return nil
 }

@@ -82,7 +82,7 @@ func TestTcmallocErrors(t *testing.T) {
 func TestTcmallocSampledMatchesGooglePprof(t *testing.T) {
 	dir := "../testdata/tcmalloc/cxx-sampled"
 	for _, k := range []int{1, 3} {
-		s := parseFileT(t, fmt.Sprintf("%s/sample-lc%d.heap", dir, k))
+		s := parseFile(t, fmt.Sprintf("%s/sample-lc%d.heap", dir, k))
 		want := readJeprofText(t, fmt.Sprintf("%s/google-pprof-lc%d.txt", dir, k)).total
 		got := s.Totals()[s.MetricIndex("space")]
 		if d := got - want; d < -int64(len(s.Profile.Sample)) || d > int64(len(s.Profile.Sample)) {
@@ -99,7 +99,7 @@ func TestTcmallocSampledMatchesGooglePprof(t *testing.T) {
 // "%warn" lines before the header, then an empty profile. It parses, with
 // one warning (at line 1) that repeats what gperftools said.
 func TestTcmallocWarnLines(t *testing.T) {
-	s := parseFileT(t, "../testdata/tcmalloc/cxx-sampling-off/sampling-off.heap")
+	s := parseFile(t, "../testdata/tcmalloc/cxx-sampling-off/sampling-off.heap")
 	if len(s.Profile.Sample) != 0 || len(s.Warnings) != 1 {
 		t.Fatalf("got %d samples, warnings %v, want 0 and one warning", len(s.Profile.Sample), s.Warnings)
 	}
@@ -107,15 +107,6 @@ func TestTcmallocWarnLines(t *testing.T) {
 	if w := s.Warnings[0]; !errors.As(w, &pe) || pe.Line != 1 || !strings.Contains(w.Error(), "TCMALLOC_SAMPLE_PARAMETER") {
 		t.Errorf("got warning %q, want one at line 1 quoting gperftools' advice", w)
 	}
-}
-
-func parseFileT(t *testing.T, path string) *Snapshot {
-	t.Helper()
-	s, err := Open(path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
 }
 
 // TestTcmallocCutInMemoryMap reads a real dump cut off inside its memory
@@ -173,9 +164,9 @@ func goStacks(t *testing.T, s *Snapshot, metric string) map[string]int64 {
 func TestGoFormsAgree(t *testing.T) {
 	for lc := 1; lc <= 4; lc++ {
 		dir := "../testdata/pprof/go-forms/"
-		text := parseFileT(t, fmt.Sprintf("%stext/lc%d.txt", dir, lc))
-		gz := parseFileT(t, fmt.Sprintf("%sgz/lc%d.pb.gz", dir, lc))
-		raw := parseFileT(t, fmt.Sprintf("%sraw/lc%d.pb", dir, lc))
+		text := parseFile(t, fmt.Sprintf("%stext/lc%d.txt", dir, lc))
+		gz := parseFile(t, fmt.Sprintf("%sgz/lc%d.pb.gz", dir, lc))
+		raw := parseFile(t, fmt.Sprintf("%sraw/lc%d.pb", dir, lc))
 		if text.Variant != "go-heap-text" || !text.Symbolized || len(text.Warnings) != 0 || text.Period != gz.Period {
 			t.Errorf("lc%d text: got variant %q, symbolized %v, warnings %v, period %d, want go-heap-text, true, none, %d",
 				lc, text.Variant, text.Symbolized, text.Warnings, text.Period, gz.Period)

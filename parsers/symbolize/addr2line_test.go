@@ -54,23 +54,7 @@ func TestLinesMatchAddr2line(t *testing.T) {
 	if err1 != nil || err2 != nil {
 		t.Skip("g++ or addr2line not installed")
 	}
-	dir := t.TempDir()
-	src, bin := filepath.Join(dir, "app.cpp"), filepath.Join(dir, "app")
-	if err := os.WriteFile(src, []byte(cxxInlineSource), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command(gxx, "-g", "-O2", "-pthread", "-o", bin, src).CombinedOutput(); err != nil {
-		t.Fatalf("g++: %v\n%s", err, out)
-	}
-	f, err := elf.Open(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	d, err := f.DWARF()
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin, f, d := buildELF(t, "app.cpp", cxxInlineSource, gxx, "-g", "-O2", "-pthread")
 	var seg *elf.Prog
 	for _, p := range f.Progs {
 		if p.Type == elf.PT_LOAD && p.Flags&elf.PF_X != 0 {
@@ -252,4 +236,31 @@ func sameFrames(got, want []string) bool {
 		}
 	}
 	return true
+}
+
+// buildELF writes source to a temporary file called srcName, compiles it
+// with compiler and flags, and opens the binary and its DWARF data. The
+// binary is closed when the test ends.
+func buildELF(t *testing.T, srcName, source, compiler string, flags ...string) (string, *elf.File, *dwarf.Data) {
+	t.Helper()
+	dir := t.TempDir()
+	src := filepath.Join(dir, srcName)
+	bin := strings.TrimSuffix(src, filepath.Ext(src))
+	if err := os.WriteFile(src, []byte(source), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := append(flags, "-o", bin, src)
+	if out, err := exec.Command(compiler, args...).CombinedOutput(); err != nil {
+		t.Fatalf("%s: %v\n%s", filepath.Base(compiler), err, out)
+	}
+	f, err := elf.Open(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	d, err := f.DWARF()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin, f, d
 }

@@ -6,12 +6,14 @@ import (
 	"debug/elf"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -240,14 +242,8 @@ func moduleOffsetFlat(flat map[string]int64, module string) int64 {
 	return n
 }
 
-func keys(m map[string]int64) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
+// keys returns m's keys in order, for failure messages.
+func keys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // TestLinesAndMappings checks file:line, the mapping flags and the build ID
 // on the committed jemalloc binary.
@@ -331,17 +327,8 @@ func TestRestartKeysWithoutBinaries(t *testing.T) {
 		}
 	}
 	if common < 5 {
-		t.Errorf("got %d stacks named the same in both processes, want every program stack (at least 5): %v", common, keys2(stacks[0]))
+		t.Errorf("got %d stacks named the same in both processes, want every program stack (at least 5): %v", common, keys(stacks[0]))
 	}
-}
-
-func keys2(m map[string]bool) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func TestModuleOffset(t *testing.T) {
@@ -412,13 +399,14 @@ func TestBadBinaries(t *testing.T) {
 			}
 		}
 	}
-	cases := []struct {
+	type badBinaryCase struct {
 		name     string
 		setup    setup
 		buildID  string // set on the mapping
 		wantWarn string // substring of the one warning; "" for none
 		wantSyms bool   // program functions resolved
-	}{
+	}
+	cases := []badBinaryCase{
 		{"found by base name", write(good), "", "", true},
 		{"found by build ID under another name", func(t *testing.T, dir string) {
 			if err := os.WriteFile(filepath.Join(dir, "renamed.bin"), good, 0o644); err != nil {
@@ -441,24 +429,12 @@ func TestBadBinaries(t *testing.T) {
 	// Another program's ELF under the same name: its code starts at another
 	// file offset, so it cannot be the mapped binary.
 	if other, err := os.ReadFile("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"); err == nil && hostMachine() == elf.EM_X86_64 {
-		cases = append(cases, struct {
-			name     string
-			setup    setup
-			buildID  string
-			wantWarn string
-			wantSyms bool
-		}{"another binary", write(other), "", "has no executable segment at file offset 0x1000: not the binary of this mapping", false})
+		cases = append(cases, badBinaryCase{"another binary", write(other), "", "has no executable segment at file offset 0x1000: not the binary of this mapping", false})
 	} else {
 		t.Log("no libjemalloc.so.2 here: the wrong-binary case is skipped")
 	}
 	if foreign := foreignELF(t); foreign != nil {
-		cases = append(cases, struct {
-			name     string
-			setup    setup
-			buildID  string
-			wantWarn string
-			wantSyms bool
-		}{"foreign architecture", write(foreign), "", "ELF for RISCV, want " + machineName(hostMachine()), false})
+		cases = append(cases, badBinaryCase{"foreign architecture", write(foreign), "", "ELF for RISCV, want " + machineName(hostMachine()), false})
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -624,23 +600,7 @@ func TestInlinedFrames(t *testing.T) {
 	if err != nil {
 		t.Skip("gcc not installed: inlined-frame test skipped")
 	}
-	dir := t.TempDir()
-	src, bin := filepath.Join(dir, "inl.c"), filepath.Join(dir, "inl")
-	if err := os.WriteFile(src, []byte(inlineSource), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command(gcc, "-g", "-O2", "-o", bin, src).CombinedOutput(); err != nil {
-		t.Fatalf("gcc: %v\n%s", err, out)
-	}
-	f, err := elf.Open(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	d, err := f.DWARF()
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin, f, d := buildELF(t, "inl.c", inlineSource, gcc, "-g", "-O2")
 	var pc uint64
 	r := d.Reader()
 	for {

@@ -3,6 +3,7 @@ package parsers
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -24,15 +25,21 @@ func ParsePprof(r io.Reader, name string) (*Snapshot, error) {
 	if len(data) == 0 {
 		return nil, &ParseError{Format: FormatPprof, Name: name, Err: ErrEmpty}
 	}
-	// profile.ParseData would fall back to the legacy text parsers when the
-	// protobuf is damaged and then blame an "unrecognized format"; decoding
-	// the protobuf alone keeps the real cause.
+	// A caller may hand over the gzipped file itself (ParsePprof on a
+	// .pb.gz); gunzip here so both forms take the one checked path below.
+	// profile.ParseData would instead fall back to the legacy text parsers
+	// when the protobuf is damaged and then blame an "unrecognized format".
 	if len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b {
-		p, err := profile.Parse(bytes.NewReader(data))
-		if err != nil {
-			return nil, &ParseError{Format: FormatPprof, Name: name, Err: err}
+		gz, err := gzip.NewReader(bytes.NewReader(data))
+		if err == nil {
+			data, err = io.ReadAll(gz)
 		}
-		return pprofSnapshot(p, name), nil
+		if err != nil {
+			if errors.Is(err, io.ErrUnexpectedEOF) {
+				err = fmt.Errorf("gzip stream %w", ErrTruncated)
+			}
+			return nil, &ParseError{Format: FormatPprof, Name: name, Err: fmt.Errorf("gzip: %w", err)}
+		}
 	}
 	p, err := profile.ParseUncompressed(data)
 	if err != nil {

@@ -2,8 +2,10 @@ package parsers
 
 import (
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -189,5 +191,31 @@ func TestGoFormsAgree(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestParsePprofGzipSameChecks: handed the gzipped file directly, ParsePprof
+// takes the same checked path as for raw protobuf, so a damaged profile is
+// blamed on its protobuf, not on an "unrecognized format".
+func TestParsePprofGzipSameChecks(t *testing.T) {
+	gz := realGoHeapProfile(t)
+	if snap, err := ParsePprof(bytes.NewReader(gz), "heap.pb.gz"); err != nil || snap.DefaultMetric() != "inuse_space" {
+		t.Fatalf("got %v, %v, want a Go heap profile", snap, err)
+	}
+	r, err := gzipReader(gz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var damaged bytes.Buffer
+	w := gzip.NewWriter(&damaged)
+	w.Write(raw[:len(raw)*2/3])
+	w.Close()
+	_, err = ParsePprof(bytes.NewReader(damaged.Bytes()), "cut.pb.gz")
+	if err == nil || !strings.Contains(err.Error(), "protobuf") || strings.Contains(err.Error(), "unrecognized") {
+		t.Errorf("got %v, want the protobuf named as the cause", err)
 	}
 }

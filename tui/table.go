@@ -149,8 +149,10 @@ func (t *Table) rebuild() {
 		}
 	}
 	if t.sortCol >= 0 {
+		// Ties go by item order, so no two items compare equal and the
+		// faster unstable sort gives the one order a stable sort would.
 		less := t.cols[t.sortCol].Less
-		slices.SortStableFunc(t.view, func(a, b int) int {
+		slices.SortFunc(t.view, func(a, b int) int {
 			switch {
 			case less(a, b):
 				return -1

@@ -34,8 +34,10 @@ type TableKeyMap struct {
 }
 
 // DefaultTableKeyMap takes the navigation keys of DefaultKeyMap.
-func DefaultTableKeyMap() TableKeyMap {
-	k := DefaultKeyMap()
+func DefaultTableKeyMap() TableKeyMap { return tableKeyMap(DefaultKeyMap()) }
+
+// tableKeyMap takes the table's keys from k.
+func tableKeyMap(k KeyMap) TableKeyMap {
 	return TableKeyMap{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
 }
 

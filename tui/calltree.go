@@ -283,7 +283,7 @@ func renderTree(t CallTree, rows []treeRow, open map[string]bool, cursor, offset
 	valW := 14
 	lines := []string{
 		st.Section.Render("Call tree of ") + st.Title.Render(clean(t.Focus)),
-		st.Subtle.Render(pluralSites(t.Sites)+" through it, ") + formatGrowth(t.Value, unit, suffix) + st.Subtle.Render(" in all"),
+		st.Subtle.Render(pluralN(t.Sites)+" through it, ") + formatGrowth(t.Value, unit, suffix) + st.Subtle.Render(" in all"),
 		"",
 	}
 	for r := offset; r < len(rows) && len(lines) < height; r++ {
@@ -320,10 +320,7 @@ func renderTree(t CallTree, rows []treeRow, open map[string]bool, cursor, offset
 			line = mark + indent + icon + pad(shortName(clean(row.node.Name), nameW), nameW, false) + " " +
 				pad(formatGrowth(row.node.Value, unit, suffix), valW, true) + st.Subtle.Render(pad(pluralN(row.node.Sites), 11, true))
 		}
-		if r == cursor {
-			line = st.Selected.Render(fitWidth(stripped(line), width))
-		}
-		lines = append(lines, line)
+		lines = append(lines, selectRow(line, r == cursor, width, st))
 	}
 	return fit(lines, width, height)
 }

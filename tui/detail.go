@@ -343,11 +343,13 @@ func location(f dumpdiff.Frame, room int) string {
 	return file + line
 }
 
+// selectRow restyles line as the cursor's row, a whole width wide, when sel
+// is set.
 func selectRow(line string, sel bool, width int, st Styles) string {
 	if !sel {
 		return line
 	}
-	return st.Selected.Render(fitWidth(stripped(line), width))
+	return st.Selected.Render(fitWidth(ansi.Strip(line), width))
 }
 
 func siteCategory(s siteInfo) string {

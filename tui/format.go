@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"github.com/charmbracelet/x/ansi"
-
 	"github.com/dumpdiff/dumpdiff/report"
 )
 
@@ -54,11 +52,6 @@ func pluralN(n int) string {
 	}
 	return strconv.Itoa(n) + " sites"
 }
-
-func pluralSites(n int) string { return pluralN(n) }
-
-// stripped removes styling so a row can be restyled as a whole.
-func stripped(s string) string { return ansi.Strip(s) }
 
 // baseName is a snapshot path as the screens show it.
 func baseName(p string) string { return clean(filepath.Base(p)) }

@@ -95,27 +95,11 @@ func started(t testing.TB, eng Engine, opts Options, w, h int) Model {
 	return drain(t, m, m.Init())
 }
 
-var (
-	goSeriesOnce sync.Once
-	goSeries     *dumpdiff.Series
-	goSeriesErr  error
-)
-
 // realSeries loads the committed Go heap series (testdata/pprof/go-lifecycle):
 // eight real profiles from the generator, with a planted leak.
 func realSeries(t testing.TB) *dumpdiff.Series {
 	t.Helper()
-	goSeriesOnce.Do(func() {
-		var paths []string
-		paths, goSeriesErr = filepath.Glob("../testdata/pprof/go-lifecycle/lc*.pb.gz")
-		if goSeriesErr == nil {
-			goSeries, goSeriesErr = dumpdiff.Load(paths, dumpdiff.LoadOptions{Order: dumpdiff.OrderName})
-		}
-	})
-	if goSeriesErr != nil {
-		t.Fatalf("load the Go series: %v", goSeriesErr)
-	}
-	return goSeries
+	return cachedSeries(t, goGlob)
 }
 
 // plainStyles has no styling at all, so a rendered view holds no escape
@@ -155,6 +139,7 @@ func loadSeries(t testing.TB, glob string, opts dumpdiff.LoadOptions) *dumpdiff.
 
 // The committed series the view tests open besides the Go one.
 const (
+	goGlob        = "../testdata/pprof/go-lifecycle/lc*.pb.gz"
 	jvmGlob       = "../testdata/jemalloc/jvm/jeprof.*.heap"
 	nmtDetailGlob = "../testdata/nmt/jdk17-detail/lc-*.txt.gz"
 )

@@ -97,8 +97,7 @@ func New(eng Engine, opts Options) Model {
 	}
 	m.query = m.want
 	m.base, m.tgt = 0, max(len(m.snaps)-1, 0)
-	k := m.km
-	m.sites = NewSites(TableKeyMap{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, m.st)
+	m.sites = NewSites(tableKeyMap(m.km), m.st)
 	m.help = help.New()
 	m.help.Styles = m.st.Help
 	m.filter = NewFilter(m.st)

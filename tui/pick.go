@@ -16,9 +16,7 @@ type PickKeyMap struct {
 	SetBase, SetTarget    key.Binding
 }
 
-// DefaultPickKeyMap takes the picker's keys from DefaultKeyMap.
-func DefaultPickKeyMap() PickKeyMap { return pickKeyMap(DefaultKeyMap()) }
-
+// pickKeyMap takes the picker's keys from k.
 func pickKeyMap(k KeyMap) PickKeyMap {
 	return PickKeyMap{Up: k.Up, Down: k.Down, Top: k.Top, Bottom: k.Bottom, SetBase: k.SetBase, SetTarget: k.SetTarget}
 }
@@ -56,9 +54,6 @@ func (p Pick) Pair() (base, tgt int) { return p.base, p.tgt }
 
 // Cursor returns the index of the snapshot under the cursor.
 func (p Pick) Cursor() int { return p.cursor }
-
-// Move moves the cursor by n lines, within the list.
-func (p *Pick) Move(n int) { p.cursor += n; p.clamp() }
 
 func (p *Pick) clamp() { p.cursor = max(min(p.cursor, len(p.snaps)-1), 0) }
 

@@ -99,10 +99,8 @@ func (s *Sites) SetSize(w, h int) {
 	s.width, s.height = w, h
 	s.table.SetSize(w, h)
 	if s.HasResult() {
-		sel, sort := s.table.Selected(), s.table.SortTitle()
-		s.table.SetColumns(s.columns(), s.Count())
-		s.table.SetSortTitle(sort)
-		s.applyFilter()
+		sel := s.table.Selected()
+		s.table.Reset(s.columns(), s.Count(), s.table.SortTitle(), s.match())
 		s.table.Select(sel)
 	}
 }
@@ -128,20 +126,14 @@ func (s *Sites) show(sel string, wasPair bool) {
 	if s.pairMode != wasPair {
 		sort = "" // the two tables have different columns
 	}
-	s.table.SetFilter(nil) // the filter in force indexes the old sites
-	s.table.SetColumns(s.columns(), s.Count())
-	s.table.SetSortTitle(sort)
-	s.applyFilter()
+	s.table.Reset(s.columns(), s.Count(), sort, s.match())
 	s.selectKey(sel)
 }
 
 // ShowTrend leaves pair mode for the last trend, in rank order.
 func (s *Sites) ShowTrend() {
 	s.pairMode = false
-	s.table.SetFilter(nil) // the filter in force indexes the pair's sites
-	s.table.SetColumns(s.columns(), s.Count())
-	s.table.SetSort(-1)
-	s.applyFilter()
+	s.table.Reset(s.columns(), s.Count(), "", s.match())
 }
 
 // CycleSort moves the sort to the next sortable column.
@@ -153,14 +145,15 @@ func (s Sites) Filter() *regexp.Regexp { return s.filter }
 // SetFilter shows the sites whose title or key matches re; nil shows all.
 func (s *Sites) SetFilter(re *regexp.Regexp) {
 	s.filter = re
-	s.applyFilter()
+	s.table.SetFilter(s.match())
 }
 
-func (s *Sites) applyFilter() {
+// match is the table filter for the filter in force over the sites shown,
+// nil for none.
+func (s Sites) match() func(i int) bool {
 	re := s.filter
 	if re == nil || s.Count() == 0 {
-		s.table.SetFilter(nil)
-		return
+		return nil
 	}
 	match := re.MatchString
 	if lit, complete := re.LiteralPrefix(); complete {
@@ -176,10 +169,10 @@ func (s *Sites) applyFilter() {
 		sites := s.trend.Sites
 		titleKey = func(i int) (string, string) { return sites[i].Title, sites[i].Key }
 	}
-	s.table.SetFilter(func(i int) bool {
+	return func(i int) bool {
 		title, key := titleKey(i)
 		return match(title) || (key != title && match(key))
-	})
+	}
 }
 
 // selectedKey is the key of the site under the cursor, to keep it selected

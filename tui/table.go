@@ -34,8 +34,10 @@ type TableKeyMap struct {
 }
 
 // DefaultTableKeyMap takes the navigation keys of DefaultKeyMap.
-func DefaultTableKeyMap() TableKeyMap {
-	k := DefaultKeyMap()
+func DefaultTableKeyMap() TableKeyMap { return tableKeyMap(DefaultKeyMap()) }
+
+// tableKeyMap takes the table's keys from k.
+func tableKeyMap(k KeyMap) TableKeyMap {
 	return TableKeyMap{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
 }
 
@@ -84,13 +86,12 @@ func NewTable(opts ...TableOption) Table {
 	return t
 }
 
-// SetColumns replaces the columns and items, keeping the filter and, when
-// the new columns still have it, the sort column. The cursor goes to the top.
-func (t *Table) SetColumns(cols []Column, n int) {
-	t.cols, t.n = cols, n
-	if t.sortCol >= len(cols) || (t.sortCol >= 0 && cols[t.sortCol].Less == nil) {
-		t.sortCol = -1
-	}
+// Reset replaces the columns, the items and the filter, and sorts by the
+// column titled sortTitle ("" or a column that is gone: item order), in one
+// pass over the items rather than one per setter. The cursor goes to the top.
+func (t *Table) Reset(cols []Column, n int, sortTitle string, match func(i int) bool) {
+	t.cols, t.n, t.match = cols, n, match
+	t.sortCol = t.sortIndex(slices.IndexFunc(cols, func(c Column) bool { return sortTitle != "" && c.Title == sortTitle }))
 	t.cursor, t.offset = 0, 0
 	t.rebuild()
 }
@@ -117,19 +118,18 @@ func (t Table) SortColumn() int { return t.sortCol }
 // SetSort sorts by column c (-1 for item order), keeping the selected item
 // under the cursor.
 func (t *Table) SetSort(c int) {
-	if c >= len(t.cols) || (c >= 0 && t.cols[c].Less == nil) {
-		c = -1
-	}
 	sel := t.Selected()
-	t.sortCol = c
+	t.sortCol = t.sortIndex(c)
 	t.rebuild()
 	t.Select(sel)
 }
 
-// SetSortTitle sorts by the column titled title, or by item order when
-// there is none.
-func (t *Table) SetSortTitle(title string) {
-	t.SetSort(slices.IndexFunc(t.cols, func(c Column) bool { return title != "" && c.Title == title }))
+// sortIndex is c when column c can sort, else -1 (item order).
+func (t Table) sortIndex(c int) int {
+	if c < 0 || c >= len(t.cols) || t.cols[c].Less == nil {
+		return -1
+	}
+	return c
 }
 
 // CycleSort moves the sort key to the next sortable column, then back to item order.
@@ -151,8 +151,10 @@ func (t *Table) rebuild() {
 		}
 	}
 	if t.sortCol >= 0 {
+		// Ties go by item order, so no two items compare equal and the
+		// faster unstable sort gives the one order a stable sort would.
 		less := t.cols[t.sortCol].Less
-		slices.SortStableFunc(t.view, func(a, b int) int {
+		slices.SortFunc(t.view, func(a, b int) int {
 			switch {
 			case less(a, b):
 				return -1

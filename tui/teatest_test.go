@@ -18,7 +18,7 @@ import (
 
 // loadGoSeries is the LoadFunc explore builds, over the committed Go series.
 func loadGoSeries(progress func(done, total int, path string)) (Engine, error) {
-	paths, err := filepath.Glob("../testdata/pprof/go-lifecycle/lc*.pb.gz")
+	paths, err := filepath.Glob(goGlob)
 	if err != nil {
 		return nil, err
 	}

@@ -22,7 +22,6 @@ type siteGroup struct {
 type grouping struct {
 	of     []int32
 	groups []siteGroup
-	label  string
 	by     GroupBy // opts.GroupBy with its default filled in
 }
 
@@ -131,7 +130,7 @@ func (s *Series) group(opts Options) (*grouping, error) {
 		return ok
 	}
 
-	g := &grouping{of: make([]int32, len(s.rows)), label: label, by: by}
+	g := &grouping{of: make([]int32, len(s.rows)), by: by}
 	// A stack grouping has about one site per stack; coarser ones fewer.
 	hint := len(s.stacks)
 	if by == GroupByCategory {

@@ -235,7 +235,6 @@ func Load(paths []string, opts LoadOptions) (*Series, error) {
 	}()
 
 	s := newSeries()
-	s.explicit = opts.LifecycleRegex != nil
 	var loadErr error
 	// pairInOneFile: the series is one file's baseline and current side, an
 	// order no --order may change.

@@ -5,9 +5,7 @@ import (
 	"encoding/csv"
 	"io"
 	"math"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -225,31 +223,6 @@ func TestRealTrendHTMLInChromium(t *testing.T) {
 
 func TestRealCompareHTMLInChromium(t *testing.T) {
 	checkRenderedCompare(t, "go-lifecycle-compare", realCompare(t))
-}
-
-// TestWriteArtifacts keeps one export of each format of the real Go series
-// in $DUMPDIFF_ARTIFACTS for people to open; it is skipped when unset.
-func TestWriteArtifacts(t *testing.T) {
-	dir := os.Getenv("DUMPDIFF_ARTIFACTS")
-	if dir == "" {
-		t.Skip("DUMPDIFF_ARTIFACTS is not set")
-	}
-	trend := realTrend(t, dumpdiff.Options{Top: 20})
-	cmp := realCompare(t)
-	for name, write := range map[string]func(w io.Writer) error{
-		"trend.csv":     func(w io.Writer) error { return WriteTrendCSV(w, trend) },
-		"trend.md":      func(w io.Writer) error { return WriteTrendMarkdown(w, trend) },
-		"trend.pb.gz":   func(w io.Writer) error { return WriteTrendPprof(w, trend) },
-		"trend.html":    func(w io.Writer) error { return WriteTrendHTML(w, trend, HTMLOptions{}) },
-		"compare.csv":   func(w io.Writer) error { return WriteCompareCSV(w, cmp) },
-		"compare.md":    func(w io.Writer) error { return WriteCompareMarkdown(w, cmp) },
-		"compare.pb.gz": func(w io.Writer) error { return WriteComparePprof(w, cmp) },
-		"compare.html":  func(w io.Writer) error { return WriteCompareHTML(w, cmp, HTMLOptions{}) },
-	} {
-		if err := WriteFileAtomic(filepath.Join(dir, name), write); err != nil {
-			t.Error(err)
-		}
-	}
 }
 
 // TestRealAddressOnlyPprof exports a series whose frames are module+offset

@@ -58,7 +58,7 @@ func (s *Series) Compare(base, target int, opts Options) (*CompareResult, error)
 		case b == 0 && t != 0:
 			ps.Status, ps.DeltaPct = StatusNew, math.Inf(1)
 		case b != 0 && t == 0:
-			ps.Status, ps.DeltaPct = StatusGone, -100
+			ps.Status = StatusGone // DeltaPct −100, below
 		case t > b:
 			ps.Status = StatusGrown
 		case t < b:

@@ -3,6 +3,7 @@ package dumpdiff
 import (
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,7 +22,6 @@ type siteGroup struct {
 type grouping struct {
 	of     []int32
 	groups []siteGroup
-	label  string
 	by     GroupBy // opts.GroupBy with its default filled in
 }
 
@@ -98,8 +98,7 @@ func (s *Series) group(opts Options) (*grouping, error) {
 	switch by {
 	case GroupByStack, GroupByFunction, GroupByLine:
 	case GroupByCategory:
-		if !slices.Contains(s.Labels(), label) {
-			avail := s.Labels()
+		if avail := s.Labels(); !slices.Contains(avail, label) {
 			if len(avail) == 0 {
 				return nil, fmt.Errorf("group by %s: the snapshots have no %q label (they carry no labels at all)", by, label)
 			}
@@ -109,8 +108,12 @@ func (s *Series) group(opts Options) (*grouping, error) {
 		return nil, fmt.Errorf("invalid group-by %q: want stack, function, line or category", by)
 	}
 
-	// Filters are per stack: 0 unknown, 1 kept, 2 dropped.
+	// Filters are per stack: 0 unknown, 1 kept, 2 dropped. Stacks share
+	// frames (main, the runtime's entry points), so each pattern is matched
+	// once per frame, not once per frame of every stack.
 	verdict := make([]uint8, len(s.stacks))
+	focus := s.frameMatcher(opts.Focus)
+	ignore := s.frameMatcher(opts.Ignore)
 	keep := func(st stackID) bool {
 		if opts.Focus == nil && opts.Ignore == nil {
 			return true
@@ -118,8 +121,8 @@ func (s *Series) group(opts Options) (*grouping, error) {
 		if v := verdict[st]; v != 0 {
 			return v == 1
 		}
-		ok := (opts.Focus == nil || s.stackMatches(st, opts.Focus)) &&
-			(opts.Ignore == nil || !s.stackMatches(st, opts.Ignore))
+		ok := (opts.Focus == nil || s.stackMatches(st, focus)) &&
+			(opts.Ignore == nil || !s.stackMatches(st, ignore))
 		verdict[st] = 2
 		if ok {
 			verdict[st] = 1
@@ -127,7 +130,7 @@ func (s *Series) group(opts Options) (*grouping, error) {
 		return ok
 	}
 
-	g := &grouping{of: make([]int32, len(s.rows)), label: label, by: by}
+	g := &grouping{of: make([]int32, len(s.rows)), by: by}
 	// A stack grouping has about one site per stack; coarser ones fewer.
 	hint := len(s.stacks)
 	if by == GroupByCategory {
@@ -135,12 +138,27 @@ func (s *Series) group(opts Options) (*grouping, error) {
 	}
 	idx := make(map[string]int32, hint)
 	g.groups = make([]siteGroup, 0, hint)
+	// Except by category, a row's site is a function of its stack alone:
+	// its key and title are built once per stack, not once per row.
+	var ofStack []int32
+	if by != GroupByCategory {
+		ofStack = make([]int32, len(s.stacks))
+		for i := range ofStack {
+			ofStack[i] = -1
+		}
+	}
 	for r, row := range s.rows {
 		if !keep(row.stack) {
 			g.of[r] = -1
 			continue
 		}
 		cat := s.label(row.labels, label)
+		if ofStack != nil && ofStack[row.stack] >= 0 {
+			gi := ofStack[row.stack]
+			g.groups[gi].addCat(cat)
+			g.of[r] = gi
+			continue
+		}
 		var key, title string
 		switch by {
 		case GroupByStack:
@@ -169,8 +187,9 @@ func (s *Series) group(opts Options) (*grouping, error) {
 		if row.stack < sg.rep {
 			sg.rep = row.stack
 		}
-		if cat != "" && !slices.Contains(sg.cats, cat) {
-			sg.cats = append(sg.cats, cat)
+		sg.addCat(cat)
+		if ofStack != nil {
+			ofStack[row.stack] = gi
 		}
 		g.of[r] = gi
 	}
@@ -180,17 +199,39 @@ func (s *Series) group(opts Options) (*grouping, error) {
 	return g, nil
 }
 
-// stackMatches reports whether any frame of the stack matches re by function
-// name, file name or module, as pprof's -focus and -ignore do.
-func (s *Series) stackMatches(st stackID, re interface{ MatchString(string) bool }) bool {
-	for _, f := range s.stacks[st].frames {
-		fr := &s.frames[f]
-		if re.MatchString(fr.key) || (fr.File != "" && re.MatchString(fr.File)) ||
-			(fr.Module != "" && re.MatchString(fr.Module)) {
-			return true
-		}
+// addCat records a category of one of the group's rows ("" is none).
+func (sg *siteGroup) addCat(cat string) {
+	if cat != "" && !slices.Contains(sg.cats, cat) {
+		sg.cats = append(sg.cats, cat)
 	}
-	return false
+}
+
+// frameMatcher returns whether frame f matches re by function name, file
+// name or module, as pprof's -focus and -ignore do, matching each frame at
+// most once; nil when re is nil.
+func (s *Series) frameMatcher(re *regexp.Regexp) func(frameID) bool {
+	if re == nil {
+		return nil
+	}
+	memo := make([]uint8, len(s.frames)) // 0 unknown, 1 matches, 2 does not
+	return func(f frameID) bool {
+		if v := memo[f]; v != 0 {
+			return v == 1
+		}
+		fr := &s.frames[f]
+		ok := re.MatchString(fr.key) || (fr.File != "" && re.MatchString(fr.File)) ||
+			(fr.Module != "" && re.MatchString(fr.Module))
+		memo[f] = 2
+		if ok {
+			memo[f] = 1
+		}
+		return ok
+	}
+}
+
+// stackMatches reports whether any frame of the stack matches.
+func (s *Series) stackMatches(st stackID, match func(frameID) bool) bool {
+	return slices.ContainsFunc(s.stacks[st].frames, match)
 }
 
 // stackTitle is the stack's innermost kept frame.

@@ -235,7 +235,7 @@ func Load(paths []string, opts LoadOptions) (*Series, error) {
 	}()
 
 	s := newSeries()
-	s.explicit = opts.LifecycleRegex != nil
+	trimmers := trimmerCache{user: opts.Trim, off: opts.NoTrim, byKey: map[trimKey]*trimmer{}}
 	var loadErr error
 	// pairInOneFile: the series is one file's baseline and current side, an
 	// order no --order may change.
@@ -269,7 +269,7 @@ func Load(paths []string, opts LoadOptions) (*Series, error) {
 			} else if len(snaps) == 2 {
 				snap.Lifecycle = k
 			}
-			tr, warn := newTrimmer(snap, opts.Trim, opts.NoTrim)
+			tr, warn := trimmers.get(snap)
 			if warn != nil {
 				s.warnings = append(s.warnings, warn)
 			}

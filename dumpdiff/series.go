@@ -75,7 +75,6 @@ type Series struct {
 	snaps    []*snapTable
 	warnings []error
 	format   parsers.Format // common format, or "" when mixed
-	explicit bool           // lifecycles came from --lifecycle-regex (x may have gaps)
 }
 
 func newSeries() *Series {

@@ -109,7 +109,7 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 			Category:    strings.Join(sg.cats, ","),
 			Values:      v,
 			Growth:      sc.a.growth,
-			TotalGrowth: v[n-1] - v[0],
+			TotalGrowth: sc.total,
 			R2:          sc.a.r2,
 			MKP:         sc.a.mk.P,
 			Monotonic:   sc.a.monotonic,

@@ -115,6 +115,42 @@ func newTrimmer(snap *parsers.Snapshot, user []*regexp.Regexp, off bool) (*trimm
 	return t, nil
 }
 
+// trimKey is what a trimmer depends on beyond the load's --trim and
+// --no-trim: the snapshot's format and the profile's drop_frames and
+// keep_frames (keep_frames counts only beside drop_frames).
+type trimKey struct {
+	format     parsers.Format
+	drop, keep string
+}
+
+// trimmerCache shares one trimmer among the snapshots of a load that would
+// build the same one, so that the default patterns compile once per format
+// and each frame name is matched once, not once per snapshot. It is used
+// by one goroutine at a time, as reduce is.
+type trimmerCache struct {
+	user  []*regexp.Regexp
+	off   bool
+	byKey map[trimKey]*trimmer
+}
+
+// get returns the trimmer for snap and newTrimmer's warning. A trimmer
+// built with a warning is not shared, so every snapshot whose profile
+// carries a bad pattern gets its own warning.
+func (c *trimmerCache) get(snap *parsers.Snapshot) (*trimmer, error) {
+	k := trimKey{format: snap.Format}
+	if p := snap.Profile; p != nil && p.DropFrames != "" {
+		k.drop, k.keep = p.DropFrames, p.KeepFrames
+	}
+	if t, ok := c.byKey[k]; ok {
+		return t, nil
+	}
+	t, warn := newTrimmer(snap, c.user, c.off)
+	if warn == nil {
+		c.byKey[k] = t
+	}
+	return t, warn
+}
+
 // isAllocator reports whether a frame with function key name is trimmed.
 func (t *trimmer) isAllocator(name string) bool {
 	if t.off || name == "" {

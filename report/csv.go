@@ -91,9 +91,11 @@ func lifecycleColumn(s dumpdiff.SnapshotInfo, i int) string {
 	return "lc_" + strconv.Itoa(s.Lifecycle)
 }
 
-// formatFloat writes a statistic with the fewest digits that read back
-// exactly, as a plain decimal unless it is tiny or huge; NaN and infinities (a new site's delta %) become empty cells so
-// spreadsheets and CSV readers do not choke on them.
+// formatFloat writes a statistic for programs (CSV, tab-separated tables,
+// batch output) with the fewest digits that read back exactly: a growth of
+// 4272558.67 bytes must not read "4.27256e+06". It is a plain decimal unless
+// it is tiny or huge; NaN and infinities (a new site's delta %) become empty
+// cells so spreadsheets and CSV readers do not choke on them.
 func formatFloat(f float64) string {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return ""

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,21 @@ import (
 
 	"github.com/google/pprof/profile"
 )
+
+// exportPprof runs a pprof writer and re-opens its output with the pprof
+// library, returning both the bytes and the profile.
+func exportPprof(t *testing.T, write func(io.Writer) error) ([]byte, *profile.Profile) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	p, err := profile.Parse(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatalf("re-open: %v", err)
+	}
+	return buf.Bytes(), p
+}
 
 // topRow is one line of `go tool pprof -top`.
 type topRow struct{ flat, cum int64 }
@@ -72,16 +88,9 @@ func parsePprofBytes(t *testing.T, s string) int64 {
 
 func TestWriteComparePprof(t *testing.T) {
 	res := handCompare()
-	var buf bytes.Buffer
-	if err := WriteComparePprof(&buf, res); err != nil {
-		t.Fatal(err)
-	}
 	// Re-open with the pprof library: one target sample and one negated,
 	// labelled base sample per site.
-	p, err := profile.Parse(bytes.NewReader(buf.Bytes()))
-	if err != nil {
-		t.Fatalf("re-open: %v", err)
-	}
+	data, p := exportPprof(t, func(w io.Writer) error { return WriteComparePprof(w, res) })
 	if got, want := p.SampleType[0].Type, "inuse_space"; got != want {
 		t.Errorf("sample type: got %s, want %s", got, want)
 	}
@@ -102,7 +111,7 @@ func TestWriteComparePprof(t *testing.T) {
 		t.Errorf("base, target sums: got %d, %d, want %d, %d", base, target, wantBase, wantTarget)
 	}
 	// go tool pprof -top shows the delta per site.
-	rows := pprofTop(t, buf.Bytes())
+	rows := pprofTop(t, data)
 	for _, s := range res.Sites {
 		if got := rows[s.Frames[0].Function].flat; got != s.Delta {
 			t.Errorf("pprof -top flat of %s: got %d, want %d", s.Frames[0].Function, got, s.Delta)
@@ -120,14 +129,7 @@ func TestWriteComparePprof(t *testing.T) {
 
 func TestWriteTrendPprof(t *testing.T) {
 	res := handTrend()
-	var buf bytes.Buffer
-	if err := WriteTrendPprof(&buf, res); err != nil {
-		t.Fatal(err)
-	}
-	p, err := profile.Parse(bytes.NewReader(buf.Bytes()))
-	if err != nil {
-		t.Fatalf("re-open: %v", err)
-	}
+	data, p := exportPprof(t, func(w io.Writer) error { return WriteTrendPprof(w, res) })
 	var types []string
 	for _, st := range p.SampleType {
 		types = append(types, st.Type+"/"+st.Unit)
@@ -150,19 +152,19 @@ func TestWriteTrendPprof(t *testing.T) {
 		t.Errorf("verdict label: got %q, want %q", got, want)
 	}
 
-	rows := pprofTop(t, buf.Bytes())
+	rows := pprofTop(t, data)
 	if got, want := rows["main.(*Op).Open"].flat, int64(4*mib); got != want {
 		t.Errorf("growth of the leak: got %d, want %d", got, want)
 	}
 	if got, want := rows["Other"].flat, int64(-700); got != want {
 		t.Errorf("growth of Other: got %d, want %d", got, want)
 	}
-	rows = pprofTop(t, buf.Bytes(), "-sample_index=total_growth")
+	rows = pprofTop(t, data, "-sample_index=total_growth")
 	if got, want := rows["main.(*Op).Open"].flat, int64(12*mib); got != want {
 		t.Errorf("total growth of the leak: got %d, want %d", got, want)
 	}
 	// -tagfocus on the verdict label keeps only the leaks.
-	rows = pprofTop(t, buf.Bytes(), "-tagfocus=verdict=leak")
+	rows = pprofTop(t, data, "-tagfocus=verdict=leak")
 	if _, ok := rows["Other"]; ok {
 		t.Errorf("-tagfocus verdict=leak kept the noise site Other")
 	}

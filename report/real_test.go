@@ -5,15 +5,12 @@ import (
 	"encoding/csv"
 	"io"
 	"math"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
-	"github.com/google/pprof/profile"
 )
 
 // Tests on the committed real series (testdata/README.md): the Go lifecycle
@@ -62,14 +59,7 @@ func realCompare(t *testing.T) *dumpdiff.CompareResult {
 
 func TestRealComparePprof(t *testing.T) {
 	res := realCompare(t)
-	var buf bytes.Buffer
-	if err := WriteComparePprof(&buf, res); err != nil {
-		t.Fatal(err)
-	}
-	p, err := profile.Parse(bytes.NewReader(buf.Bytes()))
-	if err != nil {
-		t.Fatalf("re-open: %v", err)
-	}
+	data, p := exportPprof(t, func(w io.Writer) error { return WriteComparePprof(w, res) })
 	var sum int64
 	for _, s := range p.Sample {
 		sum += s.Value[0]
@@ -82,7 +72,7 @@ func TestRealComparePprof(t *testing.T) {
 	// every main.* function's cumulative delta. (Flat values may differ:
 	// the engine trims runtime allocator frames, moving their bytes to the
 	// caller, which leaves cumulative values unchanged.)
-	ours := pprofTop(t, buf.Bytes())
+	ours := pprofTop(t, data)
 	base, target := res.Base.Path, res.Target.Path
 	theirs := pprofTopFiles(t, "-diff_base", base, target)
 	checked := 0
@@ -125,11 +115,8 @@ func pprofTopFiles(t *testing.T, args ...string) map[string]topRow {
 
 func TestRealTrendPprof(t *testing.T) {
 	res := realTrend(t, dumpdiff.Options{})
-	var buf bytes.Buffer
-	if err := WriteTrendPprof(&buf, res); err != nil {
-		t.Fatal(err)
-	}
-	rows := pprofTop(t, buf.Bytes())
+	data, _ := exportPprof(t, func(w io.Writer) error { return WriteTrendPprof(w, res) })
+	rows := pprofTop(t, data)
 	leak := res.Sites[0]
 	if got, want := rows[goLeak].flat, int64(math.Round(leak.Growth)); got != want {
 		t.Errorf("pprof -top growth of the leak: got %d, want the engine's %d", got, want)
@@ -137,12 +124,12 @@ func TestRealTrendPprof(t *testing.T) {
 	if got := rows[goLeak].flat; math.Abs(float64(got-leakPerLC)) > 0.05*leakPerLC {
 		t.Errorf("pprof -top growth of the leak: got %d, want within 5%% of %d", got, leakPerLC)
 	}
-	rows = pprofTop(t, buf.Bytes(), "-sample_index=total_growth")
+	rows = pprofTop(t, data, "-sample_index=total_growth")
 	if got, want := rows[goLeak].flat, leak.TotalGrowth; got != want {
 		t.Errorf("pprof -top total growth of the leak: got %d, want %d", got, want)
 	}
 	// Only leaks: the warm-up cache (a plateau) disappears.
-	rows = pprofTop(t, buf.Bytes(), "-tagfocus=verdict=leak")
+	rows = pprofTop(t, data, "-tagfocus=verdict=leak")
 	if _, ok := rows["main.warmupCacheFill"]; ok {
 		t.Errorf("-tagfocus verdict=leak kept the plateau main.warmupCacheFill")
 	}
@@ -238,31 +225,6 @@ func TestRealCompareHTMLInChromium(t *testing.T) {
 	checkRenderedCompare(t, "go-lifecycle-compare", realCompare(t))
 }
 
-// TestWriteArtifacts keeps one export of each format of the real Go series
-// in $DUMPDIFF_ARTIFACTS for people to open; it is skipped when unset.
-func TestWriteArtifacts(t *testing.T) {
-	dir := os.Getenv("DUMPDIFF_ARTIFACTS")
-	if dir == "" {
-		t.Skip("DUMPDIFF_ARTIFACTS is not set")
-	}
-	trend := realTrend(t, dumpdiff.Options{Top: 20})
-	cmp := realCompare(t)
-	for name, write := range map[string]func(w io.Writer) error{
-		"trend.csv":     func(w io.Writer) error { return WriteTrendCSV(w, trend) },
-		"trend.md":      func(w io.Writer) error { return WriteTrendMarkdown(w, trend) },
-		"trend.pb.gz":   func(w io.Writer) error { return WriteTrendPprof(w, trend) },
-		"trend.html":    func(w io.Writer) error { return WriteTrendHTML(w, trend, HTMLOptions{}) },
-		"compare.csv":   func(w io.Writer) error { return WriteCompareCSV(w, cmp) },
-		"compare.md":    func(w io.Writer) error { return WriteCompareMarkdown(w, cmp) },
-		"compare.pb.gz": func(w io.Writer) error { return WriteComparePprof(w, cmp) },
-		"compare.html":  func(w io.Writer) error { return WriteCompareHTML(w, cmp, HTMLOptions{}) },
-	} {
-		if err := WriteFileAtomic(filepath.Join(dir, name), write); err != nil {
-			t.Error(err)
-		}
-	}
-}
-
 // TestRealAddressOnlyPprof exports a series whose frames are module+offset
 // (a gperftools dump of a C program, not symbolised here) and checks pprof
 // reads the frames and the numbers back.
@@ -272,18 +234,11 @@ func TestRealAddressOnlyPprof(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var buf bytes.Buffer
-	if err := WriteComparePprof(&buf, res); err != nil {
-		t.Fatal(err)
-	}
-	p, err := profile.Parse(bytes.NewReader(buf.Bytes()))
-	if err != nil {
-		t.Fatalf("re-open: %v", err)
-	}
+	data, p := exportPprof(t, func(w io.Writer) error { return WriteComparePprof(w, res) })
 	if len(p.Mapping) == 0 {
 		t.Errorf("got no mappings, want one per module of the address-only frames")
 	}
-	rows := pprofTop(t, buf.Bytes())
+	rows := pprofTop(t, data)
 	var flat int64
 	for _, r := range rows {
 		flat += r.flat

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -168,8 +169,8 @@ func seriesFormat(snaps []dumpdiff.SnapshotInfo) string {
 func writeTrendTSV(w io.Writer, res *dumpdiff.TrendResult) {
 	fmt.Fprintln(w, "rank\tverdict\tgrowth_per_lifecycle\ttotal_growth\tr2\tmk_p\tmonotonic\ttitle\tkey")
 	for _, s := range res.Sites {
-		fmt.Fprintf(w, "%d\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", s.Rank, s.Verdict, exactFloat(s.Growth), s.TotalGrowth,
-			exactFloat(s.R2), exactFloat(s.MKP), exactFloat(s.Monotonic), tsvField(s.Title), tsvField(s.Key))
+		fmt.Fprintf(w, "%d\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", s.Rank, s.Verdict, formatFloat(s.Growth), s.TotalGrowth,
+			formatFloat(s.R2), formatFloat(s.MKP), formatFloat(s.Monotonic), tsvField(s.Title), tsvField(s.Key))
 	}
 }
 
@@ -180,7 +181,7 @@ func WriteCompareTable(w io.Writer, res *dumpdiff.CompareResult, opts TableOptio
 		fmt.Fprintln(bw, "rank\tstatus\tbase\ttarget\tdelta\tdelta_pct\ttitle\tkey")
 		for _, s := range res.Sites {
 			fmt.Fprintf(bw, "%d\t%s\t%d\t%d\t%d\t%s\t%s\t%s\n", s.Rank, s.Status, s.Base, s.Target, s.Delta,
-				exactFloat(s.DeltaPct), tsvField(s.Title), tsvField(s.Key))
+				formatFloat(s.DeltaPct), tsvField(s.Title), tsvField(s.Key))
 		}
 		return bw.Flush()
 	}
@@ -209,7 +210,7 @@ func WriteCompareTable(w io.Writer, res *dumpdiff.CompareResult, opts TableOptio
 		d := FormatSignedQuantity(float64(s.Delta), unit)
 		rows[i] = []string{strconv.Itoa(s.Rank), string(s.Status), FormatQuantity(float64(s.Base), unit),
 			FormatQuantity(float64(s.Target), unit), d, FormatPct(s.DeltaPct), Sanitize(names[i])}
-		colored[i] = slicesClone(rows[i])
+		colored[i] = slices.Clone(rows[i])
 		colored[i][1] = ts.word(string(s.Status))
 		colored[i][4] = ts.signed(float64(s.Delta), d)
 	}
@@ -220,8 +221,6 @@ func WriteCompareTable(w io.Writer, res *dumpdiff.CompareResult, opts TableOptio
 	}
 	return bw.Flush()
 }
-
-func slicesClone(s []string) []string { return append([]string(nil), s...) }
 
 // writeAligned pads plain cells to the widest cell of each column and
 // prints the coloured ones. The last column (the site) is cut to fit width;
@@ -297,15 +296,6 @@ func fit(s string, width int) string {
 		return ansi.Truncate(s, width, "…")
 	}
 	return s
-}
-
-// exactFloat prints a float for programs: the shortest decimal that reads
-// back to the same value (a growth of 4272558.67 bytes must not read
-// "4.27256e+06", which loses digits), without an exponent except for tiny
-// or huge values (a p-value of 5.6e-59), and "" for NaN and ±Inf. It is the
-// CSV export's rule.
-func exactFloat(f float64) string {
-	return formatFloat(f)
 }
 
 // tsvField keeps a field on one line and in one column.

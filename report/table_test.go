@@ -219,7 +219,7 @@ func wantKeys(t *testing.T, m map[string]json.RawMessage, keys ...string) {
 
 // TestExactFloatNoExponent: piped tables are for programs, so a fractional
 // growth keeps every digit and never reads in e-notation.
-func TestExactFloatNoExponent(t *testing.T) {
+func TestFormatFloatNoExponent(t *testing.T) {
 	for _, tt := range []struct {
 		in   float64
 		want string
@@ -232,8 +232,8 @@ func TestExactFloatNoExponent(t *testing.T) {
 		{0, "0"},
 		{math.Inf(1), ""},
 	} {
-		if got := exactFloat(tt.in); got != tt.want {
-			t.Errorf("exactFloat(%v): got %q, want %q", tt.in, got, tt.want)
+		if got := formatFloat(tt.in); got != tt.want {
+			t.Errorf("formatFloat(%v): got %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

@@ -401,6 +401,24 @@ func TestLoadErrors(t *testing.T) {
 	if want := "snapshots measure different metrics: a.pb has inuse_objects, inuse_space; b.pb has alloc_objects, alloc_space"; err == nil || err.Error() != want {
 		t.Errorf("different metrics: got %v, want %s", err, want)
 	}
+	// Same names, other units: bytes and counts never add up.
+	c := buildSnapshot("c.pb", []sample{{stack: []string{"f"}, value: 1}})
+	c.Profile.SampleType = []*profile.ValueType{{Type: "inuse_objects", Unit: "bytes"}, {Type: "inuse_space", Unit: "count"}}
+	_, err = Load([]string{"a.pb", "c.pb"}, LoadOptions{Open: open(a, c)})
+	if want := "snapshots measure different metrics: a.pb has inuse_objects/count, inuse_space/bytes; c.pb has inuse_objects/bytes, inuse_space/count"; err == nil || err.Error() != want {
+		t.Errorf("same names, other units: got %v, want %s", err, want)
+	}
+	// A shared metric lets such a series load; the one in two units still
+	// cannot be ranked.
+	d := buildSnapshot("d.pb", []sample{{stack: []string{"f"}, value: 1}})
+	d.Profile.SampleType = []*profile.ValueType{{Type: "inuse_objects", Unit: "bytes"}, {Type: "inuse_space", Unit: "bytes"}}
+	s, err := Load([]string{"a.pb", "d.pb"}, LoadOptions{Open: open(a, d)})
+	if err != nil {
+		t.Fatalf("sharing inuse_space/bytes: got %v, want the series loaded", err)
+	}
+	if _, err := s.Trend(Options{Metric: "inuse_objects"}); err == nil || !strings.Contains(err.Error(), "d.pb lacks inuse_objects in count (it has another unit)") {
+		t.Errorf("inuse_objects in count and in bytes: got %v, want d.pb named as lacking it in count", err)
+	}
 	_, err = Load([]string{"x/lc1.pb", "x/other.pb"}, LoadOptions{LifecycleRegex: regexp.MustCompile(`lc(\d+)`)})
 	if want := `lifecycle regex "lc(\\d+)" does not match x/other.pb`; err == nil || err.Error() != want {
 		t.Errorf("regex mismatch: got %v, want %s", err, want)

@@ -65,24 +65,46 @@ func (s *Series) resolveMetric(name string) (Metric, []int, error) {
 	}
 	idx := make([]int, len(s.snaps))
 	var m Metric
+	missing := -1
 	for i, t := range s.snaps {
-		j := metricIndex(t.metrics, name)
+		// Once the first snapshot fixed the unit, the others must match it
+		// too: "malloc" in bytes and "malloc" in counts never add up.
+		want := name
+		if i > 0 {
+			want = m.Name + "/" + m.Unit
+		}
+		j := metricIndex(t.metrics, want)
 		if j < 0 {
-			var avail []string
-			all := s.Metrics()
-			for _, m := range all {
-				avail = append(avail, MetricID(m, all))
-			}
-			if i > 0 || (len(s.snaps) > 1 && metricIndex(s.snaps[1].metrics, name) >= 0) {
-				// Some snapshots have it: name the one that does not.
-				return Metric{}, nil, fmt.Errorf("metric %q is not in every snapshot: %s lacks it (common to all: %s)", name, t.info.Path, strings.Join(avail, ", "))
-			}
-			return Metric{}, nil, fmt.Errorf("unknown metric %q (available: %s)", name, strings.Join(avail, ", "))
+			missing = i
+			break
 		}
 		idx[i] = j
 		m = t.metrics[j]
 	}
-	return m, idx, nil
+	if missing < 0 {
+		return m, idx, nil
+	}
+	var avail []string
+	all := s.Metrics()
+	for _, m := range all {
+		avail = append(avail, MetricID(m, all))
+	}
+	if missing > 0 {
+		// Some snapshots have it: name the first that does not.
+		lacks := "it"
+		if metricIndex(s.snaps[missing].metrics, name) >= 0 {
+			lacks = m.Name + " in " + m.Unit + " (it has another unit)"
+		}
+		return Metric{}, nil, fmt.Errorf("metric %q is not in every snapshot: %s lacks %s (common to all: %s)",
+			name, s.snaps[missing].info.Path, lacks, strings.Join(avail, ", "))
+	}
+	for _, t := range s.snaps[1:] {
+		if metricIndex(t.metrics, name) >= 0 {
+			return Metric{}, nil, fmt.Errorf("metric %q is not in every snapshot: %s lacks it (common to all: %s)",
+				name, s.snaps[0].info.Path, strings.Join(avail, ", "))
+		}
+	}
+	return Metric{}, nil, fmt.Errorf("unknown metric %q (available: %s)", name, strings.Join(avail, ", "))
 }
 
 // group assigns rows to sites for opts.

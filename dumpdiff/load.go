@@ -407,19 +407,31 @@ func (s *Series) checkMetrics() error {
 	if len(s.Metrics()) > 0 {
 		return nil
 	}
-	names := func(t *snapTable) []string {
+	// Compared by name and unit: two snapshots that both say "malloc", one
+	// in bytes and one in counts, share no metric. Printed by MetricID over
+	// both, so a unit shows only where a name alone would not tell.
+	key := func(t *snapTable) []string {
 		out := make([]string, len(t.metrics))
 		for i, m := range t.metrics {
-			out[i] = m.Name
+			out[i] = m.Name + "/" + m.Unit
 		}
 		slices.Sort(out)
 		return out
 	}
-	first := names(s.snaps[0])
+	show := func(t *snapTable, both []Metric) string {
+		out := make([]string, len(t.metrics))
+		for i, m := range t.metrics {
+			out[i] = MetricID(m, both)
+		}
+		slices.Sort(out)
+		return strings.Join(out, ", ")
+	}
+	first := s.snaps[0]
 	for _, t := range s.snaps[1:] {
-		if n := names(t); !slices.Equal(first, n) {
+		if !slices.Equal(key(first), key(t)) {
+			both := append(slices.Clone(first.metrics), t.metrics...)
 			return fmt.Errorf("snapshots measure different metrics: %s has %s; %s has %s",
-				s.snaps[0].info.Path, strings.Join(first, ", "), t.info.Path, strings.Join(n, ", "))
+				first.info.Path, show(first, both), t.info.Path, show(t, both))
 		}
 	}
 	return nil

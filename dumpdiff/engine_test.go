@@ -765,3 +765,26 @@ func TestTrendWarnsAboutRestarts(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckAgreesWithTrend: Check refuses exactly the queries Trend refuses,
+// with the same error, without ranking anything.
+func TestCheckAgreesWithTrend(t *testing.T) {
+	paths, err := ExpandPaths([]string{"../testdata/pprof/go-lifecycle"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Load(paths, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []Options{
+		{}, {Metric: "alloc_space", GroupBy: GroupByLine},
+		{Metric: "nope"}, {GroupBy: GroupByCategory}, {GroupBy: "module"},
+	} {
+		_, terr := s.Trend(q)
+		cerr := s.Check(q)
+		if fmt.Sprint(terr) != fmt.Sprint(cerr) {
+			t.Errorf("%+v: Check got %v, Trend %v", q, cerr, terr)
+		}
+	}
+}

@@ -107,13 +107,24 @@ func (s *Series) resolveMetric(name string) (Metric, []int, error) {
 	return Metric{}, nil, fmt.Errorf("unknown metric %q (available: %s)", name, strings.Join(avail, ", "))
 }
 
-// group assigns rows to sites for opts.
-func (s *Series) group(opts Options) (*grouping, error) {
-	by := opts.GroupBy
+// Check reports the error Trend and Compare would return for opts (an
+// unknown metric, a grouping the snapshots cannot give) without computing
+// anything, so a front end can refuse a query before it starts.
+func (s *Series) Check(opts Options) error {
+	if _, _, err := s.resolveMetric(opts.Metric); err != nil {
+		return err
+	}
+	_, _, err := s.grouping(opts)
+	return err
+}
+
+// grouping resolves opts' group-by and label, with their defaults, and
+// checks that the snapshots can give them.
+func (s *Series) grouping(opts Options) (by GroupBy, label string, err error) {
+	by, label = opts.GroupBy, opts.Label
 	if by == "" {
 		by = GroupByStack
 	}
-	label := opts.Label
 	if label == "" {
 		label = "category"
 	}
@@ -122,12 +133,21 @@ func (s *Series) group(opts Options) (*grouping, error) {
 	case GroupByCategory:
 		if avail := s.Labels(); !slices.Contains(avail, label) {
 			if len(avail) == 0 {
-				return nil, fmt.Errorf("group by %s: the snapshots have no %q label (they carry no labels at all)", by, label)
+				return "", "", fmt.Errorf("group by %s: the snapshots have no %q label (they carry no labels at all)", by, label)
 			}
-			return nil, fmt.Errorf("group by %s: the snapshots have no %q label (available: %s)", by, label, strings.Join(avail, ", "))
+			return "", "", fmt.Errorf("group by %s: the snapshots have no %q label (available: %s)", by, label, strings.Join(avail, ", "))
 		}
 	default:
-		return nil, fmt.Errorf("invalid group-by %q: want stack, function, line or category", by)
+		return "", "", fmt.Errorf("invalid group-by %q: want stack, function, line or category", by)
+	}
+	return by, label, nil
+}
+
+// group assigns rows to sites for opts.
+func (s *Series) group(opts Options) (*grouping, error) {
+	by, label, err := s.grouping(opts)
+	if err != nil {
+		return nil, err
 	}
 
 	// Filters are per stack: 0 unknown, 1 kept, 2 dropped. Stacks share

@@ -100,9 +100,7 @@ func exploreRun(opts *ExploreOptions) error {
 		if err := checkCategoryLabel(s, q); err != nil {
 			return nil, err
 		}
-		check := q
-		check.Top = 1
-		if _, err := s.Trend(check); err != nil {
+		if err := s.Check(q); err != nil {
 			return nil, err
 		}
 		return s, nil

@@ -594,3 +594,23 @@ func TestFilterSurvivesNewResult(t *testing.T) {
 		t.Errorf("c m p: got no filter in the footer:\n%s", plain(m))
 	}
 }
+
+// TestFilterRecompilesOnlyOnEdit: keys that move the prompt's cursor leave
+// the expression, its compiled form and the filtered table alone.
+func TestFilterRecompilesOnlyOnEdit(t *testing.T) {
+	m := started(t, realSeries(t), Options{}, 100, 30)
+	m = press(t, m, "/")
+	m = typeText(t, m, "main")
+	re := m.filter.Regexp()
+	if re == nil {
+		t.Fatal("got no filter after typing main")
+	}
+	m = press(t, m, "left", "left", "right")
+	if m.filter.Regexp() != re {
+		t.Errorf("cursor keys recompiled the filter")
+	}
+	m = press(t, m, "backspace")
+	if got := m.filter.Regexp(); got == re || got.String() != "man" {
+		t.Errorf("got filter %v after backspace, want a new man", got)
+	}
+}

@@ -100,12 +100,14 @@ func (f *Filter) Blur() { f.input.Blur() }
 // Clear drops the filter.
 func (f *Filter) Clear() { f.re, f.err = nil, "" }
 
-// Update edits the expression. A key press compiles it: a bad expression
-// keeps the last good filter and Err says why.
+// Update edits the expression. A key press that changed it compiles it
+// (moving the cursor does not): a bad expression keeps the last good filter
+// and Err says why.
 func (f Filter) Update(msg tea.Msg) (Filter, tea.Cmd) {
 	var cmd tea.Cmd
+	before := f.input.Value()
 	f.input, cmd = f.input.Update(msg)
-	if _, ok := msg.(tea.KeyPressMsg); ok {
+	if _, ok := msg.(tea.KeyPressMsg); ok && f.input.Value() != before {
 		f.set(f.input.Value())
 	}
 	return f, cmd

@@ -1,8 +1,10 @@
 package parsers
 
 import (
+	"io"
 	"math/rand/v2"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -192,5 +194,48 @@ func BenchmarkLiveTable(b *testing.B) {
 		if _, ok := lt.remove(a); !ok {
 			lt.put(a, liveAlloc{size: 64})
 		}
+	}
+}
+
+// TestParseEachRecording reads a recording format through ParseEach and
+// Parse: every lifecycle is emitted in order, and Parse, which returns one
+// snapshot, refuses a recording that splits into several.
+func TestParseEachRecording(t *testing.T) {
+	const fake Format = "fake-recording"
+	recordingReaders[fake] = func(_ io.Reader, name string, split SplitOptions, emit func(*Snapshot) error) error {
+		r, err := NewRecorder(RecordingInfo{Name: name, Format: fake}, split, fakeStacks{{"leak", "open"}}, emit)
+		if err != nil {
+			return err
+		}
+		for k := 0; k < 3; k++ {
+			if err := r.Alloc(int64(k)*int64(time.Second)+1, uint64(0x100+k*16), 10, 0); err != nil {
+				return err
+			}
+		}
+		return r.Finish(3 * int64(time.Second))
+	}
+	defer delete(recordingReaders, fake)
+
+	opts := &Options{Format: fake, Split: SplitOptions{Marker: regexp.MustCompile(`^open$`)}}
+	var names []string
+	err := ParseEach(strings.NewReader("x"), "rec", opts, func(s *Snapshot) error {
+		names = append(names, s.Name)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"rec#1", "rec#2", "rec#3"}; !slices.Equal(names, want) {
+		t.Errorf("got snapshots %v, want %v", names, want)
+	}
+	if _, err := Parse(strings.NewReader("x"), "rec", opts); err == nil || !strings.Contains(err.Error(), "3 lifecycles") {
+		t.Errorf("Parse of a split recording: got %v, want an error saying it splits into 3 lifecycles", err)
+	}
+	snap, err := Parse(strings.NewReader("x"), "rec", &Options{Format: fake})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := snap.Totals()[1]; got != 30 {
+		t.Errorf("whole recording: got %d live bytes, want 30", got)
 	}
 }

@@ -17,6 +17,7 @@ type liveTable struct {
 type liveAlloc struct {
 	size  int64
 	stack uint32
+	objs  uint32 // allocations the entry stands for: 1, more when sampled
 }
 
 func (t *liveTable) init() {

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"unicode/utf8"
 
+	"github.com/dumpdiff/dumpdiff/parsers/jfr"
 	"github.com/google/pprof/profile"
 )
 
@@ -43,7 +44,9 @@ type recordingReader func(r io.Reader, name string, split SplitOptions, emit fun
 // recordingReaders are the readers of formats that record allocations over
 // time rather than hold one snapshot; a file in such a format may yield
 // several snapshots, so OpenEach reads it.
-var recordingReaders = map[Format]recordingReader{}
+var recordingReaders = map[Format]recordingReader{
+	FormatJFR: readJFR,
+}
 
 // sniffLen is how much of an input detection looks at: enough to find the
 // "Native Memory Tracking:" header of -XX:+PrintNMTStatistics output after a
@@ -274,6 +277,9 @@ func Detect(head []byte) (Format, error) {
 		return "", ErrEmpty
 	}
 	if !looksLikeText(head) {
+		if bytes.HasPrefix(head, jfr.Magic) {
+			return FormatJFR, nil
+		}
 		if looksLikeProfileProto(head) {
 			return FormatPprof, nil
 		}

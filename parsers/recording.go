@@ -3,6 +3,7 @@ package parsers
 import (
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"time"
@@ -73,7 +74,9 @@ type RecordedFrame struct {
 
 // StackSource resolves a reader's stack ids to frames, innermost first. It
 // is asked once per stack and snapshot that holds live memory, and once per
-// stack when a marker is set.
+// stack when a marker is set. A stack with no frames is left out of the
+// snapshots: a reader records such allocations only so that their frees
+// pair up (async-profiler's own allocations, say).
 type StackSource interface {
 	AppendFrames(dst []RecordedFrame, stack uint32) []RecordedFrame
 }
@@ -160,6 +163,14 @@ func (r *Recorder) advance(t int64) error {
 // Alloc records size bytes allocated at addr at time t by stack. An address
 // that is still live is taken as freed first (the recorder missed a free).
 func (r *Recorder) Alloc(t int64, addr uint64, size int64, stack uint32) error {
+	return r.AllocSample(t, addr, size, 1, stack)
+}
+
+// AllocSample records a sampled allocation at addr at time t by stack that
+// stands for count allocations of size bytes in all: the reader has scaled
+// both up from what the sample recorded (async-profiler's nativemem=N), so
+// live and allocated totals estimate the real process. count is at least 1.
+func (r *Recorder) AllocSample(t int64, addr uint64, size, count int64, stack uint32) error {
 	if err := r.advance(t); err != nil {
 		return err
 	}
@@ -171,11 +182,12 @@ func (r *Recorder) Alloc(t int64, addr uint64, size int64, stack uint32) error {
 	if old, ok := r.live.remove(addr); ok {
 		r.release(old)
 	}
-	r.live.put(addr, liveAlloc{size: size, stack: stack})
+	count = min(max(count, 1), math.MaxUint32)
+	r.live.put(addr, liveAlloc{size: size, stack: stack, objs: uint32(count)})
 	st := r.totals(stack)
-	st.liveObjs++
+	st.liveObjs += count
 	st.liveBytes += size
-	st.allocObjs++
+	st.allocObjs += count
 	st.allocBytes += size
 	return nil
 }
@@ -193,6 +205,12 @@ func (r *Recorder) Free(t int64, addr uint64) error {
 		r.unmatched++
 	}
 	return nil
+}
+
+// Warn adds a problem that did not stop the reader to the first snapshot's
+// warnings (a recording without frees, say).
+func (r *Recorder) Warn(err error) {
+	r.warnings = append(r.warnings, &ParseError{Format: r.info.Format, Name: r.info.Name, Err: err})
 }
 
 // RSS records the process's resident set size at time t, when the recorder
@@ -246,7 +264,7 @@ func (r *Recorder) markerAlloc(t int64) error {
 
 func (r *Recorder) release(a liveAlloc) {
 	st := r.totals(a.stack)
-	st.liveObjs--
+	st.liveObjs -= int64(a.objs)
 	st.liveBytes -= a.size
 }
 
@@ -303,6 +321,9 @@ func (r *Recorder) snapshot(t int64) error {
 			continue
 		}
 		r.frames = r.stacks.AppendFrames(r.frames[:0], uint32(id))
+		if len(r.frames) == 0 {
+			continue // a stack the reader leaves out (see StackSource)
+		}
 		b.sample(r.frames, []int64{st.liveObjs, st.liveBytes, st.allocObjs, st.allocBytes})
 	}
 	r.emitted++
@@ -318,9 +339,14 @@ func (r *Recorder) snapshot(t int64) error {
 	}
 	snap.RSS = r.lastRSS
 	snap.Symbolized = p.HasFunctions()
-	if r.emitted == 1 && r.unmatched > 0 {
-		snap.Warnings = append(snap.Warnings, &ParseError{Format: r.info.Format, Name: r.info.Name,
-			Err: fmt.Errorf("%d frees of memory allocated before the recording started were ignored", r.unmatched)})
+	if r.emitted == 1 {
+		snap.Warnings = append(snap.Warnings, r.warnings...)
+		// A sampled recording frees many allocations it did not sample:
+		// those frees say nothing.
+		if r.unmatched > 0 && r.info.Period == 0 {
+			snap.Warnings = append(snap.Warnings, &ParseError{Format: r.info.Format, Name: r.info.Name,
+				Err: fmt.Errorf("%d frees of memory allocated before the recording started were ignored", r.unmatched)})
+		}
 	}
 	return r.emit(snap)
 }

@@ -1,6 +1,8 @@
 // Package parsers reads memory snapshots — pprof protobuf profiles, gperftools
-// (tcmalloc) legacy heap profiles, jemalloc heap_v2 dumps and JVM Native Memory
-// Tracking reports — into one model, a Snapshot wrapping a *profile.Profile.
+// (tcmalloc) legacy heap profiles, jemalloc heap_v2 dumps, JVM Native Memory
+// Tracking reports and collapsed stacks — and recordings of allocations
+// (async-profiler's nativemem .jfr) into one model, a Snapshot wrapping a
+// *profile.Profile.
 //
 // Parsers are pure: a reader in, a Snapshot out. They never print, keep no global
 // state and never guess a format from a file name. They do not compare snapshots,
@@ -23,10 +25,16 @@ const (
 	FormatTcmalloc Format = "tcmalloc" // gperftools legacy "heap profile:" text
 	FormatJemalloc Format = "jemalloc" // jemalloc "heap_v2/<period>" text
 	FormatNMT      Format = "nmt"      // JVM Native Memory Tracking (jcmd VM.native_memory)
+	// FormatJFR is an async-profiler nativemem recording (.jfr): every
+	// malloc and free of a JVM with its Java and native stack.
+	FormatJFR Format = "jfr"
+	// FormatCollapsed is folded stacks, "frame;frame;…;frame VALUE" per
+	// line (async-profiler, jfrconv, heaptrack_print, flamegraph tools).
+	FormatCollapsed Format = "collapsed"
 )
 
 // Formats lists every known format, in detection order.
-var Formats = []Format{FormatPprof, FormatTcmalloc, FormatJemalloc, FormatNMT}
+var Formats = []Format{FormatPprof, FormatTcmalloc, FormatJemalloc, FormatNMT, FormatJFR, FormatCollapsed}
 
 // describe is how a format is named in error messages ("parse jemalloc dump x line 3: …").
 func (f Format) describe() string {
@@ -39,6 +47,10 @@ func (f Format) describe() string {
 		return "jemalloc dump"
 	case FormatNMT:
 		return "NMT report"
+	case FormatJFR:
+		return "JFR recording"
+	case FormatCollapsed:
+		return "collapsed stacks"
 	}
 	return "snapshot"
 }

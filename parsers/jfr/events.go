@@ -1,0 +1,273 @@
+package jfr
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+)
+
+// Event is one profiler.Malloc or profiler.Free event of async-profiler's
+// nativemem mode.
+type Event struct {
+	Time    int64  // ticks of the chunk's clock (Chunk.Nanos converts)
+	Thread  uint64 // id in the thread pool
+	Stack   uint64 // id in the stack trace pool
+	Address uint64
+	Size    int64 // bytes allocated; 0 for a free
+}
+
+// Names of the event types read.
+const (
+	MallocEvent  = "profiler.Malloc"
+	FreeEvent    = "profiler.Free"
+	settingEvent = "jdk.ActiveSetting"
+	jvmEvent     = "jdk.JVMInformation"
+)
+
+// noType stands for an event type the metadata does not define.
+const noType = ^uint64(0)
+
+// Roles of the fields of a native-memory event.
+const (
+	roleOther uint8 = iota
+	roleTime
+	roleThread
+	roleStack
+	roleAddress
+	roleSize
+)
+
+// eventIndex is what the scan of a chunk's events found: the layouts of
+// the two native-memory event types and the runs of them that are already
+// in time order.
+type eventIndex struct {
+	malloc, free           uint64 // type ids, noType when absent
+	mallocRoles, freeRoles []uint8
+	runs                   []run
+}
+
+// run is a stretch of the chunk whose native-memory events are in time
+// order. async-profiler buffers events per thread group and writes a
+// buffer when it fills, so a chunk is a few sorted runs per buffer
+// written, interleaved in time.
+type run struct {
+	start, end int   // chunk offsets: first event, end of the last
+	first      int64 // time of the first event
+}
+
+// layout maps the fields of a native-memory event type to roles; every
+// field must be written as an integer.
+func (c *Chunk) layout(t *Type) ([]uint8, error) {
+	roles := make([]uint8, len(t.Fields))
+	for i, f := range t.Fields {
+		if f.Array || c.fieldKind(f) != kindVarint {
+			return nil, fmt.Errorf("event %s has a field %q this reader cannot decode", t.Name, f.Name)
+		}
+		switch f.Name {
+		case "startTime":
+			roles[i] = roleTime
+		case "eventThread":
+			roles[i] = roleThread
+		case "stackTrace":
+			roles[i] = roleStack
+		case "address":
+			roles[i] = roleAddress
+		case "size":
+			roles[i] = roleSize
+		}
+	}
+	if !slices.Contains(roles, roleTime) || !slices.Contains(roles, roleAddress) {
+		return nil, fmt.Errorf("event %s lacks a startTime or address field", t.Name)
+	}
+	return roles, nil
+}
+
+// scanEvents reads the settings and JVM information events and indexes
+// the runs of native-memory events.
+func (c *Chunk) scanEvents() error {
+	ix := &c.events
+	ix.malloc, ix.free = noType, noType
+	for name, dst := range map[string]*uint64{MallocEvent: &ix.malloc, FreeEvent: &ix.free} {
+		if t := c.byName[name]; t != nil {
+			roles, err := c.layout(t)
+			if err != nil {
+				return &Error{Offset: c.Offset + c.Header.MetaOffset, Err: err}
+			}
+			*dst = t.ID
+			if name == MallocEvent {
+				ix.mallocRoles = roles
+			} else {
+				ix.freeRoles = roles
+			}
+		}
+	}
+	d := &decoder{b: c.data, pos: HeaderSize, base: c.Offset}
+	var ev Event
+	last := int64(0)
+	for d.left() > 0 {
+		at := d.pos
+		r, typ := d.record("an event")
+		if r.err != nil {
+			return r.err
+		}
+		switch {
+		case c.isNative(typ):
+			if !c.decodeEvent(r, typ, &ev) {
+				return r.err
+			}
+			if n := len(ix.runs); n == 0 || ev.Time < last {
+				ix.runs = append(ix.runs, run{start: at, first: ev.Time})
+			}
+			ix.runs[len(ix.runs)-1].end = d.pos
+			last = ev.Time
+			if typ == ix.malloc {
+				c.Mallocs++
+			} else {
+				c.Frees++
+			}
+		case typ == c.typeID(settingEvent):
+			c.readSetting(r)
+		case typ == c.typeID(jvmEvent):
+			c.readJVMInfo(r)
+		}
+		if r.err != nil {
+			return r.err
+		}
+	}
+	return nil
+}
+
+// isNative reports whether typ is profiler.Malloc or profiler.Free.
+func (c *Chunk) isNative(typ uint64) bool {
+	return typ != noType && (typ == c.events.malloc || typ == c.events.free)
+}
+
+func (c *Chunk) typeID(name string) uint64 {
+	if t := c.byName[name]; t != nil {
+		return t.ID
+	}
+	return noType
+}
+
+// decodeEvent decodes the fields of a native-memory event of type typ
+// from r, positioned after the type. A malloc of size 0 (which the
+// profiler never records) reads as size 1 so that it is no free.
+func (c *Chunk) decodeEvent(r *decoder, typ uint64, ev *Event) bool {
+	roles := c.events.freeRoles
+	if typ == c.events.malloc {
+		roles = c.events.mallocRoles
+	}
+	*ev = Event{}
+	for _, role := range roles {
+		v := r.varint()
+		switch role {
+		case roleTime:
+			ev.Time = int64(v)
+		case roleThread:
+			ev.Thread = v
+		case roleStack:
+			ev.Stack = v
+		case roleAddress:
+			ev.Address = v
+		case roleSize:
+			ev.Size = int64(v)
+		}
+	}
+	if typ == c.events.malloc && ev.Size <= 0 {
+		ev.Size = 1
+	}
+	return r.err == nil
+}
+
+// readSetting reads a jdk.ActiveSetting event into c.Settings.
+func (c *Chunk) readSetting(r *decoder) {
+	t := c.byName[settingEvent]
+	vals := c.readFlat(r, t, nil)
+	if r.err == nil {
+		c.Settings[c.text(field(t, vals, "name"))] = c.text(field(t, vals, "value"))
+	}
+}
+
+// readJVMInfo reads a jdk.JVMInformation event into c.JVM.
+func (c *Chunk) readJVMInfo(r *decoder) {
+	t := c.byName[jvmEvent]
+	vals := c.readFlat(r, t, nil)
+	if r.err == nil {
+		c.JVM = JVMInfo{Name: c.text(field(t, vals, "jvmName")), Version: c.text(field(t, vals, "jvmVersion"))}
+		if pid := field(t, vals, "pid"); pid.num > 0 && pid.num < 1<<31 {
+			c.JVM.PID = int(pid.num)
+		}
+	}
+}
+
+// text resolves a string value, following a string pool reference.
+func (c *Chunk) text(v value) string {
+	if v.isRef {
+		return c.strings[v.num]
+	}
+	return v.str
+}
+
+// Events calls each with the chunk's native-memory events in time order
+// (events of the same tick in a fixed order). The Event is reused between
+// calls. An error from each stops the walk and is returned.
+func (c *Chunk) Events(each func(*Event) error) error {
+	ix := &c.events
+	if len(ix.runs) <= 1 {
+		for _, rn := range ix.runs {
+			if err := c.walkRun(rn, each); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return c.mergeRuns(each)
+}
+
+// walkRun calls each with the events of one run.
+func (c *Chunk) walkRun(rn run, each func(*Event) error) error {
+	var ev Event
+	d := &decoder{b: c.data[:rn.end], pos: rn.start, base: c.Offset}
+	for d.left() > 0 {
+		if !c.next(d, &ev) {
+			break
+		}
+		if err := each(&ev); err != nil {
+			return err
+		}
+	}
+	return errOrNil(d.err)
+}
+
+// next decodes the next native-memory event at or after d's position,
+// skipping other records; false at the end of d or on an error.
+func (c *Chunk) next(d *decoder, ev *Event) bool {
+	for d.left() > 0 {
+		r, typ := d.record("an event")
+		if r.err != nil {
+			return false
+		}
+		if c.isNative(typ) {
+			return c.decodeEvent(r, typ, ev)
+		}
+	}
+	return false
+}
+
+func errOrNil(e *Error) error {
+	if e == nil {
+		return nil
+	}
+	return e
+}
+
+// SettingInt returns a setting as an integer, or ok false when it is
+// absent or not a number.
+func SettingInt(settings map[string]string, name string) (v int64, ok bool) {
+	s, ok := settings[name]
+	if !ok {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	return v, err == nil
+}

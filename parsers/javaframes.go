@@ -35,22 +35,26 @@ func javaMethodName(class, method string) string {
 }
 
 // stripHiddenClass removes the address the JVM appends to the name of a
-// hidden class: "Op$$Lambda$14/0x0000000800c03000.run" and
-// "java/lang/invoke/LambdaForm$MH/0x0000000800c04400.invoke" lose their
-// "/0x…", which changes from one JVM run to the next.
+// hidden class (lambdas, lambda forms), which changes from one JVM run to
+// the next: "Op$$Lambda$14/0x0000000800c03000.run" and
+// "java/lang/invoke/LambdaForm$MH.0x00007f0199007400.invoke" lose their
+// "/0x…" or ".0x…". Nothing else has a dot or slash, then 0x and hex
+// digits, then a dot or the end: a Java identifier cannot start with a
+// digit.
 func stripHiddenClass(name string) string {
-	i := strings.Index(name, "/0x")
-	if i <= 0 {
-		return name
+	for i := 1; i+3 < len(name); i++ {
+		if name[i+1] != '0' || name[i+2] != 'x' || name[i] != '/' && name[i] != '.' {
+			continue
+		}
+		j := i + 3
+		for j < len(name) && isHexDigit(name[j]) {
+			j++
+		}
+		if j > i+3 && (j == len(name) || name[j] == '.') {
+			return name[:i] + name[j:]
+		}
 	}
-	j := i + 3
-	for j < len(name) && isHexDigit(name[j]) {
-		j++
-	}
-	if j == i+3 || (j < len(name) && name[j] != '.') {
-		return name
-	}
-	return name[:i] + name[j:]
+	return name
 }
 
 func isHexDigit(c byte) bool {

@@ -30,6 +30,9 @@ type Options struct {
 	// Symbolizer symbolises address-only profiles; nil leaves frames as
 	// addresses within their mappings.
 	Symbolizer Symbolizer
+	// CollapsedUnit is the unit of the values of collapsed stacks
+	// (CollapsedBytes or CollapsedCount); "" means bytes.
+	CollapsedUnit string
 	// Split cuts a recording of allocations (heaptrack, async-profiler)
 	// into one snapshot per lifecycle; the zero value reads a recording as
 	// one snapshot of what was live at its end. Other formats ignore it.
@@ -160,6 +163,8 @@ func parseSnapshot(in io.Reader, name string, format Format, opts *Options) (*Sn
 		snap, err = ParseJemalloc(in, name)
 	case FormatNMT:
 		snap, err = ParseNMT(in, name)
+	case FormatCollapsed:
+		snap, err = ParseCollapsed(in, name, opts.CollapsedUnit)
 	default:
 		return nil, &ParseError{Name: name, Err: fmt.Errorf("unknown format %q (known: %v)", format, Formats)}
 	}
@@ -304,6 +309,8 @@ func Detect(head []byte) (Format, error) {
 	case nmtJcmdMessage.Match(head):
 		// jcmd's answer instead of a report: ParseNMT says what went wrong.
 		return FormatNMT, nil
+	case looksCollapsed(text, len(head) < sniffLen):
+		return FormatCollapsed, nil
 	}
 	return "", fmt.Errorf("%w (text starting %q)", ErrUnrecognized, firstLine(text, 40))
 }

@@ -53,16 +53,14 @@ type jfrReplay struct {
 	metaAt   int64 // file offset of the first chunk's metadata, for errors
 }
 
-// wrap turns a jfr.Error into a ParseError naming the file and offset.
+// wrap turns a jfr.Error into a ParseError naming the file and offset;
+// other errors (from emit) pass through.
 func (rp *jfrReplay) wrap(err error) error {
 	var je *jfr.Error
 	if errors.As(err, &je) {
 		return &ParseError{Format: FormatJFR, Name: rp.name, Offset: je.Offset, Err: jfrCause{je.Err}}
 	}
-	if errors.As(err, new(*ParseError)) {
-		return err
-	}
-	return &ParseError{Format: FormatJFR, Name: rp.name, Err: err}
+	return err
 }
 
 // jfrCause keeps the decoder's message and lets errors.Is find this
@@ -88,18 +86,27 @@ func (rp *jfrReplay) chunk(c *jfr.Chunk) error {
 	rp.frees += c.Frees
 	base := c.Header.StartNanos - rp.start
 	local := map[uint64]uint32{} // the chunk's stack ids to interned ones
-	err := c.Events(func(ev *jfr.Event) error {
-		t := c.Nanos(ev.Time) - c.Header.StartNanos + base
-		if ev.Size == 0 {
-			return rp.rec.Free(t, ev.Address)
+	err := c.Batches(func(batch []jfr.Event) error {
+		for i := range batch {
+			ev := &batch[i]
+			t := c.Nanos(ev.Time) - c.Header.StartNanos + base
+			if ev.Size == 0 {
+				if err := rp.rec.Free(t, ev.Address); err != nil {
+					return err
+				}
+				continue
+			}
+			id, ok := local[ev.Stack]
+			if !ok {
+				id = rp.stacks.intern(c, ev.Stack)
+				local[ev.Stack] = id
+			}
+			size, count := rp.unsample(ev.Size)
+			if err := rp.rec.AllocSample(t, ev.Address, size, count, id); err != nil {
+				return err
+			}
 		}
-		id, ok := local[ev.Stack]
-		if !ok {
-			id = rp.stacks.intern(c, ev.Stack)
-			local[ev.Stack] = id
-		}
-		size, count := rp.unsample(ev.Size)
-		return rp.rec.AllocSample(t, ev.Address, size, count, id)
+		return nil
 	})
 	if err != nil {
 		return rp.wrap(err)

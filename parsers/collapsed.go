@@ -46,7 +46,7 @@ func ParseCollapsed(r io.Reader, name, unit string) (*Snapshot, error) {
 			SampleType:        []*profile.ValueType{{Type: "value", Unit: unit}},
 			DefaultSampleType: "value",
 		},
-		fns: map[string]*profile.Location{},
+		raw: map[string]*profile.Location{}, named: map[string]*profile.Location{},
 	}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), maxCollapsedLine)
@@ -71,11 +71,11 @@ func ParseCollapsed(r io.Reader, name, unit string) (*Snapshot, error) {
 	return s, nil
 }
 
-// collapsedBuilder builds the profile of a collapsed file: one location per
-// distinct frame name.
+// collapsedBuilder builds the profile of a collapsed file.
 type collapsedBuilder struct {
 	p      *profile.Profile
-	fns    map[string]*profile.Location
+	raw    map[string]*profile.Location // by the frame as written
+	named  map[string]*profile.Location // by its name without tier mark
 	frames [][]byte
 }
 
@@ -107,17 +107,22 @@ func (b *collapsedBuilder) line(l []byte) error {
 	return nil
 }
 
-// location returns the location of a frame name, creating it once.
+// location returns the location of a frame as written, one per name
+// without tier marks (a method is one location whatever its tier).
 func (b *collapsedBuilder) location(raw []byte) *profile.Location {
-	if l, ok := b.fns[string(raw)]; ok {
+	if l, ok := b.raw[string(raw)]; ok {
 		return l
 	}
 	name := asprofFrameName(string(raw))
-	fn := &profile.Function{ID: uint64(len(b.p.Function) + 1), Name: name, SystemName: name}
-	b.p.Function = append(b.p.Function, fn)
-	l := &profile.Location{ID: uint64(len(b.p.Location) + 1), Line: []profile.Line{{Function: fn}}}
-	b.p.Location = append(b.p.Location, l)
-	b.fns[string(raw)] = l
+	l, ok := b.named[name]
+	if !ok {
+		fn := &profile.Function{ID: uint64(len(b.p.Function) + 1), Name: name, SystemName: name}
+		b.p.Function = append(b.p.Function, fn)
+		l = &profile.Location{ID: uint64(len(b.p.Location) + 1), Line: []profile.Line{{Function: fn}}}
+		b.p.Location = append(b.p.Location, l)
+		b.named[name] = l
+	}
+	b.raw[string(raw)] = l
 	return l
 }
 

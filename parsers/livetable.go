@@ -32,10 +32,16 @@ func (t *liveTable) slot(key uint64) int {
 	return int((key * 0x9e3779b97f4a7c15) >> t.shift)
 }
 
-func (t *liveTable) put(key uint64, v liveAlloc) {
+func (t *liveTable) put(key uint64, v liveAlloc) { t.swap(key, v) }
+
+// swap sets key's value to v and returns the value it replaces, if any: an
+// allocation at an address still live costs one probe, not a remove and a
+// put.
+func (t *liveTable) swap(key uint64, v liveAlloc) (liveAlloc, bool) {
 	if key == 0 {
+		old, had := t.zero, t.hasZ
 		t.zero, t.hasZ = v, true
-		return
+		return old, had
 	}
 	if 4*(t.n+1) > 3*len(t.keys) {
 		t.grow()
@@ -46,10 +52,11 @@ func (t *liveTable) put(key uint64, v liveAlloc) {
 		case 0:
 			t.keys[i], t.vals[i] = key, v
 			t.n++
-			return
+			return liveAlloc{}, false
 		case key:
+			old := t.vals[i]
 			t.vals[i] = v
-			return
+			return old, true
 		}
 	}
 }

@@ -51,6 +51,13 @@ var recordingReaders = map[Format]recordingReader{
 	FormatJFR: readJFR,
 }
 
+// IsRecording reports whether files of format f record allocations over
+// time (one file may hold several lifecycles, see SplitOptions).
+func IsRecording(f Format) bool {
+	_, ok := recordingReaders[f]
+	return ok
+}
+
 // sniffLen is how much of an input detection looks at: enough to find the
 // "Native Memory Tracking:" header of -XX:+PrintNMTStatistics output after a
 // screenful of the program's own output. It equals the reader's buffer size.

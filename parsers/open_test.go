@@ -62,6 +62,12 @@ func TestDetect(t *testing.T) {
 		{"text that mentions NMT", "# notes\nRead `Native Memory Tracking:` reports with dumpdiff.\n", "", ErrUnrecognized},
 		{"nmt after program output, CRLF", "started\r\nworking\r\n\r\nNative Memory Tracking:\r\n\r\n", FormatNMT, nil},
 		{"elf", "\x7fELF\x02\x01\x01\x00", "", ErrUnrecognized},
+		{"jfr", "FLR\x00\x00\x02\x00\x00", FormatJFR, nil},
+		{"collapsed", "main;open;malloc 4096\nmain;close 0\n", FormatCollapsed, nil},
+		{"collapsed, one frame on a line", "main 10\nmain;open;malloc 4096\n", FormatCollapsed, nil},
+		{"collapsed, C++ names with spaces", "main;operator new(unsigned long) 64\r\n", FormatCollapsed, nil},
+		{"words and numbers", "apples 3\npears 4\n", "", ErrUnrecognized},
+		{"a list with a semicolon line", "a;b 1\nnot a stack\n", "", ErrUnrecognized},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := Detect([]byte(tc.head))

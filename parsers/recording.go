@@ -32,16 +32,16 @@ type SplitOptions struct {
 	// one starts, and at the end of the recording for the last one; what was
 	// recorded before the first marker allocation is no lifecycle.
 	Marker *regexp.Regexp
-	// MarkerWindow: marker allocations less than MarkerWindow after the
-	// first one of a lifecycle belong to that lifecycle (one open() may
-	// allocate several times, several subtasks may open together). 0 means
-	// DefaultMarkerWindow.
+	// MarkerWindow: a marker allocation less than MarkerWindow after the
+	// previous one belongs to the same lifecycle (one open() may allocate
+	// many times, for longer than the window when the JVM is busy; several
+	// subtasks may open together). 0 means DefaultMarkerWindow.
 	MarkerWindow time.Duration
 }
 
-// DefaultMarkerWindow is how long after a lifecycle's first marker
-// allocation further marker allocations still belong to it: long enough for
-// the subtasks of one restart to open, short against a task's life.
+// DefaultMarkerWindow is how long after a marker allocation the next one
+// still belongs to the same lifecycle: long enough for the subtasks of one
+// restart to open one after the other, short against a task's life.
 const DefaultMarkerWindow = 100 * time.Millisecond
 
 // Enabled reports whether the options split a recording at all.
@@ -116,6 +116,7 @@ type Recorder struct {
 	now       int64 // time of the last event
 	cut       int64 // end of the current lifecycle (Every), or its start (Marker)
 	inCycle   bool  // Marker: the first marker allocation has been seen
+	marked    int64 // Marker: time of the last marker allocation
 	emitted   int
 	lastRSS   int64
 	unmatched int64 // frees of addresses never allocated in the recording
@@ -179,11 +180,10 @@ func (r *Recorder) AllocSample(t int64, addr uint64, size, count int64, stack ui
 			return err
 		}
 	}
-	if old, ok := r.live.remove(addr); ok {
+	count = min(max(count, 1), math.MaxUint32)
+	if old, ok := r.live.swap(addr, liveAlloc{size: size, stack: stack, objs: uint32(count)}); ok {
 		r.release(old)
 	}
-	count = min(max(count, 1), math.MaxUint32)
-	r.live.put(addr, liveAlloc{size: size, stack: stack, objs: uint32(count)})
 	st := r.totals(stack)
 	st.liveObjs += count
 	st.liveBytes += size
@@ -247,7 +247,8 @@ func (r *Recorder) Finish(end int64) error {
 }
 
 func (r *Recorder) markerAlloc(t int64) error {
-	if r.inCycle && t-r.cut < int64(r.split.MarkerWindow) {
+	defer func() { r.marked = t }()
+	if r.inCycle && t-r.marked < int64(r.split.MarkerWindow) {
 		return nil
 	}
 	if r.inCycle {

@@ -239,3 +239,31 @@ func TestParseEachRecording(t *testing.T) {
 		t.Errorf("whole recording: got %d live bytes, want 30", got)
 	}
 }
+
+// TestRecorderMarkerWindow: marker allocations that follow each other
+// within the window are one lifecycle however long they go on (an open()
+// that allocates for longer than the window on a busy JVM); a pause longer
+// than the window starts the next lifecycle.
+func TestRecorderMarkerWindow(t *testing.T) {
+	got := record(t, SplitOptions{Marker: regexp.MustCompile(`^open$`), MarkerWindow: 100 * time.Millisecond}, func(r *Recorder) error {
+		addr := uint64(0x1000)
+		for k := 0; k < 3; k++ {
+			t0 := int64(k) * int64(2*time.Second)
+			for i := 0; i < 10; i++ { // 10 allocations 60 ms apart: 540 ms of open()
+				addr += 0x40
+				if err := r.Alloc(t0+int64(i)*int64(60*time.Millisecond), addr, 10, 0); err != nil {
+					return err
+				}
+			}
+		}
+		return r.Finish(int64(6 * time.Second))
+	})
+	if len(got) != 3 {
+		t.Fatalf("got %d lifecycles, want 3", len(got))
+	}
+	for k, m := range got {
+		if want := int64(100 * (k + 1)); m["leak"] != want {
+			t.Errorf("lifecycle %d: got leak %d, want %d", k, m["leak"], want)
+		}
+	}
+}

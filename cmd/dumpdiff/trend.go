@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/parsers"
 	"github.com/dumpdiff/dumpdiff/report"
 )
 
@@ -95,6 +96,9 @@ func trendRun(opts *TrendOptions) error {
 	}
 	if s.Len() == 1 {
 		// The engine's "needs at least two" leaves out where to go instead.
+		if parsers.IsRecording(s.Format()) {
+			return fmt.Errorf("trend needs at least two snapshots, got 1: cut the recording into lifecycles with --every DURATION or --lifecycle-marker RE")
+		}
 		return fmt.Errorf("trend needs at least two snapshots, got 1: take one after each restart, or see what this one holds with dumpdiff inspect")
 	}
 	res, err := s.Trend(engine)

@@ -89,7 +89,7 @@ func (r *Reader) Next() (*Chunk, error) {
 		return nil, io.EOF
 	case err == io.ErrUnexpectedEOF:
 		if string(head[:min(n, 4)]) != string(Magic[:min(n, 4)]) {
-			return nil, &Error{Offset: start, Err: ErrNotJFR}
+			return nil, notJFR(start)
 		}
 		return nil, &Error{Offset: r.off, Err: fmt.Errorf("%w inside the chunk header at byte %d", ErrTruncated, start)}
 	case err != nil:
@@ -109,9 +109,13 @@ func (r *Reader) Next() (*Chunk, error) {
 	return c, nil
 }
 
+func notJFR(at int64) *Error {
+	return &Error{Offset: at, Err: fmt.Errorf("%w: no chunk magic \"FLR\\0\" at byte %d", ErrNotJFR, at)}
+}
+
 func parseHeader(b []byte, start int64) (Header, *Error) {
 	if string(b[:4]) != string(Magic) {
-		return Header{}, &Error{Offset: start, Err: ErrNotJFR}
+		return Header{}, notJFR(start)
 	}
 	be := binary.BigEndian
 	h := Header{
@@ -141,15 +145,20 @@ func parseHeader(b []byte, start int64) (Header, *Error) {
 	return h, nil
 }
 
-// readBody reads the rest of a chunk of size bytes into r.buf, growing
-// the buffer as bytes arrive (a bogus size in a short file costs no more
-// memory than the file).
+// readBody reads the rest of a chunk of size bytes into r.buf. The first
+// 16 MiB are read into a buffer of at most that size; a chunk that really
+// goes on gets one buffer of its whole size. So a bogus size in a short
+// file costs no more than 16 MiB, and a 100 MB chunk is copied once.
 func (r *Reader) readBody(head []byte, size, start int64) error {
+	const probe = 16 << 20
 	r.buf = append(r.buf[:0], head...)
 	for int64(len(r.buf)) < size {
-		step := int(min(size-int64(len(r.buf)), max(int64(len(r.buf)), 1<<20)))
+		want := size
+		if len(r.buf) < probe {
+			want = min(size, probe)
+		}
 		at := len(r.buf)
-		r.buf = slices.Grow(r.buf, step)[:at+step]
+		r.buf = slices.Grow(r.buf, int(want)-at)[:want]
 		n, err := io.ReadFull(r.r, r.buf[at:])
 		r.off += int64(n)
 		if errors.Is(err, io.ErrUnexpectedEOF) || err == io.EOF {

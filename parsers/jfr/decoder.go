@@ -66,6 +66,10 @@ func (d *decoder) truncated(what string) {
 // whole byte (JFR's compressed integers).
 func (d *decoder) varint() uint64 {
 	b := d.b
+	if d.pos < len(b) && b[d.pos] < 0x80 {
+		d.pos++
+		return uint64(b[d.pos-1])
+	}
 	var v uint64
 	for shift, i := uint(0), d.pos; i < len(b); shift, i = shift+7, i+1 {
 		c := b[i]
@@ -174,18 +178,18 @@ func latin1(b []byte) string {
 // metadata, constant pool) and returns a decoder limited to the record,
 // positioned after its type; the receiver moves past the record. A size
 // that leaves the slice is an error of both.
-func (d *decoder) record(what string) (*decoder, uint64) {
+func (d *decoder) record(what string) (decoder, uint64) {
 	start, at := d.pos, d.offset()
 	size := d.varint()
 	if d.err != nil {
-		return d, 0
+		return *d, 0
 	}
 	if size < 2 || size > uint64(len(d.b)-start) {
 		d.failAt(at, fmt.Errorf("%s says it is %d bytes, %d are left", what, size, len(d.b)-start))
-		return d, 0
+		return *d, 0
 	}
 	end := start + int(size)
-	r := &decoder{b: d.b[:end], pos: d.pos, base: d.base}
+	r := decoder{b: d.b[:end], pos: d.pos, base: d.base}
 	d.pos = end
 	typ := r.varint()
 	return r, typ

@@ -102,7 +102,6 @@ func (c *Chunk) scanEvents() error {
 		}
 	}
 	d := &decoder{b: c.data, pos: HeaderSize, base: c.Offset}
-	var ev Event
 	last := int64(0)
 	for d.left() > 0 {
 		at := d.pos
@@ -112,23 +111,24 @@ func (c *Chunk) scanEvents() error {
 		}
 		switch {
 		case c.isNative(typ):
-			if !c.decodeEvent(r, typ, &ev) {
+			t, ok := c.eventTime(&r, typ)
+			if !ok {
 				return r.err
 			}
-			if n := len(ix.runs); n == 0 || ev.Time < last {
-				ix.runs = append(ix.runs, run{start: at, first: ev.Time})
+			if n := len(ix.runs); n == 0 || t < last {
+				ix.runs = append(ix.runs, run{start: at, first: t})
 			}
 			ix.runs[len(ix.runs)-1].end = d.pos
-			last = ev.Time
+			last = t
 			if typ == ix.malloc {
 				c.Mallocs++
 			} else {
 				c.Frees++
 			}
 		case typ == c.typeID(settingEvent):
-			c.readSetting(r)
+			c.readSetting(&r)
 		case typ == c.typeID(jvmEvent):
-			c.readJVMInfo(r)
+			c.readJVMInfo(&r)
 		}
 		if r.err != nil {
 			return r.err
@@ -147,6 +147,22 @@ func (c *Chunk) typeID(name string) uint64 {
 		return t.ID
 	}
 	return noType
+}
+
+// eventTime decodes the fields of a native-memory event of type typ up to
+// its time, which is all the scan needs.
+func (c *Chunk) eventTime(r *decoder, typ uint64) (int64, bool) {
+	roles := c.events.freeRoles
+	if typ == c.events.malloc {
+		roles = c.events.mallocRoles
+	}
+	for _, role := range roles {
+		v := r.varint()
+		if role == roleTime {
+			return int64(v), r.err == nil
+		}
+	}
+	return 0, false // layout guarantees a time field
 }
 
 // decodeEvent decodes the fields of a native-memory event of type typ
@@ -248,7 +264,7 @@ func (c *Chunk) next(d *decoder, ev *Event) bool {
 			return false
 		}
 		if c.isNative(typ) {
-			return c.decodeEvent(r, typ, ev)
+			return c.decodeEvent(&r, typ, ev)
 		}
 	}
 	return false

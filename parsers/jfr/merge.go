@@ -1,6 +1,9 @@
 package jfr
 
-import "slices"
+import (
+	"errors"
+	"slices"
+)
 
 // cursor walks one run during a merge.
 type cursor struct {
@@ -99,4 +102,66 @@ func (h cursorHeap) fix0() {
 		h[i], h[small] = h[small], h[i]
 		i = small
 	}
+}
+
+// BatchSize is how many events Batches hands over at a time.
+const BatchSize = 4096
+
+// errStopped ends the decoding goroutine of Batches when the caller failed.
+var errStopped = errors.New("stopped")
+
+// Batches calls each with the chunk's native-memory events in time order,
+// BatchSize at a time, decoding the next batches in a goroutine of its own
+// while each works on one: the decoder and the caller's bookkeeping
+// overlap on two cores. A batch is reused once each returns. An error from
+// each stops the walk and is returned.
+func (c *Chunk) Batches(each func([]Event) error) error {
+	const inFlight = 4
+	full := make(chan []Event, inFlight)
+	free := make(chan []Event, inFlight)
+	for range inFlight {
+		free <- make([]Event, 0, BatchSize)
+	}
+	stop := make(chan struct{})
+	var decodeErr error
+	go func() {
+		defer close(full)
+		buf := <-free
+		decodeErr = c.Events(func(ev *Event) error {
+			buf = append(buf, *ev)
+			if len(buf) < BatchSize {
+				return nil
+			}
+			select {
+			case full <- buf:
+			case <-stop:
+				return errStopped
+			}
+			select {
+			case buf = <-free:
+			case <-stop:
+				return errStopped
+			}
+			return nil
+		})
+		if decodeErr == nil && len(buf) > 0 {
+			select {
+			case full <- buf:
+			case <-stop:
+			}
+		}
+	}()
+	var err error
+	for batch := range full {
+		if err == nil {
+			if err = each(batch); err != nil {
+				close(stop)
+			}
+		}
+		free <- batch[:0] // never blocks: there are inFlight batches in all
+	}
+	if err != nil {
+		return err
+	}
+	return decodeErr
 }

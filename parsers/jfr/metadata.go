@@ -50,7 +50,8 @@ type metadataParser struct {
 // parseMetadata reads the metadata event at the decoder's position.
 func parseMetadata(d *decoder) (map[uint64]*Type, map[string]*Type, *Error) {
 	start := d.offset()
-	d, typ := d.record("the metadata")
+	md, typ := d.record("the metadata")
+	d = &md
 	if d.err == nil && typ != 0 {
 		d.failAt(start, fmt.Errorf("want the metadata event (type 0), got type %d", typ))
 	}

@@ -115,7 +115,7 @@ func (c *Chunk) readPoolRecord(d *decoder) (int64, *Error) {
 	r.varint() // flush
 	n := r.count(r.left(), "constant pool count")
 	for i := 0; i < n && r.err == nil; i++ {
-		c.readPool(r)
+		c.readPool(&r)
 	}
 	if r.err != nil {
 		return 0, r.err

@@ -22,7 +22,9 @@
 //
 // Usage: java TaskManager.java DIR LIFECYCLES [leaky|fixed]
 // After lifecycle n it creates DIR/ready-n and waits until DIR/go-n exists,
-// so a script can run jcmd at a quiet point. Nothing is printed on stdout
+// so a script can run jcmd at a quiet point. With a third argument it also
+// creates DIR/ready-0 and waits for DIR/go-0 before lifecycle 1 (so that a
+// profiler can attach to the started JVM first). Nothing is printed on stdout
 // (so -XX:+PrintNMTStatistics output at exit is the only stdout); progress
 // goes to stderr.
 import java.io.File;
@@ -177,6 +179,10 @@ public class TaskManager {
         File dir = new File(args[0]);
         int lifecycles = Integer.parseInt(args[1]);
         fixed = args.length > 2 && args[2].equals("fixed");
+        if (args.length > 2) {
+            new File(dir, "ready-0").createNewFile();
+            awaitFile(new File(dir, "go-0"));
+        }
         for (int lc = 1; lc <= lifecycles; lc++) {
             Operator[] ops = {new LeakyOperator(), new ScratchOperator()};
             for (Operator op : ops) {

@@ -238,4 +238,3 @@ func TestCollapsed(t *testing.T) {
 		t.Error("unit pages: got no error")
 	}
 }
-

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # gen.sh regenerates dumpdiff's async-profiler native memory recordings under
 # testdata/jfr/: the Flink-like TaskManager of testdata/gen/nmt runs for
-# LIFECYCLES task lifecycles in one JVM under async-profiler's nativemem
-# profiler, and jfrconv converts the recording at the end of every
-# lifecycle into collapsed stacks and pprof. See testdata/README.md ("## jfr").
+# LIFECYCLES task lifecycles in one JVM, async-profiler's nativemem profiler
+# attached to it (asprof start -e nativemem after the JVM started, asprof
+# stop after the last lifecycle), and jfrconv converts the recording at the
+# end of every lifecycle into collapsed stacks and pprof. See
+# testdata/README.md ("## jfr").
 #
 # Usage: testdata/gen/asprof/gen.sh [JAVA_HOME...]
 # Default: /usr/lib/jvm/java-17-openjdk-amd64 and temurin-25-jdk-amd64 when
@@ -12,18 +14,25 @@
 # builds once into testdata/gen/build/async-profiler (ignored by git).
 #
 # Per JDK (label jdkNN from `java -version`), in testdata/jfr/jdkNN/:
-#   leak.jfr.gz               nativemem=0: every malloc and free (gzipped)
-#   leak-sampled.jfr          nativemem=512k: sampled
-#   fixed.jfr.gz              nativemem=0, the same JVM with the leak fixed
+#   leak.jfr.gz               --nativemem 0: every malloc and free (gzipped)
+#   leak-sampled.jfr          --nativemem 512k: sampled
+#   fixed.jfr.gz              --nativemem 0, the same JVM with the leak fixed
 #   collapsed/lc-N.txt.gz     jfrconv --nativemem --leak --tail 0 --total -o collapsed
 #   pprof/lc-N.pb.gz          jfrconv --nativemem --leak --tail 0 --total -o pprof
 #   sampled-collapsed/, sampled-pprof/   the same of leak-sampled.jfr
 # where lc-N is the recording up to the end of lifecycle N (--to N x PERIOD).
+# The conversions of leak.jfr (collapsed/, pprof/; 400 KB each) are written
+# for the JDKs named in $CONVERT (default jdk17) only, to keep testdata small.
+# In testdata/jfr/other/, JFR files that are no nativemem recording:
+#   jdk17-flight-recorder.jfr.gz  the JDK's own Flight Recorder, no events enabled
+#   cpu.jfr                       async-profiler's CPU profiler (event=cpu)
+#   killed.jfr                    nativemem=512k, the JVM killed (kill -9) after
+#                                 lifecycle 1: a recording never finished
 #
-# Lifecycles are paced by the clock so that --every PERIOD cuts the recording
-# in the quiet time between two lifecycles: lifecycle N+1 starts PERIOD/2
-# after the N-th multiple of PERIOD since the JVM was launched, and the
-# script fails if a lifecycle was not over before its multiple of PERIOD.
+# Lifecycles are paced by the recording's clock so that --every PERIOD cuts
+# it in the quiet time between two lifecycles: lifecycle N starts PERIOD/2
+# after the (N-1)-th multiple of PERIOD since the recording started, and
+# the script fails if a lifecycle was not over by its multiple of PERIOD.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,11 +40,20 @@ root=$(cd "$here/../../.." && pwd)
 out="$root/testdata/jfr"
 build="$root/testdata/gen/build"
 lifecycles=${LIFECYCLES:-6}
-period_ms=${PERIOD_MS:-2000}
+period_ms=${PERIOD_MS:-12000}
 # The warm-up cache interns fewer strings than in the NMT series (40 000):
 # every one is a malloc event, and the recordings must stay small.
 interned=${INTERNED:-4000}
+convert_for=${CONVERT:-jdk17}
+# The JVM's own native memory settles within a lifecycle or two with C2
+# alone (tiered compilation keeps recompiling, and each new nmethod's
+# metadata grows the heap by tens of bytes per lifecycle for minutes) and
+# with idle monitors deflated every 0.5 s instead of every 60 s: then a
+# JVM without the leak holds steady between lifecycles.
+jvm_opts=(-XX:MaxDirectMemorySize=1g -Xmx256m -XX:+UseSerialGC -XX:-TieredCompilation
+	-XX:+UnlockDiagnosticVMOptions -XX:GuaranteedAsyncDeflationInterval=500 -Dtm.interned="$interned")
 src=${ASPROF_SRC:-$root/../shared/tools/async-profiler-src.tar.gz}
+asprof=$build/async-profiler/build/bin/asprof
 
 die() { echo "gen.sh: $*" >&2; exit 1; }
 
@@ -63,28 +81,54 @@ build_asprof() {
 
 now_ms() { date +%s%3N; }
 
-# record JH WORK MODE AGENT_OPTS OUT: runs the TaskManager under the agent,
-# pacing the lifecycles, and writes the recording to OUT.
+# rec_start_ms REC prints the start of a recording in ms since the epoch:
+# async-profiler writes the chunk header, with its start time in ns at
+# byte 32, as soon as it starts.
+rec_start_ms() {
+	local hex
+	hex=$(od -An -tx1 -j32 -N8 "$1" | tr -d ' \n')
+	[ ${#hex} -eq 16 ] || die "no chunk header in $1"
+	echo $((16#$hex / 1000000))
+}
+
+# wait_file FILE PID waits until FILE exists while the JVM PID runs.
+wait_file() {
+	while [ ! -e "$1" ]; do
+		kill -0 "$2" 2>/dev/null || die "JVM exited early (see $(dirname "$1")/stderr.txt)"
+		sleep 0.02
+	done
+}
+
+# record JH WORK MODE OPTS REC: starts the TaskManager, attaches
+# async-profiler (asprof start) once the JVM is up, runs the lifecycles
+# paced by the recording's clock and stops the profiler (asprof stop) after
+# the last one, writing the recording to REC. Lifecycle N starts PERIOD/2
+# after the recording's (N-1)-th multiple of PERIOD and must end before the
+# N-th: there --every PERIOD cuts.
 record() {
 	local jh=$1 work=$2 mode=$3 opts=$4 rec=$5
-	local dir="$work/run-$mode-$(basename "$rec")"
+	local dir
+	dir="$work/run-$mode-$(basename "$rec")"
 	mkdir -p "$dir"
-	local launch
-	launch=$(now_ms)
-	"$jh/bin/java" -agentpath:"$build/async-profiler/build/lib/libasyncProfiler.so=start,event=nativemem,$opts,file=$rec" \
-		-XX:MaxDirectMemorySize=1g -Xmx256m -XX:+UseSerialGC -Dtm.interned="$interned" \
-		-cp "$work/classes" TaskManager "$dir" "$lifecycles" "$mode" >"$dir/stdout.txt" 2>"$dir/stderr.txt" &
-	local pid=$! lc
-	for lc in $(seq 1 "$lifecycles"); do
-		while [ ! -e "$dir/ready-$lc" ]; do
-			kill -0 "$pid" 2>/dev/null || { cat "$dir/stderr.txt" >&2; die "JVM exited early"; }
-			sleep 0.02
-		done
-		local done_at cut=$((launch + lc * period_ms))
-		done_at=$(now_ms)
-		[ "$done_at" -lt "$cut" ] || die "lifecycle $lc ended $((done_at - cut)) ms after its cut: the machine is too busy (raise PERIOD_MS)"
-		local go_at=$((cut + period_ms / 2))
-		while [ "$(now_ms)" -lt "$go_at" ]; do sleep 0.02; done
+	rm -f "$rec"
+	"$jh/bin/java" "${jvm_opts[@]}" -cp "$work/classes" TaskManager "$dir" "$lifecycles" "$mode" >"$dir/stdout.txt" 2>"$dir/stderr.txt" &
+	local pid=$!
+	wait_file "$dir/ready-0" "$pid"
+	"$asprof" start -e nativemem $opts -f "$rec" "$pid" >"$dir/asprof.txt" 2>&1 || { cat "$dir/asprof.txt" >&2; die "asprof start failed"; }
+	local start lc
+	start=$(rec_start_ms "$rec")
+	for lc in $(seq 0 "$lifecycles"); do
+		if [ "$lc" -gt 0 ]; then
+			wait_file "$dir/ready-$lc" "$pid"
+			local late=$(($(now_ms) - start - lc * period_ms))
+			[ "$late" -lt 0 ] || die "lifecycle $lc ended $late ms after its cut: the machine is too busy (raise PERIOD_MS)"
+		fi
+		if [ "$lc" -eq "$lifecycles" ]; then
+			while [ "$(now_ms)" -lt $((start + lc * period_ms + 100)) ]; do sleep 0.02; done
+			"$asprof" stop "$pid" >>"$dir/asprof.txt" 2>&1 || { cat "$dir/asprof.txt" >&2; die "asprof stop failed"; }
+		else
+			while [ "$(now_ms)" -lt $((start + lc * period_ms + period_ms / 2)) ]; do sleep 0.02; done
+		fi
 		touch "$dir/go-$lc"
 	done
 	wait "$pid" || { cat "$dir/stderr.txt" >&2; die "JVM failed"; }
@@ -139,6 +183,20 @@ check_truth() {
 	done
 }
 
+# write_truth DIR writes the ground truth of a JDK's recordings.
+write_truth() {
+	cat >"$1/truth.json" <<-EOF
+	{"format": "jfr", "metric": "inuse_space", "unit": "bytes", "lifecycles": $lifecycles,
+	 "every_ms": $period_ms, "marker": "LeakyOperator\\\\.open",
+	 "sampled": {"leak-sampled.jfr": 524288, "sampled-collapsed": 524288, "sampled-pprof": 524288},
+	 "leaks": [{"function": "TaskManager\$LeakyOperator.allocChunk", "bytes_per_lifecycle": 8388608,
+	            "allocations_per_lifecycle": 1024}],
+	 "plateau_frames": ["TaskManager.warmUp"],
+	 "no_leak": ["fixed.jfr.gz"],
+	 "note": "LeakyOperator.open calls allocChunk 512 times per lifecycle; each allocates a direct ByteBuffer and an Unsafe block of 8 KiB that close() never frees (fixed.jfr.gz: close() frees them). warmUp (lifecycles 1 and 2) starts 8 parked threads and interns $interned strings: plateaus."}
+	EOF
+}
+
 run_one() {
 	local jh=$1 major label work
 	major=$("$jh/bin/java" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)
@@ -150,18 +208,54 @@ run_one() {
 	local d="$out/$label"
 	rm -rf "$d"
 	mkdir -p "$d"
-	record "$jh" "$work" leaky nativemem=0 "$work/leak.jfr"
-	record "$jh" "$work" leaky nativemem=512k "$d/leak-sampled.jfr"
-	record "$jh" "$work" fixed nativemem=0 "$work/fixed.jfr"
-	convert "$work/leak.jfr" "$d/collapsed" collapsed txt.gz
-	convert "$work/leak.jfr" "$d/pprof" pprof pb.gz
+	record "$jh" "$work" leaky "--nativemem 0" "$work/leak.jfr"
+	record "$jh" "$work" leaky "--nativemem 512k" "$d/leak-sampled.jfr"
+	record "$jh" "$work" fixed "--nativemem 0" "$work/fixed.jfr"
+	if [[ " $convert_for " == *" $label "* ]]; then
+		convert "$work/leak.jfr" "$d/collapsed" collapsed txt.gz
+		convert "$work/leak.jfr" "$d/pprof" pprof pb.gz
+	fi
 	convert "$d/leak-sampled.jfr" "$d/sampled-collapsed" collapsed txt.gz
 	convert "$d/leak-sampled.jfr" "$d/sampled-pprof" pprof pb.gz
 	gzip -n -9 -c "$work/leak.jfr" >"$d/leak.jfr.gz"
 	gzip -n -9 -c "$work/fixed.jfr" >"$d/fixed.jfr.gz"
+	write_truth "$d"
 	echo "gen.sh: $label: jfrconv's reading of the leak (8 MiB per lifecycle planted):" >&2
-	check_truth "$d/collapsed" 0 8388608 0
+	if [ -d "$d/collapsed" ]; then
+		check_truth "$d/collapsed" 0 8388608 0
+	fi
 	check_truth "$d/sampled-collapsed" 524288 8388608 0.25
+	rm -rf "$work"
+}
+
+# run_other writes the JFR files of other recorders and modes, from a
+# program that prints one line.
+run_other() {
+	local jh=$1 work
+	work=$(mktemp -d)
+	rm -rf "$out/other"
+	mkdir -p "$out/other"
+	printf 'public class Hello { public static void main(String[] a) { System.out.println("hello"); } }\n' >"$work/Hello.java"
+	"$jh/bin/javac" -d "$work" "$work/Hello.java"
+	# A Flight Recorder configuration with no event: the file holds the
+	# JDK's metadata and constant pools only.
+	printf '<?xml version="1.0" encoding="UTF-8"?>\n<configuration version="2.0" label="none"></configuration>\n' >"$work/none.jfc"
+	"$jh/bin/java" -XX:StartFlightRecording:filename="$work/jdk.jfr",settings="$work/none.jfc" -cp "$work" Hello >/dev/null 2>&1
+	local major
+	major=$("$jh/bin/java" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)
+	gzip -n -9 -c "$work/jdk.jfr" >"$out/other/jdk$major-flight-recorder.jfr.gz"
+	"$jh/bin/java" -agentpath:"$build/async-profiler/build/lib/libasyncProfiler.so=start,event=cpu,interval=100ms,file=$out/other/cpu.jfr" \
+		-cp "$work" Hello >/dev/null 2>&1
+	mkdir "$work/classes" "$work/killed"
+	"$jh/bin/javac" -nowarn -XDignore.symbol.file -d "$work/classes" "$root/testdata/gen/nmt/TaskManager.java" 2>/dev/null
+	"$jh/bin/java" "${jvm_opts[@]}" -cp "$work/classes" TaskManager "$work/killed" 3 leaky >/dev/null 2>&1 &
+	local pid=$!
+	wait_file "$work/killed/ready-0" "$pid"
+	"$asprof" start -e nativemem --nativemem 512k -f "$out/other/killed.jfr" "$pid" >/dev/null
+	touch "$work/killed/go-0"
+	wait_file "$work/killed/ready-1" "$pid"
+	kill -9 "$pid"
+	wait "$pid" 2>/dev/null || true
 	rm -rf "$work"
 }
 
@@ -169,3 +263,4 @@ build_asprof "$1"
 for jh in "$@"; do
 	run_one "$jh"
 done
+run_other "$1"

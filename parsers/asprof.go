@@ -41,16 +41,15 @@ type jfrReplay struct {
 	split SplitOptions
 	emit  func(*Snapshot) error
 
-	rec      *Recorder
-	stacks   jfrStacks
-	settings map[string]string
-	start    int64 // wall-clock nanoseconds of the first chunk's start
-	end      int64 // recording time of the last chunk's end
-	period   int64 // nativemem sampling interval in bytes, 0 for every allocation
-	chunks   int
-	mallocs  int
-	frees    int
-	metaAt   int64 // file offset of the first chunk's metadata, for errors
+	rec     *Recorder
+	stacks  jfrStacks
+	start   int64 // wall-clock nanoseconds of the first chunk's start
+	end     int64 // recording time of the last chunk's end
+	period  int64 // nativemem sampling interval in bytes, 0 for every allocation
+	chunks  int
+	mallocs int
+	frees   int
+	metaAt  int64 // file offset of the first chunk's metadata, for errors
 }
 
 // wrap turns a jfr.Error into a ParseError naming the file and offset;
@@ -123,7 +122,6 @@ func (rp *jfrReplay) begin(c *jfr.Chunk) error {
 		return &ParseError{Format: FormatJFR, Name: rp.name, Offset: rp.metaAt,
 			Err: errors.New("no profiler.Malloc events in its metadata: not an async-profiler nativemem recording (record one with -agentpath:libasyncProfiler.so=start,event=nativemem,file=rec.jfr)")}
 	}
-	rp.settings = c.Settings
 	rp.start = c.Header.StartNanos
 	if n, ok := jfr.SettingInt(c.Settings, "nativemem"); ok && n > 1 {
 		rp.period = n

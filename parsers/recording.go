@@ -41,8 +41,10 @@ type SplitOptions struct {
 
 // DefaultMarkerWindow is how long after a marker allocation the next one
 // still belongs to the same lifecycle: long enough for the subtasks of one
-// restart to open one after the other, short against a task's life.
-const DefaultMarkerWindow = 100 * time.Millisecond
+// restart to open one after the other and for a busy JVM's pauses inside
+// one open() (async-profiler's stack walks, safepoints: 300 ms seen on a
+// loaded machine), short against the time between two restarts.
+const DefaultMarkerWindow = time.Second
 
 // Enabled reports whether the options split a recording at all.
 func (o SplitOptions) Enabled() bool { return o.Every > 0 || o.Marker != nil }

@@ -56,7 +56,7 @@ type JVMInfo struct {
 	PID           int
 }
 
-// Types returns the chunk's metadata type called name, or nil.
+// Type returns the chunk's metadata type called name, or nil.
 func (c *Chunk) Type(name string) *Type { return c.byName[name] }
 
 // Nanos converts a time in ticks of this chunk to nanoseconds since the

@@ -87,7 +87,8 @@ func (d *decoder) varint() uint64 {
 	return 0
 }
 
-// int reads a varint that must fit in 0..max.
+// count reads a varint that must fit in 0..max (a length or a number of
+// things, each at least a byte of what is left).
 func (d *decoder) count(max int, what string) int {
 	at := d.offset()
 	v := d.varint()

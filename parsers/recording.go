@@ -92,6 +92,12 @@ type RecordingInfo struct {
 	Period int64
 	// DropFrames is a regexp of allocator frames for the site trimmer.
 	DropFrames string
+	// Symbolized says that the recorder already named every frame it could
+	// (heaptrack does): a frame without a function keeps its module and
+	// address, and no symboliser looks at it again. Its Offset may then be
+	// an absolute address (heaptrack keeps no load addresses), which only
+	// identifies the frame within one recording.
+	Symbolized bool
 }
 
 // Recorder replays a recording's allocations and frees in time order and
@@ -180,6 +186,48 @@ func (r *Recorder) Alloc(t int64, addr uint64, size int64, stack uint32) error {
 	return nil
 }
 
+// AllocByStack records size bytes allocated at time t by stack, for
+// recordings that name the allocation a free releases by its size and stack
+// rather than by its address (heaptrack's); FreeByStack records the free.
+// Such allocations take no room in the table of open allocations.
+func (r *Recorder) AllocByStack(t int64, size int64, stack uint32) error {
+	if err := r.advance(t); err != nil {
+		return err
+	}
+	if r.split.Marker != nil && r.isMarker(stack) {
+		if err := r.markerAlloc(t); err != nil {
+			return err
+		}
+	}
+	st := r.totals(stack)
+	st.liveObjs++
+	st.liveBytes += size
+	st.allocObjs++
+	st.allocBytes += size
+	return nil
+}
+
+// FreeByStack records that an allocation of size bytes by stack, recorded
+// with AllocByStack, was freed at time t. A free of more allocations than
+// the stack made counts as a free of memory allocated before the recording.
+func (r *Recorder) FreeByStack(t int64, size int64, stack uint32) error {
+	if err := r.advance(t); err != nil {
+		return err
+	}
+	if st := r.totals(stack); st.liveObjs == 0 {
+		r.unmatched++
+		return nil
+	}
+	r.release(liveAlloc{size: size, stack: stack})
+	return nil
+}
+
+// Warn adds a problem that did not stop the reader (a recording cut short)
+// to the next snapshot the recorder emits.
+func (r *Recorder) Warn(err error) {
+	r.warnings = append(r.warnings, err)
+}
+
 // Free records that the allocation at addr was freed at time t. Freeing an
 // address the recording never saw allocated (it was allocated before the
 // recording began) changes nothing.
@@ -215,7 +263,8 @@ func (r *Recorder) Finish(end int64) error {
 	switch {
 	case r.split.Marker != nil:
 		if !r.inCycle {
-			return fmt.Errorf("no allocation in the recording has a frame matching --lifecycle-marker %q", r.split.Marker)
+			return &ParseError{Format: r.info.Format, Name: r.info.Name,
+				Err: fmt.Errorf("no allocation in the recording has a frame matching --lifecycle-marker %q", r.split.Marker)}
 		}
 		return r.snapshot(r.now)
 	case r.split.Every > 0:
@@ -318,10 +367,18 @@ func (r *Recorder) snapshot(t int64) error {
 	}
 	snap.RSS = r.lastRSS
 	snap.Symbolized = p.HasFunctions()
+	if r.info.Symbolized {
+		snap.Symbolized = true
+		for _, m := range p.Mapping {
+			m.HasFunctions = true
+		}
+	}
 	if r.emitted == 1 && r.unmatched > 0 {
 		snap.Warnings = append(snap.Warnings, &ParseError{Format: r.info.Format, Name: r.info.Name,
 			Err: fmt.Errorf("%d frees of memory allocated before the recording started were ignored", r.unmatched)})
 	}
+	snap.Warnings = append(snap.Warnings, r.warnings...)
+	r.warnings = nil
 	return r.emit(snap)
 }
 

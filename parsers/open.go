@@ -220,14 +220,14 @@ func openContent(r io.Reader, name string) (*bufio.Reader, func(), error) {
 			return nil, noop, &ParseError{Name: name, Err: fmt.Errorf("gzip: %w", err)}
 		}
 		closeIn = func() { gz.Close() }
-		br = bufio.NewReaderSize(&decompressedReader{gz, "gzip"}, sniffLen)
+		br = bufio.NewReaderSize(&decompressedReader{r: gz, codec: "gzip"}, sniffLen)
 	case bytes.HasPrefix(head, zstdMagic):
 		zr, err := zstd.NewReader(br, zstd.WithDecoderMaxWindow(zstdMaxWindow), zstd.WithDecoderConcurrency(2))
 		if err != nil {
 			return nil, noop, &ParseError{Name: name, Err: fmt.Errorf("zstd: %w", err)}
 		}
 		closeIn = zr.Close
-		br = bufio.NewReaderSize(&decompressedReader{zr, "zstd"}, sniffLen)
+		br = bufio.NewReaderSize(&decompressedReader{r: zr, codec: "zstd"}, sniffLen)
 	}
 	if bom, _ := br.Peek(3); bytes.Equal(bom, utf8BOM) {
 		br.Discard(3)
@@ -247,7 +247,9 @@ const zstdMaxWindow = 128 << 20
 // detectContent peeks at the start of br and names its format.
 func detectContent(br *bufio.Reader, name string) (Format, error) {
 	head, err := br.Peek(sniffLen)
-	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) && (len(head) == 0 || !errors.Is(err, ErrTruncated)) {
+		// A short compressed file cut off is still detected from what
+		// it holds; its parser meets the error again and says where.
 		return "", &ParseError{Name: name, Err: err}
 	}
 	if len(head) == 0 {
@@ -262,13 +264,18 @@ func detectContent(br *bufio.Reader, name string) (Format, error) {
 
 // decompressedReader marks decompression failures so parsers report them as
 // a damaged file rather than as a syntax error at some line; a stream cut
-// short reads as ErrTruncated.
+// short reads as ErrTruncated. The first error sticks, so that detection,
+// which may meet it while peeking, leaves it for the parser.
 type decompressedReader struct {
 	r     io.Reader
 	codec string
+	err   error
 }
 
 func (d *decompressedReader) Read(p []byte) (int, error) {
+	if d.err != nil {
+		return 0, d.err
+	}
 	n, err := d.r.Read(p)
 	if err != nil && err != io.EOF {
 		if errors.Is(err, io.ErrUnexpectedEOF) {
@@ -276,6 +283,7 @@ func (d *decompressedReader) Read(p []byte) (int, error) {
 		} else {
 			err = fmt.Errorf("%s: %w", d.codec, err)
 		}
+		d.err = err
 	}
 	return n, err
 }

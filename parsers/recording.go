@@ -360,7 +360,11 @@ func (r *Recorder) snapshot(t int64) error {
 		b.sample(r.frames, []int64{st.liveObjs, st.liveBytes, st.allocObjs, st.allocBytes})
 	}
 	r.emitted++
-	snap := newSnapshot(fmt.Sprintf("%s#%d", r.info.Name, r.emitted), r.info.Format, p)
+	name := r.info.Name // a recording read whole is one snapshot: the file's
+	if r.split.Enabled() {
+		name = fmt.Sprintf("%s#%d", r.info.Name, r.emitted)
+	}
+	snap := newSnapshot(name, r.info.Format, p)
 	snap.Variant, snap.Producer, snap.PID = r.info.Variant, r.info.Producer, r.info.PID
 	snap.Lifecycle = r.emitted - 1
 	if !r.info.Start.IsZero() {

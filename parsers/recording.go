@@ -74,8 +74,8 @@ type RecordedFrame struct {
 }
 
 // StackSource resolves a reader's stack ids to frames, innermost first. It
-// is asked once per stack and snapshot that holds live memory, and once per
-// stack when a marker is set.
+// is asked once per stack, when the stack first goes into a snapshot or is
+// checked for a marker frame.
 type StackSource interface {
 	AppendFrames(dst []RecordedFrame, stack uint32) []RecordedFrame
 }
@@ -117,6 +117,12 @@ type Recorder struct {
 	perStack []stackTotals // by stack id
 	marker   []int8        // by stack id: 0 unknown, 1 has a marker frame, -1 not
 	frames   []RecordedFrame
+	// Every distinct frame once (frameList, by id), and each stack as frame
+	// ids, resolved on first use: a snapshot then costs an index per frame,
+	// not a hash of its strings.
+	frameIndex  map[RecordedFrame]int32
+	frameList   []RecordedFrame
+	stackFrames [][]int32 // by stack id; nil until resolved
 
 	now       int64 // time of the last event
 	cut       int64 // end of the current lifecycle (Every), or its start (Marker)
@@ -142,7 +148,7 @@ func NewRecorder(info RecordingInfo, split SplitOptions, stacks StackSource, emi
 	if split.Marker != nil && split.MarkerWindow <= 0 {
 		split.MarkerWindow = DefaultMarkerWindow
 	}
-	r := &Recorder{info: info, split: split, stacks: stacks, emit: emit}
+	r := &Recorder{info: info, split: split, stacks: stacks, emit: emit, frameIndex: map[RecordedFrame]int32{}}
 	r.live.init()
 	if split.Every > 0 {
 		r.cut = int64(split.Every)
@@ -318,15 +324,38 @@ func (r *Recorder) isMarker(stack uint32) bool {
 	if m := r.marker[stack]; m != 0 {
 		return m > 0
 	}
-	r.frames = r.stacks.AppendFrames(r.frames[:0], stack)
 	r.marker[stack] = -1
-	for _, f := range r.frames {
-		if f.Function != "" && r.split.Marker.MatchString(f.Function) {
+	for _, id := range r.stackFrameIDs(stack) {
+		if f := r.frameList[id].Function; f != "" && r.split.Marker.MatchString(f) {
 			r.marker[stack] = 1
 			break
 		}
 	}
 	return r.marker[stack] > 0
+}
+
+// stackFrameIDs returns the frames of stack as ids into r.frameList,
+// asking the StackSource the first time.
+func (r *Recorder) stackFrameIDs(stack uint32) []int32 {
+	if int(stack) >= len(r.stackFrames) {
+		r.stackFrames = slices.Grow(r.stackFrames, int(stack)+1-len(r.stackFrames))[:int(stack)+1]
+	}
+	if ids := r.stackFrames[stack]; ids != nil {
+		return ids
+	}
+	r.frames = r.stacks.AppendFrames(r.frames[:0], stack)
+	ids := make([]int32, len(r.frames))
+	for i, f := range r.frames {
+		id, ok := r.frameIndex[f]
+		if !ok {
+			id = int32(len(r.frameList))
+			r.frameIndex[f] = id
+			r.frameList = append(r.frameList, f)
+		}
+		ids[i] = id
+	}
+	r.stackFrames[stack] = ids
+	return ids
 }
 
 // Metrics of a recorded snapshot: what is live at its time, and what was
@@ -350,14 +379,19 @@ func (r *Recorder) snapshot(t int64) error {
 		p.PeriodType = &profile.ValueType{Type: "space", Unit: "bytes"}
 		p.Period = r.info.Period
 	}
-	b := recordedProfileBuilder{p: p, locs: map[RecordedFrame]*profile.Location{}, fns: map[[2]string]*profile.Function{}, maps: map[string]*profile.Mapping{}}
+	b := recordedProfileBuilder{p: p, frames: r.frameList, locs: make([]*profile.Location, len(r.frameList)),
+		fns: map[[2]string]*profile.Function{}, maps: map[string]*profile.Mapping{}}
 	for id := range r.perStack {
 		st := &r.perStack[id]
 		if st.liveObjs == 0 && st.liveBytes == 0 && st.allocObjs == 0 {
 			continue
 		}
-		r.frames = r.stacks.AppendFrames(r.frames[:0], uint32(id))
-		b.sample(r.frames, []int64{st.liveObjs, st.liveBytes, st.allocObjs, st.allocBytes})
+		ids := r.stackFrameIDs(uint32(id))
+		if len(b.locs) < len(r.frameList) {
+			b.frames = r.frameList
+			b.locs = append(b.locs, make([]*profile.Location, len(r.frameList)-len(b.locs))...)
+		}
+		b.sample(ids, []int64{st.liveObjs, st.liveBytes, st.allocObjs, st.allocBytes})
 	}
 	r.emitted++
 	name := r.info.Name // a recording read whole is one snapshot: the file's
@@ -394,24 +428,26 @@ func (r *Recorder) snapshot(t int64) error {
 // recordedProfileBuilder builds one snapshot's profile: a location per
 // distinct frame and a mapping per module.
 type recordedProfileBuilder struct {
-	p    *profile.Profile
-	locs map[RecordedFrame]*profile.Location
-	fns  map[[2]string]*profile.Function
-	maps map[string]*profile.Mapping
+	p      *profile.Profile
+	frames []RecordedFrame     // the recorder's frames, by id
+	locs   []*profile.Location // by frame id; nil until a sample has it
+	fns    map[[2]string]*profile.Function
+	maps   map[string]*profile.Mapping
 }
 
-func (b *recordedProfileBuilder) sample(frames []RecordedFrame, vals []int64) {
-	s := &profile.Sample{Value: vals, Location: make([]*profile.Location, 0, len(frames))}
-	for _, f := range frames {
-		s.Location = append(s.Location, b.location(f))
+func (b *recordedProfileBuilder) sample(ids []int32, vals []int64) {
+	s := &profile.Sample{Value: vals, Location: make([]*profile.Location, 0, len(ids))}
+	for _, id := range ids {
+		s.Location = append(s.Location, b.location(id))
 	}
 	b.p.Sample = append(b.p.Sample, s)
 }
 
-func (b *recordedProfileBuilder) location(f RecordedFrame) *profile.Location {
-	if l, ok := b.locs[f]; ok {
+func (b *recordedProfileBuilder) location(id int32) *profile.Location {
+	if l := b.locs[id]; l != nil {
 		return l
 	}
+	f := b.frames[id]
 	l := &profile.Location{ID: uint64(len(b.p.Location) + 1), Mapping: b.mapping(f.Module)}
 	if f.Function != "" {
 		fn := b.fns[[2]string{f.Function, f.File}]
@@ -427,7 +463,7 @@ func (b *recordedProfileBuilder) location(f RecordedFrame) *profile.Location {
 		l.Address = f.Offset
 	}
 	b.p.Location = append(b.p.Location, l)
-	b.locs[f] = l
+	b.locs[id] = l
 	return l
 }
 

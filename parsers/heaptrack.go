@@ -71,9 +71,9 @@ func replayHeaptrack(rec *Recorder, ev heaptrack.Event) error {
 	t := heaptrackTime(ev.Time)
 	switch ev.Kind {
 	case heaptrack.Alloc:
-		return rec.AllocByStack(t, ev.Size, ev.Trace)
+		return rec.AllocByStack(t, ev.Size, ev.Stack)
 	case heaptrack.Free:
-		return rec.FreeByStack(t, ev.Size, ev.Trace)
+		return rec.FreeByStack(t, ev.Size, ev.Stack)
 	case heaptrack.RSS:
 		return rec.RSS(t, ev.Size)
 	}

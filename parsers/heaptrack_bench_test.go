@@ -11,6 +11,7 @@ import (
 	"runtime/metrics"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -19,11 +20,13 @@ import (
 
 // synthRecording writes a heaptrack recording (file format 3) of about size
 // decompressed bytes to w, shaped like a real one (a Python interpreter under
-// heaptrack with PYTHONMALLOC=malloc: 13 M allocations, 25 000 allocation
-// infos, 80 000 stack nodes): a few thousand functions, stacks and
-// (size, stack) pairs defined as they first allocate, popular sites
-// allocating far more often than the rest (Zipf), most frees soon after
-// their allocation and about 100 000 allocations live, the clock and RSS
+// heaptrack with PYTHONMALLOC=malloc made 13 M allocations from 25 000
+// allocation infos and 80 000 stack nodes, and compressed 18 to 1): a few
+// thousand functions; a server handling requests of 400 kinds, popular ones
+// far more often (Zipf), each kind allocating and freeing in its own fixed
+// pattern (so the recording repeats itself as real ones do) and keeping an
+// allocation now and then; about 100 000 allocations live; stacks and
+// (size, stack) pairs defined as they first allocate; the clock and RSS
 // every 1000 events. It returns the decompressed size.
 func synthRecording(w io.Writer, size int64) (int64, error) {
 	cw := &countingWriter{w: w}
@@ -46,50 +49,94 @@ func synthRecording(w io.Writer, size int64) (int64, error) {
 	for i := range 3000 {
 		funcs = append(funcs, str(fmt.Sprintf("service::module%d::Component%d::handle(std::vector<std::string> const&, Request&)", i%9, i)))
 	}
-	nips, ntraces := 0, 0
-	// newTrace defines a stack node (and its instruction pointer) under a
-	// recent parent, as heaptrack does when a new stack allocates.
-	newTrace := func() int {
-		nips++
-		fmt.Fprintf(bw, "i %x %x %x %x %x\n", 0x7f3a00000000+uint64(nips)*0x40, modules[rng.IntN(len(modules))],
-			funcs[rng.IntN(len(funcs))], files[rng.IntN(len(files))], rng.IntN(4000))
+	nips, ntraces, ninfos := 0, 0, 0
+	// newInfo defines a new allocating stack (three new stack nodes under
+	// a recent one, with their instruction pointers) and a (size, stack)
+	// pair of it, as heaptrack does when a new site first allocates.
+	newInfo := func() int {
 		parent := 0
 		if ntraces > 0 && rng.IntN(8) != 0 {
 			parent = ntraces - rng.IntN(min(ntraces, 50))
 		}
-		ntraces++
-		fmt.Fprintf(bw, "t %x %x\n", nips, parent)
-		return ntraces
+		for range 3 {
+			nips++
+			fmt.Fprintf(bw, "i %x %x %x %x %x\n", 0x7f3a00000000+uint64(nips)*0x40, modules[rng.IntN(len(modules))],
+				funcs[rng.IntN(len(funcs))], files[rng.IntN(len(files))], rng.IntN(4000))
+			ntraces++
+			fmt.Fprintf(bw, "t %x %x\n", nips, parent)
+			parent = ntraces
+		}
+		sizes := []int{16, 24, 32, 48, 64, 96, 128, 256, 512, 1024, 4096, 65536}
+		fmt.Fprintf(bw, "a %x %x\n", sizes[rng.IntN(len(sizes))], ntraces)
+		ninfos++
+		return ninfos - 1
 	}
-	const maxInfos = 25000
-	sizes := []int{16, 24, 32, 48, 64, 96, 128, 256, 512, 1024, 4096, 65536}
-	zipf := rand.NewZipf(rng, 1.2, 8, maxInfos-1)
-	ninfos := 0
-	var live []int // allocation info index of each live allocation, oldest first
+	// A request kind is a fixed sequence of steps: allocate with a site
+	// (an index into sites, defined on first use), free a step's
+	// allocation, or keep it.
+	type step struct{ site, free int } // free: index of the step whose allocation is freed, -1 for an allocation
+	const kinds = 400
+	scripts := make([][]step, kinds)
+	sites := make([]int, 25000)
+	for i := range sites {
+		sites[i] = -1
+	}
+	for k := range scripts {
+		n := 10 + rng.IntN(50)
+		var open []int
+		for len(scripts[k]) < n {
+			if len(open) > 0 && rng.IntN(2) == 0 {
+				i := rng.IntN(len(open))
+				scripts[k] = append(scripts[k], step{free: open[i]})
+				open = append(open[:i], open[i+1:]...)
+				continue
+			}
+			open = append(open, len(scripts[k]))
+			scripts[k] = append(scripts[k], step{site: rng.IntN(len(sites)), free: -1})
+		}
+	}
+	zipf := rand.NewZipf(rng, 1.1, 1, kinds-1)
+	var kept []int // allocation info of each allocation kept past its request
 	events, ms := 0, 0
+	info := make([]int, 64)
 	for cw.n+int64(bw.Buffered()) < size {
-		idx := int(zipf.Uint64())
-		for idx >= ninfos {
-			// A new site allocates: two new stack nodes, then its info.
-			newTrace()
-			fmt.Fprintf(bw, "a %x %x\n", sizes[rng.IntN(len(sizes))], newTrace())
-			ninfos++
+		script := scripts[zipf.Uint64()]
+		info = info[:0]
+		for _, st := range script {
+			if st.free >= 0 {
+				fmt.Fprintf(bw, "- %x\n", info[st.free])
+				info[st.free] = -1
+				info = append(info, -1)
+				continue
+			}
+			if sites[st.site] < 0 {
+				sites[st.site] = newInfo()
+			}
+			fmt.Fprintf(bw, "+ %x\n", sites[st.site])
+			info = append(info, sites[st.site])
 		}
-		fmt.Fprintf(bw, "+ %x\n", idx)
-		live = append(live, idx)
-		switch r := rng.IntN(10); {
-		case r < 3: // a temporary: freed at once
-		case r < 8 || len(live) > 100000: // freed soon
-			r = len(live) - 1 - rng.IntN(min(len(live), 1000))
-			live[r], live[len(live)-1] = live[len(live)-1], live[r]
-		default: // kept for a while
-			continue
+		// What the request did not free: freed at its end, or, one in
+		// eight, kept (a cache, a session) and freed later.
+		for _, idx := range info {
+			if idx < 0 {
+				continue
+			}
+			if rng.IntN(8) == 0 {
+				kept = append(kept, idx)
+			} else {
+				fmt.Fprintf(bw, "- %x\n", idx)
+			}
 		}
-		fmt.Fprintf(bw, "- %x\n", live[len(live)-1])
-		live = live[:len(live)-1]
-		if events++; events%1000 == 0 {
+		for len(kept) > 100000 {
+			i := rng.IntN(len(kept))
+			fmt.Fprintf(bw, "- %x\n", kept[i])
+			kept[i] = kept[len(kept)-1]
+			kept = kept[:len(kept)-1]
+		}
+		if events += len(script); events >= 1000 {
+			events -= 1000
 			ms++
-			fmt.Fprintf(bw, "c %x\nR %x\n", ms, 20000+len(live)/8)
+			fmt.Fprintf(bw, "c %x\nR %x\n", ms, 20000+len(kept)/8)
 		}
 	}
 	if err := bw.Flush(); err != nil {
@@ -178,6 +225,7 @@ func BenchmarkReadHeaptrack(b *testing.B) {
 			split := SplitOptions{Every: 5 * time.Second}
 			live := liveHeap(b, rec.zst, split)
 			b.SetBytes(rec.plain)
+			cpu := cpuTime()
 			b.ResetTimer()
 			for range b.N {
 				snaps := 0
@@ -187,6 +235,7 @@ func BenchmarkReadHeaptrack(b *testing.B) {
 					b.Fatalf("got %d snapshots, error %v", snaps, err)
 				}
 			}
+			reportCPU(b, rec.plain, cpuTime()-cpu)
 			b.ReportMetric(float64(live)/(1<<20), "live-heap-MiB")
 			b.ReportMetric(float64(len(rec.zst))/(1<<20), "zst-MiB")
 		})
@@ -218,11 +267,31 @@ func BenchmarkReadHeaptrackFile(b *testing.B) {
 	split := SplitOptions{Every: time.Second}
 	live := liveHeap(b, zst, split)
 	b.SetBytes(plain)
+	cpu := cpuTime()
 	b.ResetTimer()
 	for range b.N {
 		if err := ParseEach(bytes.NewReader(zst), path, &Options{Split: split}, func(*Snapshot) error { return nil }); err != nil {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, plain, cpuTime()-cpu)
 	b.ReportMetric(float64(live)/(1<<20), "live-heap-MiB")
+}
+
+// cpuTime is the CPU time this process has used, all threads.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// reportCPU reports decompressed MB per CPU second: unlike MB/s it does not
+// drop when other processes take the machine's cores (a shared machine),
+// though it still rises and falls with their use of its caches.
+func reportCPU(b *testing.B, plain int64, cpu time.Duration) {
+	if cpu > 0 {
+		b.ReportMetric(float64(plain)*float64(b.N)/1e6/cpu.Seconds(), "MB/cpu-s")
+	}
 }

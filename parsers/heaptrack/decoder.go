@@ -68,9 +68,9 @@ type Kind uint8
 
 // The events of a recording.
 const (
-	// Alloc: Size bytes were allocated by stack Trace.
+	// Alloc: Size bytes were allocated by Stack.
 	Alloc Kind = iota + 1
-	// Free: an allocation of Size bytes by stack Trace was freed.
+	// Free: an allocation of Size bytes by Stack was freed.
 	Free
 	// RSS: the process's resident set was Size bytes.
 	RSS
@@ -81,9 +81,13 @@ type Event struct {
 	Kind Kind
 	// Time is milliseconds since the recording started, as heaptrack's
 	// clock ticked (it writes the time every 10 ms or so).
-	Time  int64
-	Size  int64
-	Trace uint32
+	Time int64
+	Size int64
+	// Stack numbers the allocating stacks from 1, in the order they first
+	// allocate; AppendFrames resolves it. (heaptrack's own ids number every
+	// node of its stack tree, most of which never allocate: dense ids keep
+	// a reader's per-stack tables small.)
+	Stack uint32
 }
 
 // Header is what the recording says about itself.
@@ -139,7 +143,7 @@ type traceNode struct {
 
 type allocInfo struct {
 	size  int64
-	trace uint32
+	stack uint32 // dense stack id
 }
 
 // Decoder reads a recording's lines.
@@ -160,17 +164,22 @@ type Decoder struct {
 	ips     []ipInfo // ips[0] is the unknown pointer
 	frames  []frameRef
 	traces  []traceNode // traces[0] is the root
-	infos   []allocInfo
+	// stackOf maps a stack node that allocates to its dense stack id (0:
+	// none yet); stackTrace maps back.
+	stackOf    []uint32
+	stackTrace []uint32
+	infos      []allocInfo
 }
 
 // NewDecoder returns a decoder reading the decompressed recording r.
 func NewDecoder(r io.Reader) *Decoder {
 	return &Decoder{
-		r:       bufio.NewReaderSize(r, 256<<10),
-		hdr:     Header{PageSize: 4096},
-		strings: []string{""},
-		ips:     []ipInfo{{}},
-		traces:  []traceNode{{}},
+		r:          bufio.NewReaderSize(r, 256<<10),
+		hdr:        Header{PageSize: 4096},
+		strings:    []string{""},
+		ips:        []ipInfo{{}},
+		traces:     []traceNode{{}},
+		stackTrace: []uint32{0},
 	}
 }
 
@@ -214,9 +223,12 @@ func (d *Decoder) Time() int64 { return d.now }
 
 // Line is the number of whole lines read; Offset is the decompressed byte
 // offset after them.
-func (d *Decoder) Line() int      { return d.lineNo }
-func (d *Decoder) Offset() int64  { return d.next }
-func (d *Decoder) Traces() uint32 { return uint32(len(d.traces) - 1) }
+func (d *Decoder) Line() int     { return d.lineNo }
+func (d *Decoder) Offset() int64 { return d.next }
+
+// Stacks is the number of allocating stacks so far: stack ids run from 1 to
+// Stacks.
+func (d *Decoder) Stacks() uint32 { return uint32(len(d.stackTrace) - 1) }
 
 // Next returns the next allocation, free or RSS sample, and io.EOF after the
 // last. Errors are *SyntaxError; one wrapping ErrTruncated or a read error
@@ -233,6 +245,9 @@ func (d *Decoder) Next() (Event, error) {
 		} else if err := d.readLine(); err != nil {
 			return Event{}, err
 		}
+		if ev, ok := d.allocEvent(); ok {
+			return ev, nil
+		}
 		ev, ok, err := d.handle()
 		if err != nil {
 			return Event{}, d.syntax(err)
@@ -241,6 +256,38 @@ func (d *Decoder) Next() (Event, error) {
 			return ev, nil
 		}
 	}
+}
+
+// allocEvent reads a well-formed "+ <info>" or "- <info>" line naming a
+// defined allocation info, nearly every line of a recording, without the
+// general path's bookkeeping; it leaves any other line, and every error, to
+// handle.
+func (d *Decoder) allocEvent() (Event, bool) {
+	ln := d.line
+	// At most 16 hex digits: no overflow.
+	if len(ln) < 3 || len(ln) > 18 || ln[1] != ' ' || (ln[0] != '+' && ln[0] != '-') {
+		return Event{}, false
+	}
+	var idx uint64
+	for _, c := range ln[2:] {
+		switch {
+		case '0' <= c && c <= '9':
+			idx = idx<<4 | uint64(c-'0')
+		case 'a' <= c && c <= 'f':
+			idx = idx<<4 | uint64(c-'a'+10)
+		default:
+			return Event{}, false
+		}
+	}
+	if idx >= uint64(len(d.infos)) {
+		return Event{}, false
+	}
+	info := d.infos[idx]
+	kind := Alloc
+	if ln[0] == '-' {
+		kind = Free
+	}
+	return Event{Kind: kind, Time: d.now, Size: info.size, Stack: info.stack}, true
 }
 
 // handle reads the current line, returning its event when it is one.
@@ -370,7 +417,7 @@ func (d *Decoder) alloc(f fields, kind Kind) (Event, bool, error) {
 		return Event{}, false, err
 	}
 	info := d.infos[idx]
-	return Event{Kind: kind, Time: d.now, Size: info.size, Trace: info.trace}, true, nil
+	return Event{Kind: kind, Time: d.now, Size: info.size, Stack: info.stack}, true, nil
 }
 
 func (d *Decoder) timestamp(f fields) error {
@@ -405,7 +452,16 @@ func (d *Decoder) allocInfo(f fields) error {
 	if int(trace) >= len(d.traces) {
 		return fmt.Errorf("stack %#x not defined (%d so far)", trace, len(d.traces)-1)
 	}
-	d.infos = append(d.infos, allocInfo{size: size, trace: trace})
+	if int(trace) >= len(d.stackOf) {
+		d.stackOf = append(d.stackOf, make([]uint32, len(d.traces)-len(d.stackOf))...)
+	}
+	stack := d.stackOf[trace]
+	if stack == 0 {
+		stack = uint32(len(d.stackTrace))
+		d.stackOf[trace] = stack
+		d.stackTrace = append(d.stackTrace, trace)
+	}
+	d.infos = append(d.infos, allocInfo{size: size, stack: stack})
 	return f.end()
 }
 
@@ -516,10 +572,14 @@ func (d *Decoder) systemInfo(f fields) error {
 	return nil // then the number of physical pages, which nothing here needs
 }
 
-// AppendFrames appends the frames of stack trace to dst, innermost first,
-// inlined functions as frames of their own. Stack 0 has no frames.
-func (d *Decoder) AppendFrames(dst []Frame, trace uint32) []Frame {
-	for t := trace; t != 0 && int(t) < len(d.traces); t = d.traces[t].parent {
+// AppendFrames appends the frames of a stack (an Event's Stack) to dst,
+// innermost first, inlined functions as frames of their own. An empty
+// stack (heaptrack could not unwind) and an unknown id have no frames.
+func (d *Decoder) AppendFrames(dst []Frame, stack uint32) []Frame {
+	if int(stack) >= len(d.stackTrace) {
+		return dst
+	}
+	for t := d.stackTrace[stack]; t != 0 && int(t) < len(d.traces); t = d.traces[t].parent {
 		ip := d.ips[d.traces[t].ip]
 		if ip.addr == 0 && ip.module == 0 && ip.n == 0 {
 			continue

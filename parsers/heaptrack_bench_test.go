@@ -30,119 +30,137 @@ import (
 // every 1000 events. It returns the decompressed size.
 func synthRecording(w io.Writer, size int64) (int64, error) {
 	cw := &countingWriter{w: w}
-	bw := bufio.NewWriterSize(cw, 1<<16)
-	rng := rand.New(rand.NewPCG(7, 11))
-	fmt.Fprintf(bw, "v 10400 3\nX ./service --threads 16\nI 1000 5e2939\n")
-	nstr := 0
-	str := func(s string) int {
-		fmt.Fprintf(bw, "s %x %s\n", len(s), s)
-		nstr++
-		return nstr
+	g := &synth{bw: bufio.NewWriterSize(cw, 1<<16), rng: rand.New(rand.NewPCG(7, 11))}
+	g.header()
+	scripts := g.requestKinds(400, 25000)
+	zipf := rand.NewZipf(g.rng, 1.1, 1, uint64(len(scripts)-1))
+	events, ms := 0, 0
+	for cw.n+int64(g.bw.Buffered()) < size {
+		script := scripts[zipf.Uint64()]
+		g.request(script)
+		if events += len(script); events >= 1000 {
+			events -= 1000
+			ms++
+			fmt.Fprintf(g.bw, "c %x\nR %x\n", ms, 20000+len(g.kept)/8)
+		}
 	}
-	var modules, files, funcs []int
+	if err := g.bw.Flush(); err != nil {
+		return 0, err
+	}
+	return cw.n, nil
+}
+
+// synth writes a synthetic recording for synthRecording.
+type synth struct {
+	bw                           *bufio.Writer
+	rng                          *rand.Rand
+	nstr, nips, ntraces, ninfos  int
+	modules, files, funcs, sites []int // string ids; sites: allocation info, -1 until first used
+	kept                         []int // allocation info of each allocation kept past its request
+	open                         []int // allocation info of the current request's steps, -1 when freed
+}
+
+// step is one step of a request kind: an allocation by a site (free < 0),
+// or the free of an earlier step's allocation.
+type step struct{ site, free int }
+
+func (g *synth) str(s string) int {
+	fmt.Fprintf(g.bw, "s %x %s\n", len(s), s)
+	g.nstr++
+	return g.nstr
+}
+
+func (g *synth) header() {
+	fmt.Fprintf(g.bw, "v 10400 3\nX ./service --threads 16\nI 1000 5e2939\n")
 	for i := range 12 {
-		modules = append(modules, str(fmt.Sprintf("/usr/lib/x86_64-linux-gnu/libservice%d.so.1", i)))
+		g.modules = append(g.modules, g.str(fmt.Sprintf("/usr/lib/x86_64-linux-gnu/libservice%d.so.1", i)))
 	}
 	for i := range 60 {
-		files = append(files, str(fmt.Sprintf("src/service/module%d/component%d.cpp", i%9, i)))
+		g.files = append(g.files, g.str(fmt.Sprintf("src/service/module%d/component%d.cpp", i%9, i)))
 	}
 	for i := range 3000 {
-		funcs = append(funcs, str(fmt.Sprintf("service::module%d::Component%d::handle(std::vector<std::string> const&, Request&)", i%9, i)))
+		g.funcs = append(g.funcs, g.str(fmt.Sprintf("service::module%d::Component%d::handle(std::vector<std::string> const&, Request&)", i%9, i)))
 	}
-	nips, ntraces, ninfos := 0, 0, 0
-	// newInfo defines a new allocating stack (three new stack nodes under
-	// a recent one, with their instruction pointers) and a (size, stack)
-	// pair of it, as heaptrack does when a new site first allocates.
-	newInfo := func() int {
-		parent := 0
-		if ntraces > 0 && rng.IntN(8) != 0 {
-			parent = ntraces - rng.IntN(min(ntraces, 50))
-		}
-		for range 3 {
-			nips++
-			fmt.Fprintf(bw, "i %x %x %x %x %x\n", 0x7f3a00000000+uint64(nips)*0x40, modules[rng.IntN(len(modules))],
-				funcs[rng.IntN(len(funcs))], files[rng.IntN(len(files))], rng.IntN(4000))
-			ntraces++
-			fmt.Fprintf(bw, "t %x %x\n", nips, parent)
-			parent = ntraces
-		}
-		sizes := []int{16, 24, 32, 48, 64, 96, 128, 256, 512, 1024, 4096, 65536}
-		fmt.Fprintf(bw, "a %x %x\n", sizes[rng.IntN(len(sizes))], ntraces)
-		ninfos++
-		return ninfos - 1
+}
+
+// newInfo defines a new allocating stack (three new stack nodes under a
+// recent one, with their instruction pointers) and a (size, stack) pair of
+// it, as heaptrack does when a new site first allocates.
+func (g *synth) newInfo() int {
+	parent := 0
+	if g.ntraces > 0 && g.rng.IntN(8) != 0 {
+		parent = g.ntraces - g.rng.IntN(min(g.ntraces, 50))
 	}
-	// A request kind is a fixed sequence of steps: allocate with a site
-	// (an index into sites, defined on first use), free a step's
-	// allocation, or keep it.
-	type step struct{ site, free int } // free: index of the step whose allocation is freed, -1 for an allocation
-	const kinds = 400
-	scripts := make([][]step, kinds)
-	sites := make([]int, 25000)
-	for i := range sites {
-		sites[i] = -1
+	for range 3 {
+		g.nips++
+		fmt.Fprintf(g.bw, "i %x %x %x %x %x\n", 0x7f3a00000000+uint64(g.nips)*0x40, g.modules[g.rng.IntN(len(g.modules))],
+			g.funcs[g.rng.IntN(len(g.funcs))], g.files[g.rng.IntN(len(g.files))], g.rng.IntN(4000))
+		g.ntraces++
+		fmt.Fprintf(g.bw, "t %x %x\n", g.nips, parent)
+		parent = g.ntraces
 	}
+	sizes := []int{16, 24, 32, 48, 64, 96, 128, 256, 512, 1024, 4096, 65536}
+	fmt.Fprintf(g.bw, "a %x %x\n", sizes[g.rng.IntN(len(sizes))], g.ntraces)
+	g.ninfos++
+	return g.ninfos - 1
+}
+
+// requestKinds draws n request kinds of 10 to 60 steps over nsites sites.
+func (g *synth) requestKinds(n, nsites int) [][]step {
+	g.sites = make([]int, nsites)
+	for i := range g.sites {
+		g.sites[i] = -1
+	}
+	scripts := make([][]step, n)
 	for k := range scripts {
-		n := 10 + rng.IntN(50)
 		var open []int
-		for len(scripts[k]) < n {
-			if len(open) > 0 && rng.IntN(2) == 0 {
-				i := rng.IntN(len(open))
+		for steps := 10 + g.rng.IntN(50); len(scripts[k]) < steps; {
+			if len(open) > 0 && g.rng.IntN(2) == 0 {
+				i := g.rng.IntN(len(open))
 				scripts[k] = append(scripts[k], step{free: open[i]})
 				open = append(open[:i], open[i+1:]...)
 				continue
 			}
 			open = append(open, len(scripts[k]))
-			scripts[k] = append(scripts[k], step{site: rng.IntN(len(sites)), free: -1})
+			scripts[k] = append(scripts[k], step{site: g.rng.IntN(nsites), free: -1})
 		}
 	}
-	zipf := rand.NewZipf(rng, 1.1, 1, kinds-1)
-	var kept []int // allocation info of each allocation kept past its request
-	events, ms := 0, 0
-	info := make([]int, 64)
-	for cw.n+int64(bw.Buffered()) < size {
-		script := scripts[zipf.Uint64()]
-		info = info[:0]
-		for _, st := range script {
-			if st.free >= 0 {
-				fmt.Fprintf(bw, "- %x\n", info[st.free])
-				info[st.free] = -1
-				info = append(info, -1)
-				continue
-			}
-			if sites[st.site] < 0 {
-				sites[st.site] = newInfo()
-			}
-			fmt.Fprintf(bw, "+ %x\n", sites[st.site])
-			info = append(info, sites[st.site])
+	return scripts
+}
+
+// request writes one request of a kind. What it did not free is freed at
+// its end, or, one in eight, kept (a cache, a session) and freed later,
+// at random, so that about 100 000 allocations stay live.
+func (g *synth) request(script []step) {
+	g.open = g.open[:0]
+	for _, st := range script {
+		if st.free >= 0 {
+			fmt.Fprintf(g.bw, "- %x\n", g.open[st.free])
+			g.open[st.free] = -1
+			g.open = append(g.open, -1)
+			continue
 		}
-		// What the request did not free: freed at its end, or, one in
-		// eight, kept (a cache, a session) and freed later.
-		for _, idx := range info {
-			if idx < 0 {
-				continue
-			}
-			if rng.IntN(8) == 0 {
-				kept = append(kept, idx)
-			} else {
-				fmt.Fprintf(bw, "- %x\n", idx)
-			}
+		if g.sites[st.site] < 0 {
+			g.sites[st.site] = g.newInfo()
 		}
-		for len(kept) > 100000 {
-			i := rng.IntN(len(kept))
-			fmt.Fprintf(bw, "- %x\n", kept[i])
-			kept[i] = kept[len(kept)-1]
-			kept = kept[:len(kept)-1]
-		}
-		if events += len(script); events >= 1000 {
-			events -= 1000
-			ms++
-			fmt.Fprintf(bw, "c %x\nR %x\n", ms, 20000+len(kept)/8)
+		fmt.Fprintf(g.bw, "+ %x\n", g.sites[st.site])
+		g.open = append(g.open, g.sites[st.site])
+	}
+	for _, idx := range g.open {
+		switch {
+		case idx < 0:
+		case g.rng.IntN(8) == 0:
+			g.kept = append(g.kept, idx)
+		default:
+			fmt.Fprintf(g.bw, "- %x\n", idx)
 		}
 	}
-	if err := bw.Flush(); err != nil {
-		return 0, err
+	for len(g.kept) > 100000 {
+		i := g.rng.IntN(len(g.kept))
+		fmt.Fprintf(g.bw, "- %x\n", g.kept[i])
+		g.kept[i] = g.kept[len(g.kept)-1]
+		g.kept = g.kept[:len(g.kept)-1]
 	}
-	return cw.n, nil
 }
 
 type countingWriter struct {

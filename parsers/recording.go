@@ -45,6 +45,11 @@ type SplitOptions struct {
 // short against a task's life.
 const DefaultMarkerWindow = 100 * time.Millisecond
 
+// MaxLifecycles bounds the lifecycles one recording is cut into: a
+// duration or marker that would cut more (or a damaged clock) is refused
+// rather than emitting snapshots without end.
+const MaxLifecycles = 10000
+
 // Enabled reports whether the options split a recording at all.
 func (o SplitOptions) Enabled() bool { return o.Every > 0 || o.Marker != nil }
 
@@ -161,6 +166,10 @@ func NewRecorder(info RecordingInfo, split SplitOptions, stacks StackSource, emi
 func (r *Recorder) advance(t int64) error {
 	if t < r.now {
 		t = r.now
+	}
+	if r.split.Every > 0 && t >= r.cut && int64(r.emitted)+(t-r.cut)/int64(r.split.Every)+1 >= MaxLifecycles {
+		return &ParseError{Format: r.info.Format, Name: r.info.Name,
+			Err: fmt.Errorf("--every %v cuts the recording (%v long at least) into more than %d lifecycles: choose a longer duration", r.split.Every, time.Duration(t), MaxLifecycles)}
 	}
 	for r.split.Every > 0 && t >= r.cut {
 		if err := r.snapshot(r.cut); err != nil {
@@ -293,6 +302,10 @@ func (r *Recorder) markerAlloc(t int64) error {
 		return nil
 	}
 	if r.inCycle {
+		if r.emitted+1 >= MaxLifecycles {
+			return &ParseError{Format: r.info.Format, Name: r.info.Name,
+				Err: fmt.Errorf("--lifecycle-marker %q starts more than %d lifecycles: choose a frame that allocates once per task start, or a longer --marker-window", r.split.Marker, MaxLifecycles)}
+		}
 		// The state just before this lifecycle's first allocation is what
 		// the previous one left behind.
 		if err := r.snapshot(t); err != nil {
@@ -379,19 +392,25 @@ func (r *Recorder) snapshot(t int64) error {
 		p.PeriodType = &profile.ValueType{Type: "space", Unit: "bytes"}
 		p.Period = r.info.Period
 	}
+	// Resolve the stacks first, so that samples, their values and their
+	// location lists each come out of one allocation.
+	nstacks, nframes := 0, 0
+	for id := range r.perStack {
+		if st := &r.perStack[id]; st.liveObjs != 0 || st.liveBytes != 0 || st.allocObjs != 0 {
+			nstacks++
+			nframes += len(r.stackFrameIDs(uint32(id)))
+		}
+	}
 	b := recordedProfileBuilder{p: p, frames: r.frameList, locs: make([]*profile.Location, len(r.frameList)),
-		fns: map[[2]string]*profile.Function{}, maps: map[string]*profile.Mapping{}}
+		fns: map[[2]string]*profile.Function{}, maps: map[string]*profile.Mapping{},
+		samples: make([]profile.Sample, 0, nstacks), vals: make([]int64, 0, 4*nstacks), stackLocs: make([]*profile.Location, 0, nframes)}
+	p.Sample = make([]*profile.Sample, 0, nstacks)
 	for id := range r.perStack {
 		st := &r.perStack[id]
 		if st.liveObjs == 0 && st.liveBytes == 0 && st.allocObjs == 0 {
 			continue
 		}
-		ids := r.stackFrameIDs(uint32(id))
-		if len(b.locs) < len(r.frameList) {
-			b.frames = r.frameList
-			b.locs = append(b.locs, make([]*profile.Location, len(r.frameList)-len(b.locs))...)
-		}
-		b.sample(ids, []int64{st.liveObjs, st.liveBytes, st.allocObjs, st.allocBytes})
+		b.sample(r.stackFrames[id], st.liveObjs, st.liveBytes, st.allocObjs, st.allocBytes)
 	}
 	r.emitted++
 	name := r.info.Name // a recording read whole is one snapshot: the file's
@@ -433,14 +452,23 @@ type recordedProfileBuilder struct {
 	locs   []*profile.Location // by frame id; nil until a sample has it
 	fns    map[[2]string]*profile.Function
 	maps   map[string]*profile.Mapping
+	// Slabs the samples are cut from, sized for the snapshot.
+	samples   []profile.Sample
+	vals      []int64
+	stackLocs []*profile.Location
 }
 
-func (b *recordedProfileBuilder) sample(ids []int32, vals []int64) {
-	s := &profile.Sample{Value: vals, Location: make([]*profile.Location, 0, len(ids))}
+func (b *recordedProfileBuilder) sample(ids []int32, vals ...int64) {
+	b.vals = append(b.vals, vals...)
+	start := len(b.stackLocs)
 	for _, id := range ids {
-		s.Location = append(s.Location, b.location(id))
+		b.stackLocs = append(b.stackLocs, b.location(id))
 	}
-	b.p.Sample = append(b.p.Sample, s)
+	b.samples = append(b.samples, profile.Sample{
+		Value:    b.vals[len(b.vals)-len(vals) : len(b.vals) : len(b.vals)],
+		Location: b.stackLocs[start:len(b.stackLocs):len(b.stackLocs)],
+	})
+	b.p.Sample = append(b.p.Sample, &b.samples[len(b.samples)-1])
 }
 
 func (b *recordedProfileBuilder) location(id int32) *profile.Location {

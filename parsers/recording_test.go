@@ -307,3 +307,27 @@ func TestRecorderFreeByStack(t *testing.T) {
 		t.Errorf("got warnings %q, want %q", msgs, want)
 	}
 }
+
+// TestRecorderMaxLifecycles: a split that would cut more than
+// MaxLifecycles lifecycles (a tiny --every against a long or damaged clock,
+// a marker that allocates all the time) is an error naming the recording,
+// not snapshots without end.
+func TestRecorderMaxLifecycles(t *testing.T) {
+	for _, split := range []SplitOptions{{Every: time.Millisecond}, {Marker: regexp.MustCompile(`^open$`), MarkerWindow: time.Nanosecond}} {
+		emitted := 0
+		r, err := NewRecorder(RecordingInfo{Name: "rec", Format: FormatHeaptrack}, split, fakeStacks{{"leak", "open"}},
+			func(*Snapshot) error { emitted++; return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := int64(0); err == nil && i < 2*MaxLifecycles; i++ {
+			err = r.AllocByStack(i*int64(time.Millisecond), 8, 0)
+		}
+		if err == nil {
+			err = r.AllocByStack(1<<62, 8, 0)
+		}
+		if err == nil || !strings.Contains(err.Error(), "parse heaptrack recording rec: ") || !strings.Contains(err.Error(), "more than 10000 lifecycles") || emitted >= MaxLifecycles {
+			t.Errorf("%+v: got %v after %d snapshots, want an error naming rec and the limit, before %d snapshots", split, err, emitted, MaxLifecycles)
+		}
+	}
+}

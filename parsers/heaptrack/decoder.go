@@ -420,10 +420,17 @@ func (d *Decoder) alloc(f fields, kind Kind) (Event, bool, error) {
 	return Event{Kind: kind, Time: d.now, Size: info.size, Stack: info.stack}, true, nil
 }
 
+// maxTime bounds the clock, in milliseconds (about 280 years), so that
+// readers may count it in nanoseconds.
+const maxTime = 1 << 43
+
 func (d *Decoder) timestamp(f fields) error {
 	t, err := f.int64("time")
 	if err != nil {
 		return err
+	}
+	if t > maxTime {
+		return fmt.Errorf("time %#x ms is beyond any recording", t)
 	}
 	d.now = max(d.now, t)
 	return f.end()

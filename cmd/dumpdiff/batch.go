@@ -333,18 +333,19 @@ func batchRun(opts *BatchOptions) error {
 		progress := newBatchProgress(opts.IO, !opts.Quiet && opts.IO.IsStderrTTY(), len(specs))
 		defer progress.finish()
 		return runSeries(specs, opts, progress, func(r batchResult) error {
+			name := report.Clean(r.spec.Name) // a directory name or a manifest's word
 			if r.err != nil {
 				failed++
-				progress.printf("dumpdiff: series %s: %s\n", r.spec.Name, oneLine(r.err.Error()))
+				progress.printf("dumpdiff: series %s: %s\n", name, oneLine(r.err.Error()))
 			} else if len(r.res.Warnings) > 0 {
 				var buf bytes.Buffer
-				printWarningsFor(&buf, "series "+r.spec.Name+": ", r.res.Warnings)
+				printWarningsFor(&buf, "series "+name+": ", r.res.Warnings)
 				progress.printf("%s", buf.String())
 			}
 			if len(r.offenders) > 0 {
 				offending++
 				for _, s := range r.offenders {
-					offenderLines = append(offenderLines, fmt.Sprintf("  %s: #%d %s %s/lifecycle (%s)", r.spec.Name, s.Rank,
+					offenderLines = append(offenderLines, fmt.Sprintf("  %s: #%d %s %s/lifecycle (%s)", name, s.Rank,
 						siteLabel(s), report.FormatSignedQuantity(s.Growth, r.res.Metric.Unit), s.Verdict))
 				}
 			}
@@ -435,14 +436,13 @@ func batchOffenders(res *dumpdiff.TrendResult, limit int64) []dumpdiff.TrendSite
 }
 
 // siteLabel names a site in a --fail-on message on stderr: its title, else
-// its key, on one line and with the control characters of an untrusted
-// dump's names replaced, so a name cannot drive the terminal.
+// its key, on one line and cleaned, so a name cannot drive the terminal.
 func siteLabel(s dumpdiff.TrendSite) string {
 	name := s.Title
 	if name == "" {
 		name = s.Key
 	}
-	return oneLine(report.Sanitize(name))
+	return oneLine(name)
 }
 
 // batchWriter writes batch results as JSON Lines or CSV.

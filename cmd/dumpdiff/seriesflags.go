@@ -172,7 +172,7 @@ func loadSeries(ios *IOStreams, args []string, lo dumpdiff.LoadOptions) (*dumpdi
 	}
 	if ios.IsStderrTTY() && len(paths) > 4 {
 		lo.Progress = func(done, total int, path string) {
-			fmt.Fprintf(ios.ErrOut, "\r\x1b[Kloading %d/%d %s", done, total, report.Sanitize(filepath.Base(path)))
+			fmt.Fprintf(ios.ErrOut, "\r\x1b[Kloading %d/%d %s", done, total, report.Clean(filepath.Base(path)))
 			if done == total {
 				fmt.Fprint(ios.ErrOut, "\r\x1b[K")
 			}

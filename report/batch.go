@@ -86,7 +86,7 @@ func WriteBatchJSON(w io.Writer, s BatchSeries) error {
 	if err != nil {
 		return err
 	}
-	_, err = w.Write(append(line, '\n'))
+	_, err = w.Write(append(EscapeJSON(line), '\n'))
 	return err
 }
 

@@ -3,6 +3,7 @@ package report
 import (
 	"strings"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -107,4 +108,53 @@ func defuseFormula(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// EscapeJSON is the JSON form of Clean: JSON keeps names exact, so instead of
+// being replaced, the characters Clean refuses are written as \uXXXX escapes
+// in encoded JSON (encoding/json escapes only the controls and U+2028/2029).
+// The decoded value is the same; printed raw on a terminal, the document can
+// neither reorder nor hide text. Outside strings JSON is ASCII, so every
+// such character found is inside a string.
+func EscapeJSON(b []byte) []byte {
+	start := 0
+	for start < len(b) && b[start] < utf8.RuneSelf {
+		start++
+	}
+	if start == len(b) {
+		return b
+	}
+	var out []byte
+	i := 0 // b[:i] is in out already
+	for j := start; j < len(b); {
+		r, n := utf8.DecodeRune(b[j:])
+		if r < utf8.RuneSelf || !unsafeRune(r) {
+			j += n
+			continue
+		}
+		if out == nil {
+			out = make([]byte, 0, len(b)+16)
+		}
+		out = append(out, b[i:j]...)
+		out = appendJSONEscape(out, r)
+		j += n
+		i = j
+	}
+	if out == nil {
+		return b
+	}
+	return append(out, b[i:]...)
+}
+
+// appendJSONEscape writes r as \uXXXX, or as a surrogate pair above U+FFFF.
+func appendJSONEscape(b []byte, r rune) []byte {
+	const hex = "0123456789abcdef"
+	put := func(b []byte, u rune) []byte {
+		return append(b, '\\', 'u', hex[u>>12&0xf], hex[u>>8&0xf], hex[u>>4&0xf], hex[u&0xf])
+	}
+	if r > 0xffff {
+		r1, r2 := utf16.EncodeRune(r)
+		return put(put(b, r1), r2)
+	}
+	return put(b, r)
 }

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -112,5 +113,37 @@ func TestDefuseFormula(t *testing.T) {
 	}
 	if got := csvText("=cmd\x1b"); got != "'=cmd\uFFFD" {
 		t.Errorf("csvText = %q, want %q", got, "'=cmd\uFFFD")
+	}
+}
+
+// TestEscapeJSON: the characters Clean refuses are escaped in encoded JSON,
+// which still decodes to the exact name.
+func TestEscapeJSON(t *testing.T) {
+	names := []string{"plain", "rtl\u202eevil", "zw\u200bj\ufeff", "c1\u009b31m", "tag\U000E0041", "esc\x1b]0;t\x07", "größe"}
+	enc, err := json.Marshal(names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := EscapeJSON(enc)
+	for _, r := range string(got) {
+		if r >= 0x80 && unsafeRune(r) {
+			t.Errorf("EscapeJSON left %U raw in %s", r, got)
+		}
+	}
+	if !strings.Contains(string(got), `rtl\u202eevil`) || !strings.Contains(string(got), `tag\udb40\udc41`) || !strings.Contains(string(got), "größe") {
+		t.Errorf("got %s, want \\u escapes for the unsafe characters only", got)
+	}
+	var back []string
+	if err := json.Unmarshal(got, &back); err != nil {
+		t.Fatal(err)
+	}
+	for i := range names {
+		if back[i] != names[i] {
+			t.Errorf("decoded %q, want %q", back[i], names[i])
+		}
+	}
+	clean := []byte(`{"a":"größe"}`)
+	if got := EscapeJSON(clean); &got[0] != &clean[0] {
+		t.Errorf("a clean document was copied")
 	}
 }

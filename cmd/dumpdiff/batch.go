@@ -326,6 +326,9 @@ func batchRun(opts *BatchOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := checkBatchOutput(opts.Output, opts.Source, specs); err != nil {
+		return err
+	}
 	var failed, offending int
 	var offenderLines []string
 	write := func(w io.Writer) error {
@@ -369,6 +372,29 @@ func batchRun(opts *BatchOptions) error {
 		return ErrSilent
 	}
 	return nil
+}
+
+// checkBatchOutput refuses -o naming the manifest or a snapshot of any
+// series. The series directories are expanded only when the output file
+// exists already: a file that is not there yet cannot be an input. A series
+// that cannot be expanded is left to fail on its own.
+func checkBatchOutput(output, source string, specs []SeriesSpec) error {
+	if output == "" {
+		return nil
+	}
+	if _, err := os.Stat(output); err != nil {
+		return nil
+	}
+	inputs := []string{source}
+	for _, s := range specs {
+		inputs = append(inputs, s.Files...)
+		if s.Dir != "" {
+			if paths, err := dumpdiff.ExpandPaths([]string{s.Dir}); err == nil {
+				inputs = append(inputs, paths...)
+			}
+		}
+	}
+	return checkOutputNotInput(output, inputs)
 }
 
 // runSeries runs every series with at most opts.Jobs at once and hands the

@@ -199,9 +199,12 @@ func writeInspectJSON(w io.Writer, snaps []*inspectedSnapshot) error {
 	if doc.Snapshots == nil {
 		doc.Snapshots = []*inspectedSnapshot{}
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(doc)
+	out, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(report.EscapeJSON(out), '\n'))
+	return err
 }
 
 // writeInspectText prints a block per snapshot on a terminal, and one

@@ -29,7 +29,21 @@ type Options struct {
 	// Symbolizer symbolises address-only profiles; nil leaves frames as
 	// addresses within their mappings.
 	Symbolizer Symbolizer
+	// Split cuts a recording of allocations (heaptrack, async-profiler)
+	// into one snapshot per lifecycle; the zero value reads a recording as
+	// one snapshot of what was live at its end. Other formats ignore it.
+	Split SplitOptions
 }
+
+// A recordingReader replays a recording of allocations and frees from r
+// into a Recorder (see recording.go), which calls emit with one snapshot per
+// lifecycle as split says.
+type recordingReader func(r io.Reader, name string, split SplitOptions, emit func(*Snapshot) error) error
+
+// recordingReaders are the readers of formats that record allocations over
+// time rather than hold one snapshot; a file in such a format may yield
+// several snapshots, so OpenEach reads it.
+var recordingReaders = map[Format]recordingReader{}
 
 // sniffLen is how much of an input detection looks at: enough to find the
 // "Native Memory Tracking:" header of -XX:+PrintNMTStatistics output after a
@@ -40,6 +54,16 @@ const sniffLen = 64 << 10
 // content (never from its name). Gzipped files of any format are
 // decompressed first. path may be a regular file or a named pipe.
 func Open(path string, opts *Options) (*Snapshot, error) {
+	f, err := openFile(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return Parse(f, path, opts)
+}
+
+// openFile opens a snapshot file: a regular file or a named pipe.
+func openFile(path string) (*os.File, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, err // *fs.PathError already reads "stat x: no such file or directory"
@@ -53,31 +77,77 @@ func Open(path string, opts *Options) (*Snapshot, error) {
 	if !fi.Mode().IsRegular() && fi.Mode().Type() != os.ModeNamedPipe {
 		return nil, &ParseError{Name: path, Err: fmt.Errorf("not a regular file (%s)", fi.Mode().Type())}
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return Parse(f, path, opts)
+	return os.Open(path)
 }
 
-// Parse reads one snapshot from r. name labels errors and the Snapshot.
-func Parse(r io.Reader, name string, opts *Options) (*Snapshot, error) {
+// OpenEach reads every snapshot in the file at path, as Open does, and calls
+// emit with each in order: one for a snapshot format, one per lifecycle for a
+// recording split by opts.Split. An error from emit stops the read.
+func OpenEach(path string, opts *Options, emit func(*Snapshot) error) error {
+	f, err := openFile(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return ParseEach(f, path, opts, emit)
+}
+
+// ParseEach reads every snapshot in r (see OpenEach). name labels errors and
+// the snapshots.
+func ParseEach(r io.Reader, name string, opts *Options, emit func(*Snapshot) error) error {
 	if opts == nil {
 		opts = &Options{}
 	}
 	in, closeIn, err := openContent(r, name)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer closeIn()
 	format := opts.Format
 	if format == "" {
 		if format, err = detectContent(in, name); err != nil {
-			return nil, err
+			return err
 		}
 	}
+	read, ok := recordingReaders[format]
+	if !ok {
+		snap, err := parseSnapshot(in, name, format, opts)
+		if err != nil {
+			return err
+		}
+		return emit(snap)
+	}
+	return read(in, name, opts.Split, func(snap *Snapshot) error {
+		symbolizeSnapshot(snap, opts)
+		return emit(snap)
+	})
+}
+
+// Parse reads one snapshot from r. name labels errors and the Snapshot. A
+// recording split into several lifecycles is refused: ParseEach reads it.
+func Parse(r io.Reader, name string, opts *Options) (*Snapshot, error) {
+	var snaps []*Snapshot
+	err := ParseEach(r, name, opts, func(s *Snapshot) error {
+		snaps = append(snaps, s)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(snaps) == 0 {
+		return nil, &ParseError{Name: name, Err: errors.New("holds no snapshot")}
+	}
+	if len(snaps) > 1 {
+		return nil, &ParseError{Format: snaps[0].Format, Name: name,
+			Err: fmt.Errorf("the recording splits into %d lifecycles: read it as a series (trend, explore)", len(snaps))}
+	}
+	return snaps[0], nil
+}
+
+// parseSnapshot reads one snapshot of a snapshot format from in.
+func parseSnapshot(in io.Reader, name string, format Format, opts *Options) (*Snapshot, error) {
 	var snap *Snapshot
+	var err error
 	switch format {
 	case FormatPprof:
 		snap, err = ParsePprof(in, name)
@@ -93,11 +163,17 @@ func Parse(r io.Reader, name string, opts *Options) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	if opts.Symbolizer != nil && needsSymbols(snap.Profile) {
+	symbolizeSnapshot(snap, opts)
+	return snap, nil
+}
+
+// symbolizeSnapshot names the address-only frames of snap with opts'
+// symboliser, when it has one.
+func symbolizeSnapshot(snap *Snapshot, opts *Options) {
+	if opts.Symbolizer != nil && snap.Profile != nil && needsSymbols(snap.Profile) {
 		snap.Warnings = append(snap.Warnings, opts.Symbolizer.Symbolize(snap.Profile)...)
 		snap.Symbolized = snap.Profile.HasFunctions()
 	}
-	return snap, nil
 }
 
 var utf8BOM = []byte("\ufeff")

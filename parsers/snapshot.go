@@ -76,6 +76,10 @@ type Snapshot struct {
 	// Symbolized reports that frames carry function names (from the profile
 	// itself or from symbolisation of the mapped binaries).
 	Symbolized bool
+	// RSS is the process's resident set size when the snapshot was taken, in
+	// bytes, 0 when the producer does not record it (heaptrack does): what
+	// the process held, beside what the snapshot traced.
+	RSS int64
 	// Warnings are problems that did not stop the parse: skipped lines (as
 	// *ParseError with a line number), unresolved binaries, rounded values.
 	Warnings []error

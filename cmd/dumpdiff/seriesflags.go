@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -37,6 +38,9 @@ type SeriesFlags struct {
 	LifecycleRegex string
 	Limit          string
 	InputFormat    string
+	Every          time.Duration
+	Marker         string
+	MarkerWindow   time.Duration
 }
 
 // Register adds the series flags to fs. top is the default of --top. pair
@@ -60,6 +64,9 @@ func (f *SeriesFlags) Register(fs *pflag.FlagSet, top int, pair bool) {
 	fs.StringVar(&f.Order, "order", "args", "series `ORDER`: args (as given), name (natural sort: x.9 before x.10) or time (inside the snapshot)")
 	fs.StringVar(&f.LifecycleRegex, "lifecycle-regex", "", "read each file's lifecycle number from the first capture group of the regexp `RE` on its base name")
 	fs.StringVar(&f.Limit, "limit", "", "project how many more lifecycles fit before the total reaches `SIZE` (e.g. 4GiB)")
+	fs.DurationVar(&f.Every, "every", 0, "cut a recording (heaptrack, async-profiler) into lifecycles of `DURATION` each (e.g. 30s)")
+	fs.StringVar(&f.Marker, "lifecycle-marker", "", "start a recording's lifecycle when a frame matching the regexp `RE` allocates (e.g. 'Operator.*open')")
+	fs.DurationVar(&f.MarkerWindow, "marker-window", parsers.DefaultMarkerWindow, "marker allocations within `DURATION` of a lifecycle's first belong to it")
 }
 
 // Flag usages that more than one command shares, worded once.
@@ -103,6 +110,16 @@ func (f *SeriesFlags) LoadOptions() (dumpdiff.LoadOptions, error) {
 		}
 	}
 	lo.NoTrim = f.NoTrim
+	if lo.Parse.Split.Marker, err = compileFlagRE("lifecycle-marker", f.Marker); err != nil {
+		return lo, err
+	}
+	lo.Parse.Split.Every, lo.Parse.Split.MarkerWindow = f.Every, f.MarkerWindow
+	if err := lo.Parse.Split.Check(); err != nil {
+		return lo, flagErrorf("%v", err)
+	}
+	if lo.Parse.Split.MarkerWindow <= 0 && lo.Parse.Split.Marker != nil {
+		return lo, flagErrorf("invalid --marker-window %v: want a positive duration", f.MarkerWindow)
+	}
 	if lo.LifecycleRegex, err = compileFlagRE("lifecycle-regex", f.LifecycleRegex); err != nil {
 		return lo, err
 	}

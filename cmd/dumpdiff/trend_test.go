@@ -57,6 +57,8 @@ func TestSeriesBadInput(t *testing.T) {
 	golden(t, "trend-same-lifecycle", 1, "trend", "--lifecycle-regex", `lc(\d+)`,
 		td+"pprof/go-lifecycle/lc1.pb.gz", td+"pprof/go-sampled/lc1.pb.gz")
 	golden(t, "trend-regex-no-group", 1, "trend", "--lifecycle-regex", `lc\d+`, td+"pprof/go-lifecycle")
+	golden(t, "trend-every-and-marker", 1, "trend", "--every", "10s", "--lifecycle-marker", "open", td+"pprof/go-lifecycle")
+	golden(t, "trend-bad-marker-window", 1, "trend", "--lifecycle-marker", "open", "--marker-window", "0s", td+"pprof/go-lifecycle")
 	golden(t, "trend-empty-dir", 1, "trend", td+"gen/golifecycle")
 	golden(t, "trend-missing", 1, "trend", td+"pprof/does-not-exist")
 	golden(t, "trend-unknown-metric", 1, "trend", "-m", "committed", td+"pprof/go-lifecycle")

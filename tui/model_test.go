@@ -631,3 +631,16 @@ func TestHeaderRSS(t *testing.T) {
 		t.Errorf("a series without RSS: got a header with rss:\n%s", h)
 	}
 }
+
+// TestEngineErrorNamesItsStepOnce: an engine error that starts with its own
+// step ("trend needs at least two snapshots") is not prefixed with it again.
+func TestEngineErrorNamesItsStepOnce(t *testing.T) {
+	s, err := dumpdiff.Load([]string{"../testdata/pprof/go-lifecycle/lc1.pb.gz"}, dumpdiff.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := started(t, s, Options{}, 100, 24)
+	if !strings.Contains(m.Err(), "trend needs at least two snapshots") || strings.Contains(m.Err(), "trend: trend") {
+		t.Errorf("got error %q, want the engine's, its step named once", m.Err())
+	}
+}

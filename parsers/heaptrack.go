@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path"
+	"regexp"
+	"strconv"
 	"time"
 
 	"github.com/dumpdiff/dumpdiff/parsers/heaptrack"
@@ -13,6 +16,12 @@ import (
 // heaptrack's stacks (its own frames are already cut off): C++'s operator
 // new and the C++ allocator templates above it.
 const heaptrackDropFrames = `operator new(\[\])?|std::(__new_allocator|allocator|allocator_traits)<.*>::allocate|__gnu_cxx::new_allocator<.*>::allocate`
+
+// heaptrackFileName matches the names heaptrack gives its recordings,
+// heaptrack.<program>.<pid>.<zst|gz>:
+//
+//	heaptrack.worker.4242.zst
+var heaptrackFileName = regexp.MustCompile(`^heaptrack\..*\.(\d+)\.(zst|gz)$`)
 
 // ReadHeaptrack replays the heaptrack recording in r (decompressed) into
 // snapshots of the memory still live per stack, one per lifecycle as split
@@ -29,6 +38,8 @@ const heaptrackDropFrames = `operator new(\[\])?|std::(__new_allocator|allocator
 // A recording that stops inside a line (the process, heaptrack or its
 // compressor was killed) is read up to its last whole line, with a warning
 // naming the byte offset; any other damage is an error naming the line.
+// The pid comes from heaptrack's file name, heaptrack.<program>.<pid>.zst,
+// when name matches it (the recording does not hold it).
 func ReadHeaptrack(r io.Reader, name string, split SplitOptions, emit func(*Snapshot) error) error {
 	d := heaptrack.NewDecoder(r)
 	hdr, err := d.ReadHeader()
@@ -38,6 +49,9 @@ func ReadHeaptrack(r io.Reader, name string, split SplitOptions, emit func(*Snap
 	info := RecordingInfo{
 		Name: name, Format: FormatHeaptrack, Producer: "heaptrack " + hdr.VersionString(),
 		DropFrames: heaptrackDropFrames, Symbolized: true,
+	}
+	if m := heaptrackFileName.FindStringSubmatch(path.Base(name)); m != nil {
+		info.PID, _ = strconv.Atoi(m[1])
 	}
 	if hdr.Attached {
 		info.Variant = "heaptrack-attached"

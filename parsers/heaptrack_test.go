@@ -396,6 +396,17 @@ func TestHeaptrackErrors(t *testing.T) {
 	}
 }
 
+// TestHeaptrackPID: heaptrack's own file names carry the pid, which the
+// recording itself does not.
+func TestHeaptrackPID(t *testing.T) {
+	plain := decompressedRecording(t, filepath.Join("..", "testdata", "heaptrack", "c-restart", "restart-lc1.zst"))
+	for name, want := range map[string]int{"/tmp/heaptrack.lifecycle-heaptrack.4242.zst": 4242, "heaptrack.worker.17.gz": 17, "restart-lc1.zst": 0} {
+		if got := parseAll(t, plain, name).PID; got != want {
+			t.Errorf("%s: got pid %d, want %d", name, got, want)
+		}
+	}
+}
+
 // TestHeaptrackDetect: recordings are detected through zstd and from their
 // plain text; a text that only starts with "v " is not one.
 func TestHeaptrackDetect(t *testing.T) {

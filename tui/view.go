@@ -108,6 +108,10 @@ func (m Model) header() []string {
 		parts = append(parts, st.Section.Render("pair"), pair, delta)
 	} else if t := m.sites.Trend(); t != nil {
 		parts = append(parts, "total "+formatGrowth(t.Total.Growth, unit, "/lc"))
+		if t.RSSKnown() {
+			// heaptrack's RSS samples: how much the whole process grew.
+			parts = append(parts, "rss "+formatGrowth(t.Total.RSSGrowth, "bytes", "/lc"))
+		}
 		if pr := t.Projection; pr != nil {
 			parts = append(parts, "limit "+report.FormatQuantity(float64(pr.Limit), unit)+" "+formatLifecycles(pr.Lifecycles))
 		}

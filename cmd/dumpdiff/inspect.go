@@ -103,6 +103,7 @@ type inspectedSnapshot struct {
 	Symbolized bool               `json:"symbolized"`
 	Time       *time.Time         `json:"time"`
 	PID        *int               `json:"pid"`
+	RSS        int64              `json:"rss,omitempty"` // resident bytes, when the producer samples it (heaptrack)
 	Warnings   []string           `json:"warnings"`
 	Baseline   *inspectedSnapshot `json:"baseline,omitempty"`
 }
@@ -119,7 +120,7 @@ func describeSnapshot(s *parsers.Snapshot) *inspectedSnapshot {
 		Path: s.Name, Format: s.Format, Variant: s.Variant, Producer: s.Producer,
 		Default: dumpdiff.RetainedMetric(s), Samples: len(s.Profile.Sample), Stacks: distinctStacks(s.Profile),
 		Mappings: len(s.Profile.Mapping), Period: s.Period, PeriodUnit: s.PeriodUnit,
-		Unsampled: s.Unsampled, Symbolized: s.Symbolized, Warnings: []string{},
+		Unsampled: s.Unsampled, Symbolized: s.Symbolized, RSS: s.RSS, Warnings: []string{},
 	}
 	for i, m := range s.Metrics() {
 		out.Metrics = append(out.Metrics, inspectedMetric{Name: m.Name, Unit: m.Unit, Total: totals[i]})
@@ -239,6 +240,9 @@ func writeInspectText(w, warnOut io.Writer, snaps []*inspectedSnapshot, tty bool
 		}
 		if s.PID != nil {
 			fmt.Fprintf(tw, "  pid\t%d\n", *s.PID)
+		}
+		if s.RSS > 0 {
+			fmt.Fprintf(tw, "  rss\t%s (%d bytes)\n", report.FormatQuantity(float64(s.RSS), "bytes"), s.RSS)
 		}
 		switch {
 		case s.Period > 1 && s.Unsampled:

@@ -66,7 +66,7 @@ func (f *SeriesFlags) Register(fs *pflag.FlagSet, top int, pair bool) {
 	fs.StringVar(&f.Limit, "limit", "", "project how many more lifecycles fit before the total reaches `SIZE` (e.g. 4GiB)")
 	fs.DurationVar(&f.Every, "every", 0, "cut a recording (heaptrack, async-profiler) into lifecycles of `DURATION` each (e.g. 30s)")
 	fs.StringVar(&f.Marker, "lifecycle-marker", "", "start a recording's lifecycle when a frame matching the regexp `RE` allocates (e.g. 'Operator.*open')")
-	fs.DurationVar(&f.MarkerWindow, "marker-window", parsers.DefaultMarkerWindow, "marker allocations within `DURATION` of a lifecycle's first belong to it")
+	fs.DurationVar(&f.MarkerWindow, "marker-window", parsers.DefaultMarkerWindow, "a marker allocation within `DURATION` of the previous one belongs to the same lifecycle")
 }
 
 // Flag usages that more than one command shares, worded once.

@@ -175,7 +175,7 @@ func (rp *jfrReplay) finish() error {
 			Err: fmt.Errorf("no native memory events in %d chunk(s): the profiler recorded no malloc (was event=nativemem on, and did the JVM allocate while it ran?)", rp.chunks)}
 	}
 	if rp.frees == 0 {
-		rp.rec.Warn(errors.New("no frees were recorded (nofree?): every allocation counts as live"))
+		rp.rec.Warn(&ParseError{Format: FormatJFR, Name: rp.name, Err: errors.New("no frees were recorded (nofree?): every allocation counts as live")})
 	}
 	if err := rp.rec.Finish(rp.end); err != nil {
 		if errors.As(err, new(*ParseError)) {

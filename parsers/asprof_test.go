@@ -193,7 +193,8 @@ func TestCollapsed(t *testing.T) {
 		"\n" +
 		"main_[0];Op.open_[j];java/nio/ByteBuffer.allocateDirect_[1];os::malloc;malloc_hook 50\r\n" +
 		"main;operator new(unsigned long) 7\n" +
-		"main;Op$$Lambda$14/0x0000000800c03000.run_[j] 3\n"
+		"main;Op$$Lambda$14/0x0000000800c03000.run_[j] 3\n" +
+		"main (lifecycle.c);operator new(unsigned long); 2\n" // heaptrack_print -F
 	snap, err := ParseCollapsed(strings.NewReader(in), "in", "")
 	if err != nil {
 		t.Fatal(err)
@@ -211,12 +212,13 @@ func TestCollapsed(t *testing.T) {
 		"malloc_hook;os::malloc;java/nio/ByteBuffer.allocateDirect;Op.open;main 50",
 		"operator new(unsigned long);main 7",
 		"Op$$Lambda$14.run;main 3",
+		"operator new(unsigned long);main (lifecycle.c) 2",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got samples\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if n := len(snap.Profile.Function); n != 7 {
-		t.Errorf("got %d functions, want 7: one per method whatever its tier", n)
+	if n := len(snap.Profile.Function); n != 8 {
+		t.Errorf("got %d functions, want 8: one per method whatever its tier", n)
 	}
 	counts, err := ParseCollapsed(strings.NewReader("a;b 3\n"), "in", CollapsedCount)
 	if err != nil || counts.Metrics()[0].Unit != "count" {

@@ -15,6 +15,7 @@ import (
 // to the leaf joined by ';', a space, and the stack's value:
 //
 //	TaskManager.main_[j];TaskManager$LeakyOperator.open_[0];…;malloc_hook 25165824
+//	main (lifecycle.c);task_open (lifecycle.c);leaky_operator_open (lifecycle.c); 4194304
 //
 // as written by async-profiler (-o collapsed), jfrconv, heaptrack_print
 // --flamegraph-cost-type and the flame graph and eBPF tools. The file says
@@ -94,7 +95,8 @@ func (b *collapsedBuilder) line(l []byte) error {
 		return fmt.Errorf("value %q: want a count of %s, a whole number", clip(string(l[sp+1:]), 60), b.p.SampleType[0].Unit)
 	}
 	stack := bytes.TrimRight(l[:sp], " ")
-	b.frames = bytes.Split(stack, []byte(";"))
+	// heaptrack_print ends every stack with a ';'.
+	b.frames = bytes.Split(bytes.TrimSuffix(stack, []byte(";")), []byte(";"))
 	s := &profile.Sample{Value: []int64{v}, Location: make([]*profile.Location, 0, len(b.frames))}
 	for i := len(b.frames) - 1; i >= 0; i-- { // leaf first, as pprof stores them
 		f := b.frames[i]

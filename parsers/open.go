@@ -13,6 +13,7 @@ import (
 
 	"github.com/dumpdiff/dumpdiff/parsers/jfr"
 	"github.com/google/pprof/profile"
+	"github.com/klauspost/compress/zstd"
 )
 
 // Symbolizer fills in function names, files and lines for profiles whose
@@ -48,7 +49,8 @@ type recordingReader func(r io.Reader, name string, split SplitOptions, emit fun
 // time rather than hold one snapshot; a file in such a format may yield
 // several snapshots, so OpenEach reads it.
 var recordingReaders = map[Format]recordingReader{
-	FormatJFR: readJFR,
+	FormatHeaptrack: ReadHeaptrack,
+	FormatJFR:       readJFR,
 }
 
 // IsRecording reports whether files of format f record allocations over
@@ -183,9 +185,9 @@ func parseSnapshot(in io.Reader, name string, format Format, opts *Options) (*Sn
 }
 
 // symbolizeSnapshot names the address-only frames of snap with opts'
-// symboliser, when it has one.
+// symboliser, when it has one and the producer did not symbolise already.
 func symbolizeSnapshot(snap *Snapshot, opts *Options) {
-	if opts.Symbolizer != nil && snap.Profile != nil && needsSymbols(snap.Profile) {
+	if opts.Symbolizer != nil && !snap.Symbolized && snap.Profile != nil && needsSymbols(snap.Profile) {
 		snap.Warnings = append(snap.Warnings, opts.Symbolizer.Symbolize(snap.Profile)...)
 		snap.Symbolized = snap.Profile.HasFunctions()
 	}
@@ -210,14 +212,14 @@ func DetectFile(path string) (Format, error) {
 	return detectContent(in, path)
 }
 
-// openContent returns a buffered reader over r's content: gunzipped when r
-// is gzip, without a leading UTF-8 byte order mark (editors on Windows add
-// one; it is no part of any format). The reader's buffer holds sniffLen
-// bytes for detectContent.
+// openContent returns a buffered reader over r's content: decompressed when
+// r is gzip or zstd (heaptrack writes zstd), without a leading UTF-8 byte
+// order mark (editors on Windows add one; it is no part of any format). The
+// reader's buffer holds sniffLen bytes for detectContent.
 func openContent(r io.Reader, name string) (*bufio.Reader, func(), error) {
 	noop := func() {}
 	br := bufio.NewReaderSize(r, sniffLen)
-	head, err := br.Peek(2)
+	head, err := br.Peek(4)
 	if len(head) == 0 {
 		if err != nil && err != io.EOF {
 			return nil, noop, &ParseError{Name: name, Err: err}
@@ -225,13 +227,21 @@ func openContent(r io.Reader, name string) (*bufio.Reader, func(), error) {
 		return nil, noop, &ParseError{Name: name, Err: ErrEmpty}
 	}
 	closeIn := noop
-	if len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
+	switch {
+	case bytes.HasPrefix(head, gzipMagic):
 		gz, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, noop, &ParseError{Name: name, Err: fmt.Errorf("gzip: %w", err)}
 		}
 		closeIn = func() { gz.Close() }
-		br = bufio.NewReaderSize(&gzipErrReader{gz}, sniffLen)
+		br = bufio.NewReaderSize(&decompressedReader{r: gz, codec: "gzip"}, sniffLen)
+	case bytes.HasPrefix(head, zstdMagic):
+		zr, err := zstd.NewReader(br, zstd.WithDecoderMaxWindow(zstdMaxWindow), zstd.WithDecoderConcurrency(2))
+		if err != nil {
+			return nil, noop, &ParseError{Name: name, Err: fmt.Errorf("zstd: %w", err)}
+		}
+		closeIn = zr.Close
+		br = bufio.NewReaderSize(&decompressedReader{r: zr, codec: "zstd"}, sniffLen)
 	}
 	if bom, _ := br.Peek(3); bytes.Equal(bom, utf8BOM) {
 		br.Discard(3)
@@ -239,10 +249,21 @@ func openContent(r io.Reader, name string) (*bufio.Reader, func(), error) {
 	return br, closeIn, nil
 }
 
+var (
+	gzipMagic = []byte{0x1f, 0x8b}
+	zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
+)
+
+// zstdMaxWindow bounds the memory a zstd frame may ask for: heaptrack's
+// zstd (level 3) uses a few MiB; zstd --long=27 uses 128 MiB.
+const zstdMaxWindow = 128 << 20
+
 // detectContent peeks at the start of br and names its format.
 func detectContent(br *bufio.Reader, name string) (Format, error) {
 	head, err := br.Peek(sniffLen)
-	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) && (len(head) == 0 || !errors.Is(err, ErrTruncated)) {
+		// A short compressed file cut off is still detected from what
+		// it holds; its parser meets the error again and says where.
 		return "", &ParseError{Name: name, Err: err}
 	}
 	if len(head) == 0 {
@@ -255,18 +276,28 @@ func detectContent(br *bufio.Reader, name string) (Format, error) {
 	return format, nil
 }
 
-// gzipErrReader marks decompression failures so parsers report them as a
-// damaged file rather than as a syntax error at some line.
-type gzipErrReader struct{ r io.Reader }
+// decompressedReader marks decompression failures so parsers report them as
+// a damaged file rather than as a syntax error at some line; a stream cut
+// short reads as ErrTruncated. The first error sticks, so that detection,
+// which may meet it while peeking, leaves it for the parser.
+type decompressedReader struct {
+	r     io.Reader
+	codec string
+	err   error
+}
 
-func (g *gzipErrReader) Read(p []byte) (int, error) {
-	n, err := g.r.Read(p)
+func (d *decompressedReader) Read(p []byte) (int, error) {
+	if d.err != nil {
+		return 0, d.err
+	}
+	n, err := d.r.Read(p)
 	if err != nil && err != io.EOF {
 		if errors.Is(err, io.ErrUnexpectedEOF) {
-			err = fmt.Errorf("gzip stream %w", ErrTruncated)
+			err = fmt.Errorf("%s stream %w", d.codec, ErrTruncated)
 		} else {
-			err = fmt.Errorf("gzip: %w", err)
+			err = fmt.Errorf("%s: %w", d.codec, err)
 		}
+		d.err = err
 	}
 	return n, err
 }
@@ -287,6 +318,11 @@ func Detect(head []byte) (Format, error) {
 	head = bytes.TrimPrefix(head, utf8BOM)
 	if len(head) == 0 {
 		return "", ErrEmpty
+	}
+	// Before the text check: a recording's strings (paths, C++ names) need
+	// not be UTF-8.
+	if looksLikeHeaptrack(head) {
+		return FormatHeaptrack, nil
 	}
 	if !looksLikeText(head) {
 		if bytes.HasPrefix(head, jfr.Magic) {
@@ -320,6 +356,27 @@ func Detect(head []byte) (Format, error) {
 		return FormatCollapsed, nil
 	}
 	return "", fmt.Errorf("%w (text starting %q)", ErrUnrecognized, firstLine(text, 40))
+}
+
+// heaptrackVersionLine matches the line that opens a heaptrack recording:
+// heaptrack's version and the file format version, in hex (heaptrack 1.0
+// wrote only the first):
+//
+//	v 10400 3
+var heaptrackVersionLine = regexp.MustCompile(`^v [0-9a-f]{1,8}( [0-9a-f]{1,8})?\n`)
+
+// heaptrackSecondLine matches the line after it: the command line, system
+// information, a string or a comment.
+var heaptrackSecondLine = regexp.MustCompile(`^([XIsA#]( |\n)|\n)`)
+
+// looksLikeHeaptrack reports whether head starts like a heaptrack recording.
+func looksLikeHeaptrack(head []byte) bool {
+	v := heaptrackVersionLine.Find(head)
+	if v == nil {
+		return false
+	}
+	rest := head[len(v):]
+	return len(rest) == 0 || heaptrackSecondLine.Match(rest)
 }
 
 // nmtHeaderLine matches the line that opens every NMT report, alone on its

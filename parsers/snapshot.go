@@ -1,8 +1,8 @@
 // Package parsers reads memory snapshots — pprof protobuf profiles, gperftools
 // (tcmalloc) legacy heap profiles, jemalloc heap_v2 dumps, JVM Native Memory
-// Tracking reports and collapsed stacks — and recordings of allocations
-// (async-profiler's nativemem .jfr) into one model, a Snapshot wrapping a
-// *profile.Profile.
+// Tracking reports and collapsed stacks — into one model, a Snapshot wrapping a
+// *profile.Profile, and cuts recordings of allocations over time (heaptrack,
+// async-profiler's nativemem .jfr) into one snapshot per lifecycle.
 //
 // Parsers are pure: a reader in, a Snapshot out. They never print, keep no global
 // state and never guess a format from a file name. They do not compare snapshots,
@@ -25,6 +25,9 @@ const (
 	FormatTcmalloc Format = "tcmalloc" // gperftools legacy "heap profile:" text
 	FormatJemalloc Format = "jemalloc" // jemalloc "heap_v2/<period>" text
 	FormatNMT      Format = "nmt"      // JVM Native Memory Tracking (jcmd VM.native_memory)
+	// FormatHeaptrack is a heaptrack recording (zstd or gzip): every
+	// allocation and free of a process over time, a series by itself.
+	FormatHeaptrack Format = "heaptrack"
 	// FormatJFR is an async-profiler nativemem recording (.jfr): every
 	// malloc and free of a JVM with its Java and native stack.
 	FormatJFR Format = "jfr"
@@ -34,7 +37,7 @@ const (
 )
 
 // Formats lists every known format, in detection order.
-var Formats = []Format{FormatPprof, FormatTcmalloc, FormatJemalloc, FormatNMT, FormatJFR, FormatCollapsed}
+var Formats = []Format{FormatPprof, FormatTcmalloc, FormatJemalloc, FormatNMT, FormatHeaptrack, FormatJFR, FormatCollapsed}
 
 // describe is how a format is named in error messages ("parse jemalloc dump x line 3: …").
 func (f Format) describe() string {
@@ -47,6 +50,8 @@ func (f Format) describe() string {
 		return "jemalloc dump"
 	case FormatNMT:
 		return "NMT report"
+	case FormatHeaptrack:
+		return "heaptrack recording"
 	case FormatJFR:
 		return "JFR recording"
 	case FormatCollapsed:

@@ -129,6 +129,7 @@ func (rp *jfrReplay) begin(c *jfr.Chunk) error {
 	info := RecordingInfo{
 		Name: rp.name, Format: FormatJFR, Variant: "nativemem", Start: time.Unix(0, c.Header.StartNanos),
 		PID: c.JVM.PID, Period: rp.period, Producer: jfrProducer(c),
+		Symbolized: true, // async-profiler names every frame it records
 	}
 	rec, err := NewRecorder(info, rp.split, &rp.stacks, rp.emit)
 	if err != nil {

@@ -115,25 +115,26 @@ func checkEvents(t *testing.T, c *jfr.Chunk) {
 		t.Errorf("walked %d events, the scan counted %d", n, c.Mallocs+c.Frees)
 	}
 	if !leak {
-		t.Error("no malloc from TaskManager$LeakyOperator.allocChunk through Unsafe_AllocateMemory0 (libjvm.so)")
+		t.Error("no malloc from TaskManager$LeakyOperator.allocChunk through os::malloc (libjvm.so)")
 	}
 }
 
-// isLeak reports whether frames are the planted leak's: a native
-// Unsafe_AllocateMemory0 in libjvm.so called (through the JDK) from a Java
+// isLeak reports whether frames are the planted leak's: os::malloc in
+// libjvm.so called (through the JDK, Unsafe_AllocateMemory0 on JDK 17; a
+// compiled Unsafe.allocateMemory0 calls it directly on JDK 25) from a Java
 // frame of TaskManager$LeakyOperator.allocChunk.
 func isLeak(c *jfr.Chunk, frames []jfr.Frame) bool {
-	native, java := false, false
+	native := false
 	for _, f := range frames {
 		class, method, _ := c.MethodName(f.Method)
 		switch typ := c.FrameType(f.Type); {
-		case class == "libjvm.so" && method == "Unsafe_AllocateMemory0" && (typ == "C++" || typ == "Native"):
+		case class == "libjvm.so" && method == "os::malloc" && typ == "C++":
 			native = true
 		case class == "TaskManager$LeakyOperator" && method == "allocChunk" && typ != "C++" && typ != "Native":
-			java = native
+			return native
 		}
 	}
-	return java
+	return false
 }
 
 // TestOtherRecorders decodes JFR files that are no nativemem recording:

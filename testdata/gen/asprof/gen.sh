@@ -16,13 +16,14 @@
 # Per JDK (label jdkNN from `java -version`), in testdata/jfr/jdkNN/:
 #   leak.jfr.gz               --nativemem 0: every malloc and free (gzipped)
 #   leak-sampled.jfr          --nativemem 512k: sampled
-#   fixed.jfr.gz              --nativemem 0, the same JVM with the leak fixed
+#   fixed.jfr.gz              --nativemem 0, the same JVM with the leak fixed (-Xint)
 #   collapsed/lc-N.txt.gz     jfrconv --nativemem --leak --tail 0 --total -o collapsed
 #   pprof/lc-N.pb.gz          jfrconv --nativemem --leak --tail 0 --total -o pprof
 #   sampled-collapsed/, sampled-pprof/   the same of leak-sampled.jfr
 # where lc-N is the recording up to the end of lifecycle N (--to N x PERIOD).
-# The conversions of leak.jfr (collapsed/, pprof/; 400 KB each) are written
-# for the JDKs named in $CONVERT (default jdk17) only, to keep testdata small.
+# fixed.jfr.gz and the conversions of leak.jfr (collapsed/, pprof/; 400 KB
+# each) are written for the JDKs named in $FULL (default jdk17) only, to keep
+# testdata small.
 # In testdata/jfr/other/, JFR files that are no nativemem recording:
 #   jdk17-flight-recorder.jfr.gz  the JDK's own Flight Recorder, no events enabled
 #   cpu.jfr                       async-profiler's CPU profiler (event=cpu)
@@ -44,13 +45,14 @@ period_ms=${PERIOD_MS:-12000}
 # The warm-up cache interns fewer strings than in the NMT series (40 000):
 # every one is a malloc event, and the recordings must stay small.
 interned=${INTERNED:-4000}
-convert_for=${CONVERT:-jdk17}
-# The JVM's own native memory settles within a lifecycle or two with C2
-# alone (tiered compilation keeps recompiling, and each new nmethod's
-# metadata grows the heap by tens of bytes per lifecycle for minutes) and
-# with idle monitors deflated every 0.5 s instead of every 60 s: then a
-# JVM without the leak holds steady between lifecycles.
-jvm_opts=(-XX:MaxDirectMemorySize=1g -Xmx256m -XX:+UseSerialGC -XX:-TieredCompilation
+full_for=${FULL:-jdk17}
+# Idle monitors are deflated every 0.5 s instead of every 60 s, so that the
+# monitors Thread.join inflates in each lifecycle are gone at the next quiet
+# point. The JVM without the leak runs interpreted (-Xint): a compiling JVM
+# keeps compiling for minutes as methods cross its thresholds, and each new
+# method's metadata (ImmutableOopMapSet::build_from, about 50 bytes, kept
+# while the code lives) grows its native memory a little in most lifecycles.
+jvm_opts=(-XX:MaxDirectMemorySize=1g -Xmx256m -XX:+UseSerialGC
 	-XX:+UnlockDiagnosticVMOptions -XX:GuaranteedAsyncDeflationInterval=500 -Dtm.interned="$interned")
 src=${ASPROF_SRC:-$root/../shared/tools/async-profiler-src.tar.gz}
 asprof=$build/async-profiler/build/bin/asprof
@@ -106,15 +108,17 @@ wait_file() {
 # after the recording's (N-1)-th multiple of PERIOD and must end before the
 # N-th: there --every PERIOD cuts.
 record() {
-	local jh=$1 work=$2 mode=$3 opts=$4 rec=$5
+	local jh=$1 work=$2 mode=$3 aopts=$4 rec=$5
 	local dir
 	dir="$work/run-$mode-$(basename "$rec")"
 	mkdir -p "$dir"
 	rm -f "$rec"
-	"$jh/bin/java" "${jvm_opts[@]}" -cp "$work/classes" TaskManager "$dir" "$lifecycles" "$mode" >"$dir/stdout.txt" 2>"$dir/stderr.txt" &
+	local opts=("${jvm_opts[@]}")
+	if [ "$mode" = fixed ]; then opts+=(-Xint); fi
+	"$jh/bin/java" "${opts[@]}" -cp "$work/classes" TaskManager "$dir" "$lifecycles" "$mode" >"$dir/stdout.txt" 2>"$dir/stderr.txt" &
 	local pid=$!
 	wait_file "$dir/ready-0" "$pid"
-	"$asprof" start -e nativemem $opts -f "$rec" "$pid" >"$dir/asprof.txt" 2>&1 || { cat "$dir/asprof.txt" >&2; die "asprof start failed"; }
+	"$asprof" start -e nativemem $aopts -f "$rec" "$pid" >"$dir/asprof.txt" 2>&1 || { cat "$dir/asprof.txt" >&2; die "asprof start failed"; }
 	local start lc
 	start=$(rec_start_ms "$rec")
 	for lc in $(seq 0 "$lifecycles"); do
@@ -183,7 +187,8 @@ check_truth() {
 	done
 }
 
-# write_truth DIR writes the ground truth of a JDK's recordings.
+# write_truth DIR FULL writes the ground truth of a JDK's recordings (FULL:
+# true when fixed.jfr.gz was written).
 write_truth() {
 	cat >"$1/truth.json" <<-EOF
 	{"format": "jfr", "metric": "inuse_space", "unit": "bytes", "lifecycles": $lifecycles,
@@ -192,7 +197,7 @@ write_truth() {
 	 "leaks": [{"function": "TaskManager\$LeakyOperator.allocChunk", "bytes_per_lifecycle": 8388608,
 	            "allocations_per_lifecycle": 1024}],
 	 "plateau_frames": ["TaskManager.warmUp"],
-	 "no_leak": ["fixed.jfr.gz"],
+	 "no_leak": [$($2 && echo '"fixed.jfr.gz"')],
 	 "note": "LeakyOperator.open calls allocChunk 512 times per lifecycle; each allocates a direct ByteBuffer and an Unsafe block of 8 KiB that close() never frees (fixed.jfr.gz: close() frees them). warmUp (lifecycles 1 and 2) starts 8 parked threads and interns $interned strings: plateaus."}
 	EOF
 }
@@ -210,16 +215,18 @@ run_one() {
 	mkdir -p "$d"
 	record "$jh" "$work" leaky "--nativemem 0" "$work/leak.jfr"
 	record "$jh" "$work" leaky "--nativemem 512k" "$d/leak-sampled.jfr"
-	record "$jh" "$work" fixed "--nativemem 0" "$work/fixed.jfr"
-	if [[ " $convert_for " == *" $label "* ]]; then
+	local full=false
+	if [[ " $full_for " == *" $label "* ]]; then
+		full=true
+		record "$jh" "$work" fixed "--nativemem 0" "$work/fixed.jfr"
 		convert "$work/leak.jfr" "$d/collapsed" collapsed txt.gz
 		convert "$work/leak.jfr" "$d/pprof" pprof pb.gz
+		gzip -n -9 -c "$work/fixed.jfr" >"$d/fixed.jfr.gz"
 	fi
 	convert "$d/leak-sampled.jfr" "$d/sampled-collapsed" collapsed txt.gz
 	convert "$d/leak-sampled.jfr" "$d/sampled-pprof" pprof pb.gz
 	gzip -n -9 -c "$work/leak.jfr" >"$d/leak.jfr.gz"
-	gzip -n -9 -c "$work/fixed.jfr" >"$d/fixed.jfr.gz"
-	write_truth "$d"
+	write_truth "$d" "$full"
 	echo "gen.sh: $label: jfrconv's reading of the leak (8 MiB per lifecycle planted):" >&2
 	if [ -d "$d/collapsed" ]; then
 		check_truth "$d/collapsed" 0 8388608 0

@@ -175,6 +175,29 @@ public class TaskManager {
         }
     }
 
+    // runLifecycle opens the operators, processes records and closes them.
+    static void runLifecycle(int lc) throws InterruptedException {
+        Operator[] ops = {new LeakyOperator(), new ScratchOperator()};
+        for (Operator op : ops) {
+            op.open(lc);
+        }
+        warmUp(lc);
+        long acc = 0;
+        for (long r = 0; r < 200_000; r++) {
+            for (Operator op : ops) {
+                acc += op.process(r);
+            }
+        }
+        runTransientWorkers(lc);
+        for (Operator op : ops) {
+            op.close();
+        }
+        System.gc();
+        Thread.sleep(200); // let the GC and reference handler settle
+        System.err.printf("lifecycle %d done (acc %d, leaked %d buffers, %d blocks, %d pool threads)%n",
+                lc, acc, leakedBuffers.size(), leakedAddresses.size(), warmPool.size());
+    }
+
     public static void main(String[] args) throws Exception {
         File dir = new File(args[0]);
         int lifecycles = Integer.parseInt(args[1]);
@@ -184,25 +207,7 @@ public class TaskManager {
             awaitFile(new File(dir, "go-0"));
         }
         for (int lc = 1; lc <= lifecycles; lc++) {
-            Operator[] ops = {new LeakyOperator(), new ScratchOperator()};
-            for (Operator op : ops) {
-                op.open(lc);
-            }
-            warmUp(lc);
-            long acc = 0;
-            for (long r = 0; r < 200_000; r++) {
-                for (Operator op : ops) {
-                    acc += op.process(r);
-                }
-            }
-            runTransientWorkers(lc);
-            for (Operator op : ops) {
-                op.close();
-            }
-            System.gc();
-            Thread.sleep(200); // let the GC and reference handler settle
-            System.err.printf("lifecycle %d done (acc %d, leaked %d buffers, %d blocks, %d pool threads)%n",
-                    lc, acc, leakedBuffers.size(), leakedAddresses.size(), warmPool.size());
+            runLifecycle(lc);
             new File(dir, "ready-" + lc).createNewFile();
             awaitFile(new File(dir, "go-" + lc));
         }

@@ -103,38 +103,85 @@ func (c *Chunk) scanEvents() error {
 	}
 	d := &decoder{b: c.data, pos: HeaderSize, base: c.Offset}
 	last := int64(0)
+	setting, jvm := c.typeID(settingEvent), c.typeID(jvmEvent)
 	for d.left() > 0 {
 		at := d.pos
-		r, typ := d.record("an event")
-		if r.err != nil {
-			return r.err
+		typ, body, end, ok := recordHeader(d.b, at)
+		if !ok {
+			d.record("an event") // for the error
+			return d.err
 		}
 		switch {
 		case c.isNative(typ):
-			t, ok := c.eventTime(&r, typ)
+			t, ok := c.eventTime(d.b[:end], body, typ)
 			if !ok {
-				return r.err
+				return c.badEvent(d, at, end)
 			}
 			if n := len(ix.runs); n == 0 || t < last {
 				ix.runs = append(ix.runs, run{start: at, first: t})
 			}
-			ix.runs[len(ix.runs)-1].end = d.pos
+			ix.runs[len(ix.runs)-1].end = end
 			last = t
 			if typ == ix.malloc {
 				c.Mallocs++
 			} else {
 				c.Frees++
 			}
-		case typ == c.typeID(settingEvent):
-			c.readSetting(&r)
-		case typ == c.typeID(jvmEvent):
-			c.readJVMInfo(&r)
+		case typ == setting || typ == jvm:
+			r := decoder{b: d.b[:end], pos: body, base: d.base}
+			if typ == setting {
+				c.readSetting(&r)
+			} else {
+				c.readJVMInfo(&r)
+			}
+			if r.err != nil {
+				return r.err
+			}
 		}
-		if r.err != nil {
-			return r.err
-		}
+		d.pos = end
 	}
 	return nil
+}
+
+// recordHeader reads the size and type of the record at pos of b: its
+// body (the fields) starts at body, the next record at end. ok is false
+// when the size or type does not fit in b.
+func recordHeader(b []byte, pos int) (typ uint64, body, end int, ok bool) {
+	size, p := uvarint(b, pos)
+	if p < 0 || size < 2 || size > uint64(len(b)-pos) {
+		return 0, 0, 0, false
+	}
+	end = pos + int(size)
+	typ, body = uvarint(b[:end], p)
+	return typ, body, end, body >= 0
+}
+
+// uvarint reads a JFR varint at pos of b (see decoder.varint) and returns
+// it and the position after it, or -1 when b ends first: the decoder's hot
+// path, without its bookkeeping.
+func uvarint(b []byte, pos int) (uint64, int) {
+	if pos < len(b) && b[pos] < 0x80 {
+		return uint64(b[pos]), pos + 1
+	}
+	var v uint64
+	for shift := uint(0); pos < len(b); shift, pos = shift+7, pos+1 {
+		c := b[pos]
+		if shift == 56 {
+			return v | uint64(c)<<56, pos + 1
+		}
+		v |= uint64(c&0x7f) << shift
+		if c < 0x80 {
+			return v, pos + 1
+		}
+	}
+	return 0, -1
+}
+
+// badEvent records that the native-memory event at [at, end) ends inside
+// one of its fields.
+func (c *Chunk) badEvent(d *decoder, at, end int) *Error {
+	d.failAt(d.base+int64(at), fmt.Errorf("%w inside the %d-byte event at byte %d", ErrTruncated, end-at, d.base+int64(at)))
+	return d.err
 }
 
 // isNative reports whether typ is profiler.Malloc or profiler.Free.
@@ -149,33 +196,40 @@ func (c *Chunk) typeID(name string) uint64 {
 	return noType
 }
 
-// eventTime decodes the fields of a native-memory event of type typ up to
-// its time, which is all the scan needs.
-func (c *Chunk) eventTime(r *decoder, typ uint64) (int64, bool) {
+// eventTime decodes the fields of a native-memory event of type typ, whose
+// body starts at pos of b and ends with b, up to its time: all the scan
+// needs.
+func (c *Chunk) eventTime(b []byte, pos int, typ uint64) (int64, bool) {
 	roles := c.events.freeRoles
 	if typ == c.events.malloc {
 		roles = c.events.mallocRoles
 	}
 	for _, role := range roles {
-		v := r.varint()
+		var v uint64
+		if v, pos = uvarint(b, pos); pos < 0 {
+			return 0, false
+		}
 		if role == roleTime {
-			return int64(v), r.err == nil
+			return int64(v), true
 		}
 	}
 	return 0, false // layout guarantees a time field
 }
 
-// decodeEvent decodes the fields of a native-memory event of type typ
-// from r, positioned after the type. A malloc of size 0 (which the
-// profiler never records) reads as size 1 so that it is no free.
-func (c *Chunk) decodeEvent(r *decoder, typ uint64, ev *Event) bool {
+// decodeEvent decodes the fields of a native-memory event of type typ,
+// whose body starts at pos of b and ends with b. A malloc of size 0 (which
+// the profiler never records) reads as size 1 so that it is no free.
+func (c *Chunk) decodeEvent(b []byte, pos int, typ uint64, ev *Event) bool {
 	roles := c.events.freeRoles
 	if typ == c.events.malloc {
 		roles = c.events.mallocRoles
 	}
 	*ev = Event{}
 	for _, role := range roles {
-		v := r.varint()
+		var v uint64
+		if v, pos = uvarint(b, pos); pos < 0 {
+			return false
+		}
 		switch role {
 		case roleTime:
 			ev.Time = int64(v)
@@ -192,7 +246,7 @@ func (c *Chunk) decodeEvent(r *decoder, typ uint64, ev *Event) bool {
 	if typ == c.events.malloc && ev.Size <= 0 {
 		ev.Size = 1
 	}
-	return r.err == nil
+	return true
 }
 
 // readSetting reads a jdk.ActiveSetting event into c.Settings.
@@ -256,17 +310,27 @@ func (c *Chunk) walkRun(rn run, each func(*Event) error) error {
 }
 
 // next decodes the next native-memory event at or after d's position,
-// skipping other records; false at the end of d or on an error.
+// skipping other records; false at the end of d or on an error (in d.err).
 func (c *Chunk) next(d *decoder, ev *Event) bool {
-	for d.left() > 0 {
-		r, typ := d.record("an event")
-		if r.err != nil {
+	b := d.b
+	for pos := d.pos; pos < len(b); {
+		typ, body, end, ok := recordHeader(b, pos)
+		if !ok {
+			d.pos = pos
+			d.record("an event") // for the error
 			return false
 		}
 		if c.isNative(typ) {
-			return c.decodeEvent(&r, typ, ev)
+			d.pos = end
+			if !c.decodeEvent(b[:end], body, typ, ev) {
+				c.badEvent(d, pos, end)
+				return false
+			}
+			return true
 		}
+		pos = end
 	}
+	d.pos = len(b)
 	return false
 }
 

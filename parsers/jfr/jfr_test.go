@@ -207,6 +207,20 @@ func TestErrors(t *testing.T) {
 			}
 		})
 	}
+	// A malloc event that ends after its time: the scan reads the time, the
+	// walk finds the rest missing.
+	b, err := jfrtest.New(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Malloc(b.StartTick()+10, 1, b.Stacks()[0], 0x1000, 64)
+	b.Raw(b.StartTick()+20, 1, binary.AppendUvarint(binary.AppendUvarint(nil, b.MallocType()), uint64(b.StartTick()+20)))
+	var short bytes.Buffer
+	b.WriteTo(&short)
+	_, err = chunkEvents(short.Bytes())
+	if !errors.Is(err, jfr.ErrTruncated) || !strings.Contains(err.Error(), "truncated inside the 9-byte event at byte") {
+		t.Errorf("event without its fields: got %v, want it truncated inside the event", err)
+	}
 	killed := readFile(t, "other/killed.jfr")
 	if _, err := jfr.NewReader(bytes.NewReader(killed)).Next(); !errors.Is(err, jfr.ErrUnfinished) {
 		t.Errorf("recording of a killed JVM: got %v, want %v", err, jfr.ErrUnfinished)
@@ -359,4 +373,22 @@ func FuzzReader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// chunkEvents counts the native-memory events of every chunk of data.
+func chunkEvents(data []byte) (int, error) {
+	r := jfr.NewReader(bytes.NewReader(data))
+	n := 0
+	for {
+		c, err := r.Next()
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+		if err := c.Events(func(*jfr.Event) error { n++; return nil }); err != nil {
+			return n, err
+		}
+	}
 }

@@ -93,6 +93,14 @@ func (b *Builder) Free(t int64, tid, addr uint64) {
 	b.add(t, tid, b.event(b.free, b.freeLay, t, tid, 0, addr, 0))
 }
 
+// Raw adds a record of thread tid at tick t whose body (type and fields)
+// the test wrote itself, malformed ones included; MallocType is the type
+// id of profiler.Malloc for it.
+func (b *Builder) Raw(t int64, tid uint64, body []byte) { b.add(t, tid, withSize(body)) }
+
+// MallocType is the template's type id of profiler.Malloc.
+func (b *Builder) MallocType() uint64 { return b.malloc }
+
 func (b *Builder) event(typ uint64, layout []string, t int64, tid, stack, addr, size uint64) []byte {
 	body := binary.AppendUvarint(nil, typ)
 	for _, name := range layout {

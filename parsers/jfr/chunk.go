@@ -145,17 +145,18 @@ func parseHeader(b []byte, start int64) (Header, *Error) {
 	return h, nil
 }
 
-// readBody reads the rest of a chunk of size bytes into r.buf. The first
-// 16 MiB are read into a buffer of at most that size; a chunk that really
-// goes on gets one buffer of its whole size. So a bogus size in a short
-// file costs no more than 16 MiB, and a 100 MB chunk is copied once.
+// readBody reads the rest of a chunk of size bytes into r.buf. The buffer
+// doubles from 64 KiB while the file delivers, up to 16 MiB; a chunk that
+// goes on beyond that gets one buffer of its whole size. So a bogus size in
+// a short file costs about as much memory as the file, and a 100 MB chunk
+// is copied a few times at most.
 func (r *Reader) readBody(head []byte, size, start int64) error {
 	const probe = 16 << 20
 	r.buf = append(r.buf[:0], head...)
 	for int64(len(r.buf)) < size {
 		want := size
 		if len(r.buf) < probe {
-			want = min(size, probe)
+			want = min(size, int64(max(2*len(r.buf), 64<<10)))
 		}
 		at := len(r.buf)
 		r.buf = slices.Grow(r.buf, int(want)-at)[:want]

@@ -326,7 +326,7 @@ func generated(tb testing.TB, size, chunkSize int) []byte {
 // hang, errors are *jfr.Error (or io.EOF for no chunk), and what decodes
 // can be walked.
 func FuzzReader(f *testing.F) {
-	for _, rel := range []string{"other/cpu.jfr", "other/killed.jfr", "jdk17/leak-sampled.jfr"} {
+	for _, rel := range []string{"other/cpu.jfr", "other/killed.jfr"} {
 		f.Add(readFile(f, rel))
 	}
 	// A small recording with events: the CPU recording's metadata and pools.

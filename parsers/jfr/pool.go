@@ -191,7 +191,11 @@ func (c *Chunk) readStackTrace(d *decoder, t *Type, id uint64) {
 		}
 		n := d.count(d.left(), "stack depth")
 		for i := 0; i < n && d.err == nil; i++ {
+			before := d.pos
 			c.frames = append(c.frames, c.readFrame(d, ft))
+			if d.pos == before {
+				d.fail("stack frames of type %d take no bytes", f.Type)
+			}
 		}
 	}
 	if len(c.frames)-first > 1<<20 {

@@ -51,7 +51,13 @@ func (c *Chunk) skipValue(d *decoder, f Field, depth int) {
 	}
 	k := c.fieldKind(f)
 	for i := 0; i < n && d.err == nil; i++ {
+		before := d.pos
 		c.skipKind(d, k, f.Type, depth)
+		if d.pos == before && d.err == nil {
+			// A value that takes no bytes would let an array's count make
+			// the walk as long as it likes.
+			d.fail("field %s: values of type %d take no bytes", f.Name, f.Type)
+		}
 	}
 }
 

@@ -286,27 +286,54 @@ func TestAccuracyNMTDiff(t *testing.T) {
 // starts at lifecycle 3, one absent from one snapshot, a 4 KiB/lifecycle leak
 // beside a steady 100 MiB site, a leak that grows in quanta every third
 // lifecycle and ends the series on a flat stretch, and a site that grows
-// for four lifecycles from the third on and is then freed.
+// for four lifecycles from the third on and is then freed. The slow leak
+// is under the default floor (0.01% of the median total, about 11 KiB per
+// lifecycle here): a creep, ranked right after the leaks, and a leak with
+// the floor off.
 func TestAccuracyShapes(t *testing.T) {
 	dir := filepath.Join("..", "testdata", "pprof", "go-shapes")
 	tr := readTruth(t, dir)
-	res, err := loadReal(t, dir).Trend(Options{GroupBy: GroupByFunction})
+	s := loadReal(t, dir)
+	res, err := s.Trend(Options{GroupBy: GroupByFunction})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]Verdict{}
-	for i, l := range tr.Leaks {
-		want[l.Function] = VerdictLeak
-		if res.Sites[i].Verdict != VerdictLeak {
-			t.Errorf("rank %d: got %s (%s), want the %d leaks first", i+1, res.Sites[i].Title, res.Sites[i].Verdict, len(tr.Leaks))
+	off, err := s.Trend(Options{GroupBy: GroupByFunction, MinGrowth: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, wantOff := map[string]Verdict{}, map[string]Verdict{}
+	var order []Verdict
+	for _, l := range tr.Leaks {
+		v := VerdictLeak
+		if l.Verdict != "" {
+			v = l.Verdict
 		}
+		want[l.Function], wantOff[l.Function] = v, VerdictLeak
+		order = append(order, v)
 		for _, st := range res.Sites {
 			if st.Title == l.Function {
 				checkGrowth(t, "go-shapes", l.Function, st.Growth, l.BytesPerLifecycle, tr.GrowthTolerancePct)
 			}
 		}
 	}
-	want["main.burstThenFreed"] = VerdictGone
-	want["main.steadyBaseline"] = VerdictNoise
+	// Leaks rank first, then creeps.
+	slices.SortStableFunc(order, func(a, b Verdict) int { return verdictRank(a) - verdictRank(b) })
+	for i, v := range order {
+		if res.Sites[i].Verdict != v {
+			t.Errorf("rank %d: got %s (%s), want a %s (leaks first, then creeps)", i+1, res.Sites[i].Title, res.Sites[i].Verdict, v)
+		}
+	}
+	for _, r := range []map[string]Verdict{want, wantOff} {
+		r["main.burstThenFreed"] = VerdictGone
+		r["main.steadyBaseline"] = VerdictSteady
+	}
 	checkVerdicts(t, res, want, nil)
+	checkVerdicts(t, off, wantOff, nil)
+	if f := res.Floor; f.Share != DefaultMinGrowthShare || f.PerLifecycle != f.Share*float64(f.MedianTotal) {
+		t.Errorf("floor got %+v, want %g of the median total", f, DefaultMinGrowthShare)
+	}
+	if f := off.Floor; f.PerLifecycle != 0 {
+		t.Errorf("floor with MinGrowth < 0 got %+v, want off", f)
+	}
 }

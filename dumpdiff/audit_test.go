@@ -141,7 +141,7 @@ func TestVerdictsGeneralize(t *testing.T) {
 		{"quanta that stopped", []float64{512, 512, 1024, 1024, 1536, 1536, 1536, 1536, 1536, 1536}, VerdictPlateau},
 		{"grew then freed", []float64{0, 0, 5, 10, 15, 0, 0, 0}, VerdictGone},
 		{"grew from the start then freed", []float64{5, 10, 15, 20, 0, 0}, VerdictGone},
-		{"steady 400 MiB", []float64{400 * mib, 400 * mib, 400 * mib, 400 * mib, 400 * mib}, VerdictNoise},
+		{"steady 400 MiB", []float64{400 * mib, 400 * mib, 400 * mib, 400 * mib, 400 * mib}, VerdictSteady},
 		{"noisy stop", []float64{10, 20, 30, 40, 50, 51, 50, 52}, VerdictPlateau},
 		// One step is all two snapshots show: not a leak, not a plateau.
 		{"two snapshots, grown", []float64{10, 20}, VerdictNoise},

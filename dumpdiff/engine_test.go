@@ -110,8 +110,8 @@ func TestTrendIdenticalSnapshots(t *testing.T) {
 		t.Errorf("total growth got %v, want 0", res.Total.Growth)
 	}
 	for _, s := range res.Sites {
-		if s.Growth != 0 || s.Verdict != VerdictNoise || s.TotalGrowth != 0 {
-			t.Errorf("%s: got growth %v verdict %s, want 0 noise", s.Key, s.Growth, s.Verdict)
+		if s.Growth != 0 || s.Verdict != VerdictSteady || s.TotalGrowth != 0 {
+			t.Errorf("%s: got growth %v verdict %s, want 0 steady", s.Key, s.Growth, s.Verdict)
 		}
 	}
 }
@@ -296,7 +296,9 @@ func TestVerdicts(t *testing.T) {
 		// Mostly one of two values: the median absolute residual is 0, but
 		// the site fell back, so it did not stay up.
 		{"two-valued flicker", []float64{0, 16, 16, 16, 0, 0, 16, 16}, VerdictNoise},
-		{"flat", []float64{5, 5, 5, 5}, VerdictNoise},
+		{"flat", []float64{5, 5, 5, 5}, VerdictSteady},
+		{"flat in two snapshots", []float64{5, 5}, VerdictSteady},
+		{"flat but absent once", []float64{5, 5, 0, 5, 5}, VerdictNoise},
 		{"shrinking", []float64{80, 70, 60, 50, 40, 30, 20, 10}, VerdictShrinking},
 		{"new", []float64{0, 0, 0, 0, 0, 0, 7, 9}, VerdictNew},
 		{"gone", []float64{9, 9, 0, 0, 0, 0}, VerdictGone},
@@ -334,7 +336,7 @@ func TestRankingTiesByKey(t *testing.T) {
 	for _, s := range res.Sites {
 		got = append(got, fmt.Sprintf("%d:%s:%s", s.Rank, s.Key, s.Verdict))
 	}
-	want := []string{"1:alpha:leak", "2:zeta:leak", "3:mid:noise"}
+	want := []string{"1:alpha:leak", "2:zeta:leak", "3:mid:steady"}
 	if !slices.Equal(got, want) || res.SiteCount != 4 {
 		t.Errorf("got %v (of %d), want %v (of 4)", got, res.SiteCount, want)
 	}
@@ -785,6 +787,77 @@ func TestCheckAgreesWithTrend(t *testing.T) {
 		cerr := s.Check(q)
 		if fmt.Sprint(terr) != fmt.Sprint(cerr) {
 			t.Errorf("%+v: Check got %v, Trend %v", q, cerr, terr)
+		}
+	}
+}
+
+// TestFloor: a trend that passes every test of a leak but grows less than
+// the floor per lifecycle is a creep, ranked right after the leaks. The
+// floor is a share of the median total before --focus/--ignore (0.01% by
+// default), a size, or off.
+func TestFloor(t *testing.T) {
+	var snaps []*parsers.Snapshot
+	for i := range 6 {
+		k := int64(i + 1)
+		snaps = append(snaps, buildSnapshot(fmt.Sprintf("f%d", i), []sample{
+			{stack: []string{"table", "main"}, value: 10_000_000},
+			{stack: []string{"tiny", "main"}, value: 100 * k},
+			{stack: []string{"leak", "main"}, value: 10_000 * k},
+		}))
+	}
+	s := loadSnaps(t, LoadOptions{}, snaps...)
+	verdicts := func(o Options) (string, Floor) {
+		t.Helper()
+		res, err := s.Trend(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, st := range res.Sites {
+			out = append(out, st.Title+":"+string(st.Verdict))
+		}
+		return strings.Join(out, " "), res.Floor
+	}
+	tests := []struct {
+		name      string
+		opts      Options
+		want      string
+		wantFloor float64
+	}{
+		// Median total 10 035 350: the floor is 1003.535 per lifecycle.
+		{"default", Options{}, "leak:leak tiny:creep table:steady", 1003.535},
+		{"off", Options{MinGrowth: -1}, "leak:leak tiny:leak table:steady", 0},
+		{"size", Options{MinGrowth: 50}, "leak:leak tiny:leak table:steady", 50},
+		{"share", Options{MinGrowthShare: 0.01}, "leak:creep tiny:creep table:steady", 100353.5},
+		// The floor is the process's scale, not the focused part's.
+		{"focused", Options{Focus: regexp.MustCompile("^tiny$")}, "tiny:creep", 1003.535},
+	}
+	for _, tt := range tests {
+		got, floor := verdicts(tt.opts)
+		if got != tt.want || math.Abs(floor.PerLifecycle-tt.wantFloor) > 1e-6 {
+			t.Errorf("%s: got %s (floor %v), want %s (floor %v)", tt.name, got, floor.PerLifecycle, tt.want, tt.wantFloor)
+		}
+	}
+}
+
+// TestPlateauGrowth: a plateau's growth per lifecycle is what it grows
+// since it reached its level, not a share of the step it took, so the
+// number shown agrees with the verdict.
+func TestPlateauGrowth(t *testing.T) {
+	tests := []struct {
+		y    []float64
+		want float64
+	}{
+		{[]float64{12, 25, 25, 25, 25, 25, 25, 25}, 0},
+		{[]float64{0, 10, 20, 20, 20, 20, 20, 20}, 0},
+		{[]float64{0, 0, 0, 0, 0, 112, 112, 112}, 0},
+		// Giving a little back since the step: that is what it does now.
+		{[]float64{0, 100, 100, 100, 99, 99, 99, 99}, -0.2},
+	}
+	for _, tt := range tests {
+		a := newStatScratch(len(tt.y)).analyze(seq(len(tt.y)), tt.y)
+		if a.verdict != VerdictPlateau || a.growth != tt.want {
+			t.Errorf("%v: got %s growth %v, want plateau growth %v", tt.y, a.verdict, a.growth, tt.want)
 		}
 	}
 }

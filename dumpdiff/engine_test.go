@@ -840,24 +840,30 @@ func TestFloor(t *testing.T) {
 	}
 }
 
-// TestPlateauGrowth: a plateau's growth per lifecycle is what it grows
-// since it reached its level, not a share of the step it took, so the
-// number shown agrees with the verdict.
-func TestPlateauGrowth(t *testing.T) {
+// TestGrowthAgreesWithVerdict: growth per lifecycle is measured over the
+// stretch the verdict is about, so the number shown agrees with the word:
+// a plateau's is what it grows since it reached its level (not a share of
+// the step it took), a gone site's is 0 (it has held nothing since).
+func TestGrowthAgreesWithVerdict(t *testing.T) {
 	tests := []struct {
-		y    []float64
-		want float64
+		y       []float64
+		verdict Verdict
+		want    float64
 	}{
-		{[]float64{12, 25, 25, 25, 25, 25, 25, 25}, 0},
-		{[]float64{0, 10, 20, 20, 20, 20, 20, 20}, 0},
-		{[]float64{0, 0, 0, 0, 0, 112, 112, 112}, 0},
+		{[]float64{12, 25, 25, 25, 25, 25, 25, 25}, VerdictPlateau, 0},
+		{[]float64{0, 10, 20, 20, 20, 20, 20, 20}, VerdictPlateau, 0},
+		{[]float64{0, 0, 0, 0, 0, 112, 112, 112}, VerdictPlateau, 0},
 		// Giving a little back since the step: that is what it does now.
-		{[]float64{0, 100, 100, 100, 99, 99, 99, 99}, -0.2},
+		{[]float64{0, 100, 100, 100, 99, 99, 99, 99}, VerdictPlateau, -0.2},
+		{[]float64{0, 0, 5, 10, 15, 0, 0, 0}, VerdictGone, 0},
+		{[]float64{5, 10, 15, 20, 0, 0}, VerdictGone, 0},
+		// A leak that started late: the slope since it started.
+		{[]float64{0, 0, 0, 4, 8, 12, 16, 20}, VerdictLeak, 4},
 	}
 	for _, tt := range tests {
 		a := newStatScratch(len(tt.y)).analyze(seq(len(tt.y)), tt.y)
-		if a.verdict != VerdictPlateau || a.growth != tt.want {
-			t.Errorf("%v: got %s growth %v, want plateau growth %v", tt.y, a.verdict, a.growth, tt.want)
+		if a.verdict != tt.verdict || a.growth != tt.want {
+			t.Errorf("%v: got %s growth %v, want %s growth %v", tt.y, a.verdict, a.growth, tt.verdict, tt.want)
 		}
 	}
 }

@@ -240,7 +240,13 @@ func (st *statScratch) analyze(x, y []float64) analysis {
 	a := st.fit(x, y)
 	a.verdict = st.classify(x, y, a)
 	switch a.verdict {
-	case VerdictNew, VerdictGone, VerdictSteady:
+	case VerdictNew, VerdictSteady:
+		return a
+	case VerdictGone:
+		// Growth is measured over the stretch the verdict is about: a site
+		// that freed its memory has held none since, and the slope of its
+		// rise before would read as growth that goes on.
+		a.growth = 0
 		return a
 	case VerdictPlateau:
 		// The whole series' slope of a site that grew and stopped is a

@@ -118,8 +118,8 @@ func WriteTrendHTML(w io.Writer, res *dumpdiff.TrendResult, opts HTMLOptions) er
 		nCharts = 0
 	}
 	page := htmlPage{
-		Title:  opts.Title,
-		Metric: metricLabel(res.Metric),
+		Title:    opts.Title,
+		Metric:   metricLabel(res.Metric),
 		Series:   seriesSummary(res.Snapshots),
 		Floor:    FloorText(res.Floor, unit),
 		SignNote: SignNote(res.Sites),

@@ -330,10 +330,53 @@ func TestAccuracyShapes(t *testing.T) {
 	}
 	checkVerdicts(t, res, want, nil)
 	checkVerdicts(t, off, wantOff, nil)
-	if f := res.Floor; f.Share != DefaultMinGrowthShare || f.PerLifecycle != f.Share*float64(f.MedianTotal) {
+	if f := res.Floor; f.Share != DefaultMinGrowthShare || f.PerLifecycle != math.Round(f.Share*float64(f.MedianTotal)) {
 		t.Errorf("floor got %+v, want %g of the median total", f, DefaultMinGrowthShare)
 	}
 	if f := off.Floor; f.PerLifecycle != 0 {
 		t.Errorf("floor with MinGrowth < 0 got %+v, want off", f)
+	}
+}
+
+// TestAccuracyGlobOrder: the files of a 15-lifecycle series in the byte
+// order a shell glob gives (lc1 lc10 … lc15 lc2 … lc9). By default they are
+// sorted naturally and the planted leak ranks first as a leak; kept in that
+// order (--order args) the series warns that the names are in byte order.
+func TestAccuracyGlobOrder(t *testing.T) {
+	dir := filepath.Join("..", "testdata", "jemalloc", "churn-256k")
+	tr := readTruth(t, dir)
+	paths, err := filepath.Glob(filepath.Join(dir, "lc*.heap.gz"))
+	if err != nil || len(paths) != 15 {
+		t.Fatalf("glob: got %d files (%v), want 15", len(paths), err)
+	}
+	if !slices.IsSorted(paths) || filepath.Base(paths[1]) != "lc10.heap.gz" {
+		t.Fatalf("glob order: got %v, want byte order with lc10 second", paths)
+	}
+	sym := symbolize.New(symbolize.Options{SearchDirs: []string{filepath.Join("..", "testdata", "bin")}})
+	for _, order := range []Order{"", OrderArgs} {
+		s, err := Load(paths, LoadOptions{Order: order, Parse: parsers.Options{Symbolizer: sym}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		warned := false
+		for _, w := range s.Warnings() {
+			warned = warned || strings.Contains(w.Error(), "byte order")
+		}
+		res, err := s.Trend(Options{GroupBy: GroupByFunction})
+		if err != nil {
+			t.Fatal(err)
+		}
+		top := res.Sites[0]
+		t.Logf("order %q: rank 1 %s (%s), warned %v", order, top.Title, top.Verdict, warned)
+		switch order {
+		case "":
+			if warned || top.Title != tr.Leaks[0].Function || top.Verdict != VerdictLeak {
+				t.Errorf("natural order: got rank 1 %s (%s), warned %v; want %s (leak) and no warning", top.Title, top.Verdict, warned, tr.Leaks[0].Function)
+			}
+		case OrderArgs:
+			if !warned {
+				t.Errorf("--order args on glob order: got no warning about byte order")
+			}
+		}
 	}
 }

@@ -1,6 +1,9 @@
 package dumpdiff
 
-import "regexp"
+import (
+	"math"
+	"regexp"
+)
 
 // Options choose what a Trend or Compare computes from a loaded Series. The
 // zero value ranks the default metric by stack with no filters and no limit.
@@ -55,5 +58,7 @@ func (o Options) floor(median int64) Floor {
 	if share <= 0 {
 		share = DefaultMinGrowthShare
 	}
-	return Floor{PerLifecycle: share * float64(max(median, 0)), Share: share, MedianTotal: median}
+	// Whole metric units: the floor is a threshold, and sizes in outputs
+	// are integers.
+	return Floor{PerLifecycle: math.Round(share * float64(max(median, 0))), Share: share, MedianTotal: median}
 }

@@ -867,3 +867,35 @@ func TestGrowthAgreesWithVerdict(t *testing.T) {
 		}
 	}
 }
+
+// TestUnreliableMetricRefused: google/pprof's gobench.heap (a Go legacy
+// text profile, testdata/pprof/public) has allocated counts whose lines do
+// not add up to its header while its in-use counts do. It loads with a
+// warning; ranking inuse_space works, ranking alloc_space is refused with
+// the warning that names the file and line.
+func TestUnreliableMetricRefused(t *testing.T) {
+	path := filepath.Join("..", "testdata", "pprof", "public", "gobench.heap")
+	var snaps []*parsers.Snapshot
+	for _, name := range []string{"gobench-1.heap", "gobench-2.heap"} {
+		s, err := parsers.Open(path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Name = name
+		snaps = append(snaps, s)
+	}
+	s := loadSnaps(t, LoadOptions{}, snaps...)
+	if _, err := s.Trend(Options{Metric: "inuse_space"}); err != nil {
+		t.Errorf("inuse_space: got %v, want a trend", err)
+	}
+	for _, m := range []string{"alloc_space", "alloc_objects"} {
+		_, err := s.Trend(Options{Metric: m})
+		var me *parsers.MetricError
+		if !errors.As(err, &me) || !strings.Contains(err.Error(), "cannot rank "+m+": parse tcmalloc heap profile "+path+" line 16") {
+			t.Errorf("%s: got %v, want it refused naming the file and line 16", m, err)
+		}
+		if err := s.Check(Options{Metric: m}); err == nil {
+			t.Errorf("Check %s: got no error, want the same refusal", m)
+		}
+	}
+}

@@ -85,6 +85,11 @@ func (s *Series) resolveMetric(name string) (Metric, []int, error) {
 		m = t.metrics[j]
 	}
 	if missing < 0 {
+		for _, t := range s.snaps {
+			if err := t.unreliable[m.Name]; err != nil {
+				return Metric{}, nil, fmt.Errorf("cannot rank %s: %w", m.Name, err)
+			}
+		}
 		return m, idx, nil
 	}
 	var avail []string

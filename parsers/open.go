@@ -222,6 +222,9 @@ func Detect(head []byte) (Format, error) {
 		return FormatJemalloc, nil
 	case bytes.HasPrefix(text, []byte("heap profile:")):
 		return FormatTcmalloc, nil
+	case bytes.HasPrefix(text, []byte(javaHeapzHeader)):
+		// pprof's legacy Java heap profile: its library reads it.
+		return FormatPprof, nil
 	case nmtHeaderLine.Match(head):
 		return FormatNMT, nil
 	case nmtJcmdMessage.Match(head):

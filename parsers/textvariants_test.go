@@ -5,8 +5,8 @@ import (
 	"compress/gzip"
 	"errors"
 	"fmt"
-	"slices"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 

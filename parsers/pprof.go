@@ -498,13 +498,18 @@ func goTextSymbols(p *profile.Profile, data []byte) {
 		}
 	}
 	g.flush()
-	frames, shown := g.frames, g.shown
-	if len(frames) == 0 {
+	if len(g.frames) == 0 {
 		return
 	}
+	g.name(p)
+	keepShown(p, g.shown)
+}
+
+// name gives each unnamed location the frames its comments name.
+func (g *goTextNames) name(p *profile.Profile) {
 	funcs := map[[2]string]*profile.Function{}
 	for _, loc := range p.Location {
-		fs := frames[loc.Address]
+		fs := g.frames[loc.Address]
 		if len(loc.Line) > 0 || len(fs) == 0 {
 			continue
 		}
@@ -518,6 +523,12 @@ func goTextSymbols(p *profile.Profile, data []byte) {
 			loc.Line = append(loc.Line, profile.Line{Function: fn, Line: f.line})
 		}
 	}
+}
+
+// keepShown cuts each sample to the locations Go printed comments for
+// (shown, one set per stack line), drops the locations no sample keeps,
+// and marks the mappings whose locations are all named.
+func keepShown(p *profile.Profile, shown []map[uint64]bool) {
 	// The library makes one sample per stack line, in file order.
 	if len(shown) == len(p.Sample) {
 		for i, smp := range p.Sample {

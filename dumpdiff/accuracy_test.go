@@ -4,6 +4,7 @@ import (
 	"debug/elf"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -378,5 +379,63 @@ func TestAccuracyGlobOrder(t *testing.T) {
 				t.Errorf("--order args on glob order: got no warning about byte order")
 			}
 		}
+	}
+}
+
+// TestAccuracyNMTKinds: every jcmd output of one JVM saved in one directory
+// (the JDK 17 series: 6 summaries, the same 6 at scale=MB, 6 detail
+// reports and a summary.diff, 19 files) is not a series of 19 lifecycles.
+// With one complete series of each kind, the detail reports are used and a
+// warning says so; the leak is Other at 8 MiB per lifecycle. With the kinds
+// incomplete, it is an error naming them.
+func TestAccuracyNMTKinds(t *testing.T) {
+	dir := t.TempDir()
+	link := func(from, to string) {
+		t.Helper()
+		abs, err := filepath.Abs(filepath.Join("..", "testdata", "nmt", from))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(abs, filepath.Join(dir, to)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for k := 1; k <= 6; k++ {
+		link(fmt.Sprintf("jdk17-summary/lc-%02d.txt", k), fmt.Sprintf("summary-%d.txt", k))
+		link(fmt.Sprintf("jdk17-summary-mb/lc-%02d.txt", k), fmt.Sprintf("summary-mb-%d.txt", k))
+		link(fmt.Sprintf("jdk17-detail/lc-%02d.txt.gz", k), fmt.Sprintf("detail-%d.txt.gz", k))
+	}
+	link("jdk17-diff/summary.diff.txt", "summary.diff.txt")
+	s := loadReal(t, dir)
+	var warned string
+	for _, w := range s.Warnings() {
+		if strings.Contains(w.Error(), "NMT reports of 4 kinds") {
+			warned = w.Error()
+		}
+	}
+	t.Logf("warning: %s", warned)
+	if s.Len() != 6 || !strings.Contains(warned, "using the 6 detail (scale=KB) reports (detail-1.txt.gz … detail-6.txt.gz)") ||
+		!strings.Contains(warned, "1 summary.diff (scale=KB): summary.diff.txt") {
+		t.Fatalf("got %d snapshots, warning %q; want the 6 detail reports and a warning naming the other kinds", s.Len(), warned)
+	}
+	res, err := s.Trend(Options{GroupBy: GroupByCategory})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if top := res.Sites[0]; top.Title != "Other" || top.Verdict != VerdictLeak || top.Growth != 8<<20 {
+		t.Errorf("rank 1 got %s (%s, %v/lc), want Other (leak, 8 MiB/lc)", top.Title, top.Verdict, top.Growth)
+	}
+	for k := 4; k <= 6; k++ {
+		os.Remove(filepath.Join(dir, fmt.Sprintf("summary-mb-%d.txt", k)))
+	}
+	paths, err := ExpandPaths([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Load(paths, LoadOptions{})
+	if err == nil || !strings.Contains(err.Error(), "NMT reports of 4 kinds, which do not make one series: ") ||
+		!strings.Contains(err.Error(), "6 summary (scale=KB): summary-1.txt … summary-6.txt") ||
+		!strings.Contains(err.Error(), "3 summary (scale=MB): summary-mb-1.txt … summary-mb-3.txt") {
+		t.Errorf("incomplete kinds: got %v, want an error naming each kind and its files", err)
 	}
 }

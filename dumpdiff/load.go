@@ -295,6 +295,9 @@ func Load(paths []string, opts LoadOptions) (*Series, error) {
 		}
 	}
 	if !pairInOneFile {
+		if err := s.oneKind(); err != nil {
+			return nil, err
+		}
 		if err := s.order(opts.Order, lifecycles != nil); err != nil {
 			return nil, err
 		}

@@ -55,6 +55,9 @@ type snapTable struct {
 	def     string  // the snapshot's default metric
 	rows    []rowID // sorted
 	vals    []int64 // len(rows)*len(metrics), row-major
+	// kind is what a series must not mix: for an NMT report its variant and
+	// scale ("nmt-summary scale=KB"); "" for other formats.
+	kind string
 	// unreliable maps a metric whose values the parser could not vouch
 	// for (a *parsers.MetricError warning) to that warning: ranking it is
 	// refused, the other metrics can be ranked.
@@ -223,6 +226,7 @@ func (s *Series) reduce(snap *parsers.Snapshot, tr *trimmer) *snapTable {
 		info: SnapshotInfo{Path: snap.Name, Format: snap.Format, Lifecycle: snap.Lifecycle, Time: snap.Time},
 		pid:  snap.PID,
 		def:  RetainedMetric(snap),
+		kind: reportKind(snap),
 	}
 	if p == nil {
 		return t

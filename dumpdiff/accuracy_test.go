@@ -8,9 +8,11 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dumpdiff/dumpdiff/parsers"
 	"github.com/dumpdiff/dumpdiff/parsers/symbolize"
@@ -437,5 +439,92 @@ func TestAccuracyNMTKinds(t *testing.T) {
 		!strings.Contains(err.Error(), "6 summary (scale=KB): summary-1.txt … summary-6.txt") ||
 		!strings.Contains(err.Error(), "3 summary (scale=MB): summary-mb-1.txt … summary-mb-3.txt") {
 		t.Errorf("incomplete kinds: got %v, want an error naming each kind and its files", err)
+	}
+}
+
+// TestAccuracyHeaptrack: heaptrack recordings of the C lifecycle program,
+// one process cut into lifecycles (by time and by marker, as truth.json's
+// split says) and one recording per restart. heaptrack records every
+// allocation, so the planted leaks grow by exactly their bytes per
+// lifecycle; the decoys are not leaks.
+func TestAccuracyHeaptrack(t *testing.T) {
+	for _, name := range []string{"heaptrack/c-lifecycle", "heaptrack/c-restart"} {
+		dir := filepath.Join("..", "testdata", name)
+		var tr struct {
+			truth
+			Split []struct {
+				Every  string `json:"every"`
+				Marker string `json:"lifecycle_marker"`
+			} `json:"split"`
+		}
+		data, err := os.ReadFile(filepath.Join(dir, "truth.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(data, &tr); err != nil {
+			t.Fatal(err)
+		}
+		splits := []parsers.SplitOptions{{}}
+		if len(tr.Split) > 0 {
+			splits = nil
+		}
+		for _, sp := range tr.Split {
+			var o parsers.SplitOptions
+			if sp.Every != "" {
+				if o.Every, err = time.ParseDuration(sp.Every); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if sp.Marker != "" {
+				o.Marker = regexp.MustCompile(sp.Marker)
+			}
+			splits = append(splits, o)
+		}
+		for _, split := range splits {
+			t.Run(fmt.Sprintf("%s/every=%v,marker=%v", name, split.Every, split.Marker), func(t *testing.T) {
+				paths, err := ExpandPaths([]string{dir})
+				if err != nil {
+					t.Fatal(err)
+				}
+				s, err := Load(paths, LoadOptions{Parse: parsers.Options{Split: split}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if s.Len() != 8 {
+					t.Fatalf("got %d snapshots, want 8", s.Len())
+				}
+				res, err := s.Trend(Options{GroupBy: GroupByFunction})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i, l := range tr.Leaks {
+					st := res.Sites[i]
+					if st.Title != l.Function || st.Verdict != VerdictLeak || st.Growth != l.BytesPerLifecycle {
+						t.Errorf("rank %d: got %s (%s, %.0f B/lc), want %s (leak, exactly %.0f B/lc)", i+1, st.Title, st.Verdict, st.Growth, l.Function, l.BytesPerLifecycle)
+					}
+				}
+				want := map[string]Verdict{}
+				for _, l := range tr.Leaks {
+					want[l.Function] = VerdictLeak
+				}
+				for _, f := range tr.Plateau {
+					want[f] = VerdictPlateau
+				}
+				for _, f := range tr.Noise {
+					want[f] = VerdictNoise
+				}
+				checkVerdicts(t, res, want, nil)
+				for _, st := range res.Sites[len(tr.Leaks):] {
+					if st.Verdict == VerdictLeak {
+						t.Errorf("%s: got leak (values %v), want no leak outside the truth", st.Title, st.Values)
+					}
+				}
+				for _, sn := range res.Snapshots {
+					if sn.RSS <= sn.Total {
+						t.Errorf("%s: got RSS %d, want more than the %d bytes heaptrack traced", sn.Path, sn.RSS, sn.Total)
+					}
+				}
+			})
+		}
 	}
 }

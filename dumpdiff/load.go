@@ -38,7 +38,8 @@ func ParseOrder(s string) (Order, error) {
 // default allocator frames, puts the snapshots in natural order of their
 // paths and parses GOMAXPROCS files at a time.
 type LoadOptions struct {
-	// Open reads one snapshot; nil means parsers.Open(path, &Parse).
+	// Open reads one snapshot; nil means parsers.OpenEach(path, &Parse, …),
+	// which also reads a recording split into several lifecycles.
 	Open func(path string) (*parsers.Snapshot, error)
 	// Parse is passed to parsers.Open when Open is nil (forced format, symboliser).
 	Parse parsers.Options
@@ -194,10 +195,21 @@ func Load(paths []string, opts LoadOptions) (*Series, error) {
 	if err != nil {
 		return nil, err
 	}
-	open := opts.Open
-	if open == nil {
-		po := opts.Parse
-		open = func(path string) (*parsers.Snapshot, error) { return parsers.Open(path, &po) }
+	open := func(path string) ([]*parsers.Snapshot, error) {
+		var snaps []*parsers.Snapshot
+		err := parsers.Guard(path, func() error {
+			if opts.Open != nil {
+				snap, err := opts.Open(path)
+				snaps = append(snaps, snap)
+				return err
+			}
+			po := opts.Parse
+			return parsers.OpenEach(path, &po, func(snap *parsers.Snapshot) error {
+				snaps = append(snaps, snap)
+				return nil
+			})
+		})
+		return snaps, err
 	}
 	jobs := opts.Jobs
 	if jobs <= 0 {
@@ -205,8 +217,8 @@ func Load(paths []string, opts LoadOptions) (*Series, error) {
 	}
 
 	type result struct {
-		snap *parsers.Snapshot
-		err  error
+		snaps []*parsers.Snapshot
+		err   error
 	}
 	results := make([]chan result, len(paths))
 	for i := range results {
@@ -231,8 +243,8 @@ func Load(paths []string, opts LoadOptions) (*Series, error) {
 			default:
 			}
 			go func() {
-				snap, err := parsers.Guarded(p, open)
-				results[i] <- result{snap, err}
+				snaps, err := open(p)
+				results[i] <- result{snaps, err}
 			}()
 		}
 	}()
@@ -240,9 +252,10 @@ func Load(paths []string, opts LoadOptions) (*Series, error) {
 	s := newSeries()
 	trimmers := trimmerCache{user: opts.Trim, off: opts.NoTrim, byKey: map[trimKey]*trimmer{}}
 	var loadErr error
-	// pairInOneFile: the series is one file's baseline and current side, an
-	// order no --order may change.
-	pairInOneFile := false
+	// seriesInOneFile: the series is one file's own: the baseline and
+	// current side of an NMT .diff, or a recording split into lifecycles,
+	// an order no --order may change.
+	seriesInOneFile := false
 	for i, p := range paths {
 		r := <-results[i]
 		<-slots
@@ -250,17 +263,26 @@ func Load(paths []string, opts LoadOptions) (*Series, error) {
 			loadErr = r.err
 			break
 		}
-		snaps := []*parsers.Snapshot{r.snap}
-		if len(paths) == 1 && r.snap.Baseline != nil {
-			base := r.snap.Baseline
+		snaps := r.snaps
+		if len(snaps) > 1 && len(paths) > 1 {
+			loadErr = fmt.Errorf("%s holds %d lifecycles (a recording split by --every or --lifecycle-marker); give it alone, or give one recording per lifecycle without splitting", p, len(snaps))
+			break
+		}
+		if len(paths) == 1 && len(snaps) == 1 && snaps[0].Baseline != nil {
+			cur := snaps[0]
+			base := cur.Baseline
 			if base.Name == "" {
-				base.Name = r.snap.Name + " (baseline)"
+				base.Name = cur.Name + " (baseline)"
 			}
 			if base.Format == "" {
-				base.Format = r.snap.Format
+				base.Format = cur.Format
 			}
-			snaps = []*parsers.Snapshot{base, r.snap}
-			pairInOneFile = true
+			snaps = []*parsers.Snapshot{base, cur}
+		}
+		seriesInOneFile = len(snaps) > 1
+		if len(r.snaps) > 1 && lifecycles != nil {
+			loadErr = fmt.Errorf("%s numbers its own lifecycles (a split recording): --lifecycle-regex numbers one file per lifecycle", p)
+			break
 		}
 		for k, snap := range snaps {
 			if snap.Name == "" {
@@ -269,7 +291,7 @@ func Load(paths []string, opts LoadOptions) (*Series, error) {
 			snap.Lifecycle = -1
 			if lifecycles != nil {
 				snap.Lifecycle = lifecycles[i]
-			} else if len(snaps) == 2 {
+			} else if seriesInOneFile {
 				snap.Lifecycle = k
 			}
 			tr, warn := trimmers.get(snap)
@@ -289,12 +311,12 @@ func Load(paths []string, opts LoadOptions) (*Series, error) {
 	if loadErr != nil {
 		return nil, loadErr
 	}
-	if lifecycles == nil && !pairInOneFile {
+	if lifecycles == nil && !seriesInOneFile {
 		if w := orderWarning(s.snaps, opts.Order); w != nil {
 			s.warnings = append(s.warnings, w)
 		}
 	}
-	if !pairInOneFile {
+	if !seriesInOneFile {
 		if err := s.oneKind(); err != nil {
 			return nil, err
 		}

@@ -72,6 +72,10 @@ type SnapshotInfo struct {
 	Time      time.Time
 	// Total is the snapshot's total of the metric, after --focus/--ignore.
 	Total int64
+	// RSS is the process's resident set size when the snapshot was taken,
+	// in bytes; 0 when the producer does not sample it (heaptrack does).
+	// Beside a byte Total it shows how much of the process the tracer saw.
+	RSS int64
 }
 
 // TrendSite is one ranked site of a trend.
@@ -100,6 +104,9 @@ type TrendTotal struct {
 	// Growth is the Theil–Sen slope of the snapshot totals per lifecycle.
 	Growth float64
 	Values []int64
+	// RSSGrowth is the Theil–Sen slope of the snapshots' RSS, bytes per
+	// lifecycle; 0 unless every snapshot has an RSS.
+	RSSGrowth float64
 }
 
 // Floor is the practical-significance floor of a trend: a site whose
@@ -142,6 +149,17 @@ type TrendResult struct {
 	// SiteCount is the number of sites before --top cut the list.
 	SiteCount int
 	Warnings  []error
+}
+
+// RSSKnown reports whether every snapshot has an RSS, so that the
+// process's resident memory can be shown beside the traced total.
+func (r *TrendResult) RSSKnown() bool {
+	for _, s := range r.Snapshots {
+		if s.RSS <= 0 {
+			return false
+		}
+	}
+	return len(r.Snapshots) > 0
 }
 
 // PairSite is one site of a pair diff.

@@ -74,7 +74,7 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 		res.Warnings = append(res.Warnings, w)
 	}
 	ty := toFloat(totals, nil)
-	res.Total = TrendTotal{Growth: TheilSen(x, ty), Values: totals}
+	res.Total = TrendTotal{Growth: TheilSen(x, ty), Values: totals, RSSGrowth: rssGrowth(x, res.Snapshots)}
 	res.Floor = opts.floor(medianInt(tbl.unfiltered))
 	if opts.Limit > 0 {
 		res.Projection = project(opts.Limit, totals[n-1], res.Total.Growth)
@@ -579,4 +579,17 @@ func (s *Series) restartWarning() error {
 		return nil
 	}
 	return fmt.Errorf("snapshots come from %d process runs (%s): a process returns what it leaked when it exits, so a leak across a restart is a saw-tooth, not a trend; trend each run's snapshots on their own", len(runs), strings.Join(runs, ", "))
+}
+
+// rssGrowth is the Theil–Sen slope of the snapshots' RSS over x, or 0 when
+// some snapshot has none.
+func rssGrowth(x []float64, snaps []SnapshotInfo) float64 {
+	y := make([]float64, len(snaps))
+	for i, s := range snaps {
+		if s.RSS <= 0 {
+			return 0
+		}
+		y[i] = float64(s.RSS)
+	}
+	return TheilSen(x, y)
 }

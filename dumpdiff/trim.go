@@ -72,6 +72,9 @@ func defaultTrim(f parsers.Format) []string {
 		return slices.Concat(jemallocFrames, glibcFrames, hotspotFrames)
 	case parsers.FormatNMT:
 		return slices.Concat(hotspotFrames, glibcFrames)
+	case parsers.FormatHeaptrack:
+		// heaptrack traces any native process, a JVM included.
+		return slices.Concat(glibcFrames, hotspotFrames)
 	}
 	return glibcFrames
 }

@@ -77,10 +77,23 @@ func errorf(format Format, name string, line int, msg string, args ...any) *Pars
 // themselves free of panics; this is the last line of defence for callers
 // that read many files.
 func Guarded(path string, open func(string) (*Snapshot, error)) (snap *Snapshot, err error) {
+	err = Guard(path, func() error {
+		snap, err = open(path)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return snap, nil
+}
+
+// Guard calls read, which reads the file at path, and turns a panic inside
+// it into an error naming the file, as Guarded does.
+func Guard(path string, read func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			snap, err = nil, fmt.Errorf("read %s: parser failed on this input (a bug in dumpdiff, please report it with the file): %v", path, r)
+			err = fmt.Errorf("read %s: parser failed on this input (a bug in dumpdiff, please report it with the file): %v", path, r)
 		}
 	}()
-	return open(path)
+	return read()
 }

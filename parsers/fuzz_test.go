@@ -35,7 +35,7 @@ func addSeeds(f *testing.F, globs ...string) {
 func FuzzParse(f *testing.F) {
 	f.Add(realGoHeapProfile(f))
 	f.Add([]byte("heap profile: 1: 2 [3: 4] @ heapprofile\n1: 2 [3: 4] @ 0x1 0x2\n\nMAPPED_LIBRARIES:\n"))
-	addSeeds(f, "pprof/*/*.pb.gz", "pprof/go-forms/*/lc1.*", "tcmalloc/*/*.heap", "jemalloc/*/*.heap", "nmt/*/*.txt", "nmt/*/*.out")
+	addSeeds(f, "pprof/*/*.pb.gz", "pprof/go-forms/*/lc1.*", "tcmalloc/*/*.heap", "jemalloc/*/*.heap", "nmt/*/*.txt", "nmt/*/*.out", "heaptrack/*/restart-lc1.zst")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		snap, err := Parse(bytes.NewReader(data), "fuzz", nil)
 		if err != nil {

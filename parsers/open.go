@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/pprof/profile"
+	"github.com/klauspost/compress/zstd"
 )
 
 // Symbolizer fills in function names, files and lines for profiles whose
@@ -29,6 +30,22 @@ type Options struct {
 	// Symbolizer symbolises address-only profiles; nil leaves frames as
 	// addresses within their mappings.
 	Symbolizer Symbolizer
+	// Split cuts a recording of allocations (heaptrack, async-profiler)
+	// into one snapshot per lifecycle; the zero value reads a recording as
+	// one snapshot of what was live at its end. Other formats ignore it.
+	Split SplitOptions
+}
+
+// A recordingReader replays a recording of allocations and frees from r
+// into a Recorder (see recording.go), which calls emit with one snapshot per
+// lifecycle as split says.
+type recordingReader func(r io.Reader, name string, split SplitOptions, emit func(*Snapshot) error) error
+
+// recordingReaders are the readers of formats that record allocations over
+// time rather than hold one snapshot; a file in such a format may yield
+// several snapshots, so OpenEach reads it.
+var recordingReaders = map[Format]recordingReader{
+	FormatHeaptrack: ReadHeaptrack,
 }
 
 // sniffLen is how much of an input detection looks at: enough to find the
@@ -40,6 +57,16 @@ const sniffLen = 64 << 10
 // content (never from its name). Gzipped files of any format are
 // decompressed first. path may be a regular file or a named pipe.
 func Open(path string, opts *Options) (*Snapshot, error) {
+	f, err := openFile(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return Parse(f, path, opts)
+}
+
+// openFile opens a snapshot file: a regular file or a named pipe.
+func openFile(path string) (*os.File, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, err // *fs.PathError already reads "stat x: no such file or directory"
@@ -53,31 +80,77 @@ func Open(path string, opts *Options) (*Snapshot, error) {
 	if !fi.Mode().IsRegular() && fi.Mode().Type() != os.ModeNamedPipe {
 		return nil, &ParseError{Name: path, Err: fmt.Errorf("not a regular file (%s)", fi.Mode().Type())}
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return Parse(f, path, opts)
+	return os.Open(path)
 }
 
-// Parse reads one snapshot from r. name labels errors and the Snapshot.
-func Parse(r io.Reader, name string, opts *Options) (*Snapshot, error) {
+// OpenEach reads every snapshot in the file at path, as Open does, and calls
+// emit with each in order: one for a snapshot format, one per lifecycle for a
+// recording split by opts.Split. An error from emit stops the read.
+func OpenEach(path string, opts *Options, emit func(*Snapshot) error) error {
+	f, err := openFile(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return ParseEach(f, path, opts, emit)
+}
+
+// ParseEach reads every snapshot in r (see OpenEach). name labels errors and
+// the snapshots.
+func ParseEach(r io.Reader, name string, opts *Options, emit func(*Snapshot) error) error {
 	if opts == nil {
 		opts = &Options{}
 	}
 	in, closeIn, err := openContent(r, name)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer closeIn()
 	format := opts.Format
 	if format == "" {
 		if format, err = detectContent(in, name); err != nil {
-			return nil, err
+			return err
 		}
 	}
+	read, ok := recordingReaders[format]
+	if !ok {
+		snap, err := parseSnapshot(in, name, format, opts)
+		if err != nil {
+			return err
+		}
+		return emit(snap)
+	}
+	return read(in, name, opts.Split, func(snap *Snapshot) error {
+		symbolizeSnapshot(snap, opts)
+		return emit(snap)
+	})
+}
+
+// Parse reads one snapshot from r. name labels errors and the Snapshot. A
+// recording split into several lifecycles is refused: ParseEach reads it.
+func Parse(r io.Reader, name string, opts *Options) (*Snapshot, error) {
+	var snaps []*Snapshot
+	err := ParseEach(r, name, opts, func(s *Snapshot) error {
+		snaps = append(snaps, s)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(snaps) == 0 {
+		return nil, &ParseError{Name: name, Err: errors.New("holds no snapshot")}
+	}
+	if len(snaps) > 1 {
+		return nil, &ParseError{Format: snaps[0].Format, Name: name,
+			Err: fmt.Errorf("the recording splits into %d lifecycles: read it as a series (trend, explore)", len(snaps))}
+	}
+	return snaps[0], nil
+}
+
+// parseSnapshot reads one snapshot of a snapshot format from in.
+func parseSnapshot(in io.Reader, name string, format Format, opts *Options) (*Snapshot, error) {
 	var snap *Snapshot
+	var err error
 	switch format {
 	case FormatPprof:
 		snap, err = ParsePprof(in, name)
@@ -93,11 +166,17 @@ func Parse(r io.Reader, name string, opts *Options) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	if opts.Symbolizer != nil && needsSymbols(snap.Profile) {
+	symbolizeSnapshot(snap, opts)
+	return snap, nil
+}
+
+// symbolizeSnapshot names the address-only frames of snap with opts'
+// symboliser, when it has one and the producer did not symbolise already.
+func symbolizeSnapshot(snap *Snapshot, opts *Options) {
+	if opts.Symbolizer != nil && !snap.Symbolized && snap.Profile != nil && needsSymbols(snap.Profile) {
 		snap.Warnings = append(snap.Warnings, opts.Symbolizer.Symbolize(snap.Profile)...)
 		snap.Symbolized = snap.Profile.HasFunctions()
 	}
-	return snap, nil
 }
 
 var utf8BOM = []byte("\ufeff")
@@ -119,14 +198,14 @@ func DetectFile(path string) (Format, error) {
 	return detectContent(in, path)
 }
 
-// openContent returns a buffered reader over r's content: gunzipped when r
-// is gzip, without a leading UTF-8 byte order mark (editors on Windows add
-// one; it is no part of any format). The reader's buffer holds sniffLen
-// bytes for detectContent.
+// openContent returns a buffered reader over r's content: decompressed when
+// r is gzip or zstd (heaptrack writes zstd), without a leading UTF-8 byte
+// order mark (editors on Windows add one; it is no part of any format). The
+// reader's buffer holds sniffLen bytes for detectContent.
 func openContent(r io.Reader, name string) (*bufio.Reader, func(), error) {
 	noop := func() {}
 	br := bufio.NewReaderSize(r, sniffLen)
-	head, err := br.Peek(2)
+	head, err := br.Peek(4)
 	if len(head) == 0 {
 		if err != nil && err != io.EOF {
 			return nil, noop, &ParseError{Name: name, Err: err}
@@ -134,13 +213,21 @@ func openContent(r io.Reader, name string) (*bufio.Reader, func(), error) {
 		return nil, noop, &ParseError{Name: name, Err: ErrEmpty}
 	}
 	closeIn := noop
-	if len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
+	switch {
+	case bytes.HasPrefix(head, gzipMagic):
 		gz, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, noop, &ParseError{Name: name, Err: fmt.Errorf("gzip: %w", err)}
 		}
 		closeIn = func() { gz.Close() }
-		br = bufio.NewReaderSize(&gzipErrReader{gz}, sniffLen)
+		br = bufio.NewReaderSize(&decompressedReader{r: gz, codec: "gzip"}, sniffLen)
+	case bytes.HasPrefix(head, zstdMagic):
+		zr, err := zstd.NewReader(br, zstd.WithDecoderMaxWindow(zstdMaxWindow), zstd.WithDecoderConcurrency(2))
+		if err != nil {
+			return nil, noop, &ParseError{Name: name, Err: fmt.Errorf("zstd: %w", err)}
+		}
+		closeIn = zr.Close
+		br = bufio.NewReaderSize(&decompressedReader{r: zr, codec: "zstd"}, sniffLen)
 	}
 	if bom, _ := br.Peek(3); bytes.Equal(bom, utf8BOM) {
 		br.Discard(3)
@@ -148,10 +235,21 @@ func openContent(r io.Reader, name string) (*bufio.Reader, func(), error) {
 	return br, closeIn, nil
 }
 
+var (
+	gzipMagic = []byte{0x1f, 0x8b}
+	zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
+)
+
+// zstdMaxWindow bounds the memory a zstd frame may ask for: heaptrack's
+// zstd (level 3) uses a few MiB; zstd --long=27 uses 128 MiB.
+const zstdMaxWindow = 128 << 20
+
 // detectContent peeks at the start of br and names its format.
 func detectContent(br *bufio.Reader, name string) (Format, error) {
 	head, err := br.Peek(sniffLen)
-	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) && (len(head) == 0 || !errors.Is(err, ErrTruncated)) {
+		// A short compressed file cut off is still detected from what
+		// it holds; its parser meets the error again and says where.
 		return "", &ParseError{Name: name, Err: err}
 	}
 	if len(head) == 0 {
@@ -164,18 +262,28 @@ func detectContent(br *bufio.Reader, name string) (Format, error) {
 	return format, nil
 }
 
-// gzipErrReader marks decompression failures so parsers report them as a
-// damaged file rather than as a syntax error at some line.
-type gzipErrReader struct{ r io.Reader }
+// decompressedReader marks decompression failures so parsers report them as
+// a damaged file rather than as a syntax error at some line; a stream cut
+// short reads as ErrTruncated. The first error sticks, so that detection,
+// which may meet it while peeking, leaves it for the parser.
+type decompressedReader struct {
+	r     io.Reader
+	codec string
+	err   error
+}
 
-func (g *gzipErrReader) Read(p []byte) (int, error) {
-	n, err := g.r.Read(p)
+func (d *decompressedReader) Read(p []byte) (int, error) {
+	if d.err != nil {
+		return 0, d.err
+	}
+	n, err := d.r.Read(p)
 	if err != nil && err != io.EOF {
 		if errors.Is(err, io.ErrUnexpectedEOF) {
-			err = fmt.Errorf("gzip stream %w", ErrTruncated)
+			err = fmt.Errorf("%s stream %w", d.codec, ErrTruncated)
 		} else {
-			err = fmt.Errorf("gzip: %w", err)
+			err = fmt.Errorf("%s: %w", d.codec, err)
 		}
+		d.err = err
 	}
 	return n, err
 }
@@ -198,6 +306,11 @@ func Detect(head []byte) (Format, error) {
 	head = bytes.TrimPrefix(head, utf8BOM)
 	if len(head) == 0 {
 		return "", ErrEmpty
+	}
+	// Before the text check: a recording's strings (paths, C++ names) need
+	// not be UTF-8.
+	if looksLikeHeaptrack(head) {
+		return FormatHeaptrack, nil
 	}
 	if err := detectUnread(head); err != nil {
 		return "", err
@@ -232,6 +345,27 @@ func Detect(head []byte) (Format, error) {
 		return FormatNMT, nil
 	}
 	return "", fmt.Errorf("%w (text starting %q)", ErrUnrecognized, firstLine(text, 40))
+}
+
+// heaptrackVersionLine matches the line that opens a heaptrack recording:
+// heaptrack's version and the file format version, in hex (heaptrack 1.0
+// wrote only the first):
+//
+//	v 10400 3
+var heaptrackVersionLine = regexp.MustCompile(`^v [0-9a-f]{1,8}( [0-9a-f]{1,8})?\n`)
+
+// heaptrackSecondLine matches the line after it: the command line, system
+// information, a string or a comment.
+var heaptrackSecondLine = regexp.MustCompile(`^([XIsA#]( |\n)|\n)`)
+
+// looksLikeHeaptrack reports whether head starts like a heaptrack recording.
+func looksLikeHeaptrack(head []byte) bool {
+	v := heaptrackVersionLine.Find(head)
+	if v == nil {
+		return false
+	}
+	rest := head[len(v):]
+	return len(rest) == 0 || heaptrackSecondLine.Match(rest)
 }
 
 // nmtHeaderLine matches the line that opens every NMT report, alone on its

@@ -1,6 +1,8 @@
 // Package parsers reads memory snapshots — pprof protobuf profiles, gperftools
 // (tcmalloc) legacy heap profiles, jemalloc heap_v2 dumps and JVM Native Memory
-// Tracking reports — into one model, a Snapshot wrapping a *profile.Profile.
+// Tracking reports — into one model, a Snapshot wrapping a *profile.Profile,
+// and cuts recordings of allocations over time (heaptrack) into one snapshot
+// per lifecycle.
 //
 // Parsers are pure: a reader in, a Snapshot out. They never print, keep no global
 // state and never guess a format from a file name. They do not compare snapshots,
@@ -23,10 +25,13 @@ const (
 	FormatTcmalloc Format = "tcmalloc" // gperftools legacy "heap profile:" text
 	FormatJemalloc Format = "jemalloc" // jemalloc "heap_v2/<period>" text
 	FormatNMT      Format = "nmt"      // JVM Native Memory Tracking (jcmd VM.native_memory)
+	// FormatHeaptrack is a heaptrack recording (zstd or gzip): every
+	// allocation and free of a process over time, a series by itself.
+	FormatHeaptrack Format = "heaptrack"
 )
 
 // Formats lists every known format, in detection order.
-var Formats = []Format{FormatPprof, FormatTcmalloc, FormatJemalloc, FormatNMT}
+var Formats = []Format{FormatPprof, FormatTcmalloc, FormatJemalloc, FormatNMT, FormatHeaptrack}
 
 // describe is how a format is named in error messages ("parse jemalloc dump x line 3: …").
 func (f Format) describe() string {
@@ -39,6 +44,8 @@ func (f Format) describe() string {
 		return "jemalloc dump"
 	case FormatNMT:
 		return "NMT report"
+	case FormatHeaptrack:
+		return "heaptrack recording"
 	}
 	return "snapshot"
 }
@@ -76,6 +83,10 @@ type Snapshot struct {
 	// Symbolized reports that frames carry function names (from the profile
 	// itself or from symbolisation of the mapped binaries).
 	Symbolized bool
+	// RSS is the process's resident set size when the snapshot was taken, in
+	// bytes, 0 when the producer does not record it (heaptrack does): what
+	// the process held, beside what the snapshot traced.
+	RSS int64
 	// Warnings are problems that did not stop the parse: skipped lines (as
 	// *ParseError with a line number), unresolved binaries, rounded values.
 	Warnings []error

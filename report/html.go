@@ -155,6 +155,14 @@ func WriteTrendHTML(w io.Writer, res *dumpdiff.TrendResult, opts HTMLOptions) er
 	}
 	page.Cards = append(page.Cards, htmlCard{Label: "Total growth", Value: FormatSignedQuantity(res.Total.Growth, unit),
 		Note: "per lifecycle", Alert: res.Total.Growth > 0})
+	if res.RSSKnown() {
+		first, last := rssRange(res.Snapshots)
+		note := "from " + FormatQuantity(float64(first), "bytes") + ", " + FormatSignedQuantity(res.Total.RSSGrowth, "bytes") + " per lifecycle"
+		if share := tracedShare(res); share != "" {
+			note += "; traced: " + share + " of its growth"
+		}
+		page.Cards = append(page.Cards, htmlCard{Label: "Resident (RSS)", Value: FormatQuantity(float64(last), "bytes"), Note: note})
+	}
 	leakNote := "none found"
 	if leaks > 0 {
 		leakNote = FormatSignedQuantity(leakGrowth, unit) + " per lifecycle"

@@ -45,6 +45,7 @@ type jsonSnapshot struct {
 	Format    string `json:"format"`
 	Lifecycle int    `json:"lifecycle"`
 	Total     int64  `json:"total"`
+	RSS       int64  `json:"rss,omitempty"` // resident bytes, when the producer samples it (heaptrack)
 }
 
 type jsonFrame struct {
@@ -62,8 +63,9 @@ type jsonProjection struct {
 
 type jsonTrendTotal struct {
 	Growth     jsonFloat       `json:"growth_per_lifecycle"`
-	Values     []int64         `json:"values"`               // the snapshots' totals, in series order
-	Projection *jsonProjection `json:"projection,omitempty"` // only with --limit
+	Values     []int64         `json:"values"`                             // the snapshots' totals, in series order
+	Projection *jsonProjection `json:"projection,omitempty"`               // only with --limit
+	RSSGrowth  jsonFloat       `json:"rss_growth_per_lifecycle,omitempty"` // only when every snapshot has an RSS
 }
 
 type jsonTrendSite struct {
@@ -131,7 +133,7 @@ type jsonCompare struct {
 }
 
 func snapshotJSON(s dumpdiff.SnapshotInfo) jsonSnapshot {
-	return jsonSnapshot{Path: s.Path, Format: string(s.Format), Lifecycle: s.Lifecycle, Total: s.Total}
+	return jsonSnapshot{Path: s.Path, Format: string(s.Format), Lifecycle: s.Lifecycle, Total: s.Total, RSS: s.RSS}
 }
 
 func framesJSON(fs []dumpdiff.Frame) []jsonFrame {
@@ -151,7 +153,7 @@ func WriteTrendJSON(w io.Writer, res *dumpdiff.TrendResult) error {
 		Metric:    jsonMetric{Name: res.Metric.Name, Unit: res.Metric.Unit},
 		GroupBy:   string(res.GroupBy),
 		Snapshots: make([]jsonSnapshot, len(res.Snapshots)),
-		Total:     jsonTrendTotal{Growth: jsonFloat(res.Total.Growth), Values: totalValues(res.Total.Values)},
+		Total:     jsonTrendTotal{Growth: jsonFloat(res.Total.Growth), Values: totalValues(res.Total.Values), RSSGrowth: jsonFloat(res.Total.RSSGrowth)},
 		MinGrowth: floorJSON(res.Floor),
 		SiteCount: res.SiteCount,
 	}
@@ -202,7 +204,7 @@ func writeJSONWithSites(w io.Writer, head any, n int, site func(i int) any) erro
 	obj := bytes.TrimRight(buf.Bytes(), "\n")
 	obj = bytes.TrimRight(obj[:len(obj)-1], "\n")
 	bw := bufio.NewWriter(w)
-	bw.Write(obj)
+	bw.Write(EscapeJSON(obj))
 	if n == 0 {
 		bw.WriteString(",\n  \"sites\": []\n}\n")
 		return bw.Flush()
@@ -217,7 +219,7 @@ func writeJSONWithSites(w io.Writer, head any, n int, site func(i int) any) erro
 			return err
 		}
 		bw.WriteString("    ")
-		bw.Write(bytes.TrimRight(buf.Bytes(), "\n"))
+		bw.Write(EscapeJSON(bytes.TrimRight(buf.Bytes(), "\n")))
 		if i < n-1 {
 			bw.WriteByte(',')
 		}

@@ -104,13 +104,16 @@ func WriteTrendTable(w io.Writer, res *dumpdiff.TrendResult, opts TableOptions) 
 	n := len(res.Snapshots)
 	first, last := res.Total.Values[0], res.Total.Values[n-1]
 	fmt.Fprintf(bw, "%s\n", ts.render(func(t *tableStyles) lipgloss.Style { return t.header },
-		fit(fmt.Sprintf("%d snapshots (%s), metric %s (%s), by %s", n, seriesFormat(res.Snapshots), res.Metric.Name, unit, res.GroupBy), opts.Width)))
+		fit(fmt.Sprintf("%d snapshots (%s), metric %s (%s), by %s", n, seriesFormat(res.Snapshots), clean(res.Metric.Name), clean(unit), res.GroupBy), opts.Width)))
 	growth := FormatSignedQuantity(res.Total.Growth, unit)
 	totalLine := fmt.Sprintf("total %s → %s, %s per lifecycle", FormatQuantity(float64(first), unit), FormatQuantity(float64(last), unit), growth)
 	if ansi.StringWidth(totalLine) > opts.Width && opts.Width > 0 {
 		fmt.Fprintln(bw, fit(totalLine, opts.Width))
 	} else {
 		fmt.Fprintln(bw, strings.Replace(totalLine, growth, ts.signed(res.Total.Growth, growth), 1))
+	}
+	if line := rssLine(res); line != "" {
+		fmt.Fprintln(bw, fit(line, opts.Width))
 	}
 	if p := res.Projection; p != nil {
 		fmt.Fprintln(bw, fit(projectionLine(p, last, unit), opts.Width))
@@ -131,7 +134,7 @@ func WriteTrendTable(w io.Writer, res *dumpdiff.TrendResult, opts TableOptions) 
 		growth := FormatSignedQuantity(s.Growth, unit) + "/lc"
 		total := markTotal(s, unit)
 		rows[i] = []string{strconv.Itoa(s.Rank), string(s.Verdict), growth, total,
-			strconv.FormatFloat(s.R2, 'f', 2, 64), Sparkline(s.Values), Sanitize(names[i])}
+			strconv.FormatFloat(s.R2, 'f', 2, 64), Sparkline(s.Values), clean(names[i])}
 		colored[i] = []string{rows[i][0], ts.word(string(s.Verdict)), ts.signed(s.Growth, growth),
 			ts.signed(float64(s.TotalGrowth), total), rows[i][4], rows[i][5], rows[i][6]}
 	}
@@ -144,6 +147,37 @@ func WriteTrendTable(w io.Writer, res *dumpdiff.TrendResult, opts TableOptions) 
 			fit(fmt.Sprintf("%d of %d sites; --top 0 shows all", len(res.Sites), res.SiteCount), opts.Width)))
 	}
 	return bw.Flush()
+}
+
+// rssLine puts the process's resident memory (heaptrack samples it) beside
+// the traced total: "rss 31.4 MiB → 70.0 MiB, +5.4 MiB per lifecycle
+// (traced: 77% of its growth)". It is "" unless every snapshot has an RSS.
+func rssLine(res *dumpdiff.TrendResult) string {
+	if !res.RSSKnown() {
+		return ""
+	}
+	first, last := rssRange(res.Snapshots)
+	line := fmt.Sprintf("rss %s → %s, %s per lifecycle", FormatQuantity(float64(first), "bytes"), FormatQuantity(float64(last), "bytes"),
+		FormatSignedQuantity(res.Total.RSSGrowth, "bytes"))
+	if share := tracedShare(res); share != "" {
+		line += " (traced: " + share + " of its growth)"
+	}
+	return line
+}
+
+// rssRange is the first and last snapshot's RSS.
+func rssRange(snaps []dumpdiff.SnapshotInfo) (first, last int64) {
+	return snaps[0].RSS, snaps[len(snaps)-1].RSS
+}
+
+// tracedShare is how much of the RSS growth per lifecycle the traced
+// total's growth accounts for, "77%"; "" when the metric is not bytes or RSS
+// does not grow.
+func tracedShare(res *dumpdiff.TrendResult) string {
+	if res.Metric.Unit != "bytes" || res.Total.RSSGrowth <= 0 {
+		return ""
+	}
+	return strconv.FormatFloat(100*res.Total.Growth/res.Total.RSSGrowth, 'f', 0, 64) + "%"
 }
 
 func projectionLine(p *dumpdiff.Projection, last int64, unit string) string {
@@ -179,7 +213,7 @@ func writeTrendTSV(w io.Writer, res *dumpdiff.TrendResult) {
 	floor := formatFloat(res.Floor.PerLifecycle)
 	for _, s := range res.Sites {
 		fmt.Fprintf(w, "%d\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Rank, s.Verdict, formatFloat(s.Growth), s.TotalGrowth,
-			formatFloat(s.R2), formatFloat(s.MKP), formatFloat(s.Monotonic), tsvField(s.Title), tsvField(s.Key), floor)
+			formatFloat(s.R2), formatFloat(s.MKP), formatFloat(s.Monotonic), clean(s.Title), clean(s.Key), floor)
 	}
 }
 
@@ -190,15 +224,15 @@ func WriteCompareTable(w io.Writer, res *dumpdiff.CompareResult, opts TableOptio
 		fmt.Fprintln(bw, "rank\tstatus\tbase\ttarget\tdelta\tdelta_pct\ttitle\tkey")
 		for _, s := range res.Sites {
 			fmt.Fprintf(bw, "%d\t%s\t%d\t%d\t%d\t%s\t%s\t%s\n", s.Rank, s.Status, s.Base, s.Target, s.Delta,
-				formatFloat(s.DeltaPct), tsvField(s.Title), tsvField(s.Key))
+				formatFloat(s.DeltaPct), clean(s.Title), clean(s.Key))
 		}
 		return bw.Flush()
 	}
 	ts := newTableStyles(opts.Color)
 	unit := res.Metric.Unit
 	fmt.Fprintf(bw, "%s\n", ts.render(func(t *tableStyles) lipgloss.Style { return t.header },
-		fit(fmt.Sprintf("%s → %s, metric %s (%s), by %s", Sanitize(filepath.Base(res.Base.Path)), Sanitize(filepath.Base(res.Target.Path)),
-			res.Metric.Name, unit, res.GroupBy), opts.Width)))
+		fit(fmt.Sprintf("%s → %s, metric %s (%s), by %s", clean(filepath.Base(res.Base.Path)), clean(filepath.Base(res.Target.Path)),
+			clean(res.Metric.Name), clean(unit), res.GroupBy), opts.Width)))
 	delta := float64(res.Target.Total - res.Base.Total)
 	totalLine := fmt.Sprintf("total %s → %s (%s)", FormatQuantity(float64(res.Base.Total), unit),
 		FormatQuantity(float64(res.Target.Total), unit), FormatSignedQuantity(delta, unit))
@@ -218,7 +252,7 @@ func WriteCompareTable(w io.Writer, res *dumpdiff.CompareResult, opts TableOptio
 	for i, s := range res.Sites {
 		d := FormatSignedQuantity(float64(s.Delta), unit)
 		rows[i] = []string{strconv.Itoa(s.Rank), string(s.Status), FormatQuantity(float64(s.Base), unit),
-			FormatQuantity(float64(s.Target), unit), d, FormatPct(s.DeltaPct), Sanitize(names[i])}
+			FormatQuantity(float64(s.Target), unit), d, FormatPct(s.DeltaPct), clean(names[i])}
 		colored[i] = slices.Clone(rows[i])
 		colored[i][1] = ts.word(string(s.Status))
 		colored[i][4] = ts.signed(float64(s.Delta), d)
@@ -305,14 +339,4 @@ func fit(s string, width int) string {
 		return ansi.Truncate(s, width, "…")
 	}
 	return s
-}
-
-// tsvField keeps a field on one line and in one column.
-func tsvField(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '\t' || r == '\n' || r == '\r' {
-			return ' '
-		}
-		return r
-	}, Sanitize(s))
 }

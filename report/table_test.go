@@ -115,26 +115,6 @@ func TestCompareTableGolden(t *testing.T) {
 	golden(t, "compare-tsv", b.Bytes())
 }
 
-func TestSanitize(t *testing.T) {
-	if got := Sanitize("evil\x1b[31mname\n"); got != "evil?[31mname?" {
-		t.Errorf("got %q, want control characters replaced", got)
-	}
-	if got := Sanitize("ok::name"); got != "ok::name" {
-		t.Errorf("got %q, want unchanged", got)
-	}
-}
-
-// TestSanitizeBidi: a right-to-left override in a name would reorder the
-// rest of a terminal line (and a CSV or Markdown cell), as it would in the TUI.
-func TestSanitizeBidi(t *testing.T) {
-	if got := Sanitize("f\u202eevil"); got != "f?evil" {
-		t.Errorf("Sanitize: got %q, want %q", got, "f?evil")
-	}
-	if got := clean("f\u202eevil"); got != "f\ufffdevil" {
-		t.Errorf("clean: got %q, want %q", got, "f\ufffdevil")
-	}
-}
-
 // TestTrendJSONSchema checks the dumpdiff.trend/v1 fields, their order
 // (schema first) and exact integers on a real series.
 func TestTrendJSONSchema(t *testing.T) {
@@ -235,5 +215,38 @@ func TestFormatFloatNoExponent(t *testing.T) {
 		if got := formatFloat(tt.in); got != tt.want {
 			t.Errorf("formatFloat(%v): got %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestTrendRSS: when every snapshot has an RSS (heaptrack samples it), the
+// table's header and the HTML report show it beside the traced total, with
+// the share of its growth the traced total accounts for; without RSS
+// neither says anything about it.
+func TestTrendRSS(t *testing.T) {
+	res := handTrend()
+	for i := range res.Snapshots {
+		res.Snapshots[i].RSS = int64(20+8*i) * mib
+	}
+	res.Total.RSSGrowth = 8 * mib
+	var table, page bytes.Buffer
+	if err := WriteTrendTable(&table, res, TableOptions{Aligned: true, Width: 100}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "\nrss 20.0 MiB → 44.0 MiB, +8.0 MiB per lifecycle (traced: 50% of its growth)\n"; !strings.Contains(table.String(), want) {
+		t.Errorf("table: got\n%s\nwant a line %q", table.String(), want)
+	}
+	if err := WriteTrendHTML(&page, res, HTMLOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(page.String(), "Resident (RSS)") || !strings.Contains(page.String(), "traced: 50% of its growth") {
+		t.Error("HTML report: no Resident (RSS) card with the traced share")
+	}
+	res.Snapshots[2].RSS = 0
+	table.Reset()
+	if err := WriteTrendTable(&table, res, TableOptions{Aligned: true, Width: 100}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(table.String(), "rss ") {
+		t.Errorf("a snapshot without RSS: got\n%s\nwant no rss line", table.String())
 	}
 }

@@ -83,7 +83,7 @@ func (m Model) header() []string {
 		if len(t.Snapshots) > 0 {
 			format = string(t.Snapshots[0].Format)
 		}
-		facts = append(facts, fmt.Sprintf("%d snapshots", len(t.Snapshots)), format, m.metricID())
+		facts = append(facts, fmt.Sprintf("%d snapshots", len(t.Snapshots)), format, clean(m.metricID()))
 	}
 	right := st.Subtle.Render(strings.Join(facts, " · "))
 	if title := clean(m.opts.Title); title != "" {
@@ -109,6 +109,10 @@ func (m Model) header() []string {
 		parts = append(parts, st.Section.Render("pair"), pair, delta)
 	} else if t := m.sites.Trend(); t != nil {
 		parts = append(parts, "total "+formatGrowth(t.Total.Growth, unit, "/lc"))
+		if t.RSSKnown() {
+			// heaptrack's RSS samples: how much the whole process grew.
+			parts = append(parts, "rss "+formatGrowth(t.Total.RSSGrowth, "bytes", "/lc"))
+		}
 		if pr := t.Projection; pr != nil {
 			parts = append(parts, "limit "+report.FormatQuantity(float64(pr.Limit), unit)+" "+formatLifecycles(pr.Lifecycles))
 		}

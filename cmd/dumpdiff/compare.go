@@ -79,6 +79,9 @@ func compareRun(opts *CompareOptions) error {
 	if err := checkInputs(opts.Args); err != nil {
 		return err
 	}
+	if err := checkOutputNotInput(opts.Output.Output, opts.Args); err != nil {
+		return err
+	}
 	s, err := dumpdiff.Load(opts.Args, opts.Load)
 	if err != nil {
 		return err

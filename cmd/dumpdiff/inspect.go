@@ -103,6 +103,7 @@ type inspectedSnapshot struct {
 	Symbolized bool               `json:"symbolized"`
 	Time       *time.Time         `json:"time"`
 	PID        *int               `json:"pid"`
+	RSS        int64              `json:"rss,omitempty"` // resident bytes, when the producer samples it (heaptrack)
 	Warnings   []string           `json:"warnings"`
 	Baseline   *inspectedSnapshot `json:"baseline,omitempty"`
 }
@@ -119,7 +120,7 @@ func describeSnapshot(s *parsers.Snapshot) *inspectedSnapshot {
 		Path: s.Name, Format: s.Format, Variant: s.Variant, Producer: s.Producer,
 		Default: dumpdiff.RetainedMetric(s), Samples: len(s.Profile.Sample), Stacks: distinctStacks(s.Profile),
 		Mappings: len(s.Profile.Mapping), Period: s.Period, PeriodUnit: s.PeriodUnit,
-		Unsampled: s.Unsampled, Symbolized: s.Symbolized, Warnings: []string{},
+		Unsampled: s.Unsampled, Symbolized: s.Symbolized, RSS: s.RSS, Warnings: []string{},
 	}
 	for i, m := range s.Metrics() {
 		out.Metrics = append(out.Metrics, inspectedMetric{Name: m.Name, Unit: m.Unit, Total: totals[i]})
@@ -199,9 +200,12 @@ func writeInspectJSON(w io.Writer, snaps []*inspectedSnapshot) error {
 	if doc.Snapshots == nil {
 		doc.Snapshots = []*inspectedSnapshot{}
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(doc)
+	out, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(report.EscapeJSON(out), '\n'))
+	return err
 }
 
 // writeInspectText prints a block per snapshot on a terminal, and one
@@ -214,9 +218,9 @@ func writeInspectText(w, warnOut io.Writer, snaps []*inspectedSnapshot, tty bool
 	if !tty {
 		bw := bufio.NewWriter(w)
 		fmt.Fprintln(bw, "path\tformat\tmetric\tunit\ttotal\tsamples\tstacks\tperiod")
-		for _, s := range flattenBaselines(snaps) {
+		for _, s := range printable(flattenBaselines(snaps)) {
 			for _, w := range s.Warnings {
-				fmt.Fprintf(warnOut, "dumpdiff: warning: %s\n", oneLine(w))
+				fmt.Fprintf(warnOut, "dumpdiff: warning: %s\n", w)
 			}
 			for _, m := range s.Metrics {
 				fmt.Fprintf(bw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\n", s.Path, s.Format, m.Name, m.Unit, m.Total, s.Samples, s.Stacks, s.Period)
@@ -224,7 +228,7 @@ func writeInspectText(w, warnOut io.Writer, snaps []*inspectedSnapshot, tty bool
 		}
 		return bw.Flush()
 	}
-	for i, s := range flattenBaselines(snaps) {
+	for i, s := range printable(flattenBaselines(snaps)) {
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
@@ -236,6 +240,9 @@ func writeInspectText(w, warnOut io.Writer, snaps []*inspectedSnapshot, tty bool
 		}
 		if s.PID != nil {
 			fmt.Fprintf(tw, "  pid\t%d\n", *s.PID)
+		}
+		if s.RSS > 0 {
+			fmt.Fprintf(tw, "  rss\t%s (%d bytes)\n", report.FormatQuantity(float64(s.RSS), "bytes"), s.RSS)
 		}
 		switch {
 		case s.Period > 1 && s.Unsampled:
@@ -280,6 +287,28 @@ func writeInspectText(w, warnOut io.Writer, snaps []*inspectedSnapshot, tty bool
 		}
 	}
 	return nil
+}
+
+// printable copies snaps for a text listing with every name cleaned (paths,
+// metric names and units, variant, producer) and each warning made one clean
+// line; the JSON listing keeps them exact.
+func printable(snaps []*inspectedSnapshot) []*inspectedSnapshot {
+	out := make([]*inspectedSnapshot, len(snaps))
+	for i, s := range snaps {
+		c := *s
+		c.Path, c.Variant, c.Producer = report.Clean(s.Path), report.Clean(s.Variant), report.Clean(s.Producer)
+		c.Default, c.PeriodUnit = report.Clean(s.Default), report.Clean(s.PeriodUnit)
+		c.Metrics = make([]inspectedMetric, len(s.Metrics))
+		for j, m := range s.Metrics {
+			c.Metrics[j] = inspectedMetric{Name: report.Clean(m.Name), Unit: report.Clean(m.Unit), Total: m.Total}
+		}
+		c.Warnings = make([]string, len(s.Warnings))
+		for j, w := range s.Warnings {
+			c.Warnings[j] = oneLine(w)
+		}
+		out[i] = &c
+	}
+	return out
 }
 
 // describeFormat reads "tcmalloc (gperftools)" or "pprof (go-heap, Go

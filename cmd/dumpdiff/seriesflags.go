@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -40,6 +41,9 @@ type SeriesFlags struct {
 	Limit          string
 	MinGrowth      string
 	InputFormat    string
+	Every          time.Duration
+	Marker         string
+	MarkerWindow   time.Duration
 }
 
 // Register adds the series flags to fs. top is the default of --top. pair
@@ -64,6 +68,9 @@ func (f *SeriesFlags) Register(fs *pflag.FlagSet, top int, pair bool) {
 	fs.StringVar(&f.LifecycleRegex, "lifecycle-regex", "", "read each file's lifecycle number from the first capture group of the regexp `RE` on its base name")
 	fs.StringVar(&f.Limit, "limit", "", "project how many more lifecycles fit before the total reaches `SIZE` (e.g. 4GiB)")
 	fs.StringVar(&f.MinGrowth, "min-growth", "", "call a trend a leak only when it grows at least `SIZE` per lifecycle (e.g. 64KiB), or a share of the median total (0.1%); slower ones are creep; 0 turns the floor off (default 0.01%)")
+	fs.DurationVar(&f.Every, "every", 0, "cut a recording (heaptrack, async-profiler) into lifecycles of `DURATION` each (e.g. 30s)")
+	fs.StringVar(&f.Marker, "lifecycle-marker", "", "start a recording's lifecycle when a frame matching the regexp `RE` allocates (e.g. 'Operator.*open')")
+	fs.DurationVar(&f.MarkerWindow, "marker-window", parsers.DefaultMarkerWindow, "a marker allocation within `DURATION` of the previous one belongs to the same lifecycle")
 }
 
 // Flag usages that more than one command shares, worded once.
@@ -107,6 +114,16 @@ func (f *SeriesFlags) LoadOptions() (dumpdiff.LoadOptions, error) {
 		}
 	}
 	lo.NoTrim = f.NoTrim
+	if lo.Parse.Split.Marker, err = compileFlagRE("lifecycle-marker", f.Marker); err != nil {
+		return lo, err
+	}
+	lo.Parse.Split.Every, lo.Parse.Split.MarkerWindow = f.Every, f.MarkerWindow
+	if err := lo.Parse.Split.Check(); err != nil {
+		return lo, flagErrorf("%v", err)
+	}
+	if lo.Parse.Split.MarkerWindow <= 0 && lo.Parse.Split.Marker != nil {
+		return lo, flagErrorf("invalid --marker-window %v: want a positive duration", f.MarkerWindow)
+	}
 	if lo.LifecycleRegex, err = compileFlagRE("lifecycle-regex", f.LifecycleRegex); err != nil {
 		return lo, err
 	}
@@ -198,7 +215,9 @@ func (f *SeriesFlags) resolve() (dumpdiff.LoadOptions, dumpdiff.Options, error) 
 
 // loadSeries expands directories and loads the series, drawing progress on
 // stderr when it is a terminal and the series is long enough to wait for.
-func loadSeries(ios *IOStreams, args []string, lo dumpdiff.LoadOptions) (*dumpdiff.Series, error) {
+// output is the -o file, refused before anything is parsed when it is one of
+// the snapshots.
+func loadSeries(ios *IOStreams, args []string, output string, lo dumpdiff.LoadOptions) (*dumpdiff.Series, error) {
 	if err := checkInputs(args); err != nil {
 		return nil, err
 	}
@@ -206,9 +225,12 @@ func loadSeries(ios *IOStreams, args []string, lo dumpdiff.LoadOptions) (*dumpdi
 	if err != nil {
 		return nil, err
 	}
+	if err := checkOutputNotInput(output, paths); err != nil {
+		return nil, err
+	}
 	if ios.IsStderrTTY() && len(paths) > 4 {
 		lo.Progress = func(done, total int, path string) {
-			fmt.Fprintf(ios.ErrOut, "\r\x1b[Kloading %d/%d %s", done, total, report.Sanitize(filepath.Base(path)))
+			fmt.Fprintf(ios.ErrOut, "\r\x1b[Kloading %d/%d %s", done, total, report.Clean(filepath.Base(path)))
 			if done == total {
 				fmt.Fprint(ios.ErrOut, "\r\x1b[K")
 			}
@@ -293,6 +315,29 @@ func checkOutputPath(path string) error {
 	dir := filepath.Dir(path)
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		return fmt.Errorf("write %s: directory %s does not exist", path, dir)
+	}
+	return nil
+}
+
+// checkOutputNotInput refuses an output file that is one of the inputs: the
+// same file by device and inode, whatever the path says (a symbolic or hard
+// link to it, "./" or "../" on the way), so a report never replaces a
+// snapshot it was made from. An output that does not exist yet is no input.
+func checkOutputNotInput(output string, inputs []string) error {
+	if output == "" {
+		return nil
+	}
+	out, err := os.Stat(output)
+	if err != nil {
+		return nil
+	}
+	for _, in := range inputs {
+		if fi, err := os.Stat(in); err == nil && os.SameFile(out, fi) {
+			if filepath.Clean(in) == filepath.Clean(output) {
+				return fmt.Errorf("write %s: it is an input of this report; write the report to another file", output)
+			}
+			return fmt.Errorf("write %s: it is the input %s; write the report to another file", output, in)
+		}
 	}
 	return nil
 }

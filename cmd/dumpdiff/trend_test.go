@@ -40,6 +40,9 @@ func TestTrendGolden(t *testing.T) {
 	// given backwards (and as a shell glob would, lc10 style) in order.
 	golden(t, "trend-order-time", 0, "trend", "--order", "time", "--group-by", "function", "--top", "1",
 		td+"pprof/go-lifecycle/lc8.pb.gz", td+"pprof/go-lifecycle/lc1.pb.gz", td+"pprof/go-lifecycle/lc4.pb.gz")
+	// One heaptrack recording cut every 500 ms: RSS beside the totals.
+	golden(t, "trend-heaptrack-every-json", 0, "trend", "--every", "500ms", "--group-by", "function", "--top", "2",
+		"--format", "json", td+"heaptrack/c-lifecycle/lifecycle.zst")
 	golden(t, "trend-lifecycle-regex", 0, "trend", "--lifecycle-regex", `lc(\d+)`, "--group-by", "function", "--top", "1",
 		td+"pprof/go-lifecycle/lc8.pb.gz", td+"pprof/go-lifecycle/lc1.pb.gz", td+"pprof/go-lifecycle/lc4.pb.gz")
 }
@@ -60,6 +63,11 @@ func TestSeriesBadInput(t *testing.T) {
 	golden(t, "trend-same-lifecycle", 1, "trend", "--lifecycle-regex", `lc(\d+)`,
 		td+"pprof/go-lifecycle/lc1.pb.gz", td+"pprof/go-sampled/lc1.pb.gz")
 	golden(t, "trend-regex-no-group", 1, "trend", "--lifecycle-regex", `lc\d+`, td+"pprof/go-lifecycle")
+	golden(t, "trend-every-and-marker", 1, "trend", "--every", "10s", "--lifecycle-marker", "open", td+"pprof/go-lifecycle")
+	golden(t, "trend-bad-marker-window", 1, "trend", "--lifecycle-marker", "open", "--marker-window", "0s", td+"pprof/go-lifecycle")
+	golden(t, "trend-heaptrack-no-marker", 1, "trend", "--lifecycle-marker", "nowhere", td+"heaptrack/c-lifecycle/lifecycle.zst")
+	golden(t, "trend-heaptrack-split-and-files", 1, "trend", "--every", "500ms", td+"heaptrack/c-lifecycle/lifecycle.zst",
+		td+"heaptrack/c-restart/restart-lc1.zst")
 	golden(t, "trend-empty-dir", 1, "trend", td+"gen/golifecycle")
 	golden(t, "trend-missing", 1, "trend", td+"pprof/does-not-exist")
 	golden(t, "trend-unknown-metric", 1, "trend", "-m", "committed", td+"pprof/go-lifecycle")
@@ -75,7 +83,7 @@ func TestSeriesBadInput(t *testing.T) {
 	golden(t, "trend-order-time-no-time", 1, "trend", "--order", "time", td+"tcmalloc/c-lifecycle")
 	golden(t, "trend-garbage-file", 1, "trend", td+"pprof/go-lifecycle/lc1.pb.gz", td+"pprof/go-lifecycle/truth.json")
 	// A format dumpdiff recognises but does not read is named, not "corrupt".
-	golden(t, "trend-heaptrack", 1, "trend", td+"unread/heaptrack-true.zst", td+"pprof/go-lifecycle/lc1.pb.gz")
+	golden(t, "trend-jfr", 1, "trend", td+"unread/java-version.jfr.gz", td+"pprof/go-lifecycle/lc1.pb.gz")
 	golden(t, "compare-one-plain-file", 1, "compare", td+"pprof/go-lifecycle/lc1.pb.gz")
 	golden(t, "compare-directories", 1, "compare", td+"pprof/go-lifecycle", td+"pprof/go-sampled")
 	golden(t, "compare-three-args", 1, "compare", "a", "b", "c")

@@ -58,11 +58,7 @@ func (s *Series) oneKind() error {
 			series = append(series, g)
 		}
 	}
-	complete := len(series) > 0 && len(series[0].snaps) >= 2
-	for _, g := range series[1:] {
-		complete = complete && len(g.snaps) == len(series[0].snaps)
-	}
-	if !complete {
+	if !completeSeries(series) {
 		return fmt.Errorf("the snapshots are NMT reports of %d kinds, which do not make one series: %s; give the files of one kind (a .diff file is a pair by itself: dumpdiff compare FILE)",
 			len(groups), describeKinds(groups))
 	}
@@ -88,6 +84,20 @@ func (s *Series) dropWarningsOf(groups []kindGroup) {
 		var pe *parsers.ParseError
 		return errors.As(w, &pe) && dropped[pe.Name]
 	})
+}
+
+// completeSeries reports whether groups are series of the same length, two
+// snapshots or more; none is no series.
+func completeSeries(groups []kindGroup) bool {
+	if len(groups) == 0 || len(groups[0].snaps) < 2 {
+		return false
+	}
+	for _, g := range groups[1:] {
+		if len(g.snaps) != len(groups[0].snaps) {
+			return false
+		}
+	}
+	return true
 }
 
 // kindGroups splits the snapshots by kind, in order of first appearance.

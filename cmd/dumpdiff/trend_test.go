@@ -84,6 +84,9 @@ func TestSeriesBadInput(t *testing.T) {
 	golden(t, "trend-garbage-file", 1, "trend", td+"pprof/go-lifecycle/lc1.pb.gz", td+"pprof/go-lifecycle/truth.json")
 	// A format dumpdiff recognises but does not read is named, not "corrupt".
 	golden(t, "trend-jfr", 1, "trend", td+"unread/java-version.jfr.gz", td+"pprof/go-lifecycle/lc1.pb.gz")
+	// A summary.diff and a detail.diff of one JVM are two kinds of report
+	// and two pairs, not a series.
+	golden(t, "trend-nmt-diff-kinds", 1, "trend", td+"nmt/jdk17-diff")
 	golden(t, "compare-one-plain-file", 1, "compare", td+"pprof/go-lifecycle/lc1.pb.gz")
 	golden(t, "compare-directories", 1, "compare", td+"pprof/go-lifecycle", td+"pprof/go-sampled")
 	golden(t, "compare-three-args", 1, "compare", "a", "b", "c")

@@ -33,7 +33,10 @@ type siteTable struct {
 	// vals holds site gi's value in snapshot i at gi*n+i; see site.
 	vals   []int64
 	totals []int64
-	n      int // snapshots
+	// unfiltered holds the snapshots' totals before --focus/--ignore: the
+	// process's own scale, which the growth floor is a share of.
+	unfiltered []int64
+	n          int // snapshots
 }
 
 // site is site gi's value per snapshot, capped so that appending to it
@@ -53,8 +56,8 @@ func (s *Series) table(opts Options) (*siteTable, error) {
 	if err != nil {
 		return nil, err
 	}
-	vals, totals := s.values(g, midx)
-	return &siteTable{metric: metric, g: g, vals: vals, totals: totals, n: len(s.snaps)}, nil
+	vals, totals, unfiltered := s.values(g, midx)
+	return &siteTable{metric: metric, g: g, vals: vals, totals: totals, unfiltered: unfiltered, n: len(s.snaps)}, nil
 }
 
 // resolveMetric returns, per snapshot, the index of the metric, and the
@@ -82,6 +85,11 @@ func (s *Series) resolveMetric(name string) (Metric, []int, error) {
 		m = t.metrics[j]
 	}
 	if missing < 0 {
+		for _, t := range s.snaps {
+			if err := t.unreliable[m.Name]; err != nil {
+				return Metric{}, nil, fmt.Errorf("cannot rank %s: %w", m.Name, err)
+			}
+		}
 		return m, idx, nil
 	}
 	var avail []string
@@ -335,23 +343,25 @@ func (s *Series) siteFrames(sg *siteGroup, by GroupBy) []Frame {
 }
 
 // values sums the metric per site and snapshot: v[g*n+i]. totals are per
-// snapshot, after the filters.
-func (s *Series) values(g *grouping, midx []int) (v []int64, totals []int64) {
+// snapshot, after the filters; unfiltered before them.
+func (s *Series) values(g *grouping, midx []int) (v, totals, unfiltered []int64) {
 	n := len(s.snaps)
 	v = make([]int64, len(g.groups)*n)
 	totals = make([]int64, n)
+	unfiltered = make([]int64, n)
 	for i, t := range s.snaps {
 		nm := len(t.metrics)
 		mi := midx[i]
 		for k, r := range t.rows {
+			x := t.vals[k*nm+mi]
+			unfiltered[i] += x
 			gi := g.of[r]
 			if gi < 0 {
 				continue
 			}
-			x := t.vals[k*nm+mi]
 			v[int(gi)*n+i] += x
 			totals[i] += x
 		}
 	}
-	return v, totals
+	return v, totals, unfiltered
 }

@@ -16,13 +16,19 @@ import (
 type Verdict string
 
 const (
-	VerdictLeak      Verdict = "leak"      // significant positive trend that continues through the last lifecycles
+	VerdictLeak      Verdict = "leak"      // significant positive trend that continues through the last lifecycles, at least the floor per lifecycle
+	VerdictCreep     Verdict = "creep"     // a leak's trend, but growing less per lifecycle than the floor (Options.MinGrowth)
 	VerdictPlateau   Verdict = "plateau"   // grew early, flat since
+	VerdictSteady    Verdict = "steady"    // the same non-zero amount in every snapshot
 	VerdictNoise     Verdict = "noise"     // no significant trend
 	VerdictShrinking Verdict = "shrinking" // significant negative trend
 	VerdictNew       Verdict = "new"       // absent at first, present at the end, too few points for a trend
 	VerdictGone      Verdict = "gone"      // held memory for a stretch, absent since
 )
+
+// Verdicts lists every verdict in the order front ends show them.
+var Verdicts = []Verdict{VerdictLeak, VerdictCreep, VerdictPlateau, VerdictNew,
+	VerdictSteady, VerdictNoise, VerdictShrinking, VerdictGone}
 
 // PairStatus classifies a site in a pair diff.
 type PairStatus string
@@ -81,7 +87,9 @@ type TrendSite struct {
 	Category string
 	// Values holds the metric at each snapshot of the series (0 when absent).
 	Values []int64
-	// Growth is the Theil–Sen slope: metric units per lifecycle.
+	// Growth is the Theil–Sen slope: metric units per lifecycle. For a
+	// leak that started late it is the slope since it started, and for a
+	// plateau the slope since it levelled off (what it grows now).
 	Growth float64
 	// TotalGrowth is the last value minus the first.
 	TotalGrowth int64
@@ -101,6 +109,22 @@ type TrendTotal struct {
 	RSSGrowth float64
 }
 
+// Floor is the practical-significance floor of a trend: a site whose
+// trend passes every test of a leak but grows less than PerLifecycle is a
+// creep, not a leak.
+type Floor struct {
+	// PerLifecycle is the floor in metric units per lifecycle; 0 when the
+	// floor is off (every significant trend is a leak).
+	PerLifecycle float64
+	// Share is the share of the series' median total the floor was taken
+	// from (DefaultMinGrowthShare unless Options say otherwise); 0 when the
+	// floor was given as a size or is off.
+	Share float64
+	// MedianTotal is the median of the snapshots' totals of the metric,
+	// before --focus/--ignore: the scale Share applies to.
+	MedianTotal int64
+}
+
 // Projection answers --limit: lifecycles left before the total reaches Limit.
 type Projection struct {
 	Limit int64
@@ -117,8 +141,10 @@ type TrendResult struct {
 	Snapshots  []SnapshotInfo
 	Total      TrendTotal
 	Projection *Projection
-	// Sites are ranked: leaks first by growth, then the rest by growth; ties
-	// by total growth, then by key.
+	// Floor is the growth per lifecycle below which a trend is a creep.
+	Floor Floor
+	// Sites are ranked: leaks first by growth, then creeps, then the rest by
+	// growth; ties by total growth, then by key.
 	Sites []TrendSite
 	// SiteCount is the number of sites before --top cut the list.
 	SiteCount int

@@ -2,6 +2,7 @@ package dumpdiff
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -54,6 +55,13 @@ type snapTable struct {
 	def     string  // the snapshot's default metric
 	rows    []rowID // sorted
 	vals    []int64 // len(rows)*len(metrics), row-major
+	// kind is what a series must not mix: for an NMT report its variant and
+	// scale ("nmt-summary scale=KB"); "" for other formats.
+	kind string
+	// unreliable maps a metric whose values the parser could not vouch
+	// for (a *parsers.MetricError warning) to that warning: ranking it is
+	// refused, the other metrics can be ranked.
+	unreliable map[string]error
 }
 
 // Series is a loaded series of snapshots, each reduced to a site table as
@@ -218,9 +226,21 @@ func (s *Series) reduce(snap *parsers.Snapshot, tr *trimmer) *snapTable {
 		info: SnapshotInfo{Path: snap.Name, Format: snap.Format, Lifecycle: snap.Lifecycle, Time: snap.Time, RSS: snap.RSS},
 		pid:  snap.PID,
 		def:  RetainedMetric(snap),
+		kind: reportKind(snap),
 	}
 	if p == nil {
 		return t
+	}
+	for _, w := range snap.Warnings {
+		var me *parsers.MetricError
+		if errors.As(w, &me) {
+			for _, m := range me.Metrics {
+				if t.unreliable == nil {
+					t.unreliable = map[string]error{}
+				}
+				t.unreliable[m] = w
+			}
+		}
 	}
 	t.metrics = snap.Metrics()
 	if snap.Period > 1 && snap.PeriodUnit == "bytes" {

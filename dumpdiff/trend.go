@@ -75,6 +75,7 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 	}
 	ty := toFloat(totals, nil)
 	res.Total = TrendTotal{Growth: TheilSen(x, ty), Values: totals, RSSGrowth: rssGrowth(x, res.Snapshots)}
+	res.Floor = opts.floor(medianInt(tbl.unfiltered))
 	if opts.Limit > 0 {
 		res.Projection = project(opts.Limit, totals[n-1], res.Total.Growth)
 	}
@@ -90,6 +91,9 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 			continue // the site has none of this metric: nothing to rank
 		}
 		a := st.analyze(x, toFloat(v, st.y))
+		if a.verdict == VerdictLeak && a.growth < res.Floor.PerLifecycle {
+			a.verdict = VerdictCreep
+		}
 		scores = append(scores, siteScore{group: int32(gi), key: g.groups[gi].key, total: v[n-1] - v[0], a: a})
 	}
 	rankScores(scores)
@@ -127,18 +131,16 @@ type siteScore struct {
 	a     analysis
 }
 
-// rankScores orders sites: leaks first by growth per lifecycle, then the
-// rest by growth per lifecycle; equal growth (often 0: plateaus and flat
-// sites) by total growth over the series, so a warm-up cache that stayed
-// comes before a site that never moved; then by key.
+// rankScores orders sites: leaks first by growth per lifecycle, then
+// creeps (leaks under the floor, so the floor changes what a site is
+// called, not where it ranks), then the rest by growth per lifecycle; equal
+// growth (often 0: plateaus and flat sites) by total growth over the
+// series, so a warm-up cache that stayed comes before a site that never
+// moved; then by key.
 func rankScores(sc []siteScore) {
 	slices.SortFunc(sc, func(a, b siteScore) int {
-		la, lb := a.a.verdict == VerdictLeak, b.a.verdict == VerdictLeak
-		if la != lb {
-			if la {
-				return -1
-			}
-			return 1
+		if ra, rb := verdictRank(a.a.verdict), verdictRank(b.a.verdict); ra != rb {
+			return cmpInt(ra, rb)
 		}
 		if a.a.growth != b.a.growth {
 			if a.a.growth > b.a.growth {
@@ -154,6 +156,31 @@ func rankScores(sc []siteScore) {
 		}
 		return strings.Compare(a.key, b.key)
 	})
+}
+
+// verdictRank is a verdict's group in the ranking: leaks, creeps, the rest.
+func verdictRank(v Verdict) int {
+	switch v {
+	case VerdictLeak:
+		return 0
+	case VerdictCreep:
+		return 1
+	}
+	return 2
+}
+
+// medianInt is the median of v (0 for none), without reordering v.
+func medianInt(v []int64) int64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	m := len(s) / 2
+	if len(s)%2 == 1 {
+		return s[m]
+	}
+	return s[m-1] + (s[m]-s[m-1])/2
 }
 
 // project answers --limit from the last total and the total's growth.
@@ -212,7 +239,24 @@ type analysis struct {
 func (st *statScratch) analyze(x, y []float64) analysis {
 	a := st.fit(x, y)
 	a.verdict = st.classify(x, y, a)
-	if a.verdict == VerdictNew || a.verdict == VerdictGone {
+	switch a.verdict {
+	case VerdictNew, VerdictSteady:
+		return a
+	case VerdictGone:
+		// Growth is measured over the stretch the verdict is about: a site
+		// that freed its memory has held none since, and the slope of its
+		// rise before would read as growth that goes on.
+		a.growth = 0
+		return a
+	case VerdictPlateau:
+		// The whole series' slope of a site that grew and stopped is a
+		// share of its step, which reads as growth that goes on: what a
+		// plateau grows now is the slope since it reached the level it
+		// holds (the median of the last lifecycles).
+		a.growth = 0
+		if from := firstReaching(y, st.tailLevel(y)); len(y)-from >= 2 {
+			a.growth = theilSenBuf(x[from:], y[from:], st.slopes[:0])
+		}
 		return a
 	}
 	// A leak that started late: the site held one value over its first
@@ -274,6 +318,11 @@ func (st *statScratch) classify(x, y []float64, a analysis) Verdict {
 	}
 	if count == 0 {
 		return VerdictNoise
+	}
+	if count == n && flat(y) {
+		// The same amount in every snapshot: a table loaded once, a pool
+		// sized at start-up. Not noise, and nothing to rank by growth.
+		return VerdictSteady
 	}
 	contiguous := count == lastIn-firstIn+1
 	if contiguous && firstIn > 0 && lastIn == n-1 && count < minTrendPoints {
@@ -413,16 +462,33 @@ func (st *statScratch) levelledOff(y []float64, scatter float64) bool {
 		return false
 	}
 	half := y[0] + rise/2
-	reached := false
-	for _, v := range y {
-		switch {
-		case v >= half:
-			reached = true
-		case reached:
+	for _, v := range y[firstReaching(y, half):] {
+		if v < half {
 			return false
 		}
 	}
-	return reached
+	return true
+}
+
+// firstReaching is the index of the first value at least level, len(y)
+// when none is.
+func firstReaching(y []float64, level float64) int {
+	for i, v := range y {
+		if v >= level {
+			return i
+		}
+	}
+	return len(y)
+}
+
+// flat reports whether every value equals the first.
+func flat(y []float64) bool {
+	for _, v := range y[1:] {
+		if v != y[0] {
+			return false
+		}
+	}
+	return len(y) > 0
 }
 
 // tailLen is how many of the last snapshots make "the last lifecycles": half

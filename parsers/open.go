@@ -313,7 +313,9 @@ func needsSymbols(p *profile.Profile) bool {
 }
 
 // Detect names the format of an input from its first bytes (decompressed).
-// It returns ErrUnrecognized when no parser claims the input.
+// It returns ErrUnrecognized when no parser claims the input, and an error
+// wrapping ErrNotSupported that names the format when it is one dumpdiff
+// recognises but does not read (unreadFormats).
 func Detect(head []byte) (Format, error) {
 	head = bytes.TrimPrefix(head, utf8BOM)
 	if len(head) == 0 {
@@ -323,6 +325,9 @@ func Detect(head []byte) (Format, error) {
 	// not be UTF-8.
 	if looksLikeHeaptrack(head) {
 		return FormatHeaptrack, nil
+	}
+	if err := detectUnread(head); err != nil {
+		return "", err
 	}
 	if !looksLikeText(head) {
 		if bytes.HasPrefix(head, jfr.Magic) {
@@ -347,6 +352,9 @@ func Detect(head []byte) (Format, error) {
 		return FormatJemalloc, nil
 	case bytes.HasPrefix(text, []byte("heap profile:")):
 		return FormatTcmalloc, nil
+	case bytes.HasPrefix(text, []byte(javaHeapzHeader)):
+		// pprof's legacy Java heap profile: its library reads it.
+		return FormatPprof, nil
 	case nmtHeaderLine.Match(head):
 		return FormatNMT, nil
 	case nmtJcmdMessage.Match(head):

@@ -83,14 +83,31 @@ type jsonTrendSite struct {
 	Verdict   string      `json:"verdict"`
 }
 
+// jsonFloor is the leak floor: trends slower than per_lifecycle are creep.
+type jsonFloor struct {
+	PerLifecycle jsonFloat  `json:"per_lifecycle"` // metric units per lifecycle; 0 when off
+	Share        *jsonFloat `json:"share"`         // share of median_total it was taken from; null when given as a size or off
+	MedianTotal  int64      `json:"median_total"`  // median of the snapshots' totals before --focus/--ignore
+}
+
 type jsonTrend struct {
 	Schema    string          `json:"schema"`
 	Metric    jsonMetric      `json:"metric"`
 	GroupBy   string          `json:"group_by"`
 	Snapshots []jsonSnapshot  `json:"snapshots"`
 	Total     jsonTrendTotal  `json:"total"`
+	MinGrowth jsonFloor       `json:"min_growth"`
 	Sites     []jsonTrendSite `json:"-"`          // streamed last, by writeJSONWithSites
 	SiteCount int             `json:"site_count"` // sites before --top
+}
+
+func floorJSON(f dumpdiff.Floor) jsonFloor {
+	out := jsonFloor{PerLifecycle: jsonFloat(f.PerLifecycle), MedianTotal: f.MedianTotal}
+	if f.Share > 0 {
+		share := jsonFloat(f.Share)
+		out.Share = &share
+	}
+	return out
 }
 
 type jsonPairSite struct {
@@ -137,6 +154,7 @@ func WriteTrendJSON(w io.Writer, res *dumpdiff.TrendResult) error {
 		GroupBy:   string(res.GroupBy),
 		Snapshots: make([]jsonSnapshot, len(res.Snapshots)),
 		Total:     jsonTrendTotal{Growth: jsonFloat(res.Total.Growth), Values: totalValues(res.Total.Values), RSSGrowth: jsonFloat(res.Total.RSSGrowth)},
+		MinGrowth: floorJSON(res.Floor),
 		SiteCount: res.SiteCount,
 	}
 	for i, s := range res.Snapshots {

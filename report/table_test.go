@@ -136,7 +136,7 @@ func TestTrendJSONSchema(t *testing.T) {
 	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
-	wantKeys(t, doc, "schema", "metric", "group_by", "snapshots", "total", "sites", "site_count")
+	wantKeys(t, doc, "schema", "metric", "group_by", "snapshots", "total", "min_growth", "sites", "site_count")
 	var sites []map[string]json.RawMessage
 	if err := json.Unmarshal(doc["sites"], &sites); err != nil {
 		t.Fatal(err)

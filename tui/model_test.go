@@ -623,7 +623,7 @@ func TestHeaderRSS(t *testing.T) {
 	s := loadSeries(t, "../testdata/heaptrack/c-lifecycle/lifecycle.zst",
 		dumpdiff.LoadOptions{Parse: parsers.Options{Split: parsers.SplitOptions{Every: 500 * time.Millisecond}}})
 	m := started(t, s, Options{}, 100, 30)
-	if h := plain(m); !strings.Contains(h, "total +4.7 MiB/lc · rss +4.6 MiB/lc · by stack") {
+	if h := plain(m); !strings.Contains(h, "total +4.7 MiB/lc · rss +4.6 MiB/lc · floor +4.8 KiB/lc · by stack") {
 		t.Errorf("header lacks the RSS growth:\n%s", h)
 	}
 	m = started(t, newFake(), Options{}, 100, 30)

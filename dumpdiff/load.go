@@ -79,9 +79,11 @@ func skipInDir(name string) bool {
 // ExpandPaths replaces each directory argument by the snapshot files in it,
 // in natural order (not recursive); files are kept as given. In a directory,
 // a file is a snapshot when its content is in a format parsers.Detect
-// recognises, so the reports and notes kept beside a series are skipped; a
-// file that cannot be read is kept, so that Load names the problem. A
-// directory with no snapshot files is an error.
+// recognises, so the reports and notes kept beside a series are skipped
+// (collapsed stacks too, when the directory holds snapshots of another
+// format: they are its reports); a file that cannot be read is kept, so
+// that Load names the problem. A directory with no snapshot files is an
+// error.
 func ExpandPaths(args []string) ([]string, error) {
 	var out []string
 	for _, a := range args {
@@ -97,7 +99,7 @@ func ExpandPaths(args []string) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		var files []string
+		var files, collapsed []string
 		for _, e := range ents {
 			if e.IsDir() || skipInDir(e.Name()) {
 				continue
@@ -108,10 +110,20 @@ func ExpandPaths(args []string) ([]string, error) {
 				}
 			}
 			path := filepath.Join(a, e.Name())
-			if !looksLikeSnapshot(path) {
+			switch f, err := parsers.DetectFile(path); {
+			case errors.Is(err, parsers.ErrUnrecognized):
+				continue
+			case f == parsers.FormatCollapsed:
+				collapsed = append(collapsed, path)
 				continue
 			}
 			files = append(files, path)
+		}
+		// Collapsed stacks are what tools print from a snapshot or a
+		// recording (heaptrack_print -F, jfrconv): beside files of another
+		// format they are its reports, not lifecycles of their own.
+		if len(files) == 0 {
+			files = collapsed
 		}
 		if len(files) == 0 {
 			return nil, fmt.Errorf("directory %s has no snapshot files", a)
@@ -474,12 +486,4 @@ func (s *Series) checkMetrics() error {
 		}
 	}
 	return nil
-}
-
-// looksLikeSnapshot reports whether the file's content is in a format the
-// parsers read (parsers.DetectFile). A file it cannot open or that is
-// damaged counts as meant to be a snapshot, so that Load reports it.
-func looksLikeSnapshot(path string) bool {
-	_, err := parsers.DetectFile(path)
-	return !errors.Is(err, parsers.ErrUnrecognized)
 }

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"unicode/utf8"
 
+	"github.com/dumpdiff/dumpdiff/parsers/jfr"
 	"github.com/google/pprof/profile"
 	"github.com/klauspost/compress/zstd"
 )
@@ -30,6 +31,9 @@ type Options struct {
 	// Symbolizer symbolises address-only profiles; nil leaves frames as
 	// addresses within their mappings.
 	Symbolizer Symbolizer
+	// CollapsedUnit is the unit of the values of collapsed stacks
+	// (CollapsedBytes or CollapsedCount); "" means bytes.
+	CollapsedUnit string
 	// Split cuts a recording of allocations (heaptrack, async-profiler)
 	// into one snapshot per lifecycle; the zero value reads a recording as
 	// one snapshot of what was live at its end. Other formats ignore it.
@@ -46,6 +50,14 @@ type recordingReader func(r io.Reader, name string, split SplitOptions, emit fun
 // several snapshots, so OpenEach reads it.
 var recordingReaders = map[Format]recordingReader{
 	FormatHeaptrack: ReadHeaptrack,
+	FormatJFR:       readJFR,
+}
+
+// IsRecording reports whether files of format f record allocations over
+// time (one file may hold several lifecycles, see SplitOptions).
+func IsRecording(f Format) bool {
+	_, ok := recordingReaders[f]
+	return ok
 }
 
 // sniffLen is how much of an input detection looks at: enough to find the
@@ -160,6 +172,8 @@ func parseSnapshot(in io.Reader, name string, format Format, opts *Options) (*Sn
 		snap, err = ParseJemalloc(in, name)
 	case FormatNMT:
 		snap, err = ParseNMT(in, name)
+	case FormatCollapsed:
+		snap, err = ParseCollapsed(in, name, opts.CollapsedUnit)
 	default:
 		return nil, &ParseError{Name: name, Err: fmt.Errorf("unknown format %q (known: %v)", format, Formats)}
 	}
@@ -316,6 +330,9 @@ func Detect(head []byte) (Format, error) {
 		return "", err
 	}
 	if !looksLikeText(head) {
+		if bytes.HasPrefix(head, jfr.Magic) {
+			return FormatJFR, nil
+		}
 		if looksLikeProfileProto(head) {
 			return FormatPprof, nil
 		}
@@ -343,6 +360,8 @@ func Detect(head []byte) (Format, error) {
 	case nmtJcmdMessage.Match(head):
 		// jcmd's answer instead of a report: ParseNMT says what went wrong.
 		return FormatNMT, nil
+	case looksCollapsed(text, len(head) < sniffLen):
+		return FormatCollapsed, nil
 	}
 	return "", fmt.Errorf("%w (text starting %q)", ErrUnrecognized, firstLine(text, 40))
 }

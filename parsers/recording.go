@@ -3,6 +3,7 @@ package parsers
 import (
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"time"
@@ -80,7 +81,9 @@ type RecordedFrame struct {
 
 // StackSource resolves a reader's stack ids to frames, innermost first. It
 // is asked once per stack, when the stack first goes into a snapshot or is
-// checked for a marker frame.
+// checked for a marker frame. A stack with no frames is left out of the
+// snapshots: a reader records such allocations only so that their frees
+// pair up (async-profiler's own allocations, say).
 type StackSource interface {
 	AppendFrames(dst []RecordedFrame, stack uint32) []RecordedFrame
 }
@@ -184,6 +187,14 @@ func (r *Recorder) advance(t int64) error {
 // Alloc records size bytes allocated at addr at time t by stack. An address
 // that is still live is taken as freed first (the recorder missed a free).
 func (r *Recorder) Alloc(t int64, addr uint64, size int64, stack uint32) error {
+	return r.AllocSample(t, addr, size, 1, stack)
+}
+
+// AllocSample records a sampled allocation at addr at time t by stack that
+// stands for count allocations of size bytes in all: the reader has scaled
+// both up from what the sample recorded (async-profiler's nativemem=N), so
+// live and allocated totals estimate the real process. count is at least 1.
+func (r *Recorder) AllocSample(t int64, addr uint64, size, count int64, stack uint32) error {
 	if err := r.advance(t); err != nil {
 		return err
 	}
@@ -192,14 +203,14 @@ func (r *Recorder) Alloc(t int64, addr uint64, size int64, stack uint32) error {
 			return err
 		}
 	}
-	if old, ok := r.live.remove(addr); ok {
+	count = min(max(count, 1), math.MaxUint32)
+	if old, ok := r.live.swap(addr, liveAlloc{size: size, stack: stack, objs: uint32(count)}); ok {
 		r.release(old)
 	}
-	r.live.put(addr, liveAlloc{size: size, stack: stack})
 	st := r.totals(stack)
-	st.liveObjs++
+	st.liveObjs += count
 	st.liveBytes += size
-	st.allocObjs++
+	st.allocObjs += count
 	st.allocBytes += size
 	return nil
 }
@@ -319,7 +330,7 @@ func (r *Recorder) markerAlloc(t int64) error {
 
 func (r *Recorder) release(a liveAlloc) {
 	st := r.totals(a.stack)
-	st.liveObjs--
+	st.liveObjs -= int64(max(a.objs, 1)) // 0: one allocation (FreeByStack)
 	st.liveBytes -= a.size
 }
 
@@ -407,8 +418,8 @@ func (r *Recorder) snapshot(t int64) error {
 	p.Sample = make([]*profile.Sample, 0, nstacks)
 	for id := range r.perStack {
 		st := &r.perStack[id]
-		if st.liveObjs == 0 && st.liveBytes == 0 && st.allocObjs == 0 {
-			continue
+		if st.liveObjs == 0 && st.liveBytes == 0 && st.allocObjs == 0 || len(r.stackFrames[id]) == 0 {
+			continue // nothing held, or a stack the reader leaves out (see StackSource)
 		}
 		b.sample(r.stackFrames[id], st.liveObjs, st.liveBytes, st.allocObjs, st.allocBytes)
 	}
@@ -435,7 +446,9 @@ func (r *Recorder) snapshot(t int64) error {
 			m.HasFunctions = true
 		}
 	}
-	if r.emitted == 1 && r.unmatched > 0 {
+	// A sampled recording frees many allocations it did not sample: those
+	// frees say nothing.
+	if r.emitted == 1 && r.unmatched > 0 && r.info.Period == 0 {
 		snap.Warnings = append(snap.Warnings, &ParseError{Format: r.info.Format, Name: r.info.Name,
 			Err: fmt.Errorf("%d frees of memory allocated before the recording started were ignored", r.unmatched)})
 	}

@@ -1,8 +1,8 @@
 // Package parsers reads memory snapshots — pprof protobuf profiles, gperftools
-// (tcmalloc) legacy heap profiles, jemalloc heap_v2 dumps and JVM Native Memory
-// Tracking reports — into one model, a Snapshot wrapping a *profile.Profile,
-// and cuts recordings of allocations over time (heaptrack) into one snapshot
-// per lifecycle.
+// (tcmalloc) legacy heap profiles, jemalloc heap_v2 dumps, JVM Native Memory
+// Tracking reports and collapsed stacks — into one model, a Snapshot wrapping a
+// *profile.Profile, and cuts recordings of allocations over time (heaptrack,
+// async-profiler's nativemem .jfr) into one snapshot per lifecycle.
 //
 // Parsers are pure: a reader in, a Snapshot out. They never print, keep no global
 // state and never guess a format from a file name. They do not compare snapshots,
@@ -28,10 +28,16 @@ const (
 	// FormatHeaptrack is a heaptrack recording (zstd or gzip): every
 	// allocation and free of a process over time, a series by itself.
 	FormatHeaptrack Format = "heaptrack"
+	// FormatJFR is an async-profiler nativemem recording (.jfr): every
+	// malloc and free of a JVM with its Java and native stack.
+	FormatJFR Format = "jfr"
+	// FormatCollapsed is folded stacks, "frame;frame;…;frame VALUE" per
+	// line (async-profiler, jfrconv, heaptrack_print, flamegraph tools).
+	FormatCollapsed Format = "collapsed"
 )
 
 // Formats lists every known format, in detection order.
-var Formats = []Format{FormatPprof, FormatTcmalloc, FormatJemalloc, FormatNMT, FormatHeaptrack}
+var Formats = []Format{FormatPprof, FormatTcmalloc, FormatJemalloc, FormatNMT, FormatHeaptrack, FormatJFR, FormatCollapsed}
 
 // describe is how a format is named in error messages ("parse jemalloc dump x line 3: …").
 func (f Format) describe() string {
@@ -46,6 +52,10 @@ func (f Format) describe() string {
 		return "NMT report"
 	case FormatHeaptrack:
 		return "heaptrack recording"
+	case FormatJFR:
+		return "JFR recording"
+	case FormatCollapsed:
+		return "collapsed stacks"
 	}
 	return "snapshot"
 }

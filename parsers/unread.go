@@ -25,8 +25,6 @@ type unreadFormat struct {
 var unreadFormats = []unreadFormat{
 	{"xz-compressed data", hasPrefix("\xfd7zXZ\x00"), "decompress it first (xz -d)"},
 	{"bzip2-compressed data", isBzip2, "decompress it first (bzip2 -d)"},
-	{"a Java Flight Recorder recording (JFR: async-profiler, JDK Flight Recorder)", hasPrefix("FLR\x00"),
-		"convert it to pprof first (async-profiler's jfrconv -o pprof)"},
 	{"a Java heap dump (HPROF)", hasPrefix("JAVA PROFILE 1.0."),
 		"it holds the Java heap, not native memory: take NMT reports (jcmd PID VM.native_memory summary) instead"},
 	{"a perf recording (perf.data)", hasPrefix("PERFILE2"), "perf report reads it; dumpdiff reads heap profiles"},

@@ -28,6 +28,8 @@ type InspectOptions struct {
 	Format string
 	// InputFormat skips detection when set.
 	InputFormat string
+	// CollapsedUnit is the unit of collapsed stacks' values.
+	CollapsedUnit string
 	// SymbolDirs are searched for the binaries of address-only dumps.
 	SymbolDirs []string
 }
@@ -53,6 +55,9 @@ Every file is reported; the exit status is 1 when any of them could not be read.
 			if err := checkInputFormat(opts.InputFormat); err != nil {
 				return err
 			}
+			if err := checkCollapsedUnit(opts.CollapsedUnit); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -62,7 +67,15 @@ Every file is reported; the exit status is 1 when any of them could not be read.
 	cmd.Flags().StringVar(&opts.Format, "format", "table", "output `FORMAT`: table or json")
 	cmd.Flags().StringVar(&opts.InputFormat, "input-format", "", "skip detection and read every file as `FORMAT` ("+formatList()+")")
 	cmd.Flags().StringArrayVar(&opts.SymbolDirs, "symbols", nil, symbolsUsage)
+	cmd.Flags().StringVar(&opts.CollapsedUnit, "collapsed-unit", parsers.CollapsedBytes, collapsedUnitUsage)
 	return cmd
+}
+
+func checkCollapsedUnit(u string) error {
+	if u != parsers.CollapsedBytes && u != parsers.CollapsedCount {
+		return flagErrorf("invalid --collapsed-unit %q: want %s or %s", u, parsers.CollapsedBytes, parsers.CollapsedCount)
+	}
+	return nil
 }
 
 func formatList() string {
@@ -162,8 +175,9 @@ var openSnapshot = parsers.Open
 
 func inspectRun(opts *InspectOptions) error {
 	popts := &parsers.Options{
-		Format:     parsers.Format(opts.InputFormat),
-		Symbolizer: symbolize.New(symbolize.Options{SearchDirs: opts.SymbolDirs}),
+		Format:        parsers.Format(opts.InputFormat),
+		CollapsedUnit: opts.CollapsedUnit,
+		Symbolizer:    symbolize.New(symbolize.Options{SearchDirs: opts.SymbolDirs}),
 	}
 	var good []*inspectedSnapshot
 	failed := 0

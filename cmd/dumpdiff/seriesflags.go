@@ -41,6 +41,7 @@ type SeriesFlags struct {
 	Limit          string
 	MinGrowth      string
 	InputFormat    string
+	CollapsedUnit  string
 	Every          time.Duration
 	Marker         string
 	MarkerWindow   time.Duration
@@ -60,6 +61,7 @@ func (f *SeriesFlags) Register(fs *pflag.FlagSet, top int, pair bool) {
 	fs.BoolVar(&f.NoTrim, "no-trim", false, "keep allocator frames (malloc, operator new, je_*, runtime.mallocgc, ...)")
 	fs.StringArrayVar(&f.Symbols, "symbols", nil, symbolsUsage)
 	fs.StringVar(&f.InputFormat, "input-format", "", "skip detection and read every file as `FORMAT` ("+formatList()+")")
+	fs.StringVar(&f.CollapsedUnit, "collapsed-unit", parsers.CollapsedBytes, collapsedUnitUsage)
 	_ = cobra.MarkFlagDirname(fs, "symbols")
 	if pair {
 		return
@@ -75,9 +77,10 @@ func (f *SeriesFlags) Register(fs *pflag.FlagSet, top int, pair bool) {
 
 // Flag usages that more than one command shares, worded once.
 const (
-	symbolsUsage = "`DIR` to search for the binaries of address-only dumps (jemalloc, tcmalloc), by build ID or name (repeatable)"
-	outputUsage  = "write to `FILE` instead of standard output (replaced atomically)"
-	failOnUsage  = "exit 3 when a leak grows more than `SIZE` per lifecycle (e.g. 1MiB), listing the leaks on stderr"
+	symbolsUsage       = "`DIR` to search for the binaries of address-only dumps (jemalloc, tcmalloc), by build ID or name (repeatable)"
+	outputUsage        = "write to `FILE` instead of standard output (replaced atomically)"
+	collapsedUnitUsage = "`UNIT` of the values of collapsed stacks: bytes or count"
+	failOnUsage        = "exit 3 when a leak grows more than `SIZE` per lifecycle (e.g. 1MiB), listing the leaks on stderr"
 )
 
 // compileFlagRE compiles a regexp flag value, or returns nil for "".
@@ -99,6 +102,10 @@ func (f *SeriesFlags) LoadOptions() (dumpdiff.LoadOptions, error) {
 		return lo, err
 	}
 	lo.Parse.Format = parsers.Format(f.InputFormat)
+	if err := checkCollapsedUnit(f.CollapsedUnit); err != nil {
+		return lo, err
+	}
+	lo.Parse.CollapsedUnit = f.CollapsedUnit
 	order, err := dumpdiff.ParseOrder(f.Order)
 	if err != nil {
 		return lo, flagErrorf("invalid --order %q: want name, args or time", f.Order)

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/parsers"
 	"github.com/dumpdiff/dumpdiff/report"
 )
 
@@ -132,10 +133,13 @@ func trendRun(opts *TrendOptions) error {
 // checkSeriesLength refuses a series of one snapshot, which has no trend;
 // the engine's "needs at least two" leaves out where to go instead.
 func checkSeriesLength(s *dumpdiff.Series) error {
-	if s.Len() == 1 {
-		return fmt.Errorf("trend needs at least two snapshots, got 1: take one after each restart, or see what this one holds with dumpdiff inspect")
+	switch {
+	case s.Len() != 1:
+		return nil
+	case parsers.IsRecording(s.Format()):
+		return fmt.Errorf("trend needs at least two snapshots, got 1: cut the recording into lifecycles with --every DURATION or --lifecycle-marker RE")
 	}
-	return nil
+	return fmt.Errorf("trend needs at least two snapshots, got 1: take one after each restart, or see what this one holds with dumpdiff inspect")
 }
 
 // parseFailOn reads the --fail-on size; empty means no threshold (0).

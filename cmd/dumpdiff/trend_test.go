@@ -40,6 +40,11 @@ func TestTrendGolden(t *testing.T) {
 	// given backwards (and as a shell glob would, lc10 style) in order.
 	golden(t, "trend-order-time", 0, "trend", "--order", "time", "--group-by", "function", "--top", "1",
 		td+"pprof/go-lifecycle/lc8.pb.gz", td+"pprof/go-lifecycle/lc1.pb.gz", td+"pprof/go-lifecycle/lc4.pb.gz")
+	// One async-profiler recording cut at each open() of the leaking
+	// operator, and jfrconv's pprof conversions of it, one per lifecycle.
+	golden(t, "trend-jfr-marker-json", 0, "trend", "--lifecycle-marker", `LeakyOperator\.open`, "--marker-window", "1s",
+		"--top", "1", "--format", "json", td+"jfr/jdk17/leak.jfr.gz")
+	golden(t, "trend-jfr-pprof", 0, "trend", "--top", "2", td+"jfr/jdk17/pprof")
 	// One heaptrack recording cut every 500 ms: RSS beside the totals.
 	golden(t, "trend-heaptrack-every-json", 0, "trend", "--every", "500ms", "--group-by", "function", "--top", "2",
 		"--format", "json", td+"heaptrack/c-lifecycle/lifecycle.zst")
@@ -68,6 +73,12 @@ func TestSeriesBadInput(t *testing.T) {
 	golden(t, "trend-heaptrack-no-marker", 1, "trend", "--lifecycle-marker", "nowhere", td+"heaptrack/c-lifecycle/lifecycle.zst")
 	golden(t, "trend-heaptrack-split-and-files", 1, "trend", "--every", "500ms", td+"heaptrack/c-lifecycle/lifecycle.zst",
 		td+"heaptrack/c-restart/restart-lc1.zst")
+	// async-profiler recordings: one not split, one from a killed JVM, one
+	// of another profiler mode, the JDK's own Flight Recorder.
+	golden(t, "trend-jfr-unsplit", 1, "trend", td+"jfr/jdk17/leak-sampled.jfr")
+	golden(t, "trend-jfr-killed", 1, "trend", "--every", "1s", td+"jfr/other/killed.jfr")
+	golden(t, "trend-jfr-cpu", 1, "trend", "--every", "1s", td+"jfr/other/cpu.jfr")
+	golden(t, "trend-jfr-flight-recorder", 1, "trend", "--every", "1s", td+"jfr/other/jdk17-flight-recorder.jfr.gz")
 	golden(t, "trend-empty-dir", 1, "trend", td+"gen/golifecycle")
 	golden(t, "trend-missing", 1, "trend", td+"pprof/does-not-exist")
 	golden(t, "trend-unknown-metric", 1, "trend", "-m", "committed", td+"pprof/go-lifecycle")
@@ -83,7 +94,7 @@ func TestSeriesBadInput(t *testing.T) {
 	golden(t, "trend-order-time-no-time", 1, "trend", "--order", "time", td+"tcmalloc/c-lifecycle")
 	golden(t, "trend-garbage-file", 1, "trend", td+"pprof/go-lifecycle/lc1.pb.gz", td+"pprof/go-lifecycle/truth.json")
 	// A format dumpdiff recognises but does not read is named, not "corrupt".
-	golden(t, "trend-jfr", 1, "trend", td+"unread/java-version.jfr.gz", td+"pprof/go-lifecycle/lc1.pb.gz")
+	golden(t, "trend-xz", 1, "trend", td+"unread/nmt-summary.txt.xz", td+"pprof/go-lifecycle/lc1.pb.gz")
 	// A summary.diff and a detail.diff of one JVM are two kinds of report
 	// and two pairs, not a series.
 	golden(t, "trend-nmt-diff-kinds", 1, "trend", td+"nmt/jdk17-diff")

@@ -5,14 +5,15 @@
 # own reports beside the dumps. See testdata/README.md ("## pprof",
 # "## tcmalloc", "## jemalloc", "## heaptrack").
 #
-# Usage (from anywhere):   testdata/gen/gen.sh [pprof|tcmalloc|jemalloc|heaptrack|jvm|variants|verify|truth]...
+# Usage (from anywhere):   testdata/gen/gen.sh [pprof|tcmalloc|jemalloc|heaptrack|jvm|asprof|variants|verify|truth]...
 # With no argument it writes every series. "verify" writes nothing: it checks
 # every committed unsampled snapshot with the reference tools. "truth" only
 # rewrites the truth.json files. Needs gcc, go, Debian's
 # libgoogle-perftools-dev + google-perftools (google-pprof), libjemalloc-dev
 # (jeprof), binutils (jeprof and google-pprof use nm/addr2line/objdump),
 # heaptrack (heaptrack, heaptrack_print) and, for the jvm series, a JDK
-# (java, javac).
+# (java, javac). "asprof" runs testdata/gen/asprof/gen.sh: async-profiler
+# recordings of a JVM (testdata/README.md, "## jfr"; about 8 minutes).
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
@@ -655,7 +656,7 @@ verify_heaptrack() {
 
 main() {
 	local what=("$@")
-	[ ${#what[@]} -gt 0 ] || what=(pprof tcmalloc jemalloc heaptrack jvm variants)
+	[ ${#what[@]} -gt 0 ] || what=(pprof tcmalloc jemalloc heaptrack jvm asprof variants)
 	for w in "${what[@]}"; do
 		case $w in
 		pprof) gen_pprof ;;
@@ -663,10 +664,11 @@ main() {
 		jemalloc) gen_jemalloc ;;
 		heaptrack) gen_heaptrack ;;
 		jvm) gen_jvm ;;
+		asprof) "$GEN/asprof/gen.sh" ;;
 		variants) gen_variants ;;
 		verify) mkdir -p "$BUILD" && verify_pprof && verify_tcmalloc && verify_jemalloc && verify_heaptrack ;;
 		truth) truth_pprof && truth_tcmalloc && truth_jemalloc && truth_heaptrack && truth_jvm ;;
-		*) die "unknown series $w (want pprof, tcmalloc, jemalloc, heaptrack, jvm, variants, verify or truth)" ;;
+		*) die "unknown series $w (want pprof, tcmalloc, jemalloc, heaptrack, jvm, asprof, variants, verify or truth)" ;;
 		esac
 	done
 }

@@ -223,7 +223,7 @@ func MetricID(m Metric, all []Metric) string {
 func (s *Series) reduce(snap *parsers.Snapshot, tr *trimmer) *snapTable {
 	p := snap.Profile
 	t := &snapTable{
-		info: SnapshotInfo{Path: snap.Name, Format: snap.Format, Lifecycle: snap.Lifecycle, Time: snap.Time, RSS: snap.RSS},
+		info: SnapshotInfo{Path: snap.Name, Format: snap.Format, Lifecycle: snap.Lifecycle, Time: snap.Time, PID: snap.PID, RSS: snap.RSS},
 		pid:  snap.PID,
 		def:  RetainedMetric(snap),
 		kind: reportKind(snap),

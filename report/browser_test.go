@@ -91,11 +91,33 @@ const measureScript = `(function () {
     if (r.width > 0 && r.right > vw + 1) over.push(el.tagName.toLowerCase() + "." + el.className + " right " + Math.round(r.right));
   });
   var controls = document.querySelector("#flame .controls");
+  var boxes = function () { return document.querySelectorAll(".flame-graph .fn").length; };
   var m = {
     scrollWidth: Math.max(de.scrollWidth, document.body.scrollWidth), clientWidth: vw,
-    overflowing: over.slice(0, 20), flameBoxes: document.querySelectorAll(".flame-graph .fn").length,
+    overflowing: over.slice(0, 20), flameBoxes: boxes(),
     flameControls: !!(controls && controls.offsetParent), text: document.body.innerText
   };
+  // Use the flame graph as a person would: hover over the last frame it
+  // lists (a leaf), click it, press Escape, tick "leaks only".
+  var all = document.querySelectorAll(".flame-graph .fn"), first = null;
+  all.forEach(function (b) {
+    if (!first || +b.getAttribute("data-node") > +first.getAttribute("data-node")) first = b;
+  });
+  if (first) {
+    m.clicked = +first.getAttribute("data-node");
+    var info = document.querySelector(".flame-info");
+    first.dispatchEvent(new MouseEvent("mouseover", {bubbles: true}));
+    m.hoverInfo = info.textContent;
+    m.hoverTitle = first.title;
+    first.click();
+    m.zoomBoxes = boxes();
+    m.zoomResetEnabled = !document.querySelector(".flame-reset").disabled;
+    document.dispatchEvent(new KeyboardEvent("keydown", {key: "Escape"}));
+    m.unzoomBoxes = boxes();
+    document.querySelector(".flame-leaks").click();
+    m.leakBoxes = boxes();
+    m.leakInfo = info.textContent;
+  }
   var pre = document.createElement("pre");
   pre.id = "dumpdiff-measure";
   pre.textContent = JSON.stringify(m);
@@ -111,6 +133,52 @@ type browserView struct {
 	FlameBoxes    int      `json:"flameBoxes"`
 	FlameControls bool     `json:"flameControls"`
 	Text          string   `json:"text"`
+	// After hovering over the flame graph's last frame (Clicked), clicking
+	// it, pressing Escape and ticking "leaks only".
+	Clicked          int    `json:"clicked"`
+	HoverInfo        string `json:"hoverInfo"`
+	HoverTitle       string `json:"hoverTitle"`
+	ZoomBoxes        int    `json:"zoomBoxes"`
+	ZoomResetEnabled bool   `json:"zoomResetEnabled"`
+	UnzoomBoxes      int    `json:"unzoomBoxes"`
+	LeakBoxes        int    `json:"leakBoxes"`
+	LeakInfo         string `json:"leakInfo"`
+}
+
+// checkFlameInteraction checks what the flame graph did when used: a hover
+// names the frame in full, a click zooms into it (its callers and itself
+// only, as it is a leaf; zoom-out enabled), Escape restores the whole
+// graph, and "leaks only" draws only the frames with leak growth (d is the
+// graph's data).
+func checkFlameInteraction(t *testing.T, name string, width int, v browserView, d *flameData) {
+	t.Helper()
+	if v.Clicked <= 0 || v.Clicked >= len(d.Nodes) {
+		t.Errorf("%s at %d px: the measuring script clicked frame %d of %d", name, width, v.Clicked, len(d.Nodes))
+		return
+	}
+	full := d.Strings[int(d.Nodes[v.Clicked][0])]
+	if !strings.HasPrefix(v.HoverInfo, full+" — ") || !strings.HasPrefix(v.HoverTitle, full+" — ") {
+		t.Errorf("%s at %d px: hovering over %q shows %q (title %q), want its full name and details", name, width, full, v.HoverInfo, v.HoverTitle)
+	}
+	depth := 0
+	for n := v.Clicked; n != 0; n = int(d.Nodes[n][2]) {
+		depth++
+	}
+	if v.ZoomBoxes != depth+1 || !v.ZoomResetEnabled {
+		t.Errorf("%s at %d px: clicking %q drew %d frames (zoom-out enabled: %v), want its %d callers and itself", name, width, full, v.ZoomBoxes, v.ZoomResetEnabled, depth)
+	}
+	if v.UnzoomBoxes != v.FlameBoxes {
+		t.Errorf("%s at %d px: Escape drew %d frames, want the %d of the whole graph", name, width, v.UnzoomBoxes, v.FlameBoxes)
+	}
+	leaky := 0
+	for _, n := range d.Nodes {
+		if n[4] > 0 {
+			leaky++
+		}
+	}
+	if leaky > 0 && v.LeakBoxes > leaky || leaky == 0 && !strings.HasPrefix(v.LeakInfo, "No leaking site grows") {
+		t.Errorf("%s at %d px: leaks only drew %d frames (%q), want at most the %d with leak growth", name, width, v.LeakBoxes, v.LeakInfo, leaky)
+	}
 }
 
 // cspRE matches the report's Content-Security-Policy.
@@ -217,6 +285,8 @@ func checkRenderedTrend(t *testing.T, name string, res *dumpdiff.TrendResult, op
 			t.Errorf("%s at %d px: got %d flame graph boxes, want the root and the growing frames", name, width, v.FlameBoxes)
 		case flame != nil && v.FlameControls != (width == desktopWidth):
 			t.Errorf("%s at %d px: flame graph controls shown: %v, want them on screen only", name, width, v.FlameControls)
+		case flame != nil:
+			checkFlameInteraction(t, name, width, v, flame)
 		}
 		want := append([]string{"Sites ranked by growth per lifecycle", "Snapshots"}, wantText...)
 		for _, lv := range legendVerdicts(shown) {

@@ -380,7 +380,7 @@ func htmlSnapshots(res *dumpdiff.TrendResult) (rows []htmlSnapshot, times, pids,
 
 // flameNote says what the flame graph draws and what it leaves out.
 func flameNote(d *flameData, drawn, all int) string {
-	note := "Width: growth per lifecycle of the growing sites beneath a frame, callers above callees; colour: the verdict with most of that growth. Click a frame to zoom in, Escape to zoom out."
+	note := "Width: growth per lifecycle of the growing sites beneath a frame, callers above callees; colour: the verdict with most of that growth."
 	if drawn < all {
 		note += fmt.Sprintf(" It draws the %d sites listed (--top 0 draws all %d).", drawn, all)
 	}

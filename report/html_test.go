@@ -526,3 +526,14 @@ func BenchmarkWriteTrendHTML(b *testing.B) {
 		})
 	}
 }
+
+// TestTrendHTMLGolden holds the whole page of a C++ trend with its
+// provenance (a fixed time, as SOURCE_DATE_EPOCH gives): a change to the
+// page shows as a diff to review (go test ./report -update-tables).
+func TestTrendHTMLGolden(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteTrendHTML(&buf, cxxTrend(), HTMLOptions{Provenance: handProvenance()}); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "trend-html", buf.Bytes())
+}

@@ -82,3 +82,39 @@ func checkParsed(t *testing.T, snap *Snapshot, err error) bool {
 	}
 	return true
 }
+
+// FuzzDecodePprof checks the streaming pprof decoder against the pprof
+// library on arbitrary bytes: no panic; errors are *ParseError values with
+// no snapshot; and where the library reads a valid profile, the decoder
+// reads the same one (same dump: metadata, totals, every sample).
+func FuzzDecodePprof(f *testing.F) {
+	addSeeds(f, "pprof/*/*.pb.gz")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		in, closeIn, err := openContent(bytes.NewReader(data), "fuzz")
+		if err != nil {
+			return
+		}
+		raw := new(bytes.Buffer)
+		_, rerr := raw.ReadFrom(in)
+		closeIn()
+		if rerr != nil {
+			return
+		}
+		var b SnapshotBuilder
+		err = DecodePprof(bytes.NewReader(raw.Bytes()), "fuzz", &b)
+		got := b.Snapshots()
+		if err != nil {
+			var pe *ParseError
+			if len(got) != 0 || !errors.As(err, &pe) {
+				t.Fatalf("got %d snapshots and error %T %v, want none and a *ParseError", len(got), err, err)
+			}
+		}
+		want, werr := ParsePprof(bytes.NewReader(raw.Bytes()), "fuzz")
+		if werr != nil || err != nil {
+			return
+		}
+		if w, g := dumpSnapshot(want), dumpSnapshot(got[0]); !bytes.Equal(w, g) {
+			t.Fatalf("the streaming decoder differs from the pprof library:\n%s", firstDiff(w, g))
+		}
+	})
+}

@@ -346,8 +346,16 @@ func (b *SnapshotBuilder) Sample(locations []uint64, values []int64, labelSet ui
 			if s.NumLabel == nil {
 				s.NumLabel, s.NumUnit = map[string][]int64{}, map[string][]string{}
 			}
+			// Units as profile.Parse keeps them: only where some label of
+			// the key has one, padded with "" to line up with the numbers.
+			if l.NumUnit != "" {
+				units := s.NumUnit[l.Key]
+				for len(units) < len(s.NumLabel[l.Key]) {
+					units = append(units, "")
+				}
+				s.NumUnit[l.Key] = append(units, l.NumUnit)
+			}
 			s.NumLabel[l.Key] = append(s.NumLabel[l.Key], l.Num)
-			s.NumUnit[l.Key] = append(s.NumUnit[l.Key], l.NumUnit)
 			continue
 		}
 		if s.Label == nil {

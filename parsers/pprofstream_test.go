@@ -1,0 +1,100 @@
+package parsers
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+)
+
+// decodeFixture reads a pprof fixture through the streaming decoder into
+// snapshots, gunzipping as Open does.
+func decodeFixture(t testing.TB, path string) (*Snapshot, error) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	in, closeIn, err := openContent(f, path)
+	if err != nil {
+		return nil, err
+	}
+	defer closeIn()
+	var b SnapshotBuilder
+	if err := DecodePprof(in, path, &b); err != nil {
+		return nil, err
+	}
+	if len(b.Snapshots()) != 1 {
+		t.Fatalf("%s: decoded %d snapshots, want 1", path, len(b.Snapshots()))
+	}
+	return b.Snapshots()[0], nil
+}
+
+// TestDecodePprofAgrees decodes every committed pprof fixture with the
+// streaming decoder and with the pprof library (ParsePprof) and checks that
+// the two snapshots dump the same: metadata, totals, every sample.
+func TestDecodePprofAgrees(t *testing.T) {
+	n := 0
+	for _, path := range fixtureFiles(t) {
+		if f, _ := DetectFile(path); f != FormatPprof {
+			continue
+		}
+		n++
+		want, err := Open(path, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		got, err := decodeFixture(t, path)
+		if err != nil {
+			t.Fatalf("%s: streaming decoder: %v", path, err)
+		}
+		if w, g := dumpSnapshot(want), dumpSnapshot(got); !bytes.Equal(w, g) {
+			t.Errorf("%s: streaming decoder differs from the pprof library:\n%s", path, firstDiff(w, g))
+		}
+	}
+	if n < 10 {
+		t.Fatalf("checked %d pprof fixtures, want the committed ones", n)
+	}
+}
+
+// TestDecodePprofBadInput: damaged profiles are errors naming the file and
+// the byte, never a panic or a partial snapshot.
+func TestDecodePprofBadInput(t *testing.T) {
+	good, err := os.ReadFile("../testdata/pprof/go-lifecycle/lc1.pb.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, closeIn, err := openContent(bytes.NewReader(good), "lc1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := new(bytes.Buffer)
+	if _, err := raw.ReadFrom(in); err != nil {
+		t.Fatal(err)
+	}
+	closeIn()
+	data := raw.Bytes()
+	cases := []struct {
+		name    string
+		input   []byte
+		wantErr string
+	}{
+		{"empty", nil, "empty file"},
+		{"truncated", data[:len(data)/2], "byte "},
+		{"garbage tag", append([]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, data...), "bad varint"},
+		{"wrong wire type", append([]byte{0x08, 0x01}, data...), "wire type"},
+		{"no sample types", []byte{0x32, 0x00}, "no sample types"},
+		{"huge field", []byte{0x32, 0xff, 0xff, 0xff, 0xff, 0x0f}, "larger than any profile"},
+	}
+	for _, c := range cases {
+		var b SnapshotBuilder
+		err := DecodePprof(bytes.NewReader(c.input), "x.pb", &b)
+		if err == nil || !strings.Contains(err.Error(), c.wantErr) || !strings.Contains(err.Error(), "x.pb") {
+			t.Errorf("%s: got error %v, want one naming x.pb and saying %q", c.name, err, c.wantErr)
+		}
+		if len(b.Snapshots()) != 0 {
+			t.Errorf("%s: a snapshot came out of a damaged profile", c.name)
+		}
+	}
+}

@@ -414,4 +414,3 @@ func (r *sampleReplay) decodeLabel(b []byte) (*Label, error) {
 	}
 	return l, nil
 }
-

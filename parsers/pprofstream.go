@@ -404,8 +404,8 @@ func (d *pprofDecoder) header() (*Header, error) {
 	}
 	pf.PeriodType = &Metric{}
 	for _, s := range []struct {
-		i   int64
-		to  *string
+		i    int64
+		to   *string
 		for_ string
 	}{
 		{pt.typ, &pf.PeriodType.Name, "the period type"}, {pt.unit, &pf.PeriodType.Unit, "the period unit"},

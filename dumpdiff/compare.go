@@ -37,7 +37,6 @@ func (s *Series) Compare(base, target int, opts Options) (*CompareResult, error)
 	}
 	sites := make([]PairSite, 0, len(g.groups))
 	for gi := range g.groups {
-		sg := &g.groups[gi]
 		v := tbl.site(gi)
 		b, t := v[base], v[target]
 		if b == 0 && t == 0 {
@@ -48,8 +47,6 @@ func (s *Series) Compare(base, target int, opts Options) (*CompareResult, error)
 		}
 		ps := PairSite{
 			Rank:   gi, // the group, until ranked
-			Key:    sg.key,
-			Title:  sg.title,
 			Base:   b,
 			Target: t,
 			Delta:  t - b,
@@ -78,14 +75,17 @@ func (s *Series) Compare(base, target int, opts Options) (*CompareResult, error)
 			}
 			return 1
 		}
-		return strings.Compare(a.Key, b.Key)
+		return s.compareGroupKeys(g, a.Rank, b.Rank)
 	})
 	res.SiteCount = len(sites)
 	if opts.Top > 0 && len(sites) > opts.Top {
 		sites = sites[:opts.Top:opts.Top]
 	}
 	for i := range sites {
-		sg := &g.groups[sites[i].Rank]
+		gi := sites[i].Rank
+		sg := &g.groups[gi]
+		sites[i].Key = s.groupKey(g, gi)
+		sites[i].Title = s.groupTitle(g, gi)
 		sites[i].Frames = s.siteFrames(sg, by)
 		sites[i].Category = strings.Join(sg.cats, ",")
 		sites[i].Rank = i + 1

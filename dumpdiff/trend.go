@@ -90,9 +90,9 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 			continue // the site has none of this metric: nothing to rank
 		}
 		a := st.analyze(x, toFloat(v, st.y))
-		scores = append(scores, siteScore{group: int32(gi), key: g.groups[gi].key, total: v[n-1] - v[0], a: a})
+		scores = append(scores, siteScore{group: int32(gi), total: v[n-1] - v[0], a: a})
 	}
-	rankScores(scores)
+	rankScores(scores, func(a, b int32) int { return s.compareGroupKeys(g, int(a), int(b)) })
 	res.SiteCount = len(scores)
 	if opts.Top > 0 && len(scores) > opts.Top {
 		scores = scores[:opts.Top]
@@ -103,8 +103,8 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 		v := tbl.site(int(sc.group))
 		res.Sites[i] = TrendSite{
 			Rank:        i + 1,
-			Key:         sg.key,
-			Title:       sg.title,
+			Key:         s.groupKey(g, int(sc.group)),
+			Title:       s.groupTitle(g, int(sc.group)),
 			Frames:      s.siteFrames(sg, by),
 			Category:    strings.Join(sg.cats, ","),
 			Values:      v,
@@ -122,7 +122,6 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 // siteScore is what ranking needs of a site.
 type siteScore struct {
 	group int32
-	key   string
 	total int64 // last value − first
 	a     analysis
 }
@@ -130,8 +129,9 @@ type siteScore struct {
 // rankScores orders sites: leaks first by growth per lifecycle, then the
 // rest by growth per lifecycle; equal growth (often 0: plateaus and flat
 // sites) by total growth over the series, so a warm-up cache that stayed
-// comes before a site that never moved; then by key.
-func rankScores(sc []siteScore) {
+// comes before a site that never moved; then by key (byKey compares two
+// sites' keys).
+func rankScores(sc []siteScore, byKey func(a, b int32) int) {
 	slices.SortFunc(sc, func(a, b siteScore) int {
 		la, lb := a.a.verdict == VerdictLeak, b.a.verdict == VerdictLeak
 		if la != lb {
@@ -152,7 +152,7 @@ func rankScores(sc []siteScore) {
 			}
 			return 1
 		}
-		return strings.Compare(a.key, b.key)
+		return byKey(a.group, b.group)
 	})
 }
 

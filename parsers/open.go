@@ -3,7 +3,6 @@ package parsers
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -29,6 +28,9 @@ type Options struct {
 	// Symbolizer symbolises address-only profiles; nil leaves frames as
 	// addresses within their mappings.
 	Symbolizer Symbolizer
+	// MaxDecompressed is how many bytes a gzipped input may decompress to:
+	// 0 means DefaultMaxDecompressed, a negative value no limit.
+	MaxDecompressed int64
 	// Split cuts a recording of allocations (heaptrack, async-profiler)
 	// into one snapshot per lifecycle; the zero value reads a recording as
 	// one snapshot of what was live at its end. Other formats ignore it.
@@ -98,7 +100,7 @@ func ParseEach(r io.Reader, name string, opts *Options, emit func(*Snapshot) err
 	if opts == nil {
 		opts = &Options{}
 	}
-	in, closeIn, err := openContent(r, name)
+	in, closeIn, err := openContent(r, name, opts.MaxDecompressed)
 	if err != nil {
 		return err
 	}
@@ -187,7 +189,7 @@ func DetectFile(path string) (Format, error) {
 		return "", err
 	}
 	defer f.Close()
-	in, closeIn, err := openContent(f, path)
+	in, closeIn, err := openContent(f, path, 0)
 	if err != nil {
 		return "", err
 	}
@@ -196,10 +198,11 @@ func DetectFile(path string) (Format, error) {
 }
 
 // openContent returns a buffered reader over r's content: gunzipped when r
-// is gzip, without a leading UTF-8 byte order mark (editors on Windows add
-// one; it is no part of any format). The reader's buffer holds sniffLen
-// bytes for detectContent.
-func openContent(r io.Reader, name string) (*bufio.Reader, func(), error) {
+// is gzip (see gunzip: limit is Options.MaxDecompressed), without a
+// leading UTF-8 byte order mark (editors on Windows add one; it is no part
+// of any format). The reader's buffer holds sniffLen bytes for
+// detectContent.
+func openContent(r io.Reader, name string, limit int64) (*bufio.Reader, func(), error) {
 	noop := func() {}
 	br := bufio.NewReaderSize(r, sniffLen)
 	head, err := br.Peek(2)
@@ -211,12 +214,12 @@ func openContent(r io.Reader, name string) (*bufio.Reader, func(), error) {
 	}
 	closeIn := noop
 	if len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
-		gz, err := gzip.NewReader(br)
+		in, stop, err := gunzip(br, limit)
 		if err != nil {
-			return nil, noop, &ParseError{Name: name, Err: fmt.Errorf("gzip: %w", err)}
+			return nil, noop, &ParseError{Name: name, Err: err}
 		}
-		closeIn = func() { gz.Close() }
-		br = bufio.NewReaderSize(&gzipErrReader{gz}, sniffLen)
+		closeIn = stop
+		br = bufio.NewReaderSize(in, sniffLen)
 	}
 	if bom, _ := br.Peek(3); bytes.Equal(bom, utf8BOM) {
 		br.Discard(3)
@@ -238,22 +241,6 @@ func detectContent(br *bufio.Reader, name string) (Format, error) {
 		return "", &ParseError{Name: name, Err: err}
 	}
 	return format, nil
-}
-
-// gzipErrReader marks decompression failures so parsers report them as a
-// damaged file rather than as a syntax error at some line.
-type gzipErrReader struct{ r io.Reader }
-
-func (g *gzipErrReader) Read(p []byte) (int, error) {
-	n, err := g.r.Read(p)
-	if err != nil && err != io.EOF {
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			err = fmt.Errorf("gzip stream %w", ErrTruncated)
-		} else {
-			err = fmt.Errorf("gzip: %w", err)
-		}
-	}
-	return n, err
 }
 
 // needsSymbols reports whether some location has an address but no function.

@@ -22,13 +22,7 @@ import (
 // are *ParseError values with the byte offset where the input went wrong;
 // an error from the sink is returned as it is.
 func DecodePprof(r io.Reader, name string, sink Sink) error {
-	d := pprofDecoder{name: name, w: newWireReader(r)}
-	defer d.release()
-	if err := d.read(); err != nil {
-		return err
-	}
-	d.w.release()
-	return d.emit(sink, nil)
+	return decodePprof(r, name, nil, sink)
 }
 
 // pprofDecoder holds a profile's tables while its stream is read.

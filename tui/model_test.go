@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/loader"
 )
 
 // plain is what the user reads: the view without styling.
@@ -426,7 +427,7 @@ func TestWarningsShown(t *testing.T) {
 // metrics named malloc (bytes and count): every metric is reached once,
 // malloc/count included, and the header names it so.
 func TestMetricCycleNMT(t *testing.T) {
-	s := loadSeries(t, "../testdata/nmt/jdk17-summary/lc-*.txt", dumpdiff.LoadOptions{})
+	s := loadSeries(t, "../testdata/nmt/jdk17-summary/lc-*.txt", loader.Options{})
 	m := started(t, s, Options{Query: dumpdiff.Options{GroupBy: dumpdiff.GroupByCategory}}, 100, 30)
 	all := s.Metrics()
 	seen := map[dumpdiff.Metric]bool{m.Trend().Metric: true}
@@ -461,7 +462,7 @@ func TestMetricCycleNMT(t *testing.T) {
 func TestDiffFilePair(t *testing.T) {
 	// One file is a pair (baseline, current) whatever --order says, and a
 	// two-snapshot series opens on its pair diff: one step has no trend.
-	s := loadSeries(t, "../testdata/nmt/jdk17-diff/summary.diff.txt", dumpdiff.LoadOptions{Order: dumpdiff.OrderName})
+	s := loadSeries(t, "../testdata/nmt/jdk17-diff/summary.diff.txt", loader.Options{Order: dumpdiff.OrderName})
 	m := started(t, s, Options{Title: "testdata/nmt/jdk17-diff/summary.diff.txt"}, 80, 24)
 	if !m.sites.PairMode() || m.Err() != "" {
 		t.Fatalf("start: got pair mode %v, error %q, want the pair diff", m.sites.PairMode(), m.Err())

@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/loader"
 )
 
 // loadGoSeries is the LoadFunc explore builds, over the committed Go series.
@@ -22,7 +23,7 @@ func loadGoSeries(progress func(done, total int, path string)) (Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	return dumpdiff.Load(paths, dumpdiff.LoadOptions{Order: dumpdiff.OrderName, Progress: progress})
+	return loader.Load(paths, loader.Options{Order: dumpdiff.OrderName, Progress: progress})
 }
 
 func waitFor(t *testing.T, tm *teatest.TestModel, what string) {

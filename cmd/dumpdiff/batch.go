@@ -18,6 +18,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/loader"
 	"github.com/dumpdiff/dumpdiff/parsers"
 	"github.com/dumpdiff/dumpdiff/report"
 )
@@ -48,7 +49,7 @@ type BatchOptions struct {
 	Series SeriesFlags
 
 	// load and rank are Series turned into engine options by the command.
-	load dumpdiff.LoadOptions
+	load loader.Options
 	rank dumpdiff.Options
 
 	// trend computes one series; nil means the engine (loadTrend). Tests

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/loader"
 	"github.com/dumpdiff/dumpdiff/report"
 )
 
@@ -19,7 +20,7 @@ type CompareOptions struct {
 	Normalize bool
 
 	// Filled by validation.
-	Load   dumpdiff.LoadOptions
+	Load   loader.Options
 	Engine dumpdiff.Options
 }
 
@@ -79,7 +80,7 @@ func compareRun(opts *CompareOptions) error {
 	if err := checkInputs(opts.Args); err != nil {
 		return err
 	}
-	s, err := dumpdiff.Load(opts.Args, opts.Load)
+	s, err := loader.Load(opts.Args, opts.Load)
 	if err != nil {
 		return err
 	}

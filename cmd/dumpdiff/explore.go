@@ -11,6 +11,7 @@ import (
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
 	"github.com/dumpdiff/dumpdiff/internal/demo"
+	"github.com/dumpdiff/dumpdiff/loader"
 	"github.com/dumpdiff/dumpdiff/report"
 	"github.com/dumpdiff/dumpdiff/tui"
 )
@@ -30,7 +31,7 @@ type ExploreOptions struct {
 	Series SeriesFlags
 
 	// Filled by validation.
-	Load   dumpdiff.LoadOptions
+	Load   loader.Options
 	Engine dumpdiff.Options
 }
 
@@ -84,14 +85,14 @@ func exploreRun(opts *ExploreOptions) error {
 		paths, lo.Open, title = demo.Paths(), demo.Open, demo.Name
 	} else {
 		var err error
-		if paths, err = dumpdiff.ExpandPaths(opts.Files); err != nil {
+		if paths, lo.Warnings, err = loader.ExpandPaths(opts.Files); err != nil {
 			return err
 		}
 		title = seriesTitle(opts.Files)
 	}
 	load := func(progress func(done, total int, path string)) (tui.Engine, error) {
 		lo.Progress = progress
-		s, err := dumpdiff.Load(paths, lo)
+		s, err := loader.Load(paths, lo)
 		if err != nil {
 			return nil, err
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/loader"
 	"github.com/dumpdiff/dumpdiff/parsers"
 	"github.com/dumpdiff/dumpdiff/parsers/symbolize"
 	"github.com/dumpdiff/dumpdiff/report"
@@ -89,8 +90,8 @@ func compileFlagRE(name, expr string) (*regexp.Regexp, error) {
 }
 
 // LoadOptions turns the flags into the engine's load options.
-func (f *SeriesFlags) LoadOptions() (dumpdiff.LoadOptions, error) {
-	var lo dumpdiff.LoadOptions
+func (f *SeriesFlags) LoadOptions() (loader.Options, error) {
+	var lo loader.Options
 	if err := checkInputFormat(f.InputFormat); err != nil {
 		return lo, err
 	}
@@ -168,7 +169,7 @@ func (f *SeriesFlags) Options() (dumpdiff.Options, error) {
 
 // resolve turns the flags into the engine's load and ranking options, the
 // load flags checked first.
-func (f *SeriesFlags) resolve() (dumpdiff.LoadOptions, dumpdiff.Options, error) {
+func (f *SeriesFlags) resolve() (loader.Options, dumpdiff.Options, error) {
 	lo, err := f.LoadOptions()
 	if err != nil {
 		return lo, dumpdiff.Options{}, err
@@ -179,14 +180,15 @@ func (f *SeriesFlags) resolve() (dumpdiff.LoadOptions, dumpdiff.Options, error) 
 
 // loadSeries expands directories and loads the series, drawing progress on
 // stderr when it is a terminal and the series is long enough to wait for.
-func loadSeries(ios *IOStreams, args []string, lo dumpdiff.LoadOptions) (*dumpdiff.Series, error) {
+func loadSeries(ios *IOStreams, args []string, lo loader.Options) (*dumpdiff.Series, error) {
 	if err := checkInputs(args); err != nil {
 		return nil, err
 	}
-	paths, err := dumpdiff.ExpandPaths(args)
+	paths, warns, err := loader.ExpandPaths(args)
 	if err != nil {
 		return nil, err
 	}
+	lo.Warnings = append(lo.Warnings, warns...)
 	if ios.IsStderrTTY() && len(paths) > 4 {
 		lo.Progress = func(done, total int, path string) {
 			fmt.Fprintf(ios.ErrOut, "\r\x1b[Kloading %d/%d %s", done, total, report.Sanitize(filepath.Base(path)))
@@ -195,7 +197,7 @@ func loadSeries(ios *IOStreams, args []string, lo dumpdiff.LoadOptions) (*dumpdi
 			}
 		}
 	}
-	return dumpdiff.Load(paths, lo)
+	return loader.Load(paths, lo)
 }
 
 // printWarnings writes the load warnings on stderr, one line each. A

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/loader"
 	"github.com/dumpdiff/dumpdiff/report"
 )
 
@@ -28,7 +29,7 @@ type TrendOptions struct {
 	FailOn string
 
 	// Filled by validation.
-	Load        dumpdiff.LoadOptions
+	Load        loader.Options
 	Engine      dumpdiff.Options
 	FailOnBytes int64
 }

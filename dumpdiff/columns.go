@@ -1,0 +1,125 @@
+package dumpdiff
+
+import "encoding/binary"
+
+// This file stores a reduced snapshot compactly: its entries, one per
+// distinct (stack, label set), sorted by stack id and encoded as columns of
+// varints: the stack ids as differences from the previous entry's, the label
+// sets, and one column per metric. A series of ten large profiles keeps
+// millions of entries, and this keeps each at a few bytes instead of forty.
+
+// snapCols is one snapshot's entries.
+type snapCols struct {
+	n      int
+	stacks []byte   // uvarint deltas of stack ids, ascending
+	labels []byte   // uvarint label id + 1 per entry; nil when no entry has labels
+	vals   [][]byte // per metric, zigzag varints; nil for a metric not kept
+}
+
+// colReader reads one column.
+type colReader struct{ b []byte }
+
+// next returns the column's next varint.
+func (r *colReader) next() uint64 {
+	if b := r.b; len(b) > 0 && b[0] < 0x80 {
+		r.b = b[1:]
+		return uint64(b[0])
+	}
+	v, n := binary.Uvarint(r.b)
+	r.b = r.b[n:]
+	return v
+}
+
+// nextInt returns the column's next zigzag varint.
+func (r *colReader) nextInt() int64 {
+	u := r.next()
+	return int64(u>>1) ^ -int64(u&1)
+}
+
+// rawEntries are a snapshot's entries while its samples arrive: one per
+// distinct (stack, label set), values added up, in arrival order.
+type rawEntries struct {
+	stacks []uint32
+	labels []labelID
+	next   []int32 // the previous entry with the same stack, -1 when none
+	vals   []int64 // len(stacks) × kept metrics
+	any    bool    // some entry has labels
+}
+
+// encode sorts the entries by stack id and encodes them; kept[i] says
+// whether metric i's values are in e.vals (in metric order).
+func (e *rawEntries) encode(kept []bool) snapCols {
+	n := len(e.stacks)
+	order := make([]uint64, n)
+	for i, st := range e.stacks {
+		order[i] = uint64(st)<<32 | uint64(i)
+	}
+	sortByHigh32(order)
+	c := snapCols{n: n, vals: make([][]byte, len(kept))}
+	nk := 0
+	for _, k := range kept {
+		if k {
+			nk++
+		}
+	}
+	c.stacks = make([]byte, 0, n+n/2)
+	if e.any {
+		c.labels = make([]byte, 0, n)
+	}
+	prev := uint64(0)
+	for _, o := range order {
+		st := o >> 32
+		c.stacks = binary.AppendUvarint(c.stacks, st-prev)
+		prev = st
+		if e.any {
+			c.labels = binary.AppendUvarint(c.labels, uint64(e.labels[uint32(o)]+1))
+		}
+	}
+	col := 0
+	for m, k := range kept {
+		if !k {
+			continue
+		}
+		b := make([]byte, 0, 3*n)
+		for _, o := range order {
+			v := e.vals[int(uint32(o))*nk+col]
+			b = binary.AppendUvarint(b, uint64(v<<1^v>>63))
+		}
+		c.vals[m] = b
+		col++
+	}
+	return c
+}
+
+// sortByHigh32 sorts a by its high 32 bits, stably: a radix sort, two
+// passes of 16 bits, skipping a pass whose digit is the same throughout.
+func sortByHigh32(a []uint64) {
+	if len(a) < 2 {
+		return
+	}
+	tmp := make([]uint64, len(a))
+	src, dst := a, tmp
+	for shift := uint(32); shift < 64; shift += 16 {
+		var count [1 << 16]int
+		for _, v := range src {
+			count[(v>>shift)&0xffff]++
+		}
+		if count[(src[0]>>shift)&0xffff] == len(src) {
+			continue
+		}
+		sum := 0
+		for i, c := range count {
+			count[i] = sum
+			sum += c
+		}
+		for _, v := range src {
+			d := (v >> shift) & 0xffff
+			dst[count[d]] = v
+			count[d]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &a[0] {
+		copy(a, src)
+	}
+}

@@ -296,11 +296,11 @@ func (in *Input) Location(l *parsers.Location) error {
 }
 
 func (in *Input) addFrame(f Frame) {
-	id := uint32(in.b.frames.intern(f))
-	if in.tr.isAllocator(f.Function) {
+	id, alloc := in.b.frames.intern(f, in.tr)
+	if alloc {
 		id |= allocBit
 	}
-	in.frames = append(in.frames, id)
+	in.frames = append(in.frames, uint32(id))
 }
 
 // appendUnsymbolizedKey names an address-only location "libfoo.so+0x1a2b".
@@ -357,7 +357,11 @@ func (in *Input) Sample(locations []uint64, values []int64, labelSet uint64) err
 		if !ok {
 			return in.fail(errUndeclared)
 		}
-		buf = append(buf, in.frames[s.start:s.end]...)
+		if s.end-s.start == 1 { // most locations: one frame, no copy call
+			buf = append(buf, in.frames[s.start])
+		} else {
+			buf = append(buf, in.frames[s.start:s.end]...)
+		}
 	}
 	in.buf = buf
 	kept := trimFlagged(buf)

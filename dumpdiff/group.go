@@ -205,6 +205,10 @@ func (g *grouper) sum(midx []int) (v []int64, totals []int64) {
 	s := g.s
 	n := len(s.snaps)
 	totals = make([]int64, n)
+	if g.by == GroupByStack {
+		// At most one site per key class: no growing as sites appear.
+		v = make([]int64, 0, len(g.ofClass)*n)
+	}
 	for i, t := range s.snaps {
 		c := &t.cols
 		sr, vr, lr := colReader{c.stacks}, colReader{c.vals[midx[i]]}, colReader{c.labels}
@@ -334,7 +338,7 @@ func (g *grouper) newGroup(sg siteGroup) int32 {
 // offerRep makes st the group's representative when it was seen first.
 func (g *grouper) offerRep(gi int32, st stackID) {
 	sg := &g.groups[gi]
-	if f := g.s.stacks.rec(st).first; f < sg.repFirst {
+	if f := g.s.stacks.first(st); f < sg.repFirst {
 		sg.rep, sg.repFirst = st, f
 	}
 }
@@ -451,10 +455,40 @@ func (s *Series) compareGroupKeys(g *grouping, a, b int) int {
 }
 
 // compareStackKeys compares the joined keys of two stacks ("f;g;h") as
-// strings.Compare would, piece by piece, without joining them.
+// strings.Compare would, without joining them: frames with equal keys are
+// skipped whole, and only the first pair that differs is compared as text.
 func (s *Series) compareStackKeys(a, b stackID) int {
-	ca := keyCursor{s: s, fs: s.stackFrames(a)}
-	cb := keyCursor{s: s, fs: s.stackFrames(b)}
+	fa, fb := s.stackFrames(a), s.stackFrames(b)
+	keyOf := s.keyClasses().keyOf
+	for i := 0; ; i++ {
+		switch {
+		case i == len(fa) && i == len(fb):
+			return 0
+		case i == len(fa):
+			return -1 // a is a prefix of b
+		case i == len(fb):
+			return 1
+		}
+		if fa[i] == fb[i] || keyOf[s.denseFrame(fa[i])] == keyOf[s.denseFrame(fb[i])] {
+			continue
+		}
+		ka, kb := s.frame(fa[i]).Function, s.frame(fb[i]).Function
+		k := min(len(ka), len(kb))
+		if c := strings.Compare(ka[:k], kb[:k]); c != 0 {
+			return c
+		}
+		// One key is a prefix of the other: what follows it (";" before
+		// the next frame, or the end) decides, unless it is ";" on both
+		// sides, which only keys holding ";" make: compare the rest as text.
+		return s.compareKeysFrom(fa, fb, i)
+	}
+}
+
+// compareKeysFrom compares the joined keys of two stacks from frame i on,
+// byte by byte.
+func (s *Series) compareKeysFrom(fa, fb []frameID, i int) int {
+	ca := keyCursor{s: s, fs: fa, i: i, sep: true}
+	cb := keyCursor{s: s, fs: fb, i: i, sep: true}
 	for {
 		okA, okB := ca.fill(), cb.fill()
 		if !okA || !okB {

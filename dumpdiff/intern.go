@@ -42,6 +42,10 @@ type frameShard struct {
 	mu   sync.Mutex
 	idx  map[Frame]uint32 // frame → position in recs
 	recs []Frame
+	// trims holds, per frame, what each numbered trimmer decided about it:
+	// bit 2k says trimmer k decided, bit 2k+1 that it is an allocator frame.
+	// Each decision is made once per series, not once per file.
+	trims []uint32
 }
 
 func newFrameTable() *frameTable {
@@ -52,20 +56,35 @@ func newFrameTable() *frameTable {
 	return t
 }
 
-// intern returns the frame's id.
-func (t *frameTable) intern(f Frame) frameID {
+// intern returns the frame's id and whether tr trims it.
+func (t *frameTable) intern(f Frame, tr *trimmer) (frameID, bool) {
 	h := maphash.String(t.seed, f.Function)
 	shard := int(h >> (64 - shardBits))
 	sh := &t.shards[shard]
 	sh.mu.Lock()
+	defer sh.mu.Unlock()
 	local, ok := sh.idx[f]
 	if !ok {
 		local = uint32(len(sh.recs))
 		sh.recs = append(sh.recs, f)
+		sh.trims = append(sh.trims, 0)
 		sh.idx[f] = local
 	}
-	sh.mu.Unlock()
-	return frameID(packID(shard, int(local)))
+	id := frameID(packID(shard, int(local)))
+	if tr.slot < 0 {
+		return id, tr.isAllocator(f.Function)
+	}
+	bits := sh.trims[local] >> (2 * tr.slot)
+	if bits&1 != 0 {
+		return id, bits&2 != 0
+	}
+	alloc := tr.isAllocator(f.Function)
+	b := uint32(1)
+	if alloc {
+		b = 3
+	}
+	sh.trims[local] |= b << (2 * tr.slot)
+	return id, alloc
 }
 
 // frame returns the frame with id f. Only for a finished table.
@@ -80,23 +99,39 @@ type stackTable struct {
 	shards [shardCount]stackShard
 }
 
-// stackShard is an open-addressing hash table over the shard's stacks,
-// whose frames live end to end in one arena.
+// stackShard is an open-addressing hash table over the shard's stacks.
+// Each stack lives in a chunk as a header (its position in the shard, its
+// length, where it was first seen) followed by its frames, so that a
+// lookup touches the slot and then one place in a chunk. A chunk is never
+// copied to grow, and a stack never straddles two.
 type stackShard struct {
-	mu    sync.Mutex
-	slots []uint64 // 0 empty, else (hash's high 32 bits) << 32 | position+1
-	recs  []stackRec
-	arena []frameID
+	mu     sync.Mutex
+	slots  []uint64 // 0 empty, else (hash's high 32 bits) << 32 | off
+	recs   []stackRec
+	chunks [][]uint32
 }
 
-// stackRec is one distinct stack.
+// A stack's header in its chunk: position, length, first (two words).
+const (
+	hdrLocal = iota
+	hdrN
+	hdrFirstLo
+	hdrFirstHi
+	hdrLen
+)
+
+// arenaChunk is the size of a chunk, in words; a longer stack gets a chunk
+// of its own.
+const arenaChunk = 1 << 16
+
+// stackRec is one distinct stack: its hash (to grow the table) and where
+// it lives, chunk << 16 | offset of its header. The header's first is where
+// the stack was first seen, in series order (input, snapshot within the
+// input, sample): it picks a site's representative stack the same way
+// whatever order the inputs were reduced in.
 type stackRec struct {
-	hash   uint64
-	off, n uint32 // frames: arena[off:off+n]
-	// first is where the stack was first seen, in series order (input,
-	// snapshot within the input, sample): it picks a site's representative
-	// stack the same way whatever order the inputs were reduced in.
-	first uint64
+	hash uint64
+	off  uint32
 }
 
 func newStackTable() *stackTable { return &stackTable{seed: maphash.MakeSeed()} }
@@ -116,53 +151,74 @@ func (t *stackTable) intern(fs []frameID, pos uint64) stackID {
 	shard := int(h >> (64 - shardBits))
 	sh := &t.shards[shard]
 	sh.mu.Lock()
-	local := sh.find(h, fs)
-	if local < 0 {
-		local = sh.insert(h, fs, pos)
-	} else if r := &sh.recs[local]; pos < r.first {
-		r.first = pos
+	hdr := sh.find(h, fs)
+	if hdr == nil {
+		hdr = sh.insert(h, fs, pos)
+	} else if pos < firstOf(hdr) {
+		hdr[hdrFirstLo], hdr[hdrFirstHi] = uint32(pos), uint32(pos>>32)
 	}
+	local := int(hdr[hdrLocal])
 	sh.mu.Unlock()
 	return stackID(packID(shard, local))
 }
 
-func (sh *stackShard) find(h uint64, fs []frameID) int {
+func firstOf(hdr []uint32) uint64 { return uint64(hdr[hdrFirstHi])<<32 | uint64(hdr[hdrFirstLo]) }
+
+// find returns the header of stack fs, nil when it is new.
+func (sh *stackShard) find(h uint64, fs []frameID) []uint32 {
 	if len(sh.slots) == 0 {
-		return -1
+		return nil
 	}
 	mask := uint64(len(sh.slots) - 1)
 	tag := h >> 32
 	for i := h & mask; ; i = (i + 1) & mask {
 		s := sh.slots[i]
 		if s == 0 {
-			return -1
+			return nil
 		}
 		if s>>32 != tag {
 			continue
 		}
-		r := &sh.recs[uint32(s)-1]
-		if r.hash == h && slices.Equal(sh.arena[r.off:r.off+r.n], fs) {
-			return int(uint32(s) - 1)
+		hdr := sh.at(uint32(s))
+		if int(hdr[hdrN]) == len(fs) && slices.Equal(frameIDs(hdr[hdrLen:hdrLen+len(fs)]), fs) {
+			return hdr
 		}
 	}
 }
 
-func (sh *stackShard) insert(h uint64, fs []frameID, pos uint64) int {
+// at returns the header (and frames) at off.
+func (sh *stackShard) at(off uint32) []uint32 {
+	c := sh.chunks[off>>16]
+	return c[off&0xffff:]
+}
+
+func (sh *stackShard) insert(h uint64, fs []frameID, pos uint64) []uint32 {
 	if 2*(len(sh.recs)+1) > len(sh.slots) {
 		sh.grow()
 	}
-	local := len(sh.recs)
-	sh.recs = append(sh.recs, stackRec{hash: h, off: uint32(len(sh.arena)), n: uint32(len(fs)), first: pos})
-	sh.arena = append(sh.arena, fs...)
-	sh.place(h, local)
-	return local
+	need := hdrLen + len(fs)
+	k := len(sh.chunks) - 1
+	if k < 0 || len(sh.chunks[k])+need > cap(sh.chunks[k]) {
+		sh.chunks = append(sh.chunks, make([]uint32, 0, max(arenaChunk, need)))
+		k++
+	}
+	c := sh.chunks[k]
+	off := uint32(k)<<16 | uint32(len(c))
+	c = append(c, uint32(len(sh.recs)), uint32(len(fs)), uint32(pos), uint32(pos>>32))
+	for _, f := range fs {
+		c = append(c, uint32(f))
+	}
+	sh.chunks[k] = c
+	sh.recs = append(sh.recs, stackRec{hash: h, off: off})
+	sh.place(h, off)
+	return sh.at(off)
 }
 
-func (sh *stackShard) place(h uint64, local int) {
+func (sh *stackShard) place(h uint64, off uint32) {
 	mask := uint64(len(sh.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		if sh.slots[i] == 0 {
-			sh.slots[i] = h>>32<<32 | uint64(local+1)
+			sh.slots[i] = h>>32<<32 | uint64(off)
 			return
 		}
 	}
@@ -171,8 +227,8 @@ func (sh *stackShard) place(h uint64, local int) {
 func (sh *stackShard) grow() {
 	n := max(64, 2*len(sh.slots))
 	sh.slots = make([]uint64, n)
-	for i := range sh.recs {
-		sh.place(sh.recs[i].hash, i)
+	for _, r := range sh.recs {
+		sh.place(r.hash, r.off)
 	}
 }
 
@@ -180,14 +236,16 @@ func (sh *stackShard) grow() {
 func (t *stackTable) frames(st stackID) []frameID {
 	shard, local := unpackID(uint32(st))
 	sh := &t.shards[shard]
-	r := &sh.recs[local]
-	return sh.arena[r.off : r.off+r.n : r.off+r.n]
+	hdr := sh.at(sh.recs[local].off)
+	n := int(hdr[hdrN])
+	return frameIDs(hdr[hdrLen : hdrLen+n : hdrLen+n])
 }
 
-// rec returns stack st's record. Only for a finished table.
-func (t *stackTable) rec(st stackID) *stackRec {
+// first returns where stack st was first seen. Only for a finished table.
+func (t *stackTable) first(st stackID) uint64 {
 	shard, local := unpackID(uint32(st))
-	return &t.shards[shard].recs[local]
+	sh := &t.shards[shard]
+	return firstOf(sh.at(sh.recs[local].off))
 }
 
 // labelTable interns label sets: the string labels of a sample, sorted.

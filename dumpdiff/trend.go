@@ -90,7 +90,11 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 			continue // the site has none of this metric: nothing to rank
 		}
 		a := st.analyze(x, toFloat(v, st.y))
-		scores = append(scores, siteScore{group: int32(gi), total: v[n-1] - v[0], a: a})
+		sc := siteScore{group: int32(gi), total: v[n-1] - v[0], a: a}
+		if by == GroupByStack {
+			sc.keyPrefix = s.keyPrefix(g.groups[gi].rep)
+		}
+		scores = append(scores, sc)
 	}
 	rankScores(scores, func(a, b int32) int { return s.compareGroupKeys(g, int(a), int(b)) })
 	res.SiteCount = len(scores)
@@ -121,9 +125,10 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 
 // siteScore is what ranking needs of a site.
 type siteScore struct {
-	group int32
-	total int64 // last value − first
-	a     analysis
+	group     int32
+	total     int64  // last value − first
+	keyPrefix uint64 // orders keys by their start; see Series.keyPrefix
+	a         analysis
 }
 
 // rankScores orders sites: leaks first by growth per lifecycle, then the
@@ -148,6 +153,12 @@ func rankScores(sc []siteScore, byKey func(a, b int32) int) {
 		}
 		if a.total != b.total {
 			if a.total > b.total {
+				return -1
+			}
+			return 1
+		}
+		if a.keyPrefix != b.keyPrefix {
+			if a.keyPrefix < b.keyPrefix {
 				return -1
 			}
 			return 1

@@ -85,7 +85,14 @@ type trimmer struct {
 	user  []*regexp.Regexp // --trim, unanchored as the user wrote them
 	off   bool
 	cache sync.Map // function name → bool: each name is matched once
+	// slot numbers the trimmer among its load's, for the frame table's
+	// record of what each trimmer decided; -1 past the slots there are.
+	slot int
 }
+
+// trimSlots is how many trimmers of a load the frame table records
+// decisions for (two bits each in a uint32).
+const trimSlots = 16
 
 // newTrimmer builds the trimmer for a snapshot of format whose profile
 // carries drop_frames and keep_frames (either may be ""); name labels its
@@ -133,6 +140,7 @@ type trimmerCache struct {
 	user  []*regexp.Regexp
 	off   bool
 	byKey map[trimKey]*trimmer
+	slots int // trimmers numbered so far
 }
 
 // get returns the trimmer for a snapshot and newTrimmer's warning. A
@@ -149,6 +157,11 @@ func (c *trimmerCache) get(format parsers.Format, drop, keep, name string) (*tri
 		return t, nil
 	}
 	t, warn := newTrimmer(format, k.drop, k.keep, name, c.user, c.off)
+	t.slot = -1
+	if c.slots < trimSlots {
+		t.slot = c.slots
+		c.slots++
+	}
 	if warn == nil {
 		c.byKey[k] = t
 	}

@@ -54,6 +54,7 @@ type Builder struct {
 	mu       sync.Mutex
 	inputs   []*Input
 	warnings []error
+	scratch  []*inputScratch // working memory of inputs that are done
 }
 
 // NewBuilder returns an empty Builder.
@@ -78,8 +79,8 @@ func (b *Builder) Warn(err error) {
 // Add reduces one parsed snapshot (its Baseline first, when it carries one)
 // as the next input of the series.
 func (b *Builder) Add(snap *parsers.Snapshot) error {
-	name := snap.Name
-	in := b.NewInput(name)
+	in := b.NewInput(snap.Name)
+	defer in.Close()
 	return parsers.EmitSnapshot(snap, in)
 }
 
@@ -111,18 +112,50 @@ type Input struct {
 	tr      *trimmer
 	keep    []bool // per metric: its values are kept
 	nkeep   int
-	maps    map[uint64]mapInfo
-	locs    locIndex
-	frames  []uint32 // every location's frames, with allocBit; see locIndex
-	labels  map[uint64]labelID
-	raw     rawEntries
-	seen    [shardCount][]int32 // by stack: the snapshot's first entry for it + 1
-	buf     []uint32
-	unsym   []byte
 	pos     uint64 // series position of the snapshot's next sample
-	ivals   []int64
-	lpairs  []labelPair
 	lastErr error
+	*inputScratch
+}
+
+// inputScratch is an input's working memory, large and reused: from one
+// snapshot to the next, and from one input to the next through the
+// Builder (see Close), since fresh memory costs a page fault per page.
+type inputScratch struct {
+	maps   map[uint64]mapInfo
+	locs   locIndex
+	frames []uint32 // every location's frames, with allocBit; see locIndex
+	labels map[uint64]labelID
+	raw    rawEntries
+	seen   [shardCount][]int32 // by stack: the snapshot's first entry for it + 1
+	buf    []uint32
+	unsym  []byte
+	lpairs []labelPair
+	enc    encodeScratch
+}
+
+// Close gives the input's working memory back to its Builder for the next
+// input, once its reader is done. Optional: it only saves memory.
+func (in *Input) Close() {
+	if in.inputScratch == nil || in.cur != nil {
+		return
+	}
+	sc := in.inputScratch
+	in.inputScratch = nil
+	in.b.mu.Lock()
+	defer in.b.mu.Unlock()
+	in.b.scratch = append(in.b.scratch, sc)
+}
+
+// getScratch returns working memory for an input.
+func (b *Builder) getScratch() *inputScratch {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if n := len(b.scratch); n > 0 {
+		sc := b.scratch[n-1]
+		b.scratch = b.scratch[:n-1]
+		return sc
+	}
+	return &inputScratch{maps: map[uint64]mapInfo{}, labels: map[uint64]labelID{}}
 }
 
 // SetLifecycle numbers the input's lifecycle (from its file name: see
@@ -222,17 +255,14 @@ func (in *Input) Begin(h *parsers.Header) error {
 			in.nkeep++
 		}
 	}
+	if in.inputScratch == nil {
+		in.inputScratch = in.b.getScratch()
+	}
 	clear(in.maps)
-	if in.maps == nil {
-		in.maps = map[uint64]mapInfo{}
-	}
 	clear(in.labels)
-	if in.labels == nil {
-		in.labels = map[uint64]labelID{}
-	}
 	in.locs.reset()
 	in.frames = in.frames[:0]
-	in.raw = rawEntries{}
+	in.raw.reset()
 	snap := min(len(in.snaps), 1<<12-1)
 	in.pos = uint64(in.index)<<44 | uint64(snap)<<32
 	return nil
@@ -454,13 +484,13 @@ func (in *Input) End(warnings []error) error {
 	if t == nil {
 		return in.fail(errNoSnapshot)
 	}
-	t.cols = in.raw.encode(in.keep)
+	t.cols = in.raw.encode(in.keep, &in.enc)
 	t.warnings = warnings
 	for _, st := range in.raw.stacks {
 		shard, local := unpackID(st)
 		in.seen[shard][local] = 0
 	}
-	in.raw = rawEntries{}
+	in.raw.reset()
 	in.snaps = append(in.snaps, t)
 	in.cur, in.tr = nil, nil
 	return nil

@@ -1,6 +1,9 @@
 package dumpdiff
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"slices"
+)
 
 // This file stores a reduced snapshot compactly: its entries, one per
 // distinct (stack, label set), sorted by stack id and encoded as columns of
@@ -46,15 +49,23 @@ type rawEntries struct {
 	any    bool    // some entry has labels
 }
 
+// reset empties the entries, keeping their memory.
+func (e *rawEntries) reset() {
+	e.stacks, e.labels, e.next, e.vals, e.any = e.stacks[:0], e.labels[:0], e.next[:0], e.vals[:0], false
+}
+
 // encode sorts the entries by stack id and encodes them; kept[i] says
-// whether metric i's values are in e.vals (in metric order).
-func (e *rawEntries) encode(kept []bool) snapCols {
+// whether metric i's values are in e.vals (in metric order). sc is reused
+// working memory; each column is copied out at its exact size.
+func (e *rawEntries) encode(kept []bool, sc *encodeScratch) snapCols {
 	n := len(e.stacks)
-	order := make([]uint64, n)
+	order := slices.Grow(sc.order[:0], 2*n)[:2*n]
 	for i, st := range e.stacks {
 		order[i] = uint64(st)<<32 | uint64(i)
 	}
-	sortByHigh32(order)
+	sortByHigh32(order[:n], order[n:])
+	sc.order = order
+	order = order[:n]
 	c := snapCols{n: n, vals: make([][]byte, len(kept))}
 	nk := 0
 	for _, k := range kept {
@@ -62,42 +73,51 @@ func (e *rawEntries) encode(kept []bool) snapCols {
 			nk++
 		}
 	}
-	c.stacks = make([]byte, 0, n+n/2)
-	if e.any {
-		c.labels = make([]byte, 0, n)
-	}
+	b := sc.col[:0]
 	prev := uint64(0)
 	for _, o := range order {
 		st := o >> 32
-		c.stacks = binary.AppendUvarint(c.stacks, st-prev)
+		b = binary.AppendUvarint(b, st-prev)
 		prev = st
-		if e.any {
-			c.labels = binary.AppendUvarint(c.labels, uint64(e.labels[uint32(o)]+1))
+	}
+	c.stacks = slices.Clone(b)
+	if e.any {
+		b = b[:0]
+		for _, o := range order {
+			b = binary.AppendUvarint(b, uint64(e.labels[uint32(o)]+1))
 		}
+		c.labels = slices.Clone(b)
 	}
 	col := 0
 	for m, k := range kept {
 		if !k {
 			continue
 		}
-		b := make([]byte, 0, 3*n)
+		b = b[:0]
 		for _, o := range order {
 			v := e.vals[int(uint32(o))*nk+col]
 			b = binary.AppendUvarint(b, uint64(v<<1^v>>63))
 		}
-		c.vals[m] = b
+		c.vals[m] = slices.Clone(b)
 		col++
 	}
+	sc.col = b
 	return c
+}
+
+// encodeScratch is encode's reused working memory.
+type encodeScratch struct {
+	order []uint64
+	col   []byte
 }
 
 // sortByHigh32 sorts a by its high 32 bits, stably: a radix sort, two
 // passes of 16 bits, skipping a pass whose digit is the same throughout.
-func sortByHigh32(a []uint64) {
+// tmp is as long as a.
+func sortByHigh32(a, tmp []uint64) {
 	if len(a) < 2 {
 		return
 	}
-	tmp := make([]uint64, len(a))
 	src, dst := a, tmp
 	for shift := uint(32); shift < 64; shift += 16 {
 		var count [1 << 16]int

@@ -157,6 +157,7 @@ func readInput(path string, in *dumpdiff.Input, opts *Options) error {
 			}
 			return parsers.EmitSnapshot(snap, in)
 		}
+		defer in.Close()
 		po := opts.Parse
 		return parsers.ReadFile(path, &po, in)
 	})

@@ -1,6 +1,9 @@
 package parsers
 
-import "io"
+import (
+	"io"
+	"sync"
+)
 
 // ReadFile reads every snapshot in the file at path into sink: the
 // streaming counterpart of OpenEach. The format is detected from the content
@@ -52,11 +55,38 @@ func Read(r io.Reader, name string, opts *Options, sink Sink) error {
 
 // decodePprof is DecodePprof with a symboliser for address-only locations.
 func decodePprof(r io.Reader, name string, sym Symbolizer, sink Sink) error {
-	d := pprofDecoder{name: name, w: newWireReader(r)}
-	defer d.release()
+	d := getDecoder(name, r)
+	defer putDecoder(d)
 	if err := d.read(); err != nil {
 		return err
 	}
 	d.w.release()
 	return d.emit(sink, sym)
+}
+
+// decoders keeps pprof decoders between files: their tables are large
+// (a table entry per location, line and function of a big profile), and
+// fresh memory costs a page fault per page on first use, as much as the
+// decoding it holds.
+var decoders = sync.Pool{New: func() any { return new(pprofDecoder) }}
+
+// getDecoder returns a decoder for one stream, with its tables emptied.
+func getDecoder(name string, r io.Reader) *pprofDecoder {
+	d := decoders.Get().(*pprofDecoder)
+	*d = pprofDecoder{
+		name: name, w: newWireReader(r),
+		sampleTypes: d.sampleTypes[:0], mappings: d.mappings[:0], functions: d.functions[:0],
+		locations: d.locations[:0], lines: d.lines[:0], comments: d.comments[:0],
+		strings: d.strings[:0],
+	}
+	return d
+}
+
+// putDecoder gives the decoder's buffers back; nothing it decoded may be
+// used after, but the strings, which the sink may keep.
+func putDecoder(d *pprofDecoder) {
+	d.release()
+	clear(d.strings) // the sink may keep them; the table must not
+	d.w = nil
+	decoders.Put(d)
 }

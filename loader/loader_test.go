@@ -19,6 +19,7 @@ import (
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
 	"github.com/dumpdiff/dumpdiff/parsers"
+	"github.com/dumpdiff/dumpdiff/parsers/symbolize"
 )
 
 // oneSnapshot is a hand-built snapshot with one site.
@@ -343,4 +344,50 @@ func mustRead(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestStreamingAgreesWithProfiles loads every committed series twice: as
+// the CLI does (streaming readers) and through parsers.Open's
+// *profile.Profile model, and checks that every result agrees: every
+// total, every site, every value, every verdict.
+func TestStreamingAgreesWithProfiles(t *testing.T) {
+	dirs, err := filepath.Glob("../testdata/*/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sym := parsers.Options{Symbolizer: symbolize.New(symbolize.Options{SearchDirs: []string{"../testdata/bin"}})}
+	checked := 0
+	for _, dir := range dirs {
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() || strings.Contains(dir, "/gen") || strings.Contains(dir, "/bin") {
+			continue
+		}
+		paths, _, err := ExpandPaths([]string{dir})
+		if err != nil {
+			continue // not a series directory
+		}
+		streamed, err := Load(paths, Options{Parse: sym})
+		if err != nil {
+			continue // mixed or split inputs have their own tests
+		}
+		parsed, err := Load(paths, Options{Open: func(p string) (*parsers.Snapshot, error) { return parsers.Open(p, &sym) }})
+		if err != nil {
+			t.Fatalf("%s through parsers.Open: %v", dir, err)
+		}
+		for _, by := range []dumpdiff.GroupBy{dumpdiff.GroupByStack, dumpdiff.GroupByFunction, dumpdiff.GroupByLine} {
+			a, errA := streamed.Trend(dumpdiff.Options{GroupBy: by})
+			b, errB := parsed.Trend(dumpdiff.Options{GroupBy: by})
+			if (errA == nil) != (errB == nil) || !reflect.DeepEqual(a, b) {
+				t.Errorf("%s by %s: the streaming readers and parsers.Open disagree (%v, %v)", dir, by, errA, errB)
+			}
+			ca, errA := streamed.Compare(0, streamed.Len()-1, dumpdiff.Options{GroupBy: by})
+			cb, errB := parsed.Compare(0, parsed.Len()-1, dumpdiff.Options{GroupBy: by})
+			if (errA == nil) != (errB == nil) || !reflect.DeepEqual(ca, cb) {
+				t.Errorf("%s by %s: compare disagrees between the streaming readers and parsers.Open", dir, by)
+			}
+		}
+		checked++
+	}
+	if checked < 20 {
+		t.Errorf("checked %d series, want every committed one (20 or more)", checked)
+	}
 }

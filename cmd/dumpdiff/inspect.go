@@ -30,6 +30,9 @@ type InspectOptions struct {
 	InputFormat string
 	// SymbolDirs are searched for the binaries of address-only dumps.
 	SymbolDirs []string
+	// MaxDecompressed is --max-decompressed.
+	MaxDecompressed string
+	maxBytes        int64
 }
 
 func newCmdInspect(ios *IOStreams, runF func(*InspectOptions) error) *cobra.Command {
@@ -53,6 +56,10 @@ Every file is reported; the exit status is 1 when any of them could not be read.
 			if err := checkInputFormat(opts.InputFormat); err != nil {
 				return err
 			}
+			var err error
+			if opts.maxBytes, err = parseMaxDecompressed(opts.MaxDecompressed); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -62,6 +69,7 @@ Every file is reported; the exit status is 1 when any of them could not be read.
 	cmd.Flags().StringVar(&opts.Format, "format", "table", "output `FORMAT`: table or json")
 	cmd.Flags().StringVar(&opts.InputFormat, "input-format", "", "skip detection and read every file as `FORMAT` ("+formatList()+")")
 	cmd.Flags().StringArrayVar(&opts.SymbolDirs, "symbols", nil, symbolsUsage)
+	cmd.Flags().StringVar(&opts.MaxDecompressed, "max-decompressed", defaultMaxDecompressed, maxDecompressedUsage)
 	return cmd
 }
 
@@ -161,8 +169,9 @@ var openSnapshot = parsers.Open
 
 func inspectRun(opts *InspectOptions) error {
 	popts := &parsers.Options{
-		Format:     parsers.Format(opts.InputFormat),
-		Symbolizer: symbolize.New(symbolize.Options{SearchDirs: opts.SymbolDirs}),
+		Format:          parsers.Format(opts.InputFormat),
+		Symbolizer:      symbolize.New(symbolize.Options{SearchDirs: opts.SymbolDirs}),
+		MaxDecompressed: opts.maxBytes,
 	}
 	var good []*inspectedSnapshot
 	failed := 0

@@ -42,6 +42,9 @@ type SeriesFlags struct {
 	Every          time.Duration
 	Marker         string
 	MarkerWindow   time.Duration
+	// MaxDecompressed is --max-decompressed: how large a gzipped input may
+	// grow when decompressed.
+	MaxDecompressed string
 }
 
 // Register adds the series flags to fs. top is the default of --top. pair
@@ -58,6 +61,7 @@ func (f *SeriesFlags) Register(fs *pflag.FlagSet, top int, pair bool) {
 	fs.BoolVar(&f.NoTrim, "no-trim", false, "keep allocator frames (malloc, operator new, je_*, runtime.mallocgc, ...)")
 	fs.StringArrayVar(&f.Symbols, "symbols", nil, symbolsUsage)
 	fs.StringVar(&f.InputFormat, "input-format", "", "skip detection and read every file as `FORMAT` ("+formatList()+")")
+	fs.StringVar(&f.MaxDecompressed, "max-decompressed", defaultMaxDecompressed, maxDecompressedUsage)
 	_ = cobra.MarkFlagDirname(fs, "symbols")
 	if pair {
 		return
@@ -75,7 +79,23 @@ const (
 	symbolsUsage = "`DIR` to search for the binaries of address-only dumps (jemalloc, tcmalloc), by build ID or name (repeatable)"
 	outputUsage  = "write to `FILE` instead of standard output (replaced atomically)"
 	failOnUsage  = "exit 3 when a leak grows more than `SIZE` per lifecycle (e.g. 1MiB), listing the leaks on stderr"
+	// A gzip bomb of a few MB must not take the machine down.
+	maxDecompressedUsage   = "refuse a gzipped file that decompresses to more than `SIZE` (0: no limit)"
+	defaultMaxDecompressed = "1GiB"
 )
+
+// parseMaxDecompressed reads --max-decompressed: a size, or 0 for no limit
+// (parsers.Options' negative).
+func parseMaxDecompressed(s string) (int64, error) {
+	if s == "0" {
+		return -1, nil
+	}
+	n, err := report.ParseSize(s)
+	if err != nil || n <= 0 {
+		return 0, flagErrorf("invalid --max-decompressed %q: want a size such as 4GiB, or 0 for no limit", s)
+	}
+	return n, nil
+}
 
 // compileFlagRE compiles a regexp flag value, or returns nil for "".
 func compileFlagRE(name, expr string) (*regexp.Regexp, error) {
@@ -96,6 +116,10 @@ func (f *SeriesFlags) LoadOptions() (loader.Options, error) {
 		return lo, err
 	}
 	lo.Parse.Format = parsers.Format(f.InputFormat)
+	var err error
+	if lo.Parse.MaxDecompressed, err = parseMaxDecompressed(f.MaxDecompressed); err != nil {
+		return lo, err
+	}
 	order, err := dumpdiff.ParseOrder(f.Order)
 	if err != nil {
 		return lo, flagErrorf("invalid --order %q: want args, name or time", f.Order)

@@ -81,14 +81,23 @@ func (s *Series) Compare(base, target int, opts Options) (*CompareResult, error)
 	if opts.Top > 0 && len(sites) > opts.Top {
 		sites = sites[:opts.Top:opts.Top]
 	}
+	groupOf := make([]int32, len(sites))
 	for i := range sites {
-		gi := sites[i].Rank
-		sg := &g.groups[gi]
-		sites[i].Key = s.groupKey(g, gi)
-		sites[i].Title = s.groupTitle(g, gi)
-		sites[i].Frames = s.siteFrames(sg, by)
-		sites[i].Category = strings.Join(sg.cats, ",")
+		groupOf[i] = int32(sites[i].Rank)
 		sites[i].Rank = i + 1
+	}
+	details := func(i int, site *PairSite) {
+		gi := int(groupOf[i])
+		sg := &g.groups[gi]
+		site.Key, site.Title = s.groupKey(g, gi), s.groupTitle(g, gi)
+		site.Frames, site.Category = s.siteFrames(sg, by), strings.Join(sg.cats, ",")
+	}
+	if opts.Stream {
+		res.details = details
+	} else {
+		for i := range sites {
+			details(i, &sites[i])
+		}
 	}
 	res.Sites = sites
 	return res, nil

@@ -23,4 +23,9 @@ type Options struct {
 	Limit int64
 	// Normalize scales a pair diff's base to the target's total (Compare only).
 	Normalize bool
+	// Stream leaves each site's Key, Title, Frames and Category out of the
+	// result's Sites: with many sites (--top 0) they are nearly all of its
+	// memory. A writer that streams takes each site whole, as it writes
+	// it, from TrendResult.Site or CompareResult.Site.
+	Stream bool
 }

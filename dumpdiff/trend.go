@@ -102,15 +102,19 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 		scores = scores[:opts.Top]
 	}
 	res.Sites = make([]TrendSite, len(scores))
+	details := func(i int, site *TrendSite) {
+		gi := int(scores[i].group)
+		sg := &g.groups[gi]
+		site.Key, site.Title = s.groupKey(g, gi), s.groupTitle(g, gi)
+		site.Frames, site.Category = s.siteFrames(sg, by), strings.Join(sg.cats, ",")
+	}
+	if opts.Stream {
+		res.details = details
+	}
 	for i, sc := range scores {
-		sg := &g.groups[sc.group]
 		v := tbl.site(int(sc.group))
 		res.Sites[i] = TrendSite{
 			Rank:        i + 1,
-			Key:         s.groupKey(g, int(sc.group)),
-			Title:       s.groupTitle(g, int(sc.group)),
-			Frames:      s.siteFrames(sg, by),
-			Category:    strings.Join(sg.cats, ","),
 			Values:      v,
 			Growth:      sc.a.growth,
 			TotalGrowth: sc.total,
@@ -118,6 +122,9 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 			MKP:         sc.a.mk.P,
 			Monotonic:   sc.a.monotonic,
 			Verdict:     sc.a.verdict,
+		}
+		if !opts.Stream {
+			details(i, &res.Sites[i])
 		}
 	}
 	return res, nil

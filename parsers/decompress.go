@@ -25,11 +25,12 @@ const DefaultMaxDecompressed int64 = 1 << 30
 var ErrTooLarge = errors.New("decompressed input exceeds the limit")
 
 // gunzip returns a reader of r's decompressed content, read ahead in its
-// own goroutine, failing past limit bytes (≤ 0: DefaultMaxDecompressed;
+// own goroutine when ahead is set (not worth it to sniff a format),
+// failing past limit bytes (≤ 0: DefaultMaxDecompressed;
 // use a negative MaxDecompressed for no limit), and a function that stops
 // it. Errors are marked so that parsers report a damaged file rather than
 // a syntax error.
-func gunzip(r io.Reader, limit int64) (io.Reader, func(), error) {
+func gunzip(r io.Reader, limit int64, ahead bool) (io.Reader, func(), error) {
 	gz, err := gzip.NewReader(r)
 	if err != nil {
 		return nil, nil, fmt.Errorf("gzip: %w", err)
@@ -40,6 +41,9 @@ func gunzip(r io.Reader, limit int64) (io.Reader, func(), error) {
 			limit = DefaultMaxDecompressed
 		}
 		in = &limitReader{r: in, limit: limit}
+	}
+	if !ahead {
+		return in, func() {}, nil
 	}
 	ra := newReadAhead(in)
 	// The goroutine may still be reading gz when the caller is done: it

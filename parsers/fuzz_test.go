@@ -90,7 +90,7 @@ func checkParsed(t *testing.T, snap *Snapshot, err error) bool {
 func FuzzDecodePprof(f *testing.F) {
 	addSeeds(f, "pprof/*/*.pb.gz")
 	f.Fuzz(func(t *testing.T, data []byte) {
-		in, closeIn, err := openContent(bytes.NewReader(data), "fuzz", 0)
+		in, closeIn, err := openContent(bytes.NewReader(data), "fuzz", 0, true)
 		if err != nil {
 			return
 		}

@@ -100,7 +100,7 @@ func ParseEach(r io.Reader, name string, opts *Options, emit func(*Snapshot) err
 	if opts == nil {
 		opts = &Options{}
 	}
-	in, closeIn, err := openContent(r, name, opts.MaxDecompressed)
+	in, closeIn, err := openContent(r, name, opts.MaxDecompressed, true)
 	if err != nil {
 		return err
 	}
@@ -189,7 +189,7 @@ func DetectFile(path string) (Format, error) {
 		return "", err
 	}
 	defer f.Close()
-	in, closeIn, err := openContent(f, path, 0)
+	in, closeIn, err := openContent(f, path, 0, false)
 	if err != nil {
 		return "", err
 	}
@@ -198,11 +198,12 @@ func DetectFile(path string) (Format, error) {
 }
 
 // openContent returns a buffered reader over r's content: gunzipped when r
-// is gzip (see gunzip: limit is Options.MaxDecompressed), without a
+// is gzip (see gunzip: limit is Options.MaxDecompressed; ahead decompresses
+// in a goroutine, for a whole read rather than a sniff), without a
 // leading UTF-8 byte order mark (editors on Windows add one; it is no part
 // of any format). The reader's buffer holds sniffLen bytes for
 // detectContent.
-func openContent(r io.Reader, name string, limit int64) (*bufio.Reader, func(), error) {
+func openContent(r io.Reader, name string, limit int64, ahead bool) (*bufio.Reader, func(), error) {
 	noop := func() {}
 	br := bufio.NewReaderSize(r, sniffLen)
 	head, err := br.Peek(2)
@@ -214,7 +215,7 @@ func openContent(r io.Reader, name string, limit int64) (*bufio.Reader, func(), 
 	}
 	closeIn := noop
 	if len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
-		in, stop, err := gunzip(br, limit)
+		in, stop, err := gunzip(br, limit, ahead)
 		if err != nil {
 			return nil, noop, &ParseError{Name: name, Err: err}
 		}

@@ -16,7 +16,7 @@ func decodeFixture(t testing.TB, path string) (*Snapshot, error) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	in, closeIn, err := openContent(f, path, 0)
+	in, closeIn, err := openContent(f, path, 0, true)
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +65,7 @@ func TestDecodePprofBadInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, closeIn, err := openContent(bytes.NewReader(good), "lc1", 0)
+	in, closeIn, err := openContent(bytes.NewReader(good), "lc1", 0, true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ func Read(r io.Reader, name string, opts *Options, sink Sink) error {
 	if opts == nil {
 		opts = &Options{}
 	}
-	in, closeIn, err := openContent(r, name, opts.MaxDecompressed)
+	in, closeIn, err := openContent(r, name, opts.MaxDecompressed, true)
 	if err != nil {
 		return err
 	}

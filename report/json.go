@@ -143,7 +143,7 @@ func WriteTrendJSON(w io.Writer, res *dumpdiff.TrendResult) error {
 	if p := res.Projection; p != nil {
 		out.Total.Projection = &jsonProjection{Limit: p.Limit, Lifecycles: jsonFloat(p.Lifecycles), Growing: p.Growing}
 	}
-	return writeJSONWithSites(w, out, len(res.Sites), func(i int) any { return trendSiteJSON(res.Sites[i]) })
+	return writeJSONWithSites(w, out, len(res.Sites), func(i int) any { return trendSiteJSON(res.Site(i)) })
 }
 
 // totalValues keeps "values" an array in JSON even when there are none.
@@ -164,7 +164,7 @@ func WriteCompareJSON(w io.Writer, res *dumpdiff.CompareResult) error {
 		Normalized: res.Normalized,
 	}
 	return writeJSONWithSites(w, out, len(res.Sites), func(i int) any {
-		s := res.Sites[i]
+		s := res.Site(i)
 		return jsonPairSite{
 			Rank: s.Rank, Key: s.Key, Title: s.Title, Frames: framesJSON(s.Frames), Category: s.Category,
 			Base: s.Base, Target: s.Target, Delta: s.Delta, DeltaPct: jsonFloat(s.DeltaPct), Status: string(s.Status),

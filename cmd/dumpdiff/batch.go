@@ -394,8 +394,16 @@ func runSeries(specs []SeriesSpec, opts *BatchOptions, progress *batchProgress, 
 				r := batchResult{spec: spec, res: res, err: err}
 				if err == nil {
 					r.offenders = batchOffenders(res, opts.FailOnBytes)
+					for i, o := range r.offenders {
+						r.offenders[i] = res.Site(o.Rank - 1)
+					}
 					if top := opts.Series.Top; top > 0 && len(res.Sites) > top {
 						res.Sites = res.Sites[:top]
+					}
+					// Only the sites kept are built whole (the engine
+					// streams them: see loadTrend).
+					for i := range res.Sites {
+						res.Sites[i] = res.Site(i)
 					}
 				}
 				progress.done(spec.Name)

@@ -43,7 +43,10 @@ func loadTrend(spec SeriesSpec, lo loader.Options, opts dumpdiff.Options) (*dump
 		opts.GroupBy = dumpdiff.GroupBy(spec.GroupBy)
 	}
 	opts.Top = 0
-	series, err := loader.Load(paths, lo)
+	// Every site is ranked for --fail-on, but only the top ones are shown:
+	// the caller builds those whole (TrendResult.Site).
+	opts.Stream = true
+	series, err := loader.Load(paths, oneMetric(lo, opts.Metric))
 	if err != nil {
 		return nil, err
 	}

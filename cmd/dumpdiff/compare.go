@@ -80,7 +80,7 @@ func compareRun(opts *CompareOptions) error {
 	if err := checkInputs(opts.Args); err != nil {
 		return err
 	}
-	s, err := loader.Load(opts.Args, opts.Load)
+	s, err := loader.Load(opts.Args, oneMetric(opts.Load, opts.Engine.Metric))
 	if err != nil {
 		return err
 	}
@@ -90,7 +90,9 @@ func compareRun(opts *CompareOptions) error {
 	if err := checkCategoryLabel(s, opts.Engine); err != nil {
 		return err
 	}
-	res, err := s.Compare(0, 1, opts.Engine)
+	engine := opts.Engine
+	engine.Stream = streamedFormat(report.Format(opts.Output.Format))
+	res, err := s.Compare(0, 1, engine)
 	if err != nil {
 		return err
 	}

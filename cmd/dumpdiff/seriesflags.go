@@ -202,6 +202,18 @@ func (f *SeriesFlags) resolve() (loader.Options, dumpdiff.Options, error) {
 	return lo, o, err
 }
 
+// oneMetric makes lo keep the values of one metric only: the one ranked
+// (metric, or each snapshot's default when ""). A command that ranks one
+// metric then holds a quarter of the values of a Go heap profile series.
+func oneMetric(lo loader.Options, metric string) loader.Options {
+	if metric != "" {
+		lo.Metric = metric
+	} else {
+		lo.KeepRetained = true
+	}
+	return lo
+}
+
 // loadSeries expands directories and loads the series, drawing progress on
 // stderr when it is a terminal and the series is long enough to wait for.
 func loadSeries(ios *IOStreams, args []string, lo loader.Options) (*dumpdiff.Series, error) {

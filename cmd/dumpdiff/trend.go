@@ -82,7 +82,7 @@ piped or written with -o, it is tab-separated with exact numbers.`,
 }
 
 func trendRun(opts *TrendOptions) error {
-	s, err := loadSeries(opts.IO, opts.Args, opts.Load)
+	s, err := loadSeries(opts.IO, opts.Args, oneMetric(opts.Load, opts.Engine.Metric))
 	if err != nil {
 		return err
 	}
@@ -91,6 +91,7 @@ func trendRun(opts *TrendOptions) error {
 	if opts.FailOnBytes > 0 {
 		engine.Top = 0
 	}
+	engine.Stream = streamedFormat(report.Format(opts.Output.Format))
 	if err := checkCategoryLabel(s, engine); err != nil {
 		return err
 	}
@@ -103,6 +104,9 @@ func trendRun(opts *TrendOptions) error {
 		return err
 	}
 	offenders := batchOffenders(res, opts.FailOnBytes)
+	for i, o := range offenders {
+		offenders[i] = res.Site(o.Rank - 1) // whole, for their titles
+	}
 	if top := opts.Engine.Top; top > 0 && len(res.Sites) > top {
 		res.Sites = res.Sites[:top]
 	}
@@ -125,6 +129,13 @@ func trendRun(opts *TrendOptions) error {
 			report.FormatSignedQuantity(o.Growth, res.Metric.Unit))
 	}
 	return &ThresholdError{Count: len(offenders)}
+}
+
+// streamedFormat reports an output format whose writer takes each site as
+// it writes it (dumpdiff.Options.Stream), so that --top 0 on a large series
+// never holds every site's stack and key at once.
+func streamedFormat(f report.Format) bool {
+	return f == report.FormatJSON || f == report.FormatCSV || f == report.FormatPprof
 }
 
 // parseFailOn reads the --fail-on size; empty means no threshold (0).

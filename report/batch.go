@@ -86,7 +86,7 @@ func WriteBatchJSON(w io.Writer, s BatchSeries) error {
 	if err != nil {
 		return err
 	}
-	_, err = w.Write(append(line, '\n'))
+	_, err = w.Write(append(EscapeJSON(line), '\n'))
 	return err
 }
 
@@ -112,6 +112,7 @@ var BatchCSVHeader = []string{
 // BatchCSV writes batch results as CSV (RFC 4180): a header row, then one
 // row per reported site of each series, or one row with empty site columns
 // for a series that failed (its error in the last column) or has no sites.
+// Text cells are as in WriteTrendCSV: cleaned, formulas defused.
 type BatchCSV struct {
 	w      *csv.Writer
 	header bool
@@ -131,11 +132,11 @@ func (b *BatchCSV) Write(s BatchSeries) error {
 	}
 	switch res := s.Result; {
 	case s.Err != nil:
-		row := empty([]string{clean(s.Name)})
-		row[len(row)-1] = oneLineText(s.Err.Error())
+		row := empty([]string{csvText(s.Name)})
+		row[len(row)-1] = csvText(oneLineText(s.Err.Error()))
 		b.w.Write(row)
 	case res != nil:
-		head := []string{clean(s.Name), strconv.Itoa(len(res.Snapshots)), res.Metric.Name, res.Metric.Unit,
+		head := []string{csvText(s.Name), strconv.Itoa(len(res.Snapshots)), csvText(res.Metric.Name), csvText(res.Metric.Unit),
 			formatFloat(res.Total.Growth), strconv.Itoa(res.SiteCount)}
 		if len(res.Sites) == 0 {
 			b.w.Write(empty(head))
@@ -144,7 +145,7 @@ func (b *BatchCSV) Write(s BatchSeries) error {
 			b.w.Write(append(append([]string(nil), head...),
 				strconv.Itoa(site.Rank), string(site.Verdict), formatFloat(site.Growth),
 				strconv.FormatInt(site.TotalGrowth, 10), formatFloat(site.R2), formatFloat(site.MKP),
-				clean(site.Title), clean(site.Key), ""))
+				csvText(site.Title), csvText(site.Key), ""))
 		}
 	}
 	b.w.Flush()

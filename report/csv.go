@@ -19,7 +19,8 @@ var trendCSVHeader = []string{
 }
 
 // WriteTrendCSV writes res as CSV (RFC 4180): a header row, then one row per
-// site in rank order. Sizes are exact integers in the metric's unit; the
+// site in rank order. Text cells are cleaned, and a cell that a spreadsheet
+// would run as a formula starts with a single quote (see defuseFormula). Sizes are exact integers in the metric's unit; the
 // growth per lifecycle is the engine's slope with as many digits as it needs.
 // The last columns hold the site's value at each snapshot, named
 // lc_<lifecycle> after the snapshot's lifecycle number. The stack column is
@@ -39,7 +40,7 @@ func WriteTrendCSV(w io.Writer, res *dumpdiff.TrendResult) error {
 			strconv.Itoa(s.Rank), string(s.Verdict),
 			formatFloat(s.Growth), strconv.FormatInt(s.TotalGrowth, 10),
 			formatFloat(s.R2), formatFloat(s.MKP), formatFloat(s.Monotonic),
-			clean(s.Category), clean(s.Title), clean(s.Key), foldedStack(s.Frames),
+			csvText(s.Category), csvText(s.Title), csvText(s.Key), csvText(foldedStack(s.Frames)),
 		}
 		for i := range res.Snapshots {
 			var v int64
@@ -62,7 +63,8 @@ var compareCSVHeader = []string{
 }
 
 // WriteCompareCSV writes a pair diff as CSV (RFC 4180): a header row, then one
-// row per site in rank order, sizes as exact integers in the metric's unit.
+// row per site in rank order, sizes as exact integers in the metric's unit,
+// text cells as in WriteTrendCSV.
 // delta_pct is empty for sites that are new (no base to take a percentage of).
 func WriteCompareCSV(w io.Writer, res *dumpdiff.CompareResult) error {
 	cw := csv.NewWriter(w)
@@ -75,7 +77,7 @@ func WriteCompareCSV(w io.Writer, res *dumpdiff.CompareResult) error {
 			strconv.Itoa(s.Rank), string(s.Status),
 			strconv.FormatInt(s.Base, 10), strconv.FormatInt(s.Target, 10), strconv.FormatInt(s.Delta, 10),
 			formatFloat(s.DeltaPct),
-			clean(s.Category), clean(s.Title), clean(s.Key), foldedStack(s.Frames),
+			csvText(s.Category), csvText(s.Title), csvText(s.Key), csvText(foldedStack(s.Frames)),
 		}
 		if err := cw.Write(row); err != nil {
 			return err
@@ -117,7 +119,7 @@ func foldedStack(frames []dumpdiff.Frame) string {
 	for i, f := range frames {
 		parts[len(frames)-1-i] = frameName(f)
 	}
-	return clean(strings.Join(parts, ";"))
+	return strings.Join(parts, ";")
 }
 
 // frameName is how a frame is shown: its function, else module+offset as the

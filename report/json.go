@@ -184,7 +184,7 @@ func writeJSONWithSites(w io.Writer, head any, n int, site func(i int) any) erro
 	obj := bytes.TrimRight(buf.Bytes(), "\n")
 	obj = bytes.TrimRight(obj[:len(obj)-1], "\n")
 	bw := bufio.NewWriter(w)
-	bw.Write(obj)
+	bw.Write(EscapeJSON(obj))
 	if n == 0 {
 		bw.WriteString(",\n  \"sites\": []\n}\n")
 		return bw.Flush()
@@ -199,7 +199,7 @@ func writeJSONWithSites(w io.Writer, head any, n int, site func(i int) any) erro
 			return err
 		}
 		bw.WriteString("    ")
-		bw.Write(bytes.TrimRight(buf.Bytes(), "\n"))
+		bw.Write(EscapeJSON(bytes.TrimRight(buf.Bytes(), "\n")))
 		if i < n-1 {
 			bw.WriteByte(',')
 		}

@@ -122,15 +122,17 @@ func whereCell(on bool, frames []dumpdiff.Frame) string {
 	return "  |"
 }
 
-// metricLabel reads "inuse_space (bytes)".
+// metricLabel reads "inuse_space (bytes)", cleaned: a profile names its own
+// metrics.
 func metricLabel(m dumpdiff.Metric) string {
 	if m.Unit == "" {
-		return m.Name
+		return clean(m.Name)
 	}
-	return m.Name + " (" + m.Unit + ")"
+	return clean(m.Name + " (" + m.Unit + ")")
 }
 
-// seriesSummary reads "6 snapshots, pprof, lifecycles 0–5: lc.0.pb.gz … lc.5.pb.gz".
+// seriesSummary reads "6 snapshots, pprof, lifecycles 0–5: lc.0.pb.gz … lc.5.pb.gz",
+// with the file names cleaned.
 func seriesSummary(snaps []dumpdiff.SnapshotInfo) string {
 	if len(snaps) == 0 {
 		return "no snapshots"
@@ -150,9 +152,9 @@ func seriesSummary(snaps []dumpdiff.SnapshotInfo) string {
 	}
 	fmt.Fprintf(&b, ", lifecycles %d–%d", first.Lifecycle, last.Lifecycle)
 	if len(snaps) == 1 {
-		fmt.Fprintf(&b, ": %s", filepath.Base(first.Path))
+		fmt.Fprintf(&b, ": %s", clean(filepath.Base(first.Path)))
 	} else {
-		fmt.Fprintf(&b, ": %s … %s", filepath.Base(first.Path), filepath.Base(last.Path))
+		fmt.Fprintf(&b, ": %s … %s", clean(filepath.Base(first.Path)), clean(filepath.Base(last.Path)))
 	}
 	return b.String()
 }

@@ -19,10 +19,11 @@ const diffBaseLabel = "pprof::base"
 // pprof::base=true. Summed, they are the delta, so `go tool pprof -top` on the
 // file lists each site's delta, and the web UI draws it as a diff.
 func WriteComparePprof(w io.Writer, res *dumpdiff.CompareResult) error {
-	b := newProfileBuilder([]*profile.ValueType{{Type: res.Metric.Name, Unit: res.Metric.Unit}})
-	b.p.DefaultSampleType = res.Metric.Name
+	metric := clean(res.Metric.Name)
+	b := newProfileBuilder([]*profile.ValueType{{Type: metric, Unit: clean(res.Metric.Unit)}})
+	b.p.DefaultSampleType = metric
 	b.p.Comments = []string{
-		"dumpdiff compare: " + res.Base.Path + " -> " + res.Target.Path,
+		"dumpdiff compare: " + clean(res.Base.Path) + " -> " + clean(res.Target.Path),
 	}
 	for i := range res.Sites {
 		s := res.Site(i)
@@ -60,7 +61,7 @@ const (
 // `go tool pprof -http : FILE` draws a flame graph of growth per restart and
 // `-tagfocus verdict=leak` keeps only the leaks.
 func WriteTrendPprof(w io.Writer, res *dumpdiff.TrendResult) error {
-	unit := res.Metric.Unit
+	unit := clean(res.Metric.Unit)
 	b := newProfileBuilder([]*profile.ValueType{
 		{Type: growthType, Unit: unit},
 		{Type: totalGrowthType, Unit: unit},
@@ -68,7 +69,7 @@ func WriteTrendPprof(w io.Writer, res *dumpdiff.TrendResult) error {
 	})
 	b.p.DefaultSampleType = growthType
 	b.p.Comments = []string{
-		"dumpdiff trend of " + res.Metric.Name + ": " + seriesSummary(res.Snapshots),
+		"dumpdiff trend of " + clean(res.Metric.Name) + ": " + seriesSummary(res.Snapshots),
 	}
 	for i := range res.Sites {
 		s := res.Site(i)

@@ -103,7 +103,7 @@ func WriteTrendTable(w io.Writer, res *dumpdiff.TrendResult, opts TableOptions) 
 	n := len(res.Snapshots)
 	first, last := res.Total.Values[0], res.Total.Values[n-1]
 	fmt.Fprintf(bw, "%s\n", ts.render(func(t *tableStyles) lipgloss.Style { return t.header },
-		fit(fmt.Sprintf("%d snapshots (%s), metric %s (%s), by %s", n, seriesFormat(res.Snapshots), res.Metric.Name, unit, res.GroupBy), opts.Width)))
+		fit(fmt.Sprintf("%d snapshots (%s), metric %s (%s), by %s", n, seriesFormat(res.Snapshots), clean(res.Metric.Name), clean(unit), res.GroupBy), opts.Width)))
 	growth := FormatSignedQuantity(res.Total.Growth, unit)
 	totalLine := fmt.Sprintf("total %s → %s, %s per lifecycle", FormatQuantity(float64(first), unit), FormatQuantity(float64(last), unit), growth)
 	if ansi.StringWidth(totalLine) > opts.Width && opts.Width > 0 {
@@ -129,7 +129,7 @@ func WriteTrendTable(w io.Writer, res *dumpdiff.TrendResult, opts TableOptions) 
 		growth := FormatSignedQuantity(s.Growth, unit) + "/lc"
 		total := FormatSignedQuantity(float64(s.TotalGrowth), unit)
 		rows[i] = []string{strconv.Itoa(s.Rank), string(s.Verdict), growth, total,
-			strconv.FormatFloat(s.R2, 'f', 2, 64), Sparkline(s.Values), Sanitize(names[i])}
+			strconv.FormatFloat(s.R2, 'f', 2, 64), Sparkline(s.Values), clean(names[i])}
 		colored[i] = []string{rows[i][0], ts.word(string(s.Verdict)), ts.signed(s.Growth, growth),
 			ts.signed(float64(s.TotalGrowth), total), rows[i][4], rows[i][5], rows[i][6]}
 	}
@@ -170,7 +170,7 @@ func writeTrendTSV(w io.Writer, res *dumpdiff.TrendResult) {
 	fmt.Fprintln(w, "rank\tverdict\tgrowth_per_lifecycle\ttotal_growth\tr2\tmk_p\tmonotonic\ttitle\tkey")
 	for _, s := range res.Sites {
 		fmt.Fprintf(w, "%d\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", s.Rank, s.Verdict, formatFloat(s.Growth), s.TotalGrowth,
-			formatFloat(s.R2), formatFloat(s.MKP), formatFloat(s.Monotonic), tsvField(s.Title), tsvField(s.Key))
+			formatFloat(s.R2), formatFloat(s.MKP), formatFloat(s.Monotonic), clean(s.Title), clean(s.Key))
 	}
 }
 
@@ -181,15 +181,15 @@ func WriteCompareTable(w io.Writer, res *dumpdiff.CompareResult, opts TableOptio
 		fmt.Fprintln(bw, "rank\tstatus\tbase\ttarget\tdelta\tdelta_pct\ttitle\tkey")
 		for _, s := range res.Sites {
 			fmt.Fprintf(bw, "%d\t%s\t%d\t%d\t%d\t%s\t%s\t%s\n", s.Rank, s.Status, s.Base, s.Target, s.Delta,
-				formatFloat(s.DeltaPct), tsvField(s.Title), tsvField(s.Key))
+				formatFloat(s.DeltaPct), clean(s.Title), clean(s.Key))
 		}
 		return bw.Flush()
 	}
 	ts := newTableStyles(opts.Color)
 	unit := res.Metric.Unit
 	fmt.Fprintf(bw, "%s\n", ts.render(func(t *tableStyles) lipgloss.Style { return t.header },
-		fit(fmt.Sprintf("%s → %s, metric %s (%s), by %s", Sanitize(filepath.Base(res.Base.Path)), Sanitize(filepath.Base(res.Target.Path)),
-			res.Metric.Name, unit, res.GroupBy), opts.Width)))
+		fit(fmt.Sprintf("%s → %s, metric %s (%s), by %s", clean(filepath.Base(res.Base.Path)), clean(filepath.Base(res.Target.Path)),
+			clean(res.Metric.Name), clean(unit), res.GroupBy), opts.Width)))
 	delta := float64(res.Target.Total - res.Base.Total)
 	totalLine := fmt.Sprintf("total %s → %s (%s)", FormatQuantity(float64(res.Base.Total), unit),
 		FormatQuantity(float64(res.Target.Total), unit), FormatSignedQuantity(delta, unit))
@@ -209,7 +209,7 @@ func WriteCompareTable(w io.Writer, res *dumpdiff.CompareResult, opts TableOptio
 	for i, s := range res.Sites {
 		d := FormatSignedQuantity(float64(s.Delta), unit)
 		rows[i] = []string{strconv.Itoa(s.Rank), string(s.Status), FormatQuantity(float64(s.Base), unit),
-			FormatQuantity(float64(s.Target), unit), d, FormatPct(s.DeltaPct), Sanitize(names[i])}
+			FormatQuantity(float64(s.Target), unit), d, FormatPct(s.DeltaPct), clean(names[i])}
 		colored[i] = slices.Clone(rows[i])
 		colored[i][1] = ts.word(string(s.Status))
 		colored[i][4] = ts.signed(float64(s.Delta), d)
@@ -296,14 +296,4 @@ func fit(s string, width int) string {
 		return ansi.Truncate(s, width, "…")
 	}
 	return s
-}
-
-// tsvField keeps a field on one line and in one column.
-func tsvField(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '\t' || r == '\n' || r == '\r' {
-			return ' '
-		}
-		return r
-	}, Sanitize(s))
 }

@@ -116,26 +116,6 @@ func TestCompareTableGolden(t *testing.T) {
 	golden(t, "compare-tsv", b.Bytes())
 }
 
-func TestSanitize(t *testing.T) {
-	if got := Sanitize("evil\x1b[31mname\n"); got != "evil?[31mname?" {
-		t.Errorf("got %q, want control characters replaced", got)
-	}
-	if got := Sanitize("ok::name"); got != "ok::name" {
-		t.Errorf("got %q, want unchanged", got)
-	}
-}
-
-// TestSanitizeBidi: a right-to-left override in a name would reorder the
-// rest of a terminal line (and a CSV or Markdown cell), as it would in the TUI.
-func TestSanitizeBidi(t *testing.T) {
-	if got := Sanitize("f\u202eevil"); got != "f?evil" {
-		t.Errorf("Sanitize: got %q, want %q", got, "f?evil")
-	}
-	if got := clean("f\u202eevil"); got != "f\ufffdevil" {
-		t.Errorf("clean: got %q, want %q", got, "f\ufffdevil")
-	}
-}
-
 // TestTrendJSONSchema checks the dumpdiff.trend/v1 fields, their order
 // (schema first) and exact integers on a real series.
 func TestTrendJSONSchema(t *testing.T) {

@@ -284,7 +284,7 @@ func detailLines(s siteInfo, frame, from, rows int, compact bool, width int, st 
 	if s.pair != nil {
 		chartTitle = "Base and target"
 	}
-	lines = append(lines, st.Section.Render(chartTitle)+st.Subtle.Render(" ("+s.metricID+")"))
+	lines = append(lines, st.Section.Render(chartTitle)+st.Subtle.Render(" ("+clean(s.metricID)+")"))
 	var top int64
 	for _, v := range vals {
 		top = max(top, v)

@@ -80,7 +80,9 @@ func computeTrend(e Engine, seq int, q dumpdiff.Options) tea.Cmd {
 	return func() tea.Msg {
 		res, err := e.Trend(q)
 		if err != nil {
-			return resultMsg{seq: seq, query: q, err: fmt.Errorf("trend: %w", err)}
+			// The step is named once: the engine's own errors may start
+			// with it ("trend needs at least two snapshots").
+			return resultMsg{seq: seq, query: q, err: fmt.Errorf("rank sites: %w", err)}
 		}
 		var callers []int32
 		if res.GroupBy == dumpdiff.GroupByStack {
@@ -96,7 +98,7 @@ func computePair(e Engine, seq int, q dumpdiff.Options, base, tgt int) tea.Cmd {
 	return func() tea.Msg {
 		res, err := e.Compare(base, tgt, q)
 		if err != nil {
-			return resultMsg{seq: seq, query: q, base: base, tgt: tgt, err: fmt.Errorf("compare: %w", err)}
+			return resultMsg{seq: seq, query: q, base: base, tgt: tgt, err: fmt.Errorf("pair diff: %w", err)}
 		}
 		var callers []int32
 		if res.GroupBy == dumpdiff.GroupByStack {

@@ -615,3 +615,16 @@ func TestFilterRecompilesOnlyOnEdit(t *testing.T) {
 		t.Errorf("got filter %v after backspace, want a new man", got)
 	}
 }
+
+// TestEngineErrorNamesItsStepOnce: an engine error that starts with its own
+// step ("trend needs at least two snapshots") is not prefixed with it again.
+func TestEngineErrorNamesItsStepOnce(t *testing.T) {
+	s, err := loader.Load([]string{"../testdata/pprof/go-lifecycle/lc1.pb.gz"}, loader.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := started(t, s, Options{}, 100, 24)
+	if !strings.Contains(m.Err(), "trend needs at least two snapshots") || strings.Contains(m.Err(), "trend: trend") {
+		t.Errorf("got error %q, want the engine's, its step named once", m.Err())
+	}
+}

@@ -82,7 +82,7 @@ func (m Model) header() []string {
 		if len(t.Snapshots) > 0 {
 			format = string(t.Snapshots[0].Format)
 		}
-		facts = append(facts, fmt.Sprintf("%d snapshots", len(t.Snapshots)), format, m.metricID())
+		facts = append(facts, fmt.Sprintf("%d snapshots", len(t.Snapshots)), format, clean(m.metricID()))
 	}
 	right := st.Subtle.Render(strings.Join(facts, " · "))
 	if title := clean(m.opts.Title); title != "" {

@@ -327,6 +327,9 @@ func batchRun(opts *BatchOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := checkBatchOutput(opts.Output, opts.Source, specs); err != nil {
+		return err
+	}
 	var failed, offending int
 	var offenderLines []string
 	write := func(w io.Writer) error {
@@ -334,18 +337,19 @@ func batchRun(opts *BatchOptions) error {
 		progress := newBatchProgress(opts.IO, !opts.Quiet && opts.IO.IsStderrTTY(), len(specs))
 		defer progress.finish()
 		return runSeries(specs, opts, progress, func(r batchResult) error {
+			name := report.Clean(r.spec.Name) // a directory name or a manifest's word
 			if r.err != nil {
 				failed++
-				progress.printf("dumpdiff: series %s: %s\n", r.spec.Name, oneLine(r.err.Error()))
+				progress.printf("dumpdiff: series %s: %s\n", name, oneLine(r.err.Error()))
 			} else if len(r.res.Warnings) > 0 {
 				var buf bytes.Buffer
-				printWarningsFor(&buf, "series "+r.spec.Name+": ", r.res.Warnings)
+				printWarningsFor(&buf, "series "+name+": ", r.res.Warnings)
 				progress.printf("%s", buf.String())
 			}
 			if len(r.offenders) > 0 {
 				offending++
 				for _, s := range r.offenders {
-					offenderLines = append(offenderLines, fmt.Sprintf("  %s: #%d %s %s/lifecycle (%s)", r.spec.Name, s.Rank,
+					offenderLines = append(offenderLines, fmt.Sprintf("  %s: #%d %s %s/lifecycle (%s)", name, s.Rank,
 						siteLabel(s), report.FormatSignedQuantity(s.Growth, r.res.Metric.Unit), s.Verdict))
 				}
 			}
@@ -369,6 +373,29 @@ func batchRun(opts *BatchOptions) error {
 		return ErrSilent
 	}
 	return nil
+}
+
+// checkBatchOutput refuses -o naming the manifest or a snapshot of any
+// series. The series directories are expanded only when the output file
+// exists already: a file that is not there yet cannot be an input. A series
+// that cannot be expanded is left to fail on its own.
+func checkBatchOutput(output, source string, specs []SeriesSpec) error {
+	if output == "" {
+		return nil
+	}
+	if _, err := os.Stat(output); err != nil {
+		return nil
+	}
+	inputs := []string{source}
+	for _, s := range specs {
+		inputs = append(inputs, s.Files...)
+		if s.Dir != "" {
+			if paths, _, err := loader.ExpandPaths([]string{s.Dir}); err == nil {
+				inputs = append(inputs, paths...)
+			}
+		}
+	}
+	return checkOutputNotInput(output, inputs)
 }
 
 // runSeries runs every series with at most opts.Jobs at once and hands the
@@ -444,14 +471,13 @@ func batchOffenders(res *dumpdiff.TrendResult, limit int64) []dumpdiff.TrendSite
 }
 
 // siteLabel names a site in a --fail-on message on stderr: its title, else
-// its key, on one line and with the control characters of an untrusted
-// dump's names replaced, so a name cannot drive the terminal.
+// its key, on one line and cleaned, so a name cannot drive the terminal.
 func siteLabel(s dumpdiff.TrendSite) string {
 	name := s.Title
 	if name == "" {
 		name = s.Key
 	}
-	return oneLine(report.Sanitize(name))
+	return oneLine(name)
 }
 
 // batchWriter writes batch results as JSON Lines or CSV.

@@ -7,6 +7,8 @@ import (
 	"sync"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/dumpdiff/dumpdiff/report"
 )
 
 // batchProgress is the one-line progress display of `dumpdiff batch` on a
@@ -96,17 +98,11 @@ func (p *batchProgress) draw() {
 	}
 	line := fmt.Sprintf("batch %s%s %d/%d series", strings.Repeat("█", filled), strings.Repeat("░", barWidth-filled), p.finished, p.total)
 	if len(p.running) > 0 {
-		line += " · " + strings.Join(p.running, ", ")
+		// Names come from directory names and manifests: cleaned, they
+		// cannot move the cursor.
+		line += " · " + report.Clean(strings.Join(p.running, ", "))
 	}
-	// Names come from directory names and manifests: strip anything that
-	// could move the cursor, and keep the line within the terminal.
-	line = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return '?'
-		}
-		return r
-	}, ansi.Strip(line))
-	line = ansi.Truncate(line, max(20, p.width-1), "…")
+	line = ansi.Truncate(line, max(20, p.width-1), "…") // within the terminal
 	io.WriteString(p.w, "\r\x1b[K"+line)
 	p.drawn = true
 }

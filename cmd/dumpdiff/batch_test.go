@@ -449,7 +449,7 @@ func TestBatchProgress(t *testing.T) {
 	p.done("tm-1\x1b[2J")
 	p.finish()
 	out := buf.String()
-	for _, want := range []string{"0/2 series · tm-1\r", "\r\x1b[Kdumpdiff: series tm-0: boom\n", "\r\x1b[K{record}\n\r\x1b[Kbatch", "1/2 series"} {
+	for _, want := range []string{"0/2 series · tm-1\uFFFD[2J\r", "\r\x1b[Kdumpdiff: series tm-0: boom\n", "\r\x1b[K{record}\n\r\x1b[Kbatch", "1/2 series"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("progress output lacks %q:\n%q", want, out)
 		}

@@ -80,6 +80,9 @@ func compareRun(opts *CompareOptions) error {
 	if err := checkInputs(opts.Args); err != nil {
 		return err
 	}
+	if err := checkOutputNotInput(opts.Output.Output, opts.Args); err != nil {
+		return err
+	}
 	s, err := loader.Load(opts.Args, oneMetric(opts.Load, opts.Engine.Metric))
 	if err != nil {
 		return err

@@ -91,22 +91,23 @@ func exploreRun(opts *ExploreOptions) error {
 		title = seriesTitle(opts.Files)
 	}
 	load := func(progress func(done, total int, path string)) (tui.Engine, error) {
-		lo.Progress = progress
-		s, err := loader.Load(paths, lo)
-		if err != nil {
-			return nil, err
-		}
-		// Check the query once before the UI starts, so a bad --metric is
-		// one line on stderr rather than an error inside the UI.
-		if err := checkCategoryLabel(s, q); err != nil {
-			return nil, err
-		}
-		if err := s.Check(q); err != nil {
-			return nil, err
-		}
-		return s, nil
+		return loadExplored(paths, lo, q, progress)
 	}
-	p := tea.NewProgram(tui.NewLoader(load, tui.Options{Query: q, Title: title, Export: exportView}),
+	if len(paths) == 1 {
+		// One file is one snapshot, or a pair when it carries its
+		// baseline (an NMT .diff): only loading it tells, and it is quick,
+		// so it is loaded before the UI starts, to refuse a lone snapshot
+		// the way trend does.
+		s, err := loadExplored(paths, lo, q, nil)
+		if err != nil {
+			return err
+		}
+		if err := checkSeriesLength(s); err != nil {
+			return err
+		}
+		load = func(func(done, total int, path string)) (tui.Engine, error) { return s, nil }
+	}
+	p := tea.NewProgram(tui.NewLoader(load, tui.Options{Query: q, Title: title, Export: exportTo(paths)}),
 		tea.WithInput(opts.IO.In), tea.WithOutput(opts.IO.Out))
 	final, err := p.Run()
 	if err != nil {
@@ -118,12 +119,40 @@ func exploreRun(opts *ExploreOptions) error {
 	return nil
 }
 
+// loadExplored loads the series to explore and checks the query once, so a
+// bad --metric is one line on stderr rather than an error inside the UI.
+func loadExplored(paths []string, lo loader.Options, q dumpdiff.Options, progress func(done, total int, path string)) (*dumpdiff.Series, error) {
+	lo.Progress = progress
+	s, err := loader.Load(paths, lo)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkCategoryLabel(s, q); err != nil {
+		return nil, err
+	}
+	if err := s.Check(q); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
 // seriesTitle names the series in the header: the directory, or the first file.
 func seriesTitle(args []string) string {
 	if len(args) == 1 {
 		return args[0]
 	}
 	return fmt.Sprintf("%s and %d more", filepath.Base(args[0]), len(args)-1)
+}
+
+// exportTo returns the explorer's exporter for a series read from inputs: it
+// refuses to write over one of them.
+func exportTo(inputs []string) tui.Exporter {
+	return func(path string, f tui.ExportFormat, trend *dumpdiff.TrendResult, pair *dumpdiff.CompareResult) error {
+		if err := checkOutputNotInput(path, inputs); err != nil {
+			return err
+		}
+		return exportView(path, f, trend, pair)
+	}
 }
 
 // exportView writes what the explorer shows with report's writers, atomically.

@@ -208,9 +208,12 @@ func writeInspectJSON(w io.Writer, snaps []*inspectedSnapshot) error {
 	if doc.Snapshots == nil {
 		doc.Snapshots = []*inspectedSnapshot{}
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(doc)
+	out, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(report.EscapeJSON(out), '\n'))
+	return err
 }
 
 // writeInspectText prints a block per snapshot on a terminal, and one
@@ -223,9 +226,9 @@ func writeInspectText(w, warnOut io.Writer, snaps []*inspectedSnapshot, tty bool
 	if !tty {
 		bw := bufio.NewWriter(w)
 		fmt.Fprintln(bw, "path\tformat\tmetric\tunit\ttotal\tsamples\tstacks\tperiod")
-		for _, s := range flattenBaselines(snaps) {
+		for _, s := range printable(flattenBaselines(snaps)) {
 			for _, w := range s.Warnings {
-				fmt.Fprintf(warnOut, "dumpdiff: warning: %s\n", oneLine(w))
+				fmt.Fprintf(warnOut, "dumpdiff: warning: %s\n", w)
 			}
 			for _, m := range s.Metrics {
 				fmt.Fprintf(bw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\n", s.Path, s.Format, m.Name, m.Unit, m.Total, s.Samples, s.Stacks, s.Period)
@@ -233,7 +236,7 @@ func writeInspectText(w, warnOut io.Writer, snaps []*inspectedSnapshot, tty bool
 		}
 		return bw.Flush()
 	}
-	for i, s := range flattenBaselines(snaps) {
+	for i, s := range printable(flattenBaselines(snaps)) {
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
@@ -289,6 +292,28 @@ func writeInspectText(w, warnOut io.Writer, snaps []*inspectedSnapshot, tty bool
 		}
 	}
 	return nil
+}
+
+// printable copies snaps for a text listing with every name cleaned (paths,
+// metric names and units, variant, producer) and each warning made one clean
+// line; the JSON listing keeps them exact.
+func printable(snaps []*inspectedSnapshot) []*inspectedSnapshot {
+	out := make([]*inspectedSnapshot, len(snaps))
+	for i, s := range snaps {
+		c := *s
+		c.Path, c.Variant, c.Producer = report.Clean(s.Path), report.Clean(s.Variant), report.Clean(s.Producer)
+		c.Default, c.PeriodUnit = report.Clean(s.Default), report.Clean(s.PeriodUnit)
+		c.Metrics = make([]inspectedMetric, len(s.Metrics))
+		for j, m := range s.Metrics {
+			c.Metrics[j] = inspectedMetric{Name: report.Clean(m.Name), Unit: report.Clean(m.Unit), Total: m.Total}
+		}
+		c.Warnings = make([]string, len(s.Warnings))
+		for j, w := range s.Warnings {
+			c.Warnings[j] = oneLine(w)
+		}
+		out[i] = &c
+	}
+	return out
 }
 
 // describeFormat reads "tcmalloc (gperftools)" or "pprof (go-heap, Go

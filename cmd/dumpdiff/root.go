@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/dumpdiff/dumpdiff/report"
 )
 
 // version is set at link time (-ldflags "-X main.version=v1.2.3"); otherwise
@@ -111,9 +113,12 @@ func plainFlagError(err error) error {
 	return fmt.Errorf("invalid %s %s: want a whole number", m[2], m[1])
 }
 
-// oneLine keeps an error message on one line, whatever a wrapped cause holds.
+// oneLine readies a message for one line of stderr, whatever a wrapped
+// cause holds: runs of white space become one space, and the names it quotes
+// (file and directory names, site names from a dump) go through the one
+// sanitiser, report.Clean, so none can write to the terminal.
 func oneLine(s string) string {
-	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+	return report.Clean(strings.Join(strings.Fields(s), " "))
 }
 
 func newRootCmd(ios *IOStreams) *cobra.Command {

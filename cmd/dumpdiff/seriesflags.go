@@ -216,7 +216,9 @@ func oneMetric(lo loader.Options, metric string) loader.Options {
 
 // loadSeries expands directories and loads the series, drawing progress on
 // stderr when it is a terminal and the series is long enough to wait for.
-func loadSeries(ios *IOStreams, args []string, lo loader.Options) (*dumpdiff.Series, error) {
+// output is the -o file, refused before anything is parsed when it is one of
+// the snapshots.
+func loadSeries(ios *IOStreams, args []string, output string, lo loader.Options) (*dumpdiff.Series, error) {
 	if err := checkInputs(args); err != nil {
 		return nil, err
 	}
@@ -225,9 +227,12 @@ func loadSeries(ios *IOStreams, args []string, lo loader.Options) (*dumpdiff.Ser
 		return nil, err
 	}
 	lo.Warnings = append(lo.Warnings, warns...)
+	if err := checkOutputNotInput(output, paths); err != nil {
+		return nil, err
+	}
 	if ios.IsStderrTTY() && len(paths) > 4 {
 		lo.Progress = func(done, total int, path string) {
-			fmt.Fprintf(ios.ErrOut, "\r\x1b[Kloading %d/%d %s", done, total, report.Sanitize(filepath.Base(path)))
+			fmt.Fprintf(ios.ErrOut, "\r\x1b[Kloading %d/%d %s", done, total, report.Clean(filepath.Base(path)))
 			if done == total {
 				fmt.Fprint(ios.ErrOut, "\r\x1b[K")
 			}
@@ -312,6 +317,29 @@ func checkOutputPath(path string) error {
 	dir := filepath.Dir(path)
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		return fmt.Errorf("write %s: directory %s does not exist", path, dir)
+	}
+	return nil
+}
+
+// checkOutputNotInput refuses an output file that is one of the inputs: the
+// same file by device and inode, whatever the path says (a symbolic or hard
+// link to it, "./" or "../" on the way), so a report never replaces a
+// snapshot it was made from. An output that does not exist yet is no input.
+func checkOutputNotInput(output string, inputs []string) error {
+	if output == "" {
+		return nil
+	}
+	out, err := os.Stat(output)
+	if err != nil {
+		return nil
+	}
+	for _, in := range inputs {
+		if fi, err := os.Stat(in); err == nil && os.SameFile(out, fi) {
+			if filepath.Clean(in) == filepath.Clean(output) {
+				return fmt.Errorf("write %s: it is an input of this report; write the report to another file", output)
+			}
+			return fmt.Errorf("write %s: it is the input %s; write the report to another file", output, in)
+		}
 	}
 	return nil
 }

@@ -82,7 +82,7 @@ piped or written with -o, it is tab-separated with exact numbers.`,
 }
 
 func trendRun(opts *TrendOptions) error {
-	s, err := loadSeries(opts.IO, opts.Args, oneMetric(opts.Load, opts.Engine.Metric))
+	s, err := loadSeries(opts.IO, opts.Args, opts.Output.Output, oneMetric(opts.Load, opts.Engine.Metric))
 	if err != nil {
 		return err
 	}
@@ -95,9 +95,8 @@ func trendRun(opts *TrendOptions) error {
 	if err := checkCategoryLabel(s, engine); err != nil {
 		return err
 	}
-	if s.Len() == 1 {
-		// The engine's "needs at least two" leaves out where to go instead.
-		return fmt.Errorf("trend needs at least two snapshots, got 1: take one after each restart, or see what this one holds with dumpdiff inspect")
+	if err := checkSeriesLength(s); err != nil {
+		return err
 	}
 	res, err := s.Trend(engine)
 	if err != nil {
@@ -136,6 +135,15 @@ func trendRun(opts *TrendOptions) error {
 // never holds every site's stack and key at once.
 func streamedFormat(f report.Format) bool {
 	return f == report.FormatJSON || f == report.FormatCSV || f == report.FormatPprof
+}
+
+// checkSeriesLength refuses a series of one snapshot, which has no trend;
+// the engine's "needs at least two" leaves out where to go instead.
+func checkSeriesLength(s *dumpdiff.Series) error {
+	if s.Len() == 1 {
+		return fmt.Errorf("trend needs at least two snapshots, got 1: take one after each restart, or see what this one holds with dumpdiff inspect")
+	}
+	return nil
 }
 
 // parseFailOn reads the --fail-on size; empty means no threshold (0).

@@ -38,6 +38,17 @@
 // it has DWARF), as pprof does; the others are not, so
 // Profile.HasFunctions() stays false when a binary was missing.
 //
+// # Limits
+//
+// A dump can name any file, and a binary can claim anything in its section
+// headers. Before reading a binary, Symbolize checks that the sections it
+// reads (symbol tables, DWARF) lie inside the file and that, uncompressed,
+// they hold no more than Options.MaxDebugBytes (1 GiB by default); a binary
+// that fails is skipped with a warning, and a separate debug file that fails
+// is skipped with a warning while the binary's own symbols are still used.
+// A file that is not ELF is reported as "not an ELF file", without echoing
+// its content.
+//
 // Binaries are cached by build ID, else by path, size and modification time,
 // so a series of dumps of one process reads each ELF file once. A Symbolizer
 // is safe for concurrent use.
@@ -45,7 +56,6 @@ package symbolize
 
 import (
 	"debug/elf"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -70,13 +80,19 @@ type Options struct {
 	// another gives a warning and stays unread. Default: the architecture
 	// this program runs on.
 	Machine elf.Machine
+	// MaxDebugBytes is the most symbol-table and debug-section data read
+	// from one ELF file, uncompressed (symbol tables count six times their
+	// size, what they cost in memory); a file with more is skipped with a
+	// warning. Default (0): DefaultMaxDebugBytes. Negative: no limit.
+	MaxDebugBytes int64
 }
 
 // Symbolizer symbolises profiles; see the package documentation. Create one
 // with New; it is safe for concurrent use.
 type Symbolizer struct {
-	dirs    []string
-	machine elf.Machine
+	dirs     []string
+	machine  elf.Machine
+	maxDebug int64
 
 	opened atomic.Int64 // ELF files read, for tests of the cache
 
@@ -99,12 +115,17 @@ func New(opts Options) *Symbolizer {
 	if m == elf.EM_NONE {
 		m = hostMachine()
 	}
+	maxDebug := opts.MaxDebugBytes
+	if maxDebug == 0 {
+		maxDebug = DefaultMaxDebugBytes
+	}
 	return &Symbolizer{
-		dirs:    append([]string(nil), opts.SearchDirs...),
-		machine: m,
-		byStat:  map[statKey]*binary{},
-		byBuild: map[string]*binary{},
-		dirIDs:  map[string]map[string]string{},
+		dirs:     append([]string(nil), opts.SearchDirs...),
+		machine:  m,
+		maxDebug: maxDebug,
+		byStat:   map[statKey]*binary{},
+		byBuild:  map[string]*binary{},
+		dirIDs:   map[string]map[string]string{},
 	}
 }
 
@@ -284,11 +305,18 @@ func (s *Symbolizer) binaryFor(m *profile.Mapping) (*binary, error) {
 		}
 		return b
 	}
+	// found returns b, with the warning of a part of it left unread.
+	found := func(b *binary) (*binary, error) {
+		if b.warning != nil {
+			return b, fmt.Errorf("symbolize %s: %w", m.File, b.warning)
+		}
+		return b, nil
+	}
 	if m.BuildID != "" {
 		for _, dir := range s.dirs {
 			if p := s.dirBuildIDs(dir)[strings.ToLower(m.BuildID)]; p != "" {
 				if b := try(p); b != nil {
-					return b, nil
+					return found(b)
 				}
 			}
 		}
@@ -298,14 +326,14 @@ func (s *Symbolizer) binaryFor(m *profile.Mapping) (*binary, error) {
 		p := filepath.Join(dir, base)
 		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
 			if b := try(p); b != nil {
-				return b, nil
+				return found(b)
 			}
 		}
 	}
 	if filepath.IsAbs(file) {
 		if _, err := os.Stat(file); err == nil {
 			if b := try(file); b != nil {
-				return b, nil
+				return found(b)
 			}
 		}
 	}
@@ -378,7 +406,7 @@ func (s *Symbolizer) load(path string) (*binary, error) {
 			s.byBuild[id] = b
 			return nil
 		}
-		b.err = b.open(s.machine, s.debugRoots(), claim)
+		b.err = b.open(s.machine, s.maxDebug, s.debugRoots(), claim)
 	})
 	if b.err != nil {
 		return nil, b.err
@@ -408,19 +436,20 @@ func readBuildID(path string) (id string) {
 			id = ""
 		}
 	}()
-	f, err := elf.Open(path)
+	f, err := openELF(path, -1)
 	if err != nil {
 		return ""
 	}
 	defer f.Close()
-	return buildID(f)
+	return buildID(f.File)
 }
 
 // buildID reads the NT_GNU_BUILD_ID note, from the section when there is a
 // section table, else from PT_NOTE segments.
 func buildID(f *elf.File) string {
 	var notes [][]byte
-	if sec := f.Section(".note.gnu.build-id"); sec != nil {
+	// A note is a few dozen bytes; a compressed or huge one is not read.
+	if sec := f.Section(".note.gnu.build-id"); sec != nil && sec.Flags&elf.SHF_COMPRESSED == 0 && sec.Size < 1<<20 {
 		if d, err := sec.Data(); err == nil {
 			notes = append(notes, d)
 		}
@@ -468,6 +497,7 @@ type binary struct {
 	path    string
 	once    sync.Once
 	err     error
+	warning error // a part left unread: a separate debug file over the limits
 	buildID string
 	loads   []elf.ProgHeader // PT_LOAD segments
 	syms    []symbol         // function symbols sorted by address
@@ -484,21 +514,18 @@ type symbol struct {
 	global     bool
 }
 
-// open reads the ELF headers, build ID, symbols and DWARF of b.path. Any
-// panic inside debug/elf or debug/dwarf on a damaged file becomes an error.
-func (b *binary) open(want elf.Machine, debugRoots []string, claim func(buildID string) *binary) (err error) {
+// open reads the ELF headers, build ID, symbols and DWARF of b.path, once
+// its sections passed openELF's checks with limit. Any panic inside
+// debug/elf or debug/dwarf on a damaged file becomes an error.
+func (b *binary) open(want elf.Machine, limit int64, debugRoots []string, claim func(buildID string) *binary) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%s: damaged ELF file (%v)", b.path, r)
 		}
 	}()
-	f, err := elf.Open(b.path)
+	f, err := openELF(b.path, limit)
 	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err // "open <b.path>: …" would name the file twice
-		}
-		return fmt.Errorf("%s: not a readable ELF file: %v", b.path, err)
+		return err
 	}
 	defer f.Close()
 	if want != elf.EM_NONE && f.Machine != want {
@@ -512,7 +539,7 @@ func (b *binary) open(want elf.Machine, debugRoots []string, claim func(buildID 
 	if len(b.loads) == 0 {
 		return fmt.Errorf("%s: ELF file has no loadable segments", b.path)
 	}
-	b.buildID = buildID(f)
+	b.buildID = buildID(f.File)
 	if b.buildID != "" {
 		if prev := claim(b.buildID); prev != nil {
 			b.alias = prev
@@ -524,7 +551,9 @@ func (b *binary) open(want elf.Machine, debugRoots []string, claim func(buildID 
 	if (symErr != nil || dwErr != nil) && b.buildID != "" {
 		// Stripped: a separate debug file with the same build ID has the
 		// full symbol table and the DWARF, at the same virtual addresses.
-		if df := openDebugFile(b.buildID, want, debugRoots); df != nil {
+		df, warning := openDebugFile(b.buildID, want, limit, debugRoots)
+		b.warning = warning
+		if df != nil {
 			defer df.Close()
 			if ds, err := df.Symbols(); err == nil && len(ds) > 0 {
 				syms, symErr = ds, nil
@@ -546,27 +575,32 @@ func (b *binary) open(want elf.Machine, debugRoots []string, claim func(buildID 
 }
 
 // openDebugFile opens root/.build-id/xx/yyyy.debug for the first root that
-// has it with the right build ID and machine, or returns nil.
-func openDebugFile(id string, want elf.Machine, roots []string) *elf.File {
+// has it with the right build ID and machine, or returns nil. A debug file
+// that fails openELF's checks with limit is skipped, and said in the warning.
+func openDebugFile(id string, want elf.Machine, limit int64, roots []string) (*elfFile, error) {
 	if len(id) < 3 {
-		return nil
+		return nil, nil
 	}
+	var warning error
 	for _, root := range roots {
 		p := filepath.Join(root, ".build-id", id[:2], id[2:]+".debug")
 		fi, err := os.Stat(p)
 		if err != nil || !fi.Mode().IsRegular() {
 			continue
 		}
-		f, err := elf.Open(p)
+		f, err := openELF(p, limit)
 		if err != nil {
+			if warning == nil {
+				warning = fmt.Errorf("separate debug file skipped: %w", err)
+			}
 			continue
 		}
-		if (want == elf.EM_NONE || f.Machine == want) && buildID(f) == id {
-			return f
+		if (want == elf.EM_NONE || f.Machine == want) && buildID(f.File) == id {
+			return f, nil
 		}
 		f.Close()
 	}
-	return nil
+	return nil, warning
 }
 
 // functionSymbols keeps the defined function symbols, sorted by address;

@@ -415,7 +415,7 @@ func TestBadBinaries(t *testing.T) {
 		}, goodID, "", true},
 		{"build ID mismatch", write(good), "0123456789abcdef", "has build ID " + goodID + ", want 0123456789abcdef", false},
 		{"missing", func(*testing.T, string) {}, "", "binary not on this machine nor in", false},
-		{"empty file", write(nil), "", "not a readable ELF file", false},
+		{"empty file", write(nil), "", "not an ELF file", false},
 		{"truncated to 64 bytes", write(good[:64]), "", "not a readable ELF file", false},
 		{"truncated to 3000 bytes", write(good[:3000]), "", "", false},
 		{"truncated by half", write(good[:len(good)/2]), "", "", false},
@@ -424,7 +424,7 @@ func TestBadBinaries(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, "", "binary not on this machine nor in", false},
-		{"a text file", write([]byte("#!/bin/sh\necho hi\n")), "", "not a readable ELF file", false},
+		{"a text file", write([]byte("#!/bin/sh\necho hi\n")), "", "not an ELF file", false},
 	}
 	// Another program's ELF under the same name: its code starts at another
 	// file offset, so it cannot be the mapped binary.

@@ -112,7 +112,6 @@ type Input struct {
 	tr      *trimmer
 	keep    []bool // per metric: its values are kept
 	nkeep   int
-	pos     uint64 // series position of the snapshot's next sample
 	lastErr error
 	*inputScratch
 }
@@ -122,12 +121,13 @@ type Input struct {
 // Builder (see Close), since fresh memory costs a page fault per page.
 type inputScratch struct {
 	maps   map[uint64]mapInfo
+	names  map[strRef]uint32 // see nameID
 	locs   locIndex
 	frames []uint32 // every location's frames, with allocBit; see locIndex
 	labels map[uint64]labelID
-	raw    rawEntries
-	seen   [shardCount][]int32 // by stack: the snapshot's first entry for it + 1
-	buf    []uint32
+	main   sampler
+	runs   []*sampler // for ForkSamples
+	forked int        // runs in use
 	unsym  []byte
 	lpairs []labelPair
 	enc    encodeScratch
@@ -155,7 +155,7 @@ func (b *Builder) getScratch() *inputScratch {
 		b.scratch = b.scratch[:n-1]
 		return sc
 	}
-	return &inputScratch{maps: map[uint64]mapInfo{}, labels: map[uint64]labelID{}}
+	return &inputScratch{maps: map[uint64]mapInfo{}, labels: map[uint64]labelID{}, names: map[strRef]uint32{}}
 }
 
 // SetLifecycle numbers the input's lifecycle (from its file name: see
@@ -168,6 +168,7 @@ const allocBit = 1 << 31
 // mapInfo is what a location needs of its mapping.
 type mapInfo struct {
 	module        string // base name of the mapped file
+	moduleID      uint32 // its name id
 	file          string
 	start, offset uint64
 }
@@ -260,11 +261,13 @@ func (in *Input) Begin(h *parsers.Header) error {
 	}
 	clear(in.maps)
 	clear(in.labels)
+	clear(in.names)
 	in.locs.reset()
 	in.frames = in.frames[:0]
-	in.raw.reset()
+	in.main.raw.reset()
+	in.main.in = in
 	snap := min(len(in.snaps), 1<<12-1)
-	in.pos = uint64(in.index)<<44 | uint64(snap)<<32
+	in.main.pos = uint64(in.index)<<44 | uint64(snap)<<32
 	return nil
 }
 
@@ -297,6 +300,7 @@ func (in *Input) Mapping(m *parsers.Mapping) error {
 	if m.File != "" {
 		mi.module = filepath.Base(m.File)
 	}
+	mi.moduleID = in.b.frames.names.intern(mi.module)
 	in.maps[m.ID] = mi
 	return nil
 }
@@ -308,29 +312,53 @@ func (in *Input) Location(l *parsers.Location) error {
 		return in.fail(errNoSnapshot)
 	}
 	mi, hasMap := in.maps[l.MappingID]
+	if !hasMap {
+		mi.moduleID = in.nameID("")
+	}
 	start := len(in.frames)
 	for _, ln := range l.Lines {
 		if ln.Function == "" {
 			continue
 		}
-		in.addFrame(Frame{Function: ln.Function, File: ln.File, Line: ln.Line, Module: mi.module})
+		k := frameKey{fn: in.nameID(ln.Function), file: in.nameID(ln.File), module: mi.moduleID, line: ln.Line}
+		in.addFrame(k, ln.Function)
 	}
 	if len(in.frames) == start {
 		// Unsymbolised: module + offset within the mapped file, never the
 		// raw address, which moves with ASLR and between processes.
 		in.unsym = appendUnsymbolizedKey(in.unsym[:0], l.Address, mi, hasMap)
-		in.addFrame(Frame{Function: string(in.unsym), Module: mi.module})
+		fn := string(in.unsym)
+		in.addFrame(frameKey{fn: in.b.frames.names.intern(fn), file: in.nameID(""), module: mi.moduleID}, fn)
 	}
 	in.locs.set(l.ID, locSpan{uint32(start), uint32(len(in.frames))})
 	return nil
 }
 
-func (in *Input) addFrame(f Frame) {
-	id, alloc := in.b.frames.intern(f, in.tr)
+func (in *Input) addFrame(k frameKey, fn string) {
+	id, alloc := in.b.frames.intern(k, fn, in.tr)
 	if alloc {
 		id |= allocBit
 	}
 	in.frames = append(in.frames, uint32(id))
+}
+
+// strRef is a string by where its bytes are: a reader passes the same
+// string for every use of a name in a snapshot, so names are interned once
+// per snapshot by a cheap lookup on this, not rehashed for every frame.
+type strRef struct {
+	p *byte
+	n int
+}
+
+// nameID interns a name through the snapshot's cache.
+func (in *Input) nameID(s string) uint32 {
+	r := strRef{unsafe.StringData(s), len(s)}
+	if id, ok := in.names[r]; ok {
+		return id
+	}
+	id := in.b.frames.names.intern(s)
+	in.names[r] = id
+	return id
 }
 
 // appendUnsymbolizedKey names an address-only location "libfoo.so+0x1a2b".
@@ -374,14 +402,32 @@ func (in *Input) LabelSet(id uint64, labels []parsers.Label) error {
 // Sample reduces one sample: its stack is expanded to frames, trimmed and
 // interned, and its values added to the snapshot's entry for (stack, labels).
 func (in *Input) Sample(locations []uint64, values []int64, labelSet uint64) error {
-	t := in.cur
-	if t == nil {
+	if in.cur == nil {
 		return in.fail(errNoSnapshot)
 	}
-	if len(values) != len(t.metrics) {
+	return in.main.Sample(locations, values, labelSet)
+}
+
+// sampler reduces samples into entries. An Input has one, and one more per
+// run while a snapshot's samples are split across goroutines (ForkSamples);
+// the Input's other state is only read meanwhile.
+type sampler struct {
+	in    *Input
+	raw   rawEntries
+	seen  [shardCount][]int32 // by stack: this sampler's first entry for it + 1
+	buf   []uint32
+	pos   uint64 // series position of the next sample
+	batch stackBatch
+}
+
+// Sample reduces one sample (see Input.Sample). Its stack is trimmed and
+// queued; queued stacks are interned a batch at a time (stackBatch).
+func (sp *sampler) Sample(locations []uint64, values []int64, labelSet uint64) error {
+	in := sp.in
+	if len(values) != len(in.cur.metrics) {
 		return in.fail(errValueCount)
 	}
-	buf := in.buf[:0]
+	buf := sp.buf[:0]
 	for _, id := range locations {
 		s, ok := in.locs.get(id)
 		if !ok {
@@ -393,13 +439,10 @@ func (in *Input) Sample(locations []uint64, values []int64, labelSet uint64) err
 			buf = append(buf, in.frames[s.start:s.end]...)
 		}
 	}
-	in.buf = buf
-	kept := trimFlagged(buf)
-	st := in.b.stacks.intern(frameIDs(kept), in.pos)
-	if uint32(in.pos) == 1<<32-1 {
+	sp.buf = buf
+	if uint32(sp.pos) == 1<<32-1 {
 		return in.fail(errSampleLimit)
 	}
-	in.pos++
 	label := labelID(-1)
 	if labelSet != 0 {
 		l, ok := in.labels[labelSet]
@@ -408,8 +451,72 @@ func (in *Input) Sample(locations []uint64, values []int64, labelSet uint64) err
 		}
 		label = l
 	}
-	in.addEntry(uint32(st), label, values)
+	sp.batch.add(in.b.stacks, frameIDs(trimFlagged(buf)), sp.pos, label, values, in.keep)
+	sp.pos++
+	if sp.batch.full() {
+		sp.flush()
+	}
 	return nil
+}
+
+// flush interns the queued stacks and adds their values to the entries.
+func (sp *sampler) flush() {
+	b := &sp.batch
+	ids := sp.in.b.stacks.internBatch(b)
+	nk := sp.in.nkeep
+	for i := range b.items {
+		sp.addEntry(uint32(ids[i]), b.items[i].label, b.vals[i*nk:(i+1)*nk])
+	}
+	b.reset()
+}
+
+// ForkSamples splits the snapshot's samples into runs, one sampler each
+// (see parsers.ParallelSink).
+func (in *Input) ForkSamples(first []int) ([]parsers.SampleSink, error) {
+	if in.cur == nil {
+		return nil, in.fail(errNoSnapshot)
+	}
+	for len(in.runs) < len(first) {
+		in.runs = append(in.runs, &sampler{in: in})
+	}
+	out := make([]parsers.SampleSink, len(first))
+	for k, f := range first {
+		sp := in.runs[k]
+		sp.in, sp.pos = in, in.main.pos+uint64(f)
+		out[k] = sp
+	}
+	in.forked = len(first)
+	return out, nil
+}
+
+// JoinSamples gathers the runs' entries into the snapshot's; an entry that
+// several runs made is added up when the snapshot is encoded.
+func (in *Input) JoinSamples() error {
+	if in.cur == nil || in.forked == 0 {
+		return in.fail(errNoSnapshot)
+	}
+	main := &in.main
+	main.flush()
+	for _, sp := range in.runs[:in.forked] {
+		sp.flush()
+		main.raw.appendAll(&sp.raw)
+		main.pos = max(main.pos, sp.pos)
+		sp.clearSeen()
+		sp.raw.reset()
+	}
+	main.raw.dups = main.raw.dups || in.forked > 1
+	in.forked = 0
+	return nil
+}
+
+// clearSeen forgets the sampler's entries, for the next snapshot.
+func (sp *sampler) clearSeen() {
+	for _, st := range sp.raw.stacks {
+		shard, local := unpackID(st)
+		if local < len(sp.seen[shard]) {
+			sp.seen[shard][local] = 0
+		}
+	}
 }
 
 // trimFlagged returns the frames left after dropping allocator frames
@@ -438,19 +545,22 @@ func frameIDs(fs []uint32) []frameID {
 	return unsafe.Slice((*frameID)(unsafe.SliceData(fs)), len(fs))
 }
 
-// addEntry adds values to the snapshot's entry for (stack, label),
-// creating it the first time.
-func (in *Input) addEntry(st uint32, label labelID, values []int64) {
-	e := &in.raw
+// addEntry adds values (of the kept metrics) to the snapshot's entry for
+// (stack, label), creating it the first time.
+func (sp *sampler) addEntry(st uint32, label labelID, values []int64) {
+	e := &sp.raw
 	shard, local := unpackID(st)
-	seen := in.seen[shard]
+	seen := sp.seen[shard]
 	if local >= len(seen) {
 		seen = slices.Grow(seen, local+1-len(seen))[:max(local+1, cap(seen))]
-		in.seen[shard] = seen
+		sp.seen[shard] = seen
 	}
 	for k := seen[local] - 1; k >= 0; k = e.next[k] {
 		if e.labels[k] == label {
-			in.addValues(int(k), values)
+			at := int(k) * len(values)
+			for m, v := range values {
+				e.vals[at+m] += v
+			}
 			return
 		}
 	}
@@ -460,21 +570,7 @@ func (in *Input) addEntry(st uint32, label labelID, values []int64) {
 	e.next = append(e.next, seen[local]-1)
 	e.any = e.any || label >= 0
 	seen[local] = int32(k + 1)
-	for m, v := range values {
-		if in.keep[m] {
-			e.vals = append(e.vals, v)
-		}
-	}
-}
-
-func (in *Input) addValues(k int, values []int64) {
-	at := k * in.nkeep
-	for m, v := range values {
-		if in.keep[m] {
-			in.raw.vals[at] += v
-			at++
-		}
-	}
+	e.vals = append(e.vals, values...)
 }
 
 // End finishes the snapshot: its entries are encoded and the input's
@@ -484,14 +580,18 @@ func (in *Input) End(warnings []error) error {
 	if t == nil {
 		return in.fail(errNoSnapshot)
 	}
-	t.cols = in.raw.encode(in.keep, &in.enc)
-	t.warnings = warnings
-	for _, st := range in.raw.stacks {
-		shard, local := unpackID(st)
-		in.seen[shard][local] = 0
+	if in.forked > 0 {
+		return in.fail(errors.New("a reader ended a snapshot with its samples still split (a bug in dumpdiff)"))
 	}
-	in.raw.reset()
+	in.main.flush()
+	t.cols = in.main.raw.encode(in.keep, in.nkeep, &in.enc)
+	t.warnings = warnings
+	in.main.clearSeen()
+	in.main.raw.reset()
 	in.snaps = append(in.snaps, t)
 	in.cur, in.tr = nil, nil
 	return nil
 }
+
+// An Input takes a large snapshot's samples from several goroutines.
+var _ parsers.ParallelSink = (*Input)(nil)

@@ -47,17 +47,30 @@ type rawEntries struct {
 	next   []int32 // the previous entry with the same stack, -1 when none
 	vals   []int64 // len(stacks) × kept metrics
 	any    bool    // some entry has labels
+	dups   bool    // entries were gathered from several runs: some may repeat
+}
+
+// appendAll adds o's entries (their next links are not kept: they are only
+// for adding samples up, which is over once runs are gathered).
+func (e *rawEntries) appendAll(o *rawEntries) {
+	e.stacks = append(e.stacks, o.stacks...)
+	e.labels = append(e.labels, o.labels...)
+	for range o.stacks {
+		e.next = append(e.next, -1)
+	}
+	e.vals = append(e.vals, o.vals...)
+	e.any = e.any || o.any
 }
 
 // reset empties the entries, keeping their memory.
 func (e *rawEntries) reset() {
-	e.stacks, e.labels, e.next, e.vals, e.any = e.stacks[:0], e.labels[:0], e.next[:0], e.vals[:0], false
+	e.stacks, e.labels, e.next, e.vals, e.any, e.dups = e.stacks[:0], e.labels[:0], e.next[:0], e.vals[:0], false, false
 }
 
 // encode sorts the entries by stack id and encodes them; kept[i] says
 // whether metric i's values are in e.vals (in metric order). sc is reused
 // working memory; each column is copied out at its exact size.
-func (e *rawEntries) encode(kept []bool, sc *encodeScratch) snapCols {
+func (e *rawEntries) encode(kept []bool, nk int, sc *encodeScratch) snapCols {
 	n := len(e.stacks)
 	order := slices.Grow(sc.order[:0], 2*n)[:2*n]
 	for i, st := range e.stacks {
@@ -66,13 +79,11 @@ func (e *rawEntries) encode(kept []bool, sc *encodeScratch) snapCols {
 	sortByHigh32(order[:n], order[n:])
 	sc.order = order
 	order = order[:n]
-	c := snapCols{n: n, vals: make([][]byte, len(kept))}
-	nk := 0
-	for _, k := range kept {
-		if k {
-			nk++
-		}
+	if e.dups {
+		order = e.mergeDups(order, nk)
+		n = len(order)
 	}
+	c := snapCols{n: n, vals: make([][]byte, len(kept))}
 	b := sc.col[:0]
 	prev := uint64(0)
 	for _, o := range order {
@@ -103,6 +114,35 @@ func (e *rawEntries) encode(kept []bool, sc *encodeScratch) snapCols {
 	}
 	sc.col = b
 	return c
+}
+
+// mergeDups adds up the entries of order (sorted by stack) that share a
+// stack and a label set, and returns order without the ones added to
+// another.
+func (e *rawEntries) mergeDups(order []uint64, nk int) []uint64 {
+	out := order[:0]
+	run := 0 // where the current stack's entries start in out
+	for _, o := range order {
+		if len(out) == 0 || out[len(out)-1]>>32 != o>>32 {
+			run = len(out)
+		}
+		i := int(uint32(o))
+		merged := false
+		for _, p := range out[run:] {
+			j := int(uint32(p))
+			if e.labels[j] == e.labels[i] {
+				for m := range nk {
+					e.vals[j*nk+m] += e.vals[i*nk+m]
+				}
+				merged = true
+				break
+			}
+		}
+		if !merged {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // encodeScratch is encode's reused working memory.

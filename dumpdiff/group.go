@@ -192,6 +192,7 @@ func (s *Series) newGrouper(opts Options, by GroupBy, label string) *grouper {
 	switch by {
 	case GroupByStack:
 		g.ofClass = make([]int32, s.keyClasses().n)
+		g.groups = make([]siteGroup, 0, len(g.ofClass)) // at most one site per class
 	case GroupByFunction, GroupByLine:
 		g.ofFrame = map[frameID]int32{}
 	}

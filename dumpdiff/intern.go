@@ -32,15 +32,67 @@ func packID(shard, local int) uint32 { return uint32(shard)<<localBits | uint32(
 // unpackID splits an id into its shard and position.
 func unpackID(id uint32) (shard, local int) { return int(id >> localBits), int(id & localMask) }
 
+// nameTable interns the strings frames are made of: function, file and
+// module names. A frame is then a few numbers, quick to hash and compare,
+// however long its C++ name.
+type nameTable struct {
+	seed   maphash.Seed
+	shards [shardCount]nameShard
+}
+
+type nameShard struct {
+	mu   sync.Mutex
+	idx  map[string]uint32
+	recs []string
+}
+
+func newNameTable() *nameTable {
+	t := &nameTable{seed: maphash.MakeSeed()}
+	for i := range t.shards {
+		t.shards[i].idx = map[string]uint32{}
+	}
+	return t
+}
+
+// intern returns the id of s.
+func (t *nameTable) intern(s string) uint32 {
+	shard := int(maphash.String(t.seed, s) >> (64 - shardBits))
+	sh := &t.shards[shard]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	local, ok := sh.idx[s]
+	if !ok {
+		local = uint32(len(sh.recs))
+		sh.recs = append(sh.recs, s)
+		sh.idx[s] = local
+	}
+	return packID(shard, int(local))
+}
+
+// str returns the string with id id.
+func (t *nameTable) str(id uint32) string {
+	shard, local := unpackID(id)
+	sh := &t.shards[shard]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	return sh.recs[local]
+}
+
+// frameKey is a frame by the ids of its names (see nameTable).
+type frameKey struct {
+	fn, file, module uint32
+	line             int64
+}
+
 // frameTable interns frames.
 type frameTable struct {
-	seed   maphash.Seed
+	names  *nameTable
 	shards [shardCount]frameShard
 }
 
 type frameShard struct {
 	mu   sync.Mutex
-	idx  map[Frame]uint32 // frame → position in recs
+	idx  map[frameKey]uint32 // frame → position in recs
 	recs []Frame
 	// trims holds, per frame, what each numbered trimmer decided about it:
 	// bit 2k says trimmer k decided, bit 2k+1 that it is an allocator frame.
@@ -49,36 +101,37 @@ type frameShard struct {
 }
 
 func newFrameTable() *frameTable {
-	t := &frameTable{seed: maphash.MakeSeed()}
+	t := &frameTable{names: newNameTable()}
 	for i := range t.shards {
-		t.shards[i].idx = map[Frame]uint32{}
+		t.shards[i].idx = map[frameKey]uint32{}
 	}
 	return t
 }
 
-// intern returns the frame's id and whether tr trims it.
-func (t *frameTable) intern(f Frame, tr *trimmer) (frameID, bool) {
-	h := maphash.String(t.seed, f.Function)
+// intern returns the id of the frame k (whose function is named fn) and
+// whether tr trims it.
+func (t *frameTable) intern(k frameKey, fn string, tr *trimmer) (frameID, bool) {
+	h := (uint64(k.fn)*0x9e3779b97f4a7c15 ^ uint64(k.file)*0xc2b2ae3d27d4eb4f ^ uint64(k.line)) * 0x165667b19e3779f9
 	shard := int(h >> (64 - shardBits))
 	sh := &t.shards[shard]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	local, ok := sh.idx[f]
+	local, ok := sh.idx[k]
 	if !ok {
 		local = uint32(len(sh.recs))
-		sh.recs = append(sh.recs, f)
+		sh.recs = append(sh.recs, Frame{Function: fn, File: t.names.str(k.file), Line: k.line, Module: t.names.str(k.module)})
 		sh.trims = append(sh.trims, 0)
-		sh.idx[f] = local
+		sh.idx[k] = local
 	}
 	id := frameID(packID(shard, int(local)))
 	if tr.slot < 0 {
-		return id, tr.isAllocator(f.Function)
+		return id, tr.isAllocator(fn)
 	}
 	bits := sh.trims[local] >> (2 * tr.slot)
 	if bits&1 != 0 {
 		return id, bits&2 != 0
 	}
-	alloc := tr.isAllocator(f.Function)
+	alloc := tr.isAllocator(fn)
 	b := uint32(1)
 	if alloc {
 		b = 3
@@ -109,6 +162,7 @@ type stackShard struct {
 	slots  []uint64 // 0 empty, else (hash's high 32 bits) << 32 | off
 	recs   []stackRec
 	chunks [][]uint32
+	touch  uint64 // what internShard's loads read, kept so they are not optimised away
 }
 
 // A stack's header in its chunk: position, length, first (two words).
@@ -280,4 +334,102 @@ func (t *labelTable) intern(ls []labelPair) labelID {
 	t.sets = append(t.sets, slices.Clone(ls))
 	t.idx[key] = id
 	return id
+}
+
+// stackBatch queues stacks to intern together. Interning one stack costs
+// two or three cache misses (its slot, its frames), each waiting for the
+// one before; a batch sorted by shard interns every stack of a shard under
+// one lock, touching all their slots, then all their frames, before
+// comparing anything, so that the misses overlap.
+type stackBatch struct {
+	items  []batchItem
+	frames []frameID
+	vals   []int64 // the kept values of each item
+	order  []int32 // items by shard
+	ids    []stackID
+}
+
+type batchItem struct {
+	hash   uint64
+	pos    uint64
+	off, n uint32 // frames[off:off+n]
+	label  labelID
+}
+
+// batchSize is how many stacks a batch holds: enough for several per shard.
+const batchSize = 4096
+
+func (b *stackBatch) add(t *stackTable, fs []frameID, pos uint64, label labelID, values []int64, keep []bool) {
+	b.items = append(b.items, batchItem{hash: t.hashFrames(fs), pos: pos, off: uint32(len(b.frames)), n: uint32(len(fs)), label: label})
+	b.frames = append(b.frames, fs...)
+	for m, v := range values {
+		if keep[m] {
+			b.vals = append(b.vals, v)
+		}
+	}
+}
+
+func (b *stackBatch) full() bool { return len(b.items) >= batchSize }
+
+func (b *stackBatch) reset() {
+	b.items, b.frames, b.vals = b.items[:0], b.frames[:0], b.vals[:0]
+}
+
+// internBatch interns every stack of b and returns their ids, in b's order.
+func (t *stackTable) internBatch(b *stackBatch) []stackID {
+	var count [shardCount + 1]int32
+	for i := range b.items {
+		count[b.items[i].hash>>(64-shardBits)+1]++
+	}
+	for s := 1; s <= shardCount; s++ {
+		count[s] += count[s-1]
+	}
+	b.order = slices.Grow(b.order[:0], len(b.items))[:len(b.items)]
+	next := count
+	for i := range b.items {
+		s := b.items[i].hash >> (64 - shardBits)
+		b.order[next[s]] = int32(i)
+		next[s]++
+	}
+	b.ids = slices.Grow(b.ids[:0], len(b.items))[:len(b.items)]
+	for s := range shardCount {
+		if count[s] < count[s+1] {
+			t.internShard(s, b, b.order[count[s]:count[s+1]])
+		}
+	}
+	return b.ids
+}
+
+// internShard interns the items of b at idx, all in shard s.
+func (t *stackTable) internShard(s int, b *stackBatch, idx []int32) {
+	sh := &t.shards[s]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if len(sh.slots) > 0 {
+		// Touch every slot, then every first candidate's frames: the loads
+		// are independent, so their misses overlap.
+		mask := uint64(len(sh.slots) - 1)
+		var touch uint64
+		for _, i := range idx {
+			touch += sh.slots[b.items[i].hash&mask]
+		}
+		for _, i := range idx {
+			h := b.items[i].hash
+			if v := sh.slots[h&mask]; v != 0 && v>>32 == h>>32 {
+				touch += uint64(sh.at(uint32(v))[hdrN])
+			}
+		}
+		sh.touch += touch
+	}
+	for _, i := range idx {
+		it := &b.items[i]
+		fs := b.frames[it.off : it.off+it.n]
+		hdr := sh.find(it.hash, fs)
+		if hdr == nil {
+			hdr = sh.insert(it.hash, fs, it.pos)
+		} else if it.pos < firstOf(hdr) {
+			hdr[hdrFirstLo], hdr[hdrFirstHi] = uint32(it.pos), uint32(it.pos>>32)
+		}
+		b.ids[i] = stackID(packID(s, int(hdr[hdrLocal])))
+	}
 }

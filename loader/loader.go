@@ -43,6 +43,12 @@ type Options struct {
 	LifecycleRegex *regexp.Regexp
 	// Jobs is how many files are read at once; 0 means GOMAXPROCS.
 	Jobs int
+	// InFlight bounds the bytes of the files being read at once (a file's
+	// size on disk; a reader holds a few times that while it reads); a
+	// file larger than it is read alone. 0 means DefaultInFlight. A few
+	// large files are then read one or two at a time, each using every
+	// core, rather than all at once.
+	InFlight int64
 	// Progress, when set, is called after each file is read and reduced,
 	// from one goroutine at a time.
 	Progress func(done, total int, path string)
@@ -54,6 +60,10 @@ type Options struct {
 	// skipped); they come first among the series' warnings.
 	Warnings []error
 }
+
+// DefaultInFlight is Options.InFlight's default: enough for a pair of
+// ~60 MB gzipped profiles, or many small ones.
+const DefaultInFlight int64 = 128 << 20
 
 // Load reads the snapshots at paths (files, not directories: see
 // ExpandPaths) into a series. Files are read concurrently and each is
@@ -97,27 +107,45 @@ func load(paths []string, lifecycles []int, opts Options) (*dumpdiff.Series, err
 	if jobs <= 0 {
 		jobs = runtime.GOMAXPROCS(0)
 	}
+	budget := opts.InFlight
+	if budget <= 0 {
+		budget = DefaultInFlight
+	}
 	errs := make([]error, len(paths))
 	var (
-		mu     sync.Mutex
-		next   int
-		done   int
-		failed bool
-		wg     sync.WaitGroup
+		mu       sync.Mutex
+		room     = sync.NewCond(&mu)
+		next     int
+		done     int
+		inFlight int64
+		failed   bool
+		wg       sync.WaitGroup
 	)
-	// take hands out the next path, none once a read failed.
-	take := func() int {
+	// take hands out the next path once there is room for it, none once a
+	// read failed.
+	take := func() (int, int64) {
 		mu.Lock()
 		defer mu.Unlock()
 		if failed || next == len(paths) {
-			return -1
+			return -1, 0
 		}
+		i := next
 		next++
-		return next - 1
+		w := fileSize(paths[i])
+		for inFlight > 0 && inFlight+w > budget && !failed {
+			room.Wait()
+		}
+		if failed {
+			return -1, 0
+		}
+		inFlight += w
+		return i, w
 	}
-	finish := func(i int, err error) {
+	finish := func(i int, w int64, err error) {
 		mu.Lock()
 		defer mu.Unlock()
+		inFlight -= w
+		room.Broadcast()
 		errs[i] = err
 		if err != nil {
 			failed = true
@@ -132,18 +160,28 @@ func load(paths []string, lifecycles []int, opts Options) (*dumpdiff.Series, err
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := take(); i >= 0; i = take() {
-				finish(i, readInput(paths[i], inputs[i], &opts))
+			for i, w := take(); i >= 0; i, w = take() {
+				finish(i, w, readInput(paths[i], inputs[i], &opts))
 			}
 		}()
 	}
 	wg.Wait()
+	parsers.ReleaseBuffers()
 	for _, err := range errs {
 		if err != nil {
 			return nil, err
 		}
 	}
 	return b.Series(dumpdiff.SeriesOptions{Order: opts.Order})
+}
+
+// fileSize is a file's size on disk, 0 when unknown (a pipe).
+func fileSize(path string) int64 {
+	fi, err := os.Stat(path)
+	if err != nil || !fi.Mode().IsRegular() {
+		return 0
+	}
+	return fi.Size()
 }
 
 // readInput reads one file into its input, turning a reader's panic into

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -389,5 +390,67 @@ func TestStreamingAgreesWithProfiles(t *testing.T) {
 	}
 	if checked < 20 {
 		t.Errorf("checked %d series, want every committed one (20 or more)", checked)
+	}
+}
+
+// TestParallelReplayAgrees reads a profile large enough for its samples to
+// be split across goroutines (with stacks that repeat across the runs, and
+// labels) and checks the series against the one parsers.Open's model gives.
+func TestParallelReplayAgrees(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	dir := t.TempDir()
+	var paths []string
+	for lc := range 3 {
+		p := &profile.Profile{SampleType: []*profile.ValueType{{Type: "inuse_objects", Unit: "count"}, {Type: "inuse_space", Unit: "bytes"}}}
+		var locs []*profile.Location
+		for i := range 500 {
+			f := &profile.Function{ID: uint64(i + 1), Name: fmt.Sprintf("fn%d", i)}
+			p.Function = append(p.Function, f)
+			l := &profile.Location{ID: uint64(i + 1), Line: []profile.Line{{Function: f, Line: int64(i)}}}
+			p.Location = append(p.Location, l)
+			locs = append(locs, l)
+		}
+		rng := rand.New(rand.NewPCG(uint64(lc), 1))
+		for i := range 50_000 {
+			// 20 000 distinct stacks, each in several samples spread over
+			// the file; a label on some.
+			r := rand.New(rand.NewPCG(uint64(i%20_000), 2))
+			stack := []*profile.Location{locs[r.IntN(500)], locs[r.IntN(500)], locs[r.IntN(500)]}
+			s := &profile.Sample{Location: stack, Value: []int64{1, int64(8 + rng.IntN(100) + lc*i%7)}}
+			if i%7 == 0 {
+				s.Label = map[string][]string{"thread": {fmt.Sprint(i % 3)}}
+			}
+			p.Sample = append(p.Sample, s)
+		}
+		path := filepath.Join(dir, fmt.Sprintf("lc%d.pb.gz", lc))
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Write(f); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		paths = append(paths, path)
+	}
+	streamed, err := Load(paths, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := Load(paths, Options{Open: func(p string) (*parsers.Snapshot, error) { return parsers.Open(p, nil) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, by := range []dumpdiff.GroupBy{dumpdiff.GroupByStack, dumpdiff.GroupByLine} {
+		a, _ := streamed.Trend(dumpdiff.Options{GroupBy: by})
+		b, _ := parsed.Trend(dumpdiff.Options{GroupBy: by})
+		if !reflect.DeepEqual(a, b) {
+			t.Errorf("by %s: the split replay and parsers.Open disagree", by)
+		}
+	}
+	c, err := streamed.Trend(dumpdiff.Options{GroupBy: dumpdiff.GroupByCategory, Label: "thread"})
+	d, _ := parsed.Trend(dumpdiff.Options{GroupBy: dumpdiff.GroupByCategory, Label: "thread"})
+	if err != nil || !reflect.DeepEqual(c, d) || len(c.Sites) != 4 {
+		t.Errorf("by thread: got %v sites (%v), want the 3 threads and (no thread), as parsers.Open gives", len(c.Sites), err)
 	}
 }

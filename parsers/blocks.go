@@ -48,3 +48,11 @@ func putBlock(b []byte) {
 	blockPool.free[cap(b)] = append(blockPool.free[cap(b)], b[:0])
 	blockPool.bytes += cap(b)
 }
+
+// ReleaseBuffers empties the pool of read buffers, once a load is done, so
+// that the memory of the largest file read does not stay with the process.
+func ReleaseBuffers() {
+	blockPool.Lock()
+	defer blockPool.Unlock()
+	blockPool.free, blockPool.bytes = nil, 0
+}

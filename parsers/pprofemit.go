@@ -2,7 +2,10 @@ package parsers
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"runtime"
+	"sync"
 
 	"github.com/google/pprof/profile"
 )
@@ -36,11 +39,28 @@ func (a *sampleArena) add(b []byte, off int64) {
 	a.n++
 }
 
+// arenaPos is a place in a sampleArena: before sample index, which starts
+// at blocks[block][at], where the previous sample's stream offset is off.
+type arenaPos struct {
+	block, at int
+	off       int64
+	index     int
+}
+
 // each calls fn with every sample's bytes and stream offset, in order.
 func (a *sampleArena) each(fn func(b []byte, off int64) error) error {
-	var off int64
-	for _, blk := range a.blocks {
-		for len(blk) > 0 {
+	return a.eachFrom(arenaPos{}, a.n, fn)
+}
+
+// eachFrom calls fn with count samples from p on.
+func (a *sampleArena) eachFrom(p arenaPos, count int, fn func(b []byte, off int64) error) error {
+	off := p.off
+	for bi := p.block; bi < len(a.blocks) && count > 0; bi++ {
+		blk := a.blocks[bi]
+		if bi == p.block {
+			blk = blk[p.at:]
+		}
+		for len(blk) > 0 && count > 0 {
 			d, n := uvarint(blk)
 			l, m := uvarint(blk[n:])
 			off += int64(d)
@@ -49,9 +69,32 @@ func (a *sampleArena) each(fn func(b []byte, off int64) error) error {
 				return err
 			}
 			blk = blk[l:]
+			count--
 		}
 	}
 	return nil
+}
+
+// split returns the places where n runs of about equal numbers of samples
+// start.
+func (a *sampleArena) split(n int) []arenaPos {
+	per := (a.n + n - 1) / n
+	out := []arenaPos{{}}
+	var off int64
+	index := 0
+	for bi, blk := range a.blocks {
+		for at := 0; at < len(blk); {
+			if index > 0 && index%per == 0 && len(out) < n && out[len(out)-1].index != index {
+				out = append(out, arenaPos{block: bi, at: at, off: off, index: index})
+			}
+			d, k := uvarint(blk[at:])
+			l, m := uvarint(blk[at+k:])
+			off += int64(d)
+			at += k + m + int(l)
+			index++
+		}
+	}
+	return out
 }
 
 // release gives the arena's blocks back for the next file's samples.
@@ -67,6 +110,7 @@ func (a *sampleArena) release() {
 type idIndex struct {
 	dense  []int32 // by id: entry+1, 0 when absent
 	sparse map[uint64]int32
+	full   uint64 // when > 0, every id from 1 to full is present, and no other
 }
 
 // newIDIndex indexes ids, refusing 0 and duplicates as profile.CheckValid does.
@@ -95,7 +139,19 @@ func newIDIndex(n int, id func(i int) uint64, what string) (idIndex, error) {
 			x.sparse[v] = int32(i)
 		}
 	}
+	if top == uint64(n) {
+		x.full = top // n distinct non-zero ids up to n: all of 1…n
+	}
 	return x, nil
+}
+
+// has reports whether id is in the index; with ids 1…n, without a lookup.
+func (x *idIndex) has(id uint64) bool {
+	if x.full > 0 {
+		return id-1 < x.full
+	}
+	_, ok := x.find(id)
+	return ok
 }
 
 func (x *idIndex) find(id uint64) (int, bool) {
@@ -277,7 +333,9 @@ func (d *pprofDecoder) emitLocations(sink Sink, t *pprofTables) error {
 type sampleReplay struct {
 	d       *pprofDecoder
 	t       *pprofTables
-	sink    Sink
+	sink    Sink       // declares label sets
+	out     SampleSink // takes the samples
+	frozen  bool       // sets is complete and shared: only read it
 	metrics int
 	locs    []uint64
 	vals    []uint64
@@ -287,10 +345,71 @@ type sampleReplay struct {
 	labels  []Label
 }
 
-// replaySamples decodes the kept samples and feeds them to sink.
+// minParallelSamples is the smallest snapshot whose samples are replayed
+// by several goroutines: below it, splitting costs more than it saves.
+const minParallelSamples = 1 << 15
+
+// replaySamples decodes the kept samples and feeds them to sink: split
+// into runs, one goroutine each, when the sink takes that (ParallelSink)
+// and the snapshot is large.
 func (d *pprofDecoder) replaySamples(sink Sink, t *pprofTables, metrics int) error {
-	r := &sampleReplay{d: d, t: t, sink: sink, metrics: metrics, sets: map[string]uint64{}}
-	return d.samples.each(r.sample)
+	r := &sampleReplay{d: d, t: t, sink: sink, out: sink, metrics: metrics, sets: map[string]uint64{}}
+	ps, ok := sink.(ParallelSink)
+	n := runtime.GOMAXPROCS(0)
+	if !ok || n < 2 || d.samples.n < minParallelSamples {
+		return d.samples.each(r.sample)
+	}
+	// Label sets are declared first, in sample order, so that every run
+	// finds them (and their ids are as a sequential replay makes them).
+	if err := d.samples.each(r.declareLabels); err != nil {
+		return err
+	}
+	runs := d.samples.split(n)
+	first := make([]int, len(runs))
+	for k, p := range runs {
+		first[k] = p.index
+	}
+	samplers, err := ps.ForkSamples(first)
+	if err != nil {
+		return err
+	}
+	errs := make([]error, len(runs))
+	var wg sync.WaitGroup
+	for k, p := range runs {
+		count := d.samples.n - p.index
+		if k+1 < len(runs) {
+			count = runs[k+1].index - p.index
+		}
+		run := &sampleReplay{d: d, t: t, out: samplers[k], metrics: metrics, sets: r.sets, frozen: true}
+		wg.Go(func() { errs[k] = d.samples.eachFrom(p, count, run.sample) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return ps.JoinSamples()
+}
+
+// declareLabels declares the label set of one sample, when it is new.
+func (r *sampleReplay) declareLabels(b []byte, off int64) error {
+	r.key = r.key[:0]
+	for len(b) > 0 {
+		f, rest, err := nextField(b)
+		if err != nil {
+			return r.d.fail(off, err)
+		}
+		b = rest
+		if f.num == 3 && f.typ == wireBytes {
+			r.key = binary.AppendUvarint(r.key, uint64(len(f.bytes)))
+			r.key = append(r.key, f.bytes...)
+		}
+	}
+	if _, err := r.labelSet(); err != nil {
+		return r.d.fail(off, err)
+	}
+	return nil
 }
 
 func (r *sampleReplay) sample(b []byte, off int64) error {
@@ -321,7 +440,7 @@ func (r *sampleReplay) sample(b []byte, off int64) error {
 		return r.d.fail(off, fmt.Errorf("malformed profile: mismatch: sample has %d values vs. %d types", len(r.vals), r.metrics))
 	}
 	for _, id := range r.locs {
-		if _, ok := r.t.locs.find(id); !ok {
+		if !r.t.locs.has(id) {
 			return r.d.fail(off, fmt.Errorf("malformed profile: a sample refers to location %d, which the profile does not have", id))
 		}
 	}
@@ -333,7 +452,7 @@ func (r *sampleReplay) sample(b []byte, off int64) error {
 	for _, v := range r.vals {
 		r.ivals = append(r.ivals, int64(v))
 	}
-	return r.sink.Sample(r.locs, r.ivals, set)
+	return r.out.Sample(r.locs, r.ivals, set)
 }
 
 // labelSet returns the id of the sample's label set (r.key holds its
@@ -344,6 +463,9 @@ func (r *sampleReplay) labelSet() (uint64, error) {
 	}
 	if id, ok := r.sets[string(r.key)]; ok {
 		return id, nil
+	}
+	if r.frozen {
+		return 0, errors.New("a label set was not declared before the samples were split (a bug in dumpdiff)")
 	}
 	r.labels = r.labels[:0]
 	for b := r.key; len(b) > 0; {

@@ -3,8 +3,11 @@ package parsers
 import (
 	"bytes"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/google/pprof/profile"
 )
 
 // decodeFixture reads a pprof fixture through the streaming decoder into
@@ -96,5 +99,75 @@ func TestDecodePprofBadInput(t *testing.T) {
 		if len(b.Snapshots()) != 0 {
 			t.Errorf("%s: a snapshot came out of a damaged profile", c.name)
 		}
+	}
+}
+
+// splitSink is a ParallelSink that records which run each sample came in.
+type splitSink struct {
+	SnapshotBuilder
+	first []int
+	runs  []*runSink
+}
+
+type runSink struct {
+	samples int
+	values  int64
+}
+
+func (r *runSink) Sample(locations []uint64, values []int64, labelSet uint64) error {
+	r.samples++
+	r.values += values[len(values)-1]
+	return nil
+}
+
+func (s *splitSink) ForkSamples(first []int) ([]SampleSink, error) {
+	s.first = first
+	out := make([]SampleSink, len(first))
+	for k := range first {
+		r := &runSink{}
+		s.runs = append(s.runs, r)
+		out[k] = r
+	}
+	return out, nil
+}
+
+func (s *splitSink) JoinSamples() error { return nil }
+
+// TestDecodePprofSplitsLargeSnapshots: a large profile's samples are split
+// into consecutive runs for a ParallelSink, every sample in exactly one run.
+func TestDecodePprofSplitsLargeSnapshots(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(3))
+	f := &profile.Function{ID: 1, Name: "f"}
+	l := &profile.Location{ID: 1, Line: []profile.Line{{Function: f}}}
+	p := &profile.Profile{SampleType: []*profile.ValueType{{Type: "inuse_space", Unit: "bytes"}},
+		Function: []*profile.Function{f}, Location: []*profile.Location{l}}
+	n := minParallelSamples + 1001
+	var want int64
+	for i := range n {
+		p.Sample = append(p.Sample, &profile.Sample{Location: []*profile.Location{l}, Value: []int64{int64(i)}})
+		want += int64(i)
+	}
+	var buf bytes.Buffer
+	if err := p.WriteUncompressed(&buf); err != nil {
+		t.Fatal(err)
+	}
+	var s splitSink
+	if err := DecodePprof(&buf, "big.pb", &s); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.runs) != 3 || s.first[0] != 0 {
+		t.Fatalf("got %d runs starting at %v, want 3 from 0", len(s.runs), s.first)
+	}
+	var got int64
+	total := 0
+	for k, r := range s.runs {
+		if k+1 < len(s.first) && r.samples != s.first[k+1]-s.first[k] {
+			t.Errorf("run %d: %d samples, want %d", k, r.samples, s.first[k+1]-s.first[k])
+		}
+		total += r.samples
+		got += r.values
+	}
+	if total != n || got != want {
+		t.Errorf("runs got %d samples summing to %d, want %d summing to %d", total, got, n, want)
 	}
 }

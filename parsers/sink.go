@@ -174,3 +174,28 @@ type Label struct {
 	// IsNum marks a numeric label (Num and NumUnit); a string label uses Str.
 	IsNum bool
 }
+
+// ParallelSink is a Sink that can also take a snapshot's samples from
+// several goroutines at once, for a reader that holds them in memory (the
+// pprof decoder does) and splits a large snapshot into consecutive runs of
+// samples, so that reducing one large file uses every core. Between the
+// declarations and End, such a reader may, instead of calling Sample:
+//
+//	ForkSamples(first)  →  samplers[k].Sample … (one goroutine per k)  →  JoinSamples
+//
+// Every label set is declared before ForkSamples. first[k] is the index,
+// among the snapshot's samples in the reader's order, of the first sample
+// of run k (first[0] == 0, increasing); sampler k gets run k in order. The
+// ownership rules of Sink hold for each sampler's calls.
+type ParallelSink interface {
+	Sink
+	// ForkSamples returns one SampleSink per run.
+	ForkSamples(first []int) ([]SampleSink, error)
+	// JoinSamples ends the runs, after every sampler's last call returned.
+	JoinSamples() error
+}
+
+// SampleSink takes the samples of one run of a ParallelSink.
+type SampleSink interface {
+	Sample(locations []uint64, values []int64, labelSet uint64) error
+}

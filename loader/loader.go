@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
 	"github.com/dumpdiff/dumpdiff/parsers"
@@ -52,6 +53,10 @@ type Options struct {
 	// Progress, when set, is called after each file is read and reduced,
 	// from one goroutine at a time.
 	Progress func(done, total int, path string)
+	// ReadProgress, when set, is called as the files' bytes are read (every
+	// half percent of their total size), from any goroutine: with a few
+	// large files, Progress alone would stand still for long.
+	ReadProgress func(read, total int64)
 	// Metric and KeepRetained keep the values of one metric only (see
 	// dumpdiff.BuildOptions): what a one-metric trend or compare needs.
 	Metric       string
@@ -110,6 +115,9 @@ func load(paths []string, lifecycles []int, opts Options) (*dumpdiff.Series, err
 	budget := opts.InFlight
 	if budget <= 0 {
 		budget = DefaultInFlight
+	}
+	if opts.ReadProgress != nil {
+		opts.Parse.OnRead = readCounter(paths, opts.ReadProgress)
 	}
 	errs := make([]error, len(paths))
 	var (
@@ -173,6 +181,23 @@ func load(paths []string, lifecycles []int, opts Options) (*dumpdiff.Series, err
 		}
 	}
 	return b.Series(dumpdiff.SeriesOptions{Order: opts.Order})
+}
+
+// readCounter returns an OnRead that adds up the bytes read from the files
+// at paths and calls report every half percent of their total size.
+func readCounter(paths []string, report func(read, total int64)) func(n int) {
+	var total int64
+	for _, p := range paths {
+		total += fileSize(p)
+	}
+	step := max(total/200, 1)
+	var read, last atomic.Int64
+	return func(n int) {
+		r := read.Add(int64(n))
+		if l := last.Load(); r-l >= step && last.CompareAndSwap(l, r) {
+			report(min(r, total), total)
+		}
+	}
 }
 
 // fileSize is a file's size on disk, 0 when unknown (a pipe).

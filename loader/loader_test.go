@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -452,5 +453,35 @@ func TestParallelReplayAgrees(t *testing.T) {
 	d, _ := parsed.Trend(dumpdiff.Options{GroupBy: dumpdiff.GroupByCategory, Label: "thread"})
 	if err != nil || !reflect.DeepEqual(c, d) || len(c.Sites) != 4 {
 		t.Errorf("by thread: got %v sites (%v), want the 3 threads and (no thread), as parsers.Open gives", len(c.Sites), err)
+	}
+}
+
+// TestReadProgress: bytes read are reported as the files are read, rising
+// to their total size.
+func TestReadProgress(t *testing.T) {
+	paths, _, err := ExpandPaths([]string{"../testdata/pprof/go-lifecycle"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total int64
+	for _, p := range paths {
+		total += fileSize(p)
+	}
+	var mu sync.Mutex
+	var reads []int64
+	_, err = Load(paths, Options{ReadProgress: func(read, size int64) {
+		mu.Lock()
+		defer mu.Unlock()
+		if size != total {
+			t.Errorf("size %d, want %d", size, total)
+		}
+		reads = append(reads, read)
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(reads) // calls race one another; the values they carry rise
+	if len(reads) < len(paths) || reads[len(reads)-1] < total*9/10 || reads[len(reads)-1] > total {
+		t.Errorf("got %d reports ending at %v of %d bytes, want one a file or more, up to nearly all", len(reads), reads[len(reads)-1:], total)
 	}
 }

@@ -28,6 +28,10 @@ type Options struct {
 	// Symbolizer symbolises address-only profiles; nil leaves frames as
 	// addresses within their mappings.
 	Symbolizer Symbolizer
+	// OnRead, when set, is called with the size of every read from the
+	// input (the file's bytes, before decompression), for progress; it may
+	// be called from another goroutine than the reader's.
+	OnRead func(n int)
 	// MaxDecompressed is how many bytes a gzipped input may decompress to:
 	// 0 means DefaultMaxDecompressed, a negative value no limit.
 	MaxDecompressed int64

@@ -26,6 +26,9 @@ func Read(r io.Reader, name string, opts *Options, sink Sink) error {
 	if opts == nil {
 		opts = &Options{}
 	}
+	if opts.OnRead != nil {
+		r = &countingReader{r: r, on: opts.OnRead}
+	}
 	in, closeIn, err := openContent(r, name, opts.MaxDecompressed, true)
 	if err != nil {
 		return err
@@ -89,4 +92,18 @@ func putDecoder(d *pprofDecoder) {
 	clear(d.strings) // the sink may keep them; the table must not
 	d.w = nil
 	decoders.Put(d)
+}
+
+// countingReader reports the size of every read.
+type countingReader struct {
+	r  io.Reader
+	on func(n int)
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if n > 0 {
+		c.on(n)
+	}
+	return n, err
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"sync"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/spf13/cobra"
@@ -90,7 +91,7 @@ func exploreRun(opts *ExploreOptions) error {
 		}
 		title = seriesTitle(opts.Files)
 	}
-	load := func(progress func(done, total int, path string)) (tui.Engine, error) {
+	load := func(progress func(tui.LoadProgress)) (tui.Engine, error) {
 		return loadExplored(paths, lo, q, progress)
 	}
 	if len(paths) == 1 {
@@ -105,7 +106,7 @@ func exploreRun(opts *ExploreOptions) error {
 		if err := checkSeriesLength(s); err != nil {
 			return err
 		}
-		load = func(func(done, total int, path string)) (tui.Engine, error) { return s, nil }
+		load = func(func(tui.LoadProgress)) (tui.Engine, error) { return s, nil }
 	}
 	p := tea.NewProgram(tui.NewLoader(load, tui.Options{Query: q, Title: title, Export: exportTo(paths)}),
 		tea.WithInput(opts.IO.In), tea.WithOutput(opts.IO.Out))
@@ -121,8 +122,27 @@ func exploreRun(opts *ExploreOptions) error {
 
 // loadExplored loads the series to explore and checks the query once, so a
 // bad --metric is one line on stderr rather than an error inside the UI.
-func loadExplored(paths []string, lo loader.Options, q dumpdiff.Options, progress func(done, total int, path string)) (*dumpdiff.Series, error) {
-	lo.Progress = progress
+func loadExplored(paths []string, lo loader.Options, q dumpdiff.Options, progress func(tui.LoadProgress)) (*dumpdiff.Series, error) {
+	if progress != nil {
+		// Files and bytes come from different goroutines: report both.
+		var mu sync.Mutex
+		var at tui.LoadProgress
+		lo.Progress = func(done, total int, path string) {
+			mu.Lock()
+			defer mu.Unlock()
+			at.Done, at.Total, at.Path = done, total, path
+			progress(at)
+		}
+		lo.ReadProgress = func(read, size int64) {
+			mu.Lock()
+			defer mu.Unlock()
+			at.Read, at.Size = read, size
+			if at.Total == 0 {
+				at.Total = len(paths)
+			}
+			progress(at)
+		}
+	}
 	s, err := loader.Load(paths, lo)
 	if err != nil {
 		return nil, err

@@ -39,16 +39,16 @@ type loadedMsg struct {
 // file being parsed. When the load ends it hands over to the explorer (New),
 // or quits with the error, which Err returns.
 type Loader struct {
-	load        LoadFunc
-	opts        Options
-	msgs        chan tea.Msg
-	bar         progress.Model
-	km          KeyMap
-	st          Styles
-	at          LoadProgress
-	err         error
-	width       int
-	height      int
+	load   LoadFunc
+	opts   Options
+	msgs   chan tea.Msg
+	bar    progress.Model
+	km     KeyMap
+	st     Styles
+	at     LoadProgress
+	err    error
+	width  int
+	height int
 }
 
 var _ tea.Model = Loader{}

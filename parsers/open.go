@@ -150,8 +150,19 @@ func Parse(r io.Reader, name string, opts *Options) (*Snapshot, error) {
 	return snaps[0], nil
 }
 
+// textReaders are the streaming readers of the text formats: each feeds
+// the snapshots of r to sink, line by line, naming address-only frames
+// with sym when it is set. One reader serves both models: Open builds its
+// Snapshot with a SnapshotBuilder sink.
+var textReaders = map[Format]func(r io.Reader, name string, sym Symbolizer, sink Sink) error{
+	FormatJemalloc: ReadJemalloc,
+}
+
 // parseSnapshot reads one snapshot of a snapshot format from in.
 func parseSnapshot(in io.Reader, name string, format Format, opts *Options) (*Snapshot, error) {
+	if read, ok := textReaders[format]; ok {
+		return buildSnapshot(in, name, opts.Symbolizer, read)
+	}
 	var snap *Snapshot
 	var err error
 	switch format {
@@ -159,8 +170,6 @@ func parseSnapshot(in io.Reader, name string, format Format, opts *Options) (*Sn
 		snap, err = ParsePprof(in, name)
 	case FormatTcmalloc:
 		snap, err = ParseTcmalloc(in, name)
-	case FormatJemalloc:
-		snap, err = ParseJemalloc(in, name)
 	case FormatNMT:
 		snap, err = ParseNMT(in, name)
 	default:
@@ -171,6 +180,19 @@ func parseSnapshot(in io.Reader, name string, format Format, opts *Options) (*Sn
 	}
 	symbolizeSnapshot(snap, opts)
 	return snap, nil
+}
+
+// buildSnapshot reads the one snapshot of r (with its Baseline, for a
+// pair) with a streaming reader.
+func buildSnapshot(r io.Reader, name string, sym Symbolizer, read func(io.Reader, string, Symbolizer, Sink) error) (*Snapshot, error) {
+	var b SnapshotBuilder
+	if err := read(r, name, sym, &b); err != nil {
+		return nil, err
+	}
+	if snaps := b.Snapshots(); len(snaps) == 1 {
+		return snaps[0], nil
+	}
+	return nil, &ParseError{Name: name, Err: fmt.Errorf("holds %d snapshots, want one", len(b.Snapshots()))}
 }
 
 // symbolizeSnapshot names the address-only frames of snap with opts'

@@ -36,6 +36,21 @@ func (a *recordArena) put(v uint64) {
 	a.blocks[k] = binary.AppendUvarint(a.blocks[k], v)
 }
 
+// putFrames appends a stack's location indices.
+func (a *recordArena) putFrames(frames []uint32) {
+	k := len(a.blocks) - 1
+	need := binary.MaxVarintLen32 * len(frames)
+	if k < 0 || cap(a.blocks[k])-len(a.blocks[k]) < need {
+		a.blocks = append(a.blocks, getBlock(max(arenaBlock, need)))
+		k++
+	}
+	blk := a.blocks[k]
+	for _, f := range frames {
+		blk = binary.AppendUvarint(blk, uint64(f))
+	}
+	a.blocks[k] = blk
+}
+
 // putInt appends a non-negative count.
 func (a *recordArena) putInt(v int64) { a.put(uint64(v)) }
 
@@ -78,23 +93,90 @@ func (c *arenaCursor) get() uint64 {
 func (c *arenaCursor) getInt() int64 { return int64(c.get()) }
 
 // heapAddresses interns a dump's addresses, each once, numbered from 0 in
-// order of first appearance.
+// order of first appearance. It is an open-addressing hash table keyed by
+// the return address (never 0), cheaper than a map on the hot path of a
+// reader, where every frame of every stack is looked up.
 type heapAddresses struct {
-	index map[uint64]uint32
-	addrs []uint64
+	slots []addrSlot // a power of two long, at most half full
+	addrs []uint64   // return address − 1, by index
+	// hot is a small direct-mapped cache in front of slots: the table of
+	// a large dump outgrows the processor's caches, while most frames
+	// are a few hot addresses (main loops, allocation wrappers).
+	hot *[hotAddrs]addrSlot
 }
 
-func (h *heapAddresses) intern(a uint64) uint32 {
-	if i, ok := h.index[a]; ok {
-		return i
+const hotAddrs = 4096
+
+type addrSlot struct {
+	ret uint64 // the return address; 0 for an empty slot
+	i   uint32
+}
+
+// intern returns the index of return address ret (not 0), adding
+// ret − 1 the first time.
+func (h *heapAddresses) intern(ret uint64) uint32 {
+	hash := addrHash(ret)
+	if h.hot == nil {
+		h.hot = new([hotAddrs]addrSlot)
 	}
-	if h.index == nil {
-		h.index = map[uint64]uint32{}
+	hot := &h.hot[hash>>52&(hotAddrs-1)]
+	if hot.ret == ret {
+		return hot.i
 	}
-	i := uint32(len(h.addrs))
-	h.index[a] = i
-	h.addrs = append(h.addrs, a)
-	return i
+	if 2*(len(h.addrs)+1) > len(h.slots) {
+		h.grow()
+	}
+	mask := uint64(len(h.slots) - 1)
+	for k := hash & mask; ; k = (k + 1) & mask {
+		s := &h.slots[k]
+		if s.ret == ret {
+			*hot = *s
+			return s.i
+		}
+		if s.ret == 0 {
+			i := uint32(len(h.addrs))
+			*s = addrSlot{ret, i}
+			*hot = *s
+			h.addrs = append(h.addrs, ret-1)
+			return i
+		}
+	}
+}
+
+// lookup returns the index of the address a (a return address − 1).
+func (h *heapAddresses) lookup(a uint64) (uint32, bool) {
+	if len(h.slots) == 0 {
+		return 0, false
+	}
+	mask := uint64(len(h.slots) - 1)
+	for k := addrHash(a+1) & mask; ; k = (k + 1) & mask {
+		switch s := h.slots[k]; s.ret {
+		case a + 1:
+			return s.i, true
+		case 0:
+			return 0, false
+		}
+	}
+}
+
+func (h *heapAddresses) grow() {
+	n := max(1024, 2*len(h.slots))
+	h.slots = make([]addrSlot, n)
+	mask := uint64(n - 1)
+	for i, a := range h.addrs {
+		k := addrHash(a+1) & mask
+		for h.slots[k].ret != 0 {
+			k = (k + 1) & mask
+		}
+		h.slots[k] = addrSlot{a + 1, uint32(i)}
+	}
+}
+
+// addrHash mixes an address so that nearby addresses spread (Fibonacci
+// hashing, then the high bits folded down).
+func addrHash(a uint64) uint64 {
+	a *= 0x9e3779b97f4a7c15
+	return a ^ a>>29
 }
 
 // parseStackAddresses reads the hexadecimal addresses of a stack line
@@ -111,7 +193,7 @@ func parseStackAddresses(b []byte, cut bool, locs *heapAddresses, frames []uint3
 		deep = true
 	}
 	for {
-		f, rest := cutField(b)
+		f, rest, a, ok := cutAddress(b)
 		if len(f) == 0 {
 			return frames, deep, nil
 		}
@@ -119,15 +201,33 @@ func parseStackAddresses(b []byte, cut bool, locs *heapAddresses, frames []uint3
 		if len(frames) == maxStackDepth {
 			return frames, true, nil
 		}
-		if len(f) < 2 || f[0] != '0' || f[1] != 'x' && f[1] != 'X' {
-			return frames, deep, &addressError{field: string(f), noPrefix: true}
+		if !ok {
+			return frames, deep, &addressError{field: string(f), noPrefix: len(f) < 2 || f[0] != '0' || f[1] != 'x' && f[1] != 'X'}
 		}
-		a, ok := parseHex(f[2:])
-		if !ok || a == 0 {
-			return frames, deep, &addressError{field: string(f)}
-		}
-		frames = append(frames, locs.intern(a-1))
+		frames = append(frames, locs.intern(a))
 	}
+}
+
+// cutAddress splits b at its first field, as cutField does, and reads the
+// field as a non-zero address "0x…" in the same pass.
+func cutAddress(b []byte) (field, rest []byte, a uint64, ok bool) {
+	i := 0
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t') {
+		i++
+	}
+	j := i
+	ok = len(b)-i > 2 && b[i] == '0' && (b[i+1] == 'x' || b[i+1] == 'X')
+	if ok {
+		j += 2
+	}
+	for ; j < len(b) && b[j] != ' ' && b[j] != '\t'; j++ {
+		d := hexDigit[b[j]]
+		if d < 0 || a>>60 != 0 {
+			ok = false
+		}
+		a = a<<4 | uint64(d&15)
+	}
+	return b[i:j], b[j:], a, ok && a != 0
 }
 
 // addressError is a field of a stack line that is no address.

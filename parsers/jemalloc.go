@@ -260,9 +260,7 @@ func (jr *jemallocReader) stackLine(text []byte) error {
 	a.put(jemallocRecStack)
 	a.put(uint64(jr.lr.n))
 	a.put(uint64(len(frames)))
-	for _, f := range frames {
-		a.put(uint64(f))
-	}
+	a.putFrames(frames)
 	return nil
 }
 
@@ -468,7 +466,8 @@ func (jr *jemallocReader) emit(sym Symbolizer, sink Sink) error {
 	var first uint64
 	t.in, outside, first = placeAddresses(t.addrs, t.maps)
 	if outside > 0 {
-		jr.warn.add(jr.errorf(jr.firstLineWith(jr.locs.index[first]),
+		loc, _ := jr.locs.lookup(first)
+		jr.warn.add(jr.errorf(jr.firstLineWith(loc),
 			"%d addresses outside every executable mapping (first %#x): they stay unsymbolised", outside, first+1))
 	}
 	warns := jr.warn.done(FormatJemalloc, jr.name)

@@ -287,26 +287,28 @@ func Detect(head []byte) (Format, error) {
 	if len(head) == 0 {
 		return "", ErrEmpty
 	}
-	if !looksLikeText(head) {
-		if looksLikeProfileProto(head) {
-			return FormatPprof, nil
-		}
-		return "", fmt.Errorf("%w (binary data%s)", ErrUnrecognized, describeMagic(head))
-	}
-	text := bytes.TrimLeft(head, " \t\r\n")
-	// gperftools may write "%warn" lines before its header.
-	for bytes.HasPrefix(text, []byte("%warn")) {
-		i := bytes.IndexByte(text, '\n')
-		if i < 0 {
-			break
-		}
-		text = bytes.TrimLeft(text[i+1:], " \t\r\n")
-	}
+	// A heap dump is known by its first line: a stray control byte further
+	// on (a damaged copy) is for its reader to report with its line, not a
+	// reason to call the input binary.
+	text := skipHeapPreamble(head)
 	switch {
 	case bytes.HasPrefix(text, []byte("heap_v2/")):
 		return FormatJemalloc, nil
 	case bytes.HasPrefix(text, []byte("heap profile:")):
 		return FormatTcmalloc, nil
+	}
+	if !looksLikeText(head) {
+		// An NMT report may follow any program output; a report with a
+		// stray control byte is still mostly text, unlike a protobuf.
+		if mostlyText(head) && nmtHeaderLine.Match(head) {
+			return FormatNMT, nil
+		}
+		if looksLikeProfileProto(head) {
+			return FormatPprof, nil
+		}
+		return "", fmt.Errorf("%w (binary data%s)", ErrUnrecognized, describeMagic(head))
+	}
+	switch {
 	case nmtHeaderLine.Match(head):
 		return FormatNMT, nil
 	case nmtJcmdMessage.Match(head):
@@ -314,6 +316,20 @@ func Detect(head []byte) (Format, error) {
 		return FormatNMT, nil
 	}
 	return "", fmt.Errorf("%w (text starting %q)", ErrUnrecognized, firstLine(text, 40))
+}
+
+// skipHeapPreamble returns head without the blank lines and the "%warn"
+// lines that gperftools may write before its header.
+func skipHeapPreamble(head []byte) []byte {
+	text := bytes.TrimLeft(head, " \t\r\n")
+	for bytes.HasPrefix(text, []byte("%warn")) {
+		i := bytes.IndexByte(text, '\n')
+		if i < 0 {
+			break
+		}
+		text = bytes.TrimLeft(text[i+1:], " \t\r\n")
+	}
+	return text
 }
 
 // nmtHeaderLine matches the line that opens every NMT report, alone on its
@@ -325,7 +341,9 @@ func Detect(head []byte) (Format, error) {
 var nmtHeaderLine = regexp.MustCompile(`(?m)^[ \t]*Native Memory Tracking:[ \t]*\r?$`)
 
 // looksLikeText reports whether head is UTF-8 without control bytes other than
-// tab, CR and LF. A multi-byte rune cut at the end of head does not count.
+// tab, CR, LF and ESC (terminal escape sequences, as in coloured program
+// output before an NMT report, are text). A multi-byte rune cut at the end
+// of head does not count.
 func looksLikeText(head []byte) bool {
 	for i := 0; i < len(head); {
 		r, size := utf8.DecodeRune(head[i:])
@@ -335,12 +353,25 @@ func looksLikeText(head []byte) bool {
 			}
 			return false
 		}
-		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' {
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' && r != 0x1b {
 			return false
 		}
 		i += size
 	}
 	return true
+}
+
+// mostlyText reports whether at most one byte in 256 of head is a control
+// byte other than tab, CR, LF and ESC: text with a stray byte, not a
+// binary encoding, whose tags and lengths are small numbers.
+func mostlyText(head []byte) bool {
+	bad := 0
+	for _, c := range head {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != 0x1b {
+			bad++
+		}
+	}
+	return bad <= len(head)/256
 }
 
 // looksLikeProfileProto reports whether head starts like a profile.proto

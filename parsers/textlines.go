@@ -3,6 +3,7 @@ package parsers
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"math"
@@ -43,7 +44,11 @@ type lineReader struct {
 	long bool
 	// keepBlank returns blank lines too.
 	keepBlank bool
-	buf       []byte
+	// rest says that the rest of a long line is still to be dropped: done
+	// at the next call, so that a reader that refuses the line reads no
+	// further.
+	rest bool
+	buf  []byte
 }
 
 // newLineReader reads r, reusing its buffer when r is a large enough
@@ -56,6 +61,11 @@ func newLineReader(r io.Reader) *lineReader {
 // valid until the next call, and io.EOF after the last line. Any other
 // error is the input's own.
 func (lr *lineReader) next() ([]byte, error) {
+	if lr.rest {
+		if err := lr.discardLine(); err != nil {
+			return nil, err
+		}
+	}
 	if !lr.keepBlank {
 		if err := lr.skipBlank(); err != nil {
 			return nil, err
@@ -92,11 +102,12 @@ func (lr *lineReader) readLong(first []byte) ([]byte, error) {
 		if room := maxTextLine - len(lr.buf); len(b) > room {
 			lr.buf = append(lr.buf, b[:room]...)
 			lr.long = true
-			if !errors.Is(err, bufio.ErrBufferFull) {
-				lr.buf = append(lr.buf, '\n')
-				return lr.buf, err
+			if errors.Is(err, bufio.ErrBufferFull) {
+				lr.rest = true
+				err = nil
 			}
-			return lr.discardLine()
+			// The line counts as ended: what the rest holds is unknown.
+			return append(lr.buf, '\n'), err
 		}
 		lr.buf = append(lr.buf, b...)
 		if !errors.Is(err, bufio.ErrBufferFull) {
@@ -105,18 +116,18 @@ func (lr *lineReader) readLong(first []byte) ([]byte, error) {
 	}
 }
 
-// discardLine drops the rest of a line that is too long, keeping what
-// lr.buf holds, and says whether the line ended with a newline.
-func (lr *lineReader) discardLine() ([]byte, error) {
+// discardLine drops the rest of a line that was too long.
+func (lr *lineReader) discardLine() error {
+	lr.rest = false
 	for {
-		b, err := lr.br.ReadSlice('\n')
+		_, err := lr.br.ReadSlice('\n')
 		if errors.Is(err, bufio.ErrBufferFull) {
 			continue
 		}
-		if len(b) > 0 && b[len(b)-1] == '\n' {
-			lr.buf = append(lr.buf, '\n')
+		if err == io.EOF {
+			return nil
 		}
-		return lr.buf, err
+		return err
 	}
 }
 
@@ -156,16 +167,24 @@ func (lr *lineReader) skipBlank() error {
 }
 
 // blankPrefix returns the length of the whole blank lines at the start of
-// b and their number.
+// b and their number. Runs of newlines go eight bytes at a time.
 func blankPrefix(b []byte) (end, lines int) {
-	for i, c := range b {
-		switch c {
+	const newlines = 0x0a0a0a0a0a0a0a0a
+	i := 0
+	for i < len(b) {
+		if i+8 <= len(b) && binary.LittleEndian.Uint64(b[i:]) == newlines {
+			i += 8
+			end, lines = i, lines+8
+			continue
+		}
+		switch b[i] {
 		case '\n':
 			end, lines = i+1, lines+1
 		case ' ', '\t', '\r':
 		default:
 			return end, lines
 		}
+		i++
 	}
 	return end, lines
 }

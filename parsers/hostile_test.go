@@ -1,0 +1,170 @@
+package parsers
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// Hostile inputs for the text readers (issue 12): generated here as
+// streams, never committed, never held in memory whole.
+
+// patternReader yields prefix, then unit repeated until n bytes of it
+// came out, then suffix: gigabytes of input in a few bytes of memory.
+type patternReader struct {
+	prefix, suffix []byte
+	unit           []byte
+	n              int64  // bytes of repeated unit left
+	chunk          []byte // unit repeated, to copy from
+	pos            int    // position in chunk, a multiple of len(unit) away from a unit's start
+}
+
+func (p *patternReader) Read(b []byte) (int, error) {
+	if len(p.prefix) > 0 {
+		k := copy(b, p.prefix)
+		p.prefix = p.prefix[k:]
+		return k, nil
+	}
+	if p.n > 0 {
+		if p.chunk == nil {
+			p.chunk = bytes.Repeat(p.unit, (64<<10)/len(p.unit)+1)
+		}
+		k := copy(b[:min(int64(len(b)), p.n)], p.chunk[p.pos:])
+		p.n -= int64(k)
+		p.pos = (p.pos + k) % len(p.unit)
+		return k, nil
+	}
+	if len(p.suffix) > 0 {
+		k := copy(b, p.suffix)
+		p.suffix = p.suffix[k:]
+		return k, nil
+	}
+	return 0, io.EOF
+}
+
+// hostileCases are the inputs that the subprocess test reads, by name.
+var hostileCases = map[string]func() io.Reader{
+	// A jemalloc header, then 2 GB of spaces on one line.
+	"jemalloc-spaces": func() io.Reader {
+		return &patternReader{prefix: []byte("heap_v2/1\n  t*: 0: 0 [0: 0]\n"), unit: []byte(" "), n: 2 << 30}
+	},
+	// A jemalloc header, then 2 GB of newlines.
+	"jemalloc-newlines": func() io.Reader {
+		return &patternReader{prefix: []byte("heap_v2/1\n  t*: 0: 0 [0: 0]\n"), unit: []byte("\n"), n: 2 << 30,
+			suffix: []byte("MAPPED_LIBRARIES:\n")}
+	},
+	// A stack line of 7 million frames (100 MB).
+	"jemalloc-deep-stack": func() io.Reader {
+		return &patternReader{prefix: []byte("heap_v2/1\n  t*: 1: 8 [0: 0]\n@"), unit: []byte(" 0x7f0000001234"), n: 7_000_000 * 15,
+			suffix: []byte("\n  t*: 1: 8 [0: 0]\n\nMAPPED_LIBRARIES:\n")}
+	},
+}
+
+// hostileEnv names the case a child process of TestHostileInputsMemory reads.
+const hostileEnv = "DUMPDIFF_HOSTILE_CASE"
+
+// TestHostileChild is the child side of TestHostileInputsMemory: it reads
+// one hostile case through Parse and prints the outcome on one line.
+func TestHostileChild(t *testing.T) {
+	name := os.Getenv(hostileEnv)
+	if name == "" {
+		t.Skip("run by TestHostileInputsMemory")
+	}
+	s, err := Parse(hostileCases[name](), name, nil)
+	if err != nil {
+		fmt.Printf("error: %v\n", err)
+		return
+	}
+	fmt.Printf("ok: totals %v warnings %q\n", s.Totals(), s.Warnings)
+}
+
+// TestHostileInputsMemory reads each hostile case in a child process and
+// checks its outcome and its peak memory (the child's maximum resident
+// set size, from rusage): the old readers took gigabytes for these.
+func TestHostileInputsMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads gigabytes of generated input")
+	}
+	const maxRSS = 100 << 20
+	for _, c := range []struct {
+		name string
+		want string // a fragment of the child's output line
+	}{
+		{"jemalloc-spaces", "error: parse jemalloc dump jemalloc-spaces line 3: line longer than 4 MiB"},
+		{"jemalloc-newlines", "ok: totals [0 0]"},
+		{"jemalloc-deep-stack", `ok: totals [1 8] warnings ["parse jemalloc dump jemalloc-deep-stack line 3: 1 stacks deeper than 4096 frames (the first here): each keeps its innermost 4096"`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestHostileChild$", "-test.v")
+			cmd.Env = append(os.Environ(), hostileEnv+"="+c.name)
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("child failed: %v\n%s", err, out)
+			}
+			if !bytes.Contains(out, []byte(c.want)) {
+				t.Errorf("got output\n%s\nwant a line holding %s", out, c.want)
+			}
+			ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+			if !ok {
+				t.Skip("no rusage on this system")
+			}
+			if rss := ru.Maxrss * 1024; rss > maxRSS {
+				t.Errorf("child peaked at %d MiB, want at most %d MiB", rss>>20, maxRSS>>20)
+			}
+		})
+	}
+}
+
+// TestStackDepthCap: stacks deeper than maxStackDepth keep their innermost
+// frames, with one warning for all of them.
+func TestStackDepthCap(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("heap_v2/1\n  t*: 2: 16 [0: 0]\n")
+	for range 2 {
+		b.WriteString("@")
+		for i := range maxStackDepth + 10 {
+			fmt.Fprintf(&b, " 0x%x", 0x1000+i)
+		}
+		b.WriteString("\n  t*: 1: 8 [0: 0]\n")
+	}
+	b.WriteString("\nMAPPED_LIBRARIES:\n")
+	s, err := ParseJemalloc(strings.NewReader(b.String()), "deep.heap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, smp := range s.Profile.Sample {
+		if len(smp.Location) != maxStackDepth || smp.Location[0].Address != 0x1000-1 {
+			t.Errorf("got a stack of %d frames from %#x, want the innermost %d from 0xfff", len(smp.Location), smp.Location[0].Address, maxStackDepth)
+		}
+	}
+	want := "parse jemalloc dump deep.heap line 3: 2 stacks deeper than 4096 frames (the first here): each keeps its innermost 4096"
+	if len(s.Warnings) == 0 || s.Warnings[0].Error() != want { // then: addresses outside every mapping
+		t.Errorf("got warnings %q, want the first to be %q", s.Warnings, want)
+	}
+}
+
+// TestStrayControlByte: a text dump with one control byte inside is read
+// as the format its first line says, and the error names the line.
+func TestStrayControlByte(t *testing.T) {
+	dump := []byte(realDump(t))
+	at := bytes.Index(dump, []byte("t*:"))
+	at = bytes.Index(dump[at+3:], []byte("t*:")) + at + 3 // a stack's total line
+	line := bytes.Count(dump[:at], []byte("\n")) + 1
+	bad := slicesInsert(dump, at+5, 0)
+	_, err := Parse(bytes.NewReader(bad), "x.heap", nil)
+	var pe *ParseError
+	if !errors.As(err, &pe) || pe.Format != FormatJemalloc || pe.Line != line {
+		t.Errorf("got %v, want a jemalloc error at line %d", err, line)
+	}
+}
+
+func slicesInsert(b []byte, at int, c byte) []byte {
+	out := append(bytes.Clone(b[:at]), c)
+	return append(out, b[at:]...)
+}

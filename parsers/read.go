@@ -19,9 +19,9 @@ func ReadFile(path string, opts *Options, sink Sink) error {
 
 // Read reads every snapshot in r into sink (see ReadFile). name labels
 // errors and the snapshots. pprof profiles are decoded as a stream
-// (DecodePprof); the other formats are parsed into a Snapshot, which is
-// then fed to sink (EmitSnapshot), until their readers feed a sink
-// themselves.
+// (DecodePprof), the text formats line by line (textReaders); the other
+// formats are parsed into a Snapshot, which is then fed to sink
+// (EmitSnapshot), until their readers feed a sink themselves.
 func Read(r io.Reader, name string, opts *Options, sink Sink) error {
 	if opts == nil {
 		opts = &Options{}
@@ -42,6 +42,9 @@ func Read(r io.Reader, name string, opts *Options, sink Sink) error {
 	}
 	if format == FormatPprof {
 		return decodePprof(in, name, opts.Symbolizer, sink)
+	}
+	if read, ok := textReaders[format]; ok {
+		return read(in, name, opts.Symbolizer, sink)
 	}
 	if read, ok := recordingReaders[format]; ok {
 		return read(in, name, opts.Split, func(snap *Snapshot) error {

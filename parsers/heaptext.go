@@ -340,8 +340,9 @@ type heapTables struct {
 	symbolized *profile.Profile
 }
 
-// symbolize names the addresses with sym and returns its warnings.
-func (t *heapTables) symbolize(sym Symbolizer) []error {
+// miniProfile is the mappings and locations as a profile without
+// samples, for a symboliser to fill in.
+func (t *heapTables) miniProfile() *profile.Profile {
 	p := &profile.Profile{Mapping: t.maps}
 	locs := make([]profile.Location, len(t.addrs))
 	p.Location = make([]*profile.Location, len(t.addrs))
@@ -351,6 +352,15 @@ func (t *heapTables) symbolize(sym Symbolizer) []error {
 			locs[i].Mapping = t.maps[m]
 		}
 		p.Location[i] = &locs[i]
+	}
+	return p
+}
+
+// symbolize names the addresses with sym and returns its warnings.
+func (t *heapTables) symbolize(sym Symbolizer) []error {
+	p := t.symbolized
+	if p == nil {
+		p = t.miniProfile()
 	}
 	if !needsSymbols(p) {
 		return nil

@@ -2,6 +2,7 @@ package parsers
 
 import (
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -48,6 +49,20 @@ func (p *patternReader) Read(b []byte) (int, error) {
 	return 0, io.EOF
 }
 
+// gzipped compresses what r yields on the fly.
+func gzipped(r io.Reader) io.Reader {
+	pr, pw := io.Pipe()
+	go func() {
+		zw, _ := gzip.NewWriterLevel(pw, gzip.BestSpeed)
+		_, err := io.Copy(zw, r)
+		if err == nil {
+			err = zw.Close()
+		}
+		pw.CloseWithError(err)
+	}()
+	return pr
+}
+
 // hostileCases are the inputs that the subprocess test reads, by name.
 var hostileCases = map[string]func() io.Reader{
 	// A jemalloc header, then 2 GB of spaces on one line.
@@ -59,11 +74,31 @@ var hostileCases = map[string]func() io.Reader{
 		return &patternReader{prefix: []byte("heap_v2/1\n  t*: 0: 0 [0: 0]\n"), unit: []byte("\n"), n: 2 << 30,
 			suffix: []byte("MAPPED_LIBRARIES:\n")}
 	},
+	// A tcmalloc header, then 2 GB of newlines.
+	"tcmalloc-newlines": func() io.Reader {
+		return &patternReader{prefix: []byte("heap profile: 0: 0 [0: 0] @ heapprofile\n"), unit: []byte("\n"), n: 2 << 30,
+			suffix: []byte("MAPPED_LIBRARIES:\n")}
+	},
+	// The same, gzipped: the decompression limit stops it (set to 64 MiB
+	// by hostileOptions, so that the test compresses less).
+	"tcmalloc-gzip-bomb": func() io.Reader {
+		return gzipped(&patternReader{prefix: []byte("heap profile: 0: 0 [0: 0] @ heapprofile\n"), unit: []byte("\n"), n: 2 << 30})
+	},
+	// A tcmalloc stack line of 7 million frames.
+	"tcmalloc-deep-stack": func() io.Reader {
+		return &patternReader{prefix: []byte("heap profile: 1: 8 [1: 8] @ heapprofile\n1: 8 [1: 8] @"), unit: []byte(" 0x7f0000001234"), n: 7_000_000 * 15,
+			suffix: []byte("\nMAPPED_LIBRARIES:\n")}
+	},
 	// A stack line of 7 million frames (100 MB).
 	"jemalloc-deep-stack": func() io.Reader {
 		return &patternReader{prefix: []byte("heap_v2/1\n  t*: 1: 8 [0: 0]\n@"), unit: []byte(" 0x7f0000001234"), n: 7_000_000 * 15,
 			suffix: []byte("\n  t*: 1: 8 [0: 0]\n\nMAPPED_LIBRARIES:\n")}
 	},
+}
+
+// hostileOptions are the options of the cases that need some.
+var hostileOptions = map[string]*Options{
+	"tcmalloc-gzip-bomb": {MaxDecompressed: 64 << 20},
 }
 
 // hostileEnv names the case a child process of TestHostileInputsMemory reads.
@@ -76,7 +111,7 @@ func TestHostileChild(t *testing.T) {
 	if name == "" {
 		t.Skip("run by TestHostileInputsMemory")
 	}
-	s, err := Parse(hostileCases[name](), name, nil)
+	s, err := Parse(hostileCases[name](), name, hostileOptions[name])
 	if err != nil {
 		fmt.Printf("error: %v\n", err)
 		return
@@ -94,10 +129,13 @@ func TestHostileInputsMemory(t *testing.T) {
 	const maxRSS = 100 << 20
 	for _, c := range []struct {
 		name string
-		want string // a fragment of the child's output line
+		want string // a fragment of the child's output line ("…" stands for anything)
 	}{
 		{"jemalloc-spaces", "error: parse jemalloc dump jemalloc-spaces line 3: line longer than 4 MiB"},
 		{"jemalloc-newlines", "ok: totals [0 0]"},
+		{"tcmalloc-newlines", "ok: totals [0 0]"},
+		{"tcmalloc-gzip-bomb", "error: parse tcmalloc heap profile tcmalloc-gzip-bomb line …: decompressed input exceeds the limit at byte 67108865"},
+		{"tcmalloc-deep-stack", `ok: totals [1 8] warnings ["parse tcmalloc heap profile tcmalloc-deep-stack line 2: 1 stacks deeper than 4096 frames (the first here): each keeps its innermost 4096"`},
 		{"jemalloc-deep-stack", `ok: totals [1 8] warnings ["parse jemalloc dump jemalloc-deep-stack line 3: 1 stacks deeper than 4096 frames (the first here): each keeps its innermost 4096"`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -107,7 +145,9 @@ func TestHostileInputsMemory(t *testing.T) {
 			if err != nil {
 				t.Fatalf("child failed: %v\n%s", err, out)
 			}
-			if !bytes.Contains(out, []byte(c.want)) {
+			before, after, _ := strings.Cut(c.want, "…")
+			i := bytes.Index(out, []byte(before))
+			if i < 0 || !bytes.Contains(out[i:], []byte(after)) {
 				t.Errorf("got output\n%s\nwant a line holding %s", out, c.want)
 			}
 			ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)

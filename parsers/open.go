@@ -156,6 +156,7 @@ func Parse(r io.Reader, name string, opts *Options) (*Snapshot, error) {
 // Snapshot with a SnapshotBuilder sink.
 var textReaders = map[Format]func(r io.Reader, name string, sym Symbolizer, sink Sink) error{
 	FormatJemalloc: ReadJemalloc,
+	FormatTcmalloc: ReadTcmalloc,
 }
 
 // parseSnapshot reads one snapshot of a snapshot format from in.
@@ -168,8 +169,6 @@ func parseSnapshot(in io.Reader, name string, format Format, opts *Options) (*Sn
 	switch format {
 	case FormatPprof:
 		snap, err = ParsePprof(in, name)
-	case FormatTcmalloc:
-		snap, err = ParseTcmalloc(in, name)
 	case FormatNMT:
 		snap, err = ParseNMT(in, name)
 	default:

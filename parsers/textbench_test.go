@@ -172,3 +172,29 @@ func BenchmarkParseJemalloc(b *testing.B) {
 		}
 	}
 }
+
+// genTcmallocBench writes a gperftools heap profile of about benchSize
+// bytes.
+func genTcmallocBench() []byte {
+	m := newHeapBenchModel()
+	var body []byte
+	var total [4]int64
+	for len(body) < benchSize {
+		objs := int64(1 + m.rng.IntN(50))
+		bytes := objs * int64(16<<m.rng.IntN(12))
+		c := [4]int64{objs, bytes, objs * 3, bytes * 3}
+		for i := range total {
+			total[i] += c[i]
+		}
+		body = fmt.Appendf(body, "%6d: %8d [%6d: %8d] @", c[0], c[1], c[2], c[3])
+		body = m.appendStack(body)
+		body = append(body, '\n')
+	}
+	head := fmt.Appendf(nil, "heap profile: %6d: %8d [%6d: %8d] @ heapprofile\n", total[0], total[1], total[2], total[3])
+	return m.appendMaps(append(head, body...))
+}
+
+func BenchmarkReadTcmalloc(b *testing.B) {
+	data := benchInput("tcmalloc", genTcmallocBench)
+	benchRead(b, data, func(r *bytes.Reader, s Sink) error { return ReadTcmalloc(r, "bench.heap", nil, s) })
+}

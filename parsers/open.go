@@ -280,11 +280,16 @@ func needsSymbols(p *profile.Profile) bool {
 }
 
 // Detect names the format of an input from its first bytes (decompressed).
-// It returns ErrUnrecognized when no parser claims the input.
+// It returns ErrUnrecognized when no parser claims the input, and an error
+// wrapping ErrNotSupported that names the format when it is one dumpdiff
+// recognises but does not read (unreadFormats).
 func Detect(head []byte) (Format, error) {
 	head = bytes.TrimPrefix(head, utf8BOM)
 	if len(head) == 0 {
 		return "", ErrEmpty
+	}
+	if err := detectUnread(head); err != nil {
+		return "", err
 	}
 	// A heap dump is known by its first line: a stray control byte further
 	// on (a damaged copy) is for its reader to report with its line, not a

@@ -39,6 +39,40 @@ func pngBytes(t *testing.T) []byte {
 	return buf.Bytes()
 }
 
+// TestDetectUnread: real files in formats dumpdiff recognises but does not
+// read (testdata/gen/unread/gen.sh: a heaptrack recording, zstd and gzip, a
+// JFR recording, an NMT report compressed with xz, bzip2 and zstd) are
+// refused with an error that names the format and wraps ErrNotSupported,
+// never as a corrupt pprof profile; DetectFile says the same, so a series
+// directory holding one names it instead of skipping it.
+func TestDetectUnread(t *testing.T) {
+	for _, tc := range []struct{ file, want string }{
+		{"heaptrack-true.zst", "zstd-compressed data (heaptrack writes its recordings so)"},
+		{"heaptrack-true.gz", "a heaptrack recording"},
+		{"java-version.jfr.gz", "a Java Flight Recorder recording"},
+		{"nmt-summary.txt.xz", "xz-compressed data"},
+		{"nmt-summary.txt.bz2", "bzip2-compressed data"},
+		{"nmt-summary.txt.zst", "zstd-compressed data"},
+	} {
+		path := filepath.Join("..", "testdata", "unread", tc.file)
+		_, err := Open(path, nil)
+		var pe *ParseError
+		if !errors.Is(err, ErrNotSupported) || !errors.As(err, &pe) || pe.Name != path ||
+			!strings.Contains(err.Error(), "read "+path+": "+tc.want) {
+			t.Errorf("Open(%s): got %v, want a ParseError naming %q (ErrNotSupported)", tc.file, err, tc.want)
+		}
+		if _, err := DetectFile(path); !errors.Is(err, ErrNotSupported) {
+			t.Errorf("DetectFile(%s): got %v, want ErrNotSupported", tc.file, err)
+		}
+	}
+	// Text that merely starts like a heaptrack version line is no recording.
+	for _, head := range []string{"v 10400 3\nsomething else\n", "v 1 2 3\nX /bin/true\n", "v zz 3\nX a\n"} {
+		if _, err := Detect([]byte(head)); !errors.Is(err, ErrUnrecognized) {
+			t.Errorf("Detect(%q): got %v, want ErrUnrecognized", head, err)
+		}
+	}
+}
+
 func TestDetect(t *testing.T) {
 	for _, tc := range []struct {
 		name string

@@ -71,6 +71,8 @@ func TestSeriesBadInput(t *testing.T) {
 	golden(t, "trend-bad-format", 1, "trend", "--format", "yaml", td+"pprof/go-lifecycle")
 	golden(t, "trend-order-time-no-time", 1, "trend", "--order", "time", td+"tcmalloc/c-lifecycle")
 	golden(t, "trend-garbage-file", 1, "trend", td+"pprof/go-lifecycle/lc1.pb.gz", td+"pprof/go-lifecycle/truth.json")
+	// A format dumpdiff recognises but does not read is named, not "corrupt".
+	golden(t, "trend-heaptrack", 1, "trend", td+"unread/heaptrack-true.zst", td+"pprof/go-lifecycle/lc1.pb.gz")
 	golden(t, "compare-one-plain-file", 1, "compare", td+"pprof/go-lifecycle/lc1.pb.gz")
 	golden(t, "compare-directories", 1, "compare", td+"pprof/go-lifecycle", td+"pprof/go-sampled")
 	golden(t, "compare-three-args", 1, "compare", "a", "b", "c")

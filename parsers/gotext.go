@@ -28,27 +28,29 @@ type goPending struct {
 	vals  []int64
 	block int64
 	rets  []uint64 // its addresses, as written
+	// comments are the frames its comments name, as written.
+	comments []goComment
 	// shown are the addresses (return address − 1) its comments named.
-	shown    []uint64
-	shownAny bool
-	sorted   bool
+	shown []uint64
 }
+
+// goComment is one frame comment of a stack.
+type goComment struct {
+	addr uint64
+	goFrame
+}
+
+// maxGoComments bounds the comments kept for one stack (Go prints one per
+// frame and inlined call: a few per frame at most).
+const maxGoComments = 4 * maxStackDepth
 
 func (p *goPending) reset(line int) {
 	p.line, p.block, p.vals = line, 0, p.vals[:0]
-	p.shown, p.shownAny, p.sorted = p.shown[:0], false, false
+	p.comments, p.shown = p.comments[:0], p.shown[:0]
 }
 
-func (p *goPending) show(a uint64) {
-	p.shown = append(p.shown, a)
-	p.shownAny, p.sorted = true, false
-}
-
+// isShown reports whether a comment named address a (after nameComments).
 func (p *goPending) isShown(a uint64) bool {
-	if !p.sorted {
-		slices.Sort(p.shown)
-		p.sorted = true
-	}
 	_, ok := slices.BinarySearch(p.shown, a)
 	return ok
 }
@@ -95,30 +97,65 @@ func (g *goNames) frames(a uint64) []goFrame {
 	return nil
 }
 
-// goComment reads a "#" line under a stack line of Go text; comments that
-// name no frame ("# runtime.MemStats", "# Alloc = …") are skipped.
+// goComment keeps a "#" line under a stack line of Go text for
+// nameComments; comments that name no frame ("# runtime.MemStats",
+// "# Alloc = …") are skipped.
 func (tr *tcmallocReader) goComment(text []byte) {
+	if bytes.HasPrefix(text, []byte("# runtime.MemStats")) {
+		tr.sawMemStats = true // Go wrote its profile to the end
+	}
 	p := &tr.pending
-	if !p.open {
+	if !p.open || len(p.comments) == maxGoComments {
 		return
 	}
 	a, fn, file, line, ok := parseGoFrameComment(text[1:])
 	if !ok {
 		return
 	}
-	p.show(a)
 	g := &tr.goNames
-	n := g.byAddr[a]
-	if n == nil {
-		if g.byAddr == nil {
-			g.byAddr = map[uint64]*goNamed{}
+	p.comments = append(p.comments, goComment{addr: a, goFrame: goFrame{fn: g.intern(fn), file: g.intern(file), line: line}})
+}
+
+// nameComments files the comments of the pending stack: the addresses
+// they show for it, and the frames they name for addresses no earlier
+// stack named. Go 1.11 and later print each location's return address
+// minus one (inlined calls at consecutive fake return addresses, each
+// minus one); Go 1.10 and earlier printed the return address itself, as
+// on the stack line. Which one a stack's comments give is told by whether
+// every comment's address plus one is on its stack line.
+func (tr *tcmallocReader) nameComments() {
+	p := &tr.pending
+	if len(p.comments) == 0 {
+		return
+	}
+	onLine := append(p.shown[:0], p.rets...) // p.shown serves as scratch
+	slices.Sort(onLine)
+	shift := uint64(0)
+	for _, c := range p.comments {
+		if _, ok := slices.BinarySearch(onLine, c.addr+1); !ok {
+			shift = 1 // Go 1.10: the address as on the stack line
+			break
 		}
-		n = &goNamed{stack: g.stack}
-		g.byAddr[a] = n
 	}
-	if n.stack == g.stack && len(n.frames) < maxStackDepth {
-		n.frames = append(n.frames, goFrame{fn: g.intern(fn), file: g.intern(file), line: line})
+	g := &tr.goNames
+	shown := onLine[:0]
+	for _, c := range p.comments {
+		a := c.addr - shift
+		shown = append(shown, a)
+		n := g.byAddr[a]
+		if n == nil {
+			if g.byAddr == nil {
+				g.byAddr = map[uint64]*goNamed{}
+			}
+			n = &goNamed{stack: g.stack}
+			g.byAddr[a] = n
+		}
+		if n.stack == g.stack {
+			n.frames = append(n.frames, c.goFrame)
+		}
 	}
+	slices.Sort(shown)
+	p.shown = shown
 }
 
 // parseGoFrameComment reads "\t0x51bc1e\tmain.leak+0x5e\t\t/src/main.go:14"

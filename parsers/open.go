@@ -300,6 +300,9 @@ func Detect(head []byte) (Format, error) {
 		return FormatJemalloc, nil
 	case bytes.HasPrefix(text, []byte("heap profile:")):
 		return FormatTcmalloc, nil
+	case bytes.HasPrefix(text, []byte(javaHeapzHeader)):
+		// pprof's legacy Java heap profile: its library reads it.
+		return FormatPprof, nil
 	}
 	if !looksLikeText(head) {
 		// An NMT report may follow any program output; a report with a

@@ -21,6 +21,9 @@ func ParsePprof(r io.Reader, name string) (*Snapshot, error) {
 	if len(data) == 0 {
 		return nil, &ParseError{Format: FormatPprof, Name: name, Err: ErrEmpty}
 	}
+	if bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte(javaHeapzHeader)) {
+		return parseJavaHeapz(data, name)
+	}
 	// A caller may hand over the gzipped file itself (ParsePprof on a
 	// .pb.gz); gunzip here so both forms take the one checked path below.
 	// profile.ParseData would instead fall back to the legacy text parsers
@@ -53,6 +56,38 @@ func ParsePprof(r io.Reader, name string) (*Snapshot, error) {
 		return nil, &ParseError{Format: FormatPprof, Name: name, Err: errors.New("profile has no sample types")}
 	}
 	return pprofSnapshot(p, name), nil
+}
+
+// javaHeapzHeader opens pprof's legacy Java heap profile, the heapz
+// format of Google's Java profilers:
+//
+//	--- heapz 1 ---
+//	format = java
+//	resolution = bytes
+//	          7048     1 @ 0x00000003 0x00000004 …
+//	 0x00000003 com.example.function003 (Source003.java:103)
+const javaHeapzHeader = "--- heapz 1 ---"
+
+// javaHeapzPeriod is the sampling period of heapz profiles, which the pprof
+// library unsamples by (its javaHeapzSamplingRate).
+const javaHeapzPeriod = 512 << 10
+
+// parseJavaHeapz reads a legacy Java heap profile through the pprof
+// library, which names the frames from the profile's own location list and
+// unsamples the values.
+func parseJavaHeapz(data []byte, name string) (*Snapshot, error) {
+	p, err := profile.ParseData(data)
+	if err != nil {
+		return nil, &ParseError{Format: FormatPprof, Name: name, Err: fmt.Errorf("java heapz profile: %v", err)}
+	}
+	if err := p.CheckValid(); err != nil || len(p.SampleType) == 0 {
+		return nil, &ParseError{Format: FormatPprof, Name: name, Err: fmt.Errorf("java heapz profile: malformed: %v", err)}
+	}
+	s := newSnapshot(name, FormatPprof, p)
+	s.Variant, s.Producer = "java-heapz", "Java (heapz)"
+	s.Period, s.PeriodUnit, s.Unsampled = javaHeapzPeriod, "bytes", true
+	s.Symbolized = p.HasFunctions()
+	return s, nil
 }
 
 func pprofSnapshot(p *profile.Profile, name string) *Snapshot {

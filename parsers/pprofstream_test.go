@@ -43,6 +43,9 @@ func TestDecodePprofAgrees(t *testing.T) {
 		if f, _ := DetectFile(path); f != FormatPprof {
 			continue
 		}
+		if data, _ := os.ReadFile(path); bytes.HasPrefix(data, []byte(javaHeapzHeader)) {
+			continue // text the pprof library reads: no protobuf
+		}
 		n++
 		want, err := Open(path, nil)
 		if err != nil {

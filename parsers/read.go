@@ -40,6 +40,9 @@ func Read(r io.Reader, name string, opts *Options, sink Sink) error {
 			return err
 		}
 	}
+	if format == FormatPprof && isJavaHeapz(in) {
+		return readJavaHeapz(in, name, sink)
+	}
 	if format == FormatPprof {
 		return decodePprof(in, name, opts.Symbolizer, sink)
 	}

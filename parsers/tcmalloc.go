@@ -2,6 +2,7 @@ package parsers
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -67,10 +68,11 @@ type tcmallocReader struct {
 	pending  goPending // Go text: the last stack, waiting for its comments
 	goNames  goNames
 
-	maps      []*profile.Mapping
-	sawMapped bool
-	odd       int // memory map lines in no format the library knows
-	warn      warnings
+	maps        []*profile.Mapping
+	sawMapped   bool
+	sawMemStats bool // Go text: the "# runtime.MemStats" section after the stacks
+	odd         int  // memory map lines in no format the library knows
+	warn        warnings
 }
 
 func (tr *tcmallocReader) errorf(line int, msg string, args ...any) *ParseError {
@@ -208,10 +210,11 @@ func (tr *tcmallocReader) flushPending() error {
 		return nil
 	}
 	p.open = false
+	tr.nameComments()
 	tr.goNames.endStack()
 	frames := tr.frames[:0]
 	for _, ret := range p.rets {
-		if p.shownAny && !p.isShown(ret-1) {
+		if len(p.shown) > 0 && !p.isShown(ret-1) {
 			continue // a frame Go did not print for this stack
 		}
 		frames = append(frames, tr.locs.intern(ret))
@@ -276,20 +279,8 @@ func (tr *tcmallocReader) finish() error {
 	if len(tr.warnText) > 0 {
 		tr.warn.add(tr.errorf(1, "the profiler wrote: %s", strings.Join(tr.warnText, " ")))
 	}
-	// The header's counts are the sums of the stack lines' (gperftools,
-	// tcmalloc's sampler and Go all write the total of the lines they
-	// print), so a difference means lines are missing: a file cut off
-	// before its memory map is refused rather than read with totals
-	// silently low.
-	if tr.rawHdr != tr.rawSum {
-		s, h := tr.rawSum, tr.rawHdr
-		err := tr.errorf(tr.sumLine, "stacks add up to %d: %d [%d: %d] but the header says %d: %d [%d: %d]",
-			s[0], s[1], s[2], s[3], h[0], h[1], h[2], h[3])
-		if !tr.sawMapped {
-			err.Err = fmt.Errorf("%w: %v", ErrTruncated, err.Err)
-			return err
-		}
-		tr.warn.add(err)
+	if err := tr.checkSums(); err != nil {
+		return err
 	}
 	if tr.deep > 0 {
 		tr.warn.add(tr.errorf(tr.deepAt, "%d stacks deeper than %d frames (the first here): each keeps its innermost %d",
@@ -298,6 +289,43 @@ func (tr *tcmallocReader) finish() error {
 	if tr.odd > maxOddMapLines {
 		tr.warn.add(tr.errorf(0, "%d memory map lines in no known form: the first %d were read", tr.odd, maxOddMapLines))
 	}
+	return nil
+}
+
+// checkSums compares the header's in-use and allocated counts with the
+// sums of the stack lines'. gperftools, tcmalloc's sampler and Go all
+// write the total of the lines they print, so a difference in the in-use
+// counts of a file that does not end as a whole one does (its memory map,
+// or Go's "# runtime.MemStats") means lines are missing: the file was cut
+// off, and is refused rather than read with the retained metric silently
+// low. Any other difference (only the allocated counts, as in old Go
+// profiles whose header counts more allocations than its lines show; or a
+// complete file) is a warning carrying a *MetricError, so that ranking an
+// affected metric is refused while the others can be ranked.
+func (tr *tcmallocReader) checkSums() error {
+	h, s := tr.rawHdr, tr.rawSum
+	if h == s {
+		return nil
+	}
+	msg := fmt.Sprintf("stacks add up to %d: %d [%d: %d] but the header says %d: %d [%d: %d]",
+		s[0], s[1], s[2], s[3], h[0], h[1], h[2], h[3])
+	inuseOK := h[0] == s[0] && h[1] == s[1]
+	allocOK := h[2] == s[2] && h[3] == s[3]
+	complete := tr.sawMapped || tr.hdr.kind == "heap" && tr.sawMemStats
+	if !inuseOK && !complete {
+		return tr.errorf(tr.sumLine, "%w: %s", ErrTruncated, msg)
+	}
+	var affected []string
+	for _, m := range tr.hdr.metrics() {
+		if alloc := strings.HasPrefix(m.Name, "alloc_"); alloc && !allocOK || !alloc && !inuseOK {
+			affected = append(affected, m.Name)
+		}
+	}
+	var cause error = errors.New(msg)
+	if len(affected) > 0 {
+		cause = &MetricError{Metrics: affected, Err: cause}
+	}
+	tr.warn.add(&ParseError{Format: FormatTcmalloc, Name: tr.name, Line: tr.sumLine, Err: cause})
 	return nil
 }
 
@@ -486,8 +514,8 @@ var legacyHeapFrames = sync.OnceValues(func() (string, string) {
 func (tr *tcmallocReader) emit(sym Symbolizer, sink Sink) error {
 	t := &heapTables{addrs: tr.locs.addrs}
 	t.maps, t.in = placeLegacyAddresses(t.addrs, massageLegacyMappings(tr.maps))
-	lines := tr.goLines(t)
-	tr.mapWarnings(t, lines)
+	tr.goLines(t)
+	tr.mapWarnings(t)
 	warns := tr.warn.done(FormatTcmalloc, tr.name)
 	if sym != nil {
 		warns = append(warns, t.symbolize(sym)...)
@@ -506,10 +534,10 @@ func (tr *tcmallocReader) emit(sym Symbolizer, sink Sink) error {
 
 // goLines gives the locations of Go text the frames its comments name
 // (in t.symbolized, as a symboliser would) and marks the mappings whose
-// every location is named; it returns whether some location is.
-func (tr *tcmallocReader) goLines(t *heapTables) bool {
+// every location is named.
+func (tr *tcmallocReader) goLines(t *heapTables) {
 	if tr.goNames.byAddr == nil {
-		return false
+		return
 	}
 	p := t.miniProfile()
 	funcs := map[[2]string]*profile.Function{}
@@ -517,7 +545,6 @@ func (tr *tcmallocReader) goLines(t *heapTables) bool {
 	for i := range named {
 		named[i] = true
 	}
-	any := false
 	for i, loc := range p.Location {
 		fs := tr.goNames.frames(loc.Address)
 		if len(fs) == 0 {
@@ -526,7 +553,6 @@ func (tr *tcmallocReader) goLines(t *heapTables) bool {
 			}
 			continue
 		}
-		any = true
 		for _, f := range fs {
 			fn := funcs[[2]string{f.fn, f.file}]
 			if fn == nil {
@@ -543,16 +569,20 @@ func (tr *tcmallocReader) goLines(t *heapTables) bool {
 		}
 	}
 	t.symbolized = p
-	return any
 }
 
 // mapWarnings says what the memory map leaves unsymbolisable.
-func (tr *tcmallocReader) mapWarnings(t *heapTables, named bool) {
+func (tr *tcmallocReader) mapWarnings(t *heapTables) {
 	hasFunctions := true
 	for _, m := range t.maps {
 		hasFunctions = hasFunctions && m.HasFunctions
 	}
 	switch {
+	case tr.hdr.kind == "heap":
+		// Go's text has no memory map: its names come from the comments.
+		if !hasFunctions {
+			tr.warn.add(tr.errorf(0, "some addresses have no # comment naming them: they stay unnamed and cannot be matched across restarts"))
+		}
 	case !tr.sawMapped && !hasFunctions:
 		tr.warn.add(tr.errorf(0, "no MAPPED_LIBRARIES section: addresses cannot be symbolised or matched across restarts"))
 	case !tr.lr.eol:

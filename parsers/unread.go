@@ -34,6 +34,7 @@ var unreadFormats = []unreadFormat{
 	{"a Java heap dump (HPROF)", hasPrefix("JAVA PROFILE 1.0."),
 		"it holds the Java heap, not native memory: take NMT reports (jcmd PID VM.native_memory summary) instead"},
 	{"a perf recording (perf.data)", hasPrefix("PERFILE2"), "perf report reads it; dumpdiff reads heap profiles"},
+	{"a Java lock contention profile (contentionz)", hasPrefix("--- contentionz"), "it holds lock contention, not memory"},
 }
 
 // detectUnread returns an error naming the format of head when it is one

@@ -671,8 +671,12 @@ func (c *nmtCategory) addPart(v, d int64) {
 }
 
 // finishCategory checks that a category's sub-lines account for its
-// reserved amount (within rounding). A shortfall in the last category of
-// the input means the report was cut off there; elsewhere it is a warning.
+// reserved amount (within rounding), the same way wherever the category
+// is. A shortfall is a warning ("its lines account for …"), except in the
+// last category of an input whose categories also fall short of its
+// Total: line: categories are missing too, so the report was cut off
+// there. A category printed without a breakdown (JDK 8 and 11 print Class
+// so on old releases) has nothing to check; its header values count.
 func (p *nmtParser) finishCategory(c *nmtCategory, atEOF bool) error {
 	if atEOF && c == nil && len(p.catOrder) == 0 {
 		return p.errorf(p.line, "report %w after its Total: line: no categories", ErrTruncated)
@@ -685,12 +689,10 @@ func (p *nmtParser) finishCategory(c *nmtCategory, atEOF bool) error {
 	if short <= tolerance {
 		return nil
 	}
-	if atEOF {
-		return p.errorf(p.line, "report %w in category %q (line %d): its lines account for %d of %d bytes reserved",
-			ErrTruncated, c.name, c.line, c.parts, c.vals.cur[nmtReserved])
+	if atEOF && p.categoriesShort() != "" {
+		return p.errorf(p.line, "report %w in category %q (line %d): its lines account for %d of %d bytes reserved, and the categories for %s",
+			ErrTruncated, c.name, c.line, c.parts, c.vals.cur[nmtReserved], p.categoriesShort())
 	}
-	// JDK 8 and 11 print some categories (e.g. Class on old releases)
-	// without a full breakdown; the header values are what count.
 	if c.nparts > 0 {
 		p.warnf(c.line, "category %q: its lines account for %d of %d bytes reserved", c.name, c.parts, c.vals.cur[nmtReserved])
 	}

@@ -640,3 +640,34 @@ func TestNMTCutMidLine(t *testing.T) {
 		}
 	}
 }
+
+// TestNMTCategoryCheckSameEverywhere: a category whose sub-lines do not
+// account for its reserved amount is checked the same way wherever it is in
+// the report. On a real JDK 17 summary, the same 8 KB discrepancy in a
+// middle category (String Deduplication) and in the last one (Object
+// Monitors), with the categories still adding up to Total within rounding,
+// is a warning naming the category both times; it says "truncated" only
+// when the report also lacks categories (see TestParseNMTErrors).
+func TestNMTCategoryCheckSameEverywhere(t *testing.T) {
+	real := string(readReport(t, "../testdata/nmt/jdk17-summary/lc-06.txt"))
+	for _, name := range []string{"String Deduplication", "Object Monitors"} {
+		old := name + " (reserved=1KB, committed=1KB)"
+		if !strings.Contains(real, old) {
+			t.Fatalf("no %q in the report", old)
+		}
+		in := strings.Replace(real, old, name+" (reserved=9KB, committed=9KB)", 1)
+		s, err := ParseNMT(strings.NewReader(in), "lc-06.txt")
+		if err != nil {
+			t.Errorf("%s: got %v, want a warning", name, err)
+			continue
+		}
+		var got []string
+		for _, w := range s.Warnings {
+			got = append(got, w.Error())
+		}
+		want := fmt.Sprintf("category %q: its lines account for 1024 of 9216 bytes reserved", name)
+		if len(got) != 1 || !strings.Contains(got[0], want) {
+			t.Errorf("%s: got warnings %q, want one saying %q", name, got, want)
+		}
+	}
+}

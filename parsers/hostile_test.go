@@ -89,6 +89,20 @@ var hostileCases = map[string]func() io.Reader{
 		return &patternReader{prefix: []byte("heap profile: 1: 8 [1: 8] @ heapprofile\n1: 8 [1: 8] @"), unit: []byte(" 0x7f0000001234"), n: 7_000_000 * 15,
 			suffix: []byte("\nMAPPED_LIBRARIES:\n")}
 	},
+	// An NMT summary, then 2 GB of newlines.
+	"nmt-newlines": func() io.Reader {
+		return &patternReader{prefix: []byte(nmtTinyReport), unit: []byte("\n"), n: 2 << 30}
+	},
+	// An NMT header, then 2 GB of one line.
+	"nmt-long-line": func() io.Reader {
+		return &patternReader{prefix: []byte("Native Memory Tracking:\n\nTotal: reserved=1KB, committed=1KB\n"), unit: []byte("x"), n: 2 << 30}
+	},
+	// 256 MB of a program's output, then its NMT report at exit (beyond
+	// what detection looks at: the format is given, as --input-format nmt).
+	"nmt-after-output": func() io.Reader {
+		line := []byte("\x1b[32mINFO\x1b[0m request served in 3 ms\n")
+		return &patternReader{unit: line, n: int64(len(line)) * (6 << 20), suffix: []byte(nmtTinyReport)}
+	},
 	// A stack line of 7 million frames (100 MB).
 	"jemalloc-deep-stack": func() io.Reader {
 		return &patternReader{prefix: []byte("heap_v2/1\n  t*: 1: 8 [0: 0]\n@"), unit: []byte(" 0x7f0000001234"), n: 7_000_000 * 15,
@@ -96,9 +110,13 @@ var hostileCases = map[string]func() io.Reader{
 	},
 }
 
+// nmtTinyReport is the smallest NMT summary.
+const nmtTinyReport = "Native Memory Tracking:\n\nTotal: reserved=2KB, committed=2KB\n-                 Java Heap (reserved=2KB, committed=2KB)\n                            (mmap: reserved=2KB, committed=2KB)\n"
+
 // hostileOptions are the options of the cases that need some.
 var hostileOptions = map[string]*Options{
 	"tcmalloc-gzip-bomb": {MaxDecompressed: 64 << 20},
+	"nmt-after-output":   {Format: FormatNMT},
 }
 
 // hostileEnv names the case a child process of TestHostileInputsMemory reads.
@@ -136,6 +154,9 @@ func TestHostileInputsMemory(t *testing.T) {
 		{"tcmalloc-newlines", "ok: totals [0 0]"},
 		{"tcmalloc-gzip-bomb", "error: parse tcmalloc heap profile tcmalloc-gzip-bomb line …: decompressed input exceeds the limit at byte 67108865"},
 		{"tcmalloc-deep-stack", `ok: totals [1 8] warnings ["parse tcmalloc heap profile tcmalloc-deep-stack line 2: 1 stacks deeper than 4096 frames (the first here): each keeps its innermost 4096"`},
+		{"nmt-newlines", "ok: totals [2048 2048 0 0 2048 2048 0]"},
+		{"nmt-long-line", "error: parse NMT report nmt-long-line line 4: line longer than 4 MiB"},
+		{"nmt-after-output", "ok: totals [2048 2048 0 0 2048 2048 0]"},
 		{"jemalloc-deep-stack", `ok: totals [1 8] warnings ["parse jemalloc dump jemalloc-deep-stack line 3: 1 stacks deeper than 4096 frames (the first here): each keeps its innermost 4096"`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -207,4 +228,37 @@ func TestStrayControlByte(t *testing.T) {
 func slicesInsert(b []byte, at int, c byte) []byte {
 	out := append(bytes.Clone(b[:at]), c)
 	return append(out, b[at:]...)
+}
+
+// TestNMTAfterColouredOutput reads a real NMT report printed at JVM exit
+// after coloured program output, its header line wrapped in escape
+// sequences too: escapes are text, and the report reads as without them.
+func TestNMTAfterColouredOutput(t *testing.T) {
+	real := readTestdata(t, "nmt/jdk17-exit/exit.txt")
+	want, err := Parse(bytes.NewReader(real), "exit.txt", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	coloured := "\x1b[1;32mstarted\x1b[0m\n\x1b[33mWARN\x1b[0m slow request\n\x1b]0;title\x07done\n" +
+		strings.Replace(string(real), "Native Memory Tracking:", "\x1b[0mNative Memory Tracking:\x1b[0m", 1)
+	got, err := Parse(strings.NewReader(coloured), "exit.txt", nil)
+	if err != nil {
+		t.Fatalf("got %v, want the report read", err)
+	}
+	if g, w := fmt.Sprint(got.Totals()), fmt.Sprint(want.Totals()); g != w {
+		t.Errorf("got totals %s, want %s", g, w)
+	}
+}
+
+// TestNMTStrayControlByte: an NMT report with one control byte in a
+// category line is still an NMT report, and the error names that line.
+func TestNMTStrayControlByte(t *testing.T) {
+	real := readTestdata(t, "nmt/jdk17-summary/lc-03.txt")
+	at := bytes.Index(real, []byte("Java Heap (reserved="))
+	line := bytes.Count(real[:at], []byte("\n")) + 1
+	_, err := Parse(bytes.NewReader(slicesInsert(real, at+len("Java Heap (reserved=")+2, 0)), "lc-03.txt", nil)
+	var pe *ParseError
+	if !errors.As(err, &pe) || pe.Format != FormatNMT || pe.Line != line {
+		t.Errorf("got %v, want an NMT error at line %d", err, line)
+	}
 }

@@ -157,6 +157,7 @@ func Parse(r io.Reader, name string, opts *Options) (*Snapshot, error) {
 var textReaders = map[Format]func(r io.Reader, name string, sym Symbolizer, sink Sink) error{
 	FormatJemalloc: ReadJemalloc,
 	FormatTcmalloc: ReadTcmalloc,
+	FormatNMT:      ReadNMT,
 }
 
 // parseSnapshot reads one snapshot of a snapshot format from in.
@@ -169,8 +170,6 @@ func parseSnapshot(in io.Reader, name string, format Format, opts *Options) (*Sn
 	switch format {
 	case FormatPprof:
 		snap, err = ParsePprof(in, name)
-	case FormatNMT:
-		snap, err = ParseNMT(in, name)
 	default:
 		return nil, &ParseError{Name: name, Err: fmt.Errorf("unknown format %q (known: %v)", format, Formats)}
 	}
@@ -340,12 +339,13 @@ func skipHeapPreamble(head []byte) []byte {
 }
 
 // nmtHeaderLine matches the line that opens every NMT report, alone on its
-// line (jcmd output, or -XX:+PrintNMTStatistics after the program's own):
+// line (jcmd output, or -XX:+PrintNMTStatistics after the program's own,
+// whose terminal escape sequences may surround it):
 //
 //	Native Memory Tracking:
 //
 // A document that merely mentions it (this project's README) is no report.
-var nmtHeaderLine = regexp.MustCompile(`(?m)^[ \t]*Native Memory Tracking:[ \t]*\r?$`)
+var nmtHeaderLine = regexp.MustCompile(`(?m)^(?:[ \t]|\x1b\[[0-?]*[ -/]*[@-~])*Native Memory Tracking:(?:[ \t]|\x1b\[[0-?]*[ -/]*[@-~])*\r?$`)
 
 // looksLikeText reports whether head is UTF-8 without control bytes other than
 // tab, CR, LF and ESC (terminal escape sequences, as in coloured program

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"sync"
 	"syscall"
 	"testing"
@@ -197,4 +198,70 @@ func genTcmallocBench() []byte {
 func BenchmarkReadTcmalloc(b *testing.B) {
 	data := benchInput("tcmalloc", genTcmallocBench)
 	benchRead(b, data, func(r *bytes.Reader, s Sink) error { return ReadTcmalloc(r, "bench.heap", nil, s) })
+}
+
+// genNMTDetailBench writes an NMT detail report of about benchSize bytes:
+// a real JDK 25 detail report (testdata/nmt/jdk25-detail) whose Virtual
+// memory map and Details sections are repeated, each copy's symbols
+// renamed so that its call sites stay distinct, as in a large JVM with
+// many native allocation sites.
+func genNMTDetailBench(tb testing.TB) func() []byte {
+	return func() []byte {
+		real := readReport(tb, "../testdata/nmt/jdk25-detail/lc-06.txt.gz")
+		vm := bytes.Index(real, []byte("Virtual memory map:\n"))
+		det := bytes.Index(real, []byte("Details:\n"))
+		end := bytes.Index(real, []byte("\n("))
+		for end >= 0 && end < det {
+			end = bytes.Index(real[end+1:], []byte("\n(")) + end + 1
+		}
+		if vm < 0 || det < vm || end < det {
+			tb.Fatal("jdk25-detail/lc-06.txt: no Virtual memory map or Details section")
+		}
+		head, vmap, details, tail := real[:vm+20], real[vm+20:det], real[det+9:end+1], real[end+1:]
+		out := append([]byte(nil), head...)
+		var sections [2][]byte
+		for k := 0; len(sections[0])+len(sections[1]) < benchSize; k++ {
+			for i, sec := range [][]byte{vmap, details} {
+				sections[i] = appendRenamed(sections[i], sec, k)
+			}
+		}
+		out = append(out, sections[0]...)
+		out = append(out, "Details:\n"...)
+		out = append(out, sections[1]...)
+		return append(out, tail...)
+	}
+}
+
+// appendRenamed appends sec with every frame's symbol prefixed by "g<k>_"
+// and its address moved by k pages, as the frames of another code path.
+func appendRenamed(dst, sec []byte, k int) []byte {
+	for line := range bytes.Lines(sec) {
+		t := bytes.TrimLeft(line, " \t")
+		i := bytes.IndexByte(t, ']')
+		if !bytes.HasPrefix(t, []byte("[0x")) || bytes.Contains(t, []byte(" - 0x")) || i < 4 {
+			dst = append(dst, line...)
+			continue
+		}
+		addr, err := strconv.ParseUint(string(t[3:i]), 16, 64)
+		if err != nil {
+			dst = append(dst, line...)
+			continue
+		}
+		dst = append(dst, line[:len(line)-len(t)]...)
+		dst = fmt.Appendf(dst, "[0x%016x]", addr+uint64(k)<<12)
+		sym := t[i+1:]
+		if len(bytes.TrimSpace(sym)) > 0 {
+			if sym[0] == ' ' {
+				dst, sym = append(dst, ' '), sym[1:]
+			}
+			dst = fmt.Appendf(dst, "g%d_", k)
+		}
+		dst = append(dst, sym...)
+	}
+	return dst
+}
+
+func BenchmarkReadNMTDetail(b *testing.B) {
+	data := benchInput("nmt-detail", genNMTDetailBench(b))
+	benchRead(b, data, func(r *bytes.Reader, s Sink) error { return ReadNMT(r, "bench.txt", nil, s) })
 }

@@ -42,8 +42,9 @@ type lineReader struct {
 	// long reports that the line last returned was longer than
 	// maxTextLine: it holds the line's first maxTextLine bytes.
 	long bool
-	// keepBlank returns blank lines too.
-	keepBlank bool
+	// blanks is the number of blank lines skipped just before the line
+	// last returned (or before the end of the input, at io.EOF).
+	blanks int
 	// rest says that the rest of a long line is still to be dropped: done
 	// at the next call, so that a reader that refuses the line reads no
 	// further.
@@ -66,11 +67,11 @@ func (lr *lineReader) next() ([]byte, error) {
 			return nil, err
 		}
 	}
-	if !lr.keepBlank {
-		if err := lr.skipBlank(); err != nil {
-			return nil, err
-		}
+	before := lr.n
+	if err := lr.skipBlank(); err != nil {
+		return nil, err
 	}
+	lr.blanks = lr.n - before
 	b, err := lr.br.ReadSlice('\n')
 	if errors.Is(err, bufio.ErrBufferFull) {
 		b, err = lr.readLong(b)

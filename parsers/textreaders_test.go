@@ -2,7 +2,9 @@ package parsers
 
 import (
 	"bytes"
+	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/dumpdiff/dumpdiff/parsers/symbolize"
@@ -42,5 +44,58 @@ func TestReadAgreesWithOpen(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestNMTSiteValuesFastAgreesWithSlow reads every call-site value line of
+// every committed NMT report, and variants of each (diff deltas, commas,
+// types with spaces), both with the hand-written reader and with the
+// regular expressions it stands in for: same category and values, or the
+// same error.
+func TestNMTSiteValuesFastAgreesWithSlow(t *testing.T) {
+	var lines []string
+	for _, path := range fixtureFiles(t) {
+		if f, _ := DetectFile(path); f != FormatNMT {
+			continue
+		}
+		for l := range strings.Lines(string(readReport(t, path))) {
+			if l = strings.TrimSpace(l); strings.HasPrefix(l, "(") && !isOmittedSitesLine([]byte(l)) {
+				lines = append(lines, l)
+			}
+		}
+	}
+	lines = append(lines,
+		"(malloc=98306KB type=Other +81920KB #13 +10)", "(malloc=0KB type=Arena Chunk -32KB)", "(malloc=424KB, #1000)",
+		"(malloc=5KB, type=Thread Stack #2)", "(malloc=5KB type=A +1KB+2 #3)", "(malloc=5MB type=Other #1)", "(malloc=5KB type= #1)",
+		"(malloc=5KB type=Other #1 +2KB)", "(malloc=99999999999999999999KB #1)", "(malloc=5KB #99999999999999999999)",
+		"(reserved=29696KB +8192KB, committed=2352KB +836KB Type=Thread Stack)", "(reserved=1KB, committed=1KB Tag=a,b)",
+		"(reserved=1KB, committed=1KB Tag=a(b))", "(reserved=1KB, committed=1KB, peak=2KB)",
+		"(mmap: reserved=1KB, committed=1KB Type=Thread Stack, peak=2KB)", "(mmap: reserved=1KB, committed=1KB, at peak)",
+		"(mmap: reserved=1KB, committed=1KB Tag=x(y)", "(26KB +11KB #19 +8)", "(26KB)", "(26XB #1)", "(26KB +11 #1)", "((malloc=1KB tag=Other #1) (peak=2KB #1))",
+	)
+	p := &nmtParser{name: "x", unit: "KB", scale: 1024, cats: map[string]*nmtCategory{}}
+	fastOnes, good := 0, 0
+	for _, l := range lines {
+		var fast, slow nmtSite
+		if p.siteValuesFast(&nmtSite{}, []byte(strings.Replace(l, "((", "(", 1))) {
+			fastOnes++
+		}
+		errFast := p.parseSiteValues(&fast, []byte(l))
+		norm := strings.TrimPrefix(l, "(")
+		if !strings.HasPrefix(norm, "(") {
+			norm = "(" + norm
+		}
+		errSlow := p.parseSiteValuesSlow(&slow, norm)
+		if errSlow == nil {
+			good++
+		}
+		if fmt.Sprint(errFast) != fmt.Sprint(errSlow) || fast.category != slow.category || fast.vals != slow.vals {
+			t.Errorf("%q:\n got %q %v %v\nwant %q %v %v (the regular expressions)", l, fast.category, fast.vals, errFast, slow.category, slow.vals, errSlow)
+		}
+	}
+	// Summary lines ("(classes #908)") and other scales than KB are no
+	// site values here: the regular expressions refuse them too.
+	if good < 500 || fastOnes < good*9/10 {
+		t.Errorf("of %d value lines, %d read and %d without regular expressions; want the committed reports' (hundreds, nearly all of them)", len(lines), good, fastOnes)
 	}
 }

@@ -243,6 +243,11 @@ func (e *addressError) Error() string {
 	return fmt.Sprintf("malformed address %q", clip(e.field, 30))
 }
 
+// maxMappings bounds the executable mappings a dump's memory map may
+// declare: a process maps at most vm.max_map_count areas (65530 by
+// default), and a map of millions is no process's.
+const maxMappings = 1 << 20
+
 // mapsLineError explains a /proc/self/maps line that does not read.
 var (
 	errMapsFields = errors.New("want address range, permissions, offset, device and inode")

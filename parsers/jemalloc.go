@@ -117,6 +117,7 @@ type jemallocReader struct {
 	deepAt  int // the first one's line
 
 	mappings  []*profile.Mapping
+	manyMaps  int // memory map lines beyond maxMappings
 	sawMapped bool
 	lastLine  string // the input's last line when it has no newline
 	warn      warnings
@@ -336,6 +337,10 @@ func (jr *jemallocReader) mapsLine(text []byte) {
 		jr.warn.skippedLine(jr.errorf(jr.lr.n, "skipped memory map line %q: %v", clip(string(text), 60), errLineTooLong))
 		return
 	}
+	if len(jr.mappings) >= maxMappings {
+		jr.manyMaps++
+		return
+	}
 	m, err := parseMapsLine(text)
 	if err != nil {
 		if jr.lr.eol { // a cut-off last line is reported by finish
@@ -377,6 +382,9 @@ func (jr *jemallocReader) finish() error {
 	if !jr.lr.eol {
 		jr.warn.add(jr.errorf(n,
 			"MAPPED_LIBRARIES cut off at %q: addresses in the missing mappings cannot be symbolised", clip(jr.lastLine, 60)))
+	}
+	if jr.manyMaps > 0 {
+		jr.warn.add(jr.errorf(0, "memory map holds more than %d executable mappings: %d more lines not read", maxMappings, jr.manyMaps))
 	}
 	if jr.deep > 0 {
 		jr.warn.add(jr.errorf(jr.deepAt, "%d stacks deeper than %d frames (the first here): each keeps its innermost %d",

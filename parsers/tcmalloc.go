@@ -72,6 +72,7 @@ type tcmallocReader struct {
 	sawMapped   bool
 	sawMemStats bool // Go text: the "# runtime.MemStats" section after the stacks
 	odd         int  // memory map lines in no format the library knows
+	manyMaps    int  // memory map lines beyond maxMappings
 	warn        warnings
 }
 
@@ -115,8 +116,8 @@ func (tr *tcmallocReader) preambleLine(text []byte) error {
 		return nil
 	}
 	if rest, ok := bytes.CutPrefix(text, []byte("%warn")); ok && tr.lr.eol {
-		if w := bytes.TrimSpace(rest); len(w) > 0 {
-			tr.warnText = append(tr.warnText, string(w))
+		if w := bytes.TrimSpace(rest); len(w) > 0 && len(tr.warnText) < maxSkipped {
+			tr.warnText = append(tr.warnText, clip(string(w), 200))
 		}
 		return nil
 	}
@@ -242,6 +243,10 @@ func (tr *tcmallocReader) mapsLine(text []byte) {
 	if len(text) == 0 || tr.lr.long {
 		return
 	}
+	if len(tr.maps) >= maxMappings {
+		tr.manyMaps++
+		return
+	}
 	if m, ok := parseProcMapsLine(text); ok {
 		if m != nil {
 			tr.maps = append(tr.maps, m)
@@ -285,6 +290,9 @@ func (tr *tcmallocReader) finish() error {
 	if tr.deep > 0 {
 		tr.warn.add(tr.errorf(tr.deepAt, "%d stacks deeper than %d frames (the first here): each keeps its innermost %d",
 			tr.deep, maxStackDepth, maxStackDepth))
+	}
+	if tr.manyMaps > 0 {
+		tr.warn.add(tr.errorf(0, "memory map holds more than %d executable mappings: %d more lines not read", maxMappings, tr.manyMaps))
 	}
 	if tr.odd > maxOddMapLines {
 		tr.warn.add(tr.errorf(0, "%d memory map lines in no known form: the first %d were read", tr.odd, maxOddMapLines))

@@ -10,8 +10,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-
-	"github.com/google/pprof/profile"
 )
 
 // ParseNMT reads a JVM Native Memory Tracking report: the output of
@@ -122,16 +120,6 @@ const (
 	nmtSlots
 )
 
-var nmtSampleTypes = []*profile.ValueType{
-	{Type: "reserved", Unit: "bytes"},
-	{Type: "committed", Unit: "bytes"},
-	{Type: "malloc", Unit: "bytes"},
-	{Type: "malloc", Unit: "count"},
-	{Type: "mmap_reserved", Unit: "bytes"},
-	{Type: "mmap_committed", Unit: "bytes"},
-	{Type: "arena", Unit: "bytes"},
-}
-
 // nmtJavaFrame stands for every frame without a symbol: Java code.
 const nmtJavaFrame = "[java]"
 
@@ -206,7 +194,7 @@ type nmtParser struct {
 	vmmapLast string // category of the last reserved region, for its committed sub-regions
 	region    nmtMapRegion
 	// spans sums the map's reserved regions by reserving stack
-	// (nmtFramesKey) and category: what splitBySpans splits a Details site
+	// (appendFramesKey) and category: what splitBySpans splits a Details site
 	// covering two categories by.
 	spans   map[string]map[string]*nmtRegionSum
 	sites   []*nmtSite
@@ -328,10 +316,6 @@ var (
 	// nmtVMSiteLine matches a virtual memory site of Details:
 	// "(reserved=262144KB, committed=262144KB Type=Java Heap)" or "… Tag=Class)".
 	nmtVMSiteLine = regexp.MustCompile(`^\(reserved=` + nmtAmt + nmtDelta + `, committed=` + nmtAmt + nmtDelta + `(?: (?:Type|Tag|type|tag)=([^()]*?))?\)`)
-	// nmtRegionLine matches a Virtual memory map region
-	// "[0x00000000f0000000 - 0x0000000100000000] reserved and committed 262144KB for Java Heap from"
-	// and its committed sub-regions "	[0x… - 0x…] committed 87360KB from".
-	nmtRegionLine = regexp.MustCompile(`^\s*\[0x[0-9A-Fa-f]+ - 0x[0-9A-Fa-f]+\] (reserved and committed|reserved|committed) ` + nmtAmt + `(?: for (.+?))?(?: from)?\s*$`)
 	// nmtJcmdMessage matches what jcmd VM.native_memory prints instead of a
 	// report (JDK 8 to 25): "Native memory tracking is not enabled",
 	// "Detail tracking is not enabled" (detail asked of a JVM tracking at
@@ -340,8 +324,6 @@ var (
 	// "Incorrect scale value: TB", and the header of
 	// "VM.native_memory statistics" (NMT's own bookkeeping, no report).
 	nmtJcmdMessage = regexp.MustCompile(`(?m)^(Native memory tracking is not enabled|Detail tracking is not enabled|No baseline for comparison|Native memory tracking has been (?:shut ?down|turned off)|Incorrect scale value: .*?|Native Memory Tracking Statistics:)\s*$`)
-	// nmtOmittedSites matches "(1296 call sites weighting less than 1KB each omitted.)".
-	nmtOmittedSites = regexp.MustCompile(`^\(\d+ call sites weighting less than`)
 )
 
 // nmtJcmdHint says what to do about a jcmd message matched by nmtJcmdMessage.

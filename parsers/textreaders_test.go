@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -97,5 +98,49 @@ func TestNMTSiteValuesFastAgreesWithSlow(t *testing.T) {
 	// site values here: the regular expressions refuse them too.
 	if good < 500 || fastOnes < good*9/10 {
 		t.Errorf("of %d value lines, %d read and %d without regular expressions; want the committed reports' (hundreds, nearly all of them)", len(lines), good, fastOnes)
+	}
+}
+
+// nmtRegionLine is what parseRegionLine reads, as a regular expression:
+// a region of the Virtual memory map,
+// "[0x00000000f0000000 - 0x0000000100000000] reserved and committed 262144KB for Java Heap from",
+// or a committed sub-region "[0x… - 0x…] committed 87360KB from".
+var nmtRegionLine = regexp.MustCompile(`^\s*\[0x[0-9A-Fa-f]+ - 0x[0-9A-Fa-f]+\] (reserved and committed|reserved|committed) (\d+)([A-Za-z]*)(?: for (.+?))?(?: from)?\s*$`)
+
+// TestNMTRegionLinesAgreeWithRegexp reads every region line of the
+// committed detail reports, and variants, with parseRegionLine and with
+// the regular expression it stands in for.
+func TestNMTRegionLinesAgreeWithRegexp(t *testing.T) {
+	var lines []string
+	for _, path := range fixtureFiles(t) {
+		if f, _ := DetectFile(path); f != FormatNMT {
+			continue
+		}
+		for l := range strings.Lines(string(readReport(t, path))) {
+			if l = strings.TrimSpace(l); strings.HasPrefix(l, "[0x") && strings.Contains(l, " - 0x") {
+				lines = append(lines, l)
+			}
+		}
+	}
+	n := len(lines)
+	lines = append(lines,
+		"[0x1 - 0x2] reserved 4KB", "[0x1 - 0x2] reserved 4KB for from", "[0x1 - 0x2] reserved 4KB for X from from",
+		"[0x1 - 0x2] reserved 4KB from", "[0x1 - 0x2] committed 4KB for", "[0x1 - 0x2] reserved and committed 4 for Thread Stack from",
+		"[0x1 - 0x2] reserved 4KB for A B", "[0x1 - 0x2] reserved 4KBfor X", "[0x1 - 0x2] reserved x4KB", "[0x1 -0x2] reserved 4KB",
+		"[0xAb - 0xcD] reserved 4KB for X", "[0x - 0x2] reserved 4KB",
+	)
+	for _, l := range lines {
+		kind, digits, unit, cat, ok := parseRegionLine([]byte(l))
+		got := fmt.Sprintf("%v %s %s %s %s", ok, kind, digits, unit, cat)
+		want := "false    "
+		if m := nmtRegionLine.FindStringSubmatch(l); m != nil {
+			want = fmt.Sprintf("true %s %s %s %s", m[1], m[2], m[3], m[4])
+		}
+		if got != want {
+			t.Errorf("%q: got %s, want %s (the regular expression)", l, got, want)
+		}
+	}
+	if n < 1000 {
+		t.Errorf("checked %d region lines of the committed reports, want thousands", n)
 	}
 }

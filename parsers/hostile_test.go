@@ -262,3 +262,16 @@ func TestNMTStrayControlByte(t *testing.T) {
 		t.Errorf("got %v, want an NMT error at line %d", err, line)
 	}
 }
+
+// TestJavaHeapzBounded: the legacy Java heapz profile goes through the
+// pprof library whole, so one larger than any real one is refused before
+// the library sees it.
+func TestJavaHeapzBounded(t *testing.T) {
+	big := &patternReader{prefix: []byte(javaHeapzHeader + "\nformat = java\nresolution = bytes\n"),
+		unit: []byte("          7048     1 @ 0x00000003 0x00000004\n"), n: 45 * (maxJavaHeapz/45 + 1)}
+	err := Read(big, "big.heapz", nil, &discardSink{})
+	var pe *ParseError
+	if !errors.As(err, &pe) || pe.Offset != maxJavaHeapz || !strings.Contains(err.Error(), "larger than 64 MiB") {
+		t.Errorf("got %v, want the profile refused at byte %d", err, maxJavaHeapz)
+	}
+}

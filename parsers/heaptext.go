@@ -248,7 +248,7 @@ func (e *addressError) Error() string {
 // default), and a map of millions is no process's.
 const maxMappings = 1 << 20
 
-// mapsLineError explains a /proc/self/maps line that does not read.
+// Why a /proc/self/maps line does not read.
 var (
 	errMapsFields = errors.New("want address range, permissions, offset, device and inode")
 	errMapsRange  = errors.New("malformed address range")

@@ -49,7 +49,6 @@ type rawEntries struct {
 	any    bool    // some entry has labels
 }
 
-
 // reset empties the entries, keeping their memory.
 func (e *rawEntries) reset() {
 	e.stacks, e.labels, e.next, e.vals, e.any = e.stacks[:0], e.labels[:0], e.next[:0], e.vals[:0], false

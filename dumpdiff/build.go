@@ -122,12 +122,14 @@ type Input struct {
 type inputScratch struct {
 	maps   map[uint64]mapInfo
 	names  map[strRef]uint32 // see nameID
+	funcs  [][3]uint32       // by FunctionID: looked up, fn and file name ids
 	locs   locIndex
 	frames []uint32 // every location's frames, with allocBit; see locIndex
 	labels map[uint64]labelID
 	main   sampler
 	runs   []*sampler // for ForkSamples
 	forked int        // runs in use
+	joined int        // runs whose entries are the snapshot's, with main's
 	unsym  []byte
 	lpairs []labelPair
 	enc    encodeScratch
@@ -174,15 +176,16 @@ type mapInfo struct {
 }
 
 // locIndex finds a location's frames by the reader's id: a slice while
-// ids are dense, a map beyond.
+// ids are dense, a map beyond. An entry is 0 for an undeclared location;
+// with singleFrame set, the location's one frame (most locations have one,
+// and a sample's stack is read without a second lookup); else start<<32 |
+// end of its frames in Input.frames.
 type locIndex struct {
-	dense  []locSpan
-	sparse map[uint64]locSpan
+	dense  []uint64
+	sparse map[uint64]uint64
 }
 
-// locSpan is a location's frames: Input.frames[start:end]; end 0 when the
-// location was not declared.
-type locSpan struct{ start, end uint32 }
+const singleFrame = 1 << 63
 
 func (x *locIndex) reset() {
 	clear(x.dense)
@@ -190,29 +193,31 @@ func (x *locIndex) reset() {
 	x.sparse = nil
 }
 
-func (x *locIndex) set(id uint64, s locSpan) {
+func (x *locIndex) set(id uint64, frames []uint32, start, end int) {
+	v := uint64(start)<<32 | uint64(end)
+	if end-start == 1 {
+		v = singleFrame | uint64(frames[start])
+	}
 	if id < uint64(len(x.dense)) {
-		x.dense[id] = s
+		x.dense[id] = v
 		return
 	}
 	if id < 1<<20 || id < 4*uint64(len(x.dense)) {
 		x.dense = slices.Grow(x.dense, int(id)+1-len(x.dense))[:id+1]
-		x.dense[id] = s
+		x.dense[id] = v
 		return
 	}
 	if x.sparse == nil {
-		x.sparse = map[uint64]locSpan{}
+		x.sparse = map[uint64]uint64{}
 	}
-	x.sparse[id] = s
+	x.sparse[id] = v
 }
 
-func (x *locIndex) get(id uint64) (locSpan, bool) {
+func (x *locIndex) get(id uint64) uint64 {
 	if id < uint64(len(x.dense)) {
-		s := x.dense[id]
-		return s, s.end != 0
+		return x.dense[id]
 	}
-	s, ok := x.sparse[id]
-	return s, ok
+	return x.sparse[id]
 }
 
 // fail remembers and returns a reader-contract error.
@@ -262,6 +267,7 @@ func (in *Input) Begin(h *parsers.Header) error {
 	clear(in.maps)
 	clear(in.labels)
 	clear(in.names)
+	clear(in.funcs)
 	in.locs.reset()
 	in.frames = in.frames[:0]
 	in.main.raw.reset()
@@ -320,8 +326,8 @@ func (in *Input) Location(l *parsers.Location) error {
 		if ln.Function == "" {
 			continue
 		}
-		k := frameKey{fn: in.nameID(ln.Function), file: in.nameID(ln.File), module: mi.moduleID, line: ln.Line}
-		in.addFrame(k, ln.Function)
+		fn, file := in.funcNames(&ln)
+		in.addFrame(frameKey{fn: fn, file: file, module: mi.moduleID, line: ln.Line}, ln.Function)
 	}
 	if len(in.frames) == start {
 		// Unsymbolised: module + offset within the mapped file, never the
@@ -330,7 +336,7 @@ func (in *Input) Location(l *parsers.Location) error {
 		fn := string(in.unsym)
 		in.addFrame(frameKey{fn: in.b.frames.names.intern(fn), file: in.nameID(""), module: mi.moduleID}, fn)
 	}
-	in.locs.set(l.ID, locSpan{uint32(start), uint32(len(in.frames))})
+	in.locs.set(l.ID, in.frames, start, len(in.frames))
 	return nil
 }
 
@@ -348,6 +354,24 @@ func (in *Input) addFrame(k frameKey, fn string) {
 type strRef struct {
 	p *byte
 	n int
+}
+
+// funcNames returns the name ids of a line's function and file: looked up
+// once per function of the snapshot when the reader numbers its functions.
+func (in *Input) funcNames(ln *parsers.Line) (fn, file uint32) {
+	id := ln.FunctionID
+	if id == 0 || id > 1<<24 {
+		return in.nameID(ln.Function), in.nameID(ln.File)
+	}
+	if id >= uint64(len(in.funcs)) {
+		in.funcs = slices.Grow(in.funcs, int(id)+1-len(in.funcs))[:id+1]
+	}
+	if f := in.funcs[id]; f[0] != 0 {
+		return f[1], f[2]
+	}
+	fn, file = in.nameID(ln.Function), in.nameID(ln.File)
+	in.funcs[id] = [3]uint32{1, fn, file}
+	return fn, file
 }
 
 // nameID interns a name through the snapshot's cache.
@@ -429,14 +453,13 @@ func (sp *sampler) Sample(locations []uint64, values []int64, labelSet uint64) e
 	}
 	buf := sp.buf[:0]
 	for _, id := range locations {
-		s, ok := in.locs.get(id)
-		if !ok {
+		switch v := in.locs.get(id); {
+		case v&singleFrame != 0:
+			buf = append(buf, uint32(v))
+		case v == 0:
 			return in.fail(errUndeclared)
-		}
-		if s.end-s.start == 1 { // most locations: one frame, no copy call
-			buf = append(buf, in.frames[s.start])
-		} else {
-			buf = append(buf, in.frames[s.start:s.end]...)
+		default:
+			buf = append(buf, in.frames[v>>32:uint32(v)]...)
 		}
 	}
 	sp.buf = buf
@@ -473,8 +496,8 @@ func (sp *sampler) flush() {
 // ForkSamples splits the snapshot's samples into runs, one sampler each
 // (see parsers.ParallelSink).
 func (in *Input) ForkSamples(first []int) ([]parsers.SampleSink, error) {
-	if in.cur == nil {
-		return nil, in.fail(errNoSnapshot)
+	if in.cur == nil || in.forked > 0 || in.joined > 0 {
+		return nil, in.fail(errors.New("a reader split a snapshot's samples twice (a bug in dumpdiff)"))
 	}
 	for len(in.runs) < len(first) {
 		in.runs = append(in.runs, &sampler{in: in})
@@ -489,23 +512,19 @@ func (in *Input) ForkSamples(first []int) ([]parsers.SampleSink, error) {
 	return out, nil
 }
 
-// JoinSamples gathers the runs' entries into the snapshot's; an entry that
-// several runs made is added up when the snapshot is encoded.
+// JoinSamples ends the runs: their entries are the snapshot's, beside the
+// Input's own; an entry that several runs made is added up when the
+// snapshot is encoded.
 func (in *Input) JoinSamples() error {
 	if in.cur == nil || in.forked == 0 {
 		return in.fail(errNoSnapshot)
 	}
 	main := &in.main
-	main.flush()
 	for _, sp := range in.runs[:in.forked] {
 		sp.flush()
-		main.raw.appendAll(&sp.raw)
 		main.pos = max(main.pos, sp.pos)
-		sp.clearSeen()
-		sp.raw.reset()
 	}
-	main.raw.dups = main.raw.dups || in.forked > 1
-	in.forked = 0
+	in.joined, in.forked = in.forked, 0
 	return nil
 }
 
@@ -584,10 +603,19 @@ func (in *Input) End(warnings []error) error {
 		return in.fail(errors.New("a reader ended a snapshot with its samples still split (a bug in dumpdiff)"))
 	}
 	in.main.flush()
-	t.cols = in.main.raw.encode(in.keep, in.nkeep, &in.enc)
+	parts := entryParts{&in.main.raw}
+	for _, sp := range in.runs[:in.joined] {
+		parts = append(parts, &sp.raw)
+	}
+	t.cols = parts.encode(in.keep, in.nkeep, &in.enc)
 	t.warnings = warnings
 	in.main.clearSeen()
 	in.main.raw.reset()
+	for _, sp := range in.runs[:in.joined] {
+		sp.clearSeen()
+		sp.raw.reset()
+	}
+	in.joined = 0
 	in.snaps = append(in.snaps, t)
 	in.cur, in.tr = nil, nil
 	return nil

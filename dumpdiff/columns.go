@@ -47,40 +47,52 @@ type rawEntries struct {
 	next   []int32 // the previous entry with the same stack, -1 when none
 	vals   []int64 // len(stacks) × kept metrics
 	any    bool    // some entry has labels
-	dups   bool    // entries were gathered from several runs: some may repeat
-}
-
-// appendAll adds o's entries (their next links are not kept: they are only
-// for adding samples up, which is over once runs are gathered).
-func (e *rawEntries) appendAll(o *rawEntries) {
-	e.stacks = append(e.stacks, o.stacks...)
-	e.labels = append(e.labels, o.labels...)
-	for range o.stacks {
-		e.next = append(e.next, -1)
-	}
-	e.vals = append(e.vals, o.vals...)
-	e.any = e.any || o.any
 }
 
 // reset empties the entries, keeping their memory.
 func (e *rawEntries) reset() {
-	e.stacks, e.labels, e.next, e.vals, e.any, e.dups = e.stacks[:0], e.labels[:0], e.next[:0], e.vals[:0], false, false
+	e.stacks, e.labels, e.next, e.vals, e.any = e.stacks[:0], e.labels[:0], e.next[:0], e.vals[:0], false
 }
 
-// encode sorts the entries by stack id and encodes them; kept[i] says
-// whether metric i's values are in e.vals (in metric order). sc is reused
-// working memory; each column is copied out at its exact size.
-func (e *rawEntries) encode(kept []bool, nk int, sc *encodeScratch) snapCols {
-	n := len(e.stacks)
+// entryParts are a snapshot's entries, in one part per sampler that made
+// some (see sampler): an entry is known by its index over all parts.
+type entryParts []*rawEntries
+
+// locate returns the part and the index in it of entry i.
+func (ps entryParts) locate(i int) (*rawEntries, int) {
+	for _, p := range ps {
+		if i < len(p.stacks) {
+			return p, i
+		}
+		i -= len(p.stacks)
+	}
+	panic("entry index out of range")
+}
+
+// encode sorts the entries by stack id, adds up those that several parts
+// made for the same stack and label set, and encodes them; kept[i] says
+// whether metric i's values are in the parts' vals (nk per entry, in
+// metric order). sc is reused working memory; each column is copied out at
+// its exact size.
+func (ps entryParts) encode(kept []bool, nk int, sc *encodeScratch) snapCols {
+	n, anyLabel := 0, false
+	for _, p := range ps {
+		n += len(p.stacks)
+		anyLabel = anyLabel || p.any
+	}
 	order := slices.Grow(sc.order[:0], 2*n)[:2*n]
-	for i, st := range e.stacks {
-		order[i] = uint64(st)<<32 | uint64(i)
+	i := 0
+	for _, p := range ps {
+		for _, st := range p.stacks {
+			order[i] = uint64(st)<<32 | uint64(i)
+			i++
+		}
 	}
 	sortByHigh32(order[:n], order[n:])
 	sc.order = order
 	order = order[:n]
-	if e.dups {
-		order = e.mergeDups(order, nk)
+	if len(ps) > 1 {
+		order = ps.mergeDups(order, nk)
 		n = len(order)
 	}
 	c := snapCols{n: n, vals: make([][]byte, len(kept))}
@@ -92,10 +104,11 @@ func (e *rawEntries) encode(kept []bool, nk int, sc *encodeScratch) snapCols {
 		prev = st
 	}
 	c.stacks = slices.Clone(b)
-	if e.any {
+	if anyLabel {
 		b = b[:0]
 		for _, o := range order {
-			b = binary.AppendUvarint(b, uint64(e.labels[uint32(o)]+1))
+			p, j := ps.locate(int(uint32(o)))
+			b = binary.AppendUvarint(b, uint64(p.labels[j]+1))
 		}
 		c.labels = slices.Clone(b)
 	}
@@ -106,7 +119,8 @@ func (e *rawEntries) encode(kept []bool, nk int, sc *encodeScratch) snapCols {
 		}
 		b = b[:0]
 		for _, o := range order {
-			v := e.vals[int(uint32(o))*nk+col]
+			p, j := ps.locate(int(uint32(o)))
+			v := p.vals[j*nk+col]
 			b = binary.AppendUvarint(b, uint64(v<<1^v>>63))
 		}
 		c.vals[m] = slices.Clone(b)
@@ -119,20 +133,20 @@ func (e *rawEntries) encode(kept []bool, nk int, sc *encodeScratch) snapCols {
 // mergeDups adds up the entries of order (sorted by stack) that share a
 // stack and a label set, and returns order without the ones added to
 // another.
-func (e *rawEntries) mergeDups(order []uint64, nk int) []uint64 {
+func (ps entryParts) mergeDups(order []uint64, nk int) []uint64 {
 	out := order[:0]
 	run := 0 // where the current stack's entries start in out
 	for _, o := range order {
 		if len(out) == 0 || out[len(out)-1]>>32 != o>>32 {
 			run = len(out)
 		}
-		i := int(uint32(o))
+		pi, i := ps.locate(int(uint32(o)))
 		merged := false
-		for _, p := range out[run:] {
-			j := int(uint32(p))
-			if e.labels[j] == e.labels[i] {
+		for _, q := range out[run:] {
+			pj, j := ps.locate(int(uint32(q)))
+			if pj.labels[j] == pi.labels[i] {
 				for m := range nk {
-					e.vals[j*nk+m] += e.vals[i*nk+m]
+					pj.vals[j*nk+m] += pi.vals[i*nk+m]
 				}
 				merged = true
 				break

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 )
 
 // Compare diffs two snapshots of the series (indexes into Snapshots):
@@ -90,7 +89,7 @@ func (s *Series) Compare(base, target int, opts Options) (*CompareResult, error)
 		gi := int(groupOf[i])
 		sg := &g.groups[gi]
 		site.Key, site.Title = s.groupKey(g, gi), s.groupTitle(g, gi)
-		site.Frames, site.Category = s.siteFrames(sg, by), strings.Join(sg.cats, ",")
+		site.Frames, site.Category = s.siteFrames(sg, by), g.groupCategory(gi)
 	}
 	if opts.Stream {
 		res.details = details

@@ -12,19 +12,24 @@ import (
 // siteGroup is one site of a result: the entries that share a key under
 // the chosen GroupBy.
 type siteGroup struct {
-	// key and title are set when the grouping makes them cheaply (by
-	// function, line or category); by stack they are built from rep on
-	// demand, only for the sites a result shows (groupKey, groupTitle).
-	key, title string
-	rep        stackID // representative stack: the one seen first in series order
-	repFirst   uint64
-	cats       []string
+	rep      stackID // representative stack: the one seen first in series order
+	repFirst uint64
 }
 
-// grouping is the sites of a result.
+// siteName is a site's key and title where the grouping makes them cheaply
+// (by function, line or category); by stack they are built from the
+// representative stack on demand, only for the sites a result shows
+// (groupKey, groupTitle).
+type siteName struct{ key, title string }
+
+// grouping is the sites of a result. A large series has hundreds of
+// thousands, so a site is small: its names and categories are kept beside
+// it, only where it has them.
 type grouping struct {
 	groups []siteGroup
-	by     GroupBy // opts.GroupBy with its default filled in
+	names  []siteName         // by site; nil by stack
+	cats   map[int32][]string // by site, sorted; only sites that have some
+	by     GroupBy            // opts.GroupBy with its default filled in
 }
 
 // siteTable is what Trend and Compare both start from: the chosen metric,
@@ -57,10 +62,11 @@ func (s *Series) table(opts Options) (*siteTable, error) {
 	}
 	gr := s.newGrouper(opts, by, label)
 	vals, totals := gr.sum(midx)
-	for i := range gr.groups {
-		slices.Sort(gr.groups[i].cats)
+	for _, c := range gr.cats {
+		slices.Sort(c)
 	}
-	return &siteTable{metric: metric, g: &grouping{groups: gr.groups, by: by}, vals: vals, totals: totals, n: len(s.snaps)}, nil
+	g := &grouping{groups: gr.groups, names: gr.names, cats: gr.cats, by: by}
+	return &siteTable{metric: metric, g: g, vals: vals, totals: totals, n: len(s.snaps)}, nil
 }
 
 // resolveMetric returns, per snapshot, the index of the metric, and the
@@ -161,6 +167,8 @@ type grouper struct {
 	by     GroupBy
 	label  string
 	groups []siteGroup
+	names  []siteName
+	cats   map[int32][]string
 	// ofStack is per dense stack: 0 undecided, -1 filtered out, else (by
 	// category: 1, kept) the group + 1.
 	ofStack []int32
@@ -184,6 +192,7 @@ func (s *Series) newGrouper(opts Options, by GroupBy, label string) *grouper {
 		ignore:  s.frameMatcher(opts.Ignore),
 		filter:  opts.Focus != nil || opts.Ignore != nil,
 		ofKey:   map[string]int32{},
+		cats:    map[int32][]string{},
 	}
 	g.catOf = make([]string, len(s.labels.sets))
 	for id := range g.catOf {
@@ -261,7 +270,7 @@ func (g *grouper) groupOf(st stackID, lab labelID) int32 {
 		}
 		gi := g.byKey(cat, title)
 		g.offerRep(gi, st)
-		g.groups[gi].addCat(cat)
+		g.addCat(gi, cat)
 		return gi
 	}
 	gi := g.ofStack[d] - 1
@@ -277,7 +286,7 @@ func (g *grouper) groupOf(st stackID, lab labelID) int32 {
 		g.ofStack[d] = gi + 1
 		g.offerRep(gi, st)
 	}
-	g.groups[gi].addCat(cat)
+	g.addCat(gi, cat)
 	return gi
 }
 
@@ -300,7 +309,7 @@ func (g *grouper) assign(st stackID) int32 {
 		if gi := g.ofClass[c] - 1; gi >= 0 {
 			return gi
 		}
-		gi := g.newGroup(siteGroup{})
+		gi := g.newGroup("", "")
 		g.ofClass[c] = gi + 1
 		return gi
 	}
@@ -325,14 +334,17 @@ func (g *grouper) byKey(key, title string) int32 {
 	if gi, ok := g.ofKey[key]; ok {
 		return gi
 	}
-	gi := g.newGroup(siteGroup{key: key, title: title})
+	gi := g.newGroup(key, title)
 	g.ofKey[key] = gi
 	return gi
 }
 
-func (g *grouper) newGroup(sg siteGroup) int32 {
-	sg.repFirst = ^uint64(0)
-	g.groups = append(g.groups, sg)
+// newGroup adds a site; by stack it has no names (see siteName).
+func (g *grouper) newGroup(key, title string) int32 {
+	g.groups = append(g.groups, siteGroup{repFirst: ^uint64(0)})
+	if g.by != GroupByStack {
+		g.names = append(g.names, siteName{key, title})
+	}
 	return int32(len(g.groups) - 1)
 }
 
@@ -344,10 +356,10 @@ func (g *grouper) offerRep(gi int32, st stackID) {
 	}
 }
 
-// addCat records a category of one of the group's entries ("" is none).
-func (sg *siteGroup) addCat(cat string) {
-	if cat != "" && !slices.Contains(sg.cats, cat) {
-		sg.cats = append(sg.cats, cat)
+// addCat records a category of one of site gi's entries ("" is none).
+func (g *grouper) addCat(gi int32, cat string) {
+	if cat != "" && !slices.Contains(g.cats[gi], cat) {
+		g.cats[gi] = append(g.cats[gi], cat)
 	}
 }
 
@@ -430,27 +442,30 @@ func (s *Series) stackKey(st stackID) string {
 
 // groupKey is site gi's key.
 func (s *Series) groupKey(g *grouping, gi int) string {
-	sg := &g.groups[gi]
 	if g.by == GroupByStack {
-		return s.stackKey(sg.rep)
+		return s.stackKey(g.groups[gi].rep)
 	}
-	return sg.key
+	return g.names[gi].key
 }
 
 // groupTitle is site gi's title.
 func (s *Series) groupTitle(g *grouping, gi int) string {
-	sg := &g.groups[gi]
 	if g.by == GroupByStack {
-		return s.stackTitleWithCaller(sg.rep)
+		return s.stackTitleWithCaller(g.groups[gi].rep)
 	}
-	return sg.title
+	return g.names[gi].title
+}
+
+// groupCategory is site gi's categories, joined.
+func (g *grouping) groupCategory(gi int) string {
+	return strings.Join(g.cats[int32(gi)], ",")
 }
 
 // compareGroupKeys orders sites a and b by key, as strings.Compare on their
 // keys would, without building a stack's joined key.
 func (s *Series) compareGroupKeys(g *grouping, a, b int) int {
 	if g.by != GroupByStack {
-		return strings.Compare(g.groups[a].key, g.groups[b].key)
+		return strings.Compare(g.names[a].key, g.names[b].key)
 	}
 	return s.compareStackKeys(g.groups[a].rep, g.groups[b].rep)
 }

@@ -416,7 +416,8 @@ func (t *stackTable) internShard(s int, b *stackBatch, idx []int32) {
 		for _, i := range idx {
 			h := b.items[i].hash
 			if v := sh.slots[h&mask]; v != 0 && v>>32 == h>>32 {
-				touch += uint64(sh.at(uint32(v))[hdrN])
+				hdr := sh.at(uint32(v))
+				touch += uint64(hdr[hdrN]) + uint64(hdr[min(len(hdr)-1, hdrLen+int(b.items[i].n))])
 			}
 		}
 		sh.touch += touch

@@ -83,33 +83,41 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 
 	// Score every site, rank small records, and build the full TrendSite
 	// only for the sites kept by --top.
-	scores := s.scoreSites(tbl, x, s.samplingQuantum(metric))
+	// With a short --top, only the shown sites' full statistics are kept:
+	// they are analysed again once ranked (a series may have millions).
+	quantum := s.samplingQuantum(metric)
+	keepAll := opts.Top <= 0 || opts.Top >= len(g.groups)/8
+	scores, full := s.scoreSites(tbl, x, quantum, keepAll)
 	rankScores(scores, func(a, b int32) int { return s.compareGroupKeys(g, int(a), int(b)) })
 	res.SiteCount = len(scores)
 	if opts.Top > 0 && len(scores) > opts.Top {
 		scores = scores[:opts.Top]
+	}
+	if !keepAll {
+		full = s.analyseShown(tbl, x, quantum, scores)
 	}
 	res.Sites = make([]TrendSite, len(scores))
 	details := func(i int, site *TrendSite) {
 		gi := int(scores[i].group)
 		sg := &g.groups[gi]
 		site.Key, site.Title = s.groupKey(g, gi), s.groupTitle(g, gi)
-		site.Frames, site.Category = s.siteFrames(sg, by), strings.Join(sg.cats, ",")
+		site.Frames, site.Category = s.siteFrames(sg, by), g.groupCategory(gi)
 	}
 	if opts.Stream {
 		res.details = details
 	}
 	for i, sc := range scores {
 		v := tbl.site(int(sc.group))
+		a := &full[sc.analysis]
 		res.Sites[i] = TrendSite{
 			Rank:        i + 1,
 			Values:      v,
-			Growth:      sc.a.growth,
+			Growth:      a.growth,
 			TotalGrowth: sc.total,
-			R2:          sc.a.r2,
-			MKP:         sc.a.mk.P,
-			Monotonic:   sc.a.monotonic,
-			Verdict:     sc.a.verdict,
+			R2:          a.r2,
+			MKP:         a.mk.P,
+			Monotonic:   a.monotonic,
+			Verdict:     a.verdict,
 		}
 		if !opts.Stream {
 			details(i, &res.Sites[i])
@@ -120,42 +128,78 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 
 // scoreSites analyses every site that has some of the metric, on every
 // core: sites are independent, and a large series has hundreds of
-// thousands. The scores come in site order whatever the cores did.
-func (s *Series) scoreSites(tbl *siteTable, x []float64, quantum float64) []siteScore {
+// thousands. The scores come in site order whatever the cores did; with
+// keep, full holds each score's whole analysis (score.analysis indexes it).
+func (s *Series) scoreSites(tbl *siteTable, x []float64, quantum float64, keep bool) (scores []siteScore, full []analysis) {
 	g, n := tbl.g, tbl.n
-	workers := min(runtime.GOMAXPROCS(0), max(1, len(g.groups)/4096))
-	parts := make([][]siteScore, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			from, to := w*len(g.groups)/workers, (w+1)*len(g.groups)/workers
-			st := newStatScratch(n)
-			st.quantum = quantum
-			out := make([]siteScore, 0, to-from)
-			for gi := from; gi < to; gi++ {
-				v := tbl.site(gi)
-				if allZero(v) {
-					continue // the site has none of this metric: nothing to rank
-				}
-				sc := siteScore{group: int32(gi), total: v[n-1] - v[0], a: st.analyze(x, toFloat(v, st.y))}
-				if g.by == GroupByStack {
-					sc.keyPrefix = s.keyPrefix(g.groups[gi].rep)
-				}
-				out = append(out, sc)
-			}
-			parts[w] = out
-		})
+	scores = make([]siteScore, len(g.groups))
+	if keep {
+		full = make([]analysis, len(g.groups))
 	}
-	wg.Wait()
-	return slices.Concat(parts...)
+	used := make([]bool, len(g.groups))
+	parallel(len(g.groups), func(from, to int) {
+		st := newStatScratch(n)
+		st.quantum = quantum
+		for gi := from; gi < to; gi++ {
+			v := tbl.site(gi)
+			if allZero(v) {
+				continue // the site has none of this metric: nothing to rank
+			}
+			a := st.analyze(x, toFloat(v, st.y))
+			sc := siteScore{group: int32(gi), analysis: int32(gi), total: v[n-1] - v[0], growth: a.growth, leak: a.verdict == VerdictLeak}
+			if g.by == GroupByStack {
+				sc.keyPrefix = s.keyPrefix(g.groups[gi].rep)
+			}
+			scores[gi], used[gi] = sc, true
+			if keep {
+				full[gi] = a
+			}
+		}
+	})
+	kept := scores[:0]
+	for gi, ok := range used {
+		if ok {
+			kept = append(kept, scores[gi])
+		}
+	}
+	return kept, full
 }
 
-// siteScore is what ranking needs of a site.
+// analyseShown analyses again the sites a result shows (their scores kept
+// only what ranking needs); score.analysis then indexes the result.
+func (s *Series) analyseShown(tbl *siteTable, x []float64, quantum float64, scores []siteScore) []analysis {
+	full := make([]analysis, len(scores))
+	parallel(len(scores), func(from, to int) {
+		st := newStatScratch(tbl.n)
+		st.quantum = quantum
+		for i := from; i < to; i++ {
+			full[i] = st.analyze(x, toFloat(tbl.site(int(scores[i].group)), st.y))
+			scores[i].analysis = int32(i)
+		}
+	})
+	return full
+}
+
+// parallel calls work on consecutive ranges of [0, n), on every core for
+// a large n.
+func parallel(n int, work func(from, to int)) {
+	workers := min(runtime.GOMAXPROCS(0), max(1, n/4096))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() { work(w*n/workers, (w+1)*n/workers) })
+	}
+	wg.Wait()
+}
+
+// siteScore is what ranking needs of a site: a few words, since a large
+// series ranks millions.
 type siteScore struct {
 	group     int32
+	analysis  int32 // index of the site's whole analysis
+	leak      bool
+	growth    float64
 	total     int64  // last value − first
 	keyPrefix uint64 // orders keys by their start; see Series.keyPrefix
-	a         analysis
 }
 
 // rankScores orders sites: leaks first by growth per lifecycle, then the
@@ -165,15 +209,14 @@ type siteScore struct {
 // sites' keys).
 func rankScores(sc []siteScore, byKey func(a, b int32) int) {
 	slices.SortFunc(sc, func(a, b siteScore) int {
-		la, lb := a.a.verdict == VerdictLeak, b.a.verdict == VerdictLeak
-		if la != lb {
-			if la {
+		if a.leak != b.leak {
+			if a.leak {
 				return -1
 			}
 			return 1
 		}
-		if a.a.growth != b.a.growth {
-			if a.a.growth > b.a.growth {
+		if a.growth != b.growth {
+			if a.growth > b.growth {
 				return -1
 			}
 			return 1

@@ -317,7 +317,7 @@ func (d *pprofDecoder) emitLocations(sink Sink, t *pprofTables) error {
 			for _, ln := range d.lines[l.lines[0]:l.lines[1]] {
 				fi, _ := t.fns.find(ln.function)
 				names := &t.fnNames[fi]
-				lines = append(lines, Line{Function: names[0], SystemName: names[1], File: names[2],
+				lines = append(lines, Line{Function: names[0], SystemName: names[1], File: names[2], FunctionID: ln.function,
 					StartLine: d.functions[fi].startLine, Line: ln.line, Column: ln.column})
 			}
 		}

@@ -156,6 +156,11 @@ type Line struct {
 	// its linker name when the input has one.
 	Function   string
 	SystemName string
+	// FunctionID, when not 0, is the reader's id for the function: lines
+	// of one snapshot with the same FunctionID have the same Function,
+	// SystemName, File and StartLine, so a sink may look a function up
+	// once rather than per line. 0 means the reader has no such id.
+	FunctionID uint64
 	// File is the source file, "" when unknown; Line and Column 0 when
 	// unknown. StartLine is the function's first line when the input says.
 	File      string

@@ -394,7 +394,8 @@ func (t *heapTables) emit(sink Sink) error {
 			lines = lines[:0]
 			for _, ln := range t.symbolized.Location[i].Line {
 				f := ln.Function
-				lines = append(lines, Line{Function: f.Name, SystemName: f.SystemName, File: f.Filename, StartLine: f.StartLine, Line: ln.Line, Column: ln.Column})
+				lines = append(lines, Line{Function: f.Name, SystemName: f.SystemName, FunctionID: f.ID, File: f.Filename,
+					StartLine: f.StartLine, Line: ln.Line, Column: ln.Column})
 			}
 			rec.Lines = lines
 		}

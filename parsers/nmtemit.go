@@ -124,6 +124,6 @@ func (e *nmtEmitter) location(f uint32) (uint64, error) {
 	}
 	e.nextID++
 	e.locs[f] = e.nextID
-	e.lines[0] = Line{Function: fr.fn, SystemName: fr.fn}
+	e.lines[0] = Line{Function: fr.fn, SystemName: fr.fn, FunctionID: uint64(f) + 1}
 	return e.nextID, e.sink.Location(&Location{ID: e.nextID, MappingID: mid, Lines: e.lines[:]})
 }

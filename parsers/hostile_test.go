@@ -213,15 +213,23 @@ func TestStackDepthCap(t *testing.T) {
 // TestStrayControlByte: a text dump with one control byte inside is read
 // as the format its first line says, and the error names the line.
 func TestStrayControlByte(t *testing.T) {
-	dump := []byte(realDump(t))
-	at := bytes.Index(dump, []byte("t*:"))
-	at = bytes.Index(dump[at+3:], []byte("t*:")) + at + 3 // a stack's total line
-	line := bytes.Count(dump[:at], []byte("\n")) + 1
-	bad := slicesInsert(dump, at+5, 0)
-	_, err := Parse(bytes.NewReader(bad), "x.heap", nil)
-	var pe *ParseError
-	if !errors.As(err, &pe) || pe.Format != FormatJemalloc || pe.Line != line {
-		t.Errorf("got %v, want a jemalloc error at line %d", err, line)
+	for _, c := range []struct {
+		file   string
+		format Format
+		in     string // the control byte goes into the second line holding this
+	}{
+		{"jemalloc/c-lifecycle/jeprof.22429.7.m7.heap", FormatJemalloc, "t*:"},
+		{"tcmalloc/c-lifecycle/lifecycle.0008.heap", FormatTcmalloc, "] @ 0x"},
+	} {
+		dump := readTestdata(t, c.file)
+		at := bytes.Index(dump, []byte(c.in))
+		at = bytes.Index(dump[at+1:], []byte(c.in)) + at + 1
+		line := bytes.Count(dump[:at], []byte("\n")) + 1
+		_, err := Parse(bytes.NewReader(slicesInsert(dump, at+2, 0)), "x.heap", nil)
+		var pe *ParseError
+		if !errors.As(err, &pe) || pe.Format != c.format || pe.Line != line {
+			t.Errorf("%s: got %v, want a %s error at line %d", c.file, err, c.format, line)
+		}
 	}
 }
 

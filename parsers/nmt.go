@@ -205,6 +205,7 @@ type nmtParser struct {
 	inSite   bool
 	frames   nmtFrames
 	strs     map[string]string // category and type names, each kept once
+	siteCats map[string]string // siteCategory by site type
 	key      []byte            // scratch for site keys
 	warnings []error
 }

@@ -224,6 +224,9 @@ type nmtFrames struct {
 	// pasted from two processes reads right).
 	addrs  heapAddresses
 	atAddr []addrSymbol // by index in addrs
+	// javaIdx is the index of nmtJavaFrame, once hasJava.
+	javaIdx uint32
+	hasJava bool
 }
 
 type addrSymbol struct {
@@ -266,6 +269,14 @@ func (fs *nmtFrames) symbol(sym []byte) addrSymbol {
 	return a
 }
 
+// java returns the index of the placeholder frame of Java code.
+func (fs *nmtFrames) java() uint32 {
+	if !fs.hasJava {
+		fs.javaIdx, fs.hasJava = fs.add(nmtFrame{fn: nmtJavaFrame}), true
+	}
+	return fs.javaIdx
+}
+
 // add returns the index of frame f.
 func (fs *nmtFrames) add(f nmtFrame) uint32 {
 	if i, ok := fs.byFrame[f]; ok {
@@ -297,8 +308,8 @@ func (p *nmtParser) intern(b []byte) string {
 // with an earlier site that has the same key.
 func (p *nmtParser) addSite() {
 	s := &p.site
-	s.category = p.siteCategory(s.category)
-	java := p.frames.add(nmtFrame{fn: nmtJavaFrame})
+	s.category = p.siteCategoryOf(s.category)
+	java := p.frames.java()
 	// Runs of Java frames become one placeholder frame.
 	frames := s.frames[:0]
 	allJava := true
@@ -344,6 +355,20 @@ func appendFramesKey(b []byte, frames []uint32) []byte {
 		b = binary.AppendUvarint(b, uint64(f))
 	}
 	return b
+}
+
+// siteCategoryOf is siteCategory, remembered per type: a report has a few
+// types and many sites.
+func (p *nmtParser) siteCategoryOf(typ string) string {
+	if c, ok := p.siteCats[typ]; ok {
+		return c
+	}
+	if p.siteCats == nil {
+		p.siteCats = map[string]string{}
+	}
+	c := p.siteCategory(typ)
+	p.siteCats[typ] = c
+	return c
 }
 
 // siteCategory maps a site's type to a summary category: the type itself,

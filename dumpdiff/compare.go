@@ -67,9 +67,24 @@ func (s *Series) Compare(base, target int, opts Options) (*CompareResult, error)
 		}
 		sites = append(sites, ps)
 	}
+	// Equal deltas (every site that did not move) are ordered by key:
+	// by stack, the start of the key first (see keyPrefix), cheaply.
+	var prefix []uint64
+	if by == GroupByStack {
+		prefix = make([]uint64, len(g.groups))
+		for _, ps := range sites {
+			prefix[ps.Rank] = s.keyPrefix(g.groups[ps.Rank].rep)
+		}
+	}
 	slices.SortFunc(sites, func(a, b PairSite) int {
 		if a.Delta != b.Delta {
 			if a.Delta > b.Delta {
+				return -1
+			}
+			return 1
+		}
+		if prefix != nil && prefix[a.Rank] != prefix[b.Rank] {
+			if prefix[a.Rank] < prefix[b.Rank] {
 				return -1
 			}
 			return 1

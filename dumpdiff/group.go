@@ -430,7 +430,12 @@ func (s *Series) lineTitle(st stackID) string {
 // stackKey joins the keys of a stack's frames: a site's key by stack.
 func (s *Series) stackKey(st stackID) string {
 	fs := s.stackFrames(st)
+	n := len(fs)
+	for _, f := range fs {
+		n += len(s.frame(f).Function)
+	}
 	var b strings.Builder
+	b.Grow(n)
 	for i, f := range fs {
 		if i > 0 {
 			b.WriteByte(';')

@@ -1,10 +1,16 @@
 // Package parsers reads memory snapshots — pprof protobuf profiles, gperftools
 // (tcmalloc) legacy heap profiles, jemalloc heap_v2 dumps and JVM Native Memory
-// Tracking reports — into one model, a Snapshot wrapping a *profile.Profile.
+// Tracking reports — in two forms: as a stream fed to a Sink (Read, ReadFile,
+// DecodePprof), which is how the engine reads a series without holding any
+// file's stacks as objects; and as one model, a Snapshot wrapping a
+// *profile.Profile (Open, Parse), for inspect, the pprof export and library
+// users. EmitSnapshot and SnapshotBuilder turn each form into the other.
 //
-// Parsers are pure: a reader in, a Snapshot out. They never print, keep no global
-// state and never guess a format from a file name. They do not compare snapshots,
-// trim allocator frames or rank anything; that is package dumpdiff's job.
+// Parsers are pure: a reader in, a Snapshot or a Sink's calls out. They never
+// print, keep no state beyond buffers pooled between files, and never guess a
+// format from a file name. They do not compare snapshots, trim allocator
+// frames or rank anything; that is package dumpdiff's job. Gzipped input is
+// decompressed in its own goroutine, under a size limit (MaxDecompressed).
 package parsers
 
 import (

@@ -5,6 +5,10 @@
 // file's stacks as objects; and as one model, a Snapshot wrapping a
 // *profile.Profile (Open, Parse), for inspect, the pprof export and library
 // users. EmitSnapshot and SnapshotBuilder turn each form into the other.
+// The text formats have one reader each (ReadJemalloc, ReadTcmalloc,
+// ReadNMT) that feeds a Sink line by line and serves both forms: memory
+// grows with distinct stacks, never with line length (lines are capped at
+// 4 MiB, stacks at 4096 frames) or with blank lines.
 //
 // Parsers are pure: a reader in, a Snapshot or a Sink's calls out. They never
 // print, keep no state beyond buffers pooled between files, and never guess a

@@ -3,6 +3,7 @@ package parsers
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Sentinel causes, for errors.Is.
@@ -16,6 +17,22 @@ var (
 	// ErrTruncated means the input ended before the format said it would.
 	ErrTruncated = errors.New("truncated")
 )
+
+// MetricError says that some of a snapshot's metrics cannot be trusted
+// while the others can: in a legacy heap profile, the in-use or the
+// allocated counts of its stack lines that do not add up to its header's.
+// In Snapshot.Warnings (wrapped in a *ParseError, which names the file and
+// line) it is a warning; package dumpdiff refuses to rank one of Metrics.
+type MetricError struct {
+	Metrics []string
+	Err     error
+}
+
+func (e *MetricError) Error() string {
+	return fmt.Sprintf("%s: %v", strings.Join(e.Metrics, " and "), e.Err)
+}
+
+func (e *MetricError) Unwrap() error { return e.Err }
 
 // ParseError is a failure (or, in Snapshot.Warnings, a skipped problem) at a
 // place in an input. It prints as

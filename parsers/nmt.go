@@ -46,14 +46,16 @@ import (
 //
 // Totals are exact: after the sites, each category gets a remainder sample,
 // frame "[<category>: not in Details]", holding the category's summary
-// values minus the sum of its sites (call sites under 1KB that NMT omits,
-// arenas, rounding; it can be negative where a reservation covers two
-// categories), and a last sample "[unattributed]" holds the report's Total
-// minus the sum of its categories (categories NMT omitted under the scale
-// and rounding). So the committed and reserved totals of every snapshot
-// equal the report's own Total: line, and remainder sites keep the same key
-// from one snapshot to the next. A summary report gets the "[unattributed]"
-// sample too when its categories do not add up to Total.
+// values minus the sum of its sites (call sites under 1KB that NMT omits),
+// and a last sample "[unattributed]" holds the report's Total minus the
+// sum of its categories (categories NMT omitted under the scale, and
+// rounding). So the committed and reserved totals of every snapshot equal
+// the report's own Total: line, and remainder sites keep the same key from
+// one snapshot to the next. A summary report gets the "[unattributed]"
+// sample too when its categories do not add up to Total. Where a detail
+// report's sites and categories attribute memory differently (a category's
+// arenas, a reservation that covers two categories, rounding), the
+// remainders reconcile them so that none is negative; see nmtremainder.go.
 //
 // summary.diff and detail.diff reports hold the current values and the
 // deltas since the baseline: the Snapshot has the current values and
@@ -202,9 +204,14 @@ type nmtParser struct {
 	sawDetail bool // a Details: header or a call site
 	vmmap     map[string]*nmtRegionSum
 	vmmapLast string // category of the last reserved region, for its committed sub-regions
-	sites     []*nmtSite
-	siteIdx   map[string]int
-	warnings  []error
+	region    *nmtMapRegion
+	// spans sums the map's reserved regions by reserving stack
+	// (nmtFramesKey) and category: what splitBySpans splits a Details site
+	// covering two categories by.
+	spans    map[string]map[string]*nmtRegionSum
+	sites    []*nmtSite
+	siteIdx  map[string]int
+	warnings []error
 }
 
 func (p *nmtParser) errorf(line int, format string, args ...any) error {
@@ -671,8 +678,12 @@ func (c *nmtCategory) addPart(v, d int64) {
 }
 
 // finishCategory checks that a category's sub-lines account for its
-// reserved amount (within rounding). A shortfall in the last category of
-// the input means the report was cut off there; elsewhere it is a warning.
+// reserved amount (within rounding), the same way wherever the category
+// is. A shortfall is a warning ("its lines account for …"), except in the
+// last category of an input whose categories also fall short of its
+// Total: line: categories are missing too, so the report was cut off
+// there. A category printed without a breakdown (JDK 8 and 11 print Class
+// so on old releases) has nothing to check; its header values count.
 func (p *nmtParser) finishCategory(c *nmtCategory, atEOF bool) error {
 	if atEOF && c == nil && len(p.catOrder) == 0 {
 		return p.errorf(p.line, "report %w after its Total: line: no categories", ErrTruncated)
@@ -685,12 +696,10 @@ func (p *nmtParser) finishCategory(c *nmtCategory, atEOF bool) error {
 	if short <= tolerance {
 		return nil
 	}
-	if atEOF {
-		return p.errorf(p.line, "report %w in category %q (line %d): its lines account for %d of %d bytes reserved",
-			ErrTruncated, c.name, c.line, c.parts, c.vals.cur[nmtReserved])
+	if atEOF && p.categoriesShort() != "" {
+		return p.errorf(p.line, "report %w in category %q (line %d): its lines account for %d of %d bytes reserved, and the categories for %s",
+			ErrTruncated, c.name, c.line, c.parts, c.vals.cur[nmtReserved], p.categoriesShort())
 	}
-	// JDK 8 and 11 print some categories (e.g. Class on old releases)
-	// without a full breakdown; the header values are what count.
 	if c.nparts > 0 {
 		p.warnf(c.line, "category %q: its lines account for %d of %d bytes reserved", c.name, c.parts, c.vals.cur[nmtReserved])
 	}
@@ -917,23 +926,34 @@ func (p *nmtParser) addSite(s *nmtSite) {
 		}
 	}
 	if allJava {
-		frames = append(frames, nmtFrame{fn: "[" + s.category + "]"})
+		// The category is the only handle ("[java]" from "[Other]"); one
+		// that is a placeholder already ("[unattributed]") keeps its brackets.
+		cat := s.category
+		if !strings.HasPrefix(cat, "[") {
+			cat = "[" + cat + "]"
+		}
+		frames = append(frames, nmtFrame{fn: cat})
 	}
 	s.frames = frames
+	key := s.category + nmtFramesKey(frames)
+	if i, ok := p.siteIdx[key]; ok {
+		p.sites[i].vals.add(&s.vals)
+		return
+	}
+	p.siteIdx[key] = len(p.sites)
+	p.sites = append(p.sites, s)
+}
+
+// nmtFramesKey is what a site's frames are matched on: symbols and modules.
+func nmtFramesKey(frames []nmtFrame) string {
 	var key strings.Builder
-	key.WriteString(s.category)
 	for _, f := range frames {
 		key.WriteString("\x00")
 		key.WriteString(f.fn)
 		key.WriteString("\x01")
 		key.WriteString(f.module)
 	}
-	if i, ok := p.siteIdx[key.String()]; ok {
-		p.sites[i].vals.add(&s.vals)
-		return
-	}
-	p.siteIdx[key.String()] = len(p.sites)
-	p.sites = append(p.sites, s)
+	return key.String()
 }
 
 // siteCategory maps a site's type to a summary category: the type itself,
@@ -959,12 +979,22 @@ func (p *nmtParser) siteCategory(s *nmtSite) string {
 }
 
 func (p *nmtParser) parseRegion(t string) {
-	if !strings.HasPrefix(t, "[0x") || !strings.Contains(t, " - 0x") {
-		return // frames of the map
+	if !strings.HasPrefix(t, "[0x") {
+		return // blank lines of the map
+	}
+	if !strings.Contains(t, " - 0x") {
+		// A frame: of the reserving stack right after a reserved region,
+		// else of a committed sub-region's stack.
+		if r := p.region; r != nil && !r.framesDone {
+			if sym, ok := nmtFrameSymbol(t); ok && len(r.frames) < 64 {
+				r.frames = append(r.frames, nmtParseFrame(sym))
+			}
+		}
+		return
 	}
 	m := nmtRegionLine.FindStringSubmatch(t)
 	if m == nil {
-		return // frames and blank lines of the map
+		return
 	}
 	if m[3] != p.unit {
 		p.warnf(p.line, "skipped region %q: not in the report's scale", clip(t, 80))
@@ -976,10 +1006,13 @@ func (p *nmtParser) parseRegion(t string) {
 		return
 	}
 	n *= p.scale
-	switch m[1] {
-	case "committed":
+	if m[1] == "committed" {
 		if p.vmmapLast != "" {
 			p.vmmap[p.vmmapLast].committed += n
+		}
+		if p.region != nil {
+			p.region.committed += n
+			p.region.framesDone = true
 		}
 		return
 	}
@@ -995,6 +1028,12 @@ func (p *nmtParser) parseRegion(t string) {
 	rs.reserved += n
 	rs.regions++
 	p.vmmapLast = cat
+	p.endRegion()
+	p.region = &nmtMapRegion{category: cat, reserved: n}
+	if m[1] == "reserved and committed" {
+		rs.committed += n
+		p.region.committed = n
+	}
 }
 
 // snapshot builds the Snapshot (and its Baseline for diff reports).
@@ -1006,6 +1045,7 @@ func (p *nmtParser) snapshot() (*Snapshot, error) {
 	if p.diff {
 		variant += ".diff"
 	}
+	p.splitBySpans()
 	s := newSnapshot(p.name, FormatNMT, p.profile(func(v *nmtVals) [nmtSlots]int64 { return v.cur }))
 	s.Variant, s.PID, s.Symbolized, s.Producer = variant, p.pid, true, p.producer
 	p.checkTotal()
@@ -1022,57 +1062,6 @@ func (p *nmtParser) snapshot() (*Snapshot, error) {
 		s.Baseline = b
 	}
 	return s, nil
-}
-
-// profile builds one side of the report with values chosen by pick.
-func (p *nmtParser) profile(pick func(*nmtVals) [nmtSlots]int64) *profile.Profile {
-	b := newNMTBuilder()
-	b.p.Comments = p.comments()
-	catSum := [nmtSlots]int64{}
-	siteSum := map[string]*[nmtSlots]int64{}
-	for _, s := range p.sites {
-		v := pick(&s.vals)
-		b.add(s.frames, s.category, v)
-		ss := siteSum[s.category]
-		if ss == nil {
-			ss = &[nmtSlots]int64{}
-			siteSum[s.category] = ss
-		}
-		for i := range v {
-			ss[i] += v[i]
-		}
-	}
-	for _, name := range p.catOrder {
-		c := p.cats[name]
-		v := pick(&c.vals)
-		for i := range v {
-			catSum[i] += v[i]
-		}
-		if !p.detail {
-			b.add([]nmtFrame{{fn: name}}, name, v)
-			continue
-		}
-		if ss := siteSum[name]; ss != nil {
-			for i := range v {
-				v[i] -= ss[i]
-			}
-		}
-		b.add([]nmtFrame{{fn: "[" + name + ": not in Details]"}}, name, v)
-	}
-	// Sites whose type is no summary category are covered by the
-	// unattributed remainder below, like omitted categories.
-	var rest [nmtSlots]int64
-	tot := pick(&p.total)
-	rest[nmtReserved] = tot[nmtReserved] - catSum[nmtReserved]
-	rest[nmtCommitted] = tot[nmtCommitted] - catSum[nmtCommitted]
-	for name, ss := range siteSum {
-		if _, ok := p.cats[name]; !ok {
-			rest[nmtReserved] -= ss[nmtReserved]
-			rest[nmtCommitted] -= ss[nmtCommitted]
-		}
-	}
-	b.add([]nmtFrame{{fn: nmtUnattributed}}, nmtUnattributed, rest)
-	return b.p
 }
 
 // checkTotal warns when the categories do not add up to the Total: line

@@ -640,3 +640,106 @@ func TestNMTCutMidLine(t *testing.T) {
 		}
 	}
 }
+
+// TestNMTCategoryCheckSameEverywhere: a category whose sub-lines do not
+// account for its reserved amount is checked the same way wherever it is in
+// the report. On a real JDK 17 summary, the same 8 KB discrepancy in a
+// middle category (String Deduplication) and in the last one (Object
+// Monitors), with the categories still adding up to Total within rounding,
+// is a warning naming the category both times; it says "truncated" only
+// when the report also lacks categories (see TestParseNMTErrors).
+func TestNMTCategoryCheckSameEverywhere(t *testing.T) {
+	real := string(readReport(t, "../testdata/nmt/jdk17-summary/lc-06.txt"))
+	for _, name := range []string{"String Deduplication", "Object Monitors"} {
+		old := name + " (reserved=1KB, committed=1KB)"
+		if !strings.Contains(real, old) {
+			t.Fatalf("no %q in the report", old)
+		}
+		in := strings.Replace(real, old, name+" (reserved=9KB, committed=9KB)", 1)
+		s, err := ParseNMT(strings.NewReader(in), "lc-06.txt")
+		if err != nil {
+			t.Errorf("%s: got %v, want a warning", name, err)
+			continue
+		}
+		var got []string
+		for _, w := range s.Warnings {
+			got = append(got, w.Error())
+		}
+		want := fmt.Sprintf("category %q: its lines account for 1024 of 9216 bytes reserved", name)
+		if len(got) != 1 || !strings.Contains(got[0], want) {
+			t.Errorf("%s: got warnings %q, want one saying %q", name, got, want)
+		}
+	}
+}
+
+// TestNMTUntypedJavaSite: a detail.diff site printed without its type is
+// [unattributed]; when all its frames are Java, the category is its outer
+// frame, and it keeps its own brackets ("[java] ← [unattributed]", not
+// "[[unattributed]]"). From the real JDK 25 detail.diff, with the native
+// frame of an untyped site (JVM_StartThread, then Java) left out.
+func TestNMTUntypedJavaSite(t *testing.T) {
+	real := string(readReport(t, "../testdata/nmt/jdk25-diff/detail.diff.txt.gz"))
+	const native = "[0x00007f0b96f24ad1]JVM_StartThread+0x241\n"
+	if !strings.Contains(real, native+"[0x00007f0b7f944ac5]\n                            (41KB +17KB #19 +8)") {
+		t.Fatal("the untyped JVM_StartThread site is not in the report")
+	}
+	s, err := ParseNMT(strings.NewReader(strings.Replace(real, native, "", 1)), "detail.diff.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, fs := range sampleFunctions(s) {
+		j := strings.Join(fs, ";")
+		if strings.Contains(j, "[[") {
+			t.Errorf("got frames %s, want no doubled brackets", j)
+		}
+		found = found || j == "[java];[unattributed]"
+	}
+	if !found {
+		t.Errorf("got no site [java] ← [unattributed]")
+	}
+}
+
+// TestNMTRemaindersNotNegative: in the real JDK 17 and 25 detail reports
+// (and both sides of their detail.diff) no "[<category>: not in Details]"
+// remainder is negative. They were: the compressed class space reservation
+// (Class and Shared class space in one Details site; split by the Virtual
+// memory map), the arena chunks that the summary counts under the
+// categories using them (moved to Arena Chunk), and rounding (Module).
+// "[unattributed]" keeps the rounding: a few KB either way.
+func TestNMTRemaindersNotNegative(t *testing.T) {
+	files, _ := filepath.Glob("../testdata/nmt/jdk*-detail/lc-*.txt.gz")
+	diffs, _ := filepath.Glob("../testdata/nmt/jdk*-diff/detail.diff.txt.gz")
+	for _, f := range append(files, diffs...) {
+		s := parseFile(t, f)
+		for _, side := range []*Snapshot{s, s.Baseline} {
+			if side == nil {
+				continue
+			}
+			for _, smp := range side.Profile.Sample {
+				name := smp.Location[0].Line[0].Function.Name
+				for i, v := range smp.Value {
+					st := side.Profile.SampleType[i]
+					switch {
+					case strings.HasSuffix(name, ": not in Details]") && v < 0:
+						t.Errorf("%s (%s): %s %s/%s = %d, want ≥ 0", f, side.Name, name, st.Type, st.Unit, v)
+					case name == nmtUnattributed && (st.Type == "reserved" || st.Type == "committed") && (v < -64<<10 || v > 64<<10):
+						t.Errorf("%s (%s): %s %s = %d, want rounding only (±64 KiB)", f, side.Name, name, st.Type, v)
+					}
+				}
+			}
+		}
+	}
+	// The class space reservation of JDK 25's lc-01 is two sites now, one
+	// per category, with the map's amounts.
+	s := parseFile(t, "../testdata/nmt/jdk25-detail/lc-01.txt.gz")
+	got := map[string]int64{}
+	for _, smp := range s.Profile.Sample {
+		if smp.Location[0].Line[0].Function.Name == "CompressedKlassPointers::reserve_address_space_for_compressed_classes(unsigned long, bool, bool)" {
+			got[smp.Label["category"][0]] += smp.Value[s.MetricIndex("committed")]
+		}
+	}
+	if got["Class"] != 128<<10 || got["Shared class space"] != 13908<<10 || len(got) != 2 {
+		t.Errorf("class space site by category: got %v, want Class 128 KiB and Shared class space 13908 KiB", got)
+	}
+}

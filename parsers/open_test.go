@@ -39,6 +39,35 @@ func pngBytes(t *testing.T) []byte {
 	return buf.Bytes()
 }
 
+// TestDetectUnread: real files in formats dumpdiff recognises but does not
+// read (testdata/gen/unread/gen.sh: an NMT report compressed with xz and
+// bzip2) are refused with an error that names the
+// format and wraps ErrNotSupported, never as a corrupt pprof profile (a
+// bzip2 stream starts with bytes that read as a protobuf field tag);
+// DetectFile says the same, so a series directory holding one names it
+// instead of skipping it.
+func TestDetectUnread(t *testing.T) {
+	for _, tc := range []struct{ file, want string }{
+		{"nmt-summary.txt.xz", "xz-compressed data"},
+		{"nmt-summary.txt.bz2", "bzip2-compressed data"},
+	} {
+		path := filepath.Join("..", "testdata", "unread", tc.file)
+		_, err := Open(path, nil)
+		var pe *ParseError
+		if !errors.Is(err, ErrNotSupported) || !errors.As(err, &pe) || pe.Name != path ||
+			!strings.Contains(err.Error(), "read "+path+": "+tc.want) {
+			t.Errorf("Open(%s): got %v, want a ParseError naming %q (ErrNotSupported)", tc.file, err, tc.want)
+		}
+		if _, err := DetectFile(path); !errors.Is(err, ErrNotSupported) {
+			t.Errorf("DetectFile(%s): got %v, want ErrNotSupported", tc.file, err)
+		}
+	}
+	// "BZh" alone, as text, is no bzip2 stream.
+	if _, err := Detect([]byte("BZh is not a header\n")); !errors.Is(err, ErrUnrecognized) {
+		t.Errorf("Detect(BZh text): got %v, want ErrUnrecognized", err)
+	}
+}
+
 func TestDetect(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -62,6 +91,12 @@ func TestDetect(t *testing.T) {
 		{"text that mentions NMT", "# notes\nRead `Native Memory Tracking:` reports with dumpdiff.\n", "", ErrUnrecognized},
 		{"nmt after program output, CRLF", "started\r\nworking\r\n\r\nNative Memory Tracking:\r\n\r\n", FormatNMT, nil},
 		{"elf", "\x7fELF\x02\x01\x01\x00", "", ErrUnrecognized},
+		{"jfr", "FLR\x00\x00\x02\x00\x00", FormatJFR, nil},
+		{"collapsed", "main;open;malloc 4096\nmain;close 0\n", FormatCollapsed, nil},
+		{"collapsed, one frame on a line", "main 10\nmain;open;malloc 4096\n", FormatCollapsed, nil},
+		{"collapsed, C++ names with spaces", "main;operator new(unsigned long) 64\r\n", FormatCollapsed, nil},
+		{"words and numbers", "apples 3\npears 4\n", "", ErrUnrecognized},
+		{"a list with a semicolon line", "a;b 1\nnot a stack\n", "", ErrUnrecognized},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := Detect([]byte(tc.head))

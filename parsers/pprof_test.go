@@ -6,9 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/google/pprof/profile"
 )
 
 // TestPprofGoldens parses one real snapshot of each pprof and tcmalloc series
@@ -18,8 +23,11 @@ func TestPprofGoldens(t *testing.T) {
 		"../testdata/pprof/go-lifecycle/lc1.pb.gz",
 		"../testdata/pprof/go-sampled/lc1.pb.gz",
 		"../testdata/tcmalloc/c-lifecycle/lifecycle.0001.heap",
+		"../testdata/pprof/public/go1.2-wiki-godoc.heap",
+		"../testdata/pprof/public/gobench.heap",
+		"../testdata/pprof/public/java.heap",
 	} {
-		t.Run(filepath.Base(filepath.Dir(path)), func(t *testing.T) {
+		t.Run(filepath.Base(filepath.Dir(path))+"/"+filepath.Base(path), func(t *testing.T) {
 			snap, err := Open(path, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -217,5 +225,151 @@ func TestParsePprofGzipSameChecks(t *testing.T) {
 	_, err = ParsePprof(bytes.NewReader(damaged.Bytes()), "cut.pb.gz")
 	if err == nil || !strings.Contains(err.Error(), "protobuf") || strings.Contains(err.Error(), "unrecognized") {
 		t.Errorf("got %v, want the protobuf named as the cause", err)
+	}
+}
+
+// pprofLibraryTotals are the totals the pprof library itself reads from a
+// file, the reference for legacy formats that it parses (go tool pprof
+// reads all of them).
+func pprofLibraryTotals(t *testing.T, data []byte) map[string]int64 {
+	t.Helper()
+	p, err := profile.ParseData(data)
+	if err != nil {
+		t.Fatalf("the pprof library: %v", err)
+	}
+	out := map[string]int64{}
+	for _, smp := range p.Sample {
+		for i, v := range smp.Value {
+			out[p.SampleType[i].Type] += v
+		}
+	}
+	return out
+}
+
+// sampleFunctions lists each sample's function names, innermost first.
+func sampleFunctions(s *Snapshot) [][]string {
+	var out [][]string
+	for _, smp := range s.Profile.Sample {
+		var names []string
+		for _, loc := range smp.Location {
+			for _, ln := range loc.Line {
+				names = append(names, ln.Function.Name)
+			}
+		}
+		out = append(out, names)
+	}
+	return out
+}
+
+// TestPublicLegacyHeapProfiles reads legacy text heap profiles from other
+// projects that go tool pprof reads (testdata/pprof/public, sources in
+// testdata/README.md), with the pprof library's totals:
+//   - a Go 1.2 debug=1 profile quoted in the Go wiki, whose # comments give
+//     the stack line's own addresses (Go 1.11 on print address - 1): every
+//     frame is named, and no warning talks of a memory map;
+//   - google/pprof's gobench.heap, whose header's allocated counts do not
+//     add up to its lines' while the in-use counts do: read, with a warning
+//     that names alloc_objects and alloc_space (ranking them is refused);
+//   - google/pprof's java.heap, a legacy Java heapz profile.
+func TestPublicLegacyHeapProfiles(t *testing.T) {
+	for _, tc := range []struct {
+		file, variant string
+		warnings      int
+		first         []string // the first sample's functions, innermost first
+	}{
+		{"go1.2-wiki-godoc.heap", "go-heap-text", 0, []string{"cnew", "runtime.cnewarray", "makeslice1", "runtime.makeslice",
+			"bytes.makeSlice", "bytes.(*Buffer).ReadFrom", "io/ioutil.readAll", "io/ioutil.ReadAll", "godoc/vfs.ReadFile",
+			"godoc.func·023", "godoc.(*Corpus).updateMetadata", "godoc.(*Corpus).refreshMetadataLoop"}},
+		{"gobench.heap", "go-heap-text", 2, nil},
+		{"java.heap", "java-heapz", 0, []string{"com.example.function003", "com.example.function004"}},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			data := readTestdata(t, "pprof/public/"+tc.file)
+			s := parseFile(t, "../testdata/pprof/public/"+tc.file)
+			if s.Variant != tc.variant || len(s.Warnings) != tc.warnings {
+				t.Errorf("got variant %q, warnings %v, want %q and %d warnings", s.Variant, s.Warnings, tc.variant, tc.warnings)
+			}
+			want := pprofLibraryTotals(t, data)
+			for i, m := range s.Metrics() {
+				if got := s.Totals()[i]; got != want[m.Name] {
+					t.Errorf("%s total: got %d, want %d (the pprof library)", m.Name, got, want[m.Name])
+				}
+			}
+			if tc.first != nil {
+				got := sampleFunctions(s)[0]
+				if len(got) > len(tc.first) {
+					got = got[:len(tc.first)]
+				}
+				if strings.Join(got, ";") != strings.Join(tc.first, ";") || !s.Symbolized {
+					t.Errorf("first sample: got %v (symbolized %v), want %v", got, s.Symbolized, tc.first)
+				}
+			}
+		})
+	}
+	s := parseFile(t, "../testdata/pprof/public/gobench.heap")
+	var me *MetricError
+	var pe *ParseError
+	if w := s.Warnings[0]; !errors.As(w, &me) || !errors.As(w, &pe) || pe.Line != 16 ||
+		strings.Join(me.Metrics, ",") != "alloc_objects,alloc_space" {
+		t.Errorf("gobench.heap: got warning %v, want one at line 16 naming alloc_objects and alloc_space", w)
+	}
+	// Cut before its last stacks, its in-use counts do not add up either:
+	// the retained metric would be low, so the file is refused.
+	cut := strings.Join(strings.SplitAfter(string(readTestdata(t, "pprof/public/gobench.heap")), "\n")[:10], "")
+	if _, err := ParseTcmalloc(strings.NewReader(cut), "gobench.heap"); !errors.Is(err, ErrTruncated) {
+		t.Errorf("gobench.heap cut after 10 lines: got %v, want it refused as truncated", err)
+	}
+}
+
+// goTextOfStacks builds a Go debug=1 heap profile of n stacks from the
+// committed one's real stacks (pprof/go-forms/text/lc4.txt), each copy's
+// addresses moved so that every stack and its comments are distinct: the
+// shape of a service with many allocation sites.
+func goTextOfStacks(t testing.TB, n int) []byte {
+	t.Helper()
+	data, err := os.ReadFile("../testdata/pprof/go-forms/text/lc4.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _, _ := strings.Cut(string(data), "\n# runtime.MemStats")
+	_, body, _ = strings.Cut(body, "\n")
+	stacks := strings.Split(strings.TrimSpace(body), "\n\n")
+	var b strings.Builder
+	var inuse, inuseB, alloc, allocB int64
+	var lines []string
+	for i := 0; len(lines) < n; i++ {
+		st := stacks[i%len(stacks)]
+		shift := uint64(i/len(stacks)) << 24
+		moved := goTextAddr.ReplaceAllStringFunc(st, func(a string) string {
+			v, _ := strconv.ParseUint(a[2:], 16, 64)
+			return fmt.Sprintf("0x%x", v+shift)
+		})
+		c, _ := heapLineCounts(strings.TrimSpace(moved[:strings.IndexByte(moved, '@')]))
+		inuse, inuseB, alloc, allocB = inuse+c[0], inuseB+c[1], alloc+c[2], allocB+c[3]
+		lines = append(lines, moved)
+	}
+	fmt.Fprintf(&b, "heap profile: %d: %d [%d: %d] @ heap/1048576\n", inuse, inuseB, alloc, allocB)
+	b.WriteString(strings.Join(lines, "\n\n"))
+	b.WriteString("\n\n# runtime.MemStats\n")
+	return []byte(b.String())
+}
+
+var goTextAddr = regexp.MustCompile(`0x[0-9a-f]+`)
+
+// BenchmarkGoDebug1Text parses Go debug=1 heap text of 2 000 and 4 000
+// stacks: naming frames from the comments is one pass, so the time per
+// stack stays flat (it grew with the number of stacks before).
+func BenchmarkGoDebug1Text(b *testing.B) {
+	for _, n := range []int{2000, 4000} {
+		data := goTextOfStacks(b, n)
+		b.Run(fmt.Sprintf("stacks=%d", n), func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				s, err := ParseTcmalloc(bytes.NewReader(data), "big.txt")
+				if err != nil || len(s.Profile.Sample) != n || !s.Symbolized {
+					b.Fatalf("got %v, %d samples, want %d named", err, len(s.Profile.Sample), n)
+				}
+			}
+		})
 	}
 }

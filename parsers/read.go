@@ -1,6 +1,8 @@
 package parsers
 
 import (
+	"bufio"
+	"bytes"
 	"io"
 	"sync"
 )
@@ -40,7 +42,7 @@ func Read(r io.Reader, name string, opts *Options, sink Sink) error {
 			return err
 		}
 	}
-	if format == FormatPprof {
+	if format == FormatPprof && !javaHeapz(in) {
 		return decodePprof(in, name, opts.Symbolizer, sink)
 	}
 	if read, ok := recordingReaders[format]; ok {
@@ -54,6 +56,13 @@ func Read(r io.Reader, name string, opts *Options, sink Sink) error {
 		return err
 	}
 	return EmitSnapshot(snap, sink)
+}
+
+// javaHeapz reports whether in holds pprof's legacy Java heap text (read
+// by ParsePprof through the pprof library) rather than a profile.proto.
+func javaHeapz(in *bufio.Reader) bool {
+	head, _ := in.Peek(256)
+	return bytes.HasPrefix(bytes.TrimLeft(head, " \t\r\n"), []byte(javaHeapzHeader))
 }
 
 // decodePprof is DecodePprof with a symboliser for address-only locations.

@@ -4,12 +4,15 @@ import (
 	"debug/elf"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dumpdiff/dumpdiff/parsers"
 	"github.com/dumpdiff/dumpdiff/parsers/symbolize"
@@ -286,27 +289,242 @@ func TestAccuracyNMTDiff(t *testing.T) {
 // starts at lifecycle 3, one absent from one snapshot, a 4 KiB/lifecycle leak
 // beside a steady 100 MiB site, a leak that grows in quanta every third
 // lifecycle and ends the series on a flat stretch, and a site that grows
-// for four lifecycles from the third on and is then freed.
+// for four lifecycles from the third on and is then freed. The slow leak
+// is under the default floor (0.01% of the median total, about 11 KiB per
+// lifecycle here): a creep, ranked right after the leaks, and a leak with
+// the floor off.
 func TestAccuracyShapes(t *testing.T) {
 	dir := filepath.Join("..", "testdata", "pprof", "go-shapes")
 	tr := readTruth(t, dir)
-	res, err := loadReal(t, dir).Trend(Options{GroupBy: GroupByFunction})
+	s := loadReal(t, dir)
+	res, err := s.Trend(Options{GroupBy: GroupByFunction})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]Verdict{}
-	for i, l := range tr.Leaks {
-		want[l.Function] = VerdictLeak
-		if res.Sites[i].Verdict != VerdictLeak {
-			t.Errorf("rank %d: got %s (%s), want the %d leaks first", i+1, res.Sites[i].Title, res.Sites[i].Verdict, len(tr.Leaks))
+	off, err := s.Trend(Options{GroupBy: GroupByFunction, MinGrowth: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, wantOff := map[string]Verdict{}, map[string]Verdict{}
+	var order []Verdict
+	for _, l := range tr.Leaks {
+		v := VerdictLeak
+		if l.Verdict != "" {
+			v = l.Verdict
 		}
+		want[l.Function], wantOff[l.Function] = v, VerdictLeak
+		order = append(order, v)
 		for _, st := range res.Sites {
 			if st.Title == l.Function {
 				checkGrowth(t, "go-shapes", l.Function, st.Growth, l.BytesPerLifecycle, tr.GrowthTolerancePct)
 			}
 		}
 	}
-	want["main.burstThenFreed"] = VerdictGone
-	want["main.steadyBaseline"] = VerdictNoise
+	// Leaks rank first, then creeps.
+	slices.SortStableFunc(order, func(a, b Verdict) int { return verdictRank(a) - verdictRank(b) })
+	for i, v := range order {
+		if res.Sites[i].Verdict != v {
+			t.Errorf("rank %d: got %s (%s), want a %s (leaks first, then creeps)", i+1, res.Sites[i].Title, res.Sites[i].Verdict, v)
+		}
+	}
+	for _, r := range []map[string]Verdict{want, wantOff} {
+		r["main.burstThenFreed"] = VerdictGone
+		r["main.steadyBaseline"] = VerdictSteady
+	}
 	checkVerdicts(t, res, want, nil)
+	checkVerdicts(t, off, wantOff, nil)
+	if f := res.Floor; f.Share != DefaultMinGrowthShare || f.PerLifecycle != math.Round(f.Share*float64(f.MedianTotal)) {
+		t.Errorf("floor got %+v, want %g of the median total", f, DefaultMinGrowthShare)
+	}
+	if f := off.Floor; f.PerLifecycle != 0 {
+		t.Errorf("floor with MinGrowth < 0 got %+v, want off", f)
+	}
+}
+
+// TestAccuracyGlobOrder: the files of a 15-lifecycle series in the byte
+// order a shell glob gives (lc1 lc10 … lc15 lc2 … lc9). By default they are
+// sorted naturally and the planted leak ranks first as a leak; kept in that
+// order (--order args) the series warns that the names are in byte order.
+func TestAccuracyGlobOrder(t *testing.T) {
+	dir := filepath.Join("..", "testdata", "jemalloc", "churn-256k")
+	tr := readTruth(t, dir)
+	paths, err := filepath.Glob(filepath.Join(dir, "lc*.heap.gz"))
+	if err != nil || len(paths) != 15 {
+		t.Fatalf("glob: got %d files (%v), want 15", len(paths), err)
+	}
+	if !slices.IsSorted(paths) || filepath.Base(paths[1]) != "lc10.heap.gz" {
+		t.Fatalf("glob order: got %v, want byte order with lc10 second", paths)
+	}
+	sym := symbolize.New(symbolize.Options{SearchDirs: []string{filepath.Join("..", "testdata", "bin")}})
+	for _, order := range []Order{"", OrderArgs} {
+		s, err := Load(paths, LoadOptions{Order: order, Parse: parsers.Options{Symbolizer: sym}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		warned := false
+		for _, w := range s.Warnings() {
+			warned = warned || strings.Contains(w.Error(), "byte order")
+		}
+		res, err := s.Trend(Options{GroupBy: GroupByFunction})
+		if err != nil {
+			t.Fatal(err)
+		}
+		top := res.Sites[0]
+		t.Logf("order %q: rank 1 %s (%s), warned %v", order, top.Title, top.Verdict, warned)
+		switch order {
+		case "":
+			if warned || top.Title != tr.Leaks[0].Function || top.Verdict != VerdictLeak {
+				t.Errorf("natural order: got rank 1 %s (%s), warned %v; want %s (leak) and no warning", top.Title, top.Verdict, warned, tr.Leaks[0].Function)
+			}
+		case OrderArgs:
+			if !warned {
+				t.Errorf("--order args on glob order: got no warning about byte order")
+			}
+		}
+	}
+}
+
+// TestAccuracyNMTKinds: every jcmd output of one JVM saved in one directory
+// (the JDK 17 series: 6 summaries, the same 6 at scale=MB, 6 detail
+// reports and a summary.diff, 19 files) is not a series of 19 lifecycles.
+// With one complete series of each kind, the detail reports are used and a
+// warning says so; the leak is Other at 8 MiB per lifecycle. With the kinds
+// incomplete, it is an error naming them.
+func TestAccuracyNMTKinds(t *testing.T) {
+	dir := t.TempDir()
+	link := func(from, to string) {
+		t.Helper()
+		abs, err := filepath.Abs(filepath.Join("..", "testdata", "nmt", from))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(abs, filepath.Join(dir, to)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for k := 1; k <= 6; k++ {
+		link(fmt.Sprintf("jdk17-summary/lc-%02d.txt", k), fmt.Sprintf("summary-%d.txt", k))
+		link(fmt.Sprintf("jdk17-summary-mb/lc-%02d.txt", k), fmt.Sprintf("summary-mb-%d.txt", k))
+		link(fmt.Sprintf("jdk17-detail/lc-%02d.txt.gz", k), fmt.Sprintf("detail-%d.txt.gz", k))
+	}
+	link("jdk17-diff/summary.diff.txt", "summary.diff.txt")
+	s := loadReal(t, dir)
+	var warned string
+	for _, w := range s.Warnings() {
+		if strings.Contains(w.Error(), "NMT reports of 4 kinds") {
+			warned = w.Error()
+		}
+	}
+	t.Logf("warning: %s", warned)
+	if s.Len() != 6 || !strings.Contains(warned, "using the 6 detail (scale=KB) reports (detail-1.txt.gz … detail-6.txt.gz)") ||
+		!strings.Contains(warned, "1 summary.diff (scale=KB): summary.diff.txt") {
+		t.Fatalf("got %d snapshots, warning %q; want the 6 detail reports and a warning naming the other kinds", s.Len(), warned)
+	}
+	res, err := s.Trend(Options{GroupBy: GroupByCategory})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if top := res.Sites[0]; top.Title != "Other" || top.Verdict != VerdictLeak || top.Growth != 8<<20 {
+		t.Errorf("rank 1 got %s (%s, %v/lc), want Other (leak, 8 MiB/lc)", top.Title, top.Verdict, top.Growth)
+	}
+	for k := 4; k <= 6; k++ {
+		os.Remove(filepath.Join(dir, fmt.Sprintf("summary-mb-%d.txt", k)))
+	}
+	paths, err := ExpandPaths([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Load(paths, LoadOptions{})
+	if err == nil || !strings.Contains(err.Error(), "NMT reports of 4 kinds, which do not make one series: ") ||
+		!strings.Contains(err.Error(), "6 summary (scale=KB): summary-1.txt … summary-6.txt") ||
+		!strings.Contains(err.Error(), "3 summary (scale=MB): summary-mb-1.txt … summary-mb-3.txt") {
+		t.Errorf("incomplete kinds: got %v, want an error naming each kind and its files", err)
+	}
+}
+
+// TestAccuracyHeaptrack: heaptrack recordings of the C lifecycle program,
+// one process cut into lifecycles (by time and by marker, as truth.json's
+// split says) and one recording per restart. heaptrack records every
+// allocation, so the planted leaks grow by exactly their bytes per
+// lifecycle; the decoys are not leaks.
+func TestAccuracyHeaptrack(t *testing.T) {
+	for _, name := range []string{"heaptrack/c-lifecycle", "heaptrack/c-restart"} {
+		dir := filepath.Join("..", "testdata", name)
+		var tr struct {
+			truth
+			Split []struct {
+				Every  string `json:"every"`
+				Marker string `json:"lifecycle_marker"`
+			} `json:"split"`
+		}
+		data, err := os.ReadFile(filepath.Join(dir, "truth.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(data, &tr); err != nil {
+			t.Fatal(err)
+		}
+		splits := []parsers.SplitOptions{{}}
+		if len(tr.Split) > 0 {
+			splits = nil
+		}
+		for _, sp := range tr.Split {
+			var o parsers.SplitOptions
+			if sp.Every != "" {
+				if o.Every, err = time.ParseDuration(sp.Every); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if sp.Marker != "" {
+				o.Marker = regexp.MustCompile(sp.Marker)
+			}
+			splits = append(splits, o)
+		}
+		for _, split := range splits {
+			t.Run(fmt.Sprintf("%s/every=%v,marker=%v", name, split.Every, split.Marker), func(t *testing.T) {
+				paths, err := ExpandPaths([]string{dir})
+				if err != nil {
+					t.Fatal(err)
+				}
+				s, err := Load(paths, LoadOptions{Parse: parsers.Options{Split: split}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if s.Len() != 8 {
+					t.Fatalf("got %d snapshots, want 8", s.Len())
+				}
+				res, err := s.Trend(Options{GroupBy: GroupByFunction})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i, l := range tr.Leaks {
+					st := res.Sites[i]
+					if st.Title != l.Function || st.Verdict != VerdictLeak || st.Growth != l.BytesPerLifecycle {
+						t.Errorf("rank %d: got %s (%s, %.0f B/lc), want %s (leak, exactly %.0f B/lc)", i+1, st.Title, st.Verdict, st.Growth, l.Function, l.BytesPerLifecycle)
+					}
+				}
+				want := map[string]Verdict{}
+				for _, l := range tr.Leaks {
+					want[l.Function] = VerdictLeak
+				}
+				for _, f := range tr.Plateau {
+					want[f] = VerdictPlateau
+				}
+				for _, f := range tr.Noise {
+					want[f] = VerdictNoise
+				}
+				checkVerdicts(t, res, want, nil)
+				for _, st := range res.Sites[len(tr.Leaks):] {
+					if st.Verdict == VerdictLeak {
+						t.Errorf("%s: got leak (values %v), want no leak outside the truth", st.Title, st.Values)
+					}
+				}
+				for _, sn := range res.Snapshots {
+					if sn.RSS <= sn.Total {
+						t.Errorf("%s: got RSS %d, want more than the %d bytes heaptrack traced", sn.Path, sn.RSS, sn.Total)
+					}
+				}
+			})
+		}
+	}
 }

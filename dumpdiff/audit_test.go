@@ -80,42 +80,56 @@ func TestAllocsProfileRanksRetainedMemory(t *testing.T) {
 	}
 }
 
-// TestArgumentOrderWarnings: a series kept in argument order warns when the
-// names are in the byte order a shell glob gives (lc10 before lc2) or when
-// the snapshots' own times disagree with the order, and stays silent for a
-// series in order.
-func TestArgumentOrderWarnings(t *testing.T) {
+// TestOrder: the series is in natural order of the names by default (a
+// shell glob's lc1 lc10 lc11 lc2 becomes lc1 lc2 … lc11), and the growth is
+// the leak's; --order args keeps the order given and warns when the names
+// are in the byte order a glob gives or the snapshots' own times disagree
+// with the order. Natural order warns only about the times.
+func TestOrder(t *testing.T) {
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	mk := func(name string, minute int) *parsers.Snapshot {
 		s := buildSnapshot(name, []sample{{stack: []string{"leak"}, value: int64(minute+1) * 100}})
 		s.Time = base.Add(time.Duration(minute) * time.Minute)
 		return s
 	}
-	warning := func(snaps ...*parsers.Snapshot) string {
+	load := func(o Order, snaps ...*parsers.Snapshot) (*Series, string) {
 		t.Helper()
+		s := loadSnaps(t, LoadOptions{Order: o}, snaps...)
 		var out []string
-		for _, w := range loadSnaps(t, LoadOptions{}, snaps...).Warnings() {
+		for _, w := range s.Warnings() {
 			out = append(out, w.Error())
 		}
-		return strings.Join(out, "; ")
+		return s, strings.Join(out, "; ")
 	}
 	var glob []*parsers.Snapshot
-	for _, i := range []int{1, 10, 11, 2, 3} {
+	for _, i := range []int{1, 10, 11, 2, 3, 4, 5, 6, 7, 8, 9} {
 		glob = append(glob, mk(fmt.Sprintf("lc%d.pb.gz", i), i))
 	}
-	if got := warning(glob...); !strings.Contains(got, "puts lc11.pb.gz before lc2.pb.gz") {
-		t.Errorf("glob order: got warning %q, want one naming lc11.pb.gz before lc2.pb.gz", got)
+	s, got := load("", glob...)
+	if got != "" {
+		t.Errorf("glob, default order: got warning %q, want none", got)
 	}
-	if got := warning(mk("b", 1), mk("a", 0), mk("c", 2)); !strings.Contains(got, "a was taken before b") {
-		t.Errorf("time order: got warning %q, want one saying a was taken before b", got)
+	res, err := s.Trend(Options{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got := warning(mk("lc1", 0), mk("lc2", 1), mk("lc10", 2)); got != "" {
-		t.Errorf("in order: got warning %q, want none", got)
+	if st := res.Sites[0]; st.Verdict != VerdictLeak || st.Growth != 100 || res.Snapshots[1].Path != "lc2.pb.gz" {
+		t.Errorf("glob, default order: got %s growing %v with lc %s second, want a leak of 100 with lc2 second", st.Verdict, st.Growth, res.Snapshots[1].Path)
 	}
-	// The order flags say the user chose: no warning.
-	s := loadSnaps(t, LoadOptions{Order: OrderName}, glob...)
-	if w := s.Warnings(); len(w) != 0 {
-		t.Errorf("--order name: got warnings %v, want none", w)
+	if _, got := load(OrderArgs, glob...); !strings.Contains(got, "puts lc11.pb.gz before lc2.pb.gz") {
+		t.Errorf("glob, --order args: got warning %q, want one naming lc11.pb.gz before lc2.pb.gz", got)
+	}
+	if _, got := load(OrderArgs, mk("b", 1), mk("a", 0), mk("c", 2)); !strings.Contains(got, "a was taken before b") {
+		t.Errorf("time order, --order args: got warning %q, want one saying a was taken before b", got)
+	}
+	if _, got := load("", mk("a", 1), mk("b", 0), mk("c", 2)); !strings.Contains(got, "b was taken before a") || !strings.Contains(got, "natural order") {
+		t.Errorf("time order, default order: got warning %q, want one saying b was taken before a", got)
+	}
+	if _, got := load(OrderArgs, mk("lc1", 0), mk("lc2", 1), mk("lc10", 2)); got != "" {
+		t.Errorf("in order, --order args: got warning %q, want none", got)
+	}
+	if _, got := load(OrderTime, mk("b", 1), mk("a", 0), mk("c", 2)); got != "" {
+		t.Errorf("--order time: got warning %q, want none", got)
 	}
 }
 
@@ -141,7 +155,7 @@ func TestVerdictsGeneralize(t *testing.T) {
 		{"quanta that stopped", []float64{512, 512, 1024, 1024, 1536, 1536, 1536, 1536, 1536, 1536}, VerdictPlateau},
 		{"grew then freed", []float64{0, 0, 5, 10, 15, 0, 0, 0}, VerdictGone},
 		{"grew from the start then freed", []float64{5, 10, 15, 20, 0, 0}, VerdictGone},
-		{"steady 400 MiB", []float64{400 * mib, 400 * mib, 400 * mib, 400 * mib, 400 * mib}, VerdictNoise},
+		{"steady 400 MiB", []float64{400 * mib, 400 * mib, 400 * mib, 400 * mib, 400 * mib}, VerdictSteady},
 		{"noisy stop", []float64{10, 20, 30, 40, 50, 51, 50, 52}, VerdictPlateau},
 		// One step is all two snapshots show: not a leak, not a plateau.
 		{"two snapshots, grown", []float64{10, 20}, VerdictNoise},

@@ -240,11 +240,12 @@ func (in *Input) Begin(h *parsers.Header) error {
 		name = in.name
 	}
 	t := &snapTable{
-		info:     SnapshotInfo{Path: name, Format: h.Format, Lifecycle: h.Lifecycle, Time: h.Time},
+		info:     SnapshotInfo{Path: name, Format: h.Format, Lifecycle: h.Lifecycle, Time: h.Time, RSS: h.RSS},
 		pid:      h.PID,
 		metrics:  slices.Clone(h.Metrics),
 		def:      retainedMetric(h.Metrics, h.DefaultMetric),
 		baseline: h.Baseline,
+		kind:     reportKind(h),
 	}
 	if h.Period > 1 && h.PeriodUnit == "bytes" {
 		t.period = h.Period
@@ -609,6 +610,18 @@ func (in *Input) End(warnings []error) error {
 	}
 	t.cols = parts.encode(in.keep, in.nkeep, &in.enc)
 	t.warnings = warnings
+	for _, w := range warnings {
+		// A metric the reader could not vouch for is refused when ranked.
+		var me *parsers.MetricError
+		if errors.As(w, &me) {
+			for _, m := range me.Metrics {
+				if t.unreliable == nil {
+					t.unreliable = map[string]error{}
+				}
+				t.unreliable[m] = w
+			}
+		}
+	}
 	in.main.clearSeen()
 	in.main.raw.reset()
 	for _, sp := range in.runs[:in.joined] {

@@ -38,11 +38,17 @@
 // For each site, y[i] is the metric at snapshot i (0 when absent) and x[i]
 // its lifecycle number. The statistics cover the whole series, except for a
 // leak that started late (see leak below), whose growth_per_lifecycle, r2
-// and mk_p cover the stretch since it started.
+// and mk_p cover the stretch since it started. growth_per_lifecycle is
+// measured over the stretch the verdict is about, so the number agrees
+// with the word: since a late leak started, since a plateau reached the
+// level it holds (the median of the last lifecycles), and 0 for a site
+// that is gone (it has held nothing since).
 //
 //   - growth_per_lifecycle: the Theil–Sen slope, the median of pairwise
 //     slopes. One spike moves it little, and a warm-up step followed by a long
-//     flat stretch gives (nearly) zero.
+//     flat stretch gives (nearly) zero. For noise it is a fitted slope of
+//     values that wander, not a rate the site keeps, and it can differ in
+//     sign from total_growth (last − first); front ends mark such rows.
 //   - r2: the coefficient of determination of the least-squares line (0 when
 //     the site does not vary).
 //   - mk_p: the two-sided Mann–Kendall p-value with the tie correction. For
@@ -57,9 +63,13 @@
 //
 // The rules are stated in terms of evidence, not of any particular series.
 // A series of two snapshots is one step, which cannot tell growth that goes
-// on from a warm-up, so below three snapshots a site is only new, gone or
-// noise (Trend warns).
+// on from a warm-up, so below three snapshots a site is only new, gone,
+// steady or noise (Trend warns).
 //
+//   - steady: present in every snapshot with the same value (a table loaded
+//     once, a pool sized at start-up). It is not noise, and it has nothing
+//     to rank by growth; front ends draw it at full height so that a flat
+//     512 MiB does not look like a flat zero.
 //   - new: absent at first, present without a gap to the end, and in fewer
 //     than three snapshots: too few points for a trend.
 //   - gone: present without a gap, from the first snapshot or for at least
@@ -129,6 +139,21 @@
 //     from the last of them; if that stretch (at least three snapshots)
 //     passes (1)–(4), the site is a leak and its statistics are the
 //     stretch's.
+//     (5) the growth is worth a look: at least the floor per lifecycle
+//     (Options.MinGrowth). Statistics say whether a trend is real, not
+//     whether it matters: NMT's own bookkeeping and a class table grow a
+//     few hundred bytes per lifecycle, exactly and significantly, beside a
+//     leak of megabytes, and calling each of them a leak buried the one
+//     that was. The default floor is 0.01% of the median of the snapshots'
+//     totals (before --focus/--ignore) per lifecycle: a site under it needs
+//     more than 10 000 lifecycles to add what the process holds. It is a
+//     share of the series' own scale, so it means the same for a 20 MiB C
+//     service and a 30 GiB JVM; --min-growth sets it as a size or a share,
+//     and 0 turns it off.
+//   - creep: passes (1)–(4) but not (5): a real trend too small to matter.
+//     Creeps rank right after the leaks, so the floor changes what a site
+//     is called, not where it ranks, and --fail-on ignores them. It is not
+//     called noise, because it is not: the site grows, slowly.
 //   - plateau: not continuing by (2), and the median level of the last
 //     lifecycles is above the first value by at least three robust standard
 //     deviations of the site's scatter, and the memory stayed: from the
@@ -150,10 +175,10 @@
 //
 // # Ranking and projection
 //
-// Sites are ranked leaks first by growth per lifecycle, then every other site
-// by growth; equal growth by total growth over the series (so a plateau that
-// holds memory comes before a site that never moved), then by key, so output
-// is deterministic. The process total grows
+// Sites are ranked leaks first by growth per lifecycle, then creeps, then
+// every other site by growth; equal growth by total growth over the series
+// (so a plateau that holds memory comes before a site that never moved),
+// then by key, so output is deterministic. The process total grows
 // by the Theil–Sen slope of the snapshot totals; with Options.Limit, Trend
 // projects how many more lifecycles fit before the total reaches the limit.
 //

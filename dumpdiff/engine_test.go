@@ -1,6 +1,7 @@
 package dumpdiff
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -108,8 +109,8 @@ func TestTrendIdenticalSnapshots(t *testing.T) {
 		t.Errorf("total growth got %v, want 0", res.Total.Growth)
 	}
 	for _, s := range res.Sites {
-		if s.Growth != 0 || s.Verdict != VerdictNoise || s.TotalGrowth != 0 {
-			t.Errorf("%s: got growth %v verdict %s, want 0 noise", s.Key, s.Growth, s.Verdict)
+		if s.Growth != 0 || s.Verdict != VerdictSteady || s.TotalGrowth != 0 {
+			t.Errorf("%s: got growth %v verdict %s, want 0 steady", s.Key, s.Growth, s.Verdict)
 		}
 	}
 }
@@ -296,7 +297,9 @@ func TestVerdicts(t *testing.T) {
 		// Mostly one of two values: the median absolute residual is 0, but
 		// the site fell back, so it did not stay up.
 		{"two-valued flicker", []float64{0, 16, 16, 16, 0, 0, 16, 16}, VerdictNoise},
-		{"flat", []float64{5, 5, 5, 5}, VerdictNoise},
+		{"flat", []float64{5, 5, 5, 5}, VerdictSteady},
+		{"flat in two snapshots", []float64{5, 5}, VerdictSteady},
+		{"flat but absent once", []float64{5, 5, 0, 5, 5}, VerdictNoise},
 		{"shrinking", []float64{80, 70, 60, 50, 40, 30, 20, 10}, VerdictShrinking},
 		{"new", []float64{0, 0, 0, 0, 0, 0, 7, 9}, VerdictNew},
 		{"gone", []float64{9, 9, 0, 0, 0, 0}, VerdictGone},
@@ -334,7 +337,7 @@ func TestRankingTiesByKey(t *testing.T) {
 	for _, s := range res.Sites {
 		got = append(got, fmt.Sprintf("%d:%s:%s", s.Rank, s.Key, s.Verdict))
 	}
-	want := []string{"1:alpha:leak", "2:zeta:leak", "3:mid:noise"}
+	want := []string{"1:alpha:leak", "2:zeta:leak", "3:mid:steady"}
 	if !slices.Equal(got, want) || res.SiteCount != 4 {
 		t.Errorf("got %v (of %d), want %v (of 4)", got, res.SiteCount, want)
 	}
@@ -676,6 +679,115 @@ func TestCheckAgreesWithTrend(t *testing.T) {
 		cerr := s.Check(q)
 		if fmt.Sprint(terr) != fmt.Sprint(cerr) {
 			t.Errorf("%+v: Check got %v, Trend %v", q, cerr, terr)
+		}
+	}
+}
+
+// TestFloor: a trend that passes every test of a leak but grows less than
+// the floor per lifecycle is a creep, ranked right after the leaks. The
+// floor is a share of the median total before --focus/--ignore (0.01% by
+// default), a size, or off.
+func TestFloor(t *testing.T) {
+	var snaps []*parsers.Snapshot
+	for i := range 6 {
+		k := int64(i + 1)
+		snaps = append(snaps, buildSnapshot(fmt.Sprintf("f%d", i), []sample{
+			{stack: []string{"table", "main"}, value: 10_000_000},
+			{stack: []string{"tiny", "main"}, value: 100 * k},
+			{stack: []string{"leak", "main"}, value: 10_000 * k},
+		}))
+	}
+	s := loadSnaps(t, LoadOptions{}, snaps...)
+	verdicts := func(o Options) (string, Floor) {
+		t.Helper()
+		res, err := s.Trend(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, st := range res.Sites {
+			out = append(out, st.Title+":"+string(st.Verdict))
+		}
+		return strings.Join(out, " "), res.Floor
+	}
+	tests := []struct {
+		name      string
+		opts      Options
+		want      string
+		wantFloor float64
+	}{
+		// Median total 10 035 350: the floor is 1003.535, 1004 per lifecycle.
+		{"default", Options{}, "leak:leak tiny:creep table:steady", 1004},
+		{"off", Options{MinGrowth: -1}, "leak:leak tiny:leak table:steady", 0},
+		{"size", Options{MinGrowth: 50}, "leak:leak tiny:leak table:steady", 50},
+		{"share", Options{MinGrowthShare: 0.01}, "leak:creep tiny:creep table:steady", 100354},
+		// The floor is the process's scale, not the focused part's.
+		{"focused", Options{Focus: regexp.MustCompile("^tiny$")}, "tiny:creep", 1004},
+	}
+	for _, tt := range tests {
+		got, floor := verdicts(tt.opts)
+		if got != tt.want || math.Abs(floor.PerLifecycle-tt.wantFloor) > 1e-6 {
+			t.Errorf("%s: got %s (floor %v), want %s (floor %v)", tt.name, got, floor.PerLifecycle, tt.want, tt.wantFloor)
+		}
+	}
+}
+
+// TestGrowthAgreesWithVerdict: growth per lifecycle is measured over the
+// stretch the verdict is about, so the number shown agrees with the word:
+// a plateau's is what it grows since it reached its level (not a share of
+// the step it took), a gone site's is 0 (it has held nothing since).
+func TestGrowthAgreesWithVerdict(t *testing.T) {
+	tests := []struct {
+		y       []float64
+		verdict Verdict
+		want    float64
+	}{
+		{[]float64{12, 25, 25, 25, 25, 25, 25, 25}, VerdictPlateau, 0},
+		{[]float64{0, 10, 20, 20, 20, 20, 20, 20}, VerdictPlateau, 0},
+		{[]float64{0, 0, 0, 0, 0, 112, 112, 112}, VerdictPlateau, 0},
+		// Giving a little back since the step: that is what it does now.
+		{[]float64{0, 100, 100, 100, 99, 99, 99, 99}, VerdictPlateau, -0.2},
+		{[]float64{0, 0, 5, 10, 15, 0, 0, 0}, VerdictGone, 0},
+		{[]float64{5, 10, 15, 20, 0, 0}, VerdictGone, 0},
+		// A leak that started late: the slope since it started.
+		{[]float64{0, 0, 0, 4, 8, 12, 16, 20}, VerdictLeak, 4},
+	}
+	for _, tt := range tests {
+		a := newStatScratch(len(tt.y)).analyze(seq(len(tt.y)), tt.y)
+		if a.verdict != tt.verdict || a.growth != tt.want {
+			t.Errorf("%v: got %s growth %v, want %s growth %v", tt.y, a.verdict, a.growth, tt.verdict, tt.want)
+		}
+	}
+}
+
+// TestUnreliableMetricRefused: google/pprof's gobench.heap (a Go legacy
+// text profile, testdata/pprof/public) has allocated counts whose lines do
+// not add up to its header while its in-use counts do. It loads with a
+// warning; ranking inuse_space works, ranking alloc_space is refused with
+// the warning that names the file and line.
+func TestUnreliableMetricRefused(t *testing.T) {
+	path := filepath.Join("..", "testdata", "pprof", "public", "gobench.heap")
+	var snaps []*parsers.Snapshot
+	for _, name := range []string{"gobench-1.heap", "gobench-2.heap"} {
+		s, err := parsers.Open(path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Name = name
+		snaps = append(snaps, s)
+	}
+	s := loadSnaps(t, LoadOptions{}, snaps...)
+	if _, err := s.Trend(Options{Metric: "inuse_space"}); err != nil {
+		t.Errorf("inuse_space: got %v, want a trend", err)
+	}
+	for _, m := range []string{"alloc_space", "alloc_objects"} {
+		_, err := s.Trend(Options{Metric: m})
+		var me *parsers.MetricError
+		if !errors.As(err, &me) || !strings.Contains(err.Error(), "cannot rank "+m+": parse tcmalloc heap profile "+path+" line 16") {
+			t.Errorf("%s: got %v, want it refused naming the file and line 16", m, err)
+		}
+		if err := s.Check(Options{Metric: m}); err == nil {
+			t.Errorf("Check %s: got no error, want the same refusal", m)
 		}
 	}
 }

@@ -7,7 +7,7 @@ import (
 
 // SeriesOptions say how a Builder's snapshots make a series.
 type SeriesOptions struct {
-	// Order puts the snapshots in lifecycle order; "" means OrderArgs. It is
+	// Order puts the snapshots in lifecycle order; "" means OrderName. It is
 	// ignored when the lifecycles are numbered (Input.SetLifecycle) and when
 	// the series is one input's own (an NMT .diff pair, a split recording).
 	Order Order
@@ -75,12 +75,15 @@ func (b *Builder) Series(opts SeriesOptions) (*Series, error) {
 			return nil, err
 		}
 	}
-	if (opts.Order == OrderArgs || opts.Order == "") && !numbered && !seriesInOneInput {
-		if w := orderWarning(s.snaps); w != nil {
+	if !numbered && !seriesInOneInput {
+		if w := orderWarning(s.snaps, opts.Order); w != nil {
 			s.warnings = append(s.warnings, w)
 		}
 	}
 	if !seriesInOneInput {
+		if err := s.oneKind(); err != nil {
+			return nil, err
+		}
 		if err := s.order(opts.Order, numbered); err != nil {
 			return nil, err
 		}

@@ -40,7 +40,10 @@ type siteTable struct {
 	// vals holds site gi's value in snapshot i at gi*n+i; see site.
 	vals   []int64
 	totals []int64
-	n      int // snapshots
+	// unfiltered holds the snapshots' totals before --focus/--ignore: the
+	// process's own scale, which the growth floor is a share of.
+	unfiltered []int64
+	n          int // snapshots
 }
 
 // site is site gi's value per snapshot, capped so that appending to it
@@ -61,12 +64,12 @@ func (s *Series) table(opts Options) (*siteTable, error) {
 		return nil, err
 	}
 	gr := s.newGrouper(opts, by, label)
-	vals, totals := gr.sum(midx)
+	vals, totals, unfiltered := gr.sum(midx)
 	for _, c := range gr.cats {
 		slices.Sort(c)
 	}
 	g := &grouping{groups: gr.groups, names: gr.names, cats: gr.cats, by: by}
-	return &siteTable{metric: metric, g: g, vals: vals, totals: totals, n: len(s.snaps)}, nil
+	return &siteTable{metric: metric, g: g, vals: vals, totals: totals, unfiltered: unfiltered, n: len(s.snaps)}, nil
 }
 
 // resolveMetric returns, per snapshot, the index of the metric, and the
@@ -94,6 +97,11 @@ func (s *Series) resolveMetric(name string) (Metric, []int, error) {
 		m = t.metrics[j]
 	}
 	if missing < 0 {
+		for _, t := range s.snaps {
+			if err := t.unreliable[m.Name]; err != nil {
+				return Metric{}, nil, fmt.Errorf("cannot rank %s: %w", m.Name, err)
+			}
+		}
 		for i, t := range s.snaps {
 			if t.cols.vals[idx[i]] == nil {
 				return Metric{}, nil, fmt.Errorf("metric %q was not loaded: the series was built keeping only the values of another metric", name)
@@ -210,11 +218,12 @@ func (s *Series) newGrouper(opts Options, by GroupBy, label string) *grouper {
 
 // sum walks every snapshot's entries once, assigning each to its site and
 // adding its value of metric midx[i]: v[g*n+i], and totals per snapshot
-// after the filters.
-func (g *grouper) sum(midx []int) (v []int64, totals []int64) {
+// after the filters (unfiltered before them).
+func (g *grouper) sum(midx []int) (v, totals, unfiltered []int64) {
 	s := g.s
 	n := len(s.snaps)
 	totals = make([]int64, n)
+	unfiltered = make([]int64, n)
 	if g.by == GroupByStack {
 		// At most one site per key class: no growing as sites appear.
 		v = make([]int64, 0, len(g.ofClass)*n)
@@ -230,6 +239,7 @@ func (g *grouper) sum(midx []int) (v []int64, totals []int64) {
 			if c.labels != nil {
 				lab = labelID(lr.next()) - 1
 			}
+			unfiltered[i] += x
 			gi := g.groupOf(stackID(st), lab)
 			if gi < 0 {
 				continue
@@ -244,7 +254,7 @@ func (g *grouper) sum(midx []int) (v []int64, totals []int64) {
 	if v == nil {
 		v = []int64{}
 	}
-	return v, totals
+	return v, totals, unfiltered
 }
 
 // groupOf returns the site of an entry, or -1 when the filters drop it.

@@ -1,6 +1,9 @@
 package dumpdiff
 
-import "regexp"
+import (
+	"math"
+	"regexp"
+)
 
 // Options choose what a Trend or Compare computes from a loaded Series. The
 // zero value ranks the default metric by stack with no filters and no limit.
@@ -28,4 +31,39 @@ type Options struct {
 	// memory. A writer that streams takes each site whole, as it writes
 	// it, from TrendResult.Site or CompareResult.Site.
 	Stream bool
+	// MinGrowth is the practical-significance floor of Trend in metric
+	// units per lifecycle: a site whose trend passes every test of a leak
+	// but grows less than this is a creep. 0 (the default) takes
+	// MinGrowthShare of the series' median total; a negative value turns the
+	// floor off, so every significant trend is a leak.
+	MinGrowth int64
+	// MinGrowthShare is the floor as a share of the median of the
+	// snapshots' totals (before Focus and Ignore), used when MinGrowth is 0;
+	// 0 means DefaultMinGrowthShare.
+	MinGrowthShare float64
+}
+
+// DefaultMinGrowthShare is the default floor: a site that grows less than
+// 0.01% of the process's (median) total per lifecycle would need more than
+// 10 000 lifecycles to add what the whole process holds. Such trends are
+// real (a JVM's own bookkeeping grows with every class or thread) but not
+// where memory goes; calling them leaks buried the one that was.
+const DefaultMinGrowthShare = 0.0001
+
+// floor resolves MinGrowth and MinGrowthShare against a series whose
+// median total is median.
+func (o Options) floor(median int64) Floor {
+	switch {
+	case o.MinGrowth < 0:
+		return Floor{MedianTotal: median}
+	case o.MinGrowth > 0:
+		return Floor{PerLifecycle: float64(o.MinGrowth), MedianTotal: median}
+	}
+	share := o.MinGrowthShare
+	if share <= 0 {
+		share = DefaultMinGrowthShare
+	}
+	// Whole metric units: the floor is a threshold, and sizes in outputs
+	// are integers.
+	return Floor{PerLifecycle: math.Round(share * float64(max(median, 0))), Share: share, MedianTotal: median}
 }

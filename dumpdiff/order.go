@@ -11,8 +11,8 @@ import (
 type Order string
 
 const (
-	OrderArgs Order = "args" // as given (the default; "" means the same)
-	OrderName Order = "name" // natural sort of the paths: x.9 before x.10
+	OrderName Order = "name" // natural sort of the paths: x.9 before x.10 (the default; "" means the same)
+	OrderArgs Order = "args" // as given
 	OrderTime Order = "time" // the time inside each snapshot
 )
 
@@ -22,9 +22,9 @@ func ParseOrder(s string) (Order, error) {
 	case OrderArgs, OrderName, OrderTime:
 		return o, nil
 	case "":
-		return OrderArgs, nil
+		return OrderName, nil
 	}
-	return "", fmt.Errorf("invalid order %q: want args, name or time", s)
+	return "", fmt.Errorf("invalid order %q: want name, args or time", s)
 }
 
 // NaturalCompare orders strings with runs of digits compared as numbers:
@@ -76,24 +76,28 @@ func cmpInt(a, b int) int {
 	return 0
 }
 
-// orderWarning looks for signs that a series kept in argument order is out
-// of order: names in byte order that natural order would rearrange (what a
-// shell glob gives for lc1 … lc10: lc10 before lc2), or, when every snapshot
-// records when it was taken, a snapshot taken before the one given ahead of
-// it. The series is still taken as given; the warning says how to fix it.
-func orderWarning(snaps []*snapTable) error {
-	if len(snaps) < 2 {
+// orderWarning looks for signs that a series is out of order, before
+// Series.order sorts it. Kept in argument order (o is OrderArgs): names in
+// byte order that natural order would rearrange (what a shell glob gives
+// for lc1 … lc10: lc10 before lc2). In argument or name order: when every
+// snapshot records when it was taken, a snapshot taken before the one
+// ahead of it. The series is still taken in that order; the warning says
+// how to fix it.
+func orderWarning(snaps []*snapTable, o Order) error {
+	if len(snaps) < 2 || o == OrderTime {
 		return nil
 	}
-	names := make([]string, len(snaps))
-	for i, t := range snaps {
-		names[i] = filepath.Base(t.info.Path)
-	}
-	if slices.IsSorted(names) {
-		for i := 1; i < len(names); i++ {
-			if NaturalCompare(names[i-1], names[i]) > 0 {
-				return fmt.Errorf("the snapshots are given in byte order, which puts %s before %s (as a shell glob does); they are used in that order: --order name sorts them naturally",
-					names[i-1], names[i])
+	if o == OrderArgs {
+		names := make([]string, len(snaps))
+		for i, t := range snaps {
+			names[i] = filepath.Base(t.info.Path)
+		}
+		if slices.IsSorted(names) {
+			for i := 1; i < len(names); i++ {
+				if NaturalCompare(names[i-1], names[i]) > 0 {
+					return fmt.Errorf("the snapshots are given in byte order, which puts %s before %s (as a shell glob does); they are used in that order (--order args): without it they are sorted naturally",
+						names[i-1], names[i])
+				}
 			}
 		}
 	}
@@ -102,10 +106,17 @@ func orderWarning(snaps []*snapTable) error {
 			return nil
 		}
 	}
-	for i := 1; i < len(snaps); i++ {
-		if snaps[i].info.Time.Before(snaps[i-1].info.Time) {
-			return fmt.Errorf("%s was taken before %s but comes after it in the series; they are used in the order given: --order time sorts them by when they were taken",
-				snaps[i].info.Path, snaps[i-1].info.Path)
+	ordered := snaps
+	how := "in the order given (--order args)"
+	if o != OrderArgs {
+		ordered = slices.Clone(snaps)
+		slices.SortStableFunc(ordered, func(a, b *snapTable) int { return NaturalCompare(a.info.Path, b.info.Path) })
+		how = "in natural order of their names"
+	}
+	for i := 1; i < len(ordered); i++ {
+		if ordered[i].info.Time.Before(ordered[i-1].info.Time) {
+			return fmt.Errorf("%s was taken before %s but comes after it in the series; they are used %s: --order time sorts them by when they were taken",
+				ordered[i].info.Path, ordered[i-1].info.Path, how)
 		}
 	}
 	return nil
@@ -117,7 +128,7 @@ func (s *Series) order(o Order, explicit bool) error {
 	case explicit:
 		slices.SortStableFunc(s.snaps, func(a, b *snapTable) int { return cmpInt(a.info.Lifecycle, b.info.Lifecycle) })
 		return nil
-	case o == OrderName:
+	case o == OrderName || o == "":
 		slices.SortStableFunc(s.snaps, func(a, b *snapTable) int { return NaturalCompare(a.info.Path, b.info.Path) })
 	case o == OrderTime:
 		for _, t := range s.snaps {
@@ -126,9 +137,9 @@ func (s *Series) order(o Order, explicit bool) error {
 			}
 		}
 		slices.SortStableFunc(s.snaps, func(a, b *snapTable) int { return a.info.Time.Compare(b.info.Time) })
-	case o == OrderArgs || o == "":
+	case o == OrderArgs:
 	default:
-		return fmt.Errorf("invalid order %q: want args, name or time", o)
+		return fmt.Errorf("invalid order %q: want name, args or time", o)
 	}
 	for i, t := range s.snaps {
 		t.info.Lifecycle = i

@@ -16,13 +16,19 @@ import (
 type Verdict string
 
 const (
-	VerdictLeak      Verdict = "leak"      // significant positive trend that continues through the last lifecycles
+	VerdictLeak      Verdict = "leak"      // significant positive trend that continues through the last lifecycles, at least the floor per lifecycle
+	VerdictCreep     Verdict = "creep"     // a leak's trend, but growing less per lifecycle than the floor (Options.MinGrowth)
 	VerdictPlateau   Verdict = "plateau"   // grew early, flat since
+	VerdictSteady    Verdict = "steady"    // the same non-zero amount in every snapshot
 	VerdictNoise     Verdict = "noise"     // no significant trend
 	VerdictShrinking Verdict = "shrinking" // significant negative trend
 	VerdictNew       Verdict = "new"       // absent at first, present at the end, too few points for a trend
 	VerdictGone      Verdict = "gone"      // held memory for a stretch, absent since
 )
+
+// Verdicts lists every verdict in the order front ends show them.
+var Verdicts = []Verdict{VerdictLeak, VerdictCreep, VerdictPlateau, VerdictNew,
+	VerdictSteady, VerdictNoise, VerdictShrinking, VerdictGone}
 
 // PairStatus classifies a site in a pair diff.
 type PairStatus string
@@ -66,6 +72,10 @@ type SnapshotInfo struct {
 	Time      time.Time
 	// Total is the snapshot's total of the metric, after --focus/--ignore.
 	Total int64
+	// RSS is the process's resident set size when the snapshot was taken,
+	// in bytes; 0 when the producer does not sample it (heaptrack does).
+	// Beside a byte Total it shows how much of the process the tracer saw.
+	RSS int64
 }
 
 // TrendSite is one ranked site of a trend.
@@ -77,7 +87,9 @@ type TrendSite struct {
 	Category string
 	// Values holds the metric at each snapshot of the series (0 when absent).
 	Values []int64
-	// Growth is the Theil–Sen slope: metric units per lifecycle.
+	// Growth is the Theil–Sen slope: metric units per lifecycle. For a
+	// leak that started late it is the slope since it started, and for a
+	// plateau the slope since it levelled off (what it grows now).
 	Growth float64
 	// TotalGrowth is the last value minus the first.
 	TotalGrowth int64
@@ -92,6 +104,25 @@ type TrendTotal struct {
 	// Growth is the Theil–Sen slope of the snapshot totals per lifecycle.
 	Growth float64
 	Values []int64
+	// RSSGrowth is the Theil–Sen slope of the snapshots' RSS, bytes per
+	// lifecycle; 0 unless every snapshot has an RSS.
+	RSSGrowth float64
+}
+
+// Floor is the practical-significance floor of a trend: a site whose
+// trend passes every test of a leak but grows less than PerLifecycle is a
+// creep, not a leak.
+type Floor struct {
+	// PerLifecycle is the floor in metric units per lifecycle; 0 when the
+	// floor is off (every significant trend is a leak).
+	PerLifecycle float64
+	// Share is the share of the series' median total the floor was taken
+	// from (DefaultMinGrowthShare unless Options say otherwise); 0 when the
+	// floor was given as a size or is off.
+	Share float64
+	// MedianTotal is the median of the snapshots' totals of the metric,
+	// before --focus/--ignore: the scale Share applies to.
+	MedianTotal int64
 }
 
 // Projection answers --limit: lifecycles left before the total reaches Limit.
@@ -110,8 +141,10 @@ type TrendResult struct {
 	Snapshots  []SnapshotInfo
 	Total      TrendTotal
 	Projection *Projection
-	// Sites are ranked: leaks first by growth, then the rest by growth; ties
-	// by total growth, then by key.
+	// Floor is the growth per lifecycle below which a trend is a creep.
+	Floor Floor
+	// Sites are ranked: leaks first by growth, then creeps, then the rest by
+	// growth; ties by total growth, then by key.
 	Sites []TrendSite
 	// SiteCount is the number of sites before --top cut the list.
 	SiteCount int
@@ -130,6 +163,17 @@ func (r *TrendResult) Site(i int) TrendSite {
 		r.details(i, &s)
 	}
 	return s
+}
+
+// RSSKnown reports whether every snapshot has an RSS, so that the
+// process's resident memory can be shown beside the traced total.
+func (r *TrendResult) RSSKnown() bool {
+	for _, s := range r.Snapshots {
+		if s.RSS <= 0 {
+			return false
+		}
+	}
+	return len(r.Snapshots) > 0
 }
 
 // PairSite is one site of a pair diff.

@@ -30,6 +30,13 @@ type snapTable struct {
 	cols     snapCols
 	warnings []error
 	baseline bool // the earlier side of a pair in one input (NMT .diff)
+	// kind is what a series must not mix: for an NMT report its variant and
+	// scale ("nmt-summary scale=KB"); "" for other formats.
+	kind string
+	// unreliable maps a metric whose values the parser could not vouch
+	// for (a *parsers.MetricError warning) to that warning: ranking it is
+	// refused, the other metrics can be ranked.
+	unreliable map[string]error
 }
 
 // Series is a loaded series of snapshots, each reduced to site entries as

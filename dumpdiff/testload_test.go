@@ -78,16 +78,23 @@ func ExpandPaths(dirs []string) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		var files []string
+		var files, collapsed []string
 		for _, e := range ents {
 			p := filepath.Join(d, e.Name())
 			if e.IsDir() || filepath.Ext(p) == ".json" || filepath.Ext(p) == ".golden" || filepath.Ext(p) == ".md" {
 				continue
 			}
-			if _, err := parsers.DetectFile(p); errors.Is(err, parsers.ErrUnrecognized) {
+			switch f, err := parsers.DetectFile(p); {
+			case errors.Is(err, parsers.ErrUnrecognized):
+				continue
+			case f == parsers.FormatCollapsed:
+				collapsed = append(collapsed, p) // a report, beside snapshots
 				continue
 			}
 			files = append(files, p)
+		}
+		if len(files) == 0 {
+			files = collapsed
 		}
 		slices.SortFunc(files, NaturalCompare)
 		out = append(out, files...)

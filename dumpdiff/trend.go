@@ -76,7 +76,8 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 		res.Warnings = append(res.Warnings, w)
 	}
 	ty := toFloat(totals, nil)
-	res.Total = TrendTotal{Growth: TheilSen(x, ty), Values: totals}
+	res.Total = TrendTotal{Growth: TheilSen(x, ty), Values: totals, RSSGrowth: rssGrowth(x, res.Snapshots)}
+	res.Floor = opts.floor(medianInt(tbl.unfiltered))
 	if opts.Limit > 0 {
 		res.Projection = project(opts.Limit, totals[n-1], res.Total.Growth)
 	}
@@ -85,16 +86,16 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 	// only for the sites kept by --top.
 	// With a short --top, only the shown sites' full statistics are kept:
 	// they are analysed again once ranked (a series may have millions).
-	quantum := s.samplingQuantum(metric)
+	judge := siteJudge{x: x, quantum: s.samplingQuantum(metric), floor: res.Floor.PerLifecycle}
 	keepAll := opts.Top <= 0 || opts.Top >= len(g.groups)/8
-	scores, full := s.scoreSites(tbl, x, quantum, keepAll)
+	scores, full := s.scoreSites(tbl, judge, keepAll)
 	rankScores(scores, func(a, b int32) int { return s.compareGroupKeys(g, int(a), int(b)) })
 	res.SiteCount = len(scores)
 	if opts.Top > 0 && len(scores) > opts.Top {
 		scores = scores[:opts.Top]
 	}
 	if !keepAll {
-		full = s.analyseShown(tbl, x, quantum, scores)
+		full = s.analyseShown(tbl, judge, scores)
 	}
 	res.Sites = make([]TrendSite, len(scores))
 	details := func(i int, site *TrendSite) {
@@ -130,7 +131,7 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 // core: sites are independent, and a large series has hundreds of
 // thousands. The scores come in site order whatever the cores did; with
 // keep, full holds each score's whole analysis (score.analysis indexes it).
-func (s *Series) scoreSites(tbl *siteTable, x []float64, quantum float64, keep bool) (scores []siteScore, full []analysis) {
+func (s *Series) scoreSites(tbl *siteTable, j siteJudge, keep bool) (scores []siteScore, full []analysis) {
 	g, n := tbl.g, tbl.n
 	scores = make([]siteScore, len(g.groups))
 	if keep {
@@ -139,14 +140,14 @@ func (s *Series) scoreSites(tbl *siteTable, x []float64, quantum float64, keep b
 	used := make([]bool, len(g.groups))
 	parallel(len(g.groups), func(from, to int) {
 		st := newStatScratch(n)
-		st.quantum = quantum
+		st.quantum = j.quantum
 		for gi := from; gi < to; gi++ {
 			v := tbl.site(gi)
 			if allZero(v) {
 				continue // the site has none of this metric: nothing to rank
 			}
-			a := st.analyze(x, toFloat(v, st.y))
-			sc := siteScore{group: int32(gi), analysis: int32(gi), total: v[n-1] - v[0], growth: a.growth, leak: a.verdict == VerdictLeak}
+			a := j.analyze(st, v)
+			sc := siteScore{group: int32(gi), analysis: int32(gi), total: v[n-1] - v[0], growth: a.growth, rank: uint8(verdictRank(a.verdict))}
 			if g.by == GroupByStack {
 				sc.keyPrefix = s.keyPrefix(g.groups[gi].rep)
 			}
@@ -167,17 +168,34 @@ func (s *Series) scoreSites(tbl *siteTable, x []float64, quantum float64, keep b
 
 // analyseShown analyses again the sites a result shows (their scores kept
 // only what ranking needs); score.analysis then indexes the result.
-func (s *Series) analyseShown(tbl *siteTable, x []float64, quantum float64, scores []siteScore) []analysis {
+func (s *Series) analyseShown(tbl *siteTable, j siteJudge, scores []siteScore) []analysis {
 	full := make([]analysis, len(scores))
 	parallel(len(scores), func(from, to int) {
 		st := newStatScratch(tbl.n)
-		st.quantum = quantum
+		st.quantum = j.quantum
 		for i := from; i < to; i++ {
-			full[i] = st.analyze(x, toFloat(tbl.site(int(scores[i].group)), st.y))
+			full[i] = j.analyze(st, tbl.site(int(scores[i].group)))
 			scores[i].analysis = int32(i)
 		}
 	})
 	return full
+}
+
+// siteJudge analyses sites for one trend: their lifecycles, the sampling
+// quantum, and the floor under which a leak is a creep.
+type siteJudge struct {
+	x       []float64
+	quantum float64
+	floor   float64
+}
+
+// analyze computes a site's statistics and verdict from its values v.
+func (j siteJudge) analyze(st *statScratch, v []int64) analysis {
+	a := st.analyze(j.x, toFloat(v, st.y))
+	if a.verdict == VerdictLeak && a.growth < j.floor {
+		a.verdict = VerdictCreep
+	}
+	return a
 }
 
 // parallel calls work on consecutive ranges of [0, n), on every core for
@@ -196,24 +214,22 @@ func parallel(n int, work func(from, to int)) {
 type siteScore struct {
 	group     int32
 	analysis  int32 // index of the site's whole analysis
-	leak      bool
+	rank      uint8 // verdictRank of the site's verdict
 	growth    float64
 	total     int64  // last value − first
 	keyPrefix uint64 // orders keys by their start; see Series.keyPrefix
 }
 
-// rankScores orders sites: leaks first by growth per lifecycle, then the
-// rest by growth per lifecycle; equal growth (often 0: plateaus and flat
-// sites) by total growth over the series, so a warm-up cache that stayed
-// comes before a site that never moved; then by key (byKey compares two
-// sites' keys).
+// rankScores orders sites: leaks first by growth per lifecycle, then
+// creeps (leaks under the floor, so the floor changes what a site is
+// called, not where it ranks), then the rest by growth per lifecycle; equal
+// growth (often 0: plateaus and flat sites) by total growth over the
+// series, so a warm-up cache that stayed comes before a site that never
+// moved; then by key (byKey compares two sites' keys).
 func rankScores(sc []siteScore, byKey func(a, b int32) int) {
 	slices.SortFunc(sc, func(a, b siteScore) int {
-		if a.leak != b.leak {
-			if a.leak {
-				return -1
-			}
-			return 1
+		if a.rank != b.rank {
+			return cmpInt(int(a.rank), int(b.rank))
 		}
 		if a.growth != b.growth {
 			if a.growth > b.growth {
@@ -235,6 +251,31 @@ func rankScores(sc []siteScore, byKey func(a, b int32) int) {
 		}
 		return byKey(a.group, b.group)
 	})
+}
+
+// verdictRank is a verdict's group in the ranking: leaks, creeps, the rest.
+func verdictRank(v Verdict) int {
+	switch v {
+	case VerdictLeak:
+		return 0
+	case VerdictCreep:
+		return 1
+	}
+	return 2
+}
+
+// medianInt is the median of v (0 for none), without reordering v.
+func medianInt(v []int64) int64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	m := len(s) / 2
+	if len(s)%2 == 1 {
+		return s[m]
+	}
+	return s[m-1] + (s[m]-s[m-1])/2
 }
 
 // project answers --limit from the last total and the total's growth.
@@ -293,7 +334,24 @@ type analysis struct {
 func (st *statScratch) analyze(x, y []float64) analysis {
 	a := st.fit(x, y)
 	a.verdict = st.classify(x, y, a)
-	if a.verdict == VerdictNew || a.verdict == VerdictGone {
+	switch a.verdict {
+	case VerdictNew, VerdictSteady:
+		return a
+	case VerdictGone:
+		// Growth is measured over the stretch the verdict is about: a site
+		// that freed its memory has held none since, and the slope of its
+		// rise before would read as growth that goes on.
+		a.growth = 0
+		return a
+	case VerdictPlateau:
+		// The whole series' slope of a site that grew and stopped is a
+		// share of its step, which reads as growth that goes on: what a
+		// plateau grows now is the slope since it reached the level it
+		// holds (the median of the last lifecycles).
+		a.growth = 0
+		if from := firstReaching(y, st.tailLevel(y)); len(y)-from >= 2 {
+			a.growth = theilSenBuf(x[from:], y[from:], st.slopes[:0])
+		}
 		return a
 	}
 	// A leak that started late: the site held one value over its first
@@ -355,6 +413,11 @@ func (st *statScratch) classify(x, y []float64, a analysis) Verdict {
 	}
 	if count == 0 {
 		return VerdictNoise
+	}
+	if count == n && flat(y) {
+		// The same amount in every snapshot: a table loaded once, a pool
+		// sized at start-up. Not noise, and nothing to rank by growth.
+		return VerdictSteady
 	}
 	contiguous := count == lastIn-firstIn+1
 	if contiguous && firstIn > 0 && lastIn == n-1 && count < minTrendPoints {
@@ -494,16 +557,33 @@ func (st *statScratch) levelledOff(y []float64, scatter float64) bool {
 		return false
 	}
 	half := y[0] + rise/2
-	reached := false
-	for _, v := range y {
-		switch {
-		case v >= half:
-			reached = true
-		case reached:
+	for _, v := range y[firstReaching(y, half):] {
+		if v < half {
 			return false
 		}
 	}
-	return reached
+	return true
+}
+
+// firstReaching is the index of the first value at least level, len(y)
+// when none is.
+func firstReaching(y []float64, level float64) int {
+	for i, v := range y {
+		if v >= level {
+			return i
+		}
+	}
+	return len(y)
+}
+
+// flat reports whether every value equals the first.
+func flat(y []float64) bool {
+	for _, v := range y[1:] {
+		if v != y[0] {
+			return false
+		}
+	}
+	return len(y) > 0
 }
 
 // tailLen is how many of the last snapshots make "the last lifecycles": half
@@ -594,4 +674,17 @@ func (s *Series) restartWarning() error {
 		return nil
 	}
 	return fmt.Errorf("snapshots come from %d process runs (%s): a process returns what it leaked when it exits, so a leak across a restart is a saw-tooth, not a trend; trend each run's snapshots on their own", len(runs), strings.Join(runs, ", "))
+}
+
+// rssGrowth is the Theil–Sen slope of the snapshots' RSS over x, or 0 when
+// some snapshot has none.
+func rssGrowth(x []float64, snaps []SnapshotInfo) float64 {
+	y := make([]float64, len(snaps))
+	for i, s := range snaps {
+		if s.RSS <= 0 {
+			return 0
+		}
+		y[i] = float64(s.RSS)
+	}
+	return TheilSen(x, y)
 }

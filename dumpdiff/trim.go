@@ -48,6 +48,17 @@ var (
 		`MallocTracker::.*`, `MemTracker::.*`, `CHeapObj<.*>::operator new`, `AllocateHeap<.*>`,
 		`NEW_C_HEAP_ARRAY.*`, `ArenaObj::operator new`,
 	}
+	// javaFrames: async-profiler's malloc hooks and the JVM's path from a
+	// Java method to malloc for direct and Unsafe memory, so that a site
+	// reads as the Java method that asked (ByteBuffer.allocateDirect's
+	// caller). Java classes are named as the JVM spells them
+	// (java/nio/ByteBuffer), or dotted by jfrconv --dot.
+	javaFrames = []string{
+		`(malloc|calloc|realloc|free|posix_memalign|aligned_alloc)_hook(_dummy)?`,
+		`Unsafe_(Allocate|Reallocate|Set|Copy)Memory0`,
+		`(jdk[./]internal[./]misc|sun[./]misc)[./]Unsafe\.(allocate|reallocate)Memory.*`,
+		`java[./]nio[./]DirectByteBuffer\.<init>`, `java[./]nio[./]ByteBuffer\.allocateDirect`,
+	}
 	// goFrames: the Go runtime's allocation paths.
 	goFrames = []string{
 		`runtime\.mallocgc.*`, `runtime\.newobject`, `runtime\.newarray`, `runtime\.makeslice.*`,
@@ -60,19 +71,24 @@ var (
 )
 
 // defaultTrim returns the allocator-frame patterns for a format. pprof files
-// can come from any runtime (Go, async-profiler, Pyroscope), so they get all
-// of them; native dumps get HotSpot's too, because a JVM is often the
+// and collapsed stacks can come from any runtime (Go, async-profiler,
+// Pyroscope, heaptrack, eBPF tools), so they get all of them; native dumps get HotSpot's too, because a JVM is often the
 // process under jemalloc or tcmalloc (its mallocs go through os::malloc).
 func defaultTrim(f parsers.Format) []string {
 	switch f {
-	case parsers.FormatPprof:
-		return slices.Concat(goFrames, glibcFrames, jemallocFrames, tcmallocFrames, hotspotFrames)
+	case parsers.FormatPprof, parsers.FormatCollapsed:
+		return slices.Concat(goFrames, glibcFrames, jemallocFrames, tcmallocFrames, hotspotFrames, javaFrames)
+	case parsers.FormatJFR:
+		return slices.Concat(javaFrames, hotspotFrames, glibcFrames)
 	case parsers.FormatTcmalloc:
 		return slices.Concat(tcmallocFrames, glibcFrames, hotspotFrames, goFrames)
 	case parsers.FormatJemalloc:
 		return slices.Concat(jemallocFrames, glibcFrames, hotspotFrames)
 	case parsers.FormatNMT:
 		return slices.Concat(hotspotFrames, glibcFrames)
+	case parsers.FormatHeaptrack:
+		// heaptrack traces any native process, a JVM included.
+		return slices.Concat(glibcFrames, hotspotFrames)
 	}
 	return glibcFrames
 }

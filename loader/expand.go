@@ -27,7 +27,8 @@ func skipInDir(name string) bool {
 // ExpandPaths replaces each directory argument by the snapshot files in it,
 // in natural order (not recursive); files are kept as given. In a
 // directory, a file is a snapshot when its content is in a format
-// parsers.Detect recognises. Text that is no snapshot (notes, the reference
+// parsers.Detect recognises (collapsed stacks only when the directory holds
+// no snapshots of another format: they are its reports). Text that is no snapshot (notes, the reference
 // outputs kept beside a series) is skipped quietly; binary data that is no
 // snapshot (a file of zeros, a damaged dump) is skipped with a warning
 // naming it, and so is a second name of a file already listed (a symlink
@@ -60,7 +61,7 @@ func expandDir(dir string) ([]string, []error, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	var files []string
+	var files, collapsed []string
 	var warns []error
 	for _, e := range ents {
 		if e.IsDir() || skipInDir(e.Name()) {
@@ -72,13 +73,24 @@ func expandDir(dir string) ([]string, []error, error) {
 				continue
 			}
 		}
-		if skip, why := skipByContent(path); skip {
+		format, skip, why := skipByContent(path)
+		switch {
+		case skip:
 			if why != "" {
 				warns = append(warns, fmt.Errorf("skipped %s: %s", path, why))
 			}
 			continue
+		case format == parsers.FormatCollapsed:
+			collapsed = append(collapsed, path)
+			continue
 		}
 		files = append(files, path)
+	}
+	// Collapsed stacks are what tools print from a snapshot or a recording
+	// (heaptrack_print -F, jfrconv): beside files of another format they
+	// are its reports, not lifecycles of their own.
+	if len(files) == 0 {
+		files = collapsed
 	}
 	slices.SortFunc(files, dumpdiff.NaturalCompare)
 	files, aliases := dropAliases(files)
@@ -89,18 +101,18 @@ func expandDir(dir string) ([]string, []error, error) {
 	return files, warns, nil
 }
 
-// skipByContent reports whether a directory entry is no snapshot, and why
-// when that deserves a warning (binary data); "" for text, which series
-// directories hold on purpose.
-func skipByContent(path string) (bool, string) {
-	_, err := parsers.DetectFile(path)
+// skipByContent names a directory entry's format, or reports that it is no
+// snapshot, and why when that deserves a warning (binary data); "" for
+// text, which series directories hold on purpose.
+func skipByContent(path string) (parsers.Format, bool, string) {
+	f, err := parsers.DetectFile(path)
 	if !errors.Is(err, parsers.ErrUnrecognized) {
-		return false, ""
+		return f, false, ""
 	}
 	if strings.Contains(err.Error(), "(binary data") {
-		return true, "not a snapshot in any format dumpdiff reads (binary data)"
+		return "", true, "not a snapshot in any format dumpdiff reads (binary data)"
 	}
-	return true, ""
+	return "", true, ""
 }
 
 // dropAliases keeps one name per file: where several names are the same

@@ -22,8 +22,9 @@ import (
 )
 
 // Options tune Load. The zero value streams each file through
-// parsers.ReadFile, trims the default allocator frames, keeps argument
-// order, keeps every metric and reads GOMAXPROCS files at a time.
+// parsers.ReadFile, trims the default allocator frames, puts the snapshots
+// in natural order of their paths, keeps every metric and reads GOMAXPROCS
+// files at a time.
 type Options struct {
 	// Open reads one snapshot instead of parsers.ReadFile (the demo's
 	// embedded files, tests).
@@ -36,7 +37,10 @@ type Options struct {
 	Trim []*regexp.Regexp
 	// NoTrim keeps every frame, allocator frames included (--no-trim).
 	NoTrim bool
-	// Order puts the snapshots in lifecycle order; "" means OrderArgs.
+	// Order puts the snapshots in lifecycle order; "" means OrderName.
+	// Natural order is the default because the shell hands over a glob in
+	// byte order (lc1 lc10 lc11 lc2 …), and a series taken in that order
+	// turns a steady leak into a saw-tooth that reads as noise.
 	Order dumpdiff.Order
 	// LifecycleRegex, when set, reads each snapshot's lifecycle number from the
 	// first capture group matched in its file's base name; the series is then

@@ -51,6 +51,9 @@ func TestExpandPaths(t *testing.T) {
 	write("report.txt", "Showing nodes accounting for 100%\n")
 	write(".hidden", heap)
 	write("README", heap)
+	// A tool's collapsed stacks of the series (heaptrack_print -F) are its
+	// report, not a lifecycle.
+	write("x.10.stacks.txt", "main;open;malloc 4096\n")
 	got, warns, err := ExpandPaths([]string{dir})
 	if err != nil {
 		t.Fatal(err)
@@ -58,6 +61,17 @@ func TestExpandPaths(t *testing.T) {
 	want := []string{filepath.Join(dir, "x.9.heap"), filepath.Join(dir, "x.10.heap")}
 	if !slices.Equal(got, want) || len(warns) != 0 {
 		t.Errorf("got %v and warnings %v, want %v and none (notes are skipped quietly)", got, warns, want)
+	}
+	// A directory of collapsed stacks alone is a series of them.
+	stacks := t.TempDir()
+	for _, n := range []string{"lc-2.txt", "lc-10.txt"} {
+		if err := os.WriteFile(filepath.Join(stacks, n), []byte("main;open;malloc 4096\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, _, err = ExpandPaths([]string{stacks})
+	if want := []string{filepath.Join(stacks, "lc-2.txt"), filepath.Join(stacks, "lc-10.txt")}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("collapsed stacks: got %v, %v, want %v", got, err, want)
 	}
 	empty := t.TempDir()
 	if _, _, err := ExpandPaths([]string{empty}); err == nil || err.Error() != "directory "+empty+" has no snapshot files" {

@@ -12,8 +12,8 @@ import (
 // github.com/klauspost/compress (about twice the speed of compress/gzip),
 // decompressed ahead in its own goroutine so that a large file's
 // decompression, which is serial, overlaps with its decoding; and a limit
-// on the decompressed size, so that a small gzip bomb cannot take the
-// machine down.
+// on the decompressed size of gzip and zstd input, so that a small bomb
+// cannot take the machine down.
 
 // DefaultMaxDecompressed is how many bytes a gzipped input may decompress
 // to unless Options.MaxDecompressed says otherwise (--max-decompressed):
@@ -35,13 +35,7 @@ func gunzip(r io.Reader, limit int64, ahead bool) (io.Reader, func(), error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("gzip: %w", err)
 	}
-	var in io.Reader = &gzipErrReader{gz}
-	if limit >= 0 {
-		if limit == 0 {
-			limit = DefaultMaxDecompressed
-		}
-		in = &limitReader{r: in, limit: limit}
-	}
+	in := limited(&decompressedReader{r: gz, codec: "gzip"}, limit)
 	if !ahead {
 		return in, func() {}, nil
 	}
@@ -49,6 +43,18 @@ func gunzip(r io.Reader, limit int64, ahead bool) (io.Reader, func(), error) {
 	// The goroutine may still be reading gz when the caller is done: it
 	// stops at its next block, or when the caller closes the file under it.
 	return ra, ra.stop, nil
+}
+
+// limited returns r failing past limit bytes (≤ 0 and not negative:
+// DefaultMaxDecompressed; negative: r itself).
+func limited(r io.Reader, limit int64) io.Reader {
+	switch {
+	case limit < 0:
+		return r
+	case limit == 0:
+		limit = DefaultMaxDecompressed
+	}
+	return &limitReader{r: r, limit: limit}
 }
 
 // limitReader fails once more than limit bytes came through.
@@ -72,22 +78,6 @@ func (l *limitReader) Read(p []byte) (int, error) {
 
 func (l *limitReader) tooLarge() error {
 	return fmt.Errorf("%w at byte %d: more than %d bytes (--max-decompressed raises the limit)", ErrTooLarge, l.limit+1, l.limit)
-}
-
-// gzipErrReader marks decompression failures so parsers report them as a
-// damaged file rather than as a syntax error at some line.
-type gzipErrReader struct{ r io.Reader }
-
-func (g *gzipErrReader) Read(p []byte) (int, error) {
-	n, err := g.r.Read(p)
-	if err != nil && err != io.EOF {
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			err = fmt.Errorf("gzip stream %w", ErrTruncated)
-		} else {
-			err = fmt.Errorf("gzip: %w", err)
-		}
-	}
-	return n, err
 }
 
 // readAhead reads r in its own goroutine, a few blocks ahead of the

@@ -3,6 +3,7 @@ package parsers
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -35,7 +36,8 @@ func addSeeds(f *testing.F, globs ...string) {
 func FuzzParse(f *testing.F) {
 	f.Add(realGoHeapProfile(f))
 	f.Add([]byte("heap profile: 1: 2 [3: 4] @ heapprofile\n1: 2 [3: 4] @ 0x1 0x2\n\nMAPPED_LIBRARIES:\n"))
-	addSeeds(f, "pprof/*/*.pb.gz", "pprof/go-forms/*/lc1.*", "tcmalloc/*/*.heap", "jemalloc/*/*.heap", "nmt/*/*.txt", "nmt/*/*.out")
+	addSeeds(f, "pprof/*/*.pb.gz", "pprof/go-forms/*/lc1.*", "tcmalloc/*/*.heap", "jemalloc/*/*.heap", "nmt/*/*.txt", "nmt/*/*.out",
+		"heaptrack/*/restart-lc1.zst", "jfr/*/*.jfr", "jfr/other/*.jfr", "jfr/*/sampled-collapsed/lc-1.txt.gz")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		snap, err := Parse(bytes.NewReader(data), "fuzz", nil)
 		if err != nil {
@@ -115,6 +117,28 @@ func FuzzDecodePprof(f *testing.F) {
 		}
 		if w, g := dumpSnapshot(want), dumpSnapshot(got[0]); !bytes.Equal(w, g) {
 			t.Fatalf("the streaming decoder differs from the pprof library:\n%s", firstDiff(w, g))
+		}
+	})
+}
+
+// FuzzParseCollapsed reads arbitrary text as collapsed stacks: no panic,
+// errors are *ParseError with no snapshot, a snapshot holds a valid
+// profile.
+func FuzzParseCollapsed(f *testing.F) {
+	f.Add([]byte("main_[j];Op.open_[0];os::malloc;malloc_hook 100\nmain;operator new(unsigned long) 7\n"))
+	f.Add([]byte("a;b 1\r\n\na;;b 2\n"))
+	if gz, err := os.Open(filepath.Join("..", "testdata", "jfr", "jdk17", "sampled-collapsed", "lc-1.txt.gz")); err == nil {
+		in, closeIn, err := openContent(gz, "seed", 0, false)
+		if err == nil {
+			data, _ := io.ReadAll(in)
+			f.Add(data)
+			closeIn()
+		}
+		gz.Close()
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if snap, err := ParseCollapsed(bytes.NewReader(data), "fuzz", ""); checkParsed(t, snap, err) {
+			snap.Totals()
 		}
 	})
 }

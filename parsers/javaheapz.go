@@ -15,7 +15,7 @@ const maxJavaHeapz = 64 << 20
 // isJavaHeapz reports whether the buffered start of in is a legacy Java
 // heapz profile, which detection reports as pprof (the library reads it).
 func isJavaHeapz(in *bufio.Reader) bool {
-	head, _ := in.Peek(in.Buffered())
+	head, _ := in.Peek(256)
 	return bytes.HasPrefix(bytes.TrimLeft(head, " \t\r\n"), []byte(javaHeapzHeader))
 }
 

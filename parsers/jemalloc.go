@@ -405,7 +405,7 @@ func parseThreadLine(text []byte) (id []byte, c [4]int64, name []byte, ok bool) 
 	}
 	id = text[1:colon]
 	if len(id) != 1 || id[0] != '*' {
-		if !allDigits(id) {
+		if !isThreadID(id) {
 			return nil, c, nil, false
 		}
 	}
@@ -423,8 +423,8 @@ func parseThreadLine(text []byte) (id []byte, c [4]int64, name []byte, ok bool) 
 	return id, c, name, ok1 && ok2
 }
 
-// allDigits reports whether b is a decimal number that fits in a uint64.
-func allDigits(b []byte) bool {
+// isThreadID reports whether b is a decimal number that fits in a uint64.
+func isThreadID(b []byte) bool {
 	if len(b) == 0 {
 		return false
 	}

@@ -10,7 +10,9 @@ import (
 	"regexp"
 	"unicode/utf8"
 
+	"github.com/dumpdiff/dumpdiff/parsers/jfr"
 	"github.com/google/pprof/profile"
+	"github.com/klauspost/compress/zstd"
 )
 
 // Symbolizer fills in function names, files and lines for profiles whose
@@ -28,12 +30,15 @@ type Options struct {
 	// Symbolizer symbolises address-only profiles; nil leaves frames as
 	// addresses within their mappings.
 	Symbolizer Symbolizer
+	// CollapsedUnit is the unit of the values of collapsed stacks
+	// (CollapsedBytes or CollapsedCount); "" means bytes.
+	CollapsedUnit string
 	// OnRead, when set, is called with the size of every read from the
 	// input (the file's bytes, before decompression), for progress; it may
 	// be called from another goroutine than the reader's.
 	OnRead func(n int)
-	// MaxDecompressed is how many bytes a gzipped input may decompress to:
-	// 0 means DefaultMaxDecompressed, a negative value no limit.
+	// MaxDecompressed is how many bytes a compressed input may decompress
+	// to: 0 means DefaultMaxDecompressed, a negative value no limit.
 	MaxDecompressed int64
 	// Split cuts a recording of allocations (heaptrack, async-profiler)
 	// into one snapshot per lifecycle; the zero value reads a recording as
@@ -49,7 +54,17 @@ type recordingReader func(r io.Reader, name string, split SplitOptions, emit fun
 // recordingReaders are the readers of formats that record allocations over
 // time rather than hold one snapshot; a file in such a format may yield
 // several snapshots, so OpenEach reads it.
-var recordingReaders = map[Format]recordingReader{}
+var recordingReaders = map[Format]recordingReader{
+	FormatHeaptrack: ReadHeaptrack,
+	FormatJFR:       readJFR,
+}
+
+// IsRecording reports whether files of format f record allocations over
+// time (one file may hold several lifecycles, see SplitOptions).
+func IsRecording(f Format) bool {
+	_, ok := recordingReaders[f]
+	return ok
+}
 
 // sniffLen is how much of an input detection looks at: enough to find the
 // "Native Memory Tracking:" header of -XX:+PrintNMTStatistics output after a
@@ -170,6 +185,8 @@ func parseSnapshot(in io.Reader, name string, format Format, opts *Options) (*Sn
 	switch format {
 	case FormatPprof:
 		snap, err = ParsePprof(in, name)
+	case FormatCollapsed:
+		snap, err = ParseCollapsed(in, name, opts.CollapsedUnit)
 	default:
 		return nil, &ParseError{Name: name, Err: fmt.Errorf("unknown format %q (known: %v)", format, Formats)}
 	}
@@ -194,9 +211,9 @@ func buildSnapshot(r io.Reader, name string, sym Symbolizer, read func(io.Reader
 }
 
 // symbolizeSnapshot names the address-only frames of snap with opts'
-// symboliser, when it has one.
+// symboliser, when it has one and the producer did not symbolise already.
 func symbolizeSnapshot(snap *Snapshot, opts *Options) {
-	if opts.Symbolizer != nil && snap.Profile != nil && needsSymbols(snap.Profile) {
+	if opts.Symbolizer != nil && !snap.Symbolized && snap.Profile != nil && needsSymbols(snap.Profile) {
 		snap.Warnings = append(snap.Warnings, opts.Symbolizer.Symbolize(snap.Profile)...)
 		snap.Symbolized = snap.Profile.HasFunctions()
 	}
@@ -221,16 +238,16 @@ func DetectFile(path string) (Format, error) {
 	return detectContent(in, path)
 }
 
-// openContent returns a buffered reader over r's content: gunzipped when r
-// is gzip (see gunzip: limit is Options.MaxDecompressed; ahead decompresses
-// in a goroutine, for a whole read rather than a sniff), without a
-// leading UTF-8 byte order mark (editors on Windows add one; it is no part
-// of any format). The reader's buffer holds sniffLen bytes for
-// detectContent.
+// openContent returns a buffered reader over r's content: decompressed when
+// r is gzip or zstd (heaptrack writes zstd), under the limit of
+// Options.MaxDecompressed (see decompress.go; ahead decompresses gzip in a
+// goroutine, for a whole read rather than a sniff), without a leading UTF-8
+// byte order mark (editors on Windows add one; it is no part of any format).
+// The reader's buffer holds sniffLen bytes for detectContent.
 func openContent(r io.Reader, name string, limit int64, ahead bool) (*bufio.Reader, func(), error) {
 	noop := func() {}
 	br := bufio.NewReaderSize(r, sniffLen)
-	head, err := br.Peek(2)
+	head, err := br.Peek(4)
 	if len(head) == 0 {
 		if err != nil && err != io.EOF {
 			return nil, noop, &ParseError{Name: name, Err: err}
@@ -238,13 +255,21 @@ func openContent(r io.Reader, name string, limit int64, ahead bool) (*bufio.Read
 		return nil, noop, &ParseError{Name: name, Err: ErrEmpty}
 	}
 	closeIn := noop
-	if len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
+	switch {
+	case bytes.HasPrefix(head, gzipMagic):
 		in, stop, err := gunzip(br, limit, ahead)
 		if err != nil {
 			return nil, noop, &ParseError{Name: name, Err: err}
 		}
 		closeIn = stop
 		br = bufio.NewReaderSize(in, sniffLen)
+	case bytes.HasPrefix(head, zstdMagic):
+		zr, err := zstd.NewReader(br, zstd.WithDecoderMaxWindow(zstdMaxWindow), zstd.WithDecoderConcurrency(2))
+		if err != nil {
+			return nil, noop, &ParseError{Name: name, Err: fmt.Errorf("zstd: %w", err)}
+		}
+		closeIn = zr.Close
+		br = bufio.NewReaderSize(limited(&decompressedReader{r: zr, codec: "zstd"}, limit), sniffLen)
 	}
 	if bom, _ := br.Peek(3); bytes.Equal(bom, utf8BOM) {
 		br.Discard(3)
@@ -252,10 +277,21 @@ func openContent(r io.Reader, name string, limit int64, ahead bool) (*bufio.Read
 	return br, closeIn, nil
 }
 
+var (
+	gzipMagic = []byte{0x1f, 0x8b}
+	zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
+)
+
+// zstdMaxWindow bounds the memory a zstd frame may ask for: heaptrack's
+// zstd (level 3) uses a few MiB; zstd --long=27 uses 128 MiB.
+const zstdMaxWindow = 128 << 20
+
 // detectContent peeks at the start of br and names its format.
 func detectContent(br *bufio.Reader, name string) (Format, error) {
 	head, err := br.Peek(sniffLen)
-	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) && (len(head) == 0 || !errors.Is(err, ErrTruncated)) {
+		// A short compressed file cut off is still detected from what
+		// it holds; its parser meets the error again and says where.
 		return "", &ParseError{Name: name, Err: err}
 	}
 	if len(head) == 0 {
@@ -266,6 +302,32 @@ func detectContent(br *bufio.Reader, name string) (Format, error) {
 		return "", &ParseError{Name: name, Err: err}
 	}
 	return format, nil
+}
+
+// decompressedReader marks decompression failures so parsers report them as
+// a damaged file rather than as a syntax error at some line; a stream cut
+// short reads as ErrTruncated. The first error sticks, so that detection,
+// which may meet it while peeking, leaves it for the parser.
+type decompressedReader struct {
+	r     io.Reader
+	codec string
+	err   error
+}
+
+func (d *decompressedReader) Read(p []byte) (int, error) {
+	if d.err != nil {
+		return 0, d.err
+	}
+	n, err := d.r.Read(p)
+	if err != nil && err != io.EOF {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			err = fmt.Errorf("%s stream %w", d.codec, ErrTruncated)
+		} else {
+			err = fmt.Errorf("%s: %w", d.codec, err)
+		}
+		d.err = err
+	}
+	return n, err
 }
 
 // needsSymbols reports whether some location has an address but no function.
@@ -287,6 +349,11 @@ func Detect(head []byte) (Format, error) {
 	if len(head) == 0 {
 		return "", ErrEmpty
 	}
+	// Before the text check: a recording's strings (paths, C++ names) need
+	// not be UTF-8.
+	if looksLikeHeaptrack(head) {
+		return FormatHeaptrack, nil
+	}
 	if err := detectUnread(head); err != nil {
 		return "", err
 	}
@@ -304,6 +371,9 @@ func Detect(head []byte) (Format, error) {
 		return FormatPprof, nil
 	}
 	if !looksLikeText(head) {
+		if bytes.HasPrefix(head, jfr.Magic) {
+			return FormatJFR, nil
+		}
 		// An NMT report may follow any program output; a report with a
 		// stray control byte is still mostly text, unlike a protobuf.
 		if mostlyText(head) && nmtHeaderLine.Match(head) {
@@ -320,6 +390,8 @@ func Detect(head []byte) (Format, error) {
 	case nmtJcmdMessage.Match(head):
 		// jcmd's answer instead of a report: ParseNMT says what went wrong.
 		return FormatNMT, nil
+	case looksCollapsed(text, len(head) < sniffLen):
+		return FormatCollapsed, nil
 	}
 	return "", fmt.Errorf("%w (text starting %q)", ErrUnrecognized, firstLine(text, 40))
 }
@@ -336,6 +408,27 @@ func skipHeapPreamble(head []byte) []byte {
 		text = bytes.TrimLeft(text[i+1:], " \t\r\n")
 	}
 	return text
+}
+
+// heaptrackVersionLine matches the line that opens a heaptrack recording:
+// heaptrack's version and the file format version, in hex (heaptrack 1.0
+// wrote only the first):
+//
+//	v 10400 3
+var heaptrackVersionLine = regexp.MustCompile(`^v [0-9a-f]{1,8}( [0-9a-f]{1,8})?\n`)
+
+// heaptrackSecondLine matches the line after it: the command line, system
+// information, a string or a comment.
+var heaptrackSecondLine = regexp.MustCompile(`^([XIsA#]( |\n)|\n)`)
+
+// looksLikeHeaptrack reports whether head starts like a heaptrack recording.
+func looksLikeHeaptrack(head []byte) bool {
+	v := heaptrackVersionLine.Find(head)
+	if v == nil {
+		return false
+	}
+	rest := head[len(v):]
+	return len(rest) == 0 || heaptrackSecondLine.Match(rest)
 }
 
 // nmtHeaderLine matches the line that opens every NMT report, alone on its

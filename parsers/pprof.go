@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/google/pprof/profile"
@@ -98,6 +99,10 @@ func pprofSnapshot(p *profile.Profile, name string) *Snapshot {
 	if p.Period > 0 && p.PeriodType != nil {
 		s.Period, s.PeriodUnit = p.Period, p.PeriodType.Unit
 	}
+	if isAsyncProfiler(p) {
+		s.Variant, s.Producer = "async-profiler", "async-profiler"
+		normalizeJavaFrames(p)
+	}
 	if isGoHeap(p) {
 		s.Variant = "go-heap"
 		s.Producer = "Go runtime"
@@ -107,6 +112,33 @@ func pprofSnapshot(p *profile.Profile, name string) *Snapshot {
 	}
 	s.Symbolized = p.HasFunctions()
 	return s
+}
+
+// isAsyncProfiler recognises the pprof output of async-profiler and its
+// jfrconv by the comment they write.
+func isAsyncProfiler(p *profile.Profile) bool {
+	for _, c := range p.Comments {
+		if strings.Contains(c, "async-profiler") {
+			return true
+		}
+	}
+	return false
+}
+
+// normalizeJavaFrames names the frames of an async-profiler profile as a
+// .jfr recording's frames are named (readJFR) (see javaframes.go): without
+// hidden-class addresses and without the line numbers that only
+// interpreted frames carry.
+func normalizeJavaFrames(p *profile.Profile) {
+	for _, fn := range p.Function {
+		fn.Name = asprofFrameName(fn.Name)
+		fn.SystemName = asprofFrameName(fn.SystemName)
+	}
+	for _, l := range p.Location {
+		for i := range l.Line {
+			l.Line[i].Line = 0
+		}
+	}
 }
 
 // isGoHeap recognises runtime/pprof heap profiles by their four sample types.

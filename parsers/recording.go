@@ -3,6 +3,7 @@ package parsers
 import (
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"time"
@@ -31,17 +32,24 @@ type SplitOptions struct {
 	// one starts, and at the end of the recording for the last one; what was
 	// recorded before the first marker allocation is no lifecycle.
 	Marker *regexp.Regexp
-	// MarkerWindow: marker allocations less than MarkerWindow after the
-	// first one of a lifecycle belong to that lifecycle (one open() may
-	// allocate several times, several subtasks may open together). 0 means
+	// MarkerWindow: a marker allocation less than MarkerWindow after the
+	// previous one belongs to the same lifecycle (one open() may allocate
+	// many times, several subtasks may open together, and a traced open is
+	// slow: heaptrack's took 150 ms for 100 allocations on a loaded
+	// machine); a lifecycle starts after a quiet gap. 0 means
 	// DefaultMarkerWindow.
 	MarkerWindow time.Duration
 }
 
-// DefaultMarkerWindow is how long after a lifecycle's first marker
-// allocation further marker allocations still belong to it: long enough for
-// the subtasks of one restart to open, short against a task's life.
+// DefaultMarkerWindow is the quiet gap between marker allocations that
+// starts a new lifecycle: longer than the gaps inside one traced open,
+// short against a task's life.
 const DefaultMarkerWindow = 100 * time.Millisecond
+
+// MaxLifecycles bounds the lifecycles one recording is cut into: a
+// duration or marker that would cut more (or a damaged clock) is refused
+// rather than emitting snapshots without end.
+const MaxLifecycles = 10000
 
 // Enabled reports whether the options split a recording at all.
 func (o SplitOptions) Enabled() bool { return o.Every > 0 || o.Marker != nil }
@@ -72,8 +80,10 @@ type RecordedFrame struct {
 }
 
 // StackSource resolves a reader's stack ids to frames, innermost first. It
-// is asked once per stack and snapshot that holds live memory, and once per
-// stack when a marker is set.
+// is asked once per stack, when the stack first goes into a snapshot or is
+// checked for a marker frame. A stack with no frames is left out of the
+// snapshots: a reader records such allocations only so that their frees
+// pair up (async-profiler's own allocations, say).
 type StackSource interface {
 	AppendFrames(dst []RecordedFrame, stack uint32) []RecordedFrame
 }
@@ -92,6 +102,12 @@ type RecordingInfo struct {
 	Period int64
 	// DropFrames is a regexp of allocator frames for the site trimmer.
 	DropFrames string
+	// Symbolized says that the recorder already named every frame it could
+	// (heaptrack does): a frame without a function keeps its module and
+	// address, and no symboliser looks at it again. Its Offset may then be
+	// an absolute address (heaptrack keeps no load addresses), which only
+	// identifies the frame within one recording.
+	Symbolized bool
 }
 
 // Recorder replays a recording's allocations and frees in time order and
@@ -109,9 +125,16 @@ type Recorder struct {
 	perStack []stackTotals // by stack id
 	marker   []int8        // by stack id: 0 unknown, 1 has a marker frame, -1 not
 	frames   []RecordedFrame
+	// Every distinct frame once (frameList, by id), and each stack as frame
+	// ids, resolved on first use: a snapshot then costs an index per frame,
+	// not a hash of its strings.
+	frameIndex  map[RecordedFrame]int32
+	frameList   []RecordedFrame
+	stackFrames [][]int32 // by stack id; nil until resolved
 
 	now       int64 // time of the last event
 	cut       int64 // end of the current lifecycle (Every), or its start (Marker)
+	lastMark  int64 // Marker: time of the last marker allocation
 	inCycle   bool  // Marker: the first marker allocation has been seen
 	emitted   int
 	lastRSS   int64
@@ -133,7 +156,7 @@ func NewRecorder(info RecordingInfo, split SplitOptions, stacks StackSource, emi
 	if split.Marker != nil && split.MarkerWindow <= 0 {
 		split.MarkerWindow = DefaultMarkerWindow
 	}
-	r := &Recorder{info: info, split: split, stacks: stacks, emit: emit}
+	r := &Recorder{info: info, split: split, stacks: stacks, emit: emit, frameIndex: map[RecordedFrame]int32{}}
 	r.live.init()
 	if split.Every > 0 {
 		r.cut = int64(split.Every)
@@ -146,6 +169,10 @@ func NewRecorder(info RecordingInfo, split SplitOptions, stacks StackSource, emi
 func (r *Recorder) advance(t int64) error {
 	if t < r.now {
 		t = r.now
+	}
+	if r.split.Every > 0 && t >= r.cut && int64(r.emitted)+(t-r.cut)/int64(r.split.Every)+1 >= MaxLifecycles {
+		return &ParseError{Format: r.info.Format, Name: r.info.Name,
+			Err: fmt.Errorf("--every %v cuts the recording (%v long at least) into more than %d lifecycles: choose a longer duration", r.split.Every, time.Duration(t), MaxLifecycles)}
 	}
 	for r.split.Every > 0 && t >= r.cut {
 		if err := r.snapshot(r.cut); err != nil {
@@ -160,6 +187,14 @@ func (r *Recorder) advance(t int64) error {
 // Alloc records size bytes allocated at addr at time t by stack. An address
 // that is still live is taken as freed first (the recorder missed a free).
 func (r *Recorder) Alloc(t int64, addr uint64, size int64, stack uint32) error {
+	return r.AllocSample(t, addr, size, 1, stack)
+}
+
+// AllocSample records a sampled allocation at addr at time t by stack that
+// stands for count allocations of size bytes in all: the reader has scaled
+// both up from what the sample recorded (async-profiler's nativemem=N), so
+// live and allocated totals estimate the real process. count is at least 1.
+func (r *Recorder) AllocSample(t int64, addr uint64, size, count int64, stack uint32) error {
 	if err := r.advance(t); err != nil {
 		return err
 	}
@@ -168,16 +203,58 @@ func (r *Recorder) Alloc(t int64, addr uint64, size int64, stack uint32) error {
 			return err
 		}
 	}
-	if old, ok := r.live.remove(addr); ok {
+	count = min(max(count, 1), math.MaxUint32)
+	if old, ok := r.live.swap(addr, liveAlloc{size: size, stack: stack, objs: uint32(count)}); ok {
 		r.release(old)
 	}
-	r.live.put(addr, liveAlloc{size: size, stack: stack})
+	st := r.totals(stack)
+	st.liveObjs += count
+	st.liveBytes += size
+	st.allocObjs += count
+	st.allocBytes += size
+	return nil
+}
+
+// AllocByStack records size bytes allocated at time t by stack, for
+// recordings that name the allocation a free releases by its size and stack
+// rather than by its address (heaptrack's); FreeByStack records the free.
+// Such allocations take no room in the table of open allocations.
+func (r *Recorder) AllocByStack(t int64, size int64, stack uint32) error {
+	if err := r.advance(t); err != nil {
+		return err
+	}
+	if r.split.Marker != nil && r.isMarker(stack) {
+		if err := r.markerAlloc(t); err != nil {
+			return err
+		}
+	}
 	st := r.totals(stack)
 	st.liveObjs++
 	st.liveBytes += size
 	st.allocObjs++
 	st.allocBytes += size
 	return nil
+}
+
+// FreeByStack records that an allocation of size bytes by stack, recorded
+// with AllocByStack, was freed at time t. A free of more allocations than
+// the stack made counts as a free of memory allocated before the recording.
+func (r *Recorder) FreeByStack(t int64, size int64, stack uint32) error {
+	if err := r.advance(t); err != nil {
+		return err
+	}
+	if st := r.totals(stack); st.liveObjs == 0 {
+		r.unmatched++
+		return nil
+	}
+	r.release(liveAlloc{size: size, stack: stack})
+	return nil
+}
+
+// Warn adds a problem that did not stop the reader (a recording cut short)
+// to the next snapshot the recorder emits.
+func (r *Recorder) Warn(err error) {
+	r.warnings = append(r.warnings, err)
 }
 
 // Free records that the allocation at addr was freed at time t. Freeing an
@@ -215,7 +292,8 @@ func (r *Recorder) Finish(end int64) error {
 	switch {
 	case r.split.Marker != nil:
 		if !r.inCycle {
-			return fmt.Errorf("no allocation in the recording has a frame matching --lifecycle-marker %q", r.split.Marker)
+			return &ParseError{Format: r.info.Format, Name: r.info.Name,
+				Err: fmt.Errorf("no allocation in the recording has a frame matching --lifecycle-marker %q", r.split.Marker)}
 		}
 		return r.snapshot(r.now)
 	case r.split.Every > 0:
@@ -229,10 +307,16 @@ func (r *Recorder) Finish(end int64) error {
 }
 
 func (r *Recorder) markerAlloc(t int64) error {
-	if r.inCycle && t-r.cut < int64(r.split.MarkerWindow) {
+	quiet := t-r.lastMark >= int64(r.split.MarkerWindow)
+	r.lastMark = t
+	if r.inCycle && !quiet {
 		return nil
 	}
 	if r.inCycle {
+		if r.emitted+1 >= MaxLifecycles {
+			return &ParseError{Format: r.info.Format, Name: r.info.Name,
+				Err: fmt.Errorf("--lifecycle-marker %q starts more than %d lifecycles: choose a frame that allocates once per task start, or a longer --marker-window", r.split.Marker, MaxLifecycles)}
+		}
 		// The state just before this lifecycle's first allocation is what
 		// the previous one left behind.
 		if err := r.snapshot(t); err != nil {
@@ -246,7 +330,7 @@ func (r *Recorder) markerAlloc(t int64) error {
 
 func (r *Recorder) release(a liveAlloc) {
 	st := r.totals(a.stack)
-	st.liveObjs--
+	st.liveObjs -= int64(max(a.objs, 1)) // 0: one allocation (FreeByStack)
 	st.liveBytes -= a.size
 }
 
@@ -264,15 +348,38 @@ func (r *Recorder) isMarker(stack uint32) bool {
 	if m := r.marker[stack]; m != 0 {
 		return m > 0
 	}
-	r.frames = r.stacks.AppendFrames(r.frames[:0], stack)
 	r.marker[stack] = -1
-	for _, f := range r.frames {
-		if f.Function != "" && r.split.Marker.MatchString(f.Function) {
+	for _, id := range r.stackFrameIDs(stack) {
+		if f := r.frameList[id].Function; f != "" && r.split.Marker.MatchString(f) {
 			r.marker[stack] = 1
 			break
 		}
 	}
 	return r.marker[stack] > 0
+}
+
+// stackFrameIDs returns the frames of stack as ids into r.frameList,
+// asking the StackSource the first time.
+func (r *Recorder) stackFrameIDs(stack uint32) []int32 {
+	if int(stack) >= len(r.stackFrames) {
+		r.stackFrames = slices.Grow(r.stackFrames, int(stack)+1-len(r.stackFrames))[:int(stack)+1]
+	}
+	if ids := r.stackFrames[stack]; ids != nil {
+		return ids
+	}
+	r.frames = r.stacks.AppendFrames(r.frames[:0], stack)
+	ids := make([]int32, len(r.frames))
+	for i, f := range r.frames {
+		id, ok := r.frameIndex[f]
+		if !ok {
+			id = int32(len(r.frameList))
+			r.frameIndex[f] = id
+			r.frameList = append(r.frameList, f)
+		}
+		ids[i] = id
+	}
+	r.stackFrames[stack] = ids
+	return ids
 }
 
 // Metrics of a recorded snapshot: what is live at its time, and what was
@@ -296,17 +403,32 @@ func (r *Recorder) snapshot(t int64) error {
 		p.PeriodType = &profile.ValueType{Type: "space", Unit: "bytes"}
 		p.Period = r.info.Period
 	}
-	b := recordedProfileBuilder{p: p, locs: map[RecordedFrame]*profile.Location{}, fns: map[[2]string]*profile.Function{}, maps: map[string]*profile.Mapping{}}
+	// Resolve the stacks first, so that samples, their values and their
+	// location lists each come out of one allocation.
+	nstacks, nframes := 0, 0
+	for id := range r.perStack {
+		if st := &r.perStack[id]; st.liveObjs != 0 || st.liveBytes != 0 || st.allocObjs != 0 {
+			nstacks++
+			nframes += len(r.stackFrameIDs(uint32(id)))
+		}
+	}
+	b := recordedProfileBuilder{p: p, frames: r.frameList, locs: make([]*profile.Location, len(r.frameList)),
+		fns: map[[2]string]*profile.Function{}, maps: map[string]*profile.Mapping{},
+		samples: make([]profile.Sample, 0, nstacks), vals: make([]int64, 0, 4*nstacks), stackLocs: make([]*profile.Location, 0, nframes)}
+	p.Sample = make([]*profile.Sample, 0, nstacks)
 	for id := range r.perStack {
 		st := &r.perStack[id]
-		if st.liveObjs == 0 && st.liveBytes == 0 && st.allocObjs == 0 {
-			continue
+		if st.liveObjs == 0 && st.liveBytes == 0 && st.allocObjs == 0 || len(r.stackFrames[id]) == 0 {
+			continue // nothing held, or a stack the reader leaves out (see StackSource)
 		}
-		r.frames = r.stacks.AppendFrames(r.frames[:0], uint32(id))
-		b.sample(r.frames, []int64{st.liveObjs, st.liveBytes, st.allocObjs, st.allocBytes})
+		b.sample(r.stackFrames[id], st.liveObjs, st.liveBytes, st.allocObjs, st.allocBytes)
 	}
 	r.emitted++
-	snap := newSnapshot(fmt.Sprintf("%s#%d", r.info.Name, r.emitted), r.info.Format, p)
+	name := r.info.Name // a recording read whole is one snapshot: the file's
+	if r.split.Enabled() {
+		name = fmt.Sprintf("%s#%d", r.info.Name, r.emitted)
+	}
+	snap := newSnapshot(name, r.info.Format, p)
 	snap.Variant, snap.Producer, snap.PID = r.info.Variant, r.info.Producer, r.info.PID
 	snap.Lifecycle = r.emitted - 1
 	if !r.info.Start.IsZero() {
@@ -318,34 +440,55 @@ func (r *Recorder) snapshot(t int64) error {
 	}
 	snap.RSS = r.lastRSS
 	snap.Symbolized = p.HasFunctions()
-	if r.emitted == 1 && r.unmatched > 0 {
+	if r.info.Symbolized {
+		snap.Symbolized = true
+		for _, m := range p.Mapping {
+			m.HasFunctions = true
+		}
+	}
+	// A sampled recording frees many allocations it did not sample: those
+	// frees say nothing.
+	if r.emitted == 1 && r.unmatched > 0 && r.info.Period == 0 {
 		snap.Warnings = append(snap.Warnings, &ParseError{Format: r.info.Format, Name: r.info.Name,
 			Err: fmt.Errorf("%d frees of memory allocated before the recording started were ignored", r.unmatched)})
 	}
+	snap.Warnings = append(snap.Warnings, r.warnings...)
+	r.warnings = nil
 	return r.emit(snap)
 }
 
 // recordedProfileBuilder builds one snapshot's profile: a location per
 // distinct frame and a mapping per module.
 type recordedProfileBuilder struct {
-	p    *profile.Profile
-	locs map[RecordedFrame]*profile.Location
-	fns  map[[2]string]*profile.Function
-	maps map[string]*profile.Mapping
+	p      *profile.Profile
+	frames []RecordedFrame     // the recorder's frames, by id
+	locs   []*profile.Location // by frame id; nil until a sample has it
+	fns    map[[2]string]*profile.Function
+	maps   map[string]*profile.Mapping
+	// Slabs the samples are cut from, sized for the snapshot.
+	samples   []profile.Sample
+	vals      []int64
+	stackLocs []*profile.Location
 }
 
-func (b *recordedProfileBuilder) sample(frames []RecordedFrame, vals []int64) {
-	s := &profile.Sample{Value: vals, Location: make([]*profile.Location, 0, len(frames))}
-	for _, f := range frames {
-		s.Location = append(s.Location, b.location(f))
+func (b *recordedProfileBuilder) sample(ids []int32, vals ...int64) {
+	b.vals = append(b.vals, vals...)
+	start := len(b.stackLocs)
+	for _, id := range ids {
+		b.stackLocs = append(b.stackLocs, b.location(id))
 	}
-	b.p.Sample = append(b.p.Sample, s)
+	b.samples = append(b.samples, profile.Sample{
+		Value:    b.vals[len(b.vals)-len(vals) : len(b.vals) : len(b.vals)],
+		Location: b.stackLocs[start:len(b.stackLocs):len(b.stackLocs)],
+	})
+	b.p.Sample = append(b.p.Sample, &b.samples[len(b.samples)-1])
 }
 
-func (b *recordedProfileBuilder) location(f RecordedFrame) *profile.Location {
-	if l, ok := b.locs[f]; ok {
+func (b *recordedProfileBuilder) location(id int32) *profile.Location {
+	if l := b.locs[id]; l != nil {
 		return l
 	}
+	f := b.frames[id]
 	l := &profile.Location{ID: uint64(len(b.p.Location) + 1), Mapping: b.mapping(f.Module)}
 	if f.Function != "" {
 		fn := b.fns[[2]string{f.Function, f.File}]
@@ -361,7 +504,7 @@ func (b *recordedProfileBuilder) location(f RecordedFrame) *profile.Location {
 		l.Address = f.Offset
 	}
 	b.p.Location = append(b.p.Location, l)
-	b.locs[f] = l
+	b.locs[id] = l
 	return l
 }
 

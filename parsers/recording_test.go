@@ -1,6 +1,7 @@
 package parsers
 
 import (
+	"errors"
 	"io"
 	"math/rand/v2"
 	"regexp"
@@ -237,5 +238,96 @@ func TestParseEachRecording(t *testing.T) {
 	}
 	if got := snap.Totals()[1]; got != 30 {
 		t.Errorf("whole recording: got %d live bytes, want 30", got)
+	}
+}
+
+// TestRecorderMarkerSlowOpen: a traced open that allocates for longer than
+// --marker-window, in small steps, is one lifecycle: a lifecycle starts
+// after a quiet gap of the window, not a window after its first allocation.
+func TestRecorderMarkerSlowOpen(t *testing.T) {
+	got := record(t, SplitOptions{Marker: regexp.MustCompile(`^open$`), MarkerWindow: 100 * time.Millisecond}, func(r *Recorder) error {
+		addr := uint64(0x1000)
+		for k := 0; k < 3; k++ {
+			t0 := int64(k) * int64(time.Second)
+			// 30 marker allocations 10 ms apart: a 300 ms open.
+			for i := 0; i < 30; i++ {
+				addr += 0x40
+				if err := r.AllocByStack(t0+int64(i)*int64(10*time.Millisecond), 10, 0); err != nil {
+					return err
+				}
+			}
+			if err := r.Alloc(t0+int64(400*time.Millisecond), addr+0x10000, 7, 2); err != nil {
+				return err
+			}
+		}
+		return r.Finish(3 * int64(time.Second))
+	})
+	if len(got) != 3 {
+		t.Fatalf("got %d snapshots, want 3", len(got))
+	}
+	for k, m := range got {
+		if want := int64(300 * (k + 1)); m["leak"] != want || m["cache"] != int64(7*(k+1)) {
+			t.Errorf("lifecycle %d: got leak %d cache %d, want %d and %d", k, m["leak"], m["cache"], want, 7*(k+1))
+		}
+	}
+}
+
+// TestRecorderFreeByStack: frees named by stack and size release what
+// AllocByStack recorded; a free the stack never allocated is counted as a
+// free of memory from before the recording, with a warning.
+func TestRecorderFreeByStack(t *testing.T) {
+	var snaps []*Snapshot
+	r, err := NewRecorder(RecordingInfo{Name: "rec", Format: FormatHeaptrack}, SplitOptions{}, fakeStacks{{"leak"}, {"tmp"}},
+		func(s *Snapshot) error { snaps = append(snaps, s); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := []error{
+		r.AllocByStack(1, 100, 0), r.AllocByStack(2, 50, 1), r.AllocByStack(3, 50, 1),
+		r.FreeByStack(4, 50, 1), r.FreeByStack(5, 50, 1), r.FreeByStack(6, 50, 1),
+	}
+	if err := errors.Join(steps...); err != nil {
+		t.Fatal(err)
+	}
+	r.Warn(errors.New("cut short"))
+	if err := r.Finish(7); err != nil {
+		t.Fatal(err)
+	}
+	if len(snaps) != 1 {
+		t.Fatalf("got %d snapshots, want 1", len(snaps))
+	}
+	if tot := snaps[0].Totals(); !slices.Equal(tot, []int64{1, 100, 3, 200}) {
+		t.Errorf("got totals %v, want [1 100 3 200]", tot)
+	}
+	var msgs []string
+	for _, w := range snaps[0].Warnings {
+		msgs = append(msgs, w.Error())
+	}
+	if want := []string{"parse heaptrack recording rec: 1 frees of memory allocated before the recording started were ignored", "cut short"}; !slices.Equal(msgs, want) {
+		t.Errorf("got warnings %q, want %q", msgs, want)
+	}
+}
+
+// TestRecorderMaxLifecycles: a split that would cut more than
+// MaxLifecycles lifecycles (a tiny --every against a long or damaged clock,
+// a marker that allocates all the time) is an error naming the recording,
+// not snapshots without end.
+func TestRecorderMaxLifecycles(t *testing.T) {
+	for _, split := range []SplitOptions{{Every: time.Millisecond}, {Marker: regexp.MustCompile(`^open$`), MarkerWindow: time.Nanosecond}} {
+		emitted := 0
+		r, err := NewRecorder(RecordingInfo{Name: "rec", Format: FormatHeaptrack}, split, fakeStacks{{"leak", "open"}},
+			func(*Snapshot) error { emitted++; return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := int64(0); err == nil && i < 2*MaxLifecycles; i++ {
+			err = r.AllocByStack(i*int64(time.Millisecond), 8, 0)
+		}
+		if err == nil {
+			err = r.AllocByStack(1<<62, 8, 0)
+		}
+		if err == nil || !strings.Contains(err.Error(), "parse heaptrack recording rec: ") || !strings.Contains(err.Error(), "more than 10000 lifecycles") || emitted >= MaxLifecycles {
+			t.Errorf("%+v: got %v after %d snapshots, want an error naming rec and the limit, before %d snapshots", split, err, emitted, MaxLifecycles)
+		}
 	}
 }

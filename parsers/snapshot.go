@@ -1,6 +1,8 @@
 // Package parsers reads memory snapshots — pprof protobuf profiles, gperftools
-// (tcmalloc) legacy heap profiles, jemalloc heap_v2 dumps and JVM Native Memory
-// Tracking reports — in two forms: as a stream fed to a Sink (Read, ReadFile,
+// (tcmalloc) legacy heap profiles, jemalloc heap_v2 dumps, JVM Native Memory
+// Tracking reports and collapsed stacks, and cuts recordings of allocations
+// over time (heaptrack, async-profiler's nativemem .jfr) into one snapshot per
+// lifecycle — in two forms: as a stream fed to a Sink (Read, ReadFile,
 // DecodePprof), which is how the engine reads a series without holding any
 // file's stacks as objects; and as one model, a Snapshot wrapping a
 // *profile.Profile (Open, Parse), for inspect, the pprof export and library
@@ -33,10 +35,19 @@ const (
 	FormatTcmalloc Format = "tcmalloc" // gperftools legacy "heap profile:" text
 	FormatJemalloc Format = "jemalloc" // jemalloc "heap_v2/<period>" text
 	FormatNMT      Format = "nmt"      // JVM Native Memory Tracking (jcmd VM.native_memory)
+	// FormatHeaptrack is a heaptrack recording (zstd or gzip): every
+	// allocation and free of a process over time, a series by itself.
+	FormatHeaptrack Format = "heaptrack"
+	// FormatJFR is an async-profiler nativemem recording (.jfr): every
+	// malloc and free of a JVM with its Java and native stack.
+	FormatJFR Format = "jfr"
+	// FormatCollapsed is folded stacks, "frame;frame;…;frame VALUE" per
+	// line (async-profiler, jfrconv, heaptrack_print, flamegraph tools).
+	FormatCollapsed Format = "collapsed"
 )
 
 // Formats lists every known format, in detection order.
-var Formats = []Format{FormatPprof, FormatTcmalloc, FormatJemalloc, FormatNMT}
+var Formats = []Format{FormatPprof, FormatTcmalloc, FormatJemalloc, FormatNMT, FormatHeaptrack, FormatJFR, FormatCollapsed}
 
 // describe is how a format is named in error messages ("parse jemalloc dump x line 3: …").
 func (f Format) describe() string {
@@ -49,6 +60,12 @@ func (f Format) describe() string {
 		return "jemalloc dump"
 	case FormatNMT:
 		return "NMT report"
+	case FormatHeaptrack:
+		return "heaptrack recording"
+	case FormatJFR:
+		return "JFR recording"
+	case FormatCollapsed:
+		return "collapsed stacks"
 	}
 	return "snapshot"
 }

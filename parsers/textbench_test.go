@@ -6,9 +6,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
 )
 
 // Benchmarks of the streaming text readers over large generated inputs,
@@ -18,8 +16,9 @@ import (
 //
 //	go test ./parsers -run '^$' -bench 'Read(Jemalloc|Tcmalloc|NMT)' -benchtime 5x
 //
-// and read MB/s: the targets are 200 MB/s for jemalloc and tcmalloc text
-// and 100 MB/s for NMT detail on two cores.
+// and read MB/s (MB/cpu-s where other processes share the cores): the
+// targets are 200 MB/s for jemalloc and tcmalloc text and 100 MB/s for NMT
+// detail on two cores.
 
 // benchSize is about how many bytes each generated input holds.
 const benchSize = 64 << 20
@@ -125,7 +124,8 @@ func (*discardSink) End([]error) error                        { return nil }
 func benchRead(b *testing.B, data []byte, read func(*bytes.Reader, Sink) error) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
-	defer reportCPUThroughput(b, len(data))()
+	cpu := cpuTime()
+	defer func() { reportCPU(b, int64(len(data)), cpuTime()-cpu) }()
 	for b.Loop() {
 		var s discardSink
 		if err := read(bytes.NewReader(data), &s); err != nil {
@@ -137,26 +137,7 @@ func benchRead(b *testing.B, data []byte, read func(*bytes.Reader, Sink) error) 
 	}
 }
 
-// reportCPUThroughput reports, besides the wall-clock MB/s, MB per second
-// of the process's CPU time (user + system, every thread): on a machine
-// shared with other work, wall time stretches with the load while CPU time
-// mostly does not. Call the function it returns when the loop is done.
-func reportCPUThroughput(b *testing.B, size int) func() {
-	start := cpuTime()
-	return func() {
-		if d := cpuTime() - start; d > 0 {
-			b.ReportMetric(float64(size)*float64(b.N)/1e6/d.Seconds(), "cpu-MB/s")
-		}
-	}
-}
 
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 func BenchmarkReadJemalloc(b *testing.B) {
 	data := benchInput("jemalloc", genJemallocBench)

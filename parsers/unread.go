@@ -7,11 +7,10 @@ import (
 
 // unreadFormat is a format dumpdiff recognises by its first bytes but has
 // no parser for. Detect names it instead of calling the file corrupt or
-// unrecognised; a zstd stream, for one, starts with a byte that reads as a
-// protobuf field tag, so without this table a heaptrack recording was
-// reported as a damaged pprof profile. A reader for one of these formats
-// takes its entry over: it adds its Format to Formats and to Parse, and
-// drops the entry here.
+// unrecognised (a bzip2 stream, for one, starts with bytes that read as a
+// protobuf field tag, as zstd did before heaptrack recordings were read).
+// A reader for one of these formats takes its entry over: it adds its
+// Format to Formats and to Parse, and drops the entry here.
 type unreadFormat struct {
 	// name is how the error names what the file is.
 	name string
@@ -24,13 +23,8 @@ type unreadFormat struct {
 
 // unreadFormats are checked before the readers' own sniffing, in order.
 var unreadFormats = []unreadFormat{
-	{"zstd-compressed data (heaptrack writes its recordings so)", hasPrefix("\x28\xb5\x2f\xfd"),
-		"if it holds a snapshot, decompress it first (zstd -d); heaptrack_print reads a heaptrack recording"},
 	{"xz-compressed data", hasPrefix("\xfd7zXZ\x00"), "decompress it first (xz -d)"},
 	{"bzip2-compressed data", isBzip2, "decompress it first (bzip2 -d)"},
-	{"a Java Flight Recorder recording (JFR: async-profiler, JDK Flight Recorder)", hasPrefix("FLR\x00"),
-		"convert it to pprof first (async-profiler's jfrconv -o pprof)"},
-	{"a heaptrack recording", isHeaptrackText, "heaptrack_print reads it (heaptrack --diff compares two)"},
 	{"a Java heap dump (HPROF)", hasPrefix("JAVA PROFILE 1.0."),
 		"it holds the Java heap, not native memory: take NMT reports (jcmd PID VM.native_memory summary) instead"},
 	{"a perf recording (perf.data)", hasPrefix("PERFILE2"), "perf report reads it; dumpdiff reads heap profiles"},
@@ -57,19 +51,4 @@ func hasPrefix(magic string) func([]byte) bool {
 func isBzip2(head []byte) bool {
 	return len(head) >= 10 && bytes.HasPrefix(head, []byte("BZh")) && head[3] >= '1' && head[3] <= '9' &&
 		bytes.HasPrefix(head[4:], []byte("\x31\x41\x59\x26\x53\x59"))
-}
-
-// isHeaptrackText matches heaptrack's own data format once decompressed
-// (heaptrack up to 1.1 gzipped it, later versions use zstd): a version line
-// of two hexadecimal numbers, then the command line:
-//
-//	v 10400 3
-//	X /bin/true
-func isHeaptrackText(head []byte) bool {
-	line, rest, ok := bytes.Cut(head, []byte("\n"))
-	if !ok || !bytes.HasPrefix(rest, []byte("X ")) {
-		return false
-	}
-	f := bytes.Fields(line)
-	return len(f) == 3 && string(f[0]) == "v" && isHex(string(f[1])) && isHex(string(f[2]))
 }

@@ -38,6 +38,7 @@ type jsonBatch struct {
 	SnapshotCount int             `json:"snapshot_count"`
 	Snapshots     []jsonSnapshot  `json:"snapshots"`
 	Total         *jsonTrendTotal `json:"total,omitempty"`
+	MinGrowth     *jsonFloor      `json:"min_growth,omitempty"`
 	SiteCount     int             `json:"site_count"`
 	Sites         []jsonTrendSite `json:"sites"`
 	FailOn        *jsonFailOn     `json:"fail_on,omitempty"`
@@ -53,7 +54,8 @@ type jsonFailOn struct {
 
 // WriteBatchJSON writes one series as one line of JSON (schema
 // dumpdiff.batch/v1): name, snapshot count and snapshots, total growth per
-// lifecycle, the site count and the top sites as in dumpdiff.trend/v1, the
+// lifecycle, the leak floor (min_growth as in dumpdiff.trend/v1), the site
+// count and the top sites as in dumpdiff.trend/v1, the
 // --fail-on outcome when a threshold was given, or the error that stopped
 // the series.
 func WriteBatchJSON(w io.Writer, s BatchSeries) error {
@@ -71,6 +73,8 @@ func WriteBatchJSON(w io.Writer, s BatchSeries) error {
 		if p := res.Projection; p != nil {
 			out.Total.Projection = &jsonProjection{Limit: p.Limit, Lifecycles: jsonFloat(p.Lifecycles), Growing: p.Growing}
 		}
+		floor := floorJSON(res.Floor)
+		out.MinGrowth = &floor
 		out.SiteCount = res.SiteCount
 		for _, site := range res.Sites {
 			out.Sites = append(out.Sites, trendSiteJSON(site))
@@ -106,7 +110,8 @@ func trendSiteJSON(s dumpdiff.TrendSite) jsonTrendSite {
 // BatchCSVHeader is the header of `dumpdiff batch --format csv`.
 var BatchCSVHeader = []string{
 	"series", "snapshots", "metric", "unit", "total_growth_per_lifecycle", "site_count",
-	"rank", "verdict", "growth_per_lifecycle", "total_growth", "r2", "mk_p", "title", "key", "error",
+	"rank", "verdict", "growth_per_lifecycle", "total_growth", "r2", "mk_p", "title", "key",
+	"min_growth_per_lifecycle", "error",
 }
 
 // BatchCSV writes batch results as CSV (RFC 4180): a header row, then one
@@ -138,14 +143,17 @@ func (b *BatchCSV) Write(s BatchSeries) error {
 	case res != nil:
 		head := []string{csvText(s.Name), strconv.Itoa(len(res.Snapshots)), csvText(res.Metric.Name), csvText(res.Metric.Unit),
 			formatFloat(res.Total.Growth), strconv.Itoa(res.SiteCount)}
+		floor := formatFloat(res.Floor.PerLifecycle)
 		if len(res.Sites) == 0 {
-			b.w.Write(empty(head))
+			row := empty(head)
+			row[len(row)-2] = floor
+			b.w.Write(row)
 		}
 		for _, site := range res.Sites {
 			b.w.Write(append(append([]string(nil), head...),
 				strconv.Itoa(site.Rank), string(site.Verdict), formatFloat(site.Growth),
 				strconv.FormatInt(site.TotalGrowth, 10), formatFloat(site.R2), formatFloat(site.MKP),
-				csvText(site.Title), csvText(site.Key), ""))
+				csvText(site.Title), csvText(site.Key), floor, ""))
 		}
 	}
 	b.w.Flush()

@@ -60,7 +60,7 @@ func TestBatchCSV(t *testing.T) {
 	if got, want := len(rows), 1+4+1; got != want {
 		t.Fatalf("got %d rows, want %d", got, want)
 	}
-	if rows[1][0] != "a,b" || rows[1][7] != "leak" || rows[1][8] != "4194304" {
+	if rows[1][0] != "a,b" || rows[1][7] != "leak" || rows[1][8] != "4194304" || rows[1][14] != "1677.7216" {
 		t.Errorf("first site row: got %q", rows[1])
 	}
 	if last := rows[5]; last[0] != "bad" || last[len(last)-1] != "boom" || last[6] != "" {

@@ -99,17 +99,14 @@ func sparkChart(values []int64, width, height float64, color string) svgChart {
 	if len(values) == 0 {
 		return c
 	}
-	lo, hi := values[0], values[0]
-	for _, v := range values {
-		lo, hi = min(lo, v), max(hi, v)
-	}
+	lo, hi := sparkRange(values)
 	var line []string
 	for i, v := range values {
 		px := (c.Left + c.Right) / 2
 		if len(values) > 1 {
 			px = c.Left + float64(i)/float64(len(values)-1)*(c.Right-c.Left)
 		}
-		py := (c.Top + c.Bottom) / 2
+		py := c.Bottom // every value zero (sparkRange spans zero otherwise)
 		if hi > lo {
 			py = c.Bottom - float64(v-lo)/float64(hi-lo)*(c.Bottom-c.Top)
 		}

@@ -15,7 +15,7 @@ import (
 // snapshot ("lc_<lifecycle>") follows it.
 var trendCSVHeader = []string{
 	"rank", "verdict", "growth_per_lifecycle", "total_growth", "r2", "mk_p", "monotonic",
-	"category", "title", "key", "stack",
+	"category", "title", "key", "stack", "min_growth_per_lifecycle",
 }
 
 // WriteTrendCSV writes res as CSV (RFC 4180): a header row, then one row per
@@ -25,6 +25,8 @@ var trendCSVHeader = []string{
 // The last columns hold the site's value at each snapshot, named
 // lc_<lifecycle> after the snapshot's lifecycle number. The stack column is
 // the site's frames outermost first, joined by ";" (the folded-stack order).
+// min_growth_per_lifecycle repeats the leak floor on every row (0: off):
+// CSV has no header block, and a comment line would trip CSV readers.
 func WriteTrendCSV(w io.Writer, res *dumpdiff.TrendResult) error {
 	cw := csv.NewWriter(w)
 	header := append([]string(nil), trendCSVHeader...)
@@ -41,6 +43,7 @@ func WriteTrendCSV(w io.Writer, res *dumpdiff.TrendResult) error {
 			formatFloat(s.Growth), strconv.FormatInt(s.TotalGrowth, 10),
 			formatFloat(s.R2), formatFloat(s.MKP), formatFloat(s.Monotonic),
 			csvText(s.Category), csvText(s.Title), csvText(s.Key), csvText(foldedStack(s.Frames)),
+			formatFloat(res.Floor.PerLifecycle),
 		}
 		for i := range res.Snapshots {
 			var v int64

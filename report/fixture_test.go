@@ -23,6 +23,7 @@ func handTrend() *dumpdiff.TrendResult {
 		GroupBy:   dumpdiff.GroupByStack,
 		Snapshots: snaps,
 		Total:     dumpdiff.TrendTotal{Growth: 4 * mib, Values: []int64{10 * mib, 14 * mib, 18 * mib, 22 * mib}},
+		Floor:     dumpdiff.Floor{PerLifecycle: 1677.7216, Share: 0.0001, MedianTotal: 16 * mib},
 		Sites: []dumpdiff.TrendSite{
 			{
 				Rank: 1, Key: "main.(*Op).Open;main.run", Title: "main.(*Op).Open",

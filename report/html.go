@@ -35,7 +35,9 @@ var htmlTemplate = template.Must(template.New("report").Parse(htmlSource))
 // spells the verdict, so nothing relies on colour alone.
 var verdictColors = map[dumpdiff.Verdict]string{
 	dumpdiff.VerdictLeak:      "#c62828",
+	dumpdiff.VerdictCreep:     "#ad1457",
 	dumpdiff.VerdictPlateau:   "#b26a00",
+	dumpdiff.VerdictSteady:    "#1f4e79",
 	dumpdiff.VerdictNoise:     "#6b7280",
 	dumpdiff.VerdictShrinking: "#2e7d32",
 	dumpdiff.VerdictNew:       "#6a1b9a",
@@ -54,6 +56,8 @@ type htmlPage struct {
 	Title      string
 	Metric     string
 	Series     string
+	Floor      string // the leak floor, stated under the title
+	SignNote   string // why marked total growths differ in sign, "" when none is
 	Cards      []htmlCard
 	TotalChart svgChart
 	Sites      []htmlSite
@@ -114,10 +118,12 @@ func WriteTrendHTML(w io.Writer, res *dumpdiff.TrendResult, opts HTMLOptions) er
 		nCharts = 0
 	}
 	page := htmlPage{
-		Title:  opts.Title,
-		Metric: metricLabel(res.Metric),
-		Series: seriesSummary(res.Snapshots),
-		Hidden: max(0, res.SiteCount-len(res.Sites)),
+		Title:    opts.Title,
+		Metric:   metricLabel(res.Metric),
+		Series:   seriesSummary(res.Snapshots),
+		Floor:    FloorText(res.Floor, unit),
+		SignNote: SignNote(res.Sites),
+		Hidden:   max(0, res.SiteCount-len(res.Sites)),
 	}
 	if page.Title == "" {
 		page.Title = "dumpdiff trend report"
@@ -131,12 +137,15 @@ func WriteTrendHTML(w io.Writer, res *dumpdiff.TrendResult, opts HTMLOptions) er
 		})
 	}
 
-	leaks := 0
+	leaks, creeps := 0, 0
 	var leakGrowth float64
 	for _, s := range res.Sites {
-		if s.Verdict == dumpdiff.VerdictLeak {
+		switch s.Verdict {
+		case dumpdiff.VerdictLeak:
 			leaks++
 			leakGrowth += s.Growth
+		case dumpdiff.VerdictCreep:
+			creeps++
 		}
 	}
 	page.Cards = append(page.Cards, htmlCard{Label: "Snapshots", Value: strconv.Itoa(len(res.Snapshots)), Note: lifecycleRange(res.Snapshots)})
@@ -146,9 +155,21 @@ func WriteTrendHTML(w io.Writer, res *dumpdiff.TrendResult, opts HTMLOptions) er
 	}
 	page.Cards = append(page.Cards, htmlCard{Label: "Total growth", Value: FormatSignedQuantity(res.Total.Growth, unit),
 		Note: "per lifecycle", Alert: res.Total.Growth > 0})
+	if res.RSSKnown() {
+		first, last := rssRange(res.Snapshots)
+		note := "from " + FormatQuantity(float64(first), "bytes") + ", " + FormatSignedQuantity(res.Total.RSSGrowth, "bytes") + " per lifecycle"
+		if share := tracedShare(res); share != "" {
+			note += "; traced: " + share + " of its growth"
+		}
+		page.Cards = append(page.Cards, htmlCard{Label: "Resident (RSS)", Value: FormatQuantity(float64(last), "bytes"), Note: note})
+	}
 	leakNote := "none found"
 	if leaks > 0 {
 		leakNote = FormatSignedQuantity(leakGrowth, unit) + " per lifecycle"
+	}
+	if creeps > 0 {
+		// Trends under the floor: real, too small to count as leaks.
+		leakNote += fmt.Sprintf("; %d creep%s under the floor", creeps, plural(creeps))
 	}
 	page.Cards = append(page.Cards, htmlCard{Label: "Leaking sites", Value: strconv.Itoa(leaks), Note: leakNote, Alert: leaks > 0})
 	if p := res.Projection; p != nil {
@@ -169,7 +190,7 @@ func WriteTrendHTML(w io.Writer, res *dumpdiff.TrendResult, opts HTMLOptions) er
 		hs := htmlSite{
 			Rank: s.Rank, Verdict: string(s.Verdict), Color: verdictColor(s.Verdict),
 			Growth:      FormatSignedQuantity(s.Growth, unit),
-			TotalGrowth: FormatSignedQuantity(float64(s.TotalGrowth), unit),
+			TotalGrowth: markTotal(s, unit),
 			R2:          formatR2(s.R2), MKP: formatP(s.MKP),
 			Spark:    sparkChart(s.Values, 96, 24, verdictColor(s.Verdict)),
 			Title:    clean(names[i]),

@@ -52,6 +52,8 @@ func TestWriteTrendHTML(t *testing.T) {
 		`<a href="#site-1">main.(*Op).Open</a>`,
 		"5 more sites not shown",
 		`>leak</span>`,
+		// The leak floor, stated under the title.
+		`<p class="sub">leak floor &#43;1.6 KiB/lc (0.01% of the median total); slower trends are creep</p>`,
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)

@@ -33,6 +33,7 @@ type jsonSnapshot struct {
 	Format    string `json:"format"`
 	Lifecycle int    `json:"lifecycle"`
 	Total     int64  `json:"total"`
+	RSS       int64  `json:"rss,omitempty"` // resident bytes, when the producer samples it (heaptrack)
 }
 
 type jsonFrame struct {
@@ -50,8 +51,9 @@ type jsonProjection struct {
 
 type jsonTrendTotal struct {
 	Growth     jsonFloat       `json:"growth_per_lifecycle"`
-	Values     []int64         `json:"values"`               // the snapshots' totals, in series order
-	Projection *jsonProjection `json:"projection,omitempty"` // only with --limit
+	Values     []int64         `json:"values"`                             // the snapshots' totals, in series order
+	Projection *jsonProjection `json:"projection,omitempty"`               // only with --limit
+	RSSGrowth  jsonFloat       `json:"rss_growth_per_lifecycle,omitempty"` // only when every snapshot has an RSS
 }
 
 type jsonTrendSite struct {
@@ -69,14 +71,31 @@ type jsonTrendSite struct {
 	Verdict   string      `json:"verdict"`
 }
 
+// jsonFloor is the leak floor: trends slower than per_lifecycle are creep.
+type jsonFloor struct {
+	PerLifecycle jsonFloat  `json:"per_lifecycle"` // metric units per lifecycle; 0 when off
+	Share        *jsonFloat `json:"share"`         // share of median_total it was taken from; null when given as a size or off
+	MedianTotal  int64      `json:"median_total"`  // median of the snapshots' totals before --focus/--ignore
+}
+
 type jsonTrend struct {
 	Schema    string          `json:"schema"`
 	Metric    jsonMetric      `json:"metric"`
 	GroupBy   string          `json:"group_by"`
 	Snapshots []jsonSnapshot  `json:"snapshots"`
 	Total     jsonTrendTotal  `json:"total"`
+	MinGrowth jsonFloor       `json:"min_growth"`
 	Sites     []jsonTrendSite `json:"-"`          // streamed last, by writeJSONWithSites
 	SiteCount int             `json:"site_count"` // sites before --top
+}
+
+func floorJSON(f dumpdiff.Floor) jsonFloor {
+	out := jsonFloor{PerLifecycle: jsonFloat(f.PerLifecycle), MedianTotal: f.MedianTotal}
+	if f.Share > 0 {
+		share := jsonFloat(f.Share)
+		out.Share = &share
+	}
+	return out
 }
 
 type jsonPairSite struct {
@@ -102,7 +121,7 @@ type jsonCompare struct {
 }
 
 func snapshotJSON(s dumpdiff.SnapshotInfo) jsonSnapshot {
-	return jsonSnapshot{Path: s.Path, Format: string(s.Format), Lifecycle: s.Lifecycle, Total: s.Total}
+	return jsonSnapshot{Path: s.Path, Format: string(s.Format), Lifecycle: s.Lifecycle, Total: s.Total, RSS: s.RSS}
 }
 
 func framesJSON(fs []dumpdiff.Frame) []jsonFrame {
@@ -122,7 +141,8 @@ func WriteTrendJSON(w io.Writer, res *dumpdiff.TrendResult) error {
 		Metric:    jsonMetric{Name: res.Metric.Name, Unit: res.Metric.Unit},
 		GroupBy:   string(res.GroupBy),
 		Snapshots: make([]jsonSnapshot, len(res.Snapshots)),
-		Total:     jsonTrendTotal{Growth: jsonFloat(res.Total.Growth), Values: totalValues(res.Total.Values)},
+		Total:     jsonTrendTotal{Growth: jsonFloat(res.Total.Growth), Values: totalValues(res.Total.Values), RSSGrowth: jsonFloat(res.Total.RSSGrowth)},
+		MinGrowth: floorJSON(res.Floor),
 		SiteCount: res.SiteCount,
 	}
 	for i, s := range res.Snapshots {

@@ -31,6 +31,7 @@ func WriteTrendMarkdown(w io.Writer, res *dumpdiff.TrendResult) error {
 	if p := res.Projection; p != nil {
 		fmt.Fprintf(bw, "- **Projection:** %s\n", projectionText(p, unit))
 	}
+	fmt.Fprintf(bw, "- **Leak floor:** %s\n", mdText(strings.TrimPrefix(FloorText(res.Floor, unit), "leak floor ")))
 	fmt.Fprintf(bw, "- **Sites:** %s\n", shownText(len(res.Sites), res.SiteCount, res.GroupBy))
 	if counts := verdictCounts(res.Sites); counts != "" && len(res.Sites) < res.SiteCount {
 		// --top cut the list: these are the shown sites' verdicts only.
@@ -57,9 +58,12 @@ func WriteTrendMarkdown(w io.Writer, res *dumpdiff.TrendResult) error {
 		fmt.Fprintf(bw, "| %d | %s | %s | %s | %s | %s | %s |%s\n",
 			s.Rank, verdict,
 			FormatSignedQuantity(s.Growth, unit),
-			FormatSignedQuantity(float64(s.TotalGrowth), unit),
+			mdText(markTotal(s, unit)),
 			formatR2(s.R2), Sparkline(s.Values),
 			mdCode(names[i]), whereCell(where, s.Frames))
+	}
+	if note := SignNote(res.Sites); note != "" {
+		fmt.Fprintf(bw, "\n%s\n", mdText(note))
 	}
 	return bw.Flush()
 }
@@ -193,12 +197,6 @@ func shownText(shown, total int, g dumpdiff.GroupBy) string {
 	return s
 }
 
-// verdictOrder is the order verdict counts are listed in.
-var verdictOrder = []dumpdiff.Verdict{
-	dumpdiff.VerdictLeak, dumpdiff.VerdictPlateau, dumpdiff.VerdictNew,
-	dumpdiff.VerdictNoise, dumpdiff.VerdictShrinking, dumpdiff.VerdictGone,
-}
-
 // verdictCounts reads "2 leak, 1 plateau, 17 noise" over the shown sites.
 func verdictCounts(sites []dumpdiff.TrendSite) string {
 	n := map[dumpdiff.Verdict]int{}
@@ -206,7 +204,7 @@ func verdictCounts(sites []dumpdiff.TrendSite) string {
 		n[s.Verdict]++
 	}
 	var parts []string
-	for _, v := range verdictOrder {
+	for _, v := range dumpdiff.Verdicts {
 		if n[v] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n[v], v))
 		}

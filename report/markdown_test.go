@@ -42,6 +42,7 @@ func TestWriteTrendMarkdown(t *testing.T) {
 		"### dumpdiff trend: inuse\\_space (bytes)",
 		"- **Series:** 4 snapshots, pprof, lifecycles 0–3: heap.0.pb.gz … heap.3.pb.gz",
 		"- **Total growth:** +4.0 MiB/lifecycle",
+		"- **Leak floor:** +1.6 KiB/lc (0.01% of the median total); slower trends are creep",
 		"- **Sites:** 4 of 9 (grouped by stack)",
 		"- **Verdicts of the 4 shown:** 2 leak, 1 plateau, 1 noise",
 		"| 1 | **leak** | +4.0 MiB | +12.0 MiB | 1.00 | ▁▃▅█ | `main.(*Op).Open` | `op.go:42` |",

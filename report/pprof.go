@@ -70,6 +70,7 @@ func WriteTrendPprof(w io.Writer, res *dumpdiff.TrendResult) error {
 	b.p.DefaultSampleType = growthType
 	b.p.Comments = []string{
 		"dumpdiff trend of " + clean(res.Metric.Name) + ": " + seriesSummary(res.Snapshots),
+		FloorText(res.Floor, unit),
 	}
 	for i := range res.Sites {
 		s := res.Site(i)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -150,6 +151,9 @@ func TestWriteTrendPprof(t *testing.T) {
 	}
 	if got, want := leak.Label["verdict"], []string{"leak"}; len(got) != 1 || got[0] != want[0] {
 		t.Errorf("verdict label: got %q, want %q", got, want)
+	}
+	if want := FloorText(res.Floor, "bytes"); !slices.Contains(p.Comments, want) {
+		t.Errorf("comments: got %q, want the leak floor %q", p.Comments, want)
 	}
 
 	rows := pprofTop(t, data)

@@ -49,6 +49,7 @@ func newTableStyles(color bool) *tableStyles {
 		shrink: s.Foreground(lipgloss.Color("2")),
 		verdict: map[string]lipgloss.Style{
 			string(dumpdiff.VerdictLeak):      s.Foreground(lipgloss.Color("1")).Bold(true),
+			string(dumpdiff.VerdictCreep):     s.Foreground(lipgloss.Color("5")),
 			string(dumpdiff.VerdictPlateau):   s.Foreground(lipgloss.Color("3")),
 			string(dumpdiff.VerdictNoise):     s.Faint(true),
 			string(dumpdiff.VerdictShrinking): s.Foreground(lipgloss.Color("2")),
@@ -111,9 +112,13 @@ func WriteTrendTable(w io.Writer, res *dumpdiff.TrendResult, opts TableOptions) 
 	} else {
 		fmt.Fprintln(bw, strings.Replace(totalLine, growth, ts.signed(res.Total.Growth, growth), 1))
 	}
+	if line := rssLine(res); line != "" {
+		fmt.Fprintln(bw, fit(line, opts.Width))
+	}
 	if p := res.Projection; p != nil {
 		fmt.Fprintln(bw, fit(projectionLine(p, last, unit), opts.Width))
 	}
+	fmt.Fprintln(bw, fit(FloorText(res.Floor, unit), opts.Width))
 	fmt.Fprintln(bw)
 	if len(res.Sites) == 0 {
 		fmt.Fprintln(bw, "no sites")
@@ -127,18 +132,52 @@ func WriteTrendTable(w io.Writer, res *dumpdiff.TrendResult, opts TableOptions) 
 	names := trendTitles(res.Sites)
 	for i, s := range res.Sites {
 		growth := FormatSignedQuantity(s.Growth, unit) + "/lc"
-		total := FormatSignedQuantity(float64(s.TotalGrowth), unit)
+		total := markTotal(s, unit)
 		rows[i] = []string{strconv.Itoa(s.Rank), string(s.Verdict), growth, total,
 			strconv.FormatFloat(s.R2, 'f', 2, 64), Sparkline(s.Values), clean(names[i])}
 		colored[i] = []string{rows[i][0], ts.word(string(s.Verdict)), ts.signed(s.Growth, growth),
 			ts.signed(float64(s.TotalGrowth), total), rows[i][4], rows[i][5], rows[i][6]}
 	}
 	writeAligned(bw, head, right, rows, colored, opts.Width, ts, 4, 3, 5)
+	if note := SignNote(res.Sites); note != "" {
+		fmt.Fprintf(bw, "%s\n", ts.render(func(t *tableStyles) lipgloss.Style { return t.dim }, fit(note, opts.Width)))
+	}
 	if res.SiteCount > len(res.Sites) {
 		fmt.Fprintf(bw, "%s\n", ts.render(func(t *tableStyles) lipgloss.Style { return t.dim },
 			fit(fmt.Sprintf("%d of %d sites; --top 0 shows all", len(res.Sites), res.SiteCount), opts.Width)))
 	}
 	return bw.Flush()
+}
+
+// rssLine puts the process's resident memory (heaptrack samples it) beside
+// the traced total: "rss 31.4 MiB → 70.0 MiB, +5.4 MiB per lifecycle
+// (traced: 77% of its growth)". It is "" unless every snapshot has an RSS.
+func rssLine(res *dumpdiff.TrendResult) string {
+	if !res.RSSKnown() {
+		return ""
+	}
+	first, last := rssRange(res.Snapshots)
+	line := fmt.Sprintf("rss %s → %s, %s per lifecycle", FormatQuantity(float64(first), "bytes"), FormatQuantity(float64(last), "bytes"),
+		FormatSignedQuantity(res.Total.RSSGrowth, "bytes"))
+	if share := tracedShare(res); share != "" {
+		line += " (traced: " + share + " of its growth)"
+	}
+	return line
+}
+
+// rssRange is the first and last snapshot's RSS.
+func rssRange(snaps []dumpdiff.SnapshotInfo) (first, last int64) {
+	return snaps[0].RSS, snaps[len(snaps)-1].RSS
+}
+
+// tracedShare is how much of the RSS growth per lifecycle the traced
+// total's growth accounts for, "77%"; "" when the metric is not bytes or RSS
+// does not grow.
+func tracedShare(res *dumpdiff.TrendResult) string {
+	if res.Metric.Unit != "bytes" || res.Total.RSSGrowth <= 0 {
+		return ""
+	}
+	return strconv.FormatFloat(100*res.Total.Growth/res.Total.RSSGrowth, 'f', 0, 64) + "%"
 }
 
 func projectionLine(p *dumpdiff.Projection, last int64, unit string) string {
@@ -166,11 +205,15 @@ func seriesFormat(snaps []dumpdiff.SnapshotInfo) string {
 	return string(f)
 }
 
+// writeTrendTSV writes one header row and one row per site. The last
+// column repeats the leak floor on every row (0: off), so a program reading
+// any row knows what separated leak from creep.
 func writeTrendTSV(w io.Writer, res *dumpdiff.TrendResult) {
-	fmt.Fprintln(w, "rank\tverdict\tgrowth_per_lifecycle\ttotal_growth\tr2\tmk_p\tmonotonic\ttitle\tkey")
+	fmt.Fprintln(w, "rank\tverdict\tgrowth_per_lifecycle\ttotal_growth\tr2\tmk_p\tmonotonic\ttitle\tkey\tmin_growth_per_lifecycle")
+	floor := formatFloat(res.Floor.PerLifecycle)
 	for _, s := range res.Sites {
-		fmt.Fprintf(w, "%d\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", s.Rank, s.Verdict, formatFloat(s.Growth), s.TotalGrowth,
-			formatFloat(s.R2), formatFloat(s.MKP), formatFloat(s.Monotonic), clean(s.Title), clean(s.Key))
+		fmt.Fprintf(w, "%d\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Rank, s.Verdict, formatFloat(s.Growth), s.TotalGrowth,
+			formatFloat(s.R2), formatFloat(s.MKP), formatFloat(s.Monotonic), clean(s.Title), clean(s.Key), floor)
 	}
 }
 

@@ -137,7 +137,7 @@ func TestTrendJSONSchema(t *testing.T) {
 	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
-	wantKeys(t, doc, "schema", "metric", "group_by", "snapshots", "total", "sites", "site_count")
+	wantKeys(t, doc, "schema", "metric", "group_by", "snapshots", "total", "min_growth", "sites", "site_count")
 	var sites []map[string]json.RawMessage
 	if err := json.Unmarshal(doc["sites"], &sites); err != nil {
 		t.Fatal(err)
@@ -216,5 +216,38 @@ func TestFormatFloatNoExponent(t *testing.T) {
 		if got := formatFloat(tt.in); got != tt.want {
 			t.Errorf("formatFloat(%v): got %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestTrendRSS: when every snapshot has an RSS (heaptrack samples it), the
+// table's header and the HTML report show it beside the traced total, with
+// the share of its growth the traced total accounts for; without RSS
+// neither says anything about it.
+func TestTrendRSS(t *testing.T) {
+	res := handTrend()
+	for i := range res.Snapshots {
+		res.Snapshots[i].RSS = int64(20+8*i) * mib
+	}
+	res.Total.RSSGrowth = 8 * mib
+	var table, page bytes.Buffer
+	if err := WriteTrendTable(&table, res, TableOptions{Aligned: true, Width: 100}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "\nrss 20.0 MiB → 44.0 MiB, +8.0 MiB per lifecycle (traced: 50% of its growth)\n"; !strings.Contains(table.String(), want) {
+		t.Errorf("table: got\n%s\nwant a line %q", table.String(), want)
+	}
+	if err := WriteTrendHTML(&page, res, HTMLOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(page.String(), "Resident (RSS)") || !strings.Contains(page.String(), "traced: 50% of its growth") {
+		t.Error("HTML report: no Resident (RSS) card with the traced share")
+	}
+	res.Snapshots[2].RSS = 0
+	table.Reset()
+	if err := WriteTrendTable(&table, res, TableOptions{Aligned: true, Width: 100}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(table.String(), "rss ") {
+		t.Errorf("a snapshot without RSS: got\n%s\nwant no rss line", table.String())
 	}
 }

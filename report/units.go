@@ -104,15 +104,14 @@ func ParseSize(s string) (int64, error) {
 var sparkBlocks = []rune("▁▂▃▄▅▆▇█")
 
 // Sparkline draws values as one block character each, scaled between the
-// series' minimum and maximum; a flat series draws at the lowest block.
+// series' minimum and maximum. A series that never changes is drawn against
+// zero (sparkRange), so a steady 512 MiB is a full bar and a flat zero the
+// lowest block.
 func Sparkline(values []int64) string {
 	if len(values) == 0 {
 		return ""
 	}
-	lo, hi := values[0], values[0]
-	for _, v := range values {
-		lo, hi = min(lo, v), max(hi, v)
-	}
+	lo, hi := sparkRange(values)
 	var b strings.Builder
 	for _, v := range values {
 		i := 0
@@ -122,4 +121,18 @@ func Sparkline(values []int64) string {
 		b.WriteRune(sparkBlocks[i])
 	}
 	return b.String()
+}
+
+// sparkRange is the range a sparkline scales values into: their minimum
+// and maximum, or, when every value is the same, zero and that value, so
+// that a flat line at a high level does not look like a flat line at zero.
+func sparkRange(values []int64) (lo, hi int64) {
+	lo, hi = values[0], values[0]
+	for _, v := range values {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	if lo == hi {
+		lo, hi = min(lo, 0), max(hi, 0)
+	}
+	return lo, hi
 }

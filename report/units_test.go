@@ -41,7 +41,16 @@ func TestSparkline(t *testing.T) {
 	if got := Sparkline([]int64{0, 1, 2, 3, 4, 5, 6, 7}); got != "▁▂▃▄▅▆▇█" {
 		t.Errorf("ramp: got %q", got)
 	}
-	if got := Sparkline([]int64{5, 5, 5}); got != "▁▁▁" {
-		t.Errorf("flat: got %q", got)
+	// A flat line is drawn against zero: a steady 512 MiB is a full bar,
+	// a flat zero the lowest block.
+	if got := Sparkline([]int64{512 << 20, 512 << 20, 512 << 20}); got != "███" {
+		t.Errorf("flat at 512 MiB: got %q, want %q", got, "███")
+	}
+	if got := Sparkline([]int64{0, 0, 0}); got != "▁▁▁" {
+		t.Errorf("flat at zero: got %q, want %q", got, "▁▁▁")
+	}
+	// Anything that moves still spans its own range.
+	if got := Sparkline([]int64{100, 101, 100}); got != "▁█▁" {
+		t.Errorf("small swing on a high base: got %q, want %q", got, "▁█▁")
 	}
 }

@@ -60,7 +60,7 @@ func trendColumns(t *dumpdiff.TrendResult, callers []int32, width int, st Styles
 			Cell: func(i int) string { return formatGrowth(s[i].Growth, unit, "/lc") },
 			Less: func(a, b int) bool { return s[a].Growth > s[b].Growth }},
 		{Title: "total", Width: 11, Right: true,
-			Cell: func(i int) string { return formatSigned(s[i].TotalGrowth, unit) },
+			Cell: func(i int) string { return markedTotal(s[i], unit) },
 			Less: func(a, b int) bool { return s[a].TotalGrowth > s[b].TotalGrowth }},
 	}
 	if width >= 110 {
@@ -133,6 +133,16 @@ func pairColumns(p *dumpdiff.CompareResult, callers []int32, width int, st Style
 	cols = narrow(cols, width, "delta %", "target")
 	siteW = colWidths(cols, width)[len(cols)-1]
 	return cols
+}
+
+// markedTotal is a site's total growth with "*" when its sign disagrees
+// with the growth per lifecycle; the position line says why (Sites.Position).
+func markedTotal(s dumpdiff.TrendSite, unit string) string {
+	t := formatSigned(s.TotalGrowth, unit)
+	if report.SignsDisagree(s) {
+		t += "*"
+	}
+	return t
 }
 
 func last(v []int64) int64 {

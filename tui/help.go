@@ -73,7 +73,7 @@ func (m Model) shortHelp(bs []key.Binding) string {
 // what the verdicts mean, and the result's warnings (the first eight).
 func renderHelp(h help.Model, km help.KeyMap, ws []error, width int, st Styles) string {
 	h.ShowAll = true
-	verdicts := ansi.Wrap("Verdicts: leak (keeps growing) · plateau (grew, then flat) · noise · shrinking · new · gone", max(width-4, 10), "")
+	verdicts := ansi.Wrap("Verdicts: leak (keeps growing, at least the floor per lifecycle) · creep (keeps growing, slower than the floor) · plateau (grew, then flat) · steady (the same in every snapshot) · noise · shrinking · new · gone", max(width-4, 10), "")
 	out := "\n" + st.Section.Render("  Keys") + "\n\n" + indent(h.View(km), "  ") +
 		"\n\n" + st.Subtle.Render(indent(verdicts, "  "))
 	if len(ws) > 0 {

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
 	"github.com/dumpdiff/dumpdiff/loader"
+	"github.com/dumpdiff/dumpdiff/parsers"
 )
 
 // plain is what the user reads: the view without styling.
@@ -613,6 +615,21 @@ func TestFilterRecompilesOnlyOnEdit(t *testing.T) {
 	m = press(t, m, "backspace")
 	if got := m.filter.Regexp(); got == re || got.String() != "man" {
 		t.Errorf("got filter %v after backspace, want a new man", got)
+	}
+}
+
+// TestHeaderRSS: a heaptrack recording cut into lifecycles has RSS
+// samples; the header shows the RSS growth beside the traced total's.
+func TestHeaderRSS(t *testing.T) {
+	s := loadSeries(t, "../testdata/heaptrack/c-lifecycle/lifecycle.zst",
+		loader.Options{Parse: parsers.Options{Split: parsers.SplitOptions{Every: 500 * time.Millisecond}}})
+	m := started(t, s, Options{}, 100, 30)
+	if h := plain(m); !strings.Contains(h, "total +4.7 MiB/lc · rss +4.6 MiB/lc · floor +4.8 KiB/lc · by stack") {
+		t.Errorf("header lacks the RSS growth:\n%s", h)
+	}
+	m = started(t, newFake(), Options{}, 100, 30)
+	if h := plain(m); strings.Contains(h, "rss ") {
+		t.Errorf("a series without RSS: got a header with rss:\n%s", h)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/report"
 )
 
 // Sites is the sites screen: the ranked sites of a trend, or of a pair
@@ -304,6 +305,13 @@ func (s Sites) Position() string {
 	}
 	if c := s.table.SortTitle(); c != "" {
 		p += " · sorted by " + c
+	}
+	if i := s.table.Selected(); !s.pairMode && s.trend != nil && i >= 0 && i < len(s.trend.Sites) {
+		// The table marks a total whose sign disagrees with the growth;
+		// the line under it says why, for the site under the cursor.
+		if note := report.SignNote(s.trend.Sites[i : i+1]); note != "" {
+			p += " · " + note
+		}
 	}
 	return s.Styles.Subtle.Render(p)
 }

@@ -55,6 +55,7 @@ func DefaultStyles() Styles {
 		Prompt:   plain.Foreground(cyan).Bold(true),
 		Verdicts: map[dumpdiff.Verdict]lipgloss.Style{
 			dumpdiff.VerdictLeak:      plain.Foreground(red).Bold(true),
+			dumpdiff.VerdictCreep:     plain.Foreground(red),
 			dumpdiff.VerdictPlateau:   plain.Foreground(yellow),
 			dumpdiff.VerdictNoise:     dim,
 			dumpdiff.VerdictShrinking: plain.Foreground(green),

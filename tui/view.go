@@ -8,6 +8,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/dumpdiff/dumpdiff/dumpdiff"
 	"github.com/dumpdiff/dumpdiff/report"
 )
 
@@ -108,9 +109,14 @@ func (m Model) header() []string {
 		parts = append(parts, st.Section.Render("pair"), pair, delta)
 	} else if t := m.sites.Trend(); t != nil {
 		parts = append(parts, "total "+formatGrowth(t.Total.Growth, unit, "/lc"))
+		if t.RSSKnown() {
+			// heaptrack's RSS samples: how much the whole process grew.
+			parts = append(parts, "rss "+formatGrowth(t.Total.RSSGrowth, "bytes", "/lc"))
+		}
 		if pr := t.Projection; pr != nil {
 			parts = append(parts, "limit "+report.FormatQuantity(float64(pr.Limit), unit)+" "+formatLifecycles(pr.Lifecycles))
 		}
+		parts = append(parts, floorPart(t.Floor, unit))
 	}
 	parts = append(parts, st.Subtle.Render("by "+string(m.query.GroupBy)))
 	if n := len(m.warnings()); n > 0 {
@@ -124,6 +130,15 @@ func (m Model) header() []string {
 		parts = append(parts, st.Prompt.Render("computing…"))
 	}
 	return []string{line1, strings.Join(parts, st.Subtle.Render(" · "))}
+}
+
+// floorPart states the leak floor in the header: "floor +4.8 KiB/lc"
+// (slower trends are creep), or "floor off".
+func floorPart(f dumpdiff.Floor, unit string) string {
+	if f.PerLifecycle <= 0 {
+		return "floor off"
+	}
+	return "floor " + formatGrowth(f.PerLifecycle, unit, "/lc")
 }
 
 // joinEnds puts left and right on one line of width w, right-aligned.

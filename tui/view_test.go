@@ -3,12 +3,14 @@ package tui
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/report"
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -216,5 +218,29 @@ func TestTinyTerminal(t *testing.T) {
 	lines := strings.Split(plain(m), "\n")
 	if len(lines) != 6 || !strings.Contains(lines[2], "leak") || !strings.Contains(lines[5], "? help") {
 		t.Errorf("40x6: want a row of the leak and the keys:\n%s", strings.Join(lines, "\n"))
+	}
+}
+
+// TestViewFloorAndSignNote: the header states the leak floor, and on the
+// go-noisy series a noise site whose slope is up while its total went down
+// shows its total with "*" and the position line says why.
+func TestViewFloorAndSignNote(t *testing.T) {
+	m := started(t, cachedSeries(t, "../testdata/pprof/go-noisy/lc*.pb.gz"), Options{}, 160, 40)
+	tr := m.sites.Trend()
+	i := slices.IndexFunc(tr.Sites, report.SignsDisagree)
+	if i < 0 {
+		t.Fatal("go-noisy: no site whose growth and total differ in sign")
+	}
+	st := tr.Sites[i]
+	m.sites.selectKey(st.Key)
+	view := ansi.Strip(m.Render())
+	if want := "floor " + formatGrowth(tr.Floor.PerLifecycle, "bytes", "/lc"); !strings.Contains(view, want) {
+		t.Errorf("header: want %q in\n%s", want, view)
+	}
+	if want := formatSigned(st.TotalGrowth, "bytes") + "*"; !strings.Contains(view, want) {
+		t.Errorf("site %s (%s, growth %v, total %d): want its total marked %q in\n%s", st.Title, st.Verdict, st.Growth, st.TotalGrowth, want, view)
+	}
+	if !strings.Contains(view, "differ in sign: noise wanders") {
+		t.Errorf("position line: want the note on the selected site in\n%s", view)
 	}
 }

@@ -28,6 +28,13 @@ func TestNewCmdExploreFlags(t *testing.T) {
 				return o.Engine.Metric == "alloc_space" && o.Engine.GroupBy == dumpdiff.GroupByFunction && o.Engine.Limit == 1<<30 &&
 					o.Load.Order == dumpdiff.OrderName && o.Engine.Focus.String() == "main\\." && o.Files[0] == "dir"
 			}},
+		{args: []string{"--min-growth", "0.5%", "--order", "args", "dir"}, check: func(o *ExploreOptions) bool {
+			return o.Engine.MinGrowth == 0 && o.Engine.MinGrowthShare == 0.005 && o.Load.Order == dumpdiff.OrderArgs
+		}},
+		{args: []string{"--min-growth", "64KiB", "dir"}, check: func(o *ExploreOptions) bool {
+			return o.Engine.MinGrowth == 64<<10 && o.Load.Order == dumpdiff.OrderName
+		}},
+		{args: []string{"--min-growth", "lots", "a"}, wantErr: "invalid --min-growth"},
 		{args: []string{"--demo", "x.pb.gz"}, wantErr: "--demo takes no files"},
 		{args: nil, wantErr: "explore needs snapshot files, a directory, or --demo"},
 		{args: []string{"--input-format", "png", "a"}, wantErr: `invalid --input-format "png"`},

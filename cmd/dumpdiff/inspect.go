@@ -28,6 +28,8 @@ type InspectOptions struct {
 	Format string
 	// InputFormat skips detection when set.
 	InputFormat string
+	// CollapsedUnit is the unit of collapsed stacks' values.
+	CollapsedUnit string
 	// SymbolDirs are searched for the binaries of address-only dumps.
 	SymbolDirs []string
 	// MaxDecompressed is --max-decompressed.
@@ -56,6 +58,9 @@ Every file is reported; the exit status is 1 when any of them could not be read.
 			if err := checkInputFormat(opts.InputFormat); err != nil {
 				return err
 			}
+			if err := checkCollapsedUnit(opts.CollapsedUnit); err != nil {
+				return err
+			}
 			var err error
 			if opts.maxBytes, err = parseMaxDecompressed(opts.MaxDecompressed); err != nil {
 				return err
@@ -69,8 +74,16 @@ Every file is reported; the exit status is 1 when any of them could not be read.
 	cmd.Flags().StringVar(&opts.Format, "format", "table", "output `FORMAT`: table or json")
 	cmd.Flags().StringVar(&opts.InputFormat, "input-format", "", "skip detection and read every file as `FORMAT` ("+formatList()+")")
 	cmd.Flags().StringArrayVar(&opts.SymbolDirs, "symbols", nil, symbolsUsage)
+	cmd.Flags().StringVar(&opts.CollapsedUnit, "collapsed-unit", parsers.CollapsedBytes, collapsedUnitUsage)
 	cmd.Flags().StringVar(&opts.MaxDecompressed, "max-decompressed", defaultMaxDecompressed, maxDecompressedUsage)
 	return cmd
+}
+
+func checkCollapsedUnit(u string) error {
+	if u != parsers.CollapsedBytes && u != parsers.CollapsedCount {
+		return flagErrorf("invalid --collapsed-unit %q: want %s or %s", u, parsers.CollapsedBytes, parsers.CollapsedCount)
+	}
+	return nil
 }
 
 func formatList() string {
@@ -111,6 +124,7 @@ type inspectedSnapshot struct {
 	Symbolized bool               `json:"symbolized"`
 	Time       *time.Time         `json:"time"`
 	PID        *int               `json:"pid"`
+	RSS        int64              `json:"rss,omitempty"` // resident bytes, when the producer samples it (heaptrack)
 	Warnings   []string           `json:"warnings"`
 	Baseline   *inspectedSnapshot `json:"baseline,omitempty"`
 }
@@ -127,7 +141,7 @@ func describeSnapshot(s *parsers.Snapshot) *inspectedSnapshot {
 		Path: s.Name, Format: s.Format, Variant: s.Variant, Producer: s.Producer,
 		Default: dumpdiff.RetainedMetric(s), Samples: len(s.Profile.Sample), Stacks: distinctStacks(s.Profile),
 		Mappings: len(s.Profile.Mapping), Period: s.Period, PeriodUnit: s.PeriodUnit,
-		Unsampled: s.Unsampled, Symbolized: s.Symbolized, Warnings: []string{},
+		Unsampled: s.Unsampled, Symbolized: s.Symbolized, RSS: s.RSS, Warnings: []string{},
 	}
 	for i, m := range s.Metrics() {
 		out.Metrics = append(out.Metrics, inspectedMetric{Name: m.Name, Unit: m.Unit, Total: totals[i]})
@@ -170,6 +184,7 @@ var openSnapshot = parsers.Open
 func inspectRun(opts *InspectOptions) error {
 	popts := &parsers.Options{
 		Format:          parsers.Format(opts.InputFormat),
+		CollapsedUnit:   opts.CollapsedUnit,
 		Symbolizer:      symbolize.New(symbolize.Options{SearchDirs: opts.SymbolDirs}),
 		MaxDecompressed: opts.maxBytes,
 	}
@@ -248,6 +263,9 @@ func writeInspectText(w, warnOut io.Writer, snaps []*inspectedSnapshot, tty bool
 		}
 		if s.PID != nil {
 			fmt.Fprintf(tw, "  pid\t%d\n", *s.PID)
+		}
+		if s.RSS > 0 {
+			fmt.Fprintf(tw, "  rss\t%s (%d bytes)\n", report.FormatQuantity(float64(s.RSS), "bytes"), s.RSS)
 		}
 		switch {
 		case s.Period > 1 && s.Unsampled:

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,7 +40,9 @@ type SeriesFlags struct {
 	Order          string
 	LifecycleRegex string
 	Limit          string
+	MinGrowth      string
 	InputFormat    string
+	CollapsedUnit  string
 	Every          time.Duration
 	Marker         string
 	MarkerWindow   time.Duration
@@ -62,25 +66,28 @@ func (f *SeriesFlags) Register(fs *pflag.FlagSet, top int, pair bool) {
 	fs.StringArrayVar(&f.Symbols, "symbols", nil, symbolsUsage)
 	fs.StringVar(&f.InputFormat, "input-format", "", "skip detection and read every file as `FORMAT` ("+formatList()+")")
 	fs.StringVar(&f.MaxDecompressed, "max-decompressed", defaultMaxDecompressed, maxDecompressedUsage)
+	fs.StringVar(&f.CollapsedUnit, "collapsed-unit", parsers.CollapsedBytes, collapsedUnitUsage)
 	_ = cobra.MarkFlagDirname(fs, "symbols")
 	if pair {
 		return
 	}
-	fs.StringVar(&f.Order, "order", "args", "series `ORDER`: args (as given), name (natural sort: x.9 before x.10) or time (inside the snapshot)")
+	fs.StringVar(&f.Order, "order", "name", "series `ORDER`: name (natural sort: x.9 before x.10), args (as given) or time (inside the snapshot)")
 	fs.StringVar(&f.LifecycleRegex, "lifecycle-regex", "", "read each file's lifecycle number from the first capture group of the regexp `RE` on its base name")
 	fs.StringVar(&f.Limit, "limit", "", "project how many more lifecycles fit before the total reaches `SIZE` (e.g. 4GiB)")
+	fs.StringVar(&f.MinGrowth, "min-growth", "", "call a trend a leak only when it grows at least `SIZE` per lifecycle (e.g. 64KiB), or a share of the median total (0.1%); slower ones are creep; 0 turns the floor off (default 0.01%)")
 	fs.DurationVar(&f.Every, "every", 0, "cut a recording (heaptrack, async-profiler) into lifecycles of `DURATION` each (e.g. 30s)")
 	fs.StringVar(&f.Marker, "lifecycle-marker", "", "start a recording's lifecycle when a frame matching the regexp `RE` allocates (e.g. 'Operator.*open')")
-	fs.DurationVar(&f.MarkerWindow, "marker-window", parsers.DefaultMarkerWindow, "marker allocations within `DURATION` of a lifecycle's first belong to it")
+	fs.DurationVar(&f.MarkerWindow, "marker-window", parsers.DefaultMarkerWindow, "a marker allocation within `DURATION` of the previous one belongs to the same lifecycle")
 }
 
 // Flag usages that more than one command shares, worded once.
 const (
-	symbolsUsage = "`DIR` to search for the binaries of address-only dumps (jemalloc, tcmalloc), by build ID or name (repeatable)"
-	outputUsage  = "write to `FILE` instead of standard output (replaced atomically)"
-	failOnUsage  = "exit 3 when a leak grows more than `SIZE` per lifecycle (e.g. 1MiB), listing the leaks on stderr"
-	// A gzip bomb of a few MB must not take the machine down.
-	maxDecompressedUsage   = "refuse a gzipped file that decompresses to more than `SIZE` (0: no limit)"
+	symbolsUsage       = "`DIR` to search for the binaries of address-only dumps (jemalloc, tcmalloc), by build ID or name (repeatable)"
+	outputUsage        = "write to `FILE` instead of standard output (replaced atomically)"
+	collapsedUnitUsage = "`UNIT` of the values of collapsed stacks: bytes or count"
+	failOnUsage        = "exit 3 when a leak grows more than `SIZE` per lifecycle (e.g. 1MiB), listing the leaks on stderr"
+	// A small compressed bomb must not take the machine down.
+	maxDecompressedUsage   = "refuse a compressed file (gzip, zstd) that decompresses to more than `SIZE` (0: no limit)"
 	defaultMaxDecompressed = "1GiB"
 )
 
@@ -120,9 +127,13 @@ func (f *SeriesFlags) LoadOptions() (loader.Options, error) {
 	if lo.Parse.MaxDecompressed, err = parseMaxDecompressed(f.MaxDecompressed); err != nil {
 		return lo, err
 	}
+	if err := checkCollapsedUnit(f.CollapsedUnit); err != nil {
+		return lo, err
+	}
+	lo.Parse.CollapsedUnit = f.CollapsedUnit
 	order, err := dumpdiff.ParseOrder(f.Order)
 	if err != nil {
-		return lo, flagErrorf("invalid --order %q: want args, name or time", f.Order)
+		return lo, flagErrorf("invalid --order %q: want name, args or time", f.Order)
 	}
 	lo.Order = order
 	for _, t := range f.Trim {
@@ -188,7 +199,39 @@ func (f *SeriesFlags) Options() (dumpdiff.Options, error) {
 		}
 		o.Limit = n
 	}
+	if o.MinGrowth, o.MinGrowthShare, err = parseMinGrowth(f.MinGrowth); err != nil {
+		return o, err
+	}
 	return o, nil
+}
+
+// parseMinGrowth reads --min-growth: "" is the engine's default floor, "0"
+// turns the floor off, "64KiB" is a size per lifecycle and "0.1%" a share
+// of the series' median total. It returns dumpdiff.Options' MinGrowth and
+// MinGrowthShare.
+func parseMinGrowth(s string) (int64, float64, error) {
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return 0, 0, nil
+	}
+	if pct, ok := strings.CutSuffix(t, "%"); ok {
+		p, err := strconv.ParseFloat(strings.TrimSpace(pct), 64)
+		if err != nil || p < 0 || p > 100 || math.IsNaN(p) {
+			return 0, 0, flagErrorf("invalid --min-growth %q: want a size such as 64KiB, a share such as 0.1%%, or 0", s)
+		}
+		if p == 0 {
+			return -1, 0, nil
+		}
+		return 0, p / 100, nil
+	}
+	n, err := report.ParseSize(t)
+	if err != nil {
+		return 0, 0, flagErrorf("invalid --min-growth %q: want a size such as 64KiB, a share such as 0.1%%, or 0", s)
+	}
+	if n == 0 {
+		return -1, 0, nil
+	}
+	return n, 0, nil
 }
 
 // resolve turns the flags into the engine's load and ranking options, the

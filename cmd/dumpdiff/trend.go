@@ -8,6 +8,7 @@ import (
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
 	"github.com/dumpdiff/dumpdiff/loader"
+	"github.com/dumpdiff/dumpdiff/parsers"
 	"github.com/dumpdiff/dumpdiff/report"
 )
 
@@ -40,14 +41,18 @@ func newCmdTrend(ios *IOStreams, runF func(*TrendOptions) error) *cobra.Command 
 	cmd := &cobra.Command{
 		Use:   "trend FILE... | DIR",
 		Short: "Rank allocation sites by growth per lifecycle across a series of snapshots",
-		Long: `trend reads snapshots taken after each task restart (lifecycle), in the order
-given (or --order name|time, or --lifecycle-regex), matches allocation sites
-across them and ranks the sites by how much they grow per lifecycle.
+		Long: `trend reads snapshots taken after each task restart (lifecycle), in natural
+order of their names (x.9 before x.10; or --order args|time, or
+--lifecycle-regex), matches allocation sites across them and ranks the sites
+by how much they grow per lifecycle.
 
 Each site gets a verdict: leak (significant growth that goes on through the
-last lifecycles), plateau (grew, then stayed), noise, shrinking, new or gone.
-Growth per lifecycle is the Theil–Sen slope; FIT is the r² of a straight line.
-A directory stands for the snapshot files in it, in natural order.
+last lifecycles, at least the leak floor per lifecycle), creep (the same, but
+slower than the floor), plateau (grew, then stayed), steady (the same amount
+in every snapshot), noise, shrinking, new or gone. The floor is 0.01% of the
+median total per lifecycle unless --min-growth says otherwise; every output
+states it. Growth per lifecycle is the Theil–Sen slope; FIT is the r² of a
+straight line. A directory stands for the snapshot files in it.
 
 On a terminal the table is aligned and coloured (NO_COLOR turns colour off);
 piped or written with -o, it is tab-separated with exact numbers.`,
@@ -140,10 +145,13 @@ func streamedFormat(f report.Format) bool {
 // checkSeriesLength refuses a series of one snapshot, which has no trend;
 // the engine's "needs at least two" leaves out where to go instead.
 func checkSeriesLength(s *dumpdiff.Series) error {
-	if s.Len() == 1 {
-		return fmt.Errorf("trend needs at least two snapshots, got 1: take one after each restart, or see what this one holds with dumpdiff inspect")
+	switch {
+	case s.Len() != 1:
+		return nil
+	case parsers.IsRecording(s.Format()):
+		return fmt.Errorf("trend needs at least two snapshots, got 1: cut the recording into lifecycles with --every DURATION or --lifecycle-marker RE")
 	}
-	return nil
+	return fmt.Errorf("trend needs at least two snapshots, got 1: take one after each restart, or see what this one holds with dumpdiff inspect")
 }
 
 // parseFailOn reads the --fail-on size; empty means no threshold (0).
@@ -168,6 +176,6 @@ func registerSeriesCompletions(cmd *cobra.Command, formats []string) {
 	_ = cmd.RegisterFlagCompletionFunc("group-by", fixed("stack", "function", "line", "category"))
 	_ = cmd.RegisterFlagCompletionFunc("format", fixed(formats...))
 	if cmd.Flags().Lookup("order") != nil {
-		_ = cmd.RegisterFlagCompletionFunc("order", fixed("args", "name", "time"))
+		_ = cmd.RegisterFlagCompletionFunc("order", fixed("name", "args", "time"))
 	}
 }

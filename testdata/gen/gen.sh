@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # gen.sh regenerates dumpdiff's real snapshot series for Go heap profiles
-# (pprof), gperftools/tcmalloc heap dumps and jemalloc heap_v2 dumps, with a
-# truth.json per series and the reference tools' own reports beside the dumps.
-# See testdata/README.md ("## pprof", "## tcmalloc", "## jemalloc").
+# (pprof), gperftools/tcmalloc heap dumps, jemalloc heap_v2 dumps and
+# heaptrack recordings, with a truth.json per series and the reference tools'
+# own reports beside the dumps. See testdata/README.md ("## pprof",
+# "## tcmalloc", "## jemalloc", "## heaptrack").
 #
-# Usage (from anywhere):   testdata/gen/gen.sh [pprof|tcmalloc|jemalloc|jvm|variants|verify|truth]...
+# Usage (from anywhere):   testdata/gen/gen.sh [pprof|tcmalloc|jemalloc|heaptrack|jvm|asprof|variants|verify|truth]...
 # With no argument it writes every series. "verify" writes nothing: it checks
 # every committed unsampled snapshot with the reference tools. "truth" only
 # rewrites the truth.json files. Needs gcc, go, Debian's
 # libgoogle-perftools-dev + google-perftools (google-pprof), libjemalloc-dev
-# (jeprof), binutils (jeprof and google-pprof use nm/addr2line/objdump) and,
-# for the jvm series, a JDK (java, javac).
+# (jeprof), binutils (jeprof and google-pprof use nm/addr2line/objdump),
+# heaptrack (heaptrack, heaptrack_print) and, for the jvm series, a JDK
+# (java, javac). "asprof" runs testdata/gen/asprof/gen.sh: async-profiler
+# recordings of a JVM (testdata/README.md, "## jfr"; about 8 minutes).
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
@@ -121,6 +124,12 @@ build_c() {
 		;;
 	jemalloc)
 		gcc "${CFLAGS[@]}" -DUSE_JEMALLOC -o "$BUILD/lifecycle-jemalloc" "$GEN/clifecycle/lifecycle.c" -ljemalloc
+		;;
+	heaptrack)
+		# glibc's malloc; heaptrack symbolises while recording, so the
+		# binary is not needed to read its recordings (not copied).
+		gcc "${CFLAGS[@]}" -DUSE_HEAPTRACK -o "$BUILD/lifecycle-heaptrack" "$GEN/clifecycle/lifecycle.c"
+		return
 		;;
 	esac
 	cp "$BUILD/lifecycle-$1" "$TD/bin/"
@@ -356,6 +365,86 @@ gen_jemalloc() {
 	check jemalloc/c-sampled leaky_operator_open 4194304 0.25 "$TD/jemalloc/c-sampled/jeprof-lc1.txt" "$TD/jemalloc/c-sampled/jeprof-lc$N.txt"
 }
 
+# ---------------------------------------------------------------- heaptrack
+# heaptrack records every malloc and free of the C lifecycle program (glibc's
+# malloc) with its stack. c-lifecycle: one process across all lifecycles,
+# lifecycle k starting at (k-1) x HT_PERIOD + HT_PERIOD/2 ms, so that --every
+# HT_PERIOD ms or --lifecycle-marker task_open cut it into N lifecycles;
+# c-restart: restart-lcK.zst is a fresh process that ran K lifecycles.
+HT_PERIOD=500
+
+truth_heaptrack() {
+	local d files split
+	for d in c-lifecycle c-restart; do
+		case $d in
+		c-lifecycle)
+			files="lifecycle.zst: one process, lifecycle k from (k-1) x ${HT_PERIOD} ms + $((HT_PERIOD / 2)) ms, exit at $((N * HT_PERIOD)) ms"
+			split='"split": [{"every": "'$HT_PERIOD'ms"}, {"lifecycle_marker": "^task_open$"}],' ;;
+		c-restart)
+			files="restart-lcK.zst: a fresh process (PIE, ASLR) that ran K lifecycles, K = 1..$N"
+			split='"split": [],' ;;
+		esac
+		cat >"$TD/heaptrack/$d/truth.json" <<EOF
+{
+  "format": "heaptrack",
+  "metric": "inuse_space",
+  "unit": "bytes",
+  "lifecycles": $N,
+  "files": "$files",
+  $split
+  "sampling_period": 0,
+  "sampled": false,
+  "growth_tolerance_pct": 0,
+  "sampling_blind": [],
+  "leaks": [
+    {"function": "leaky_operator_open", "bytes_per_lifecycle": 4194304, "requested_bytes_per_lifecycle": 4194304, "allocations_per_lifecycle": 2},
+    {"function": "register_metrics", "bytes_per_lifecycle": 256000, "requested_bytes_per_lifecycle": 256000, "allocations_per_lifecycle": 64}
+  ],
+  "plateau": ["warmup_cache_fill"],
+  "noise": ["fluctuating_pool_fill"],
+  "steady": ["load_config"],
+  "transient": ["transient_buffer_alloc"],
+  "note": "heaptrack records every allocation with its requested size and stack, symbolised while the program ran (glibc malloc, no allocator frames). split lists the options that cut a one-process recording into the N lifecycles; each snapshot is what was live at the end of its lifecycle. <name>.leaks.txt is heaptrack_print -l, <name>.leaked-stacks.txt the bytes never freed per stack (heaptrack_print -F --flamegraph-cost-type leaked)."
+}
+EOF
+	done
+}
+
+# ht_reports RECORDING writes heaptrack_print's leak report and its leaked
+# bytes per stack beside RECORDING (run in its directory, so no path of this
+# machine is in them).
+ht_reports() {
+	local dir base
+	dir=$(dirname "$1") base=$(basename "$1" .zst)
+	(cd "$dir" &&
+		heaptrack_print -p 0 -a 0 -T 0 -l 1 "$base.zst" >"$base.leaks.txt" &&
+		heaptrack_print -p 0 -a 0 -T 0 -l 0 -F "$base.leaked-stacks.txt" --flamegraph-cost-type leaked "$base.zst" >/dev/null)
+}
+
+# ht_leaked FUNCTION STACKS prints the bytes that stacks ending in FUNCTION
+# never freed, from a leaked-stacks file ("main (f.c);...;FUNCTION (f.c); N").
+ht_leaked() {
+	awk -v f="$1 (" '{ n = split($0, a, ";"); if (index(a[n - 1], f) == 1) s += a[n] } END { print s + 0 }' "$2"
+}
+
+gen_heaptrack() {
+	need heaptrack "apt-get install heaptrack"
+	need heaptrack_print "apt-get install heaptrack"
+	build_c heaptrack
+	local bin=$BUILD/lifecycle-heaptrack d k f
+	d=$TD/heaptrack/c-lifecycle
+	rm -rf "$d" && mkdir -p "$d"
+	heaptrack -o "$d/lifecycle" "$bin" -n $N -period $HT_PERIOD >"$BUILD/heaptrack.log" 2>&1 || { cat "$BUILD/heaptrack.log"; die "heaptrack failed"; }
+	d=$TD/heaptrack/c-restart
+	rm -rf "$d" && mkdir -p "$d"
+	for k in $(seq 1 $N); do
+		heaptrack -o "$d/restart-lc$k" "$bin" -n "$k" >"$BUILD/heaptrack.log" 2>&1 || { cat "$BUILD/heaptrack.log"; die "heaptrack failed"; }
+	done
+	for f in "$TD"/heaptrack/*/*.zst; do ht_reports "$f"; done
+	truth_heaptrack
+	verify_heaptrack
+}
+
 # ---------------------------------------------------------------- variants
 # gen_variants writes dumps that differ from the lifecycle series in how they
 # were taken (testdata/README.md, "Variants"): a stripped multi-threaded C++
@@ -535,19 +624,51 @@ verify_jemalloc() {
 	done
 }
 
+# verify_heaptrack checks with heaptrack_print that each committed recording
+# holds exactly what was planted when its process exited after k lifecycles
+# (k = N for c-lifecycle), and that the committed reports are heaptrack_print's.
+verify_heaptrack() {
+	need heaptrack_print "apt-get install heaptrack"
+	echo "heaptrack: every recording, heaptrack_print (bytes never freed):"
+	local f k fn want got stacks=$BUILD/leaked-stacks.txt
+	mkdir -p "$BUILD"
+	for f in "$TD"/heaptrack/c-lifecycle/lifecycle.zst $(dumps "$TD/heaptrack/c-restart" '*.zst'); do
+		case $(basename "$f") in
+		lifecycle.zst) k=$N ;;
+		*) k=$(basename "$f" .zst) && k=${k#restart-lc} ;;
+		esac
+		heaptrack_print -p 0 -a 0 -T 0 -l 0 -F "$stacks" --flamegraph-cost-type leaked "$f" >/dev/null
+		cmp -s "$stacks" "${f%.zst}.leaked-stacks.txt" || die "${f#"$ROOT"/}: heaptrack_print's leaked stacks differ from the committed $(basename "${f%.zst}").leaked-stacks.txt"
+		for fn in leaky_operator_open register_metrics warmup_cache_fill load_config transient_buffer_alloc; do
+			case $fn in
+			leaky_operator_open) want=$((k * 4194304)) ;;
+			register_metrics) want=$((k * 256000)) ;;
+			warmup_cache_fill) want=$(((k < 2 ? k : 2) * 12582912)) ;;
+			load_config) want=524288 ;;
+			transient_buffer_alloc) want=0 ;;
+			esac
+			got=$(ht_leaked "$fn" "$stacks")
+			[ "$got" -eq "$want" ] || die "${f#"$ROOT"/}: $fn never freed $got B, want $want"
+		done
+	done
+	echo "  heaptrack: every recording holds exactly the planted bytes at exit"
+}
+
 main() {
 	local what=("$@")
-	[ ${#what[@]} -gt 0 ] || what=(pprof tcmalloc jemalloc jvm variants)
+	[ ${#what[@]} -gt 0 ] || what=(pprof tcmalloc jemalloc heaptrack jvm asprof variants)
 	for w in "${what[@]}"; do
 		case $w in
 		pprof) gen_pprof ;;
 		tcmalloc) gen_tcmalloc ;;
 		jemalloc) gen_jemalloc ;;
+		heaptrack) gen_heaptrack ;;
 		jvm) gen_jvm ;;
+		asprof) "$GEN/asprof/gen.sh" ;;
 		variants) gen_variants ;;
-		verify) mkdir -p "$BUILD" && verify_pprof && verify_tcmalloc && verify_jemalloc ;;
-		truth) truth_pprof && truth_tcmalloc && truth_jemalloc && truth_jvm ;;
-		*) die "unknown series $w (want pprof, tcmalloc, jemalloc, jvm, variants, verify or truth)" ;;
+		verify) mkdir -p "$BUILD" && verify_pprof && verify_tcmalloc && verify_jemalloc && verify_heaptrack ;;
+		truth) truth_pprof && truth_tcmalloc && truth_jemalloc && truth_heaptrack && truth_jvm ;;
+		*) die "unknown series $w (want pprof, tcmalloc, jemalloc, heaptrack, jvm, asprof, variants, verify or truth)" ;;
 		esac
 	done
 }

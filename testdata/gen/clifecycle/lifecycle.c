@@ -5,8 +5,11 @@
 //
 // Build with exactly one of -DUSE_TCMALLOC (gperftools heap profiler,
 // HeapProfilerDump, or with -sample tcmalloc's sampled GetHeapSample; link
-// heap_sample.cc) or -DUSE_JEMALLOC (jemalloc with profiling, mallctl
-// "prof.dump"). Build flags: -O1 -g -fno-omit-frame-pointer -fPIE -pie
+// heap_sample.cc), -DUSE_JEMALLOC (jemalloc with profiling, mallctl
+// "prof.dump") or -DUSE_HEAPTRACK (glibc malloc, run under heaptrack, which
+// records every allocation and free: no snapshot is written, and -period
+// spaces the lifecycles out in time so that one recording can be cut into
+// them). Build flags: -O1 -g -fno-omit-frame-pointer -fPIE -pie
 // -Wl,--build-id, so every behaviour below keeps its own frame.
 //
 // Behaviours per lifecycle (bytes are requested sizes; allocators may round):
@@ -16,18 +19,20 @@
 //   fluctuating_pool_fill   noise: a pool of random size (1-6 MiB) each lifecycle
 //   transient_buffer_alloc  transient: 8 MiB while processing, freed at close
 //   load_config             steady: 512 KiB at start-up, kept
+#include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #if defined(USE_TCMALLOC)
 #include <gperftools/heap-profiler.h>
 #elif defined(USE_JEMALLOC)
 #include <jemalloc/jemalloc.h>
-#else
-#error "build with -DUSE_TCMALLOC or -DUSE_JEMALLOC"
+#elif !defined(USE_HEAPTRACK)
+#error "build with -DUSE_TCMALLOC, -DUSE_JEMALLOC or -DUSE_HEAPTRACK"
 #endif
 
 #define NOINLINE __attribute__((noinline))
@@ -275,6 +280,15 @@ static void profiler_stop(void)
 	if (!sampling)
 		HeapProfilerStop();
 }
+#elif defined(USE_HEAPTRACK)
+// heaptrack records the whole run: there is nothing to start or dump.
+static void profiler_start(const char *out) { (void)out; }
+static void snapshot(int lifecycle, const char *out)
+{
+	(void)lifecycle;
+	(void)out;
+}
+static void profiler_stop(void) {}
 #else
 static void profiler_start(const char *out) { (void)out; }
 
@@ -301,12 +315,28 @@ static void snapshot(int lifecycle, const char *out)
 static void profiler_stop(void) {}
 #endif
 
+// sleep_until sleeps until ms milliseconds after start (CLOCK_MONOTONIC).
+static void sleep_until(const struct timespec *start, long ms)
+{
+	struct timespec t = *start;
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += (ms % 1000) * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL) == EINTR)
+		;
+}
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: lifecycle [-n lifecycles] [-restart] [-threads] [-sample] [-o out]\n"
+	fprintf(stderr, "usage: lifecycle [-n lifecycles] [-restart] [-threads] [-period ms] [-sample] [-o out]\n"
 	                "  -n N      run N lifecycles (default 8)\n"
 	                "  -restart  snapshot only once, after the last lifecycle, then exit\n"
 	                "  -threads  run each lifecycle on a new thread\n"
+	                "  -period MS  start lifecycle k at (k-1)*MS + MS/2 after start-up and exit\n"
+	                "            at n*MS, so cuts every MS fall between lifecycles (heaptrack)\n"
 	                "  -sample   tcmalloc: write MallocExtension::GetHeapSample (needs\n"
 	                "            TCMALLOC_SAMPLE_PARAMETER) instead of heap profiler dumps\n"
 	                "  -o OUT    tcmalloc: profile prefix, or with -sample a path pattern with %%d;\n"
@@ -317,6 +347,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	int n = 8, restart = 0, threads = 0;
+	long period = 0;
 	const char *out = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
@@ -325,6 +356,8 @@ int main(int argc, char **argv)
 			restart = 1;
 		else if (strcmp(argv[i], "-threads") == 0)
 			threads = 1;
+		else if (strcmp(argv[i], "-period") == 0 && i + 1 < argc)
+			period = atol(argv[++i]);
 #if defined(USE_TCMALLOC)
 		else if (strcmp(argv[i], "-sample") == 0)
 			sampling = 1;
@@ -334,15 +367,19 @@ int main(int argc, char **argv)
 		else
 			usage();
 	}
-	if (n < 1)
+	if (n < 1 || period < 0)
 		usage();
 #if defined(USE_TCMALLOC)
 	if (out == NULL)
 		usage();
 #endif
+	struct timespec start;
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	profiler_start(out);
 	load_config();
 	for (int lc = 1; lc <= n; lc++) {
+		if (period > 0)
+			sleep_until(&start, (lc - 1) * period + period / 2);
 		if (threads)
 			run_lifecycle_on_thread();
 		else
@@ -350,6 +387,8 @@ int main(int argc, char **argv)
 		if (!restart || lc == n)
 			snapshot(lc, out);
 	}
+	if (period > 0)
+		sleep_until(&start, n * period);
 	profiler_stop();
 	return 0;
 }

@@ -11,6 +11,7 @@
 //	missedOnce       leak held in a list rebuilt each lifecycle: k x 256 KiB,
 //	                 except lifecycle 5, where the list is empty (absent once)
 //	slowLeak         slow leak: +4 KiB every lifecycle, beside the 100 MiB
+//	                 (a creep under dumpdiff's default floor)
 //	quantumLeak      leak in quanta: +1 MiB on lifecycles 3, 6, 9, ...
 //	burstThenFreed   gone: +256 KiB per lifecycle in lifecycles 3-6, all
 //	                 freed from lifecycle 7 on

@@ -16,9 +16,15 @@
 //   - Short-lived worker threads and transient native buffers come and go
 //     within each lifecycle and are gone at the quiet point.
 //
-// Usage: java TaskManager.java DIR LIFECYCLES
+//   - With a third argument "fixed", LeakyOperator.close() frees what open()
+//     took (direct buffers through their cleaner, Unsafe blocks with
+//     freeMemory): the same JVM without the leak.
+//
+// Usage: java TaskManager.java DIR LIFECYCLES [leaky|fixed]
 // After lifecycle n it creates DIR/ready-n and waits until DIR/go-n exists,
-// so a script can run jcmd at a quiet point. Nothing is printed on stdout
+// so a script can run jcmd at a quiet point. With a third argument it also
+// creates DIR/ready-0 and waits for DIR/go-0 before lifecycle 1 (so that a
+// profiler can attach to the started JVM first). Nothing is printed on stdout
 // (so -XX:+PrintNMTStatistics output at exit is the only stdout); progress
 // goes to stderr.
 import java.io.File;
@@ -33,10 +39,12 @@ public class TaskManager {
     static final int CHUNK = 8 << 10;          // 8 KiB per allocation
     static final int LEAK_CHUNKS = 512;        // per kind per lifecycle: 4 MiB direct + 4 MiB Unsafe
     static final int WARM_THREADS = 8;         // pool threads added in lifecycles 1 and 2
-    static final int INTERNED = 40_000;        // strings interned in lifecycles 1 and 2
+    // strings interned in lifecycles 1 and 2 (-Dtm.interned=N to change)
+    static final int INTERNED = Integer.getInteger("tm.interned", 40_000);
     static final int TRANSIENT_THREADS = 6;    // short-lived workers per lifecycle
 
     static final sun.misc.Unsafe UNSAFE = unsafe();
+    static boolean fixed; // close() frees what open() took
 
     // Everything the leaky operator ever allocated stays reachable from here.
     static final List<ByteBuffer> leakedBuffers = new ArrayList<>();
@@ -63,7 +71,10 @@ public class TaskManager {
 
     // LeakyOperator's close() forgets the off-heap memory open() took.
     static final class LeakyOperator implements Operator {
+        private int first; // index of this lifecycle's first chunk in the lists
+
         public void open(int lifecycle) {
+            first = leakedBuffers.size();
             for (int i = 0; i < LEAK_CHUNKS; i++) {
                 allocChunk(i);
             }
@@ -86,6 +97,15 @@ public class TaskManager {
 
         public void close() {
             // The bug: the buffers and addresses are never released.
+            if (!fixed) {
+                return;
+            }
+            for (int i = first; i < leakedBuffers.size(); i++) {
+                UNSAFE.invokeCleaner(leakedBuffers.get(i));
+                UNSAFE.freeMemory(leakedAddresses.get(i));
+            }
+            leakedBuffers.subList(first, leakedBuffers.size()).clear();
+            leakedAddresses.subList(first, leakedAddresses.size()).clear();
         }
     }
 
@@ -155,29 +175,39 @@ public class TaskManager {
         }
     }
 
+    // runLifecycle opens the operators, processes records and closes them.
+    static void runLifecycle(int lc) throws InterruptedException {
+        Operator[] ops = {new LeakyOperator(), new ScratchOperator()};
+        for (Operator op : ops) {
+            op.open(lc);
+        }
+        warmUp(lc);
+        long acc = 0;
+        for (long r = 0; r < 200_000; r++) {
+            for (Operator op : ops) {
+                acc += op.process(r);
+            }
+        }
+        runTransientWorkers(lc);
+        for (Operator op : ops) {
+            op.close();
+        }
+        System.gc();
+        Thread.sleep(200); // let the GC and reference handler settle
+        System.err.printf("lifecycle %d done (acc %d, leaked %d buffers, %d blocks, %d pool threads)%n",
+                lc, acc, leakedBuffers.size(), leakedAddresses.size(), warmPool.size());
+    }
+
     public static void main(String[] args) throws Exception {
         File dir = new File(args[0]);
         int lifecycles = Integer.parseInt(args[1]);
+        fixed = args.length > 2 && args[2].equals("fixed");
+        if (args.length > 2) {
+            new File(dir, "ready-0").createNewFile();
+            awaitFile(new File(dir, "go-0"));
+        }
         for (int lc = 1; lc <= lifecycles; lc++) {
-            Operator[] ops = {new LeakyOperator(), new ScratchOperator()};
-            for (Operator op : ops) {
-                op.open(lc);
-            }
-            warmUp(lc);
-            long acc = 0;
-            for (long r = 0; r < 200_000; r++) {
-                for (Operator op : ops) {
-                    acc += op.process(r);
-                }
-            }
-            runTransientWorkers(lc);
-            for (Operator op : ops) {
-                op.close();
-            }
-            System.gc();
-            Thread.sleep(200); // let the GC and reference handler settle
-            System.err.printf("lifecycle %d done (acc %d, leaked %d buffers, %d blocks, %d pool threads)%n",
-                    lc, acc, leakedBuffers.size(), leakedAddresses.size(), warmPool.size());
+            runLifecycle(lc);
             new File(dir, "ready-" + lc).createNewFile();
             awaitFile(new File(dir, "go-" + lc));
         }

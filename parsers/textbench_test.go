@@ -137,8 +137,6 @@ func benchRead(b *testing.B, data []byte, read func(*bytes.Reader, Sink) error) 
 	}
 }
 
-
-
 func BenchmarkReadJemalloc(b *testing.B) {
 	data := benchInput("jemalloc", genJemallocBench)
 	benchRead(b, data, func(r *bytes.Reader, s Sink) error { return ReadJemalloc(r, "bench.heap", nil, s) })

@@ -198,32 +198,6 @@ func TestVerdictBlipIsNoise(t *testing.T) {
 	}
 }
 
-// TestLoadParserPanic: a parser that panics on some input becomes an error
-// naming the file, not a crash, and the load does not hang.
-func TestLoadParserPanic(t *testing.T) {
-	good := buildSnapshot("good", []sample{{stack: []string{"a"}, value: 1}})
-	_, err := Load([]string{"good", "evil.heap", "good2"}, LoadOptions{Open: func(p string) (*parsers.Snapshot, error) {
-		if p == "evil.heap" {
-			var m map[string]int
-			m["boom"]++ // a nil map write: a typical parser bug
-		}
-		return good, nil
-	}})
-	if err == nil || !strings.Contains(err.Error(), "read evil.heap: parser failed") {
-		t.Errorf("got %v, want an error naming evil.heap", err)
-	}
-}
-
-func TestLoadSameFileTwice(t *testing.T) {
-	_, err := Load([]string{"d/lc1.pb.gz", "d/lc2.pb.gz", "d/./lc1.pb.gz"}, LoadOptions{Open: func(string) (*parsers.Snapshot, error) {
-		t.Fatal("Load parsed a file before refusing the series")
-		return nil, nil
-	}})
-	if want := "d/./lc1.pb.gz is given twice: each snapshot is one lifecycle"; err == nil || err.Error() != want {
-		t.Errorf("got %v, want %s", err, want)
-	}
-}
-
 // TestLateLeakGrowth: a leak that starts late in a long series is a leak
 // growing at its own rate, not at the rate its flat start dilutes it to;
 // a site that stepped once late and stayed is still a plateau, and a flat

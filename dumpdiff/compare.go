@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 )
 
 // Compare diffs two snapshots of the series (indexes into Snapshots):
@@ -37,7 +36,6 @@ func (s *Series) Compare(base, target int, opts Options) (*CompareResult, error)
 	}
 	sites := make([]PairSite, 0, len(g.groups))
 	for gi := range g.groups {
-		sg := &g.groups[gi]
 		v := tbl.site(gi)
 		b, t := v[base], v[target]
 		if b == 0 && t == 0 {
@@ -48,8 +46,6 @@ func (s *Series) Compare(base, target int, opts Options) (*CompareResult, error)
 		}
 		ps := PairSite{
 			Rank:   gi, // the group, until ranked
-			Key:    sg.key,
-			Title:  sg.title,
 			Base:   b,
 			Target: t,
 			Delta:  t - b,
@@ -71,6 +67,15 @@ func (s *Series) Compare(base, target int, opts Options) (*CompareResult, error)
 		}
 		sites = append(sites, ps)
 	}
+	// Equal deltas (every site that did not move) are ordered by key:
+	// by stack, the start of the key first (see keyPrefix), cheaply.
+	var prefix []uint64
+	if by == GroupByStack {
+		prefix = make([]uint64, len(g.groups))
+		for _, ps := range sites {
+			prefix[ps.Rank] = s.keyPrefix(g.groups[ps.Rank].rep)
+		}
+	}
 	slices.SortFunc(sites, func(a, b PairSite) int {
 		if a.Delta != b.Delta {
 			if a.Delta > b.Delta {
@@ -78,17 +83,35 @@ func (s *Series) Compare(base, target int, opts Options) (*CompareResult, error)
 			}
 			return 1
 		}
-		return strings.Compare(a.Key, b.Key)
+		if prefix != nil && prefix[a.Rank] != prefix[b.Rank] {
+			if prefix[a.Rank] < prefix[b.Rank] {
+				return -1
+			}
+			return 1
+		}
+		return s.compareGroupKeys(g, a.Rank, b.Rank)
 	})
 	res.SiteCount = len(sites)
 	if opts.Top > 0 && len(sites) > opts.Top {
 		sites = sites[:opts.Top:opts.Top]
 	}
+	groupOf := make([]int32, len(sites))
 	for i := range sites {
-		sg := &g.groups[sites[i].Rank]
-		sites[i].Frames = s.siteFrames(sg, by)
-		sites[i].Category = strings.Join(sg.cats, ",")
+		groupOf[i] = int32(sites[i].Rank)
 		sites[i].Rank = i + 1
+	}
+	details := func(i int, site *PairSite) {
+		gi := int(groupOf[i])
+		sg := &g.groups[gi]
+		site.Key, site.Title = s.groupKey(g, gi), s.groupTitle(g, gi)
+		site.Frames, site.Category = s.siteFrames(sg, by), g.groupCategory(gi)
+	}
+	if opts.Stream {
+		res.details = details
+	} else {
+		for i := range sites {
+			details(i, &sites[i])
+		}
 	}
 	res.Sites = sites
 	return res, nil

@@ -1,17 +1,27 @@
-// Package dumpdiff is the engine of dumpdiff: it loads a series of memory
-// snapshots taken across task restarts (lifecycles), matches allocation sites
-// across them, and says which sites keep what they allocate, how much per
-// lifecycle and how sure it is. It never prints, styles or writes files;
-// front ends (the CLI, package report, the TUI) render its results.
+// Package dumpdiff is the engine of dumpdiff: it reduces a series of memory
+// snapshots taken across task restarts (lifecycles), matches allocation
+// sites across them, and says which sites keep what they allocate, how much
+// per lifecycle and how sure it is. It does no I/O: it never opens files,
+// prints, styles or writes; package loader reads files into it, and front
+// ends (the CLI, package report, the TUI) render its results.
 //
 // # Series and sites
 //
-// Load parses snapshots concurrently (package parsers) and reduces each one,
-// in series order, to a table of (trimmed stack, labels) → value per metric as
-// soon as it is parsed; profiles are not kept. Frames, stacks and label sets
-// are interned across the series, so memory grows with the number of distinct
-// sites. Trend and Compare only read these tables, so the TUI can call them
-// again for another metric, grouping or filter without reparsing.
+// A Builder takes snapshots the way benchstat takes results: Add a parsed
+// snapshot, or feed one input's stream to an Input (a parsers.Sink), then
+// take the Series. Each sample is reduced as it arrives to an entry of a
+// (trimmed stack, labels) pair; profiles are never kept. Frames, stacks and
+// label sets are interned once for the series in tables split into shards,
+// so inputs are reduced concurrently (and a large snapshot's samples by
+// several goroutines: parsers.ParallelSink), and memory grows with the
+// number of distinct sites, not with the number or size of snapshots. A
+// snapshot's entries are kept as varint columns sorted by stack. Whatever
+// order the inputs finish in, the series is the same: it is in the order
+// the inputs were created, and where a result depends on which of several
+// stacks comes first (a site's representative stack), it is the first seen
+// in series order, not the first interned. Trend and Compare only read the
+// entries, so the TUI can call them again for another metric, grouping or
+// filter without reading anything again.
 //
 // Site keys survive restarts and ASLR: a symbolised frame is its function name
 // (plus file:line for GroupByLine); an address-only frame is its mapped file's

@@ -1,7 +1,6 @@
 package dumpdiff
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -198,7 +197,9 @@ func TestTrimPprofSemantics(t *testing.T) {
 			snap.Format = parsers.FormatNMT
 		}
 		s := loadSnaps(t, LoadOptions{}, snap)
-		if got := s.stacks[s.rows[0].stack].key; got != tt.want {
+		var keys []string
+		s.eachStack(func(st stackID) { keys = append(keys, s.stackKey(st)) })
+		if got := strings.Join(keys, " "); got != tt.want {
 			t.Errorf("%s: got %q, want %q", tt.name, got, tt.want)
 		}
 	}
@@ -421,31 +422,6 @@ func TestLoadErrors(t *testing.T) {
 	if _, err := s.Trend(Options{Metric: "inuse_objects"}); err == nil || !strings.Contains(err.Error(), "d.pb lacks inuse_objects in count (it has another unit)") {
 		t.Errorf("inuse_objects in count and in bytes: got %v, want d.pb named as lacking it in count", err)
 	}
-	_, err = Load([]string{"x/lc1.pb", "x/other.pb"}, LoadOptions{LifecycleRegex: regexp.MustCompile(`lc(\d+)`)})
-	if want := `lifecycle regex "lc(\\d+)" does not match x/other.pb`; err == nil || err.Error() != want {
-		t.Errorf("regex mismatch: got %v, want %s", err, want)
-	}
-	_, err = Load([]string{"x/lc1.pb", "y/lc01.pb"}, LoadOptions{LifecycleRegex: regexp.MustCompile(`lc(\d+)`)})
-	if want := "x/lc1.pb and y/lc01.pb have the same lifecycle 1"; err == nil || err.Error() != want {
-		t.Errorf("duplicate lifecycle: got %v, want %s", err, want)
-	}
-	// The first failing file in series order is reported, however the
-	// parses finish.
-	bad := errors.New("parse b failed")
-	_, err = Load([]string{"a.pb", "b.pb", "c.pb"}, LoadOptions{Jobs: 3, Open: func(p string) (*parsers.Snapshot, error) {
-		switch p {
-		case "a.pb":
-			time.Sleep(20 * time.Millisecond)
-			return buildSnapshot(p, nil), nil
-		case "b.pb":
-			time.Sleep(10 * time.Millisecond)
-			return nil, bad
-		}
-		return nil, errors.New("parse c failed")
-	}})
-	if !errors.Is(err, bad) {
-		t.Errorf("first error: got %v, want %v", err, bad)
-	}
 	one := loadSnaps(t, LoadOptions{}, a)
 	if _, err := one.Trend(Options{}); err == nil || err.Error() != "trend needs at least two snapshots, got 1" {
 		t.Errorf("one snapshot: got %v", err)
@@ -515,79 +491,6 @@ func TestNaturalCompare(t *testing.T) {
 	}
 }
 
-func TestExpandPaths(t *testing.T) {
-	dir := t.TempDir()
-	write := func(name, content string) {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	heap := "heap profile: 1: 2 [3: 4] @ heapprofile\n"
-	write("x.10.heap", heap)
-	write("x.9.heap", heap)
-	write("truth.json", "{}")
-	write("report.txt", "Showing nodes accounting for 100%\n")
-	write(".hidden", heap)
-	write("README", heap)
-	// A tool's collapsed stacks of the series (heaptrack_print -F) are its
-	// report, not a lifecycle.
-	write("x.10.stacks.txt", "main;open;malloc 4096\n")
-	got, err := ExpandPaths([]string{dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []string{filepath.Join(dir, "x.9.heap"), filepath.Join(dir, "x.10.heap")}
-	if !slices.Equal(got, want) {
-		t.Errorf("got %v, want %v", got, want)
-	}
-	// A directory of collapsed stacks alone is a series of them.
-	stacks := t.TempDir()
-	for _, n := range []string{"lc-2.txt", "lc-10.txt"} {
-		if err := os.WriteFile(filepath.Join(stacks, n), []byte("main;open;malloc 4096\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	got, err = ExpandPaths([]string{stacks})
-	if want := []string{filepath.Join(stacks, "lc-2.txt"), filepath.Join(stacks, "lc-10.txt")}; err != nil || !slices.Equal(got, want) {
-		t.Errorf("collapsed stacks: got %v, %v, want %v", got, err, want)
-	}
-	empty := t.TempDir()
-	if _, err := ExpandPaths([]string{empty}); err == nil || err.Error() != "directory "+empty+" has no snapshot files" {
-		t.Errorf("empty dir: got %v", err)
-	}
-	if _, err := ExpandPaths([]string{filepath.Join(dir, "missing")}); err == nil {
-		t.Error("missing path: got no error")
-	}
-}
-
-// TestLoadDeterministic loads the same real series with one and with many
-// parse jobs: the results must be identical.
-func TestLoadDeterministic(t *testing.T) {
-	paths, err := ExpandPaths([]string{"../testdata/pprof/go-noisy"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var results []*TrendResult
-	for _, jobs := range []int{1, 8} {
-		var progress []int
-		s, err := Load(paths, LoadOptions{Jobs: jobs, Progress: func(done, total int, _ string) { progress = append(progress, done) }})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(progress) != len(paths) || !slices.IsSorted(progress) {
-			t.Errorf("jobs=%d: progress calls got %v, want 1..%d", jobs, progress, len(paths))
-		}
-		res, err := s.Trend(Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		results = append(results, res)
-	}
-	if !reflect.DeepEqual(results[0], results[1]) {
-		t.Error("trend with 1 and 8 parse jobs differs")
-	}
-}
-
 // TestMemoryGrowsWithSites loads one real snapshot many times: the
 // interned tables stay the size of one snapshot's sites, whatever the
 // number of snapshots.
@@ -614,9 +517,9 @@ func TestMemoryGrowsWithSites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if one.SiteRows() != many.SiteRows() || len(one.frames) != len(many.frames) || len(one.stacks) != len(many.stacks) {
+	if one.SiteRows() != many.SiteRows() || one.numFrames() != many.numFrames() || one.numStacks() != many.numStacks() {
 		t.Errorf("40 copies: got %d rows, %d frames, %d stacks; want %d, %d, %d as for one",
-			many.SiteRows(), len(many.frames), len(many.stacks), one.SiteRows(), len(one.frames), len(one.stacks))
+			many.SiteRows(), many.numFrames(), many.numStacks(), one.SiteRows(), one.numFrames(), one.numStacks())
 	}
 }
 
@@ -690,31 +593,6 @@ func TestPlaceholderTitle(t *testing.T) {
 	}
 	if got, want := res.Sites[0].Title, "[java] ← [Other]"; got != want {
 		t.Errorf("got title %q, want %q", got, want)
-	}
-}
-
-// TestExpandPathsSeesLateNMTHeader: -XX:+PrintNMTStatistics output follows
-// whatever the program printed; a directory still counts the file as a
-// snapshot when its header comes after more than a few KiB of other output.
-func TestExpandPathsSeesLateNMTHeader(t *testing.T) {
-	report, err := os.ReadFile("../testdata/nmt/jdk17-exit/exit.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	chatter := bytes.Repeat([]byte("task 7 processed 1000 records\n"), 400) // 12 KiB
-	if err := os.WriteFile(filepath.Join(dir, "worker.out"), append(chatter, report...), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), chatter, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	got, err := ExpandPaths([]string{dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 1 || filepath.Base(got[0]) != "worker.out" {
-		t.Errorf("got %v, want only worker.out", got)
 	}
 }
 

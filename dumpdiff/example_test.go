@@ -6,18 +6,28 @@ import (
 	"path/filepath"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/parsers"
 	"github.com/dumpdiff/dumpdiff/report"
 )
 
-// Load a series of heap profiles, one per task lifecycle, and print the site
-// that leaks the most per lifecycle. The series is the committed Go lifecycle
-// program (testdata/README.md), which leaks 4 MiB on every open.
+// Build a series from heap profiles, one per task lifecycle, and print the
+// site that leaks the most per lifecycle. Each file is read as a stream
+// into its Input of the Builder, which reduces it as it is read; package
+// loader does the same for directories, on every core. The series is the
+// committed Go lifecycle program (testdata/README.md), which leaks 4 MiB
+// on every open.
 func Example() {
-	paths, err := dumpdiff.ExpandPaths([]string{"../testdata/pprof/go-lifecycle"})
+	paths, err := filepath.Glob("../testdata/pprof/go-lifecycle/lc*.pb.gz")
 	if err != nil {
 		log.Fatal(err)
 	}
-	series, err := dumpdiff.Load(paths, dumpdiff.LoadOptions{Order: dumpdiff.OrderName})
+	b := dumpdiff.NewBuilder(dumpdiff.BuildOptions{})
+	for _, p := range paths {
+		if err := parsers.ReadFile(p, nil, b.NewInput(p)); err != nil {
+			log.Fatal(err)
+		}
+	}
+	series, err := b.Series(dumpdiff.SeriesOptions{Order: dumpdiff.OrderName})
 	if err != nil {
 		log.Fatal(err)
 	}

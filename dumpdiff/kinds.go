@@ -11,18 +11,18 @@ import (
 	"github.com/dumpdiff/dumpdiff/parsers"
 )
 
-// reportKind is what a series must not mix for snap: an NMT report's
-// variant and scale ("nmt-summary scale=KB"), since a summary, a detail
-// report, a diff and the same report at scale=MB count the same memory
-// differently (remainders, rounding, the baseline side). "" for other
-// formats, whose snapshots of one process compare whatever wrote them.
-func reportKind(snap *parsers.Snapshot) string {
-	if snap.Format != parsers.FormatNMT {
+// reportKind is what a series must not mix for the snapshot h starts: an
+// NMT report's variant and scale ("nmt-summary scale=KB"), since a summary,
+// a detail report, a diff and the same report at scale=MB count the same
+// memory differently (remainders, rounding, the baseline side). "" for
+// other formats, whose snapshots of one process compare whatever wrote them.
+func reportKind(h *parsers.Header) string {
+	if h.Format != parsers.FormatNMT {
 		return ""
 	}
-	kind := snap.Variant
-	if snap.Profile != nil {
-		for _, c := range snap.Profile.Comments {
+	kind := h.Variant
+	if h.Profile != nil {
+		for _, c := range h.Profile.Comments {
 			if scale, ok := strings.CutPrefix(c, "nmt scale="); ok {
 				kind += " scale=" + scale
 			}

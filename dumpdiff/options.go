@@ -26,6 +26,11 @@ type Options struct {
 	Limit int64
 	// Normalize scales a pair diff's base to the target's total (Compare only).
 	Normalize bool
+	// Stream leaves each site's Key, Title, Frames and Category out of the
+	// result's Sites: with many sites (--top 0) they are nearly all of its
+	// memory. A writer that streams takes each site whole, as it writes
+	// it, from TrendResult.Site or CompareResult.Site.
+	Stream bool
 	// MinGrowth is the practical-significance floor of Trend in metric
 	// units per lifecycle: a site whose trend passes every test of a leak
 	// but grows less than this is a creep. 0 (the default) takes

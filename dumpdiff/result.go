@@ -152,6 +152,20 @@ type TrendResult struct {
 	// SiteCount is the number of sites before --top cut the list.
 	SiteCount int
 	Warnings  []error
+
+	// details fills in a site's Key, Title, Frames and Category when the
+	// result was made with Options.Stream; nil otherwise.
+	details func(i int, s *TrendSite)
+}
+
+// Site returns site i whole: as in Sites, with its Key, Title, Frames and
+// Category built now when the result was made with Options.Stream.
+func (r *TrendResult) Site(i int) TrendSite {
+	s := r.Sites[i]
+	if r.details != nil {
+		r.details(i, &s)
+	}
+	return s
 }
 
 // RSSKnown reports whether every snapshot has an RSS, so that the
@@ -190,4 +204,15 @@ type CompareResult struct {
 	Sites      []PairSite
 	SiteCount  int
 	Warnings   []error
+
+	details func(i int, s *PairSite) // see TrendResult.details
+}
+
+// Site returns site i whole (see TrendResult.Site).
+func (r *CompareResult) Site(i int) PairSite {
+	s := r.Sites[i]
+	if r.details != nil {
+		r.details(i, &s)
+	}
+	return s
 }

@@ -1,60 +1,35 @@
 package dumpdiff
 
 import (
-	"encoding/binary"
-	"errors"
-	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
-
-	"github.com/google/pprof/profile"
 
 	"github.com/dumpdiff/dumpdiff/parsers"
 )
 
 type (
-	frameID int32
-	stackID int32
+	// frameID and stackID pack a table shard and a position in it (see
+	// intern.go); denseFrame and denseStack number the finished tables'
+	// entries from 0, for arrays indexed by frame or stack.
+	frameID uint32
+	stackID uint32
 	labelID int32
-	rowID   int32
 )
-
-// frameRec is one distinct frame of the series. key is what stacks and
-// functions match on: the function name when symbolised, else
-// "module+0xoffset" (offset within the mapped file, so it survives ASLR).
-type frameRec struct {
-	Frame
-	key string
-}
-
-// stackRec is one distinct trimmed stack, innermost frame first. key joins
-// the frames' keys (so stacks that differ only in line numbers share it).
-type stackRec struct {
-	frames []frameID
-	key    string
-}
 
 // labelPair is one string label of a sample.
 type labelPair struct{ k, v string }
 
-// rowRec is a distinct (stack, labels) pair: the finest unit of the reduced
-// table. Every grouping (stack, function, line, category) is a function of it.
-type rowRec struct {
-	stack  stackID
-	labels labelID
-}
-
-// snapTable is one snapshot reduced to rows: everything the engine keeps of
-// it once the profile is dropped.
+// snapTable is one snapshot reduced to entries: everything the engine
+// keeps of it once its samples are read.
 type snapTable struct {
-	info    SnapshotInfo // Total left 0; computed per metric and filter
-	pid     int
-	period  int64 // sampling period in bytes; 0 when every allocation counts
-	metrics []Metric
-	def     string  // the snapshot's default metric
-	rows    []rowID // sorted
-	vals    []int64 // len(rows)*len(metrics), row-major
+	info     SnapshotInfo // Total left 0; computed per metric and filter
+	pid      int
+	period   int64 // sampling period in bytes; 0 when every allocation counts
+	metrics  []Metric
+	def      string // the snapshot's retained metric (RetainedMetric)
+	cols     snapCols
+	warnings []error
+	baseline bool // the earlier side of a pair in one input (NMT .diff)
 	// kind is what a series must not mix: for an NMT report its variant and
 	// scale ("nmt-summary scale=KB"); "" for other formats.
 	kind string
@@ -64,34 +39,26 @@ type snapTable struct {
 	unreliable map[string]error
 }
 
-// Series is a loaded series of snapshots, each reduced to a site table as
-// soon as it was parsed: per snapshot, one value per metric for each distinct
-// (trimmed stack, labels) row. Frames, stacks and label sets are interned
-// across the series, so memory grows with the number of distinct sites, not
-// with the number or size of snapshots. A Series is read-only after Load and
-// safe for concurrent Trend and Compare calls.
+// Series is a loaded series of snapshots, each reduced to site entries as
+// it was read: per snapshot, the values of each distinct (trimmed stack,
+// labels) pair. Frames, stacks and label sets are interned across the
+// series, so memory grows with the number of distinct sites, not with the
+// number or size of snapshots. A Series is read-only once built and safe
+// for concurrent Trend and Compare calls.
 type Series struct {
-	frames   []frameRec
-	frameIdx map[Frame]frameID
-	stacks   []stackRec
-	stackIdx map[string]stackID
-	labels   [][]labelPair
-	labelIdx map[string]labelID
-	rows     []rowRec
-	rowIdx   map[rowRec]rowID
+	frames *frameTable
+	stacks *stackTable
+	labels *labelTable
 
 	snaps    []*snapTable
 	warnings []error
 	format   parsers.Format // common format, or "" when mixed
-}
 
-func newSeries() *Series {
-	return &Series{
-		frameIdx: map[Frame]frameID{},
-		stackIdx: map[string]stackID{},
-		labelIdx: map[string]labelID{},
-		rowIdx:   map[rowRec]rowID{},
-	}
+	// Dense numbering of the finished tables: shard s's entries start at
+	// stackBase[s] (frameBase[s]).
+	stackBase, frameBase [shardCount + 1]int
+
+	keys keyClasses // stacks grouped by their frames' keys, built on first use
 }
 
 // Len is the number of snapshots.
@@ -103,9 +70,40 @@ func (s *Series) Warnings() []error { return slices.Clone(s.warnings) }
 // Format is the snapshots' common format, or "" when they differ.
 func (s *Series) Format() parsers.Format { return s.format }
 
-// SiteRows is the number of distinct (stack, labels) rows: the size the
-// series' memory grows with.
-func (s *Series) SiteRows() int { return len(s.rows) }
+// SiteRows is the number of distinct stacks: the size the series' memory
+// grows with.
+func (s *Series) SiteRows() int { return s.stackBase[shardCount] }
+
+// numStacks and numFrames count the distinct stacks and frames.
+func (s *Series) numStacks() int { return s.stackBase[shardCount] }
+func (s *Series) numFrames() int { return s.frameBase[shardCount] }
+
+// denseStack numbers stack st from 0.
+func (s *Series) denseStack(st stackID) int {
+	shard, local := unpackID(uint32(st))
+	return s.stackBase[shard] + local
+}
+
+// denseFrame numbers frame f from 0.
+func (s *Series) denseFrame(f frameID) int {
+	shard, local := unpackID(uint32(f))
+	return s.frameBase[shard] + local
+}
+
+// frame returns frame f.
+func (s *Series) frame(f frameID) *Frame { return s.frames.frame(f) }
+
+// stackFrames returns stack st's frames, innermost first.
+func (s *Series) stackFrames(st stackID) []frameID { return s.stacks.frames(st) }
+
+// eachStack calls fn with every stack.
+func (s *Series) eachStack(fn func(st stackID)) {
+	for shard := range s.stacks.shards {
+		for local := range s.stacks.shards[shard].recs {
+			fn(stackID(packID(shard, local)))
+		}
+	}
+}
 
 // Metrics lists the metrics every snapshot has, in the first snapshot's order.
 func (s *Series) Metrics() []Metric {
@@ -140,7 +138,7 @@ func (s *Series) DefaultMetric() string {
 // Labels lists the string label keys that samples of the series carry, sorted.
 func (s *Series) Labels() []string {
 	seen := map[string]bool{}
-	for _, ls := range s.labels {
+	for _, ls := range s.labels.sets {
 		for _, l := range ls {
 			seen[l.k] = true
 		}
@@ -154,16 +152,16 @@ func (s *Series) Labels() []string {
 }
 
 // Snapshots describes the snapshots in series order, with totals of the
-// default metric.
+// default metric (0 where its values were not kept).
 func (s *Series) Snapshots() []SnapshotInfo {
 	out := make([]SnapshotInfo, len(s.snaps))
 	m := s.DefaultMetric()
 	for i, t := range s.snaps {
 		out[i] = t.info
-		if j := metricIndex(t.metrics, m); j >= 0 {
-			nm := len(t.metrics)
-			for r := range t.rows {
-				out[i].Total += t.vals[r*nm+j]
+		if j := metricIndex(t.metrics, m); j >= 0 && t.cols.vals[j] != nil {
+			r := colReader{t.cols.vals[j]}
+			for range t.cols.n {
+				out[i].Total += r.nextInt()
 			}
 		}
 	}
@@ -184,6 +182,25 @@ func RetainedMetric(snap *parsers.Snapshot) string {
 		}
 	}
 	return snap.DefaultMetric()
+}
+
+// retainedMetric is RetainedMetric for a snapshot known by its metrics and
+// the default sample type it names (Snapshot.DefaultMetric's rule).
+func retainedMetric(ms []Metric, def string) string {
+	if len(ms) == 0 {
+		return ""
+	}
+	for _, m := range ms {
+		if m.Name == "inuse_space" {
+			return m.Name
+		}
+	}
+	for _, m := range ms {
+		if def != "" && m.Name == def {
+			return m.Name
+		}
+	}
+	return ms[len(ms)-1].Name
 }
 
 // cumulativeMetric reports a metric that counts allocations since the
@@ -216,187 +233,12 @@ func MetricID(m Metric, all []Metric) string {
 	return m.Name
 }
 
-// reduce builds the snapshot's table, interning into s. It is not safe for
-// concurrent use: Load calls it for one snapshot at a time, in series order,
-// so interned ids do not depend on parse timing. The profile may be dropped
-// afterwards.
-func (s *Series) reduce(snap *parsers.Snapshot, tr *trimmer) *snapTable {
-	p := snap.Profile
-	t := &snapTable{
-		info: SnapshotInfo{Path: snap.Name, Format: snap.Format, Lifecycle: snap.Lifecycle, Time: snap.Time, PID: snap.PID, RSS: snap.RSS},
-		pid:  snap.PID,
-		def:  RetainedMetric(snap),
-		kind: reportKind(snap),
-	}
-	if p == nil {
-		return t
-	}
-	for _, w := range snap.Warnings {
-		var me *parsers.MetricError
-		if errors.As(w, &me) {
-			for _, m := range me.Metrics {
-				if t.unreliable == nil {
-					t.unreliable = map[string]error{}
-				}
-				t.unreliable[m] = w
-			}
-		}
-	}
-	t.metrics = snap.Metrics()
-	if snap.Period > 1 && snap.PeriodUnit == "bytes" {
-		t.period = snap.Period
-	}
-	nm := len(t.metrics)
-
-	locFrames := map[*profile.Location][]frameID{}
-	frameKey := func(id frameID) string { return s.frames[id].key }
-	acc := map[rowID]int{} // row → index into vals
-	var buf []frameID
-	var sk []byte
-	for _, smp := range p.Sample {
-		buf = buf[:0]
-		for _, loc := range smp.Location {
-			fs, ok := locFrames[loc]
-			if !ok {
-				fs = s.locationFrames(loc)
-				locFrames[loc] = fs
-			}
-			buf = append(buf, fs...)
-		}
-		kept := tr.trim(buf, frameKey)
-		sk = sk[:0]
-		for _, f := range kept {
-			sk = binary.LittleEndian.AppendUint32(sk, uint32(f))
-		}
-		st, ok := s.stackIdx[string(sk)]
-		if !ok {
-			st = stackID(len(s.stacks))
-			keys := make([]string, len(kept))
-			for i, f := range kept {
-				keys[i] = s.frames[f].key
-			}
-			s.stacks = append(s.stacks, stackRec{frames: slices.Clone(kept), key: strings.Join(keys, ";")})
-			s.stackIdx[string(sk)] = st
-		}
-		row := rowRec{stack: st, labels: s.internLabels(smp.Label)}
-		r, ok := s.rowIdx[row]
-		if !ok {
-			r = rowID(len(s.rows))
-			s.rows = append(s.rows, row)
-			s.rowIdx[row] = r
-		}
-		at, ok := acc[r]
-		if !ok {
-			at = len(t.vals)
-			acc[r] = at
-			t.vals = append(t.vals, make([]int64, nm)...)
-		}
-		for i, v := range smp.Value {
-			if i < nm {
-				t.vals[at+i] += v
-			}
-		}
-	}
-	// Sort rows so a table's layout does not depend on sample order.
-	t.rows = make([]rowID, 0, len(acc))
-	for r := range acc {
-		t.rows = append(t.rows, r)
-	}
-	slices.Sort(t.rows)
-	vals := make([]int64, len(t.vals))
-	for i, r := range t.rows {
-		copy(vals[i*nm:(i+1)*nm], t.vals[acc[r]:acc[r]+nm])
-	}
-	t.vals = vals
-	return t
-}
-
-// locationFrames interns a location's frames, innermost (inlined) first.
-func (s *Series) locationFrames(loc *profile.Location) []frameID {
-	module := ""
-	if m := loc.Mapping; m != nil && m.File != "" {
-		module = filepath.Base(m.File)
-	}
-	var out []frameID
-	for _, ln := range loc.Line {
-		if ln.Function == nil || ln.Function.Name == "" {
-			continue
-		}
-		f := Frame{Function: ln.Function.Name, File: ln.Function.Filename, Line: ln.Line, Module: module}
-		out = append(out, s.internFrame(f, f.Function))
-	}
-	if len(out) > 0 {
-		return out
-	}
-	// Unsymbolised: module + offset within the mapped file, never the raw
-	// address, which moves with ASLR and between processes.
-	key := unsymbolizedKey(loc)
-	f := Frame{Function: key, Module: module}
-	return []frameID{s.internFrame(f, key)}
-}
-
-// unsymbolizedKey names an address-only location "libfoo.so+0x1a2b".
-func unsymbolizedKey(loc *profile.Location) string {
-	m := loc.Mapping
-	if m == nil || loc.Address < m.Start {
-		return fmt.Sprintf("?+%#x", loc.Address)
-	}
-	name := filepath.Base(m.File)
-	if m.File == "" {
-		name = "?"
-	}
-	return fmt.Sprintf("%s+%#x", name, loc.Address-m.Start+m.Offset)
-}
-
-func (s *Series) internFrame(f Frame, key string) frameID {
-	if id, ok := s.frameIdx[f]; ok {
-		return id
-	}
-	id := frameID(len(s.frames))
-	s.frames = append(s.frames, frameRec{Frame: f, key: key})
-	s.frameIdx[f] = id
-	return id
-}
-
-func (s *Series) internLabels(l map[string][]string) labelID {
-	if len(l) == 0 {
-		return -1
-	}
-	var ls []labelPair
-	for k, vs := range l {
-		for _, v := range vs {
-			ls = append(ls, labelPair{k, v})
-		}
-	}
-	slices.SortFunc(ls, func(a, b labelPair) int {
-		if c := strings.Compare(a.k, b.k); c != 0 {
-			return c
-		}
-		return strings.Compare(a.v, b.v)
-	})
-	var kb strings.Builder
-	for _, p := range ls {
-		kb.WriteString(p.k)
-		kb.WriteByte(0)
-		kb.WriteString(p.v)
-		kb.WriteByte(0)
-	}
-	key := kb.String()
-	if id, ok := s.labelIdx[key]; ok {
-		return id
-	}
-	id := labelID(len(s.labels))
-	s.labels = append(s.labels, ls)
-	s.labelIdx[key] = id
-	return id
-}
-
 // label returns the value of label key k of a label set ("" when absent).
 func (s *Series) label(id labelID, k string) string {
 	if id < 0 {
 		return ""
 	}
-	for _, p := range s.labels[id] {
+	for _, p := range s.labels.sets[id] {
 		if p.k == k {
 			return p.v
 		}

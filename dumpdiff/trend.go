@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Verdict thresholds. See the package documentation for the reasoning.
@@ -82,53 +84,140 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 
 	// Score every site, rank small records, and build the full TrendSite
 	// only for the sites kept by --top.
-	scores := make([]siteScore, 0, len(g.groups))
-	st := newStatScratch(n)
-	st.quantum = s.samplingQuantum(metric)
-	for gi := range g.groups {
-		v := tbl.site(gi)
-		if allZero(v) {
-			continue // the site has none of this metric: nothing to rank
-		}
-		a := st.analyze(x, toFloat(v, st.y))
-		if a.verdict == VerdictLeak && a.growth < res.Floor.PerLifecycle {
-			a.verdict = VerdictCreep
-		}
-		scores = append(scores, siteScore{group: int32(gi), key: g.groups[gi].key, total: v[n-1] - v[0], a: a})
-	}
-	rankScores(scores)
+	// With a short --top, only the shown sites' full statistics are kept:
+	// they are analysed again once ranked (a series may have millions).
+	judge := siteJudge{x: x, quantum: s.samplingQuantum(metric), floor: res.Floor.PerLifecycle}
+	keepAll := opts.Top <= 0 || opts.Top >= len(g.groups)/8
+	scores, full := s.scoreSites(tbl, judge, keepAll)
+	rankScores(scores, func(a, b int32) int { return s.compareGroupKeys(g, int(a), int(b)) })
 	res.SiteCount = len(scores)
 	if opts.Top > 0 && len(scores) > opts.Top {
 		scores = scores[:opts.Top]
 	}
+	if !keepAll {
+		full = s.analyseShown(tbl, judge, scores)
+	}
 	res.Sites = make([]TrendSite, len(scores))
+	details := func(i int, site *TrendSite) {
+		gi := int(scores[i].group)
+		sg := &g.groups[gi]
+		site.Key, site.Title = s.groupKey(g, gi), s.groupTitle(g, gi)
+		site.Frames, site.Category = s.siteFrames(sg, by), g.groupCategory(gi)
+	}
+	if opts.Stream {
+		res.details = details
+	}
 	for i, sc := range scores {
-		sg := &g.groups[sc.group]
 		v := tbl.site(int(sc.group))
+		a := &full[sc.analysis]
 		res.Sites[i] = TrendSite{
 			Rank:        i + 1,
-			Key:         sg.key,
-			Title:       sg.title,
-			Frames:      s.siteFrames(sg, by),
-			Category:    strings.Join(sg.cats, ","),
 			Values:      v,
-			Growth:      sc.a.growth,
+			Growth:      a.growth,
 			TotalGrowth: sc.total,
-			R2:          sc.a.r2,
-			MKP:         sc.a.mk.P,
-			Monotonic:   sc.a.monotonic,
-			Verdict:     sc.a.verdict,
+			R2:          a.r2,
+			MKP:         a.mk.P,
+			Monotonic:   a.monotonic,
+			Verdict:     a.verdict,
+		}
+		if !opts.Stream {
+			details(i, &res.Sites[i])
 		}
 	}
 	return res, nil
 }
 
-// siteScore is what ranking needs of a site.
+// scoreSites analyses every site that has some of the metric, on every
+// core: sites are independent, and a large series has hundreds of
+// thousands. The scores come in site order whatever the cores did; with
+// keep, full holds each score's whole analysis (score.analysis indexes it).
+func (s *Series) scoreSites(tbl *siteTable, j siteJudge, keep bool) (scores []siteScore, full []analysis) {
+	g, n := tbl.g, tbl.n
+	scores = make([]siteScore, len(g.groups))
+	if keep {
+		full = make([]analysis, len(g.groups))
+	}
+	used := make([]bool, len(g.groups))
+	parallel(len(g.groups), func(from, to int) {
+		st := newStatScratch(n)
+		st.quantum = j.quantum
+		for gi := from; gi < to; gi++ {
+			v := tbl.site(gi)
+			if allZero(v) {
+				continue // the site has none of this metric: nothing to rank
+			}
+			a := j.analyze(st, v)
+			sc := siteScore{group: int32(gi), analysis: int32(gi), total: v[n-1] - v[0], growth: a.growth, rank: uint8(verdictRank(a.verdict))}
+			if g.by == GroupByStack {
+				sc.keyPrefix = s.keyPrefix(g.groups[gi].rep)
+			}
+			scores[gi], used[gi] = sc, true
+			if keep {
+				full[gi] = a
+			}
+		}
+	})
+	kept := scores[:0]
+	for gi, ok := range used {
+		if ok {
+			kept = append(kept, scores[gi])
+		}
+	}
+	return kept, full
+}
+
+// analyseShown analyses again the sites a result shows (their scores kept
+// only what ranking needs); score.analysis then indexes the result.
+func (s *Series) analyseShown(tbl *siteTable, j siteJudge, scores []siteScore) []analysis {
+	full := make([]analysis, len(scores))
+	parallel(len(scores), func(from, to int) {
+		st := newStatScratch(tbl.n)
+		st.quantum = j.quantum
+		for i := from; i < to; i++ {
+			full[i] = j.analyze(st, tbl.site(int(scores[i].group)))
+			scores[i].analysis = int32(i)
+		}
+	})
+	return full
+}
+
+// siteJudge analyses sites for one trend: their lifecycles, the sampling
+// quantum, and the floor under which a leak is a creep.
+type siteJudge struct {
+	x       []float64
+	quantum float64
+	floor   float64
+}
+
+// analyze computes a site's statistics and verdict from its values v.
+func (j siteJudge) analyze(st *statScratch, v []int64) analysis {
+	a := st.analyze(j.x, toFloat(v, st.y))
+	if a.verdict == VerdictLeak && a.growth < j.floor {
+		a.verdict = VerdictCreep
+	}
+	return a
+}
+
+// parallel calls work on consecutive ranges of [0, n), on every core for
+// a large n.
+func parallel(n int, work func(from, to int)) {
+	workers := min(runtime.GOMAXPROCS(0), max(1, n/4096))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() { work(w*n/workers, (w+1)*n/workers) })
+	}
+	wg.Wait()
+}
+
+// siteScore is what ranking needs of a site: a few words, since a large
+// series ranks millions.
 type siteScore struct {
-	group int32
-	key   string
-	total int64 // last value − first
-	a     analysis
+	group     int32
+	analysis  int32 // index of the site's whole analysis
+	rank      uint8 // verdictRank of the site's verdict
+	growth    float64
+	total     int64  // last value − first
+	keyPrefix uint64 // orders keys by their start; see Series.keyPrefix
 }
 
 // rankScores orders sites: leaks first by growth per lifecycle, then
@@ -136,14 +225,14 @@ type siteScore struct {
 // called, not where it ranks), then the rest by growth per lifecycle; equal
 // growth (often 0: plateaus and flat sites) by total growth over the
 // series, so a warm-up cache that stayed comes before a site that never
-// moved; then by key.
-func rankScores(sc []siteScore) {
+// moved; then by key (byKey compares two sites' keys).
+func rankScores(sc []siteScore, byKey func(a, b int32) int) {
 	slices.SortFunc(sc, func(a, b siteScore) int {
-		if ra, rb := verdictRank(a.a.verdict), verdictRank(b.a.verdict); ra != rb {
-			return cmpInt(ra, rb)
+		if a.rank != b.rank {
+			return cmpInt(int(a.rank), int(b.rank))
 		}
-		if a.a.growth != b.a.growth {
-			if a.a.growth > b.a.growth {
+		if a.growth != b.growth {
+			if a.growth > b.growth {
 				return -1
 			}
 			return 1
@@ -154,7 +243,13 @@ func rankScores(sc []siteScore) {
 			}
 			return 1
 		}
-		return strings.Compare(a.key, b.key)
+		if a.keyPrefix != b.keyPrefix {
+			if a.keyPrefix < b.keyPrefix {
+				return -1
+			}
+			return 1
+		}
+		return byKey(a.group, b.group)
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/dumpdiff/dumpdiff/parsers"
 )
@@ -92,38 +93,46 @@ func defaultTrim(f parsers.Format) []string {
 	return glibcFrames
 }
 
-// trimmer decides which frames of a stack are allocator frames.
+// trimmer decides which frames of a stack are allocator frames. It is
+// shared by the inputs of a series, which are reduced concurrently.
 type trimmer struct {
 	drop  []*regexp.Regexp // anchored: profile drop_frames, format defaults
 	keep  *regexp.Regexp   // anchored: profile keep_frames
 	user  []*regexp.Regexp // --trim, unanchored as the user wrote them
 	off   bool
-	cache map[string]bool
+	cache sync.Map // function name → bool: each name is matched once
+	// slot numbers the trimmer among its load's, for the frame table's
+	// record of what each trimmer decided; -1 past the slots there are.
+	slot int
 }
 
-// newTrimmer builds the trimmer for one snapshot. A drop_frames or
-// keep_frames the profile carries that does not compile is left out and
-// returned as a warning: pprof would refuse the whole profile, but the
+// trimSlots is how many trimmers of a load the frame table records
+// decisions for (two bits each in a uint32).
+const trimSlots = 16
+
+// newTrimmer builds the trimmer for a snapshot of format whose profile
+// carries drop_frames and keep_frames (either may be ""); name labels its
+// warning. A drop_frames or keep_frames that does not compile is left out
+// and returned as a warning: pprof would refuse the whole profile, but the
 // defaults still trim the usual allocator frames.
-func newTrimmer(snap *parsers.Snapshot, user []*regexp.Regexp, off bool) (*trimmer, error) {
-	t := &trimmer{user: user, off: off, cache: map[string]bool{}}
+func newTrimmer(format parsers.Format, drop, keepFrames, name string, user []*regexp.Regexp, off bool) (*trimmer, error) {
+	t := &trimmer{user: user, off: off}
 	if off {
 		return t, nil
 	}
-	pats := defaultTrim(snap.Format)
+	pats := defaultTrim(format)
 	t.drop = append(t.drop, regexp.MustCompile(`^(?:`+strings.Join(pats, "|")+`)$`))
-	p := snap.Profile
-	if p == nil || p.DropFrames == "" {
+	if drop == "" {
 		return t, nil
 	}
-	re, err := regexp.Compile(`^(?:` + p.DropFrames + `)$`)
+	re, err := regexp.Compile(`^(?:` + drop + `)$`)
 	if err != nil {
-		return t, fmt.Errorf("%s: ignoring the profile's drop_frames: %v", snap.Name, err)
+		return t, fmt.Errorf("%s: ignoring the profile's drop_frames: %v", name, err)
 	}
-	if p.KeepFrames != "" {
-		keep, err := regexp.Compile(`^(?:` + p.KeepFrames + `)$`)
+	if keepFrames != "" {
+		keep, err := regexp.Compile(`^(?:` + keepFrames + `)$`)
 		if err != nil {
-			return t, fmt.Errorf("%s: ignoring the profile's drop_frames and keep_frames: %v", snap.Name, err)
+			return t, fmt.Errorf("%s: ignoring the profile's drop_frames and keep_frames: %v", name, err)
 		}
 		t.keep = keep
 	}
@@ -141,26 +150,34 @@ type trimKey struct {
 
 // trimmerCache shares one trimmer among the snapshots of a load that would
 // build the same one, so that the default patterns compile once per format
-// and each frame name is matched once, not once per snapshot. It is used
-// by one goroutine at a time, as reduce is.
+// and each frame name is matched once, not once per snapshot.
 type trimmerCache struct {
+	mu    sync.Mutex
 	user  []*regexp.Regexp
 	off   bool
 	byKey map[trimKey]*trimmer
+	slots int // trimmers numbered so far
 }
 
-// get returns the trimmer for snap and newTrimmer's warning. A trimmer
-// built with a warning is not shared, so every snapshot whose profile
-// carries a bad pattern gets its own warning.
-func (c *trimmerCache) get(snap *parsers.Snapshot) (*trimmer, error) {
-	k := trimKey{format: snap.Format}
-	if p := snap.Profile; p != nil && p.DropFrames != "" {
-		k.drop, k.keep = p.DropFrames, p.KeepFrames
+// get returns the trimmer for a snapshot and newTrimmer's warning. A
+// trimmer built with a warning is not shared, so every snapshot whose
+// profile carries a bad pattern gets its own warning.
+func (c *trimmerCache) get(format parsers.Format, drop, keep, name string) (*trimmer, error) {
+	k := trimKey{format: format}
+	if drop != "" {
+		k.drop, k.keep = drop, keep
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if t, ok := c.byKey[k]; ok {
 		return t, nil
 	}
-	t, warn := newTrimmer(snap, c.user, c.off)
+	t, warn := newTrimmer(format, k.drop, k.keep, name, c.user, c.off)
+	t.slot = -1
+	if c.slots < trimSlots {
+		t.slot = c.slots
+		c.slots++
+	}
 	if warn == nil {
 		c.byKey[k] = t
 	}
@@ -172,8 +189,8 @@ func (t *trimmer) isAllocator(name string) bool {
 	if t.off || name == "" {
 		return false
 	}
-	if v, ok := t.cache[name]; ok {
-		return v
+	if v, ok := t.cache.Load(name); ok {
+		return v.(bool)
 	}
 	simple := simplifyFunc(name)
 	v := false
@@ -194,30 +211,8 @@ func (t *trimmer) isAllocator(name string) bool {
 			}
 		}
 	}
-	t.cache[name] = v
+	t.cache.Store(name, v)
 	return v
-}
-
-// trim returns the frames left after dropping allocator frames, with pprof's
-// Prune semantics: scanning from the root, the first allocator frame found after
-// at least one non-allocator frame is cut together with everything inside it.
-// Allocator frames at the root (a stack that is all allocator) are kept so a
-// stack never becomes empty. frames are innermost first.
-func (t *trimmer) trim(frames []frameID, name func(frameID) string) []frameID {
-	if t.off {
-		return frames
-	}
-	foundUser := false
-	for i := len(frames) - 1; i >= 0; i-- {
-		if !t.isAllocator(name(frames[i])) {
-			foundUser = true
-			continue
-		}
-		if foundUser {
-			return frames[i+1:]
-		}
-	}
-	return frames
 }
 
 // simplifyFunc removes a C++ argument list, as pprof does before matching

@@ -39,8 +39,9 @@ func (e *MetricError) Unwrap() error { return e.Err }
 //
 //	parse jemalloc dump heap.0042.prof line 42: want "@ 0x…"
 //
-// Line is 1-based and 0 when unknown; Offset is a byte offset used for binary
-// formats and is printed only when Line is 0 and Offset is positive.
+// Line is 1-based and 0 when unknown; Offset is the 1-based position of a
+// byte (of the decompressed input), used for binary formats and printed only
+// when Line is 0 and Offset is positive.
 type ParseError struct {
 	Format Format
 	Name   string

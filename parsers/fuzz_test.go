@@ -85,6 +85,42 @@ func checkParsed(t *testing.T, snap *Snapshot, err error) bool {
 	return true
 }
 
+// FuzzDecodePprof checks the streaming pprof decoder against the pprof
+// library on arbitrary bytes: no panic; errors are *ParseError values with
+// no snapshot; and where the library reads a valid profile, the decoder
+// reads the same one (same dump: metadata, totals, every sample).
+func FuzzDecodePprof(f *testing.F) {
+	addSeeds(f, "pprof/*/*.pb.gz")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		in, closeIn, err := openContent(bytes.NewReader(data), "fuzz", 0, true)
+		if err != nil {
+			return
+		}
+		raw := new(bytes.Buffer)
+		_, rerr := raw.ReadFrom(in)
+		closeIn()
+		if rerr != nil {
+			return
+		}
+		var b SnapshotBuilder
+		err = DecodePprof(bytes.NewReader(raw.Bytes()), "fuzz", &b)
+		got := b.Snapshots()
+		if err != nil {
+			var pe *ParseError
+			if len(got) != 0 || !errors.As(err, &pe) {
+				t.Fatalf("got %d snapshots and error %T %v, want none and a *ParseError", len(got), err, err)
+			}
+		}
+		want, werr := ParsePprof(bytes.NewReader(raw.Bytes()), "fuzz")
+		if werr != nil || err != nil {
+			return
+		}
+		if w, g := dumpSnapshot(want), dumpSnapshot(got[0]); !bytes.Equal(w, g) {
+			t.Fatalf("the streaming decoder differs from the pprof library:\n%s", firstDiff(w, g))
+		}
+	})
+}
+
 // FuzzParseCollapsed reads arbitrary text as collapsed stacks: no panic,
 // errors are *ParseError with no snapshot, a snapshot holds a valid
 // profile.
@@ -92,7 +128,7 @@ func FuzzParseCollapsed(f *testing.F) {
 	f.Add([]byte("main_[j];Op.open_[0];os::malloc;malloc_hook 100\nmain;operator new(unsigned long) 7\n"))
 	f.Add([]byte("a;b 1\r\n\na;;b 2\n"))
 	if gz, err := os.Open(filepath.Join("..", "testdata", "jfr", "jdk17", "sampled-collapsed", "lc-1.txt.gz")); err == nil {
-		in, closeIn, err := openContent(gz, "seed")
+		in, closeIn, err := openContent(gz, "seed", 0, false)
 		if err == nil {
 			data, _ := io.ReadAll(in)
 			f.Add(data)

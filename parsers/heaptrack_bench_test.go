@@ -273,7 +273,7 @@ func BenchmarkReadHeaptrackFile(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	in, closeIn, err := openContent(bytes.NewReader(zst), path)
+	in, closeIn, err := openContent(bytes.NewReader(zst), path, -1, false)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -473,8 +473,8 @@ func TestJemallocThreadsReal(t *testing.T) {
 		if !strings.HasPrefix(lines[i], "@") {
 			continue
 		}
-		id, c, _, ok := parseThreadLine(strings.TrimSpace(lines[i+1]))
-		if !ok || id != "*" {
+		id, c, _, ok := parseThreadLine([]byte(strings.TrimSpace(lines[i+1])))
+		if !ok || string(id) != "*" {
 			t.Fatalf("line %d: want a t* line after the stack", i+2)
 		}
 		f := jemallocScale(c[0], c[1], s.Profile.Period)

@@ -1,16 +1,15 @@
 package parsers
 
 import (
-	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
-
-	"github.com/google/pprof/profile"
 )
 
 // ParseNMT reads a JVM Native Memory Tracking report: the output of
@@ -79,42 +78,34 @@ import (
 // Snapshot.Warnings for problems that leave the totals sound: scale=MB and
 // GB rounding, categories that do not add up to Total, skipped lines.
 func ParseNMT(r io.Reader, name string) (*Snapshot, error) {
-	lr := &lastByteReader{r: r}
-	p := &nmtParser{name: name, sc: bufio.NewScanner(lr), cats: map[string]*nmtCategory{}, siteIdx: map[string]int{}}
-	p.sc.Buffer(make([]byte, 64<<10), 4<<20)
+	return buildSnapshot(r, name, nil, ReadNMT)
+}
+
+// ReadNMT reads an NMT report as ParseNMT does and feeds it to sink: the
+// baseline first for a diff report (Header.Baseline set), then the
+// report's current values. It reads line by line, keeping one record per
+// distinct call site and frame, with a 4 MiB line cap; blank lines are
+// skipped in bulk. sym is unused: NMT frames are named.
+func ReadNMT(r io.Reader, name string, _ Symbolizer, sink Sink) error {
+	p := newNMTParser(r, name)
 	if err := p.parse(); err != nil {
 		// A line that does not read, and is the input's last and has no
 		// newline, was cut off (a capture stopped mid-write): say so.
 		var pe *ParseError
-		if errors.As(err, &pe) && pe.Line == p.line && p.line > 0 && !p.pending && !errors.Is(err, ErrTruncated) &&
-			!p.sc.Scan() && p.sc.Err() == nil && lr.last != '\n' {
+		if errors.As(err, &pe) && pe.Line == p.line && p.line > 0 && !p.pending && !p.held && !errors.Is(err, ErrTruncated) &&
+			!p.lr.eol && !p.lr.long {
 			pe.Err = fmt.Errorf("report %w inside its last line: %w", ErrTruncated, pe.Err)
 		}
-		return nil, err
+		return err
 	}
 	// Categories that fall short of Total are a warning for a report
 	// quoted in part, but an input that also stops without its final
 	// newline was cut off: its missing categories cannot be told from ones
 	// NMT omitted.
-	if short := p.categoriesShort(); short != "" && lr.last != '\n' {
-		return nil, p.errorf(p.line, "report %w: it stops inside line %d, and its categories add up to %s", ErrTruncated, p.line, short)
+	if short := p.categoriesShort(); short != "" && p.atEOF && !p.lr.eol {
+		return p.errorf(p.line, "report %w: it stops inside line %d, and its categories add up to %s", ErrTruncated, p.line, short)
 	}
-	return p.snapshot()
-}
-
-// lastByteReader remembers the last byte read, to tell whether an input
-// ends with a newline.
-type lastByteReader struct {
-	r    io.Reader
-	last byte
-}
-
-func (l *lastByteReader) Read(b []byte) (int, error) {
-	n, err := l.r.Read(b)
-	if n > 0 {
-		l.last = b[n-1]
-	}
-	return n, err
+	return p.emit(sink)
 }
 
 // Value slots of one NMT sample, in sample-type order.
@@ -128,16 +119,6 @@ const (
 	nmtArena
 	nmtSlots
 )
-
-var nmtSampleTypes = []*profile.ValueType{
-	{Type: "reserved", Unit: "bytes"},
-	{Type: "committed", Unit: "bytes"},
-	{Type: "malloc", Unit: "bytes"},
-	{Type: "malloc", Unit: "count"},
-	{Type: "mmap_reserved", Unit: "bytes"},
-	{Type: "mmap_committed", Unit: "bytes"},
-	{Type: "arena", Unit: "bytes"},
-}
 
 // nmtJavaFrame stands for every frame without a symbol: Java code.
 const nmtJavaFrame = "[java]"
@@ -171,7 +152,7 @@ type nmtCategory struct {
 type nmtFrame struct{ fn, module string }
 
 type nmtSite struct {
-	frames   []nmtFrame
+	frames   []uint32 // frames, innermost first, by index in nmtParser.frames
 	category string
 	line     int
 	vals     nmtVals
@@ -184,10 +165,16 @@ type nmtRegionSum struct {
 
 type nmtParser struct {
 	name    string
-	sc      *bufio.Scanner
+	lr      *lineReader
 	line    int
-	text    string
+	text    []byte
 	pending bool // text holds a line not consumed yet
+	// held is a line read after blank lines, delivered after the one
+	// blank line that stands for them.
+	held     bool
+	heldText []byte
+	heldLine int
+	atEOF    bool // the input was read to its end
 
 	pid       int
 	producer  string
@@ -202,16 +189,29 @@ type nmtParser struct {
 	detail    bool
 	sawVMMap  bool
 	sawDetail bool // a Details: header or a call site
+	section   nmtSection
 	vmmap     map[string]*nmtRegionSum
 	vmmapLast string // category of the last reserved region, for its committed sub-regions
-	region    *nmtMapRegion
+	region    nmtMapRegion
 	// spans sums the map's reserved regions by reserving stack
-	// (nmtFramesKey) and category: what splitBySpans splits a Details site
+	// (appendFramesKey) and category: what splitBySpans splits a Details site
 	// covering two categories by.
-	spans    map[string]map[string]*nmtRegionSum
-	sites    []*nmtSite
-	siteIdx  map[string]int
+	spans   map[string]map[string]*nmtRegionSum
+	sites   []*nmtSite
+	siteIdx map[string]int
+	// site is the Details call site being read (its frames so far); the
+	// record is reused, and copied when it is a new site.
+	site     nmtSite
+	inSite   bool
+	frames   nmtFrames
+	strs     map[string]string // category and type names, each kept once
+	siteCats map[string]string // siteCategory by site type
+	key      []byte            // scratch for site keys
 	warnings []error
+}
+
+func newNMTParser(r io.Reader, name string) *nmtParser {
+	return &nmtParser{name: name, lr: newLineReader(r), cats: map[string]*nmtCategory{}, siteIdx: map[string]int{}}
 }
 
 func (p *nmtParser) errorf(line int, format string, args ...any) error {
@@ -225,24 +225,48 @@ func (p *nmtParser) warnf(line int, format string, args ...any) {
 	p.warnings = append(p.warnings, errorf(FormatNMT, p.name, line, format, args...))
 }
 
-// next returns the next line, or false at the end of the input.
-func (p *nmtParser) next() (string, bool, error) {
-	if p.pending {
+// nextLine returns the next line (valid until the following call), or
+// false at the end of the input. A run of blank lines comes as one empty
+// line numbered as its first: every rule of the format treats them alike.
+func (p *nmtParser) nextLine() ([]byte, bool, error) {
+	switch {
+	case p.pending:
 		p.pending = false
 		return p.text, true, nil
+	case p.held:
+		p.held, p.line, p.text = false, p.heldLine, p.heldText
+		return p.text, true, nil
 	}
-	if !p.sc.Scan() {
-		if err := p.sc.Err(); err != nil {
-			if errors.Is(err, bufio.ErrTooLong) {
-				return "", false, p.errorf(p.line+1, "line longer than 4 MiB")
-			}
-			return "", false, &ParseError{Format: FormatNMT, Name: p.name, Line: p.line + 1, Err: err}
+	text, err := p.lr.next()
+	blanks := p.lr.blanks
+	if err != nil && err != io.EOF {
+		return nil, false, &ParseError{Format: FormatNMT, Name: p.name, Line: p.lr.n + 1, Err: err}
+	}
+	if err == io.EOF {
+		if blanks > 0 {
+			p.line, p.text = p.lr.n-blanks+1, nil
+			return p.text, true, nil
 		}
-		return "", false, nil
+		p.line, p.atEOF = p.lr.n, true
+		return nil, false, nil
 	}
-	p.line++
-	p.text = strings.TrimRight(p.sc.Text(), "\r")
-	return p.text, true, nil
+	if p.lr.long {
+		return nil, false, p.errorf(p.lr.n, "%w", errLineTooLong)
+	}
+	if blanks > 0 {
+		p.held, p.heldText, p.heldLine = true, text, p.lr.n
+		p.line, p.text = p.lr.n-blanks, nil
+		return p.text, true, nil
+	}
+	p.line, p.text = p.lr.n, text
+	return text, true, nil
+}
+
+// next is nextLine as a string, for the header and summary, whose few
+// lines the regular expressions read.
+func (p *nmtParser) next() (string, bool, error) {
+	b, ok, err := p.nextLine()
+	return string(b), ok, err
 }
 
 func (p *nmtParser) unread() { p.pending = true }
@@ -258,8 +282,6 @@ const (
 )
 
 var (
-	// nmtPIDLine matches jcmd's first line: "7937:".
-	nmtPIDLine = regexp.MustCompile(`^(\d+):$`)
 	// nmtVersionLine matches java -version output: `openjdk version "1.8.0_131"`.
 	nmtVersionLine = regexp.MustCompile(`^(openjdk|java) version "([^"]+)"`)
 	// nmtOmitLine matches "(Omitting categories weighting less than 1KB)".
@@ -295,10 +317,6 @@ var (
 	// nmtVMSiteLine matches a virtual memory site of Details:
 	// "(reserved=262144KB, committed=262144KB Type=Java Heap)" or "… Tag=Class)".
 	nmtVMSiteLine = regexp.MustCompile(`^\(reserved=` + nmtAmt + nmtDelta + `, committed=` + nmtAmt + nmtDelta + `(?: (?:Type|Tag|type|tag)=([^()]*?))?\)`)
-	// nmtRegionLine matches a Virtual memory map region
-	// "[0x00000000f0000000 - 0x0000000100000000] reserved and committed 262144KB for Java Heap from"
-	// and its committed sub-regions "	[0x… - 0x…] committed 87360KB from".
-	nmtRegionLine = regexp.MustCompile(`^\s*\[0x[0-9A-Fa-f]+ - 0x[0-9A-Fa-f]+\] (reserved and committed|reserved|committed) ` + nmtAmt + `(?: for (.+?))?(?: from)?\s*$`)
 	// nmtJcmdMessage matches what jcmd VM.native_memory prints instead of a
 	// report (JDK 8 to 25): "Native memory tracking is not enabled",
 	// "Detail tracking is not enabled" (detail asked of a JVM tracking at
@@ -307,8 +325,6 @@ var (
 	// "Incorrect scale value: TB", and the header of
 	// "VM.native_memory statistics" (NMT's own bookkeeping, no report).
 	nmtJcmdMessage = regexp.MustCompile(`(?m)^(Native memory tracking is not enabled|Detail tracking is not enabled|No baseline for comparison|Native memory tracking has been (?:shut ?down|turned off)|Incorrect scale value: .*?|Native Memory Tracking Statistics:)\s*$`)
-	// nmtOmittedSites matches "(1296 call sites weighting less than 1KB each omitted.)".
-	nmtOmittedSites = regexp.MustCompile(`^\(\d+ call sites weighting less than`)
 )
 
 // nmtJcmdHint says what to do about a jcmd message matched by nmtJcmdMessage.
@@ -389,42 +405,19 @@ func (p *nmtParser) parse() error {
 // parseHeader reads up to and including the Total: line and the lines that
 // belong to it.
 func (p *nmtParser) parseHeader() error {
-	seenNMT := false
-	nonBlank := 0
+	if err := p.findReport(); err != nil {
+		return err
+	}
 	for {
 		text, ok, err := p.next()
 		if err != nil {
 			return err
 		}
 		if !ok {
-			if !seenNMT {
-				if p.line == 0 {
-					return &ParseError{Format: FormatNMT, Name: p.name, Err: ErrEmpty}
-				}
-				return p.errorf(0, "no %q header: not an NMT report", "Native Memory Tracking:")
-			}
 			return p.errorf(p.line, "report %w before its Total: line", ErrTruncated)
 		}
 		t := strings.TrimSpace(text)
 		if t == "" {
-			continue
-		}
-		nonBlank++
-		if !seenNMT {
-			switch {
-			case t == "Native Memory Tracking:":
-				seenNMT = true
-			case nonBlank == 1 && nmtPIDLine.MatchString(t):
-				p.pid, _ = strconv.Atoi(nmtPIDLine.FindStringSubmatch(t)[1])
-			case nmtVersionLine.MatchString(t):
-				// java -version output before -XX:+PrintNMTStatistics.
-				m := nmtVersionLine.FindStringSubmatch(t)
-				p.producer = map[string]string{"openjdk": "OpenJDK", "java": "Java"}[m[1]] + " " + m[2]
-			case nmtJcmdMessage.MatchString(t):
-				return p.errorf(p.line, "no report: jcmd printed %q (%s)", t, nmtJcmdHint(t))
-			}
-			// Anything else before the header (program output around
-			// -XX:+PrintNMTStatistics) is not part of the report.
 			continue
 		}
 		if m := nmtOmitLine.FindStringSubmatch(t); m != nil {
@@ -436,6 +429,95 @@ func (p *nmtParser) parseHeader() error {
 		}
 		return p.errorf(p.line, "want %q line, got %q", "Total: reserved=…, committed=…", clip(t, 80))
 	}
+}
+
+// findReport reads up to the "Native Memory Tracking:" line. What comes
+// before it is jcmd's "<pid>:" line, or the program's own output around
+// -XX:+PrintNMTStatistics (terminal escape sequences included), which may
+// be long: each line is looked at by its first bytes, and only a line that
+// starts like java -version's or like a jcmd message is matched further.
+func (p *nmtParser) findReport() error {
+	nonBlank := 0
+	for {
+		text, ok, err := p.nextLine()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			if p.line == 0 {
+				return &ParseError{Format: FormatNMT, Name: p.name, Err: ErrEmpty}
+			}
+			return p.errorf(0, "no %q header: not an NMT report", "Native Memory Tracking:")
+		}
+		t := bytes.TrimSpace(text)
+		if len(t) == 0 {
+			continue
+		}
+		if bytes.IndexByte(t, 0x1b) >= 0 {
+			t = bytes.TrimSpace(stripEscapes(t))
+		}
+		nonBlank++
+		if string(t) == "Native Memory Tracking:" {
+			return nil
+		}
+		if err := p.preambleLine(t, nonBlank == 1); err != nil {
+			return err
+		}
+	}
+}
+
+// preambleLine reads a line before the report: jcmd's "7937:" (first),
+// `openjdk version "17.0.15"` (Producer), or a jcmd message that stands
+// instead of a report.
+func (p *nmtParser) preambleLine(t []byte, first bool) error {
+	switch {
+	case first && len(t) > 1 && t[len(t)-1] == ':':
+		if pid, ok := parseDecimal(t[:len(t)-1]); ok && pid <= math.MaxInt32 {
+			p.pid = int(pid)
+		}
+	case bytes.HasPrefix(t, []byte("openjdk version ")) || bytes.HasPrefix(t, []byte("java version ")):
+		if m := nmtVersionLine.FindStringSubmatch(string(t)); m != nil {
+			p.producer = map[string]string{"openjdk": "OpenJDK", "java": "Java"}[m[1]] + " " + m[2]
+		}
+	case bytes.HasPrefix(t, []byte("Native ")) || bytes.HasPrefix(t, []byte("Detail ")) ||
+		bytes.HasPrefix(t, []byte("No baseline")) || bytes.HasPrefix(t, []byte("Incorrect scale")):
+		if s := string(t); nmtJcmdMessage.MatchString(s) {
+			return p.errorf(p.line, "no report: jcmd printed %q (%s)", s, nmtJcmdHint(s))
+		}
+	}
+	return nil
+}
+
+// stripEscapes removes terminal escape sequences (CSI "ESC [ … final" and
+// OSC "ESC ] … BEL or ESC \\") from a line of program output.
+func stripEscapes(b []byte) []byte {
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		if b[i] != 0x1b || i+1 >= len(b) {
+			out = append(out, b[i])
+			continue
+		}
+		switch b[i+1] {
+		case '[':
+			j := i + 2
+			for j < len(b) && (b[j] < 0x40 || b[j] > 0x7e) {
+				j++
+			}
+			i = j
+		case ']':
+			j := i + 2
+			for j < len(b) && b[j] != 0x07 && !(b[j] == 0x1b && j+1 < len(b) && b[j+1] == '\\') {
+				j++
+			}
+			if j < len(b) && b[j] == 0x1b {
+				j++
+			}
+			i = j
+		default:
+			i++
+		}
+	}
+	return out
 }
 
 func (p *nmtParser) parseTotal(t string) error {
@@ -706,364 +788,6 @@ func (p *nmtParser) finishCategory(c *nmtCategory, atEOF bool) error {
 	return nil
 }
 
-// parseSections reads what follows the summary in detail reports.
-func (p *nmtParser) parseSections() error {
-	section := ""
-	var site *nmtSite
-	for {
-		text, ok, err := p.next()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			if site != nil {
-				return p.errorf(p.line, "report %w in a call site (line %d): frames without values", ErrTruncated, site.line)
-			}
-			if p.sawVMMap && !p.sawDetail {
-				p.warnf(p.line, "report ends in the virtual memory map, before Details: (cut off?); sites are counted per category")
-			}
-			return nil
-		}
-		t := strings.TrimSpace(text)
-		switch {
-		case t == "":
-			if site != nil && section != "vmmap" {
-				return p.errorf(p.line, "call site at line %d has frames but no values", site.line)
-			}
-			continue
-		case t == "Virtual memory map:":
-			section, p.sawVMMap, p.detail = "vmmap", true, true
-			p.vmmap = map[string]*nmtRegionSum{}
-			continue
-		case t == "Memory file details" || t == "Memory file details:":
-			section, p.detail = "files", true
-			continue
-		case t == "Details:":
-			section, p.sawDetail, p.detail = "details", true, true
-			continue
-		case t == "Native Memory Tracking:":
-			p.warnf(p.line, "a second report starts here; only the first is read")
-			return nil
-		case text == "Metaspace:":
-			// -XX:+PrintNMTStatistics at detail level (JDK 17, 25) follows
-			// the report with the metaspace statistics; the report is over.
-			if site != nil {
-				return p.errorf(p.line, "call site at line %d has frames but no values", site.line)
-			}
-			return nil
-		}
-		switch section {
-		case "vmmap":
-			p.parseRegion(t)
-			continue
-		case "files":
-			continue
-		}
-		// Details (or the call sites that follow the summary in detail.diff).
-		if strings.HasPrefix(text, "[") {
-			sym, ok := nmtFrameSymbol(text)
-			if !ok {
-				return p.errorf(p.line, "malformed frame line %q", clip(t, 80))
-			}
-			if site == nil {
-				site = &nmtSite{line: p.line}
-				p.sawDetail, p.detail = true, true
-			}
-			if len(site.frames) >= 64 {
-				return p.errorf(p.line, "call site at line %d has too many frames", site.line)
-			}
-			site.frames = append(site.frames, nmtParseFrame(sym))
-			continue
-		}
-		if nmtOmittedSites.MatchString(t) {
-			if site != nil {
-				return p.errorf(p.line, "call site at line %d has frames but no values", site.line)
-			}
-			continue
-		}
-		if strings.HasPrefix(t, "(") {
-			if site == nil {
-				p.warnf(p.line, "skipped values %q without frames", clip(t, 80))
-				continue
-			}
-			if err := p.parseSiteValues(site, t); err != nil {
-				return err
-			}
-			p.addSite(site)
-			site = nil
-			continue
-		}
-		p.warnf(p.line, "skipped unknown line %q", clip(t, 80))
-	}
-}
-
-// nmtFrameSymbol returns what follows the address of a Details: frame line
-// "[0x00007f42e08d0c9c] Unsafe_AllocateMemory0+0x7c" (or "[0x…]Symbol", or a
-// bare "[0x…]"), and false when the line is no frame line.
-func nmtFrameSymbol(text string) (string, bool) {
-	if !strings.HasPrefix(text, "[0x") {
-		return "", false
-	}
-	end := strings.IndexByte(text, ']')
-	if end < 4 || !isHex(text[3:end]) {
-		return "", false
-	}
-	return strings.TrimSpace(text[end+1:]), true
-}
-
-// nmtParseFrame splits a frame's symbol "JavaMain+0x8f in libjli.so" into
-// the function JavaMain and the module libjli.so; no symbol is Java code.
-func nmtParseFrame(sym string) nmtFrame {
-	if sym == "" {
-		return nmtFrame{fn: nmtJavaFrame}
-	}
-	var f nmtFrame
-	if i := strings.LastIndex(sym, " in "); i > 0 && !strings.ContainsAny(sym[i+4:], " \t") && sym[i+4:] != "" {
-		sym, f.module = sym[:i], sym[i+4:]
-	}
-	if i := strings.LastIndex(sym, "+0x"); i > 0 && isHex(sym[i+3:]) {
-		sym = sym[:i]
-	}
-	f.fn = strings.TrimSpace(sym)
-	if f.fn == "" {
-		f.fn = nmtJavaFrame
-	}
-	return f
-}
-
-func isHex(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return false
-		}
-	}
-	return true
-}
-
-// parseSiteValues reads a Details: value line: malloc sites
-// "(malloc=…KB type=Other #13) (peak=…)", JDK 25's "((malloc=… tag=Other #13) (peak=…))",
-// virtual memory sites "(reserved=…, committed=… Type=Thread Stack)" and
-// detail.diff's "(mmap: reserved=… +…, committed=… +… Type=Thread Stack)".
-func (p *nmtParser) parseSiteValues(s *nmtSite, t string) error {
-	t = strings.TrimPrefix(t, "(")
-	if !strings.HasPrefix(t, "(") {
-		t = "(" + t
-	}
-	var err error
-	switch {
-	case strings.HasPrefix(t, "(malloc="):
-		v, d, n, dn, typ, err := p.mallocAmounts(t)
-		if err != nil {
-			return err
-		}
-		s.category = typ
-		s.setMalloc(v, d, n, dn)
-	case strings.HasPrefix(t, "(reserved=") || strings.HasPrefix(t, "(mmap:"):
-		var r, dr, c, dc int64
-		if strings.HasPrefix(t, "(mmap:") {
-			if r, dr, c, dc, s.category, err = p.mmapAmounts(t, "mmap"); err != nil {
-				return err
-			}
-		} else {
-			m := nmtVMSiteLine.FindStringSubmatch(t)
-			if m == nil {
-				return p.malformed("virtual memory site", t)
-			}
-			if r, dr, err = p.amount(p.line, m[1], m[2], m[3], m[4]); err != nil {
-				return err
-			}
-			if c, dc, err = p.amount(p.line, m[5], m[6], m[7], m[8]); err != nil {
-				return err
-			}
-			s.category = strings.TrimSpace(m[9])
-		}
-		s.vals.cur[nmtReserved], s.vals.delta[nmtReserved] = r, dr
-		s.vals.cur[nmtMmapReserved], s.vals.delta[nmtMmapReserved] = r, dr
-		s.vals.cur[nmtCommitted], s.vals.delta[nmtCommitted] = c, dc
-		s.vals.cur[nmtMmapCommitted], s.vals.delta[nmtMmapCommitted] = c, dc
-	default:
-		m := nmtUntypedSiteLine.FindStringSubmatch(t)
-		if m == nil {
-			if err := p.checkScaleIn(t); err != nil {
-				return err
-			}
-			return p.errorf(p.line, "want call site values like %q, got %q", "(malloc=…)", clip(t, 80))
-		}
-		// The site's category is not printed: it is counted as unattributed.
-		v, d, err := p.amount(p.line, m[1], m[2], m[3], m[4])
-		if err != nil {
-			return err
-		}
-		n, dn, err := p.count(p.line, m[5], m[6])
-		if err != nil {
-			return err
-		}
-		s.setMalloc(v, d, n, dn)
-	}
-	return nil
-}
-
-// addSite files a complete site under its category, merging it with an
-// earlier site that has the same key.
-func (p *nmtParser) addSite(s *nmtSite) {
-	s.category = p.siteCategory(s)
-	// Runs of Java frames become one placeholder frame.
-	frames := s.frames[:0]
-	for _, f := range s.frames {
-		if f.fn == nmtJavaFrame && len(frames) > 0 && frames[len(frames)-1].fn == nmtJavaFrame {
-			continue
-		}
-		frames = append(frames, f)
-	}
-	allJava := true
-	for _, f := range frames {
-		if f.fn != nmtJavaFrame {
-			allJava = false
-		}
-	}
-	if allJava {
-		// The category is the only handle ("[java]" from "[Other]"); one
-		// that is a placeholder already ("[unattributed]") keeps its brackets.
-		cat := s.category
-		if !strings.HasPrefix(cat, "[") {
-			cat = "[" + cat + "]"
-		}
-		frames = append(frames, nmtFrame{fn: cat})
-	}
-	s.frames = frames
-	key := s.category + nmtFramesKey(frames)
-	if i, ok := p.siteIdx[key]; ok {
-		p.sites[i].vals.add(&s.vals)
-		return
-	}
-	p.siteIdx[key] = len(p.sites)
-	p.sites = append(p.sites, s)
-}
-
-// nmtFramesKey is what a site's frames are matched on: symbols and modules.
-func nmtFramesKey(frames []nmtFrame) string {
-	var key strings.Builder
-	for _, f := range frames {
-		key.WriteString("\x00")
-		key.WriteString(f.fn)
-		key.WriteString("\x01")
-		key.WriteString(f.module)
-	}
-	return key.String()
-}
-
-// siteCategory maps a site's type to a summary category: the type itself,
-// else the longest category whose name starts it ("Thread Stack" → Thread,
-// which the summary reports with its stacks).
-func (p *nmtParser) siteCategory(s *nmtSite) string {
-	if s.category == "" {
-		return nmtUnattributed
-	}
-	if _, ok := p.cats[s.category]; ok {
-		return s.category
-	}
-	best := ""
-	for _, name := range p.catOrder {
-		if strings.HasPrefix(s.category, name+" ") && len(name) > len(best) {
-			best = name
-		}
-	}
-	if best != "" {
-		return best
-	}
-	return s.category
-}
-
-func (p *nmtParser) parseRegion(t string) {
-	if !strings.HasPrefix(t, "[0x") {
-		return // blank lines of the map
-	}
-	if !strings.Contains(t, " - 0x") {
-		// A frame: of the reserving stack right after a reserved region,
-		// else of a committed sub-region's stack.
-		if r := p.region; r != nil && !r.framesDone {
-			if sym, ok := nmtFrameSymbol(t); ok && len(r.frames) < 64 {
-				r.frames = append(r.frames, nmtParseFrame(sym))
-			}
-		}
-		return
-	}
-	m := nmtRegionLine.FindStringSubmatch(t)
-	if m == nil {
-		return
-	}
-	if m[3] != p.unit {
-		p.warnf(p.line, "skipped region %q: not in the report's scale", clip(t, 80))
-		return
-	}
-	n, err := strconv.ParseInt(m[2], 10, 64)
-	if err != nil || n > (1<<62)/p.scale {
-		p.warnf(p.line, "skipped region %q: number out of range", clip(t, 80))
-		return
-	}
-	n *= p.scale
-	if m[1] == "committed" {
-		if p.vmmapLast != "" {
-			p.vmmap[p.vmmapLast].committed += n
-		}
-		if p.region != nil {
-			p.region.committed += n
-			p.region.framesDone = true
-		}
-		return
-	}
-	cat := m[4]
-	if cat == "" {
-		cat = nmtUnattributed
-	}
-	rs := p.vmmap[cat]
-	if rs == nil {
-		rs = &nmtRegionSum{}
-		p.vmmap[cat] = rs
-	}
-	rs.reserved += n
-	rs.regions++
-	p.vmmapLast = cat
-	p.endRegion()
-	p.region = &nmtMapRegion{category: cat, reserved: n}
-	if m[1] == "reserved and committed" {
-		rs.committed += n
-		p.region.committed = n
-	}
-}
-
-// snapshot builds the Snapshot (and its Baseline for diff reports).
-func (p *nmtParser) snapshot() (*Snapshot, error) {
-	variant := "nmt-summary"
-	if p.detail {
-		variant = "nmt-detail"
-	}
-	if p.diff {
-		variant += ".diff"
-	}
-	p.splitBySpans()
-	s := newSnapshot(p.name, FormatNMT, p.profile(func(v *nmtVals) [nmtSlots]int64 { return v.cur }))
-	s.Variant, s.PID, s.Symbolized, s.Producer = variant, p.pid, true, p.producer
-	p.checkTotal()
-	s.Warnings = p.warnings
-	if p.diff {
-		base := p.profile(func(v *nmtVals) (out [nmtSlots]int64) {
-			for i := range out {
-				out[i] = v.cur[i] - v.delta[i]
-			}
-			return out
-		})
-		b := newSnapshot(p.name+" (baseline)", FormatNMT, base)
-		b.Variant, b.PID, b.Symbolized, b.Producer = variant, p.pid, true, p.producer
-		s.Baseline = b
-	}
-	return s, nil
-}
-
 // checkTotal warns when the categories do not add up to the Total: line
 // beyond rounding: categories were omitted or the report is incomplete.
 func (p *nmtParser) checkTotal() {
@@ -1108,67 +832,4 @@ func (p *nmtParser) comments() []string {
 		out = append(out, fmt.Sprintf("nmt virtual memory map: %s reserved=%d committed=%d regions=%d", n, r.reserved, r.committed, r.regions))
 	}
 	return out
-}
-
-// nmtBuilder assembles a profile with one Function and Location per
-// distinct frame.
-type nmtBuilder struct {
-	p    *profile.Profile
-	locs map[nmtFrame]*profile.Location
-	maps map[string]*profile.Mapping
-}
-
-func newNMTBuilder() *nmtBuilder {
-	return &nmtBuilder{
-		p: &profile.Profile{
-			SampleType:        nmtSampleTypes,
-			DefaultSampleType: "committed",
-		},
-		locs: map[nmtFrame]*profile.Location{},
-		maps: map[string]*profile.Mapping{},
-	}
-}
-
-func (b *nmtBuilder) add(frames []nmtFrame, category string, v [nmtSlots]int64) {
-	zero := true
-	for _, x := range v {
-		if x != 0 {
-			zero = false
-		}
-	}
-	if zero {
-		return
-	}
-	locs := make([]*profile.Location, len(frames))
-	for i, f := range frames {
-		locs[i] = b.location(f)
-	}
-	vals := make([]int64, nmtSlots)
-	copy(vals, v[:])
-	b.p.Sample = append(b.p.Sample, &profile.Sample{
-		Location: locs,
-		Value:    vals,
-		Label:    map[string][]string{"category": {category}},
-	})
-}
-
-func (b *nmtBuilder) location(f nmtFrame) *profile.Location {
-	if l := b.locs[f]; l != nil {
-		return l
-	}
-	fn := &profile.Function{ID: uint64(len(b.p.Function) + 1), Name: f.fn, SystemName: f.fn}
-	b.p.Function = append(b.p.Function, fn)
-	l := &profile.Location{ID: uint64(len(b.p.Location) + 1), Line: []profile.Line{{Function: fn}}}
-	if f.module != "" {
-		m := b.maps[f.module]
-		if m == nil {
-			m = &profile.Mapping{ID: uint64(len(b.p.Mapping) + 1), File: f.module, HasFunctions: true}
-			b.maps[f.module] = m
-			b.p.Mapping = append(b.p.Mapping, m)
-		}
-		l.Mapping = m
-	}
-	b.p.Location = append(b.p.Location, l)
-	b.locs[f] = l
-	return l
 }

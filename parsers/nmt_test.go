@@ -428,7 +428,7 @@ func TestNMTLineVariants(t *testing.T) {
 	}
 	for _, tc := range sites {
 		s := &nmtSite{}
-		if err := p.parseSiteValues(s, tc.line); err != nil {
+		if err := p.parseSiteValues(s, []byte(tc.line)); err != nil {
 			t.Errorf("%q: %v", tc.line, err)
 			continue
 		}
@@ -444,11 +444,11 @@ func TestNMTLineVariants(t *testing.T) {
 		{"", nmtJavaFrame, ""},
 	}
 	for _, tc := range frames {
-		sym, ok := nmtFrameSymbol("[0x00007f42e08d0c9c] " + tc.in)
+		sym, ok := nmtFrameSymbol([]byte("[0x00007f42e08d0c9c] " + tc.in))
 		if !ok {
 			t.Fatalf("%q: frame line did not match", tc.in)
 		}
-		if got := nmtParseFrame(sym); got.fn != tc.fn || got.module != tc.module {
+		if got := nmtParseFrame(string(sym)); got.fn != tc.fn || got.module != tc.module {
 			t.Errorf("%q: got %q in %q, want %q in %q", tc.in, got.fn, got.module, tc.fn, tc.module)
 		}
 	}

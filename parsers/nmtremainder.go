@@ -1,10 +1,6 @@
 package parsers
 
-import (
-	"sort"
-
-	"github.com/google/pprof/profile"
-)
+import "sort"
 
 // This file builds an NMT report's profile: its sites, then per category
 // the remainder "not in Details" that keeps the totals exact, then
@@ -27,14 +23,12 @@ import (
 //     −2 KB). What is left negative goes to "[unattributed]", which holds
 //     the rounding of Total against the categories too.
 
-// profile builds one side of the report with values chosen by pick.
-func (p *nmtParser) profile(pick func(*nmtVals) [nmtSlots]int64) *profile.Profile {
-	b := newNMTBuilder()
-	b.p.Comments = p.comments()
+// side feeds one side of the report, with values chosen by pick, to e.
+func (p *nmtParser) side(pick func(*nmtVals) [nmtSlots]int64, e *nmtEmitter) error {
 	siteSum := map[string]*[nmtSlots]int64{}
 	for _, s := range p.sites {
 		v := pick(&s.vals)
-		b.add(s.frames, s.category, v)
+		e.add(s.frames, s.category, v)
 		ss := siteSum[s.category]
 		if ss == nil {
 			ss = &[nmtSlots]int64{}
@@ -43,12 +37,13 @@ func (p *nmtParser) profile(pick func(*nmtVals) [nmtSlots]int64) *profile.Profil
 		addSlots(ss, v)
 	}
 	rest := p.unattributed(pick, siteSum)
+	unattributed := []uint32{p.frames.add(nmtFrame{fn: nmtUnattributed})}
 	if !p.detail {
 		for _, name := range p.catOrder {
-			b.add([]nmtFrame{{fn: name}}, name, pick(&p.cats[name].vals))
+			e.add([]uint32{p.frames.add(nmtFrame{fn: name})}, name, pick(&p.cats[name].vals))
 		}
-		b.add([]nmtFrame{{fn: nmtUnattributed}}, nmtUnattributed, rest)
-		return b.p
+		e.add(unattributed, nmtUnattributed, rest)
+		return e.err
 	}
 	for _, name := range p.catOrder {
 		v := p.remainder(name, pick, siteSum)
@@ -58,10 +53,10 @@ func (p *nmtParser) profile(pick func(*nmtVals) [nmtSlots]int64) *profile.Profil
 				v[i] = 0
 			}
 		}
-		b.add([]nmtFrame{{fn: "[" + name + ": not in Details]"}}, name, v)
+		e.add([]uint32{p.frames.add(nmtFrame{fn: "[" + name + ": not in Details]"})}, name, v)
 	}
-	b.add([]nmtFrame{{fn: nmtUnattributed}}, nmtUnattributed, rest)
-	return b.p
+	e.add(unattributed, nmtUnattributed, rest)
+	return e.err
 }
 
 // unattributed is the report's Total minus its categories, and minus the
@@ -127,27 +122,28 @@ func addSlots(dst *[nmtSlots]int64, v [nmtSlots]int64) {
 // nmtMapRegion is a reserved region of the Virtual memory map being read:
 // its category, size, committed sub-regions and reserving stack.
 type nmtMapRegion struct {
+	open                bool // a region is being read
 	category            string
 	reserved, committed int64
-	frames              []nmtFrame
+	frames              []uint32
 	framesDone          bool // a committed sub-region began: its frames are its own
 }
 
 // endRegion files the region being read under its reserving stack.
 func (p *nmtParser) endRegion() {
-	r := p.region
-	if r == nil {
+	r := &p.region
+	if !r.open {
 		return
 	}
-	p.region = nil
+	r.open = false
 	if p.spans == nil {
 		p.spans = map[string]map[string]*nmtRegionSum{}
 	}
-	key := nmtFramesKey(r.frames)
-	byCat := p.spans[key]
+	p.key = appendFramesKey(p.key[:0], r.frames)
+	byCat := p.spans[string(p.key)]
 	if byCat == nil {
 		byCat = map[string]*nmtRegionSum{}
-		p.spans[key] = byCat
+		p.spans[string(p.key)] = byCat
 	}
 	rs := byCat[r.category]
 	if rs == nil {
@@ -173,13 +169,14 @@ func (p *nmtParser) splitBySpans() {
 	}
 	perStack := map[string]int{}
 	for _, s := range p.sites {
-		perStack[nmtFramesKey(s.frames)]++
+		p.key = appendFramesKey(p.key[:0], s.frames)
+		perStack[string(p.key)]++
 	}
 	var out []*nmtSite
 	for _, s := range p.sites {
-		key := nmtFramesKey(s.frames)
-		parts := p.spanParts(s, p.spans[key])
-		if perStack[key] != 1 || parts == nil {
+		p.key = appendFramesKey(p.key[:0], s.frames)
+		parts := p.spanParts(s, p.spans[string(p.key)])
+		if perStack[string(p.key)] != 1 || parts == nil {
 			out = append(out, s)
 			continue
 		}
@@ -188,12 +185,12 @@ func (p *nmtParser) splitBySpans() {
 	p.sites = p.sites[:0]
 	clear(p.siteIdx)
 	for _, s := range out {
-		key := s.category + nmtFramesKey(s.frames)
-		if i, ok := p.siteIdx[key]; ok {
+		p.key = appendSiteKey(p.key[:0], s.category, s.frames)
+		if i, ok := p.siteIdx[string(p.key)]; ok {
 			p.sites[i].vals.add(&s.vals)
 			continue
 		}
-		p.siteIdx[key] = len(p.sites)
+		p.siteIdx[string(p.key)] = len(p.sites)
 		p.sites = append(p.sites, s)
 	}
 }
@@ -212,7 +209,7 @@ func (p *nmtParser) spanParts(s *nmtSite, byCat map[string]*nmtRegionSum) []*nmt
 		c += rs.committed
 	}
 	sort.Strings(names)
-	if len(names) == 1 && p.siteCategory(&nmtSite{category: names[0]}) == s.category {
+	if len(names) == 1 && p.siteCategory(names[0]) == s.category {
 		return nil
 	}
 	if r != s.vals.cur[nmtMmapReserved] || c != s.vals.cur[nmtMmapCommitted] {
@@ -221,7 +218,7 @@ func (p *nmtParser) spanParts(s *nmtSite, byCat map[string]*nmtRegionSum) []*nmt
 	var parts []*nmtSite
 	for _, n := range names {
 		rs := byCat[n]
-		part := &nmtSite{frames: s.frames, category: p.siteCategory(&nmtSite{category: n}), line: s.line}
+		part := &nmtSite{frames: s.frames, category: p.siteCategory(n), line: s.line}
 		part.vals.cur[nmtReserved], part.vals.cur[nmtMmapReserved] = rs.reserved, rs.reserved
 		part.vals.cur[nmtCommitted], part.vals.cur[nmtMmapCommitted] = rs.committed, rs.committed
 		parts = append(parts, part)

@@ -3,7 +3,6 @@ package parsers
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -34,6 +33,13 @@ type Options struct {
 	// CollapsedUnit is the unit of the values of collapsed stacks
 	// (CollapsedBytes or CollapsedCount); "" means bytes.
 	CollapsedUnit string
+	// OnRead, when set, is called with the size of every read from the
+	// input (the file's bytes, before decompression), for progress; it may
+	// be called from another goroutine than the reader's.
+	OnRead func(n int)
+	// MaxDecompressed is how many bytes a compressed input may decompress
+	// to: 0 means DefaultMaxDecompressed, a negative value no limit.
+	MaxDecompressed int64
 	// Split cuts a recording of allocations (heaptrack, async-profiler)
 	// into one snapshot per lifecycle; the zero value reads a recording as
 	// one snapshot of what was live at its end. Other formats ignore it.
@@ -113,7 +119,7 @@ func ParseEach(r io.Reader, name string, opts *Options, emit func(*Snapshot) err
 	if opts == nil {
 		opts = &Options{}
 	}
-	in, closeIn, err := openContent(r, name)
+	in, closeIn, err := openContent(r, name, opts.MaxDecompressed, true)
 	if err != nil {
 		return err
 	}
@@ -159,19 +165,26 @@ func Parse(r io.Reader, name string, opts *Options) (*Snapshot, error) {
 	return snaps[0], nil
 }
 
+// textReaders are the streaming readers of the text formats: each feeds
+// the snapshots of r to sink, line by line, naming address-only frames
+// with sym when it is set. One reader serves both models: Open builds its
+// Snapshot with a SnapshotBuilder sink.
+var textReaders = map[Format]func(r io.Reader, name string, sym Symbolizer, sink Sink) error{
+	FormatJemalloc: ReadJemalloc,
+	FormatTcmalloc: ReadTcmalloc,
+	FormatNMT:      ReadNMT,
+}
+
 // parseSnapshot reads one snapshot of a snapshot format from in.
 func parseSnapshot(in io.Reader, name string, format Format, opts *Options) (*Snapshot, error) {
+	if read, ok := textReaders[format]; ok {
+		return buildSnapshot(in, name, opts.Symbolizer, read)
+	}
 	var snap *Snapshot
 	var err error
 	switch format {
 	case FormatPprof:
 		snap, err = ParsePprof(in, name)
-	case FormatTcmalloc:
-		snap, err = ParseTcmalloc(in, name)
-	case FormatJemalloc:
-		snap, err = ParseJemalloc(in, name)
-	case FormatNMT:
-		snap, err = ParseNMT(in, name)
 	case FormatCollapsed:
 		snap, err = ParseCollapsed(in, name, opts.CollapsedUnit)
 	default:
@@ -182,6 +195,19 @@ func parseSnapshot(in io.Reader, name string, format Format, opts *Options) (*Sn
 	}
 	symbolizeSnapshot(snap, opts)
 	return snap, nil
+}
+
+// buildSnapshot reads the one snapshot of r (with its Baseline, for a
+// pair) with a streaming reader.
+func buildSnapshot(r io.Reader, name string, sym Symbolizer, read func(io.Reader, string, Symbolizer, Sink) error) (*Snapshot, error) {
+	var b SnapshotBuilder
+	if err := read(r, name, sym, &b); err != nil {
+		return nil, err
+	}
+	if snaps := b.Snapshots(); len(snaps) == 1 {
+		return snaps[0], nil
+	}
+	return nil, &ParseError{Name: name, Err: fmt.Errorf("holds %d snapshots, want one", len(b.Snapshots()))}
 }
 
 // symbolizeSnapshot names the address-only frames of snap with opts'
@@ -204,7 +230,7 @@ func DetectFile(path string) (Format, error) {
 		return "", err
 	}
 	defer f.Close()
-	in, closeIn, err := openContent(f, path)
+	in, closeIn, err := openContent(f, path, 0, false)
 	if err != nil {
 		return "", err
 	}
@@ -213,10 +239,12 @@ func DetectFile(path string) (Format, error) {
 }
 
 // openContent returns a buffered reader over r's content: decompressed when
-// r is gzip or zstd (heaptrack writes zstd), without a leading UTF-8 byte
-// order mark (editors on Windows add one; it is no part of any format). The
-// reader's buffer holds sniffLen bytes for detectContent.
-func openContent(r io.Reader, name string) (*bufio.Reader, func(), error) {
+// r is gzip or zstd (heaptrack writes zstd), under the limit of
+// Options.MaxDecompressed (see decompress.go; ahead decompresses gzip in a
+// goroutine, for a whole read rather than a sniff), without a leading UTF-8
+// byte order mark (editors on Windows add one; it is no part of any format).
+// The reader's buffer holds sniffLen bytes for detectContent.
+func openContent(r io.Reader, name string, limit int64, ahead bool) (*bufio.Reader, func(), error) {
 	noop := func() {}
 	br := bufio.NewReaderSize(r, sniffLen)
 	head, err := br.Peek(4)
@@ -229,19 +257,19 @@ func openContent(r io.Reader, name string) (*bufio.Reader, func(), error) {
 	closeIn := noop
 	switch {
 	case bytes.HasPrefix(head, gzipMagic):
-		gz, err := gzip.NewReader(br)
+		in, stop, err := gunzip(br, limit, ahead)
 		if err != nil {
-			return nil, noop, &ParseError{Name: name, Err: fmt.Errorf("gzip: %w", err)}
+			return nil, noop, &ParseError{Name: name, Err: err}
 		}
-		closeIn = func() { gz.Close() }
-		br = bufio.NewReaderSize(&decompressedReader{r: gz, codec: "gzip"}, sniffLen)
+		closeIn = stop
+		br = bufio.NewReaderSize(in, sniffLen)
 	case bytes.HasPrefix(head, zstdMagic):
 		zr, err := zstd.NewReader(br, zstd.WithDecoderMaxWindow(zstdMaxWindow), zstd.WithDecoderConcurrency(2))
 		if err != nil {
 			return nil, noop, &ParseError{Name: name, Err: fmt.Errorf("zstd: %w", err)}
 		}
 		closeIn = zr.Close
-		br = bufio.NewReaderSize(&decompressedReader{r: zr, codec: "zstd"}, sniffLen)
+		br = bufio.NewReaderSize(limited(&decompressedReader{r: zr, codec: "zstd"}, limit), sniffLen)
 	}
 	if bom, _ := br.Peek(3); bytes.Equal(bom, utf8BOM) {
 		br.Discard(3)
@@ -329,24 +357,10 @@ func Detect(head []byte) (Format, error) {
 	if err := detectUnread(head); err != nil {
 		return "", err
 	}
-	if !looksLikeText(head) {
-		if bytes.HasPrefix(head, jfr.Magic) {
-			return FormatJFR, nil
-		}
-		if looksLikeProfileProto(head) {
-			return FormatPprof, nil
-		}
-		return "", fmt.Errorf("%w (binary data%s)", ErrUnrecognized, describeMagic(head))
-	}
-	text := bytes.TrimLeft(head, " \t\r\n")
-	// gperftools may write "%warn" lines before its header.
-	for bytes.HasPrefix(text, []byte("%warn")) {
-		i := bytes.IndexByte(text, '\n')
-		if i < 0 {
-			break
-		}
-		text = bytes.TrimLeft(text[i+1:], " \t\r\n")
-	}
+	// A heap dump is known by its first line: a stray control byte further
+	// on (a damaged copy) is for its reader to report with its line, not a
+	// reason to call the input binary.
+	text := skipHeapPreamble(head)
 	switch {
 	case bytes.HasPrefix(text, []byte("heap_v2/")):
 		return FormatJemalloc, nil
@@ -355,6 +369,22 @@ func Detect(head []byte) (Format, error) {
 	case bytes.HasPrefix(text, []byte(javaHeapzHeader)):
 		// pprof's legacy Java heap profile: its library reads it.
 		return FormatPprof, nil
+	}
+	if !looksLikeText(head) {
+		if bytes.HasPrefix(head, jfr.Magic) {
+			return FormatJFR, nil
+		}
+		// An NMT report may follow any program output; a report with a
+		// stray control byte is still mostly text, unlike a protobuf.
+		if mostlyText(head) && nmtHeaderLine.Match(head) {
+			return FormatNMT, nil
+		}
+		if looksLikeProfileProto(head) {
+			return FormatPprof, nil
+		}
+		return "", fmt.Errorf("%w (binary data%s)", ErrUnrecognized, describeMagic(head))
+	}
+	switch {
 	case nmtHeaderLine.Match(head):
 		return FormatNMT, nil
 	case nmtJcmdMessage.Match(head):
@@ -364,6 +394,20 @@ func Detect(head []byte) (Format, error) {
 		return FormatCollapsed, nil
 	}
 	return "", fmt.Errorf("%w (text starting %q)", ErrUnrecognized, firstLine(text, 40))
+}
+
+// skipHeapPreamble returns head without the blank lines and the "%warn"
+// lines that gperftools may write before its header.
+func skipHeapPreamble(head []byte) []byte {
+	text := bytes.TrimLeft(head, " \t\r\n")
+	for bytes.HasPrefix(text, []byte("%warn")) {
+		i := bytes.IndexByte(text, '\n')
+		if i < 0 {
+			break
+		}
+		text = bytes.TrimLeft(text[i+1:], " \t\r\n")
+	}
+	return text
 }
 
 // heaptrackVersionLine matches the line that opens a heaptrack recording:
@@ -388,15 +432,18 @@ func looksLikeHeaptrack(head []byte) bool {
 }
 
 // nmtHeaderLine matches the line that opens every NMT report, alone on its
-// line (jcmd output, or -XX:+PrintNMTStatistics after the program's own):
+// line (jcmd output, or -XX:+PrintNMTStatistics after the program's own,
+// whose terminal escape sequences may surround it):
 //
 //	Native Memory Tracking:
 //
 // A document that merely mentions it (this project's README) is no report.
-var nmtHeaderLine = regexp.MustCompile(`(?m)^[ \t]*Native Memory Tracking:[ \t]*\r?$`)
+var nmtHeaderLine = regexp.MustCompile(`(?m)^(?:[ \t]|\x1b\[[0-?]*[ -/]*[@-~])*Native Memory Tracking:(?:[ \t]|\x1b\[[0-?]*[ -/]*[@-~])*\r?$`)
 
 // looksLikeText reports whether head is UTF-8 without control bytes other than
-// tab, CR and LF. A multi-byte rune cut at the end of head does not count.
+// tab, CR, LF and ESC (terminal escape sequences, as in coloured program
+// output before an NMT report, are text). A multi-byte rune cut at the end
+// of head does not count.
 func looksLikeText(head []byte) bool {
 	for i := 0; i < len(head); {
 		r, size := utf8.DecodeRune(head[i:])
@@ -406,12 +453,25 @@ func looksLikeText(head []byte) bool {
 			}
 			return false
 		}
-		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' {
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' && r != 0x1b {
 			return false
 		}
 		i += size
 	}
 	return true
+}
+
+// mostlyText reports whether at most one byte in 256 of head is a control
+// byte other than tab, CR, LF and ESC: text with a stray byte, not a
+// binary encoding, whose tags and lengths are small numbers.
+func mostlyText(head []byte) bool {
+	bad := 0
+	for _, c := range head {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != 0x1b {
+			bad++
+		}
+	}
+	return bad <= len(head)/256
 }
 
 // looksLikeProfileProto reports whether head starts like a profile.proto

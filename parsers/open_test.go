@@ -91,6 +91,12 @@ func TestDetect(t *testing.T) {
 		{"text that mentions NMT", "# notes\nRead `Native Memory Tracking:` reports with dumpdiff.\n", "", ErrUnrecognized},
 		{"nmt after program output, CRLF", "started\r\nworking\r\n\r\nNative Memory Tracking:\r\n\r\n", FormatNMT, nil},
 		{"elf", "\x7fELF\x02\x01\x01\x00", "", ErrUnrecognized},
+		// A damaged text dump is still its format: its reader names the line.
+		{"jemalloc with a stray control byte", "heap_v2/1\n  t*: 1\x00: 2 [0: 0]\n", FormatJemalloc, nil},
+		{"tcmalloc with a stray control byte", "heap profile: 1: 2 [3: 4] @ heapprofile\n1: 2 [3: 4] @ 0x1\x07\n", FormatTcmalloc, nil},
+		{"nmt after coloured program output", "\x1b[32mstarted\x1b[0m\n\x1b[1mdone\x1b[0m\n\nNative Memory Tracking:\n\n", FormatNMT, nil},
+		{"nmt with a stray control byte", "12345:\n\nNative Memory Tracking:\n\nTotal: reserved=1KB, committed=1KB\n" + strings.Repeat("-  Java Heap (reserved=1KB, committed=1KB)\n", 8) + "\x00\n", FormatNMT, nil},
+		{"binary that holds the nmt header", "\x0a\x02\x08\x01\x00\x00\x00\x00\nNative Memory Tracking:\n", FormatPprof, nil},
 		{"jfr", "FLR\x00\x00\x02\x00\x00", FormatJFR, nil},
 		{"collapsed", "main;open;malloc 4096\nmain;close 0\n", FormatCollapsed, nil},
 		{"collapsed, one frame on a line", "main 10\nmain;open;malloc 4096\n", FormatCollapsed, nil},

@@ -344,7 +344,7 @@ func goTextOfStacks(t testing.TB, n int) []byte {
 			v, _ := strconv.ParseUint(a[2:], 16, 64)
 			return fmt.Sprintf("0x%x", v+shift)
 		})
-		c, _ := heapLineCounts(strings.TrimSpace(moved[:strings.IndexByte(moved, '@')]))
+		c, _, _, _ := scanHeapCounts([]byte(strings.TrimSpace(moved)))
 		inuse, inuseB, alloc, allocB = inuse+c[0], inuseB+c[1], alloc+c[2], allocB+c[3]
 		lines = append(lines, moved)
 	}

@@ -1,12 +1,22 @@
 // Package parsers reads memory snapshots — pprof protobuf profiles, gperftools
 // (tcmalloc) legacy heap profiles, jemalloc heap_v2 dumps, JVM Native Memory
-// Tracking reports and collapsed stacks — into one model, a Snapshot wrapping a
-// *profile.Profile, and cuts recordings of allocations over time (heaptrack,
-// async-profiler's nativemem .jfr) into one snapshot per lifecycle.
+// Tracking reports and collapsed stacks, and cuts recordings of allocations
+// over time (heaptrack, async-profiler's nativemem .jfr) into one snapshot per
+// lifecycle — in two forms: as a stream fed to a Sink (Read, ReadFile,
+// DecodePprof), which is how the engine reads a series without holding any
+// file's stacks as objects; and as one model, a Snapshot wrapping a
+// *profile.Profile (Open, Parse), for inspect, the pprof export and library
+// users. EmitSnapshot and SnapshotBuilder turn each form into the other.
+// The text formats have one reader each (ReadJemalloc, ReadTcmalloc,
+// ReadNMT) that feeds a Sink line by line and serves both forms: memory
+// grows with distinct stacks, never with line length (lines are capped at
+// 4 MiB, stacks at 4096 frames) or with blank lines.
 //
-// Parsers are pure: a reader in, a Snapshot out. They never print, keep no global
-// state and never guess a format from a file name. They do not compare snapshots,
-// trim allocator frames or rank anything; that is package dumpdiff's job.
+// Parsers are pure: a reader in, a Snapshot or a Sink's calls out. They never
+// print, keep no state beyond buffers pooled between files, and never guess a
+// format from a file name. They do not compare snapshots, trim allocator
+// frames or rank anything; that is package dumpdiff's job. Gzipped input is
+// decompressed in its own goroutine, under a size limit (MaxDecompressed).
 package parsers
 
 import (

@@ -36,7 +36,8 @@ func WriteTrendCSV(w io.Writer, res *dumpdiff.TrendResult) error {
 	if err := cw.Write(header); err != nil {
 		return err
 	}
-	for _, s := range res.Sites {
+	for i := range res.Sites {
+		s := res.Site(i)
 		row := []string{
 			strconv.Itoa(s.Rank), string(s.Verdict),
 			formatFloat(s.Growth), strconv.FormatInt(s.TotalGrowth, 10),
@@ -73,7 +74,8 @@ func WriteCompareCSV(w io.Writer, res *dumpdiff.CompareResult) error {
 	if err := cw.Write(compareCSVHeader); err != nil {
 		return err
 	}
-	for _, s := range res.Sites {
+	for i := range res.Sites {
+		s := res.Site(i)
 		row := []string{
 			strconv.Itoa(s.Rank), string(s.Status),
 			strconv.FormatInt(s.Base, 10), strconv.FormatInt(s.Target, 10), strconv.FormatInt(s.Delta, 10),

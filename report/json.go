@@ -5,8 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"math"
-	"strconv"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
 )
@@ -22,17 +20,7 @@ const (
 type jsonFloat float64
 
 func (f jsonFloat) MarshalJSON() ([]byte, error) {
-	v := float64(f)
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return []byte("null"), nil
-	}
-	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
-		return strconv.AppendFloat(nil, v, 'f', 0, 64), nil
-	}
-	if math.Abs(v) < 1e21 && math.Abs(v) >= 1e-6 {
-		return strconv.AppendFloat(nil, v, 'f', -1, 64), nil
-	}
-	return strconv.AppendFloat(nil, v, 'g', -1, 64), nil
+	return appendJSONFloat(nil, float64(f)), nil
 }
 
 type jsonMetric struct {
@@ -163,7 +151,7 @@ func WriteTrendJSON(w io.Writer, res *dumpdiff.TrendResult) error {
 	if p := res.Projection; p != nil {
 		out.Total.Projection = &jsonProjection{Limit: p.Limit, Lifecycles: jsonFloat(p.Lifecycles), Growing: p.Growing}
 	}
-	return writeJSONWithSites(w, out, len(res.Sites), func(i int) any { return trendSiteJSON(res.Sites[i]) })
+	return writeJSONWithSites(w, out, len(res.Sites), func(b []byte, i int) []byte { return appendTrendSiteJSON(b, res.Site(i)) })
 }
 
 // totalValues keeps "values" an array in JSON even when there are none.
@@ -183,19 +171,14 @@ func WriteCompareJSON(w io.Writer, res *dumpdiff.CompareResult) error {
 		Target:     snapshotJSON(res.Target),
 		Normalized: res.Normalized,
 	}
-	return writeJSONWithSites(w, out, len(res.Sites), func(i int) any {
-		s := res.Sites[i]
-		return jsonPairSite{
-			Rank: s.Rank, Key: s.Key, Title: s.Title, Frames: framesJSON(s.Frames), Category: s.Category,
-			Base: s.Base, Target: s.Target, Delta: s.Delta, DeltaPct: jsonFloat(s.DeltaPct), Status: string(s.Status),
-		}
-	})
+	return writeJSONWithSites(w, out, len(res.Sites), func(b []byte, i int) []byte { return appendPairSiteJSON(b, res.Site(i)) })
 }
 
 // writeJSONWithSites writes head as an indented JSON object with a last
-// field "sites" holding n elements, encoded one at a time: a result with tens
-// of thousands of sites is never built (and indented) whole in memory.
-func writeJSONWithSites(w io.Writer, head any, n int, site func(i int) any) error {
+// field "sites" holding n elements, each appended by site (see
+// jsonsite.go) as it is written: a result with hundreds of thousands of
+// sites is never built (and indented) whole in memory.
+func writeJSONWithSites(w io.Writer, head any, n int, site func(b []byte, i int) []byte) error {
 	var buf bytes.Buffer
 	if err := encodeJSON(&buf, head); err != nil {
 		return err
@@ -203,27 +186,24 @@ func writeJSONWithSites(w io.Writer, head any, n int, site func(i int) any) erro
 	// Reopen the object: drop its closing "}" line.
 	obj := bytes.TrimRight(buf.Bytes(), "\n")
 	obj = bytes.TrimRight(obj[:len(obj)-1], "\n")
-	bw := bufio.NewWriter(w)
+	bw := bufio.NewWriterSize(w, 256<<10)
 	bw.Write(EscapeJSON(obj))
 	if n == 0 {
 		bw.WriteString(",\n  \"sites\": []\n}\n")
 		return bw.Flush()
 	}
 	bw.WriteString(",\n  \"sites\": [\n")
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("    ", "  ")
-	enc.SetEscapeHTML(false)
+	var b []byte
 	for i := range n {
-		buf.Reset()
-		if err := enc.Encode(site(i)); err != nil {
+		b = append(b[:0], "    "...)
+		b = site(b, i)
+		if i < n-1 {
+			b = append(b, ',')
+		}
+		b = append(b, '\n')
+		if _, err := bw.Write(b); err != nil { // site escapes what EscapeJSON would
 			return err
 		}
-		bw.WriteString("    ")
-		bw.Write(EscapeJSON(bytes.TrimRight(buf.Bytes(), "\n")))
-		if i < n-1 {
-			bw.WriteByte(',')
-		}
-		bw.WriteByte('\n')
 	}
 	bw.WriteString("  ]\n}\n")
 	return bw.Flush()

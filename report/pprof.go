@@ -25,7 +25,8 @@ func WriteComparePprof(w io.Writer, res *dumpdiff.CompareResult) error {
 	b.p.Comments = []string{
 		"dumpdiff compare: " + clean(res.Base.Path) + " -> " + clean(res.Target.Path),
 	}
-	for _, s := range res.Sites {
+	for i := range res.Sites {
+		s := res.Site(i)
 		locs := b.stack(s.Frames, s.Title, s.Key, s.Category)
 		if s.Target != 0 {
 			b.p.Sample = append(b.p.Sample, &profile.Sample{
@@ -71,7 +72,8 @@ func WriteTrendPprof(w io.Writer, res *dumpdiff.TrendResult) error {
 		"dumpdiff trend of " + clean(res.Metric.Name) + ": " + seriesSummary(res.Snapshots),
 		FloorText(res.Floor, unit),
 	}
-	for _, s := range res.Sites {
+	for i := range res.Sites {
+		s := res.Site(i)
 		var last int64
 		if len(s.Values) > 0 {
 			last = s.Values[len(s.Values)-1]

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/loader"
 )
 
 // Tests on the committed real series (testdata/README.md): the Go lifecycle
@@ -24,11 +25,11 @@ const (
 // loadSeries loads a committed series directory with the engine.
 func loadSeries(t *testing.T, dir string) *dumpdiff.Series {
 	t.Helper()
-	paths, err := dumpdiff.ExpandPaths([]string{dir})
+	paths, _, err := loader.ExpandPaths([]string{dir})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := dumpdiff.Load(paths, dumpdiff.LoadOptions{Order: dumpdiff.OrderName})
+	s, err := loader.Load(paths, loader.Options{Order: dumpdiff.OrderName})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/loader"
 )
 
 var updateTables = flag.Bool("update-tables", false, "rewrite report/testdata/*.golden of the table, JSON and HTML renderers")
@@ -18,11 +19,11 @@ var updateTables = flag.Bool("update-tables", false, "rewrite report/testdata/*.
 // realSeries loads a committed real series once per test.
 func realSeries(t *testing.T, dir string) *dumpdiff.Series {
 	t.Helper()
-	paths, err := dumpdiff.ExpandPaths([]string{filepath.Join("..", "testdata", dir)})
+	paths, _, err := loader.ExpandPaths([]string{filepath.Join("..", "testdata", dir)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := dumpdiff.Load(paths, dumpdiff.LoadOptions{})
+	s, err := loader.Load(paths, loader.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

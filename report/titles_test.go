@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/loader"
 	"github.com/dumpdiff/dumpdiff/parsers"
 	"github.com/dumpdiff/dumpdiff/parsers/symbolize"
 )
@@ -46,11 +47,11 @@ func TestDistinctTitles(t *testing.T) {
 // HotSpot arena sites allocate through ChunkPool::allocate; the terminal
 // table names each by a caller, so no two rows read alike.
 func TestTableTitlesOnRealSeries(t *testing.T) {
-	paths, err := dumpdiff.ExpandPaths([]string{"../testdata/jemalloc/jvm"})
+	paths, _, err := loader.ExpandPaths([]string{"../testdata/jemalloc/jvm"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := dumpdiff.Load(paths, dumpdiff.LoadOptions{Parse: parsers.Options{Symbolizer: symbolize.New(symbolize.Options{})}})
+	s, err := loader.Load(paths, loader.Options{Parse: parsers.Options{Symbolizer: symbolize.New(symbolize.Options{})}})
 	if err != nil {
 		t.Fatal(err)
 	}

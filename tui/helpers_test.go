@@ -9,6 +9,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/loader"
 )
 
 // drain runs cmd and feeds its message back to the model, as the program
@@ -121,7 +122,7 @@ func plainStyles() Styles {
 }
 
 // loadSeries loads committed snapshots matching glob, in name order.
-func loadSeries(t testing.TB, glob string, opts dumpdiff.LoadOptions) *dumpdiff.Series {
+func loadSeries(t testing.TB, glob string, opts loader.Options) *dumpdiff.Series {
 	t.Helper()
 	paths, err := filepath.Glob(glob)
 	if err != nil || len(paths) == 0 {
@@ -130,7 +131,7 @@ func loadSeries(t testing.TB, glob string, opts dumpdiff.LoadOptions) *dumpdiff.
 	if opts.Order == "" {
 		opts.Order = dumpdiff.OrderName
 	}
-	s, err := dumpdiff.Load(paths, opts)
+	s, err := loader.Load(paths, opts)
 	if err != nil {
 		t.Fatalf("load %s: %v", glob, err)
 	}
@@ -157,7 +158,7 @@ func cachedSeries(t testing.TB, glob string) *dumpdiff.Series {
 	if s := seriesCache[glob]; s != nil {
 		return s
 	}
-	s := loadSeries(t, glob, dumpdiff.LoadOptions{})
+	s := loadSeries(t, glob, loader.Options{})
 	seriesCache[glob] = s
 	return s
 }

@@ -8,17 +8,26 @@ import (
 	"charm.land/bubbles/v2/progress"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/dumpdiff/dumpdiff/report"
 )
 
-// LoadFunc loads a series, reporting each parsed file through progress. It
-// runs in a goroutine started by a tea.Cmd, never in Update.
-type LoadFunc func(progress func(done, total int, path string)) (Engine, error)
+// LoadFunc loads a series, reporting how far it got through progress (from
+// any goroutine, as often as it likes: the UI keeps the latest). It runs
+// in a goroutine started by a tea.Cmd, never in Update.
+type LoadFunc func(progress func(LoadProgress)) (Engine, error)
+
+// LoadProgress is how far a load got: Done of Total snapshot files read
+// (Path the last), and, when the loader counts them, Read of Size bytes
+// of input, which moves while a few large files are read.
+type LoadProgress struct {
+	Done, Total int
+	Path        string
+	Read, Size  int64
+}
 
 // progressMsg is one progress report of a load.
-type progressMsg struct {
-	done, total int
-	path        string
-}
+type progressMsg LoadProgress
 
 // loadedMsg ends a load.
 type loadedMsg struct {
@@ -30,17 +39,16 @@ type loadedMsg struct {
 // file being parsed. When the load ends it hands over to the explorer (New),
 // or quits with the error, which Err returns.
 type Loader struct {
-	load        LoadFunc
-	opts        Options
-	msgs        chan tea.Msg
-	bar         progress.Model
-	km          KeyMap
-	st          Styles
-	done, total int
-	path        string
-	err         error
-	width       int
-	height      int
+	load   LoadFunc
+	opts   Options
+	msgs   chan tea.Msg
+	bar    progress.Model
+	km     KeyMap
+	st     Styles
+	at     LoadProgress
+	err    error
+	width  int
+	height int
 }
 
 var _ tea.Model = Loader{}
@@ -66,10 +74,10 @@ func (l Loader) Init() tea.Cmd {
 	msgs, load := l.msgs, l.load
 	return func() tea.Msg {
 		go func() {
-			eng, err := load(func(done, total int, path string) {
+			eng, err := load(func(p LoadProgress) {
 				// Drop a report when the UI is behind: only the latest matters.
 				select {
-				case msgs <- progressMsg{done, total, path}:
+				case msgs <- progressMsg(p):
 				default:
 				}
 			})
@@ -96,7 +104,7 @@ func (l Loader) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return l, tea.Quit
 		}
 	case progressMsg:
-		l.done, l.total, l.path = msg.done, msg.total, msg.path
+		l.at = LoadProgress(msg)
 		return l, l.next()
 	case loadedMsg:
 		if msg.err != nil {
@@ -129,15 +137,20 @@ func (l Loader) Render() string {
 	w := max(min(l.width-4, 60), 10)
 	bar := l.bar
 	bar.SetWidth(w)
+	at := l.at
 	pct := 0.0
-	if l.total > 0 {
-		pct = float64(l.done) / float64(l.total)
-	}
 	status := "starting…"
-	if l.total > 0 {
-		status = fmt.Sprintf("parsed %d of %d snapshots", l.done, l.total)
+	switch {
+	case at.Size > 0:
+		// Bytes move while a few large files are read; files only when one ends.
+		pct = min(1, float64(at.Read)/float64(at.Size))
+		status = fmt.Sprintf("read %s of %s · parsed %d of %d snapshots",
+			report.FormatQuantity(float64(at.Read), "bytes"), report.FormatQuantity(float64(at.Size), "bytes"), at.Done, at.Total)
+	case at.Total > 0:
+		pct = float64(at.Done) / float64(at.Total)
+		status = fmt.Sprintf("parsed %d of %d snapshots", at.Done, at.Total)
 	}
-	file := ansi.TruncateLeft(clean(l.path), max(ansi.StringWidth(clean(l.path))-w, 0), "…")
+	file := ansi.TruncateLeft(clean(at.Path), max(ansi.StringWidth(clean(at.Path))-w, 0), "…")
 	block := []string{
 		l.st.Title.Render("dumpdiff explore") + l.st.Subtle.Render(" · loading the series"),
 		"",

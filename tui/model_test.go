@@ -15,6 +15,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/loader"
 	"github.com/dumpdiff/dumpdiff/parsers"
 )
 
@@ -428,7 +429,7 @@ func TestWarningsShown(t *testing.T) {
 // metrics named malloc (bytes and count): every metric is reached once,
 // malloc/count included, and the header names it so.
 func TestMetricCycleNMT(t *testing.T) {
-	s := loadSeries(t, "../testdata/nmt/jdk17-summary/lc-*.txt", dumpdiff.LoadOptions{})
+	s := loadSeries(t, "../testdata/nmt/jdk17-summary/lc-*.txt", loader.Options{})
 	m := started(t, s, Options{Query: dumpdiff.Options{GroupBy: dumpdiff.GroupByCategory}}, 100, 30)
 	all := s.Metrics()
 	seen := map[dumpdiff.Metric]bool{m.Trend().Metric: true}
@@ -463,7 +464,7 @@ func TestMetricCycleNMT(t *testing.T) {
 func TestDiffFilePair(t *testing.T) {
 	// One file is a pair (baseline, current) whatever --order says, and a
 	// two-snapshot series opens on its pair diff: one step has no trend.
-	s := loadSeries(t, "../testdata/nmt/jdk17-diff/summary.diff.txt", dumpdiff.LoadOptions{Order: dumpdiff.OrderName})
+	s := loadSeries(t, "../testdata/nmt/jdk17-diff/summary.diff.txt", loader.Options{Order: dumpdiff.OrderName})
 	m := started(t, s, Options{Title: "testdata/nmt/jdk17-diff/summary.diff.txt"}, 80, 24)
 	if !m.sites.PairMode() || m.Err() != "" {
 		t.Fatalf("start: got pair mode %v, error %q, want the pair diff", m.sites.PairMode(), m.Err())
@@ -621,7 +622,7 @@ func TestFilterRecompilesOnlyOnEdit(t *testing.T) {
 // samples; the header shows the RSS growth beside the traced total's.
 func TestHeaderRSS(t *testing.T) {
 	s := loadSeries(t, "../testdata/heaptrack/c-lifecycle/lifecycle.zst",
-		dumpdiff.LoadOptions{Parse: parsers.Options{Split: parsers.SplitOptions{Every: 500 * time.Millisecond}}})
+		loader.Options{Parse: parsers.Options{Split: parsers.SplitOptions{Every: 500 * time.Millisecond}}})
 	m := started(t, s, Options{}, 100, 30)
 	if h := plain(m); !strings.Contains(h, "total +4.7 MiB/lc · rss +4.6 MiB/lc · floor +4.8 KiB/lc · by stack") {
 		t.Errorf("header lacks the RSS growth:\n%s", h)
@@ -635,7 +636,7 @@ func TestHeaderRSS(t *testing.T) {
 // TestEngineErrorNamesItsStepOnce: an engine error that starts with its own
 // step ("trend needs at least two snapshots") is not prefixed with it again.
 func TestEngineErrorNamesItsStepOnce(t *testing.T) {
-	s, err := dumpdiff.Load([]string{"../testdata/pprof/go-lifecycle/lc1.pb.gz"}, dumpdiff.LoadOptions{})
+	s, err := loader.Load([]string{"../testdata/pprof/go-lifecycle/lc1.pb.gz"}, loader.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

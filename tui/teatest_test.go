@@ -14,15 +14,18 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/loader"
 )
 
 // loadGoSeries is the LoadFunc explore builds, over the committed Go series.
-func loadGoSeries(progress func(done, total int, path string)) (Engine, error) {
+func loadGoSeries(progress func(LoadProgress)) (Engine, error) {
 	paths, err := filepath.Glob(goGlob)
 	if err != nil {
 		return nil, err
 	}
-	return dumpdiff.Load(paths, dumpdiff.LoadOptions{Order: dumpdiff.OrderName, Progress: progress})
+	return loader.Load(paths, loader.Options{Order: dumpdiff.OrderName, Progress: func(done, total int, path string) {
+		progress(LoadProgress{Done: done, Total: total, Path: path})
+	}})
 }
 
 func waitFor(t *testing.T, tm *teatest.TestModel, what string) {
@@ -52,8 +55,8 @@ func TestProgramSmoke(t *testing.T) {
 // TestLoaderError quits with the load's error, for explore to print.
 func TestLoaderError(t *testing.T) {
 	boom := errors.New("parse pprof profile lc3.pb.gz: unexpected EOF")
-	load := func(progress func(int, int, string)) (Engine, error) {
-		progress(1, 3, "lc1.pb.gz")
+	load := func(progress func(LoadProgress)) (Engine, error) {
+		progress(LoadProgress{Done: 1, Total: 3, Path: "lc1.pb.gz"})
 		return nil, boom
 	}
 	tm := teatest.NewTestModel(t, NewLoader(load, Options{}))
@@ -68,7 +71,7 @@ func TestLoaderError(t *testing.T) {
 func TestLoaderProgress(t *testing.T) {
 	l := NewLoader(nil, Options{})
 	next, _ := l.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
-	next, cmd := next.Update(progressMsg{done: 3, total: 8, path: "/data/series/\x1b[2Jheap.0003.pb.gz"})
+	next, cmd := next.Update(progressMsg{Done: 3, Total: 8, Path: "/data/series/\x1b[2Jheap.0003.pb.gz"})
 	if cmd == nil {
 		t.Error("progress: want a command waiting for the next message")
 	}
@@ -80,6 +83,14 @@ func TestLoaderProgress(t *testing.T) {
 	}
 	if bytes.Contains([]byte(v), []byte("\x1b[2J")) {
 		t.Error("loading screen passes an escape sequence from a file name through")
+	}
+	// A few large files: the bar follows the bytes read.
+	next, _ = next.Update(progressMsg{Done: 0, Total: 2, Path: "lc1.pb.gz", Read: 150 << 20, Size: 200 << 20})
+	v = next.(Loader).Render()
+	for _, want := range []string{"read 150.0 MiB of 200.0 MiB", "parsed 0 of 2 snapshots", "75%"} {
+		if !bytes.Contains([]byte(v), []byte(want)) {
+			t.Errorf("loading screen lacks %q:\n%s", want, v)
+		}
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/loader"
 	"github.com/dumpdiff/dumpdiff/parsers"
 	"github.com/dumpdiff/dumpdiff/report"
 )
@@ -48,7 +49,7 @@ type BatchOptions struct {
 	Series SeriesFlags
 
 	// load and rank are Series turned into engine options by the command.
-	load dumpdiff.LoadOptions
+	load loader.Options
 	rank dumpdiff.Options
 
 	// trend computes one series; nil means the engine (loadTrend). Tests
@@ -389,7 +390,7 @@ func checkBatchOutput(output, source string, specs []SeriesSpec) error {
 	for _, s := range specs {
 		inputs = append(inputs, s.Files...)
 		if s.Dir != "" {
-			if paths, err := dumpdiff.ExpandPaths([]string{s.Dir}); err == nil {
+			if paths, _, err := loader.ExpandPaths([]string{s.Dir}); err == nil {
 				inputs = append(inputs, paths...)
 			}
 		}
@@ -420,8 +421,16 @@ func runSeries(specs []SeriesSpec, opts *BatchOptions, progress *batchProgress, 
 				r := batchResult{spec: spec, res: res, err: err}
 				if err == nil {
 					r.offenders = batchOffenders(res, opts.FailOnBytes)
+					for i, o := range r.offenders {
+						r.offenders[i] = res.Site(o.Rank - 1)
+					}
 					if top := opts.Series.Top; top > 0 && len(res.Sites) > top {
 						res.Sites = res.Sites[:top]
+					}
+					// Only the sites kept are built whole (the engine
+					// streams them: see loadTrend).
+					for i := range res.Sites {
+						res.Sites[i] = res.Site(i)
 					}
 				}
 				progress.done(spec.Name)

@@ -5,6 +5,7 @@ import (
 	"regexp"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/loader"
 )
 
 // loadTrend loads one series of a batch and ranks all its sites: the caller
@@ -12,11 +13,11 @@ import (
 // manifest options override the command line's. Snapshots parse one at a
 // time: batch parallelism is across series, so each job holds at most one
 // parsed snapshot.
-func loadTrend(spec SeriesSpec, lo dumpdiff.LoadOptions, opts dumpdiff.Options) (*dumpdiff.TrendResult, error) {
+func loadTrend(spec SeriesSpec, lo loader.Options, opts dumpdiff.Options) (*dumpdiff.TrendResult, error) {
 	paths := spec.Files
 	if spec.Dir != "" {
 		var err error
-		if paths, err = dumpdiff.ExpandPaths([]string{spec.Dir}); err != nil {
+		if paths, lo.Warnings, err = loader.ExpandPaths([]string{spec.Dir}); err != nil {
 			return nil, err
 		}
 	}
@@ -42,7 +43,10 @@ func loadTrend(spec SeriesSpec, lo dumpdiff.LoadOptions, opts dumpdiff.Options) 
 		opts.GroupBy = dumpdiff.GroupBy(spec.GroupBy)
 	}
 	opts.Top = 0
-	series, err := dumpdiff.Load(paths, lo)
+	// Every site is ranked for --fail-on, but only the top ones are shown:
+	// the caller builds those whole (TrendResult.Site).
+	opts.Stream = true
+	series, err := loader.Load(paths, oneMetric(lo, opts.Metric))
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/loader"
 	"github.com/dumpdiff/dumpdiff/report"
 )
 
@@ -21,7 +22,7 @@ type CompareOptions struct {
 	Normalize bool
 
 	// Filled by validation.
-	Load   dumpdiff.LoadOptions
+	Load   loader.Options
 	Engine dumpdiff.Options
 }
 
@@ -84,7 +85,7 @@ func compareRun(opts *CompareOptions) error {
 	if err := checkOutputNotInput(opts.Output.Output, opts.Args); err != nil {
 		return err
 	}
-	s, err := dumpdiff.Load(opts.Args, opts.Load)
+	s, err := loader.Load(opts.Args, oneMetric(opts.Load, opts.Engine.Metric))
 	if err != nil {
 		return err
 	}
@@ -94,7 +95,9 @@ func compareRun(opts *CompareOptions) error {
 	if err := checkCategoryLabel(s, opts.Engine); err != nil {
 		return err
 	}
-	res, err := s.Compare(0, 1, opts.Engine)
+	engine := opts.Engine
+	engine.Stream = streamedFormat(report.Format(opts.Output.Format))
+	res, err := s.Compare(0, 1, engine)
 	if err != nil {
 		return err
 	}

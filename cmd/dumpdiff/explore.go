@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"sync"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/spf13/cobra"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
 	"github.com/dumpdiff/dumpdiff/internal/demo"
+	"github.com/dumpdiff/dumpdiff/loader"
 	"github.com/dumpdiff/dumpdiff/report"
 	"github.com/dumpdiff/dumpdiff/tui"
 )
@@ -30,7 +32,7 @@ type ExploreOptions struct {
 	Series SeriesFlags
 
 	// Filled by validation.
-	Load   dumpdiff.LoadOptions
+	Load   loader.Options
 	Engine dumpdiff.Options
 }
 
@@ -84,12 +86,12 @@ func exploreRun(opts *ExploreOptions) error {
 		paths, lo.Open, title = demo.Paths(), demo.Open, demo.Name
 	} else {
 		var err error
-		if paths, err = dumpdiff.ExpandPaths(opts.Files); err != nil {
+		if paths, lo.Warnings, err = loader.ExpandPaths(opts.Files); err != nil {
 			return err
 		}
 		title = seriesTitle(opts.Files)
 	}
-	load := func(progress func(done, total int, path string)) (tui.Engine, error) {
+	load := func(progress func(tui.LoadProgress)) (tui.Engine, error) {
 		return loadExplored(paths, lo, q, progress)
 	}
 	if len(paths) == 1 {
@@ -104,7 +106,7 @@ func exploreRun(opts *ExploreOptions) error {
 		if err := checkSeriesLength(s); err != nil {
 			return err
 		}
-		load = func(func(done, total int, path string)) (tui.Engine, error) { return s, nil }
+		load = func(func(tui.LoadProgress)) (tui.Engine, error) { return s, nil }
 	}
 	p := tea.NewProgram(tui.NewLoader(load, tui.Options{Query: q, Title: title, Export: exportTo(paths)}),
 		tea.WithInput(opts.IO.In), tea.WithOutput(opts.IO.Out))
@@ -120,9 +122,28 @@ func exploreRun(opts *ExploreOptions) error {
 
 // loadExplored loads the series to explore and checks the query once, so a
 // bad --metric is one line on stderr rather than an error inside the UI.
-func loadExplored(paths []string, lo dumpdiff.LoadOptions, q dumpdiff.Options, progress func(done, total int, path string)) (*dumpdiff.Series, error) {
-	lo.Progress = progress
-	s, err := dumpdiff.Load(paths, lo)
+func loadExplored(paths []string, lo loader.Options, q dumpdiff.Options, progress func(tui.LoadProgress)) (*dumpdiff.Series, error) {
+	if progress != nil {
+		// Files and bytes come from different goroutines: report both.
+		var mu sync.Mutex
+		var at tui.LoadProgress
+		lo.Progress = func(done, total int, path string) {
+			mu.Lock()
+			defer mu.Unlock()
+			at.Done, at.Total, at.Path = done, total, path
+			progress(at)
+		}
+		lo.ReadProgress = func(read, size int64) {
+			mu.Lock()
+			defer mu.Unlock()
+			at.Read, at.Size = read, size
+			if at.Total == 0 {
+				at.Total = len(paths)
+			}
+			progress(at)
+		}
+	}
+	s, err := loader.Load(paths, lo)
 	if err != nil {
 		return nil, err
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/google/pprof/profile"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/loader"
 	"github.com/dumpdiff/dumpdiff/tui"
 )
 
@@ -228,7 +229,7 @@ func TestHostileFileNames(t *testing.T) {
 	if !strings.Contains(stdout.String(), "lc\uFFFD]0;pwned\uFFFD\uFFFD.pb.gz") || !strings.Contains(stdout.String(), "evil\uFFFD]0;metric\uFFFD") {
 		t.Errorf("inspect table: want the path and metric name cleaned:\n%s", stdout.String())
 	}
-	if _, err := loadSeries(ios, []string{filepath.Dir(good[0])}, "", dumpdiff.LoadOptions{}); err != nil {
+	if _, err := loadSeries(ios, []string{filepath.Dir(good[0])}, "", loader.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	progress := strings.ReplaceAll(stderr.String(), "\r\x1b[K", "")
@@ -344,7 +345,7 @@ func TestExploreOneSnapshot(t *testing.T) {
 		t.Errorf("explore drew %q on the terminal before refusing", stdout.String())
 	}
 	// One NMT .diff file is a pair: explore takes it.
-	s, err := loadExplored([]string{"../../testdata/nmt/jdk17-diff/summary.diff.txt"}, dumpdiff.LoadOptions{}, dumpdiff.Options{}, nil)
+	s, err := loadExplored([]string{"../../testdata/nmt/jdk17-diff/summary.diff.txt"}, loader.Options{}, dumpdiff.Options{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

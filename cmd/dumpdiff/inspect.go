@@ -32,6 +32,9 @@ type InspectOptions struct {
 	CollapsedUnit string
 	// SymbolDirs are searched for the binaries of address-only dumps.
 	SymbolDirs []string
+	// MaxDecompressed is --max-decompressed.
+	MaxDecompressed string
+	maxBytes        int64
 }
 
 func newCmdInspect(ios *IOStreams, runF func(*InspectOptions) error) *cobra.Command {
@@ -58,6 +61,10 @@ Every file is reported; the exit status is 1 when any of them could not be read.
 			if err := checkCollapsedUnit(opts.CollapsedUnit); err != nil {
 				return err
 			}
+			var err error
+			if opts.maxBytes, err = parseMaxDecompressed(opts.MaxDecompressed); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -68,6 +75,7 @@ Every file is reported; the exit status is 1 when any of them could not be read.
 	cmd.Flags().StringVar(&opts.InputFormat, "input-format", "", "skip detection and read every file as `FORMAT` ("+formatList()+")")
 	cmd.Flags().StringArrayVar(&opts.SymbolDirs, "symbols", nil, symbolsUsage)
 	cmd.Flags().StringVar(&opts.CollapsedUnit, "collapsed-unit", parsers.CollapsedBytes, collapsedUnitUsage)
+	cmd.Flags().StringVar(&opts.MaxDecompressed, "max-decompressed", defaultMaxDecompressed, maxDecompressedUsage)
 	return cmd
 }
 
@@ -175,9 +183,10 @@ var openSnapshot = parsers.Open
 
 func inspectRun(opts *InspectOptions) error {
 	popts := &parsers.Options{
-		Format:        parsers.Format(opts.InputFormat),
-		CollapsedUnit: opts.CollapsedUnit,
-		Symbolizer:    symbolize.New(symbolize.Options{SearchDirs: opts.SymbolDirs}),
+		Format:          parsers.Format(opts.InputFormat),
+		CollapsedUnit:   opts.CollapsedUnit,
+		Symbolizer:      symbolize.New(symbolize.Options{SearchDirs: opts.SymbolDirs}),
+		MaxDecompressed: opts.maxBytes,
 	}
 	var good []*inspectedSnapshot
 	failed := 0

@@ -2,7 +2,7 @@
 // (pprof, tcmalloc, jemalloc, JVM NMT) taken across task restarts.
 //
 // The command is a shell around the packages: it turns flags into
-// dumpdiff.LoadOptions and dumpdiff.Options, loads the series, and hands the
+// loader.Options and dumpdiff.Options, loads the series, and hands the
 // result to package report (plain output and -o files) or package tui
 // (explore). It ranks no sites and renders no engine result itself; the one
 // report it writes on its own is inspect's, which describes parsed snapshots

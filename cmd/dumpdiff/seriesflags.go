@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/loader"
 	"github.com/dumpdiff/dumpdiff/parsers"
 	"github.com/dumpdiff/dumpdiff/parsers/symbolize"
 	"github.com/dumpdiff/dumpdiff/report"
@@ -45,6 +46,9 @@ type SeriesFlags struct {
 	Every          time.Duration
 	Marker         string
 	MarkerWindow   time.Duration
+	// MaxDecompressed is --max-decompressed: how large a gzipped input may
+	// grow when decompressed.
+	MaxDecompressed string
 }
 
 // Register adds the series flags to fs. top is the default of --top. pair
@@ -61,6 +65,7 @@ func (f *SeriesFlags) Register(fs *pflag.FlagSet, top int, pair bool) {
 	fs.BoolVar(&f.NoTrim, "no-trim", false, "keep allocator frames (malloc, operator new, je_*, runtime.mallocgc, ...)")
 	fs.StringArrayVar(&f.Symbols, "symbols", nil, symbolsUsage)
 	fs.StringVar(&f.InputFormat, "input-format", "", "skip detection and read every file as `FORMAT` ("+formatList()+")")
+	fs.StringVar(&f.MaxDecompressed, "max-decompressed", defaultMaxDecompressed, maxDecompressedUsage)
 	fs.StringVar(&f.CollapsedUnit, "collapsed-unit", parsers.CollapsedBytes, collapsedUnitUsage)
 	_ = cobra.MarkFlagDirname(fs, "symbols")
 	if pair {
@@ -81,7 +86,23 @@ const (
 	outputUsage        = "write to `FILE` instead of standard output (replaced atomically)"
 	collapsedUnitUsage = "`UNIT` of the values of collapsed stacks: bytes or count"
 	failOnUsage        = "exit 3 when a leak grows more than `SIZE` per lifecycle (e.g. 1MiB), listing the leaks on stderr"
+	// A small compressed bomb must not take the machine down.
+	maxDecompressedUsage   = "refuse a compressed file (gzip, zstd) that decompresses to more than `SIZE` (0: no limit)"
+	defaultMaxDecompressed = "1GiB"
 )
+
+// parseMaxDecompressed reads --max-decompressed: a size, or 0 for no limit
+// (parsers.Options' negative).
+func parseMaxDecompressed(s string) (int64, error) {
+	if s == "0" {
+		return -1, nil
+	}
+	n, err := report.ParseSize(s)
+	if err != nil || n <= 0 {
+		return 0, flagErrorf("invalid --max-decompressed %q: want a size such as 4GiB, or 0 for no limit", s)
+	}
+	return n, nil
+}
 
 // compileFlagRE compiles a regexp flag value, or returns nil for "".
 func compileFlagRE(name, expr string) (*regexp.Regexp, error) {
@@ -96,12 +117,16 @@ func compileFlagRE(name, expr string) (*regexp.Regexp, error) {
 }
 
 // LoadOptions turns the flags into the engine's load options.
-func (f *SeriesFlags) LoadOptions() (dumpdiff.LoadOptions, error) {
-	var lo dumpdiff.LoadOptions
+func (f *SeriesFlags) LoadOptions() (loader.Options, error) {
+	var lo loader.Options
 	if err := checkInputFormat(f.InputFormat); err != nil {
 		return lo, err
 	}
 	lo.Parse.Format = parsers.Format(f.InputFormat)
+	var err error
+	if lo.Parse.MaxDecompressed, err = parseMaxDecompressed(f.MaxDecompressed); err != nil {
+		return lo, err
+	}
 	if err := checkCollapsedUnit(f.CollapsedUnit); err != nil {
 		return lo, err
 	}
@@ -211,7 +236,7 @@ func parseMinGrowth(s string) (int64, float64, error) {
 
 // resolve turns the flags into the engine's load and ranking options, the
 // load flags checked first.
-func (f *SeriesFlags) resolve() (dumpdiff.LoadOptions, dumpdiff.Options, error) {
+func (f *SeriesFlags) resolve() (loader.Options, dumpdiff.Options, error) {
 	lo, err := f.LoadOptions()
 	if err != nil {
 		return lo, dumpdiff.Options{}, err
@@ -220,18 +245,31 @@ func (f *SeriesFlags) resolve() (dumpdiff.LoadOptions, dumpdiff.Options, error) 
 	return lo, o, err
 }
 
+// oneMetric makes lo keep the values of one metric only: the one ranked
+// (metric, or each snapshot's default when ""). A command that ranks one
+// metric then holds a quarter of the values of a Go heap profile series.
+func oneMetric(lo loader.Options, metric string) loader.Options {
+	if metric != "" {
+		lo.Metric = metric
+	} else {
+		lo.KeepRetained = true
+	}
+	return lo
+}
+
 // loadSeries expands directories and loads the series, drawing progress on
 // stderr when it is a terminal and the series is long enough to wait for.
 // output is the -o file, refused before anything is parsed when it is one of
 // the snapshots.
-func loadSeries(ios *IOStreams, args []string, output string, lo dumpdiff.LoadOptions) (*dumpdiff.Series, error) {
+func loadSeries(ios *IOStreams, args []string, output string, lo loader.Options) (*dumpdiff.Series, error) {
 	if err := checkInputs(args); err != nil {
 		return nil, err
 	}
-	paths, err := dumpdiff.ExpandPaths(args)
+	paths, warns, err := loader.ExpandPaths(args)
 	if err != nil {
 		return nil, err
 	}
+	lo.Warnings = append(lo.Warnings, warns...)
 	if err := checkOutputNotInput(output, paths); err != nil {
 		return nil, err
 	}
@@ -243,7 +281,7 @@ func loadSeries(ios *IOStreams, args []string, output string, lo dumpdiff.LoadOp
 			}
 		}
 	}
-	return dumpdiff.Load(paths, lo)
+	return loader.Load(paths, lo)
 }
 
 // printWarnings writes the load warnings on stderr, one line each. A

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/loader"
 	"github.com/dumpdiff/dumpdiff/parsers"
 	"github.com/dumpdiff/dumpdiff/report"
 )
@@ -32,7 +33,7 @@ type TrendOptions struct {
 	FailOn string
 
 	// Filled by validation.
-	Load        dumpdiff.LoadOptions
+	Load        loader.Options
 	Engine      dumpdiff.Options
 	FailOnBytes int64
 }
@@ -89,7 +90,7 @@ piped or written with -o, it is tab-separated with exact numbers.`,
 }
 
 func trendRun(opts *TrendOptions) error {
-	s, err := loadSeries(opts.IO, opts.Args, opts.Output.Output, opts.Load)
+	s, err := loadSeries(opts.IO, opts.Args, opts.Output.Output, oneMetric(opts.Load, opts.Engine.Metric))
 	if err != nil {
 		return err
 	}
@@ -100,6 +101,7 @@ func trendRun(opts *TrendOptions) error {
 	if opts.FailOnBytes > 0 || f == report.FormatHTML {
 		engine.Top = 0
 	}
+	engine.Stream = streamedFormat(f)
 	if err := checkCategoryLabel(s, engine); err != nil {
 		return err
 	}
@@ -111,6 +113,9 @@ func trendRun(opts *TrendOptions) error {
 		return err
 	}
 	offenders := batchOffenders(res, opts.FailOnBytes)
+	for i, o := range offenders {
+		offenders[i] = res.Site(o.Rank - 1) // whole, for their titles
+	}
 	if top := opts.Engine.Top; top > 0 && len(res.Sites) > top && f != report.FormatHTML {
 		res.Sites = res.Sites[:top]
 	}
@@ -139,6 +144,13 @@ func trendRun(opts *TrendOptions) error {
 			report.FormatSignedQuantity(o.Growth, res.Metric.Unit))
 	}
 	return &ThresholdError{Count: len(offenders)}
+}
+
+// streamedFormat reports an output format whose writer takes each site as
+// it writes it (dumpdiff.Options.Stream), so that --top 0 on a large series
+// never holds every site's stack and key at once.
+func streamedFormat(f report.Format) bool {
+	return f == report.FormatJSON || f == report.FormatCSV || f == report.FormatPprof
 }
 
 // checkSeriesLength refuses a series of one snapshot, which has no trend;

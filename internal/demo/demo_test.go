@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/loader"
 )
 
 // TestSameAsTestdata keeps the embedded copy equal to the generated series.
@@ -33,7 +34,7 @@ func TestSameAsTestdata(t *testing.T) {
 
 // TestLoad loads the demo as explore --demo does and finds the leak on top.
 func TestLoad(t *testing.T) {
-	s, err := dumpdiff.Load(Paths(), dumpdiff.LoadOptions{Open: Open})
+	s, err := loader.Load(Paths(), loader.Options{Open: Open})
 	if err != nil {
 		t.Fatal(err)
 	}

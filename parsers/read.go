@@ -1,0 +1,115 @@
+package parsers
+
+import (
+	"io"
+	"sync"
+)
+
+// ReadFile reads every snapshot in the file at path into sink: the
+// streaming counterpart of OpenEach. The format is detected from the content
+// (or forced by opts.Format); gzipped files are decompressed first.
+func ReadFile(path string, opts *Options, sink Sink) error {
+	f, err := openFile(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return Read(f, path, opts, sink)
+}
+
+// Read reads every snapshot in r into sink (see ReadFile). name labels
+// errors and the snapshots. pprof profiles are decoded as a stream
+// (DecodePprof), the text formats line by line (textReaders); the other
+// formats are parsed into a Snapshot, which is then fed to sink
+// (EmitSnapshot), until their readers feed a sink themselves.
+func Read(r io.Reader, name string, opts *Options, sink Sink) error {
+	if opts == nil {
+		opts = &Options{}
+	}
+	if opts.OnRead != nil {
+		r = &countingReader{r: r, on: opts.OnRead}
+	}
+	in, closeIn, err := openContent(r, name, opts.MaxDecompressed, true)
+	if err != nil {
+		return err
+	}
+	defer closeIn()
+	format := opts.Format
+	if format == "" {
+		if format, err = detectContent(in, name); err != nil {
+			return err
+		}
+	}
+	if format == FormatPprof && isJavaHeapz(in) {
+		return readJavaHeapz(in, name, sink)
+	}
+	if format == FormatPprof {
+		return decodePprof(in, name, opts.Symbolizer, sink)
+	}
+	if read, ok := textReaders[format]; ok {
+		return read(in, name, opts.Symbolizer, sink)
+	}
+	if read, ok := recordingReaders[format]; ok {
+		return read(in, name, opts.Split, func(snap *Snapshot) error {
+			symbolizeSnapshot(snap, opts)
+			return EmitSnapshot(snap, sink)
+		})
+	}
+	snap, err := parseSnapshot(in, name, format, opts)
+	if err != nil {
+		return err
+	}
+	return EmitSnapshot(snap, sink)
+}
+
+// decodePprof is DecodePprof with a symboliser for address-only locations.
+func decodePprof(r io.Reader, name string, sym Symbolizer, sink Sink) error {
+	d := getDecoder(name, r)
+	defer putDecoder(d)
+	if err := d.read(); err != nil {
+		return err
+	}
+	d.w.release()
+	return d.emit(sink, sym)
+}
+
+// decoders keeps pprof decoders between files: their tables are large
+// (a table entry per location, line and function of a big profile), and
+// fresh memory costs a page fault per page on first use, as much as the
+// decoding it holds.
+var decoders = sync.Pool{New: func() any { return new(pprofDecoder) }}
+
+// getDecoder returns a decoder for one stream, with its tables emptied.
+func getDecoder(name string, r io.Reader) *pprofDecoder {
+	d := decoders.Get().(*pprofDecoder)
+	*d = pprofDecoder{
+		name: name, w: newWireReader(r),
+		sampleTypes: d.sampleTypes[:0], mappings: d.mappings[:0], functions: d.functions[:0],
+		locations: d.locations[:0], lines: d.lines[:0], comments: d.comments[:0],
+		strings: d.strings[:0],
+	}
+	return d
+}
+
+// putDecoder gives the decoder's buffers back; nothing it decoded may be
+// used after, but the strings, which the sink may keep.
+func putDecoder(d *pprofDecoder) {
+	d.release()
+	clear(d.strings) // the sink may keep them; the table must not
+	d.w = nil
+	decoders.Put(d)
+}
+
+// countingReader reports the size of every read.
+type countingReader struct {
+	r  io.Reader
+	on func(n int)
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if n > 0 {
+		c.on(n)
+	}
+	return n, err
+}

@@ -265,7 +265,7 @@ func checkRenderedTrend(t *testing.T, name string, res *dumpdiff.TrendResult, op
 	}
 	shown = shown[:min(maxTableRows, len(shown))]
 	charts := len(chartSites(shown, chartCount(opts.Charts), res.Floor.PerLifecycle))
-	flame := flameGraph(res.Sites, res.Metric.Unit)
+	flame := flameGraph(res)
 	for _, width := range []int{desktopWidth, printWidth} {
 		v := viewInChromium(t, dir, name, buf.String(), width, width == printWidth)
 		tbody := between(v.DOM, `<table id="sites"`, `</table>`)

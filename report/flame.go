@@ -113,15 +113,19 @@ type flameBuilder struct {
 	frames       int // frames made, kept or not
 }
 
-// flameStack is a growing site with its stack as name numbers, outermost first.
+// flameStack is a growing site: its growth, verdict and stack as name
+// numbers, outermost first.
 type flameStack struct {
-	site *dumpdiff.TrendSite
-	ids  []int32
+	growth  float64
+	verdict dumpdiff.Verdict
+	ids     []int32
 }
 
 // stacks numbers the names of the growing sites' frames and returns their
-// stacks, outermost frame first; a site without frames is its title.
-func (b *flameBuilder) stacks(growing []*dumpdiff.TrendSite) []flameStack {
+// stacks, outermost frame first; a site without frames is its title. Each
+// site is taken whole once (res.Site), so a streamed result never holds
+// every site's frames at once.
+func (b *flameBuilder) stacks(res *dumpdiff.TrendResult, growing []int) []flameStack {
 	number := map[string]int32{}
 	id := func(name string) int32 {
 		n, ok := number[name]
@@ -133,7 +137,8 @@ func (b *flameBuilder) stacks(growing []*dumpdiff.TrendSite) []flameStack {
 		return n
 	}
 	out := make([]flameStack, len(growing))
-	for i, s := range growing {
+	for i, g := range growing {
+		s := res.Site(g)
 		ids := make([]int32, max(1, len(s.Frames)))
 		if len(s.Frames) == 0 {
 			ids[0] = id(siteTitle(s.Title, s.Key, nil))
@@ -141,7 +146,7 @@ func (b *flameBuilder) stacks(growing []*dumpdiff.TrendSite) []flameStack {
 		for k, f := range s.Frames {
 			ids[len(s.Frames)-1-k] = id(frameName(f))
 		}
-		out[i] = flameStack{s, ids}
+		out[i] = flameStack{s.Growth, s.Verdict, ids}
 	}
 	return out
 }
@@ -161,18 +166,17 @@ func (b *flameBuilder) add(st flameStack) {
 		b.openIDs = append(b.openIDs, st.ids[d])
 		b.frames++
 	}
-	s := st.site
-	v, leak := verdictIndex(s.Verdict), 0.0
-	if s.Verdict == dumpdiff.VerdictLeak {
-		leak = s.Growth
+	v, leak := verdictIndex(st.verdict), 0.0
+	if st.verdict == dumpdiff.VerdictLeak {
+		leak = st.growth
 	}
 	for i := range b.open {
 		n := &b.open[i]
-		n.growth += s.Growth
+		n.growth += st.growth
 		n.leak += leak
-		n.stats.add(v, s.Growth)
+		n.stats.add(v, st.growth)
 	}
-	b.open[len(b.open)-1].self += s.Growth
+	b.open[len(b.open)-1].self += st.growth
 }
 
 // close completes the innermost open frame: kept as a callee of its caller
@@ -193,12 +197,12 @@ func (b *flameBuilder) close() {
 // buildFlameTree returns the kept frames of the growing sites' tree, the
 // root last, and how many frames the tree had. Sites that do not grow
 // (plateaus, steady and shrinking sites) take no width.
-func buildFlameTree(sites []dumpdiff.TrendSite) (kept []flameNode, frames int) {
-	var growing []*dumpdiff.TrendSite
+func buildFlameTree(res *dumpdiff.TrendResult) (kept []flameNode, frames int) {
+	var growing []int
 	var total, leak float64
-	for i := range sites {
-		if s := &sites[i]; s.Growth > 0 {
-			growing = append(growing, s)
+	for i := range res.Sites {
+		if s := &res.Sites[i]; s.Growth > 0 {
+			growing = append(growing, i)
 			total += s.Growth
 			if s.Verdict == dumpdiff.VerdictLeak {
 				leak += s.Growth
@@ -210,7 +214,7 @@ func buildFlameTree(sites []dumpdiff.TrendSite) (kept []flameNode, frames int) {
 	}
 	b := &flameBuilder{min: total * flameMinShare, minLeak: leak * flameMinShare,
 		open: []flameNode{{name: "all growth"}}, openIDs: []int32{-1}}
-	stacks := b.stacks(growing)
+	stacks := b.stacks(res, growing)
 	slices.SortStableFunc(stacks, func(x, y flameStack) int { return slices.Compare(x.ids, y.ids) })
 	for _, st := range stacks {
 		b.add(st)
@@ -250,11 +254,12 @@ func capFrames(nodes []flameNode) []bool {
 	return keep
 }
 
-// flameGraph lays the growing sites out for the page: the kept frames in
-// depth-first order, each caller's callees widest first (then by name), with
-// their names interned. It returns nil when no site grows.
-func flameGraph(sites []dumpdiff.TrendSite, unit string) *flameData {
-	nodes, frames := buildFlameTree(sites)
+// flameGraph lays the growing sites of res out for the page: the kept
+// frames in depth-first order, each caller's callees widest first (then by
+// name), with their names interned. It returns nil when no site grows.
+func flameGraph(res *dumpdiff.TrendResult) *flameData {
+	unit := res.Metric.Unit
+	nodes, frames := buildFlameTree(res)
 	if len(nodes) == 0 {
 		return nil
 	}

@@ -169,28 +169,31 @@ type htmlSnapshot struct {
 // whole).
 func WriteTrendHTML(w io.Writer, res *dumpdiff.TrendResult, opts HTMLOptions) error {
 	unit := res.Metric.Unit
-	shown := res.Sites
-	if opts.Top > 0 && len(shown) > opts.Top {
-		shown = shown[:opts.Top]
+	n := len(res.Sites)
+	if opts.Top > 0 {
+		n = min(n, opts.Top)
+	}
+	shown := make([]dumpdiff.TrendSite, min(n, maxTableRows))
+	for i := range shown {
+		shown[i] = res.Site(i) // whole, when the result is streamed
 	}
 	page := htmlPage{
 		Title:      opts.Title,
 		Metric:     metricLabel(res.Metric),
 		Series:     seriesSummary(res.Snapshots),
 		Floor:      FloorText(res.Floor, unit),
-		SignNote:   SignNote(shown),
+		SignNote:   SignNote(res.Sites[:n]),
 		Provenance: newHTMLProvenance(opts.Provenance, res.Snapshots),
-		Verdicts:   legendVerdicts(shown),
+		Verdicts:   legendVerdicts(res.Sites[:n]),
 		Statistics: trendStatistics,
 		Cards:      trendCards(res),
-		Hidden:     max(0, res.SiteCount-len(shown)),
+		Hidden:     max(0, res.SiteCount-n),
 	}
 	if page.Title == "" {
 		page.Title = "dumpdiff trend report"
 	}
-	if len(shown) > maxTableRows {
-		page.RowCap = fmt.Sprintf("The table lists the first %d of these %d sites; --format csv or json lists every one.", maxTableRows, len(shown))
-		shown = shown[:maxTableRows]
+	if n > maxTableRows {
+		page.RowCap = fmt.Sprintf("The table lists the first %d of these %d sites; --format csv or json lists every one.", maxTableRows, n)
 	}
 	page.Snapshots, page.SnapTimes, page.SnapPIDs, page.SnapRSS = htmlSnapshots(res)
 	lifecycles := make([]int, len(res.Snapshots))
@@ -208,7 +211,7 @@ func WriteTrendHTML(w io.Writer, res *dumpdiff.TrendResult, opts HTMLOptions) er
 		page.Sites[i].Anchor = "site-" + strconv.Itoa(shown[i].Rank)
 		page.Charts = append(page.Charts, newHTMLSiteChart(page.Sites[i], shown[i], lifecycles, unit))
 	}
-	if page.Flame = flameGraph(res.Sites, unit); page.Flame != nil {
+	if page.Flame = flameGraph(res); page.Flame != nil {
 		page.Script, page.ScriptHash = template.JS(flameScript), flameScriptHash
 		page.FlameNote = flameNote(page.Flame, len(res.Sites), res.SiteCount)
 	}
@@ -426,6 +429,7 @@ type htmlComparePage struct {
 	Cards                       []htmlCard
 	Sites                       []htmlPairSite
 	Hidden                      int
+	RowCap                      string // says the table was cut at maxTableRows
 	Warnings                    []string
 }
 
@@ -478,8 +482,15 @@ func WriteCompareHTML(w io.Writer, res *dumpdiff.CompareResult, opts HTMLOptions
 		{Label: "Delta", Value: FormatSignedQuantity(float64(delta), unit), Note: pctNote(delta, res.Base.Total), Alert: delta > 0},
 		{Label: "Grown / new sites", Value: strconv.Itoa(grown) + " / " + strconv.Itoa(added), Note: "of " + strconv.Itoa(len(res.Sites)) + " shown"},
 	}
-	names := compareTitles(res.Sites)
-	for i, s := range res.Sites {
+	shown := make([]dumpdiff.PairSite, min(len(res.Sites), maxTableRows))
+	for i := range shown {
+		shown[i] = res.Site(i) // whole, when the result is streamed
+	}
+	if len(res.Sites) > maxTableRows {
+		page.RowCap = fmt.Sprintf("The table lists the first %d of these %d sites; --format csv or json lists every one.", maxTableRows, len(res.Sites))
+	}
+	names := compareTitles(shown)
+	for i, s := range shown {
 		hs := htmlPairSite{
 			Rank: s.Rank, Status: string(s.Status),
 			Base: FormatQuantity(float64(s.Base), unit), Target: FormatQuantity(float64(s.Target), unit),

@@ -383,7 +383,7 @@ func TestChartSites(t *testing.T) {
 // the widest first, each as wide as its callees and its own growth.
 func TestFlameGraph(t *testing.T) {
 	res := cxxTrend()
-	d := flameGraph(res.Sites, "bytes")
+	d := flameGraph(res)
 	if d == nil {
 		t.Fatal("no flame graph for growing sites")
 	}
@@ -444,7 +444,7 @@ func TestFlameGraph(t *testing.T) {
 	for i := range res.Sites {
 		res.Sites[i].Growth = 0
 	}
-	if flameGraph(res.Sites, "bytes") != nil {
+	if flameGraph(res) != nil {
 		t.Errorf("a flame graph without growth")
 	}
 }
@@ -499,7 +499,7 @@ func TestTrendHTMLManySites(t *testing.T) {
 			t.Errorf("page lacks %q", want)
 		}
 	}
-	d := flameGraph(res.Sites, "bytes")
+	d := flameGraph(res)
 	if d.Kept > flameMaxNodes || d.Kept < 2 {
 		t.Errorf("flame graph keeps %d frames, want 2 to %d", d.Kept, flameMaxNodes)
 	}
@@ -536,4 +536,40 @@ func TestTrendHTMLGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "trend-html", buf.Bytes())
+}
+
+// TestHTMLStreamed: a streamed result, whose sites' names and stacks are
+// made only when asked for (dumpdiff.Options.Stream), makes the same pages.
+func TestHTMLStreamed(t *testing.T) {
+	s := loadSeries(t, goSeries)
+	page := func(stream bool, top int) string {
+		res, err := s.Trend(dumpdiff.Options{Stream: stream})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := WriteTrendHTML(&buf, res, HTMLOptions{Top: top}); err != nil {
+			t.Fatal(err)
+		}
+		return buf.String()
+	}
+	for _, top := range []int{0, 3} {
+		if whole, streamed := page(false, top), page(true, top); whole != streamed {
+			t.Errorf("--top %d: the streamed result's page differs from the whole result's", top)
+		}
+	}
+	comparePage := func(stream bool) string {
+		res, err := s.Compare(0, s.Len()-1, dumpdiff.Options{Stream: stream})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := WriteCompareHTML(&buf, res, HTMLOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		return buf.String()
+	}
+	if whole, streamed := comparePage(false), comparePage(true); whole != streamed || !strings.Contains(whole, goLeak) {
+		t.Errorf("the streamed pair diff's page differs from the whole one's, or lacks the leak")
+	}
 }

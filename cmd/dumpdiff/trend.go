@@ -148,9 +148,10 @@ func trendRun(opts *TrendOptions) error {
 
 // streamedFormat reports an output format whose writer takes each site as
 // it writes it (dumpdiff.Options.Stream), so that --top 0 on a large series
-// never holds every site's stack and key at once.
+// never holds every site's stack and key at once. The HTML report takes the
+// sites of its table, and each growing site once for its flame graph.
 func streamedFormat(f report.Format) bool {
-	return f == report.FormatJSON || f == report.FormatCSV || f == report.FormatPprof
+	return f == report.FormatJSON || f == report.FormatCSV || f == report.FormatPprof || f == report.FormatHTML
 }
 
 // checkSeriesLength refuses a series of one snapshot, which has no trend;

@@ -9,14 +9,16 @@
   var d = JSON.parse(src.textContent);
   var S = d.s, N = d.n, C = d.c;
   var NAME = 0, LABEL = 1, PARENT = 2, GROWTH = 3, LEAK = 4, VERDICT = 5, DETAILS = 6;
-  var ROW = 18, MIN_WIDTH = 0.0005;
+  // Frames narrower than MIN_WIDTH of the graph are not drawn (under a
+  // pixel); a frame narrower than MIN_LABEL pixels shows no label.
+  var ROW = 18, MIN_WIDTH = 0.0005, MIN_LABEL = 28;
   var callees = N.map(function () { return []; });
   for (var i = 1; i < N.length; i++) callees[N[i][PARENT]].push(i);
   var graph = root.querySelector(".flame-graph");
   var info = root.querySelector(".flame-info");
   var reset = root.querySelector(".flame-reset");
   var leaksOnly = root.querySelector(".flame-leaks");
-  var focus = 0;
+  var focus = 0, graphWidth = 0;
 
   function weight(n) { return leaksOnly && leaksOnly.checked ? N[n][LEAK] : N[n][GROWTH]; }
   function describe(n) { return S[N[n][NAME]] + " \u2014 " + S[N[n][DETAILS]]; }
@@ -30,11 +32,12 @@
     b.style.background = C[N[n][VERDICT]];
     b.title = describe(n);
     b.setAttribute("data-node", n);
-    b.textContent = S[N[n][LABEL]];
+    if (!graphWidth || w * graphWidth >= MIN_LABEL) b.textContent = S[N[n][LABEL]];
     return b;
   }
 
   function render() {
+    graphWidth = graph.clientWidth;
     var frag = document.createDocumentFragment();
     var path = [];
     for (var a = focus; a !== 0; a = N[a][PARENT]) path.unshift(a);

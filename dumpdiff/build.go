@@ -240,7 +240,7 @@ func (in *Input) Begin(h *parsers.Header) error {
 		name = in.name
 	}
 	t := &snapTable{
-		info:     SnapshotInfo{Path: name, Format: h.Format, Lifecycle: h.Lifecycle, Time: h.Time, RSS: h.RSS},
+		info:     SnapshotInfo{Path: name, Format: h.Format, Lifecycle: h.Lifecycle, Time: h.Time, PID: h.PID, RSS: h.RSS},
 		pid:      h.PID,
 		metrics:  slices.Clone(h.Metrics),
 		def:      retainedMetric(h.Metrics, h.DefaultMetric),

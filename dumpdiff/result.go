@@ -69,7 +69,10 @@ type SnapshotInfo struct {
 	Path      string
 	Format    parsers.Format
 	Lifecycle int
-	Time      time.Time
+	// Time and PID are the snapshot's own time and process id, as the file
+	// records them; zero when it does not.
+	Time time.Time
+	PID  int
 	// Total is the snapshot's total of the metric, after --focus/--ignore.
 	Total int64
 	// RSS is the process's resident set size when the snapshot was taken,

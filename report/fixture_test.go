@@ -2,6 +2,7 @@ package report
 
 import (
 	"math"
+	"time"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
 	"github.com/dumpdiff/dumpdiff/parsers"
@@ -16,7 +17,8 @@ const mib = 1 << 20
 func handTrend() *dumpdiff.TrendResult {
 	snaps := make([]dumpdiff.SnapshotInfo, 4)
 	for i := range snaps {
-		snaps[i] = dumpdiff.SnapshotInfo{Path: "series/heap." + string(rune('0'+i)) + ".pb.gz", Format: parsers.FormatPprof, Lifecycle: i, Total: int64(10+4*i) * mib}
+		snaps[i] = dumpdiff.SnapshotInfo{Path: "series/heap." + string(rune('0'+i)) + ".pb.gz", Format: parsers.FormatPprof, Lifecycle: i, Total: int64(10+4*i) * mib,
+			Time: time.Date(2025, 3, 1, 10, 15*i, 0, 0, time.UTC), PID: 4242}
 	}
 	return &dumpdiff.TrendResult{
 		Metric:    dumpdiff.Metric{Name: "inuse_space", Unit: "bytes"},
@@ -84,5 +86,15 @@ func handCompare() *dumpdiff.CompareResult {
 			},
 		},
 		SiteCount: 3,
+	}
+}
+
+// handProvenance is where handTrend's report says it came from.
+func handProvenance() Provenance {
+	return Provenance{
+		Version:   "v1.2.3 (git 0123456789ab, 2025-03-01T09:00:00Z)",
+		Command:   "dumpdiff trend --format html -o leak.html series/",
+		Directory: "/incidents/42/series",
+		Generated: time.Date(2025, 3, 1, 11, 0, 0, 0, time.UTC),
 	}
 }

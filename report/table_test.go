@@ -14,7 +14,7 @@ import (
 	"github.com/dumpdiff/dumpdiff/loader"
 )
 
-var updateTables = flag.Bool("update-tables", false, "rewrite report/testdata/*.golden of the table and JSON renderers")
+var updateTables = flag.Bool("update-tables", false, "rewrite report/testdata/*.golden of the table, JSON and HTML renderers")
 
 // realSeries loads a committed real series once per test.
 func realSeries(t *testing.T, dir string) *dumpdiff.Series {

@@ -4,78 +4,16 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/charmbracelet/x/ansi"
-
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/report"
 )
 
-// shortName fits a function name into w cells so that it still says which
-// function it is. A C++ parameter list goes first ("ChunkPool::allocate(…)");
-// then the middle goes, keeping the start and the innermost name, which is
-// what tells a method apart: "runtime/…appendLocsForStack" rather than
-// "runtime/pprof.(*profileBui…". The name must already be clean.
-func shortName(s string, w int) string {
-	if strWidth(s) <= w {
-		return s
-	}
-	if w <= 1 {
-		return ansi.Truncate(s, w, "")
-	}
-	if p := paramsStart(s); p > 0 {
-		s = s[:p] + "(…)"
-		if strWidth(s) <= w {
-			return s
-		}
-	}
-	// The longest tail that starts at a name boundary and leaves room for
-	// a few cells of the start.
-	budget := w - 1 - min(4, w/4)
-	tail := ""
-	for i := 1; i < len(s); i++ {
-		if c := s[i-1]; (c != ':' || s[i] == ':') && c != '.' && c != '/' {
-			continue
-		}
-		if t := s[i:]; strWidth(t) <= budget {
-			tail = t
-			break
-		}
-	}
-	if tail == "" || strWidth(tail) < w/3 {
-		// No boundary to cut at: keep the first half and the last.
-		tail = ansi.TruncateLeft(s, strWidth(s)-(w-1)/2, "")
-	}
-	head := ansi.Truncate(s, w-1-strWidth(tail), "")
-	return head + "…" + tail
-}
+// shortName fits a function name into w cells the way every front end
+// does (report.ShortName): parameters first, then the middle.
+func shortName(s string, w int) string { return report.ShortName(s, w) }
 
-// paramsStart is the index of the '(' that opens the parameter list a
-// demangled C++ name ends with ("f(int, char*) const"), or -1. Go names end
-// with an identifier, so their "(*T)" receivers are left alone.
-func paramsStart(s string) int {
-	end := strings.TrimSuffix(s, " const")
-	if !strings.HasSuffix(end, ")") {
-		return -1
-	}
-	depth := 0
-	for i := len(end) - 1; i >= 0; i-- {
-		switch end[i] {
-		case ')':
-			depth++
-		case '(':
-			depth--
-			if depth == 0 {
-				if i == 0 || end[i-1] == '.' {
-					return -1 // "(*T)" or a bare parenthesis: not a parameter list
-				}
-				if i+1 == len(end)-1 {
-					return -1 // "f()" has nothing to drop
-				}
-				return i
-			}
-		}
-	}
-	return -1
-}
+// paramsStart is report.ParamsStart: where a C++ parameter list starts.
+func paramsStart(s string) int { return report.ParamsStart(s) }
 
 // siteCell is a site's title in the sites table, fitted to w cells. Sites
 // keyed by whole stacks often share their innermost frame; the caller that

@@ -13,7 +13,9 @@ import (
 
 // CompareOptions are the inputs of `dumpdiff compare`.
 type CompareOptions struct {
-	IO        *IOStreams
+	IO *IOStreams
+	// Command is the cobra command that runs (see TrendOptions.Command).
+	Command   *cobra.Command
 	Args      []string
 	Series    SeriesFlags
 	Output    OutputFlags
@@ -52,7 +54,7 @@ took a larger share rather than which grew with everything else.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Args = args
+			opts.Command, opts.Args = cmd, args
 			if err := opts.Output.check(formats); err != nil {
 				return err
 			}
@@ -101,11 +103,18 @@ func compareRun(opts *CompareOptions) error {
 	}
 	printWarnings(opts.IO.ErrOut, res.Warnings)
 	f := report.Format(opts.Output.Format)
+	var prov report.Provenance
+	if f == report.FormatHTML {
+		if prov, err = provenance(opts.Command, []dumpdiff.SnapshotInfo{res.Base, res.Target}); err != nil {
+			return err
+		}
+	}
 	return writeOutput(opts.IO, opts.Output.Output, func(w io.Writer, tty bool) error {
 		ro, err := reportOptions(f, writeContext(opts.IO, tty))
 		if err != nil {
 			return err
 		}
+		ro.HTML.Provenance = prov
 		return report.WriteCompare(w, res, f, ro)
 	})
 }

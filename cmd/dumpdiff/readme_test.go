@@ -4,13 +4,15 @@ import (
 	"bytes"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
 
 // readmeExampleRE matches a README command block whose first line runs
-// dumpdiff, followed by a block with what it prints.
-var readmeExampleRE = regexp.MustCompile("(?s)```sh\n((?:bin/)?dumpdiff [^\n]*)\n[^`]*```\n\n?```(?:markdown)?\n(.*?)```\n")
+// dumpdiff (installed, or go run ./cmd/dumpdiff), followed by a block with
+// what it prints.
+var readmeExampleRE = regexp.MustCompile("(?s)```sh\n((?:bin/|go run \\./cmd/)?dumpdiff [^\n]*)\n[^`]*```\n\n?```(?:markdown)?\n(.*?)```\n")
 
 // TestReadmeOutputs runs each README command that is shown with its output,
 // on a terminal 100 columns wide without colour, and compares: a README that
@@ -28,7 +30,8 @@ func TestReadmeOutputs(t *testing.T) {
 	t.Chdir("../..")
 	for _, m := range matches {
 		line, want := string(m[1]), string(m[2])
-		args := strings.Fields(line)[1:]
+		words := strings.Fields(line)
+		args := words[slices.IndexFunc(words, func(w string) bool { return strings.HasSuffix(w, "dumpdiff") })+1:]
 		var stdout, stderr bytes.Buffer
 		ios := &IOStreams{In: strings.NewReader(""), Out: &stdout, ErrOut: &stderr, stdoutTTY: true, width: 100, noColor: true}
 		root := newRootCmd(ios)

@@ -1,12 +1,12 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"regexp"
-	"runtime/debug"
 	"strconv"
 	"strings"
 
@@ -15,25 +15,12 @@ import (
 	"github.com/dumpdiff/dumpdiff/report"
 )
 
-// version is set at link time (-ldflags "-X main.version=v1.2.3"); otherwise
-// the module version from the build info is used.
-var version = ""
-
-func buildVersion() string {
-	if version != "" {
-		return version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "dev"
-}
-
 // run is the whole program, minus os.Exit: tests call it in-process.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ios := newIOStreams(stdin, stdout, stderr)
 	root := newRootCmd(ios)
 	root.SetArgs(args)
+	root.SetContext(withCommandLine(context.Background(), args))
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)

@@ -20,10 +20,13 @@ func init() {
 
 // TrendOptions are the inputs of `dumpdiff trend`.
 type TrendOptions struct {
-	IO     *IOStreams
-	Args   []string
-	Series SeriesFlags
-	Output OutputFlags
+	IO *IOStreams
+	// Command is the cobra command that runs, for the command line an HTML
+	// report records.
+	Command *cobra.Command
+	Args    []string
+	Series  SeriesFlags
+	Output  OutputFlags
 
 	// FailOn is the --fail-on text: exit 3 when a leak grows more than this
 	// per lifecycle. Empty: no threshold.
@@ -62,7 +65,7 @@ piped or written with -o, it is tab-separated with exact numbers.`,
   dumpdiff trend --limit 4GiB --format json testdata/jemalloc/c-restart | jq '.total'`,
 		Args: argsAtLeastOne("trend needs snapshot files or a directory of them"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Args = args
+			opts.Command, opts.Args = cmd, args
 			if err := opts.Output.check(formats); err != nil {
 				return err
 			}
@@ -91,12 +94,14 @@ func trendRun(opts *TrendOptions) error {
 	if err != nil {
 		return err
 	}
-	// --fail-on judges every site, not only the --top shown.
+	// --fail-on judges every site, not only the --top shown; the HTML
+	// report's flame graph draws every site and its table cuts at --top.
+	f := report.Format(opts.Output.Format)
 	engine := opts.Engine
-	if opts.FailOnBytes > 0 {
+	if opts.FailOnBytes > 0 || f == report.FormatHTML {
 		engine.Top = 0
 	}
-	engine.Stream = streamedFormat(report.Format(opts.Output.Format))
+	engine.Stream = streamedFormat(f)
 	if err := checkCategoryLabel(s, engine); err != nil {
 		return err
 	}
@@ -111,16 +116,22 @@ func trendRun(opts *TrendOptions) error {
 	for i, o := range offenders {
 		offenders[i] = res.Site(o.Rank - 1) // whole, for their titles
 	}
-	if top := opts.Engine.Top; top > 0 && len(res.Sites) > top {
+	if top := opts.Engine.Top; top > 0 && len(res.Sites) > top && f != report.FormatHTML {
 		res.Sites = res.Sites[:top]
 	}
 	printWarnings(opts.IO.ErrOut, res.Warnings)
-	f := report.Format(opts.Output.Format)
+	var prov report.Provenance
+	if f == report.FormatHTML {
+		if prov, err = provenance(opts.Command, res.Snapshots); err != nil {
+			return err
+		}
+	}
 	err = writeOutput(opts.IO, opts.Output.Output, func(w io.Writer, tty bool) error {
 		ro, err := reportOptions(f, writeContext(opts.IO, tty))
 		if err != nil {
 			return err
 		}
+		ro.HTML.Top, ro.HTML.Provenance = opts.Engine.Top, prov
 		return report.WriteTrend(w, res, f, ro)
 	})
 	if err != nil || len(offenders) == 0 {
@@ -137,9 +148,10 @@ func trendRun(opts *TrendOptions) error {
 
 // streamedFormat reports an output format whose writer takes each site as
 // it writes it (dumpdiff.Options.Stream), so that --top 0 on a large series
-// never holds every site's stack and key at once.
+// never holds every site's stack and key at once. The HTML report takes the
+// sites of its table, and each growing site once for its flame graph.
 func streamedFormat(f report.Format) bool {
-	return f == report.FormatJSON || f == report.FormatCSV || f == report.FormatPprof
+	return f == report.FormatJSON || f == report.FormatCSV || f == report.FormatPprof || f == report.FormatHTML
 }
 
 // checkSeriesLength refuses a series of one snapshot, which has no trend;

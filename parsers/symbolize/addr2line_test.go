@@ -52,7 +52,7 @@ func TestLinesMatchAddr2line(t *testing.T) {
 	gxx, err1 := exec.LookPath("g++")
 	a2l, err2 := exec.LookPath("addr2line")
 	if err1 != nil || err2 != nil {
-		t.Skip("g++ or addr2line not installed")
+		t.Skip("g++ or addr2line is not installed (apt-get install g++ binutils): line tables not compared with addr2line")
 	}
 	bin, f, d := buildELF(t, "app.cpp", cxxInlineSource, gxx, "-g", "-O2", "-pthread")
 	var seg *elf.Prog
@@ -150,7 +150,7 @@ func TestLinesMatchAddr2line(t *testing.T) {
 	// its names are shortened the same way.
 	llvm, err := exec.LookPath("llvm-symbolizer")
 	if err != nil {
-		t.Log("llvm-symbolizer not installed: function names not compared")
+		t.Log("llvm-symbolizer is not installed (apt-get install llvm): function names not compared")
 		return
 	}
 	out, err = exec.Command(llvm, append([]string{"--obj=" + bin, "--inlining", "--demangle"}, args[3:]...)...).Output()

@@ -431,7 +431,7 @@ func TestBadBinaries(t *testing.T) {
 	if other, err := os.ReadFile("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"); err == nil && hostMachine() == elf.EM_X86_64 {
 		cases = append(cases, badBinaryCase{"another binary", write(other), "", "has no executable segment at file offset 0x1000: not the binary of this mapping", false})
 	} else {
-		t.Log("no libjemalloc.so.2 here: the wrong-binary case is skipped")
+		t.Log("no libjemalloc.so.2 here (apt-get install libjemalloc-dev): the wrong-binary case is skipped")
 	}
 	if foreign := foreignELF(t); foreign != nil {
 		cases = append(cases, badBinaryCase{"foreign architecture", write(foreign), "", "ELF for RISCV, want " + machineName(hostMachine()), false})
@@ -598,7 +598,7 @@ int main(int argc, char **argv) { return outer(argc) == 0; }
 func TestInlinedFrames(t *testing.T) {
 	gcc, err := exec.LookPath("gcc")
 	if err != nil {
-		t.Skip("gcc not installed: inlined-frame test skipped")
+		t.Skip("gcc is not installed (apt-get install gcc): inlined-frame test skipped")
 	}
 	bin, f, d := buildELF(t, "inl.c", inlineSource, gcc, "-g", "-O2")
 	var pc uint64

@@ -254,7 +254,7 @@ func (s Sites) TreeSites() (sites []TreeSite, suffix string) {
 			suffix = ""
 		} else {
 			x := s.trend.Sites[i]
-			sites = append(sites, TreeSite{Frames: x.Frames, Value: x.Growth})
+			sites = append(sites, TreeSite{Frames: x.Frames, Value: x.Growth, Verdict: x.Verdict})
 		}
 	}
 	return sites, suffix

@@ -25,9 +25,9 @@ func (m Model) onSitesKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		}
 		return m, nil
 	case key.Matches(msg, m.km.Back):
-		if m.filter.Regexp() != nil {
+		if m.filter.Regexp() != nil || m.filter.Class() != "" {
 			m.filter.Clear()
-			m.sites.SetFilter(nil)
+			m.sites.SetFilter(nil, "")
 		} else if m.sites.PairMode() {
 			return m.leavePair()
 		}
@@ -37,6 +37,14 @@ func (m Model) onSitesKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		return m, m.filter.Focus()
 	case key.Matches(msg, m.km.Sort):
 		m.sites.CycleSort()
+		return m, nil
+	case key.Matches(msg, m.km.Reverse):
+		m.sites.Reverse()
+		return m, nil
+	case key.Matches(msg, m.km.Verdict):
+		return m.cycleVerdict(), nil
+	case key.Matches(msg, m.km.NextLeak), key.Matches(msg, m.km.PrevLeak):
+		m.status = m.sites.NextLeak(key.Matches(msg, m.km.PrevLeak))
 		return m, nil
 	case key.Matches(msg, m.km.Metric):
 		if len(m.metrics) < 2 {
@@ -110,6 +118,32 @@ func (m Model) onSitesKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		}
 	}
 	return m.routeBody(msg)
+}
+
+// cycleVerdict narrows the sites to the next verdict present (statuses in
+// pair mode), after the last back to all, keeping the typed expression.
+func (m Model) cycleVerdict() Model {
+	classes := m.sites.Classes()
+	if len(classes) == 0 {
+		m.status = "no verdicts to filter by"
+		return m
+	}
+	next := classes[0]
+	if i := slices.Index(classes, m.sites.Class()); i >= 0 {
+		next = ""
+		if i+1 < len(classes) {
+			next = classes[i+1]
+		}
+	}
+	m.filter.SetClass(next)
+	m.sites.SetFilter(m.filter.Regexp(), next)
+	if next == "" {
+		m.status = "every verdict"
+		if m.sites.PairMode() {
+			m.status = "every status"
+		}
+	}
+	return m
 }
 
 // leavePair goes back to the trend, recomputing it when the metric or the
@@ -235,7 +269,7 @@ func (m Model) onFilterKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		m.prompt = promptNone
 		m.filter.Clear()
 		m.filter.Blur()
-		m.sites.SetFilter(nil)
+		m.sites.SetFilter(nil, "")
 		return m, nil
 	case key.Matches(msg, m.filter.KeyMap.Accept):
 		m.prompt = promptNone
@@ -243,12 +277,12 @@ func (m Model) onFilterKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		return m, nil
 	}
 	var cmd tea.Cmd
-	before := m.filter.Regexp()
+	before, beforeClass := m.filter.Regexp(), m.filter.Class()
 	m.filter, cmd = m.filter.Update(msg)
 	// Filtering 100 000 sites costs milliseconds and puts the cursor on the
-	// first match: only a new expression does it.
-	if re := m.filter.Regexp(); m.filter.Err() == "" && re != before {
-		m.sites.SetFilter(re)
+	// first match: only a new expression or verdict does it.
+	if re, c := m.filter.Regexp(), m.filter.Class(); m.filter.Err() == "" && (re != before || c != beforeClass) {
+		m.sites.SetFilter(re, c)
 	}
 	return m, cmd
 }

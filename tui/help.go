@@ -32,7 +32,7 @@ func (m Model) keys() screenKeys {
 			full:  [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom}, {k.SetBase, k.SetTarget, withHelp(k.Open, "enter", "compare"), k.Back, k.Quit}},
 		}
 	}
-	short := []key.Binding{k.Open, k.Filter, k.Sort, k.Tree, k.Pair, k.Metric, k.GroupBy, k.Export, k.Help, k.Quit}
+	short := []key.Binding{k.Open, k.Filter, k.Verdict, k.NextLeak, k.Sort, k.Tree, k.Pair, k.Metric, k.GroupBy, k.Export, k.Help, k.Quit}
 	pair := []key.Binding{k.Pair, k.BasePrev, k.BaseNext, k.TargetPrev, k.TargetNext, k.PickPair}
 	if m.sites.PairMode() {
 		short = []key.Binding{k.Open, withHelp(k.BasePrev, "[ ]", "base"), withHelp(k.TargetPrev, "{ }", "target"), withHelp(k.Pair, "p", "trend"), k.PickPair, k.Filter, k.Export, k.Help, k.Quit}
@@ -40,8 +40,8 @@ func (m Model) keys() screenKeys {
 	return screenKeys{
 		short: short,
 		full: [][]key.Binding{nav,
-			{k.Open, k.Back, k.Filter, k.Sort, k.Tree},
-			{k.Metric, k.GroupBy, k.Export, k.Help, k.Quit},
+			{k.Open, k.Back, k.Filter, k.Verdict, k.NextLeak, withHelp(k.PrevLeak, "N", "prev leak")},
+			{k.Sort, k.Reverse, k.Tree, k.Metric, k.GroupBy, k.Export, k.Help, k.Quit},
 			pair},
 	}
 }

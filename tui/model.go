@@ -230,6 +230,8 @@ func (m Model) onResult(msg resultMsg) Model {
 		m.base, m.tgt = msg.base, msg.tgt
 		m.sites.SetPair(msg.pair, msg.callers)
 	}
+	// A verdict filter the new mode has no such class for is dropped.
+	m.filter.SetClass(m.sites.Class())
 	if m.screen == screenDetail || m.screen == screenTree {
 		m.screen = screenSites
 	}

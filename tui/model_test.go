@@ -645,3 +645,92 @@ func TestEngineErrorNamesItsStepOnce(t *testing.T) {
 		t.Errorf("got error %q, want the engine's, its step named once", m.Err())
 	}
 }
+
+// TestVerdictFilter cycles v through the verdicts present, types a verdict
+// into the filter beside an expression, and checks that pair mode drops a
+// verdict it has no such status for.
+func TestVerdictFilter(t *testing.T) {
+	m := started(t, newFake(), Options{}, 80, 24)
+	for _, want := range []struct {
+		class string
+		n     int
+	}{{"leak", 2}, {"plateau", 1}, {"noise", 2}, {"shrinking", 1}, {"", 6}} {
+		m = press(t, m, "v")
+		if got := m.sites.Class(); got != want.class || m.Table().Len() != want.n {
+			t.Errorf("v: got verdict %q with %d rows, want %q with %d", got, m.Table().Len(), want.class, want.n)
+		}
+	}
+	m = press(t, m, "v")
+	if !strings.Contains(plain(m), "site 1 of 2 matching verdict leak (of 6)") {
+		t.Errorf("v: position line lacks the verdict:\n%s", plain(m))
+	}
+	// The prompt opens on the verdict; an expression narrows it further.
+	m = press(t, m, "/")
+	if got := m.filter.input.Value(); got != "verdict:leak" {
+		t.Errorf("/ after v: got %q in the prompt, want verdict:leak", got)
+	}
+	m = typeText(t, m, " session")
+	if m.Table().Len() != 1 || m.sites.Class() != "leak" || m.filter.Regexp().String() != "session" {
+		t.Errorf("verdict:leak session: got %d rows, verdict %q, re %v; want 1, leak, session", m.Table().Len(), m.sites.Class(), m.filter.Regexp())
+	}
+	// A verdict that does not exist keeps the last good filter (/verdict/,
+	// typed on the way) and says why.
+	m = press(t, m, "esc", "/")
+	m = typeText(t, m, "verdict:nope")
+	if m.sites.Class() != "" || !strings.Contains(plain(m), `bad filter: no verdict "nope"`) {
+		t.Errorf("verdict:nope: got verdict %q in\n%s\nwant none and the error", m.sites.Class(), plain(m))
+	}
+	m = press(t, m, "esc", "/")
+	m = typeText(t, m, "verdict:noise")
+	m = press(t, m, "enter")
+	if m.Table().Len() != 2 {
+		t.Errorf("verdict:noise: got %d rows, want 2", m.Table().Len())
+	}
+	// Pair mode has statuses, not verdicts: the noise filter goes, and v
+	// cycles the statuses present.
+	m = press(t, m, "p")
+	if m.sites.Class() != "" || m.filter.Class() != "" || m.Table().Len() != 6 {
+		t.Errorf("pair mode: got verdict %q/%q with %d rows, want none and 6", m.sites.Class(), m.filter.Class(), m.Table().Len())
+	}
+	m = press(t, m, "v")
+	if m.sites.Class() != "grown" || !strings.Contains(plain(m), "matching status grown") {
+		t.Errorf("v in pair mode: got %q in\n%s\nwant status grown", m.sites.Class(), plain(m))
+	}
+}
+
+// TestReverseAndNextLeak checks r (reverse order, the selection kept) and
+// n/N (the next and previous leak, wrapping around with a word).
+func TestReverseAndNextLeak(t *testing.T) {
+	m := started(t, newFake(), Options{}, 80, 24)
+	m = press(t, m, "n")
+	if got := m.Table().Selected(); got != 1 || m.Status() != "" {
+		t.Errorf("n: got item %d status %q, want 1 and none", got, m.Status())
+	}
+	m = press(t, m, "n")
+	if got := m.Table().Selected(); got != 0 || m.Status() != "wrapped to the first leak" {
+		t.Errorf("n at the last leak: got item %d status %q, want 0, wrapped", got, m.Status())
+	}
+	m = press(t, m, "N")
+	if got := m.Table().Selected(); got != 1 || m.Status() != "wrapped to the last leak" {
+		t.Errorf("N at the first leak: got item %d status %q, want 1, wrapped", got, m.Status())
+	}
+	m = press(t, m, "r")
+	if got := m.Table().Items(); got[0] != 5 || got[5] != 0 || m.Table().Selected() != 1 {
+		t.Errorf("r: got order %v with item %d selected, want ranks reversed and 1 kept", got, m.Table().Selected())
+	}
+	if v := plain(m); !strings.Contains(v, "#▴") || !strings.Contains(v, "rank order reversed") {
+		t.Errorf("r: header or position does not say reversed:\n%s", v)
+	}
+	// Sorting keeps the reversal: by growth, smallest first.
+	m = press(t, m, "s")
+	if got := m.Table().Items(); got[0] != 5 || got[5] != 0 || !strings.Contains(plain(m), "sorted by growth/lc, reversed") {
+		t.Errorf("s after r: got order %v in\n%s", got, plain(m))
+	}
+	m = press(t, m, "r", "v", "v")
+	if m.sites.Class() != "plateau" {
+		t.Fatalf("v v: got %q, want plateau", m.sites.Class())
+	}
+	if m = press(t, m, "n"); m.Status() != "no leak in view" {
+		t.Errorf("n without leaks: got status %q, want no leak in view", m.Status())
+	}
+}

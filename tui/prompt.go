@@ -1,15 +1,19 @@
 package tui
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/dumpdiff/dumpdiff/dumpdiff"
 )
 
 // newInput returns the footer's text input: a steady cursor, so no timer
@@ -56,7 +60,9 @@ func DefaultFilterKeyMap() PromptKeyMap {
 }
 
 // Filter is the sites screen's filter: a regular expression over site names
-// and stacks, typed in the footer and compiled as the user types.
+// and stacks, typed in the footer and compiled as the user types, and a
+// verdict: "verdict:leak" (or "status:grown" in pair mode) among the words
+// typed, or what v chose.
 type Filter struct {
 	KeyMap PromptKeyMap
 	Styles Styles
@@ -64,8 +70,34 @@ type Filter struct {
 	input textinput.Model
 	help  help.Model
 	re    *regexp.Regexp
+	class string
 	err   string
 }
+
+// Class returns the verdict (or status) the filter asks for, "" for any.
+func (f Filter) Class() string { return f.class }
+
+// SetClass sets the verdict the filter asks for, "" for any, keeping the
+// expression.
+func (f *Filter) SetClass(c string) { f.class = c }
+
+// text is the filter as typed: the verdict word, then the expression.
+func (f Filter) text() string {
+	var parts []string
+	if f.class != "" {
+		parts = append(parts, classWord+f.class)
+	}
+	if f.re != nil {
+		parts = append(parts, f.re.String())
+	}
+	return strings.Join(parts, " ")
+}
+
+// classWord and statusWord start the filter's verdict word.
+const (
+	classWord  = "verdict:"
+	statusWord = "status:"
+)
 
 // NewFilter returns an empty, closed filter prompt.
 func NewFilter(st Styles) Filter {
@@ -88,9 +120,7 @@ func (f *Filter) SetWidth(w int) {
 func (f *Filter) Focus() tea.Cmd {
 	f.input.Reset()
 	f.input.Prompt = "/"
-	if f.re != nil {
-		f.input.SetValue(f.re.String())
-	}
+	f.input.SetValue(f.text())
 	return f.input.Focus()
 }
 
@@ -98,7 +128,7 @@ func (f *Filter) Focus() tea.Cmd {
 func (f *Filter) Blur() { f.input.Blur() }
 
 // Clear drops the filter.
-func (f *Filter) Clear() { f.re, f.err = nil, "" }
+func (f *Filter) Clear() { f.re, f.class, f.err = nil, "", "" }
 
 // Update edits the expression. A key press that changed it compiles it
 // (moving the cursor does not): a bad expression keeps the last good filter
@@ -113,17 +143,51 @@ func (f Filter) Update(msg tea.Msg) (Filter, tea.Cmd) {
 	return f, cmd
 }
 
-func (f *Filter) set(expr string) {
-	if expr == "" {
-		f.Clear()
-		return
+// set reads the typed text: a verdict:NAME (or status:NAME) word and, in
+// what is left, the expression. A verdict that does not exist is an error
+// like a bad expression: the last good filter stays.
+func (f *Filter) set(text string) {
+	class, expr := "", text
+	for _, w := range []string{classWord, statusWord} {
+		at := strings.Index(expr, w)
+		if at < 0 || (at > 0 && expr[at-1] != ' ') {
+			continue
+		}
+		end := at + len(w)
+		for end < len(expr) && expr[end] != ' ' {
+			end++
+		}
+		class = expr[at+len(w) : end]
+		expr = strings.TrimSpace(expr[:at] + expr[end:])
+		if !validClass(class, false) && !validClass(class, true) {
+			f.err = fmt.Sprintf("bad filter: no verdict %q (%s)", class, classList())
+			return
+		}
+		break
 	}
-	re, err := regexp.Compile(expr)
-	if err != nil {
-		f.err = "bad filter: " + strings.TrimPrefix(err.Error(), "error parsing regexp: ")
-		return
+	var re *regexp.Regexp
+	if expr != "" {
+		var err error
+		if re, err = regexp.Compile(expr); err != nil {
+			f.err = "bad filter: " + strings.TrimPrefix(err.Error(), "error parsing regexp: ")
+			return
+		}
 	}
-	f.re, f.err = re, ""
+	f.re, f.class, f.err = re, class, ""
+}
+
+// classList names the verdicts a filter may ask for.
+func classList() string {
+	var vs []string
+	for _, v := range dumpdiff.Verdicts {
+		vs = append(vs, string(v))
+	}
+	for _, s := range pairStatuses {
+		if !slices.Contains(vs, string(s)) {
+			vs = append(vs, string(s))
+		}
+	}
+	return strings.Join(vs, ", ")
 }
 
 // View renders the prompt's two footer lines: the input, then the error or
@@ -133,7 +197,7 @@ func (f Filter) View() string {
 		return f.input.View() + "\n" + f.Styles.Error.Render(clean(f.err))
 	}
 	return f.input.View() + "\n" + hintView(f.help, f.KeyMap.Accept.Help().Key, f.KeyMap.Accept.Help().Desc,
-		f.KeyMap.Cancel.Help().Key, f.KeyMap.Cancel.Help().Desc, "regexp", "over names and stacks")
+		f.KeyMap.Cancel.Help().Key, f.KeyMap.Cancel.Help().Desc, "regexp", "over names and stacks", "verdict:leak", "by verdict")
 }
 
 // ExportKeyMap are the export prompt's keys.

@@ -27,6 +27,9 @@ type Sites struct {
 	trendCallers, pairCallers []int32
 	pairMode                  bool
 	filter                    *regexp.Regexp
+	// class narrows the sites to one verdict (a status in pair mode); ""
+	// for all.
+	class string
 
 	width, height int
 }
@@ -123,6 +126,7 @@ func (s *Sites) SetPair(p *dumpdiff.CompareResult, callers []int32) {
 }
 
 func (s *Sites) show(sel string, wasPair bool) {
+	s.keepClass()
 	sort := s.table.SortTitle()
 	if s.pairMode != wasPair {
 		sort = "" // the two tables have different columns
@@ -134,6 +138,7 @@ func (s *Sites) show(sel string, wasPair bool) {
 // ShowTrend leaves pair mode for the last trend, in rank order.
 func (s *Sites) ShowTrend() {
 	s.pairMode = false
+	s.keepClass()
 	s.table.Reset(s.columns(), s.Count(), "", s.match())
 }
 
@@ -143,18 +148,114 @@ func (s *Sites) CycleSort() { s.table.CycleSort() }
 // Filter returns the filter in force, nil for none.
 func (s Sites) Filter() *regexp.Regexp { return s.filter }
 
-// SetFilter shows the sites whose title or key matches re; nil shows all.
-func (s *Sites) SetFilter(re *regexp.Regexp) {
-	s.filter = re
+// Class returns the verdict (or pair status) the sites are narrowed to, ""
+// for all.
+func (s Sites) Class() string { return s.class }
+
+// SetFilter shows the sites whose title or key matches re (nil: any) and
+// whose verdict, or status in pair mode, is class ("": any).
+func (s *Sites) SetFilter(re *regexp.Regexp, class string) {
+	s.filter, s.class = re, class
 	s.table.SetFilter(s.match())
 }
+
+// classOf returns the verdict of trend site i, or the status of pair site i.
+func (s Sites) classOf() func(i int) string {
+	if s.pairMode {
+		if s.pair == nil {
+			return func(int) string { return "" }
+		}
+		sites := s.pair.Sites
+		return func(i int) string { return string(sites[i].Status) }
+	}
+	if s.trend == nil {
+		return func(int) string { return "" }
+	}
+	sites := s.trend.Sites
+	return func(i int) string { return string(sites[i].Verdict) }
+}
+
+// Classes lists the verdicts (statuses in pair mode) of the sites shown,
+// in the order of dumpdiff.Verdicts (or of the statuses): what v cycles.
+func (s Sites) Classes() []string {
+	order := make([]string, 0, len(dumpdiff.Verdicts))
+	if s.pairMode {
+		for _, st := range pairStatuses {
+			order = append(order, string(st))
+		}
+	} else {
+		for _, v := range dumpdiff.Verdicts {
+			order = append(order, string(v))
+		}
+	}
+	seen := make([]bool, len(order))
+	class := s.classOf()
+	for i := range s.Count() {
+		if j := slices.Index(order, class(i)); j >= 0 {
+			seen[j] = true
+		}
+	}
+	var out []string
+	for j, c := range order {
+		if seen[j] {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// keepClass drops the verdict filter when the mode has no such class (a
+// verdict in pair mode, a status in the trend).
+func (s *Sites) keepClass() {
+	if s.class != "" && !validClass(s.class, s.pairMode) {
+		s.class = ""
+	}
+}
+
+// validClass reports whether c names a pair status (pair) or a verdict.
+func validClass(c string, pair bool) bool {
+	if pair {
+		return slices.Contains(pairStatuses, dumpdiff.PairStatus(c))
+	}
+	return slices.Contains(dumpdiff.Verdicts, dumpdiff.Verdict(c))
+}
+
+// pairStatuses are the pair statuses in the order v cycles them.
+var pairStatuses = []dumpdiff.PairStatus{dumpdiff.StatusGrown, dumpdiff.StatusNew,
+	dumpdiff.StatusShrunk, dumpdiff.StatusGone, dumpdiff.StatusUnchanged}
+
+// NextLeak moves the cursor to the next leak in view (the previous one when
+// back is set), wrapping around; it says what happened, for the status line.
+func (s *Sites) NextLeak(back bool) string {
+	if s.pairMode {
+		return "a pair diff has no verdicts: p goes back to the trend's leaks"
+	}
+	class := s.classOf()
+	found, wrapped := s.table.Next(func(i int) bool { return class(i) == string(dumpdiff.VerdictLeak) }, back)
+	switch {
+	case !found:
+		return "no leak in view"
+	case wrapped && back:
+		return "wrapped to the last leak"
+	case wrapped:
+		return "wrapped to the first leak"
+	}
+	return ""
+}
+
+// Reverse turns the table's order around.
+func (s *Sites) Reverse() { s.table.Reverse() }
 
 // match is the table filter for the filter in force over the sites shown,
 // nil for none.
 func (s Sites) match() func(i int) bool {
 	re := s.filter
-	if re == nil || s.Count() == 0 {
+	if s.Count() == 0 || (re == nil && s.class == "") {
 		return nil
+	}
+	if re == nil {
+		class, want := s.classOf(), s.class
+		return func(i int) bool { return class(i) == want }
 	}
 	match := re.MatchString
 	if lit, complete := re.LiteralPrefix(); complete {
@@ -169,6 +270,16 @@ func (s Sites) match() func(i int) bool {
 	} else {
 		sites := s.trend.Sites
 		titleKey = func(i int) (string, string) { return sites[i].Title, sites[i].Key }
+	}
+	if s.class != "" {
+		class, want := s.classOf(), s.class
+		return func(i int) bool {
+			if class(i) != want {
+				return false
+			}
+			title, key := titleKey(i)
+			return match(title) || (key != title && match(key))
+		}
 	}
 	return func(i int) bool {
 		title, key := titleKey(i)
@@ -297,14 +408,19 @@ func (s Sites) Position() string {
 	if s.table.Len() == 0 {
 		p = "no sites"
 	}
-	if s.filter != nil {
-		p += fmt.Sprintf(" matching /%s/ (of %d)", clean(s.filter.String()), total)
+	if q := s.query(); q != "" {
+		p += fmt.Sprintf(" matching %s (of %d)", q, total)
 	}
 	if !s.pairMode && s.trend != nil && s.trend.SiteCount > total {
 		p += fmt.Sprintf(" · top %d of %d", total, s.trend.SiteCount)
 	}
-	if c := s.table.SortTitle(); c != "" {
+	switch c := s.table.SortTitle(); {
+	case c != "" && s.table.Reversed():
+		p += " · sorted by " + c + ", reversed"
+	case c != "":
 		p += " · sorted by " + c
+	case s.table.Reversed():
+		p += " · rank order reversed"
 	}
 	if i := s.table.Selected(); !s.pairMode && s.trend != nil && i >= 0 && i < len(s.trend.Sites) {
 		// The table marks a total whose sign disagrees with the growth;
@@ -316,6 +432,22 @@ func (s Sites) Position() string {
 	return s.Styles.Subtle.Render(p)
 }
 
+// query describes the filter in force: "/re/ verdict leak", "" for none.
+func (s Sites) query() string {
+	var parts []string
+	if s.filter != nil {
+		parts = append(parts, "/"+clean(s.filter.String())+"/")
+	}
+	if s.class != "" {
+		word := "verdict "
+		if s.pairMode {
+			word = "status "
+		}
+		parts = append(parts, word+s.class)
+	}
+	return strings.Join(parts, " ")
+}
+
 // View renders the table, or its headings over why no site shows,
 // exactly width × height.
 func (s Sites) View() string {
@@ -325,8 +457,8 @@ func (s Sites) View() string {
 	// The column headings stay, so the screen does not jump.
 	head, _, _ := strings.Cut(s.table.View(), "\n")
 	msg := "no sites"
-	if s.filter != nil {
-		msg = "no site matches /" + clean(s.filter.String()) + "/ · esc clears the filter"
+	if q := s.query(); q != "" {
+		msg = "no site matches " + q + " · esc clears the filter"
 	}
 	return fit([]string{head, "", "  " + s.Styles.Subtle.Render(msg)}, s.width, s.height)
 }

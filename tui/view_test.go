@@ -44,6 +44,8 @@ var viewCases = []viewCase{
 	{name: "filter-none-kept", keys: []string{"/"}, typed: "nosuchsite", then: []string{"enter"}},
 	{name: "sorted-by-total", keys: []string{"s", "s"}},
 	{name: "export-prompt", keys: []string{"e"}},
+	{name: "verdict-leak", fake: true, keys: []string{"v", "n"}},
+	{name: "reversed", fake: true, keys: []string{"r"}},
 	{name: "fake-sites", fake: true},
 	// A JVM under jemalloc: long C++ names through libjvm.so, deep stacks.
 	{name: "jvm-sites", glob: jvmGlob},

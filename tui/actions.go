@@ -77,6 +77,8 @@ func (m Model) onSitesKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		return m.recompute(m.sites.PairMode())
 	case key.Matches(msg, m.km.Tree):
 		return m.openTree("")
+	case key.Matches(msg, m.km.Flame):
+		return m.openFlame()
 	case key.Matches(msg, m.km.Pair):
 		if len(m.snaps) < 2 {
 			m.status = "pair mode needs two snapshots"
@@ -197,14 +199,14 @@ func (m Model) openTree(focus string) (Model, tea.Cmd) {
 		focus = frameName(fs[0])
 	}
 	// The tree sums over the sites in view: the filter narrows it too.
-	sites, suffix := m.sites.TreeSites()
+	src, suffix := m.sites.TreeSource()
 	// Summing 100 000 stacks takes a while: it runs as a command, and the
 	// tree opens when it is built, unless the user went elsewhere.
 	m.treeSeq++
 	m.treeBusy = true
 	seq, from, unit := m.treeSeq, m.screen, m.unit()
 	return m, func() tea.Msg {
-		return treeMsg{seq: seq, from: from, tree: BuildCallTree(sites, focus), unit: unit, suffix: suffix}
+		return treeMsg{seq: seq, from: from, tree: BuildCallTree(src(), focus), unit: unit, suffix: suffix}
 	}
 }
 
@@ -241,6 +243,63 @@ func (m Model) onTreeKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	if key.Matches(msg, m.km.Tree) {
 		// Re-centre the tree on the frame under the cursor.
 		if f := m.tree.Selected(); f != "" {
+			return m.openTree(f)
+		}
+		return m, nil
+	}
+	return m.routeBody(msg)
+}
+
+// openFlame builds the flame graph of the sites in view (the filter narrows
+// it too) in a command, as the call tree is built, and shows it when done.
+func (m Model) openFlame() (Model, tea.Cmd) {
+	if !m.sites.HasResult() {
+		return m, nil
+	}
+	src, suffix := m.sites.TreeSource()
+	m.flameSeq++
+	m.flameBusy = true
+	seq, unit := m.flameSeq, m.unit()
+	return m, func() tea.Msg {
+		sites := src()
+		return flameMsg{seq: seq, root: BuildFlame(sites), total: len(sites), unit: unit, suffix: suffix}
+	}
+}
+
+// flameMsg carries a built flame graph back to Update.
+type flameMsg struct {
+	seq          int
+	root         *CallNode
+	total        int
+	unit, suffix string
+}
+
+func (m Model) onFlame(msg flameMsg) Model {
+	if msg.seq != m.flameSeq {
+		return m
+	}
+	m.flameBusy = false
+	if m.screen != screenSites || m.showHelp || m.prompt != promptNone {
+		return m // the user moved on
+	}
+	m.flame = NewFlame(msg.root, msg.total, msg.unit, msg.suffix, flameKeyMap(m.km), m.st)
+	m.flame.SetSize(m.width, m.bodyHeight())
+	m.screen = screenFlame
+	return m
+}
+
+func (m Model) onFlameKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
+	switch {
+	case key.Matches(msg, m.km.Back):
+		if m.flame.Zoomed() {
+			m.flame.Unzoom()
+		} else {
+			m.screen = screenSites
+		}
+		return m, nil
+	case key.Matches(msg, m.km.Tree):
+		// The call tree of the selected frame; esc comes back here.
+		if f := m.flame.Selected(); f != "" {
 			return m.openTree(f)
 		}
 		return m, nil

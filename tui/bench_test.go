@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
 )
 
@@ -157,5 +159,43 @@ func TestTableRendersVisibleRowsOnly(t *testing.T) {
 	_ = tb.View()
 	if calls != 23 {
 		t.Errorf("rendering 23 rows of 100 000: got %d cell calls, want 23", calls)
+	}
+}
+
+// BenchmarkFlameBuild measures the command f starts: summing the 100 000
+// growing stacks into the flame graph, then showing it.
+func BenchmarkFlameBuild(b *testing.B) {
+	m := started(b, bigFake(100_000), Options{}, 160, 48)
+	f, cmd := m.openFlame()
+	b.ResetTimer()
+	for range b.N {
+		_ = f.onFlame(cmd().(flameMsg)).View()
+	}
+}
+
+// BenchmarkFlameKey measures one key on the flame graph of 100 000 stacks
+// (a step sideways among thousands of narrow frames, or down and up) and
+// the render that follows.
+func BenchmarkFlameKey(b *testing.B) {
+	m := started(b, bigFake(100_000), Options{}, 160, 48)
+	m = press(b, m, "f", "j", "j")
+	keys := []tea.KeyPressMsg{keyMsg("right"), keyMsg("right"), keyMsg("left"), keyMsg("left"), keyMsg("down"), keyMsg("up")}
+	b.ResetTimer()
+	for i := range b.N {
+		m, _ = m.update(keys[i%len(keys)])
+		_ = m.View()
+	}
+}
+
+// BenchmarkFlameZoom measures enter (zoom) and esc (back out) on the flame
+// graph of 100 000 stacks, each with its render.
+func BenchmarkFlameZoom(b *testing.B) {
+	m := started(b, bigFake(100_000), Options{}, 160, 48)
+	m = press(b, m, "f", "j", "j")
+	keys := []tea.KeyPressMsg{keyMsg("enter"), keyMsg("esc")}
+	b.ResetTimer()
+	for i := range b.N {
+		m, _ = m.update(keys[i%len(keys)])
+		_ = m.View()
 	}
 }

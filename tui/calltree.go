@@ -154,6 +154,8 @@ type trie struct {
 // site's allocation, which the last node keeps as its self value.
 func (t *trie) add(path []dumpdiff.Frame, reverse, self bool, s TreeSite) {
 	leak := s.Verdict == dumpdiff.VerdictLeak
+	vi := verdictIndex(s.Verdict)
+	counted := vi >= 0 && vi < len(t.verdicts)
 	for j := range path {
 		if reverse {
 			j = len(path) - 1 - j
@@ -169,7 +171,9 @@ func (t *trie) add(path []dumpdiff.Frame, reverse, self bool, s TreeSite) {
 		}
 		k.value += s.Value
 		k.sites++
-		k.verdicts.add(s.Verdict)
+		if counted {
+			k.verdicts[vi]++
+		}
 		if leak {
 			k.leakValue += s.Value
 		}

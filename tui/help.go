@@ -26,13 +26,19 @@ func (m Model) keys() screenKeys {
 			short: []key.Binding{withHelp(k.Up, "↑/↓", "move"), k.Toggle, withHelp(k.Tree, "t", "re-centre"), k.Back, k.Collapse, k.Help, k.Quit},
 			full:  [][]key.Binding{nav, {k.Toggle, k.Collapse, withHelp(k.Tree, "t", "re-centre"), k.Back, k.Help, k.Quit}},
 		}
+	case m.screen == screenFlame:
+		fk := flameKeyMap(k)
+		return screenKeys{
+			short: []key.Binding{withHelp(k.Up, "←↑↓→", "move"), fk.Zoom, withHelp(k.Back, "esc", "zoom out/back"), withHelp(k.Tree, "t", "call tree"), k.Help, k.Quit},
+			full:  [][]key.Binding{{fk.Up, fk.Down, fk.Left, fk.Right}, {fk.Zoom, withHelp(k.Back, "esc", "zoom out/back"), withHelp(k.Tree, "t", "call tree"), k.Help, k.Quit}},
+		}
 	case m.screen == screenPick:
 		return screenKeys{
 			short: []key.Binding{withHelp(k.SetBase, "b", "base"), withHelp(k.SetTarget, "t", "target"), withHelp(k.Open, "enter", "compare"), k.Back, withHelp(k.Up, "↑/↓", "move"), k.Help, k.Quit},
 			full:  [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom}, {k.SetBase, k.SetTarget, withHelp(k.Open, "enter", "compare"), k.Back, k.Quit}},
 		}
 	}
-	short := []key.Binding{k.Open, k.Filter, k.Verdict, k.NextLeak, k.Sort, k.Tree, k.Pair, k.Metric, k.GroupBy, k.Export, k.Help, k.Quit}
+	short := []key.Binding{k.Open, k.Filter, k.Verdict, k.NextLeak, k.Sort, k.Tree, k.Flame, k.Pair, k.Metric, k.GroupBy, k.Export, k.Help, k.Quit}
 	pair := []key.Binding{k.Pair, k.BasePrev, k.BaseNext, k.TargetPrev, k.TargetNext, k.PickPair}
 	if m.sites.PairMode() {
 		short = []key.Binding{k.Open, withHelp(k.BasePrev, "[ ]", "base"), withHelp(k.TargetPrev, "{ }", "target"), withHelp(k.Pair, "p", "trend"), k.PickPair, k.Filter, k.Export, k.Help, k.Quit}
@@ -41,7 +47,7 @@ func (m Model) keys() screenKeys {
 		short: short,
 		full: [][]key.Binding{nav,
 			{k.Open, k.Back, k.Filter, k.Verdict, k.NextLeak, withHelp(k.PrevLeak, "N", "prev leak")},
-			{k.Sort, k.Reverse, k.Tree, k.Metric, k.GroupBy, k.Export, k.Help, k.Quit},
+			{k.Sort, k.Reverse, k.Tree, k.Flame, k.Metric, k.GroupBy, k.Export, k.Help, k.Quit},
 			pair},
 	}
 }

@@ -118,6 +118,9 @@ func plainStyles() Styles {
 	for k := range s.Statuses {
 		s.Statuses[k] = p
 	}
+	for k := range s.Flame {
+		s.Flame[k] = p
+	}
 	s.Help.ShortKey, s.Help.ShortDesc, s.Help.ShortSeparator = p, p, p
 	s.Help.FullKey, s.Help.FullDesc, s.Help.FullSeparator, s.Help.Ellipsis = p, p, p, p
 	return s

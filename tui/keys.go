@@ -12,7 +12,7 @@ type KeyMap struct {
 	Open, Back                              key.Binding
 	Filter, Sort, Metric, GroupBy           key.Binding
 	Verdict, Reverse, NextLeak, PrevLeak    key.Binding
-	Tree, Toggle, Collapse                  key.Binding
+	Tree, Toggle, Collapse, Flame           key.Binding
 	Pair, BasePrev, BaseNext                key.Binding
 	TargetPrev, TargetNext, PickPair        key.Binding
 	SetBase, SetTarget                      key.Binding
@@ -21,7 +21,7 @@ type KeyMap struct {
 
 // DefaultKeyMap returns the keys of issue 5: arrows or j/k, pgup/pgdn, g/G,
 // enter, esc, /, s, m, c, t, p with [ ] { }, e, ? and q; and of issue 16:
-// v (verdict filter), r (reverse), n/N (next/previous leak).
+// v (verdict filter), r (reverse), n/N (next/previous leak), f (flame graph).
 func DefaultKeyMap() KeyMap {
 	b := func(keys []string, k, desc string) key.Binding {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, desc))
@@ -44,6 +44,7 @@ func DefaultKeyMap() KeyMap {
 		Metric:     b([]string{"m"}, "m", "metric"),
 		GroupBy:    b([]string{"c"}, "c", "group by"),
 		Tree:       b([]string{"t"}, "t", "call tree"),
+		Flame:      b([]string{"f"}, "f", "flame graph"),
 		Toggle:     b([]string{"enter", "right", "l"}, "enter/→", "expand/collapse"),
 		Collapse:   b([]string{"left", "h"}, "←", "collapse"),
 		Pair:       b([]string{"p"}, "p", "pair mode"),

@@ -21,6 +21,7 @@ const (
 	screenDetail
 	screenTree
 	screenPick
+	screenFlame
 )
 
 // prompt is the input line of the footer, when one is open.
@@ -63,6 +64,10 @@ type Model struct {
 	detail Detail
 	tree   Tree
 	pick   Pick
+	flame  Flame
+	// flameSeq numbers flame graph builds; flameBusy is set while one runs.
+	flameSeq  int
+	flameBusy bool
 
 	prompt prompt
 	filter Filter
@@ -130,6 +135,7 @@ func (m *Model) layout() {
 	m.detail.SetSize(m.width, bh)
 	m.tree.SetSize(m.width, bh)
 	m.pick.SetSize(m.width, bh)
+	m.flame.SetSize(m.width, bh)
 	m.help.SetWidth(m.width)
 	m.filter.SetWidth(m.width)
 	m.export.SetWidth(m.width)
@@ -144,9 +150,9 @@ func (m Model) Pair() *dumpdiff.CompareResult { return m.sites.Pair() }
 // Table returns the sites table.
 func (m Model) Table() Table { return m.sites.Table() }
 
-// Screen names the screen in front: "sites", "detail", "tree" or "pick".
+// Screen names the screen in front: "sites", "detail", "tree", "pick" or "flame".
 func (m Model) Screen() string {
-	return [...]string{"sites", "detail", "tree", "pick"}[m.screen]
+	return [...]string{"sites", "detail", "tree", "pick", "flame"}[m.screen]
 }
 
 // Err returns the error line shown, "" when none.
@@ -188,6 +194,8 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		return m, nil
 	case treeMsg:
 		return m.onTree(msg), nil
+	case flameMsg:
+		return m.onFlame(msg), nil
 	case exportedMsg:
 		if msg.err != nil {
 			m.err, m.status = msg.err.Error(), ""
@@ -232,7 +240,7 @@ func (m Model) onResult(msg resultMsg) Model {
 	}
 	// A verdict filter the new mode has no such class for is dropped.
 	m.filter.SetClass(m.sites.Class())
-	if m.screen == screenDetail || m.screen == screenTree {
+	if m.screen == screenDetail || m.screen == screenTree || m.screen == screenFlame {
 		m.screen = screenSites
 	}
 	return m
@@ -308,6 +316,8 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		return m.onTreeKey(msg)
 	case screenPick:
 		return m.onPickKey(msg)
+	case screenFlame:
+		return m.onFlameKey(msg)
 	}
 	return m.onSitesKey(msg)
 }
@@ -324,6 +334,8 @@ func (m Model) routeBody(msg tea.Msg) (Model, tea.Cmd) {
 		m.tree, cmd = m.tree.Update(msg)
 	case screenPick:
 		m.pick, cmd = m.pick.Update(msg)
+	case screenFlame:
+		m.flame, cmd = m.flame.Update(msg)
 	}
 	return m, cmd
 }

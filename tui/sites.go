@@ -355,20 +355,35 @@ func (s Sites) SelectedFrames() (_ []dumpdiff.Frame, ok bool) {
 // with the value the tree sums: the delta of a pair, the growth per
 // lifecycle of a trend, which suffix names.
 func (s Sites) TreeSites() (sites []TreeSite, suffix string) {
-	items := s.table.Items()
-	sites = make([]TreeSite, 0, len(items))
-	suffix = "/lc"
-	for _, i := range items {
-		if s.pairMode {
-			x := s.pair.Sites[i]
-			sites = append(sites, TreeSite{Frames: x.Frames, Value: float64(x.Delta)})
-			suffix = ""
-		} else {
-			x := s.trend.Sites[i]
-			sites = append(sites, TreeSite{Frames: x.Frames, Value: x.Growth, Verdict: x.Verdict})
-		}
+	src, suffix := s.TreeSource()
+	return src(), suffix
+}
+
+// TreeSource is TreeSites made later: Update copies only the indices of
+// the sites in view, and the command that builds a tree or a flame graph
+// collects the sites themselves (results are never changed once shown).
+func (s Sites) TreeSource() (src func() []TreeSite, suffix string) {
+	items := slices.Clone(s.table.Items())
+	if s.pairMode {
+		p := s.pair
+		return func() []TreeSite {
+			out := make([]TreeSite, len(items))
+			for j, i := range items {
+				x := &p.Sites[i]
+				out[j] = TreeSite{Frames: x.Frames, Value: float64(x.Delta)}
+			}
+			return out
+		}, ""
 	}
-	return sites, suffix
+	t := s.trend
+	return func() []TreeSite {
+		out := make([]TreeSite, len(items))
+		for j, i := range items {
+			x := &t.Sites[i]
+			out[j] = TreeSite{Frames: x.Frames, Value: x.Growth, Verdict: x.Verdict}
+		}
+		return out
+	}, "/lc"
 }
 
 // ViewResult is the result as the user sees it: filtered and sorted.

@@ -36,6 +36,8 @@ func (m Model) Render() string {
 		body = m.tree.View()
 	case m.screen == screenPick:
 		body = m.pick.View()
+	case m.screen == screenFlame:
+		body = m.flame.View()
 	case !m.sites.HasResult():
 		msg := "computing…"
 		if !m.busy {
@@ -126,7 +128,7 @@ func (m Model) header() []string {
 		}
 		parts = append(parts, st.Error.Render(w+" (?)"))
 	}
-	if m.busy || m.treeBusy {
+	if m.busy || m.treeBusy || m.flameBusy {
 		parts = append(parts, st.Prompt.Render("computing…"))
 	}
 	return []string{line1, strings.Join(parts, st.Subtle.Render(" · "))}
@@ -192,6 +194,8 @@ func (m Model) position() string {
 		return m.detail.Position()
 	case screenTree:
 		return m.tree.Position()
+	case screenFlame:
+		return m.flame.Position()
 	case screenSites:
 		return m.sites.Position()
 	}

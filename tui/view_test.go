@@ -58,6 +58,10 @@ var viewCases = []viewCase{
 	// Low signal under jemalloc's sampling: the leak's caller leads the
 	// callees of run_lifecycle, above the churning sites' noise.
 	{name: "churn-tree", glob: churnGlob, sym: true, keys: []string{"t", "j", "t"}},
+	{name: "flame", keys: []string{"f"}},
+	{name: "flame-zoomed", keys: []string{"f", "j", "j", "enter"}},
+	{name: "churn-flame", glob: churnGlob, sym: true, keys: []string{"f", "j", "j", "j", "j"}},
+	{name: "jvm-flame", glob: jvmGlob, keys: []string{"f", "j", "l"}},
 	{name: "fake-hostile-detail", fake: true, keys: []string{"/"}, typed: "evil", then: []string{"enter", "enter"}},
 }
 

@@ -17,9 +17,14 @@ func (m Model) keys() screenKeys {
 	nav := []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
 	switch {
 	case m.screen == screenDetail:
+		bars := withHelp(k.BasePrev, "[ ]", "lifecycles")
+		short := []key.Binding{withHelp(k.Up, "↑/↓", "frame"), k.Tree, k.Back, k.Help, k.Quit}
+		if m.detail.BarsWindowed() {
+			short = []key.Binding{withHelp(k.Up, "↑/↓", "frame"), bars, k.Tree, k.Back, k.Help, k.Quit}
+		}
 		return screenKeys{
-			short: []key.Binding{withHelp(k.Up, "↑/↓", "frame"), k.Tree, k.Back, k.Help, k.Quit},
-			full:  [][]key.Binding{nav, {k.Tree, k.Back, k.Help, k.Quit}},
+			short: short,
+			full:  [][]key.Binding{nav, {bars, k.Tree, k.Back, k.Help, k.Quit}},
 		}
 	case m.screen == screenTree:
 		return screenKeys{

@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -256,5 +257,55 @@ func TestViewFloorAndSignNote(t *testing.T) {
 	}
 	if !strings.Contains(view, "differ in sign: noise wanders") {
 		t.Errorf("position line: want the note on the selected site in\n%s", view)
+	}
+}
+
+// TestDetailSmall opens the leak's detail at 70×20, where the lifecycle
+// bars do not all fit: a line says how many follow, [ and ] scroll them on
+// their own, and the footer offers them. Golden at 70×20 and 45×16.
+func TestDetailSmall(t *testing.T) {
+	m := drive(t, viewCase{keys: []string{"enter"}}, 70, 20, nil)
+	v := plain(m)
+	for _, want := range []string{"1–3 of 8", "▾ 5 more below · [ ] scroll the lifecycles", "[ ] lifecycles"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("70x20 detail lacks %q:\n%s", want, v)
+		}
+	}
+	t.Run("70x20", func(t *testing.T) { golden.RequireEqual(t, v) })
+	m = press(t, m, "]", "]", "]", "]", "]", "]", "]")
+	v = plain(m)
+	if !strings.Contains(v, "lc8.pb.gz") || !strings.Contains(v, "▴ 5 above") || strings.Contains(v, "more below") {
+		t.Errorf("] to the end: want lc8 last and 5 above:\n%s", v)
+	}
+	if f, _ := m.detail.Frame(); f.Function != "main.(*leakyOperator).open" {
+		t.Errorf("]: got frame %q, want the frame cursor left alone", f.Function)
+	}
+	m = press(t, m, "[", "[")
+	if v = plain(m); !strings.Contains(v, "4–6 of 8") {
+		t.Errorf("[ [: want lifecycles 4–6:\n%s", v)
+	}
+	t.Run("45x16", func(t *testing.T) {
+		golden.RequireEqual(t, plain(drive(t, viewCase{keys: []string{"enter"}}, 45, 16, nil)))
+	})
+}
+
+// TestDetailNeverCutsSilently sweeps the detail's width: a file's line
+// number is shown whole or not at all (main.go:68 never reads main.go:6),
+// and a name cut short shows an ellipsis.
+func TestDetailNeverCutsSilently(t *testing.T) {
+	lines := map[string]bool{"68": true, "199": true, "207": true, "241": true, "298": true, "290": true}
+	num := regexp.MustCompile(`\.go:(\d+)`)
+	for w := 30; w <= 120; w++ {
+		v := plain(drive(t, viewCase{keys: []string{"enter"}}, w, 30, nil))
+		for _, l := range strings.Split(v, "\n") {
+			for _, m := range num.FindAllStringSubmatch(l, -1) {
+				if !lines[m[1]] {
+					t.Errorf("width %d: got line number %s in %q, want a whole one", w, m[1], l)
+				}
+			}
+			if strings.Contains(l, "leakyOperator") && !strings.Contains(l, "main.(*leakyOperator).open") && !strings.Contains(l, "…") {
+				t.Errorf("width %d: got %q, the name cut without an ellipsis", w, l)
+			}
+		}
 	}
 }

@@ -103,11 +103,14 @@ func (m Model) header() []string {
 	unit := m.unit()
 	if p := m.sites.Pair(); m.sites.PairMode() && p != nil {
 		delta := "Δ total " + formatSigned(p.Target.Total-p.Base.Total, unit)
-		pair := fmt.Sprintf("base #%d %s → target #%d %s", p.Base.Lifecycle, baseName(p.Base.Path), p.Target.Lifecycle, baseName(p.Target.Path))
-		if ansi.StringWidth(pair+delta)+len("pair ·  · by category") > m.width {
-			// The lifecycle numbers say it; the pick list (P) has the files.
-			pair = fmt.Sprintf("base #%d → target #%d", p.Base.Lifecycle, p.Target.Lifecycle)
+		// Lifecycles go by their files' names, shortened in the middle
+		// when the line is short; the pick list (P) has them whole.
+		b, t := baseName(p.Base.Path), baseName(p.Target.Path)
+		if room := m.width - ansi.StringWidth(delta) - len("pair · base  → target  · by category"); ansi.StringWidth(b+t) > room {
+			each := max(room/2, 5)
+			b, t = truncMiddle(b, each), truncMiddle(t, each)
 		}
+		pair := "base " + b + " → target " + t
 		parts = append(parts, st.Section.Render("pair"), pair, delta)
 	} else if t := m.sites.Trend(); t != nil {
 		parts = append(parts, "total "+formatGrowth(t.Total.Growth, unit, "/lc"))

@@ -309,3 +309,24 @@ func TestDetailNeverCutsSilently(t *testing.T) {
 		}
 	}
 }
+
+// TestPickNames lists the snapshots by their files, and by the number
+// --lifecycle-regex read from them when it did (churn-gaps has lifecycles
+// 1 2 4 5 7 9 10): never by a position that would disagree with the name.
+func TestPickNames(t *testing.T) {
+	var snaps []dumpdiff.SnapshotInfo
+	for _, lc := range []int{1, 2, 4, 5, 7, 9, 10} {
+		snaps = append(snaps, dumpdiff.SnapshotInfo{Path: fmt.Sprintf("churn-gaps/lc%d.heap.gz", lc), Lifecycle: lc})
+	}
+	v := ansi.Strip(renderPick(snaps, 0, 6, 2, "bytes", 60, 12, plainStyles()))
+	if !strings.Contains(v, "lc 4    lc4.heap.gz") || strings.Contains(v, "#") {
+		t.Errorf("numbered lifecycles: want lc 4 beside lc4.heap.gz and no #:\n%s", v)
+	}
+	for i := range snaps {
+		snaps[i].Lifecycle = i
+	}
+	v = ansi.Strip(renderPick(snaps, 0, 6, 2, "bytes", 60, 12, plainStyles()))
+	if strings.Contains(v, "lc 2 ") || strings.Contains(v, "#") || !strings.Contains(v, "lc4.heap.gz") {
+		t.Errorf("positional lifecycles: want the names alone:\n%s", v)
+	}
+}

@@ -1,7 +1,9 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -9,6 +11,8 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/dumpdiff/dumpdiff/parsers/symbolize"
 )
 
 // keys are the bindings of the screen in front, for the footer and ? help.
@@ -81,8 +85,9 @@ func (m Model) shortHelp(bs []key.Binding) string {
 }
 
 // renderHelp is the ? help overlay: every key of the screen in front (km),
-// what the verdicts mean, and the result's warnings (the first eight).
-func renderHelp(h help.Model, km help.KeyMap, ws []error, width int, st Styles) string {
+// what the verdicts mean, and the result's warnings (the first eight, each
+// said once with how many snapshots it came from, and what to do).
+func renderHelp(h help.Model, km help.KeyMap, ws []warning, snaps, width int, st Styles) string {
 	h.ShowAll = true
 	verdicts := ansi.Wrap("Verdicts: leak (keeps growing, at least the floor per lifecycle) · creep (keeps growing, slower than the floor) · plateau (grew, then flat) · steady (the same in every snapshot) · noise · shrinking · new · gone", max(width-4, 10), "")
 	out := "\n" + st.Section.Render("  Keys") + "\n\n" + indent(h.View(km), "  ") +
@@ -94,10 +99,58 @@ func renderHelp(h help.Model, km help.KeyMap, ws []error, width int, st Styles) 
 				out += "\n  " + st.Subtle.Render(fmt.Sprintf("… and %d more", len(ws)-i))
 				break
 			}
-			out += "\n" + indent(ansi.Wrap(clean(strings.Join(strings.Fields(w.Error()), " ")), max(width-4, 10), ""), "  ")
+			text := clean(strings.Join(strings.Fields(w.text), " "))
+			switch {
+			case w.n > 1 && w.n <= snaps:
+				text = fmt.Sprintf("%d snapshots: %s", w.n, text)
+			case w.n > 1:
+				text = fmt.Sprintf("%d times: %s", w.n, text)
+			}
+			out += "\n" + indent(ansi.Wrap(text, max(width-4, 10), ""), "  ")
+			if w.hint != "" {
+				out += "\n" + st.Status.Render(indent(ansi.Wrap("→ "+clean(w.hint), max(width-6, 10), ""), "    "))
+			}
 		}
 	}
 	return out + "\n\n" + st.Subtle.Render("  Press any key to close.")
+}
+
+// warning is one warning as the explorer lists it: said once however many
+// snapshots repeat it, with what to do about it when that is known.
+type warning struct {
+	text string
+	n    int    // how many times the result holds it
+	hint string // what to do, "" when nothing is
+}
+
+// groupWarnings folds repeated warnings (one per snapshot, such as a
+// binary missing from every dump) into one each, in first-seen order.
+func groupWarnings(ws []error) []warning {
+	var out []warning
+	at := map[string]int{}
+	for _, w := range ws {
+		text := w.Error()
+		if i, ok := at[text]; ok {
+			out[i].n++
+			continue
+		}
+		at[text] = len(out)
+		out = append(out, warning{text: text, n: 1, hint: warningHint(w)})
+	}
+	return out
+}
+
+// warningHint says what to do about a warning, in the explorer's words.
+func warningHint(w error) string {
+	var u *symbolize.UnresolvedError
+	if errors.As(w, &u) {
+		bin := filepath.Base(u.File)
+		if u.Missing {
+			return "quit (q) and run explore again with --symbols DIR, DIR a directory holding " + bin + " (the build the snapshots came from), to name these frames"
+		}
+		return "give --symbols DIR a directory holding the " + bin + " that wrote the snapshots (its build ID must match) to name these frames"
+	}
+	return ""
 }
 
 func indent(s, by string) string {

@@ -351,4 +351,5 @@ func (m Model) metricID() string {
 
 // warnings are the shown result's warnings: skipped lines, unresolved
 // binaries, rounded values.
-func (m Model) warnings() []error { return m.sites.Warnings() }
+// Repeats are folded into one (groupWarnings).
+func (m Model) warnings() []warning { return groupWarnings(m.sites.Warnings()) }

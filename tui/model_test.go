@@ -17,6 +17,7 @@ import (
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
 	"github.com/dumpdiff/dumpdiff/loader"
 	"github.com/dumpdiff/dumpdiff/parsers"
+	"github.com/dumpdiff/dumpdiff/parsers/symbolize"
 )
 
 // plain is what the user reads: the view without styling.
@@ -734,5 +735,44 @@ func TestReverseAndNextLeak(t *testing.T) {
 	}
 	if m = press(t, m, "n"); m.Status() != "no leak in view" {
 		t.Errorf("n without leaks: got status %q, want no leak in view", m.Status())
+	}
+}
+
+// TestWarningsGrouped reads c-restart with a symbolizer that finds no
+// binary: the warning every snapshot repeats is counted and listed once,
+// with what to do about it.
+func TestWarningsGrouped(t *testing.T) {
+	sym := symbolize.New(symbolize.Options{SearchDirs: []string{t.TempDir()}})
+	s := loadSeries(t, cRestartGlob, loader.Options{Parse: parsers.Options{Symbolizer: sym}})
+	if n := len(s.Warnings()); n != 8 {
+		t.Fatalf("got %d warnings from the series, want 8 (one per snapshot)", n)
+	}
+	m := started(t, s, Options{}, 100, 40)
+	if v := plain(m); !strings.Contains(v, "1 warning (?)") {
+		t.Errorf("header: want 1 warning:\n%s", v)
+	}
+	m = press(t, m, "?")
+	v := plain(m)
+	if got := strings.Count(v, "frames named by module and offset"); got != 1 {
+		t.Errorf("help: got the warning %d times, want once:\n%s", got, v)
+	}
+	for _, want := range []string{"8 snapshots: symbolize", "--symbols DIR"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("help lacks %q:\n%s", want, v)
+		}
+	}
+}
+
+// TestCumulativeMetricHeader switches m to a cumulative metric: the header
+// says in words that freed allocations count as growth, and only then.
+func TestCumulativeMetricHeader(t *testing.T) {
+	m := started(t, newFake(), Options{}, 120, 24)
+	const says = "counts freed allocations as growth"
+	if strings.Contains(plain(m), says) {
+		t.Errorf("inuse_space: header should not warn:\n%s", plain(m))
+	}
+	m = press(t, m, "m")
+	if v := plain(m); m.metricID() != "alloc_objects" || !strings.Contains(v, "alloc_objects "+says) {
+		t.Errorf("m to %s: header lacks the warning:\n%s", m.metricID(), v)
 	}
 }

@@ -29,7 +29,7 @@ func (m Model) Render() string {
 	var body string
 	switch {
 	case m.showHelp:
-		body = fit(splitLines(renderHelp(m.help, m.keys(), m.warnings(), m.width, m.st)), m.width, bh)
+		body = fit(splitLines(renderHelp(m.help, m.keys(), m.warnings(), len(m.snaps), m.width, m.st)), m.width, bh)
 	case m.screen == screenDetail:
 		body = m.detail.View()
 	case m.screen == screenTree:
@@ -122,6 +122,11 @@ func (m Model) header() []string {
 			parts = append(parts, "limit "+report.FormatQuantity(float64(pr.Limit), unit)+" "+formatLifecycles(pr.Lifecycles))
 		}
 		parts = append(parts, floorPart(t.Floor, unit))
+	}
+	if m.sites.HasResult() && dumpdiff.Cumulative(m.sites.Metric()) {
+		// Every site that allocates grows under such a metric: say so
+		// while it is shown, so a column of leaks is not taken as found.
+		parts = append(parts, st.Error.Render(clean(m.sites.Metric().Name)+" counts freed allocations as growth"))
 	}
 	parts = append(parts, st.Subtle.Render("by "+string(m.query.GroupBy)))
 	if n := len(m.warnings()); n > 0 {

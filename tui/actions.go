@@ -71,8 +71,13 @@ func (m Model) onSitesKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		if from == "" {
 			from = m.want.GroupBy
 		}
-		i := slices.Index(groupBys, from)
-		m.want.GroupBy = groupBys[(i+1)%len(groupBys)]
+		gs := m.groupings
+		if len(gs) < 2 {
+			m.status = "this series can only be grouped by " + string(m.want.GroupBy)
+			return m, nil
+		}
+		i := slices.Index(gs, from)
+		m.want.GroupBy = gs[(i+1)%len(gs)]
 		m.groupAsked = m.want.GroupBy
 		return m.recompute(m.sites.PairMode())
 	case key.Matches(msg, m.km.Tree):
@@ -113,11 +118,20 @@ func (m Model) onSitesKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 			m.pick.SetSize(m.width, m.bodyHeight())
 			return m, nil
 		}
-		b, t = max(min(b, len(m.snaps)-1), 0), max(min(t, len(m.snaps)-1), 0)
+		last := len(m.snaps) - 1
+		if why := pairEnd(b, t, last, m.snaps); why != "" {
+			// Nothing moves past the ends of the series: say so,
+			// rather than leave the key looking dead.
+			m.status = why
+		}
+		b, t = max(min(b, last), 0), max(min(t, last), 0)
 		if b != m.base || t != m.tgt {
 			m.base, m.tgt = b, t
 			return m.recompute(true)
 		}
+	} else if key.Matches(msg, m.km.BasePrev, m.km.BaseNext, m.km.TargetPrev, m.km.TargetNext) {
+		m.status = "[ ] { } move the base and target of a pair diff: p starts one"
+		return m, nil
 	}
 	return m.routeBody(msg)
 }
@@ -146,6 +160,23 @@ func (m Model) cycleVerdict() Model {
 		}
 	}
 	return m
+}
+
+// pairEnd says why base b or target t, one step past the series' ends
+// (0…last), did not move; "" when both are inside.
+func pairEnd(b, t, last int, snaps []dumpdiff.SnapshotInfo) string {
+	name := func(i int) string { return snapLabel(snaps, i) }
+	switch {
+	case b < 0:
+		return "the base is already the first snapshot, " + name(0)
+	case b > last:
+		return "the base is already the last snapshot, " + name(last)
+	case t < 0:
+		return "the target is already the first snapshot, " + name(0)
+	case t > last:
+		return "the target is already the last snapshot, " + name(last)
+	}
+	return ""
 }
 
 // leavePair goes back to the trend, recomputing it when the metric or the

@@ -45,6 +45,8 @@ type Model struct {
 	snaps []dumpdiff.SnapshotInfo
 
 	metrics []dumpdiff.Metric
+	// groupings are what c cycles: the groupings the series can give.
+	groupings []dumpdiff.GroupBy
 	// groupAsked is the grouping c asked for last, "" once a result came.
 	groupAsked dumpdiff.GroupBy
 	query      dumpdiff.Options // what the shown result answers
@@ -97,6 +99,7 @@ func New(eng Engine, opts Options) Model {
 	m.snaps = eng.Snapshots()
 	m.metrics = eng.Metrics()
 	m.want = opts.Query
+	m.groupings = supportedGroupings(eng, opts.Query)
 	if m.want.GroupBy == "" {
 		m.want.GroupBy = dumpdiff.GroupByStack
 	}
@@ -111,6 +114,32 @@ func New(eng Engine, opts Options) Model {
 	m.width, m.height = 80, 24
 	m.layout()
 	return m
+}
+
+// checker is an Engine that can tell a query it would refuse without
+// computing it (*dumpdiff.Series.Check).
+type checker interface {
+	Check(dumpdiff.Options) error
+}
+
+// supportedGroupings are the groupings c offers: every one, less those the
+// engine says the series cannot give (category without labels).
+func supportedGroupings(eng Engine, q dumpdiff.Options) []dumpdiff.GroupBy {
+	c, ok := eng.(checker)
+	if !ok {
+		return groupBys
+	}
+	// Only the grouping is in question here: the metric is checked when
+	// it is asked for.
+	q.Metric = ""
+	var out []dumpdiff.GroupBy
+	for _, g := range groupBys {
+		q.GroupBy = g
+		if g == dumpdiff.GroupByStack || c.Check(q) == nil {
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 // Init starts the first computation: the trend, or the pair diff when the

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -163,23 +164,25 @@ func TestMetricAndGroupByCycle(t *testing.T) {
 // has no category label: an error that fits the footer, no crash, and c
 // goes on to stack.
 func TestGroupByCategoryWithoutLabels(t *testing.T) {
+	// The Go series carries no labels: c offers stack, function and line,
+	// never category (which could only fail).
 	m := started(t, realSeries(t), Options{}, 80, 24)
-	m = press(t, m, "c", "c", "c")
-	if m.Err() == "" || m.query.GroupBy != dumpdiff.GroupByLine {
-		t.Fatalf("c to category: got error %q by %s, want an error and line kept", m.Err(), m.query.GroupBy)
+	var got []dumpdiff.GroupBy
+	for range 3 {
+		m = press(t, m, "c")
+		got = append(got, m.query.GroupBy)
+		if m.Err() != "" {
+			t.Errorf("c to %s: got error %q, want none", m.query.GroupBy, m.Err())
+		}
 	}
-	v := plain(m)
-	lines := strings.Split(v, "\n")
-	foot := strings.Join(lines[len(lines)-2:], " ")
-	if !strings.Contains(foot, `no "category" label`) || !strings.Contains(foot, "labels at all") {
-		t.Errorf("footer: got %q, want the whole error", foot)
+	if want := []dumpdiff.GroupBy{dumpdiff.GroupByFunction, dumpdiff.GroupByLine, dumpdiff.GroupByStack}; !slices.Equal(got, want) {
+		t.Errorf("c c c: got %v, want %v", got, want)
 	}
-	if w, h := lipgloss.Size(v); w != 80 || h != 24 {
-		t.Errorf("got a %dx%d view, want 80x24", w, h)
-	}
-	m = press(t, m, "c")
-	if m.query.GroupBy != dumpdiff.GroupByStack || m.Err() != "" {
-		t.Errorf("c after the error: got by %s and error %q, want stack and none", m.query.GroupBy, m.Err())
+	// NMT detail has its categories: c reaches category.
+	n := started(t, cachedSeries(t, nmtDetailGlob), Options{}, 80, 24)
+	n = press(t, n, "c", "c", "c")
+	if n.query.GroupBy != dumpdiff.GroupByCategory || n.Err() != "" {
+		t.Errorf("NMT c c c: got by %s and error %q, want category", n.query.GroupBy, n.Err())
 	}
 }
 
@@ -774,5 +777,33 @@ func TestCumulativeMetricHeader(t *testing.T) {
 	m = press(t, m, "m")
 	if v := plain(m); m.metricID() != "alloc_objects" || !strings.Contains(v, "alloc_objects "+says) {
 		t.Errorf("m to %s: header lacks the warning:\n%s", m.metricID(), v)
+	}
+}
+
+// TestPairEnds presses [ and } at the ends of the series: nothing moves,
+// and the status line says why; in the trend the keys say what they are for.
+func TestPairEnds(t *testing.T) {
+	f := newFake()
+	m := started(t, f, Options{}, 100, 24)
+	m = press(t, m, "[")
+	if !strings.Contains(m.Status(), "p starts one") {
+		t.Errorf("[ in the trend: got status %q, want what [ is for", m.Status())
+	}
+	m = press(t, m, "p")
+	asked := len(f.asked)
+	m = press(t, m, "[")
+	if m.base != 0 || len(f.asked) != asked || m.Status() != "the base is already the first snapshot, heap.0.pb.gz" {
+		t.Errorf("[ at the start: got base %d, %d new queries, status %q", m.base, len(f.asked)-asked, m.Status())
+	}
+	if !strings.Contains(plain(m), "the base is already the first snapshot") {
+		t.Errorf("[ at the start: the footer does not say why:\n%s", plain(m))
+	}
+	m = press(t, m, "}")
+	if m.tgt != 7 || m.Status() != "the target is already the last snapshot, heap.7.pb.gz" {
+		t.Errorf("} at the end: got target %d, status %q", m.tgt, m.Status())
+	}
+	m = press(t, m, "]")
+	if m.base != 1 || m.Status() != "" {
+		t.Errorf("]: got base %d, status %q, want 1 and none", m.base, m.Status())
 	}
 }

@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -390,10 +391,26 @@ func (m Model) onExportFormatKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	return m, m.export.FocusName(m.exportStem())
 }
 
+// fileStem is a file name up to its first dot, made safe for a file name.
+func fileStem(name string) string {
+	stem, _, _ := strings.Cut(name, ".")
+	return strings.Map(func(r rune) rune {
+		if r == '/' || r == ' ' || r < 0x20 {
+			return '_'
+		}
+		return r
+	}, stem)
+}
+
 // exportStem suggests a file name, less the extension, for the current view.
 func (m Model) exportStem() string {
 	if m.sites.PairMode() {
-		return fmt.Sprintf("dumpdiff-compare-%d-%d", m.base, m.tgt)
+		// Named by the pair's files, less their extensions.
+		b, t := fileStem(snapLabel(m.snaps, m.base)), fileStem(snapLabel(m.snaps, m.tgt))
+		if b == t || b == "" || t == "" {
+			b, t = fmt.Sprint(m.base+1), fmt.Sprint(m.tgt+1)
+		}
+		return "dumpdiff-compare-" + b + "-" + t
 	}
 	return "dumpdiff-trend"
 }

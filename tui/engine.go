@@ -22,19 +22,33 @@ type Engine interface {
 // ExportFormat names a file format the export prompt offers.
 type ExportFormat string
 
-// The formats of the export prompt, in the order it lists them.
+// The formats of the export prompt, in the order it lists them: every
+// format of the command line. All but text are report's --format names;
+// text is the aligned table a terminal shows (--format table).
 const (
 	ExportJSON     ExportFormat = "json"
 	ExportCSV      ExportFormat = "csv"
 	ExportMarkdown ExportFormat = "markdown"
+	ExportHTML     ExportFormat = "html"
+	ExportPprof    ExportFormat = "pprof"
+	ExportText     ExportFormat = "text"
 )
 
-// exportFormats is the prompt's order.
-var exportFormats = []ExportFormat{ExportJSON, ExportCSV, ExportMarkdown}
+// exportFormats is the prompt's order; each is chosen by its first letter.
+var exportFormats = []ExportFormat{ExportJSON, ExportCSV, ExportMarkdown, ExportHTML, ExportPprof, ExportText}
 
 // ext is the file name extension the prompt suggests for f. The names are
-// report's, so report knows the extension.
+// report's, so report knows the extension (.txt for text).
 func (f ExportFormat) ext() string { return report.Format(f).Ext() }
+
+// ReportFormat is the report format and options that write f: text is
+// report's table, aligned as on a terminal, without colour.
+func (f ExportFormat) ReportFormat() (report.Format, report.Options) {
+	if f == ExportText {
+		return report.FormatTable, report.Options{Table: report.TableOptions{Aligned: true}}
+	}
+	return report.Format(f), report.Options{}
+}
 
 // Exporter writes the current view to path in format: exactly one of trend
 // and pair is non-nil. It runs inside a tea.Cmd and must write atomically.
@@ -51,6 +65,10 @@ type Options struct {
 	Title string
 	// Export writes exports; nil disables the e key.
 	Export Exporter
+	// ExportDir is the directory a file name typed without one is written
+	// to, shown under the prompt; "" means the working directory, which
+	// the prompt then names as such.
+	ExportDir string
 	// KeyMap and Styles default to DefaultKeyMap() and DefaultStyles().
 	KeyMap *KeyMap
 	Styles *Styles

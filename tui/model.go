@@ -109,7 +109,7 @@ func New(eng Engine, opts Options) Model {
 	m.help = help.New()
 	m.help.Styles = m.st.Help
 	m.filter = NewFilter(m.st)
-	m.export = NewExport(m.st)
+	m.export = NewExport(m.st, opts.ExportDir)
 	m.busy = true
 	m.width, m.height = 80, 24
 	m.layout()

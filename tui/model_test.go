@@ -343,8 +343,10 @@ func TestExport(t *testing.T) {
 	}
 	// Markdown of the pair, to a name typed over the suggestion.
 	m = press(t, m, "esc", "p", "e", "m")
-	if got := m.export.Name(); got != "dumpdiff-compare-0-7.md" {
-		t.Errorf("suggested name: got %q, want dumpdiff-compare-0-7.md", got)
+	// The fake's files are all heap.N.pb.gz: their stems do not tell the
+	// pair apart, so it is named by position, counted from 1.
+	if got := m.export.Name(); got != "dumpdiff-compare-1-8.md" {
+		t.Errorf("suggested name: got %q, want dumpdiff-compare-1-8.md", got)
 	}
 	for range len(m.export.Name()) {
 		m = press(t, m, "backspace")
@@ -805,5 +807,39 @@ func TestPairEnds(t *testing.T) {
 	m = press(t, m, "]")
 	if m.base != 1 || m.Status() != "" {
 		t.Errorf("]: got base %d, status %q, want 1 and none", m.base, m.Status())
+	}
+}
+
+// TestExportEveryFormat offers every format of the command line, each
+// chosen by its first letter, and shows where the file will go.
+func TestExportEveryFormat(t *testing.T) {
+	var got []ExportFormat
+	var paths []string
+	export := func(path string, f ExportFormat, _ *dumpdiff.TrendResult, _ *dumpdiff.CompareResult) error {
+		got, paths = append(got, f), append(paths, path)
+		return nil
+	}
+	dir := t.TempDir()
+	m := started(t, realSeries(t), Options{Export: export, ExportDir: dir}, 120, 24)
+	m = press(t, m, "e")
+	if v := plain(m); !strings.Contains(v, "[j]son [c]sv [m]arkdown [h]tml [p]prof [t]ext") {
+		t.Errorf("e: the prompt does not offer every format:\n%s", v)
+	}
+	m = press(t, m, "esc")
+	for _, k := range []string{"j", "c", "m", "h", "p", "t"} {
+		m = press(t, m, "e", k)
+		if k == "h" {
+			if v := plain(m); !strings.Contains(v, "file: dumpdiff-trend.html") || !strings.Contains(v, "→ "+filepath.Join(dir, "dumpdiff-trend.html")) {
+				t.Errorf("e h: want the name and where it goes:\n%s", v)
+			}
+		}
+		m = press(t, m, "enter")
+	}
+	want := []ExportFormat{ExportJSON, ExportCSV, ExportMarkdown, ExportHTML, ExportPprof, ExportText}
+	if !slices.Equal(got, want) {
+		t.Errorf("formats: got %v, want %v", got, want)
+	}
+	if len(paths) == 6 && (paths[4] != filepath.Join(dir, "dumpdiff-trend.pb.gz") || paths[5] != filepath.Join(dir, "dumpdiff-trend.txt")) {
+		t.Errorf("paths: got %v, want the export directory and each format's extension", paths)
 	}
 }

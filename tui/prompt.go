@@ -202,26 +202,30 @@ func (f Filter) View() string {
 
 // ExportKeyMap are the export prompt's keys.
 type ExportKeyMap struct {
-	Prev, Next          key.Binding // step through the formats
-	JSON, CSV, Markdown key.Binding // choose a format and go on
-	Accept              key.Binding // go on; in the name, write
-	Cancel, CancelName  key.Binding
+	Prev, Next key.Binding // step through the formats
+	// Choose picks a format and goes on: one binding per format, in the
+	// order of the prompt (the formats' first letters).
+	Choose             []key.Binding
+	Accept             key.Binding // go on; in the name, write
+	Cancel, CancelName key.Binding
 }
 
-// DefaultExportKeyMap returns ←/→ (h/l, tab) to step, j/c/m to choose,
-// enter to go on and esc (or q, before the name) to cancel.
+// DefaultExportKeyMap returns ←/→ (tab) to step, a format's first letter
+// (j c m h p t) to choose it, enter to go on and esc (or q, before the
+// name) to cancel.
 func DefaultExportKeyMap() ExportKeyMap {
 	b := key.NewBinding
-	return ExportKeyMap{
-		Prev:       b(key.WithKeys("left", "h", "shift+tab")),
-		Next:       b(key.WithKeys("right", "l", "tab")),
-		JSON:       b(key.WithKeys("j")),
-		CSV:        b(key.WithKeys("c")),
-		Markdown:   b(key.WithKeys("m")),
+	km := ExportKeyMap{
+		Prev:       b(key.WithKeys("left", "shift+tab")),
+		Next:       b(key.WithKeys("right", "tab")),
 		Accept:     b(key.WithKeys("enter")),
 		Cancel:     b(key.WithKeys("esc", "q")),
 		CancelName: b(key.WithKeys("esc")),
 	}
+	for _, f := range exportFormats {
+		km.Choose = append(km.Choose, b(key.WithKeys(string(f[0]))))
+	}
+	return km
 }
 
 // Export is the export prompt: a format, then a file name.
@@ -231,12 +235,14 @@ type Export struct {
 
 	input  textinput.Model
 	help   help.Model
-	format int // index into exportFormats
+	format int    // index into exportFormats
+	dir    string // where a bare file name goes, "" for the working directory
 }
 
-// NewExport returns a closed export prompt with JSON chosen.
-func NewExport(st Styles) Export {
-	return Export{KeyMap: DefaultExportKeyMap(), Styles: st, input: newInput(), help: newHelp(st)}
+// NewExport returns a closed export prompt with JSON chosen, writing bare
+// file names into dir ("" for the working directory).
+func NewExport(st Styles, dir string) Export {
+	return Export{KeyMap: DefaultExportKeyMap(), Styles: st, input: newInput(), help: newHelp(st), dir: dir}
 }
 
 // SetWidth fits the prompt to a footer w cells wide.
@@ -257,14 +263,14 @@ func (e Export) UpdateFormat(msg tea.KeyPressMsg) (_ Export, done bool) {
 		e.format = (e.format + n - 1) % n
 	case key.Matches(msg, e.KeyMap.Next):
 		e.format = (e.format + 1) % n
-	case key.Matches(msg, e.KeyMap.JSON):
-		e.format, done = 0, true
-	case key.Matches(msg, e.KeyMap.CSV):
-		e.format, done = 1, true
-	case key.Matches(msg, e.KeyMap.Markdown):
-		e.format, done = 2, true
 	case key.Matches(msg, e.KeyMap.Accept):
 		done = true
+	default:
+		for i, b := range e.KeyMap.Choose {
+			if key.Matches(msg, b) && i < n {
+				e.format, done = i, true
+			}
+		}
 	}
 	return e, done
 }
@@ -296,10 +302,28 @@ func (e Export) Path() string {
 			path = filepath.Join(home, rest)
 		}
 	}
+	if e.dir != "" && !filepath.IsAbs(path) {
+		path = filepath.Join(e.dir, path)
+	}
 	if abs, err := filepath.Abs(path); err == nil {
 		path = abs
 	}
 	return path
+}
+
+// where says where the name typed will be written: the whole path when the
+// directory is known, else that it is the working directory.
+func (e Export) where() string {
+	path := strings.TrimSpace(e.input.Value())
+	switch {
+	case path == "":
+		return "type a file name"
+	case filepath.IsAbs(path) || strings.HasPrefix(path, "~/"):
+		return "written atomically"
+	case e.dir != "":
+		return "→ " + filepath.Join(e.dir, path)
+	}
+	return "→ in the working directory"
 }
 
 // Update edits the file name.
@@ -320,10 +344,12 @@ func (e Export) FormatView() string {
 		opts = append(opts, s)
 	}
 	line := e.Styles.Prompt.Render("export as ") + strings.Join(opts, " ")
-	return line + "\n" + hintView(e.help, "enter", "next", "esc", "cancel", "j/c/m or ←/→", "choose")
+	return line + "\n" + hintView(e.help, "enter", "next", "esc", "cancel", "letter or ←/→", "choose")
 }
 
-// View renders the file name's two footer lines.
+// View renders the file name's two footer lines: the name, then where it
+// will be written.
 func (e Export) View() string {
-	return e.input.View() + "\n" + hintView(e.help, "enter", "write", "esc", "cancel")
+	return e.input.View() + "\n" + hintView(e.help, "enter", "write", "esc", "cancel") +
+		e.Styles.Subtle.Render("  "+clean(e.where()))
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"sync"
 
@@ -108,7 +109,9 @@ func exploreRun(opts *ExploreOptions) error {
 		}
 		load = func(func(tui.LoadProgress)) (tui.Engine, error) { return s, nil }
 	}
-	p := tea.NewProgram(tui.NewLoader(load, tui.Options{Query: q, Title: title, Export: exportTo(paths)}),
+	// Exports go to the working directory, which the prompt names whole.
+	cwd, _ := os.Getwd()
+	p := tea.NewProgram(tui.NewLoader(load, tui.Options{Query: q, Title: title, Export: exportTo(paths), ExportDir: cwd}),
 		tea.WithInput(opts.IO.In), tea.WithOutput(opts.IO.Out))
 	final, err := p.Run()
 	if err != nil {
@@ -175,12 +178,28 @@ func exportTo(inputs []string) tui.Exporter {
 	}
 }
 
-// exportView writes what the explorer shows with report's writers, atomically.
+// exportView writes what the explorer shows with report's writers,
+// atomically, in any format of the command line; an HTML page says where it
+// came from as trend's does (the command line aside: it was explore).
 func exportView(path string, f tui.ExportFormat, trend *dumpdiff.TrendResult, pair *dumpdiff.CompareResult) error {
+	rf, ro := f.ReportFormat()
+	if rf == report.FormatHTML {
+		made, err := reportTime()
+		if err != nil {
+			return err
+		}
+		var snaps []dumpdiff.SnapshotInfo
+		if trend != nil {
+			snaps = trend.Snapshots
+		} else {
+			snaps = []dumpdiff.SnapshotInfo{pair.Base, pair.Target}
+		}
+		ro.HTML.Provenance = report.Provenance{Version: buildVersion(), Directory: seriesDirectory(snaps), Generated: made}
+	}
 	return report.WriteFileAtomic(path, func(w io.Writer) error {
 		if trend != nil {
-			return report.WriteTrend(w, trend, report.Format(f), report.Options{})
+			return report.WriteTrend(w, trend, rf, ro)
 		}
-		return report.WriteCompare(w, pair, report.Format(f), report.Options{})
+		return report.WriteCompare(w, pair, rf, ro)
 	})
 }

@@ -1,8 +1,10 @@
 // Package tui is dumpdiff's terminal explorer (dumpdiff explore), built on
 // Bubble Tea v2. It renders what the engine computed: a ranked trend, a pair
-// diff, a site's statistics and stack, and a call tree that only sums the
-// engine's per-site values. It never parses snapshots and never computes
-// statistics; every engine call runs in a tea.Cmd, never in Update.
+// diff, a site's statistics and stack, and a call tree and a flame graph
+// that only sum the engine's per-site values (self and cumulative growth,
+// and the verdicts beneath each frame). It never parses snapshots and never
+// computes statistics; every engine call runs in a tea.Cmd, never in Update,
+// and so do the sums over every site.
 package tui
 
 import (

@@ -56,30 +56,26 @@ func (m Model) onSitesKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		// and "malloc" alone would always select the first.
 		// The last asked metric, not the shown one, so quick presses
 		// step on while a result is on its way.
-		cur := m.want.Metric
+		cur := m.asked.opts.Metric
 		if cur == "" {
 			cur = m.metricID()
 		}
 		i := slices.IndexFunc(m.metrics, func(x dumpdiff.Metric) bool {
 			return dumpdiff.MetricID(x, m.metrics) == cur || x.Name == cur
 		})
-		m.want.Metric = dumpdiff.MetricID(m.metrics[(i+1)%len(m.metrics)], m.metrics)
+		m.asked.opts.Metric = dumpdiff.MetricID(m.metrics[(i+1)%len(m.metrics)], m.metrics)
 		return m.recompute(m.sites.PairMode())
 	case key.Matches(msg, m.km.GroupBy):
-		// Step on from the last grouping asked, even if it failed (no
-		// category label): else c would ask for it again and again.
-		from := m.groupAsked
-		if from == "" {
-			from = m.want.GroupBy
-		}
+		// Step on from the last grouping asked, so quick presses go on
+		// while a result is on its way; one the engine refused is no
+		// longer offered.
 		gs := m.groupings
 		if len(gs) < 2 {
-			m.status = "this series can only be grouped by " + string(m.want.GroupBy)
+			m.status = "this series can only be grouped by " + string(m.asked.opts.GroupBy)
 			return m, nil
 		}
-		i := slices.Index(gs, from)
-		m.want.GroupBy = gs[(i+1)%len(gs)]
-		m.groupAsked = m.want.GroupBy
+		i := slices.Index(gs, m.asked.opts.GroupBy)
+		m.asked.opts.GroupBy = gs[(i+1)%len(gs)]
 		return m.recompute(m.sites.PairMode())
 	case key.Matches(msg, m.km.Tree):
 		return m.openTree("")
@@ -103,7 +99,7 @@ func (m Model) onSitesKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		return m, nil
 	}
 	if m.sites.PairMode() {
-		b, t := m.base, m.tgt
+		b, t := m.asked.base, m.asked.tgt
 		switch {
 		case key.Matches(msg, m.km.BasePrev):
 			b--
@@ -115,7 +111,7 @@ func (m Model) onSitesKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 			t++
 		case key.Matches(msg, m.km.PickPair):
 			m.screen = screenPick
-			m.pick = NewPick(m.snaps, m.base, m.tgt, m.unit(), pickKeyMap(m.km), m.st)
+			m.pick = NewPick(m.snaps, m.asked.base, m.asked.tgt, m.unit(), pickKeyMap(m.km), m.st)
 			m.pick.SetSize(m.width, m.bodyHeight())
 			return m, nil
 		}
@@ -126,8 +122,8 @@ func (m Model) onSitesKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 			m.status = why
 		}
 		b, t = max(min(b, last), 0), max(min(t, last), 0)
-		if b != m.base || t != m.tgt {
-			m.base, m.tgt = b, t
+		if b != m.asked.base || t != m.asked.tgt {
+			m.asked.base, m.asked.tgt = b, t
 			return m.recompute(true)
 		}
 	} else if key.Matches(msg, m.km.BasePrev, m.km.BaseNext, m.km.TargetPrev, m.km.TargetNext) {
@@ -183,10 +179,12 @@ func pairEnd(b, t, last int, snaps []dumpdiff.SnapshotInfo) string {
 // leavePair goes back to the trend, recomputing it when the metric or the
 // grouping changed while in pair mode.
 func (m Model) leavePair() (Model, tea.Cmd) {
-	if m.trendQ.Metric != m.query.Metric || m.trendQ.GroupBy != m.query.GroupBy {
+	t, p := m.sites.Trend(), m.sites.Pair()
+	if t == nil || p == nil || dumpdiff.MetricID(t.Metric, m.metrics) != dumpdiff.MetricID(p.Metric, m.metrics) || t.GroupBy != p.GroupBy {
 		return m.recompute(false)
 	}
 	m.sites.ShowTrend()
+	m.asked = m.shown()
 	return m, nil
 }
 
@@ -350,7 +348,7 @@ func (m Model) onPickKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	}
 	var cmd tea.Cmd
 	m.pick, cmd = m.pick.Update(msg)
-	m.base, m.tgt = m.pick.Pair()
+	m.asked.base, m.asked.tgt = m.pick.Pair()
 	return m, cmd
 }
 
@@ -406,9 +404,10 @@ func fileStem(name string) string {
 func (m Model) exportStem() string {
 	if m.sites.PairMode() {
 		// Named by the pair's files, less their extensions.
-		b, t := fileStem(snapLabel(m.snaps, m.base)), fileStem(snapLabel(m.snaps, m.tgt))
+		base, tgt := m.shownPair()
+		b, t := fileStem(snapLabel(m.snaps, base)), fileStem(snapLabel(m.snaps, tgt))
 		if b == t || b == "" || t == "" {
-			b, t = fmt.Sprint(m.base+1), fmt.Sprint(m.tgt+1)
+			b, t = fmt.Sprint(base+1), fmt.Sprint(tgt+1)
 		}
 		return "dumpdiff-compare-" + b + "-" + t
 	}

@@ -128,7 +128,7 @@ func BenchmarkDetailKey(b *testing.B) {
 func BenchmarkResult(b *testing.B) {
 	f := bigFake(100_000)
 	m := started(b, f, Options{}, 160, 48)
-	msg := computeTrend(f, m.seq, m.want)()
+	msg := computeTrend(f, m.seq, m.asked.opts)()
 	b.ResetTimer()
 	for range b.N {
 		r := m.onResult(msg.(resultMsg))

@@ -8,6 +8,8 @@
 package tui
 
 import (
+	"slices"
+
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -47,20 +49,17 @@ type Model struct {
 	snaps []dumpdiff.SnapshotInfo
 
 	metrics []dumpdiff.Metric
-	// groupings are what c cycles: the groupings the series can give.
+	// groupings are what c cycles: the groupings the series can give
+	// (a grouping the engine refused is dropped).
 	groupings []dumpdiff.GroupBy
-	// groupAsked is the grouping c asked for last, "" once a result came.
-	groupAsked dumpdiff.GroupBy
-	query      dumpdiff.Options // what the shown result answers
-	want       dumpdiff.Options // what was asked last
-	seq        int
-	busy       bool
+	// asked is the question asked last, the one field the keys change;
+	// what the screen shows is read off the results themselves.
+	asked query
+	seq   int
+	busy  bool
 	// treeSeq numbers call tree builds; treeBusy is set while one runs.
 	treeSeq  int
 	treeBusy bool
-
-	trendQ    dumpdiff.Options // the query the sites' trend answers
-	base, tgt int              // the pair asked for last
 
 	screen screen
 	back   screen // where esc returns from the tree
@@ -100,13 +99,14 @@ func New(eng Engine, opts Options) Model {
 	}
 	m.snaps = eng.Snapshots()
 	m.metrics = eng.Metrics()
-	m.want = opts.Query
+	m.asked = query{opts: opts.Query, base: 0, tgt: max(len(m.snaps)-1, 0)}
 	m.groupings = supportedGroupings(eng, opts.Query)
-	if m.want.GroupBy == "" {
-		m.want.GroupBy = dumpdiff.GroupByStack
+	if m.asked.opts.GroupBy == "" {
+		m.asked.opts.GroupBy = dumpdiff.GroupByStack
 	}
-	m.query = m.want
-	m.base, m.tgt = 0, max(len(m.snaps)-1, 0)
+	// A series of two snapshots opens on its pair diff: one step gives a
+	// trend no verdicts to show.
+	m.asked.pair = len(m.snaps) == 2
 	m.sites = NewSites(tableKeyMap(m.km), m.st)
 	m.help = help.New()
 	m.help.Styles = m.st.Help
@@ -144,15 +144,25 @@ func supportedGroupings(eng Engine, q dumpdiff.Options) []dumpdiff.GroupBy {
 	return out
 }
 
-// Init starts the first computation: the trend, or the pair diff when the
-// series is two snapshots (such as one NMT .diff file), since one step
-// gives a trend no verdicts to show.
-func (m Model) Init() tea.Cmd {
-	if len(m.snaps) == 2 {
-		return computePair(m.eng, m.seq, m.want, m.base, m.tgt)
-	}
-	return computeTrend(m.eng, m.seq, m.want)
+// query is a question to the engine: the options (metric, grouping and
+// the rest of the command line's), and in pair mode the pair's snapshots.
+type query struct {
+	opts      dumpdiff.Options
+	pair      bool
+	base, tgt int // the pair's snapshots, kept while the trend is shown
 }
+
+// command is the engine computation that answers q.
+func (q query) command(eng Engine, seq int) tea.Cmd {
+	if q.pair {
+		return computePair(eng, seq, q.opts, q.base, q.tgt)
+	}
+	return computeTrend(eng, seq, q.opts)
+}
+
+// Init starts the first computation: the trend, or the pair diff when the
+// series is two snapshots (such as one NMT .diff file).
+func (m Model) Init() tea.Cmd { return m.asked.command(m.eng, m.seq) }
 
 // SetSize lays the screens out for a terminal of w × h cells.
 func (m *Model) SetSize(w, h int) {
@@ -195,16 +205,28 @@ func (m Model) Status() string { return m.status }
 // unit is the unit of the result shown.
 func (m Model) unit() string { return m.sites.Unit() }
 
-// recompute asks the engine for the current query: a pair diff of base and
-// target when pair is set, else the trend. The mode changes when the answer
-// arrives, so a failure leaves the screen as it was.
+// recompute asks the engine the question asked, in pair mode when pair is
+// set. The screen changes when the answer arrives, so a failure leaves it
+// as it was.
 func (m Model) recompute(pair bool) (Model, tea.Cmd) {
 	m.seq++
 	m.busy = true
-	if pair {
-		return m, computePair(m.eng, m.seq, m.want, m.base, m.tgt)
+	m.asked.pair = pair
+	return m, m.asked.command(m.eng, m.seq)
+}
+
+// shown is the question the screen answers, read off its result: the
+// question asked before the first result.
+func (m Model) shown() query {
+	q := m.asked
+	if !m.sites.HasResult() {
+		return q
 	}
-	return m, computeTrend(m.eng, m.seq, m.want)
+	q.opts.Metric = m.metricID()
+	q.opts.GroupBy = m.sites.GroupBy()
+	q.pair = m.sites.PairMode()
+	q.base, q.tgt = m.shownPair()
+	return q
 }
 
 // Update routes messages: results, window sizes, mouse and keys.
@@ -220,7 +242,7 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 	case resultMsg:
 		m = m.onResult(msg)
 		// The picker marks the pair and shows totals in the unit shown.
-		m.pick.SetPair(m.base, m.tgt)
+		m.pick.SetPair(m.asked.base, m.asked.tgt)
 		m.pick.SetUnit(m.unit())
 		return m, nil
 	case treeMsg:
@@ -256,19 +278,20 @@ func (m Model) onResult(msg resultMsg) Model {
 	m.busy = false
 	if msg.err != nil {
 		m.err = msg.err.Error()
-		m.want = m.query // go back to what is shown
-		m.base, m.tgt = m.shownPair()
+		if g := msg.query.GroupBy; g != m.shown().opts.GroupBy && g != dumpdiff.GroupByStack {
+			// The engine cannot group this series so: c stops offering it.
+			m.groupings = slices.DeleteFunc(slices.Clone(m.groupings), func(x dumpdiff.GroupBy) bool { return x == g })
+		}
+		m.asked = m.shown() // go back to what is shown
 		return m
 	}
-	m.err, m.groupAsked = "", ""
-	m.query = msg.query
+	m.err = ""
 	if msg.trend != nil {
-		m.trendQ = msg.query
 		m.sites.SetTrend(msg.trend, msg.callers)
 	} else {
-		m.base, m.tgt = msg.base, msg.tgt
 		m.sites.SetPair(msg.pair, msg.callers)
 	}
+	m.asked = m.shown()
 	// A verdict filter the new mode has no such class for is dropped.
 	m.filter.SetClass(m.sites.Class())
 	if m.screen == screenDetail || m.screen == screenTree || m.screen == screenFlame {

@@ -141,13 +141,13 @@ func TestMetricAndGroupByCycle(t *testing.T) {
 		t.Errorf("m: shown metric %q, want alloc_objects", got)
 	}
 	m = press(t, m, "c")
-	if got := m.query.GroupBy; got != dumpdiff.GroupByFunction {
+	if got := m.shown().opts.GroupBy; got != dumpdiff.GroupByFunction {
 		t.Errorf("c: got group-by %s, want function", got)
 	}
 	// A failing computation shows an error and keeps what was shown.
 	f.failOn = dumpdiff.GroupByCategory
 	m = press(t, m, "c", "c")
-	if got := m.query.GroupBy; got != dumpdiff.GroupByLine {
+	if got := m.shown().opts.GroupBy; got != dumpdiff.GroupByLine {
 		t.Errorf("failed c: got group-by %s, want line kept", got)
 	}
 	if !strings.Contains(m.Err(), `no snapshot has a "category" label`) {
@@ -155,7 +155,7 @@ func TestMetricAndGroupByCycle(t *testing.T) {
 	}
 	// The next c steps past the failed grouping, back to stack.
 	m = press(t, m, "c")
-	if got := m.query.GroupBy; got != dumpdiff.GroupByStack || m.Err() != "" {
+	if got := m.shown().opts.GroupBy; got != dumpdiff.GroupByStack || m.Err() != "" {
 		t.Errorf("c after failure: got group-by %s and error %q, want stack and none", got, m.Err())
 	}
 }
@@ -170,9 +170,9 @@ func TestGroupByCategoryWithoutLabels(t *testing.T) {
 	var got []dumpdiff.GroupBy
 	for range 3 {
 		m = press(t, m, "c")
-		got = append(got, m.query.GroupBy)
+		got = append(got, m.shown().opts.GroupBy)
 		if m.Err() != "" {
-			t.Errorf("c to %s: got error %q, want none", m.query.GroupBy, m.Err())
+			t.Errorf("c to %s: got error %q, want none", m.shown().opts.GroupBy, m.Err())
 		}
 	}
 	if want := []dumpdiff.GroupBy{dumpdiff.GroupByFunction, dumpdiff.GroupByLine, dumpdiff.GroupByStack}; !slices.Equal(got, want) {
@@ -181,8 +181,8 @@ func TestGroupByCategoryWithoutLabels(t *testing.T) {
 	// NMT detail has its categories: c reaches category.
 	n := started(t, cachedSeries(t, nmtDetailGlob), Options{}, 80, 24)
 	n = press(t, n, "c", "c", "c")
-	if n.query.GroupBy != dumpdiff.GroupByCategory || n.Err() != "" {
-		t.Errorf("NMT c c c: got by %s and error %q, want category", n.query.GroupBy, n.Err())
+	if n.shown().opts.GroupBy != dumpdiff.GroupByCategory || n.Err() != "" {
+		t.Errorf("NMT c c c: got by %s and error %q, want category", n.shown().opts.GroupBy, n.Err())
 	}
 }
 
@@ -273,8 +273,8 @@ func TestPairMode(t *testing.T) {
 	if m.Pair() == nil || !m.sites.PairMode() {
 		t.Fatal("p: want a pair diff")
 	}
-	if m.base != 0 || m.tgt != 7 {
-		t.Errorf("p: got pair %d→%d, want 0→7", m.base, m.tgt)
+	if m.asked.base != 0 || m.asked.tgt != 7 {
+		t.Errorf("p: got pair %d→%d, want 0→7", m.asked.base, m.asked.tgt)
 	}
 	steps := []struct {
 		key       string
@@ -285,8 +285,8 @@ func TestPairMode(t *testing.T) {
 	}
 	for _, s := range steps {
 		m = press(t, m, s.key)
-		if m.base != s.base || m.tgt != s.tgt || m.Pair().Base.Lifecycle != s.base || m.Pair().Target.Lifecycle != s.tgt {
-			t.Errorf("%s: got pair %d→%d showing %d→%d, want %d→%d", s.key, m.base, m.tgt,
+		if m.asked.base != s.base || m.asked.tgt != s.tgt || m.Pair().Base.Lifecycle != s.base || m.Pair().Target.Lifecycle != s.tgt {
+			t.Errorf("%s: got pair %d→%d showing %d→%d, want %d→%d", s.key, m.asked.base, m.asked.tgt,
 				m.Pair().Base.Lifecycle, m.Pair().Target.Lifecycle, s.base, s.tgt)
 		}
 	}
@@ -482,8 +482,8 @@ func TestDiffFilePair(t *testing.T) {
 		t.Errorf("pair header: got %q, want the two names shortened and the whole delta", head)
 	}
 	m = press(t, m, "[", "{", "}")
-	if m.base != 0 || m.tgt != 1 {
-		t.Errorf("[ { }: got pair %d→%d, want 0→1", m.base, m.tgt)
+	if m.asked.base != 0 || m.asked.tgt != 1 {
+		t.Errorf("[ { }: got pair %d→%d, want 0→1", m.asked.base, m.asked.tgt)
 	}
 	m = press(t, m, "enter")
 	if v := plain(m); strings.Contains(v, "category Other") || !strings.Contains(v, "+500.0%") {
@@ -794,19 +794,19 @@ func TestPairEnds(t *testing.T) {
 	m = press(t, m, "p")
 	asked := len(f.asked)
 	m = press(t, m, "[")
-	if m.base != 0 || len(f.asked) != asked || m.Status() != "the base is already the first snapshot, heap.0.pb.gz" {
-		t.Errorf("[ at the start: got base %d, %d new queries, status %q", m.base, len(f.asked)-asked, m.Status())
+	if m.asked.base != 0 || len(f.asked) != asked || m.Status() != "the base is already the first snapshot, heap.0.pb.gz" {
+		t.Errorf("[ at the start: got base %d, %d new queries, status %q", m.asked.base, len(f.asked)-asked, m.Status())
 	}
 	if !strings.Contains(plain(m), "the base is already the first snapshot") {
 		t.Errorf("[ at the start: the footer does not say why:\n%s", plain(m))
 	}
 	m = press(t, m, "}")
-	if m.tgt != 7 || m.Status() != "the target is already the last snapshot, heap.7.pb.gz" {
-		t.Errorf("} at the end: got target %d, status %q", m.tgt, m.Status())
+	if m.asked.tgt != 7 || m.Status() != "the target is already the last snapshot, heap.7.pb.gz" {
+		t.Errorf("} at the end: got target %d, status %q", m.asked.tgt, m.Status())
 	}
 	m = press(t, m, "]")
-	if m.base != 1 || m.Status() != "" {
-		t.Errorf("]: got base %d, status %q, want 1 and none", m.base, m.Status())
+	if m.asked.base != 1 || m.Status() != "" {
+		t.Errorf("]: got base %d, status %q, want 1 and none", m.asked.base, m.Status())
 	}
 }
 

@@ -81,6 +81,17 @@ func (s Sites) Metric() dumpdiff.Metric {
 	return dumpdiff.Metric{}
 }
 
+// GroupBy is the grouping of the result shown, "" before the first.
+func (s Sites) GroupBy() dumpdiff.GroupBy {
+	if s.pairMode && s.pair != nil {
+		return s.pair.GroupBy
+	}
+	if s.trend != nil {
+		return s.trend.GroupBy
+	}
+	return ""
+}
+
 // Unit is the unit of the result shown, "" before the first.
 func (s Sites) Unit() string { return s.Metric().Unit }
 

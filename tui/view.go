@@ -128,7 +128,7 @@ func (m Model) header() []string {
 		// while it is shown, so a column of leaks is not taken as found.
 		parts = append(parts, st.Error.Render(clean(m.sites.Metric().Name)+" counts freed allocations as growth"))
 	}
-	parts = append(parts, st.Subtle.Render("by "+string(m.query.GroupBy)))
+	parts = append(parts, st.Subtle.Render("by "+string(m.shown().opts.GroupBy)))
 	if n := len(m.warnings()); n > 0 {
 		w := "1 warning"
 		if n > 1 {

@@ -401,7 +401,7 @@ func fileStem(name string) string {
 }
 
 // exportStem suggests a file name, less the extension, for the current view.
-func (m Model) exportStem() string {
+func (m *Model) exportStem() string {
 	if m.sites.PairMode() {
 		// Named by the pair's files, less their extensions.
 		base, tgt := m.shownPair()

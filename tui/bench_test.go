@@ -22,6 +22,11 @@ func bigFake(n int) *fakeEngine {
 		s.Title = fmt.Sprintf("pkg%d.(*T%d).method%d", i%97, i%1013, i)
 		s.Frames = frames(s.Title, fmt.Sprintf("pkg%d.caller%d", i%97, i%31), "main.run", "main.main")
 		s.Growth = float64(n - i)
+		// One site in 50 leaks; the rest spread over other verdicts.
+		s.Verdict = []dumpdiff.Verdict{dumpdiff.VerdictNoise, dumpdiff.VerdictPlateau, dumpdiff.VerdictSteady, dumpdiff.VerdictCreep, dumpdiff.VerdictNew}[i%5]
+		if i%50 == 7 {
+			s.Verdict = dumpdiff.VerdictLeak
+		}
 		sites[i] = s
 	}
 	f.trend.Sites = sites
@@ -196,6 +201,40 @@ func BenchmarkFlameZoom(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		m, _ = m.update(keys[i%len(keys)])
+		_ = m.View()
+	}
+}
+
+// BenchmarkVerdictKey measures v (narrow 100 000 sites to the next verdict
+// present, cycling back to all) and the render that follows.
+func BenchmarkVerdictKey(b *testing.B) {
+	m := started(b, bigFake(100_000), Options{}, 160, 48)
+	b.ResetTimer()
+	for range b.N {
+		m, _ = m.update(keyMsg("v"))
+		_ = m.View()
+	}
+}
+
+// BenchmarkReverseKey measures r on 100 000 sites and the render.
+func BenchmarkReverseKey(b *testing.B) {
+	m := started(b, bigFake(100_000), Options{}, 160, 48)
+	m = press(b, m, "s")
+	b.ResetTimer()
+	for range b.N {
+		m, _ = m.update(keyMsg("r"))
+		_ = m.View()
+	}
+}
+
+// BenchmarkNextLeakKey measures n (the next of 2 000 leaks among 100 000
+// sites, sorted by title so they are spread) and the render.
+func BenchmarkNextLeakKey(b *testing.B) {
+	m := started(b, bigFake(100_000), Options{}, 160, 48)
+	m = press(b, m, "s", "s", "s", "s")
+	b.ResetTimer()
+	for range b.N {
+		m, _ = m.update(keyMsg("n"))
 		_ = m.View()
 	}
 }

@@ -12,7 +12,7 @@ import (
 
 // columns are the sites table's columns for the current mode and width:
 // wider terminals get the current value and a longer sparkline.
-func (s Sites) columns() []Column {
+func (s *Sites) columns() []Column {
 	if s.pairMode {
 		if s.pair == nil {
 			return nil

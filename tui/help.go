@@ -16,7 +16,7 @@ import (
 )
 
 // keys are the bindings of the screen in front, for the footer and ? help.
-func (m Model) keys() screenKeys {
+func (m *Model) keys() screenKeys {
 	k := m.km
 	nav := []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
 	switch {
@@ -69,7 +69,7 @@ func withHelp(b key.Binding, k, desc string) key.Binding {
 // shortHelp renders the footer's keys, dropping the least important ones
 // (the list is in order of importance) until they fit the width; the last
 // two, ? help and q quit, always stay, so every other key can be found.
-func (m Model) shortHelp(bs []key.Binding) string {
+func (m *Model) shortHelp(bs []key.Binding) string {
 	h := m.help
 	h.SetWidth(0) // measure untruncated
 	if len(bs) < 2 {

@@ -203,7 +203,7 @@ func (m Model) Err() string { return m.err }
 func (m Model) Status() string { return m.status }
 
 // unit is the unit of the result shown.
-func (m Model) unit() string { return m.sites.Unit() }
+func (m *Model) unit() string { return m.sites.Unit() }
 
 // recompute asks the engine the question asked, in pair mode when pair is
 // set. The screen changes when the answer arrives, so a failure leaves it
@@ -217,7 +217,7 @@ func (m Model) recompute(pair bool) (Model, tea.Cmd) {
 
 // shown is the question the screen answers, read off its result: the
 // question asked before the first result.
-func (m Model) shown() query {
+func (m *Model) shown() query {
 	q := m.asked
 	if !m.sites.HasResult() {
 		return q
@@ -302,7 +302,7 @@ func (m Model) onResult(msg resultMsg) Model {
 
 // shownPair is the base and target of the pair diff on screen, or the
 // defaults (first and last) before there is one.
-func (m Model) shownPair() (int, int) {
+func (m *Model) shownPair() (int, int) {
 	p := m.sites.Pair()
 	if p == nil {
 		return 0, max(len(m.snaps)-1, 0)
@@ -311,7 +311,7 @@ func (m Model) shownPair() (int, int) {
 }
 
 // pairIndex finds a snapshot's index in the series.
-func (m Model) pairIndex(s dumpdiff.SnapshotInfo) int {
+func (m *Model) pairIndex(s dumpdiff.SnapshotInfo) int {
 	for i, x := range m.snaps {
 		if x.Path == s.Path && x.Lifecycle == s.Lifecycle {
 			return i
@@ -396,7 +396,7 @@ func (m Model) routeBody(msg tea.Msg) (Model, tea.Cmd) {
 
 // metricID names the shown metric as --metric would: malloc/count when
 // another metric is also named malloc.
-func (m Model) metricID() string {
+func (m *Model) metricID() string {
 	if !m.sites.HasResult() {
 		return ""
 	}
@@ -406,4 +406,4 @@ func (m Model) metricID() string {
 // warnings are the shown result's warnings: skipped lines, unresolved
 // binaries, rounded values.
 // Repeats are folded into one (groupWarnings).
-func (m Model) warnings() []warning { return groupWarnings(m.sites.Warnings()) }
+func (m *Model) warnings() []warning { return groupWarnings(m.sites.Warnings()) }

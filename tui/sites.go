@@ -42,22 +42,22 @@ func NewSites(km TableKeyMap, st Styles) Sites {
 }
 
 // Trend returns the last trend, nil before the first.
-func (s Sites) Trend() *dumpdiff.TrendResult { return s.trend }
+func (s *Sites) Trend() *dumpdiff.TrendResult { return s.trend }
 
 // Pair returns the last pair diff, nil before the first.
-func (s Sites) Pair() *dumpdiff.CompareResult { return s.pair }
+func (s *Sites) Pair() *dumpdiff.CompareResult { return s.pair }
 
 // PairMode reports whether the pair diff is shown rather than the trend.
-func (s Sites) PairMode() bool { return s.pairMode }
+func (s *Sites) PairMode() bool { return s.pairMode }
 
 // HasResult reports whether there is a result to show.
-func (s Sites) HasResult() bool { return s.trend != nil || s.pair != nil }
+func (s *Sites) HasResult() bool { return s.trend != nil || s.pair != nil }
 
 // Table returns the sites table.
-func (s Sites) Table() Table { return s.table }
+func (s *Sites) Table() Table { return s.table }
 
 // Count is the number of sites of the result shown, filter aside.
-func (s Sites) Count() int {
+func (s *Sites) Count() int {
 	if s.pairMode {
 		if s.pair == nil {
 			return 0
@@ -71,7 +71,7 @@ func (s Sites) Count() int {
 }
 
 // Metric is the metric of the result shown.
-func (s Sites) Metric() dumpdiff.Metric {
+func (s *Sites) Metric() dumpdiff.Metric {
 	if s.pairMode && s.pair != nil {
 		return s.pair.Metric
 	}
@@ -82,7 +82,7 @@ func (s Sites) Metric() dumpdiff.Metric {
 }
 
 // GroupBy is the grouping of the result shown, "" before the first.
-func (s Sites) GroupBy() dumpdiff.GroupBy {
+func (s *Sites) GroupBy() dumpdiff.GroupBy {
 	if s.pairMode && s.pair != nil {
 		return s.pair.GroupBy
 	}
@@ -93,11 +93,11 @@ func (s Sites) GroupBy() dumpdiff.GroupBy {
 }
 
 // Unit is the unit of the result shown, "" before the first.
-func (s Sites) Unit() string { return s.Metric().Unit }
+func (s *Sites) Unit() string { return s.Metric().Unit }
 
 // Warnings are the shown result's warnings: skipped lines, unresolved
 // binaries, rounded values.
-func (s Sites) Warnings() []error {
+func (s *Sites) Warnings() []error {
 	if s.pairMode && s.pair != nil {
 		return s.pair.Warnings
 	}
@@ -157,11 +157,11 @@ func (s *Sites) ShowTrend() {
 func (s *Sites) CycleSort() { s.table.CycleSort() }
 
 // Filter returns the filter in force, nil for none.
-func (s Sites) Filter() *regexp.Regexp { return s.filter }
+func (s *Sites) Filter() *regexp.Regexp { return s.filter }
 
 // Class returns the verdict (or pair status) the sites are narrowed to, ""
 // for all.
-func (s Sites) Class() string { return s.class }
+func (s *Sites) Class() string { return s.class }
 
 // SetFilter shows the sites whose title or key matches re (nil: any) and
 // whose verdict, or status in pair mode, is class ("": any).
@@ -171,7 +171,7 @@ func (s *Sites) SetFilter(re *regexp.Regexp, class string) {
 }
 
 // classOf returns the verdict of trend site i, or the status of pair site i.
-func (s Sites) classOf() func(i int) string {
+func (s *Sites) classOf() func(i int) string {
 	if s.pairMode {
 		if s.pair == nil {
 			return func(int) string { return "" }
@@ -188,7 +188,7 @@ func (s Sites) classOf() func(i int) string {
 
 // Classes lists the verdicts (statuses in pair mode) of the sites shown,
 // in the order of dumpdiff.Verdicts (or of the statuses): what v cycles.
-func (s Sites) Classes() []string {
+func (s *Sites) Classes() []string {
 	order := make([]string, 0, len(dumpdiff.Verdicts))
 	if s.pairMode {
 		for _, st := range pairStatuses {
@@ -259,7 +259,7 @@ func (s *Sites) Reverse() { s.table.Reverse() }
 
 // match is the table filter for the filter in force over the sites shown,
 // nil for none.
-func (s Sites) match() func(i int) bool {
+func (s *Sites) match() func(i int) bool {
 	re := s.filter
 	if s.Count() == 0 || (re == nil && s.class == "") {
 		return nil
@@ -300,7 +300,7 @@ func (s Sites) match() func(i int) bool {
 
 // selectedKey is the key of the site under the cursor, to keep it selected
 // across recomputations.
-func (s Sites) selectedKey() string {
+func (s *Sites) selectedKey() string {
 	i := s.table.Selected()
 	if i < 0 {
 		return ""
@@ -331,7 +331,7 @@ func (s *Sites) selectKey(k string) {
 
 // Selected returns the site under the cursor for the detail screen, its
 // metricID left for the caller; ok is false when no site is shown.
-func (s Sites) Selected() (_ siteInfo, ok bool) {
+func (s *Sites) Selected() (_ siteInfo, ok bool) {
 	i := s.table.Selected()
 	if i < 0 {
 		return siteInfo{}, false
@@ -351,7 +351,7 @@ func (s Sites) Selected() (_ siteInfo, ok bool) {
 
 // SelectedFrames returns the stack of the site under the cursor, innermost
 // first; ok is false when no site is shown.
-func (s Sites) SelectedFrames() (_ []dumpdiff.Frame, ok bool) {
+func (s *Sites) SelectedFrames() (_ []dumpdiff.Frame, ok bool) {
 	i := s.table.Selected()
 	if i < 0 {
 		return nil, false
@@ -365,7 +365,7 @@ func (s Sites) SelectedFrames() (_ []dumpdiff.Frame, ok bool) {
 // TreeSites are the sites in view (the filter narrows the call tree too)
 // with the value the tree sums: the delta of a pair, the growth per
 // lifecycle of a trend, which suffix names.
-func (s Sites) TreeSites() (sites []TreeSite, suffix string) {
+func (s *Sites) TreeSites() (sites []TreeSite, suffix string) {
 	src, suffix := s.TreeSource()
 	return src(), suffix
 }
@@ -373,7 +373,7 @@ func (s Sites) TreeSites() (sites []TreeSite, suffix string) {
 // TreeSource is TreeSites made later: Update copies only the indices of
 // the sites in view, and the command that builds a tree or a flame graph
 // collects the sites themselves (results are never changed once shown).
-func (s Sites) TreeSource() (src func() []TreeSite, suffix string) {
+func (s *Sites) TreeSource() (src func() []TreeSite, suffix string) {
 	items := slices.Clone(s.table.Items())
 	if s.pairMode {
 		p := s.pair
@@ -398,7 +398,7 @@ func (s Sites) TreeSource() (src func() []TreeSite, suffix string) {
 }
 
 // ViewResult is the result as the user sees it: filtered and sorted.
-func (s Sites) ViewResult() (*dumpdiff.TrendResult, *dumpdiff.CompareResult) {
+func (s *Sites) ViewResult() (*dumpdiff.TrendResult, *dumpdiff.CompareResult) {
 	items := s.table.Items()
 	if s.pairMode {
 		c := *s.pair
@@ -425,7 +425,7 @@ func (s Sites) Update(msg tea.Msg) (Sites, tea.Cmd) {
 
 // Position says where the cursor is and what the table holds, "" before
 // the first result.
-func (s Sites) Position() string {
+func (s *Sites) Position() string {
 	if !s.HasResult() {
 		return ""
 	}
@@ -459,7 +459,7 @@ func (s Sites) Position() string {
 }
 
 // query describes the filter in force: "/re/ verdict leak", "" for none.
-func (s Sites) query() string {
+func (s *Sites) query() string {
 	var parts []string
 	if s.filter != nil {
 		parts = append(parts, "/"+clean(s.filter.String())+"/")
@@ -476,7 +476,7 @@ func (s Sites) query() string {
 
 // View renders the table, or its headings over why no site shows,
 // exactly width × height.
-func (s Sites) View() string {
+func (s *Sites) View() string {
 	if s.table.Len() > 0 {
 		return s.table.View()
 	}

@@ -64,19 +64,19 @@ func (m Model) Render() string {
 
 // chrome is the number of header and footer lines around the body: two
 // each, one each on a terminal under ten lines, so the body still shows.
-func (m Model) chrome() (header, footer int) {
+func (m *Model) chrome() (header, footer int) {
 	if m.height < 10 {
 		return 1, 1
 	}
 	return 2, 2
 }
 
-func (m Model) bodyHeight() int {
+func (m *Model) bodyHeight() int {
 	h, f := m.chrome()
 	return max(m.height-h-f, 1)
 }
 
-func (m Model) header() []string {
+func (m *Model) header() []string {
 	st := m.st
 	left := st.Title.Render("dumpdiff explore")
 	var facts []string
@@ -160,7 +160,7 @@ func joinEnds(left, right string, w int) string {
 	return left + strings.Repeat(" ", gap) + right
 }
 
-func (m Model) footer() []string {
+func (m *Model) footer() []string {
 	st := m.st
 	var line string
 	switch m.prompt {
@@ -196,7 +196,7 @@ func (m Model) footer() []string {
 }
 
 // position says where the cursor is on the screen in front.
-func (m Model) position() string {
+func (m *Model) position() string {
 	switch m.screen {
 	case screenDetail:
 		return m.detail.Position()

@@ -48,6 +48,7 @@ type Detail struct {
 	frame    int // frame cursor
 	stackOff int // first frame shown when the stack is windowed
 	barOff   int // first lifecycle bar shown when the bars are windowed
+	windowed bool // the bars do not all fit: [ and ] scroll them
 	offset   int // first line shown
 	width    int
 	height   int
@@ -87,6 +88,7 @@ func (d *Detail) follow() {
 	d.frame = max(min(d.frame, n-1), 0)
 	l := layoutDetail(d.site, d.frame, d.stackOff, d.barOff, d.width, d.height, d.Styles)
 	d.stackOff, d.barOff = l.stackOff, l.barOff
+	d.windowed = l.barRows < len(l.parts.bars)
 	if l.at >= 0 {
 		if l.at < d.offset {
 			d.offset = l.at
@@ -132,10 +134,7 @@ func (d Detail) Update(msg tea.Msg) (Detail, tea.Cmd) {
 }
 
 // BarsWindowed reports whether the lifecycle bars scroll ([ and ]).
-func (d Detail) BarsWindowed() bool {
-	l := layoutDetail(d.site, d.frame, d.stackOff, d.barOff, d.width, d.height, d.Styles)
-	return l.barRows < len(l.parts.bars)
-}
+func (d Detail) BarsWindowed() bool { return d.windowed }
 
 // View renders the detail screen, exactly width × height.
 func (d Detail) View() string {

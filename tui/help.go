@@ -75,13 +75,22 @@ func (m *Model) shortHelp(bs []key.Binding) string {
 	if len(bs) < 2 {
 		return h.ShortHelpView(bs)
 	}
+	// Each key is measured once: the line is the keys joined by the
+	// separator, so its width is their sum and the separators'.
+	sep := lipgloss.Width(h.ShortSeparator)
+	width := func(b key.Binding) int { return lipgloss.Width(h.ShortHelpView([]key.Binding{b})) }
 	rest, always := bs[:len(bs)-2], bs[len(bs)-2:]
-	for k := len(rest); k > 0; k-- {
-		if v := h.ShortHelpView(append(slices.Clip(rest[:k]), always...)); lipgloss.Width(v) <= m.width {
-			return v
+	used := width(always[0]) + sep + width(always[1])
+	k := 0
+	for k < len(rest) {
+		w := width(rest[k]) + sep
+		if used+w > m.width {
+			break
 		}
+		used += w
+		k++
 	}
-	return h.ShortHelpView(always)
+	return h.ShortHelpView(append(slices.Clip(rest[:k]), always...))
 }
 
 // renderHelp is the ? help overlay: every key of the screen in front (km),

@@ -45,11 +45,11 @@ type Detail struct {
 	KeyMap   KeyMap
 	Styles   Styles
 	site     siteInfo
-	frame    int // frame cursor
-	stackOff int // first frame shown when the stack is windowed
-	barOff   int // first lifecycle bar shown when the bars are windowed
+	frame    int  // frame cursor
+	stackOff int  // first frame shown when the stack is windowed
+	barOff   int  // first lifecycle bar shown when the bars are windowed
 	windowed bool // the bars do not all fit: [ and ] scroll them
-	offset   int // first line shown
+	offset   int  // first line shown
 	width    int
 	height   int
 }

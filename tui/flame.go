@@ -197,8 +197,8 @@ func (f Flame) Update(msg tea.Msg) (Flame, tea.Cmd) {
 			f.path = f.path[:len(f.path)-1]
 		}
 	case key.Matches(k, f.KeyMap.Down):
-		if len(sel.Children) > 0 {
-			f.path = append(f.path[:len(f.path):len(f.path)], sel.Children[0])
+		if c := f.firstDrawnChild(); c != nil {
+			f.path = append(f.path[:len(f.path):len(f.path)], c)
 		}
 	case key.Matches(k, f.KeyMap.Left), key.Matches(k, f.KeyMap.Right):
 		f.step(key.Matches(k, f.KeyMap.Right))
@@ -207,12 +207,32 @@ func (f Flame) Update(msg tea.Msg) (Flame, tea.Cmd) {
 			f.zooms = append(f.zooms[:len(f.zooms):len(f.zooms)], len(f.zoom))
 			f.zoom = append(f.zoom[:len(f.zoom):len(f.zoom)], f.path[1:]...)
 			f.path = []*CallNode{sel}
-			if len(sel.Children) > 0 {
-				f.path = append(f.path, sel.Children[0])
+			if c := f.firstDrawnChild(); c != nil {
+				f.path = append(f.path, c)
 			}
 		}
 	}
 	return f, nil
+}
+
+// firstDrawnChild is the selected frame's first callee wide enough to be
+// drawn (a leak narrower than a cell ranks first but shows only as "…"),
+// or its first callee when none is; nil for a frame that calls nothing.
+func (f Flame) firstDrawnChild() *CallNode {
+	sel := f.path[len(f.path)-1]
+	if len(sel.Children) == 0 {
+		return nil
+	}
+	d := len(f.path) - 1
+	rows := layoutFlame(f.zoom[len(f.zoom)-1], f.width, d+2)
+	if at := f.selectedSpan(rows); at >= 0 && d+1 < len(rows) {
+		for _, s := range rows[d+1] {
+			if s.parent == at && !s.more {
+				return s.node
+			}
+		}
+	}
+	return sel.Children[0]
 }
 
 // step moves the selection to the next named frame on its row, rightwards

@@ -144,3 +144,22 @@ func TestFlameThousandsOfStacks(t *testing.T) {
 		}
 	}
 }
+
+// TestFlameDownSkipsNarrowLeak moves down from a frame whose first callee (a
+// leak, ranked first) is too narrow to draw: the selection goes to the
+// widest callee drawn, not into the "…".
+func TestFlameDownSkipsNarrowLeak(t *testing.T) {
+	root := BuildFlame([]TreeSite{
+		{Frames: frames("tiny", "main"), Value: 1, Verdict: dumpdiff.VerdictLeak},
+		{Frames: frames("wide", "main"), Value: 1000, Verdict: dumpdiff.VerdictNoise},
+	})
+	f := NewFlame(root, 2, "bytes", "/lc", flameKeyMap(DefaultKeyMap()), plainStyles())
+	f.SetSize(40, 10)
+	if got := root.Children[0].Children[0].Name; got != "tiny" {
+		t.Fatalf("main's first callee: got %s, want the leak, tiny", got)
+	}
+	f, _ = f.Update(keyMsg("down"))
+	if got := f.Selected(); got != "wide" {
+		t.Errorf("down: got %q, want wide (tiny is narrower than a cell)", got)
+	}
+}

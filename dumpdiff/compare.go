@@ -22,12 +22,10 @@ func (s *Series) Compare(base, target int, opts Options) (*CompareResult, error)
 	}
 	metric, g, by, totals := tbl.metric, tbl.g, tbl.g.by, tbl.totals
 	res := &CompareResult{
-		Metric:     metric,
-		GroupBy:    by,
-		Base:       s.snaps[base].info,
-		Target:     s.snaps[target].info,
-		Normalized: opts.Normalize,
-		Warnings:   s.Warnings(),
+		ResultHeader: ResultHeader{Metric: metric, GroupBy: by, Warnings: s.Warnings()},
+		Base:         s.snaps[base].info,
+		Target:       s.snaps[target].info,
+		Normalized:   opts.Normalize,
 	}
 	res.Base.Total, res.Target.Total = totals[base], totals[target]
 	scale := 1.0
@@ -45,7 +43,7 @@ func (s *Series) Compare(base, target int, opts Options) (*CompareResult, error)
 			b = int64(math.Round(float64(b) * scale))
 		}
 		ps := PairSite{
-			Rank:   gi, // the group, until ranked
+			Site:   Site{Rank: gi}, // the group, until ranked
 			Base:   b,
 			Target: t,
 			Delta:  t - b,
@@ -100,7 +98,7 @@ func (s *Series) Compare(base, target int, opts Options) (*CompareResult, error)
 		groupOf[i] = int32(sites[i].Rank)
 		sites[i].Rank = i + 1
 	}
-	details := func(i int, site *PairSite) {
+	details := func(i int, site *Site) {
 		gi := int(groupOf[i])
 		sg := &g.groups[gi]
 		site.Key, site.Title = s.groupKey(g, gi), s.groupTitle(g, gi)
@@ -110,7 +108,7 @@ func (s *Series) Compare(base, target int, opts Options) (*CompareResult, error)
 		res.details = details
 	} else {
 		for i := range sites {
-			details(i, &sites[i])
+			details(i, &sites[i].Site)
 		}
 	}
 	res.Sites = sites

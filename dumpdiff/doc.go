@@ -33,6 +33,17 @@
 // site is shown by its innermost kept frame. --focus/--ignore match any kept
 // frame's function, file or module, as pprof's do.
 //
+// # Results
+//
+// A TrendResult and a CompareResult share their shape: each embeds a
+// ResultHeader (metric, grouping, site count, warnings), and each of their
+// sites embeds a Site (rank, key, title, frames, category). Both are a
+// Result, so a front end holds rows of sites and asks the kind only for
+// its own columns and statistics. DistinctTitles names sites for people,
+// telling same-titled sites apart by the callers where their stacks part;
+// the table, every export and the explorer use it, so a site reads the same
+// everywhere.
+//
 // # Statistics
 //
 // For each site, y[i] is the metric at snapshot i (0 when absent) and x[i]

@@ -402,28 +402,6 @@ func (s *Series) stackMatches(st stackID, match func(frameID) bool) bool {
 	return slices.ContainsFunc(s.stackFrames(st), match)
 }
 
-// stackTitle is the stack's innermost kept frame.
-func (s *Series) stackTitle(st stackID) string {
-	fs := s.stackFrames(st)
-	if len(fs) == 0 {
-		return "(no frames)"
-	}
-	return s.frame(fs[0]).Function
-}
-
-// stackTitleWithCaller is stackTitle, followed by the caller when the
-// innermost frame is a placeholder such as NMT's "[java]": on JDK 25 a
-// direct-memory site is "[java]" called from "[Other]", and "[java]" alone
-// would not tell it from any other Java caller.
-func (s *Series) stackTitleWithCaller(st stackID) string {
-	title := s.stackTitle(st)
-	fs := s.stackFrames(st)
-	if len(fs) > 1 && strings.HasPrefix(title, "[") && strings.HasSuffix(title, "]") {
-		title += " ← " + s.frame(fs[1]).Function
-	}
-	return title
-}
-
 // lineTitle is the innermost kept frame with its file:line when known.
 func (s *Series) lineTitle(st stackID) string {
 	fs := s.stackFrames(st)

@@ -53,10 +53,8 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 		x[i] = float64(t.info.Lifecycle)
 	}
 	res := &TrendResult{
-		Metric:    metric,
-		GroupBy:   by,
-		Snapshots: make([]SnapshotInfo, n),
-		Warnings:  s.Warnings(),
+		ResultHeader: ResultHeader{Metric: metric, GroupBy: by, Warnings: s.Warnings()},
+		Snapshots:    make([]SnapshotInfo, n),
 	}
 	if n < minTrendN {
 		res.Warnings = append(res.Warnings, fmt.Errorf("%d snapshots are one step, which cannot tell growth that goes on from a warm-up: no site is called a leak or plateau below %d snapshots (dumpdiff compare shows the step)", n, minTrendN))
@@ -98,7 +96,7 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 		full = s.analyseShown(tbl, judge, scores)
 	}
 	res.Sites = make([]TrendSite, len(scores))
-	details := func(i int, site *TrendSite) {
+	details := func(i int, site *Site) {
 		gi := int(scores[i].group)
 		sg := &g.groups[gi]
 		site.Key, site.Title = s.groupKey(g, gi), s.groupTitle(g, gi)
@@ -111,7 +109,7 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 		v := tbl.site(int(sc.group))
 		a := &full[sc.analysis]
 		res.Sites[i] = TrendSite{
-			Rank:        i + 1,
+			Site:        Site{Rank: i + 1},
 			Values:      v,
 			Growth:      a.growth,
 			TotalGrowth: sc.total,
@@ -121,7 +119,7 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 			Verdict:     a.verdict,
 		}
 		if !opts.Stream {
-			details(i, &res.Sites[i])
+			details(i, &res.Sites[i].Site)
 		}
 	}
 	return res, nil

@@ -293,7 +293,7 @@ func checkRenderedTrend(t *testing.T, name string, res *dumpdiff.TrendResult, op
 			want = append(want, lv.Meaning)
 		}
 		if len(shown) > 0 {
-			title, _ := fitName(clean(trendTitles(shown)[0]), tableNameCells)
+			title, _ := fitName(clean(dumpdiff.DistinctTitles(len(shown), func(i int) dumpdiff.Site { return shown[i].Site })[0]), tableNameCells)
 			want = append(want, title)
 		}
 		for _, w := range want {

@@ -139,6 +139,12 @@ func (s *Series) Check(opts Options) error {
 	if _, _, err := s.resolveMetric(opts.Metric); err != nil {
 		return err
 	}
+	return s.CheckGrouping(opts)
+}
+
+// CheckGrouping is the grouping half of Check: a *LabelError when opts group
+// by a label the snapshots do not carry.
+func (s *Series) CheckGrouping(opts Options) error {
 	_, _, err := s.grouping(opts)
 	return err
 }
@@ -157,10 +163,7 @@ func (s *Series) grouping(opts Options) (by GroupBy, label string, err error) {
 	case GroupByStack, GroupByFunction, GroupByLine:
 	case GroupByCategory:
 		if avail := s.Labels(); !slices.Contains(avail, label) {
-			if len(avail) == 0 {
-				return "", "", fmt.Errorf("group by %s: the snapshots have no %q label (they carry no labels at all)", by, label)
-			}
-			return "", "", fmt.Errorf("group by %s: the snapshots have no %q label (available: %s)", by, label, strings.Join(avail, ", "))
+			return "", "", &LabelError{GroupBy: by, Label: label, Available: avail}
 		}
 	default:
 		return "", "", fmt.Errorf("invalid group-by %q: want stack, function, line or category", by)

@@ -274,8 +274,8 @@ func regexLifecycles(paths []string, re *regexp.Regexp) ([]int, error) {
 	if re == nil {
 		return nil, nil
 	}
-	if re.NumSubexp() < 1 {
-		return nil, fmt.Errorf("lifecycle regex %q has no capture group for the lifecycle number", re)
+	if err := dumpdiff.CheckLifecycleRegex(re); err != nil {
+		return nil, err
 	}
 	out := make([]int, len(paths))
 	seen := map[int]string{}

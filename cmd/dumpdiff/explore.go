@@ -147,7 +147,7 @@ func loadExplored(paths []string, lo loader.Options, q dumpdiff.Options, progres
 	if err != nil {
 		return nil, err
 	}
-	if err := checkCategoryLabel(s, q); err != nil {
+	if err := withHints(s.CheckGrouping(q)); err != nil {
 		return nil, err
 	}
 	if err := s.Check(q); err != nil {

@@ -159,8 +159,8 @@ func (f *SeriesFlags) LoadOptions() (loader.Options, error) {
 	if lo.LifecycleRegex, err = compileFlagRE("lifecycle-regex", f.LifecycleRegex); err != nil {
 		return lo, err
 	}
-	if lo.LifecycleRegex != nil && lo.LifecycleRegex.NumSubexp() < 1 {
-		return lo, flagErrorf("invalid --lifecycle-regex %q: want a capture group around the lifecycle number, e.g. 'lc(\\d+)'", f.LifecycleRegex)
+	if err := dumpdiff.CheckLifecycleRegex(lo.LifecycleRegex); err != nil {
+		return lo, withHints(err) // before any file is read
 	}
 	for _, d := range f.Symbols {
 		fi, err := os.Stat(d)
@@ -385,27 +385,6 @@ func checkOutputNotInput(output string, inputs []string) error {
 		}
 	}
 	return nil
-}
-
-// checkCategoryLabel says what to do when --group-by category asks for a
-// label the snapshots do not carry; the engine's error names only what is
-// missing.
-func checkCategoryLabel(s *dumpdiff.Series, o dumpdiff.Options) error {
-	if o.GroupBy != dumpdiff.GroupByCategory {
-		return nil
-	}
-	label := o.Label
-	if label == "" {
-		label = "category"
-	}
-	avail := s.Labels()
-	switch {
-	case slices.Contains(avail, label):
-		return nil
-	case len(avail) == 0:
-		return fmt.Errorf("--group-by category: the snapshots carry no labels (NMT reports have categories): use --group-by stack, function or line")
-	}
-	return fmt.Errorf("--group-by category: the snapshots have no %q label: pick one with --label (%s)", label, strings.Join(avail, ", "))
 }
 
 // checkInputs names an argument that is a shell pattern matching nothing:

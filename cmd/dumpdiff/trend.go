@@ -102,7 +102,7 @@ func trendRun(opts *TrendOptions) error {
 		engine.Top = 0
 	}
 	engine.Stream = streamedFormat(f)
-	if err := checkCategoryLabel(s, engine); err != nil {
+	if err := withHints(s.CheckGrouping(engine)); err != nil {
 		return err
 	}
 	if err := checkSeriesLength(s); err != nil {

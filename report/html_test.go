@@ -165,7 +165,7 @@ func TestHTMLHiddenSingular(t *testing.T) {
 		t.Fatalf("got %d sites, want 21", res.SiteCount)
 	}
 	var buf bytes.Buffer
-	if err := WriteTrend(&buf, res, FormatHTML, Options{}); err != nil {
+	if err := Write(&buf, res, FormatHTML, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(buf.String(), "1 more site not shown") {

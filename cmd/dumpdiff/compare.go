@@ -115,6 +115,6 @@ func compareRun(opts *CompareOptions) error {
 			return err
 		}
 		ro.HTML.Provenance = prov
-		return report.WriteCompare(w, res, f, ro)
+		return report.Write(w, res, f, ro)
 	})
 }

@@ -177,10 +177,11 @@ func exportTo(inputs []string) tui.Exporter {
 
 // exportView writes what the explorer shows with report's writers, atomically.
 func exportView(path string, f tui.ExportFormat, trend *dumpdiff.TrendResult, pair *dumpdiff.CompareResult) error {
+	var res dumpdiff.Result = pair
+	if trend != nil {
+		res = trend
+	}
 	return report.WriteFileAtomic(path, func(w io.Writer) error {
-		if trend != nil {
-			return report.WriteTrend(w, trend, report.Format(f), report.Options{})
-		}
-		return report.WriteCompare(w, pair, report.Format(f), report.Options{})
+		return report.Write(w, res, report.Format(f), report.Options{})
 	})
 }

@@ -260,7 +260,7 @@ func TestExportView(t *testing.T) {
 			t.Fatal(err)
 		}
 		var want strings.Builder
-		if err := report.WriteTrend(&want, res, report.Format(f), report.Options{}); err != nil {
+		if err := report.Write(&want, res, report.Format(f), report.Options{}); err != nil {
 			t.Fatal(err)
 		}
 		if string(got) != want.String() || !strings.Contains(string(got), "main.leak") {

@@ -132,7 +132,7 @@ func trendRun(opts *TrendOptions) error {
 			return err
 		}
 		ro.HTML.Top, ro.HTML.Provenance = opts.Engine.Top, prov
-		return report.WriteTrend(w, res, f, ro)
+		return report.Write(w, res, f, ro)
 	})
 	if err != nil || len(offenders) == 0 {
 		return err

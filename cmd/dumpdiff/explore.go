@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/internal/atomicfile"
 	"github.com/dumpdiff/dumpdiff/internal/demo"
 	"github.com/dumpdiff/dumpdiff/loader"
 	"github.com/dumpdiff/dumpdiff/report"
@@ -181,7 +182,7 @@ func exportView(path string, f tui.ExportFormat, trend *dumpdiff.TrendResult, pa
 	if trend != nil {
 		res = trend
 	}
-	return report.WriteFileAtomic(path, func(w io.Writer) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
 		return report.Write(w, res, report.Format(f), report.Options{})
 	})
 }

@@ -18,6 +18,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/internal/atomicfile"
+	"github.com/dumpdiff/dumpdiff/internal/size"
 	"github.com/dumpdiff/dumpdiff/loader"
 	"github.com/dumpdiff/dumpdiff/parsers"
 	"github.com/dumpdiff/dumpdiff/parsers/symbolize"
@@ -97,7 +99,7 @@ func parseMaxDecompressed(s string) (int64, error) {
 	if s == "0" {
 		return -1, nil
 	}
-	n, err := report.ParseSize(s)
+	n, err := size.Parse(s)
 	if err != nil || n <= 0 {
 		return 0, flagErrorf("invalid --max-decompressed %q: want a size such as 4GiB, or 0 for no limit", s)
 	}
@@ -193,7 +195,7 @@ func (f *SeriesFlags) Options() (dumpdiff.Options, error) {
 		return o, err
 	}
 	if f.Limit != "" {
-		n, err := report.ParseSize(f.Limit)
+		n, err := size.Parse(f.Limit)
 		if err != nil || n <= 0 {
 			return o, flagErrorf("invalid --limit %q: want a size such as 4GiB", f.Limit)
 		}
@@ -224,7 +226,7 @@ func parseMinGrowth(s string) (int64, float64, error) {
 		}
 		return 0, p / 100, nil
 	}
-	n, err := report.ParseSize(t)
+	n, err := size.Parse(t)
 	if err != nil {
 		return 0, 0, flagErrorf("invalid --min-growth %q: want a size such as 64KiB, a share such as 0.1%%, or 0", s)
 	}
@@ -409,7 +411,7 @@ func writeOutput(ios *IOStreams, path string, write func(w io.Writer, tty bool) 
 	if path == "" {
 		return write(ios.Out, ios.IsStdoutTTY())
 	}
-	return report.WriteFileAtomic(path, func(w io.Writer) error { return write(w, false) })
+	return atomicfile.Write(path, func(w io.Writer) error { return write(w, false) })
 }
 
 // newSymbolizer symbolises address-only dumps (jemalloc, tcmalloc) from the

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/internal/size"
 	"github.com/dumpdiff/dumpdiff/loader"
 	"github.com/dumpdiff/dumpdiff/parsers"
 	"github.com/dumpdiff/dumpdiff/report"
@@ -171,7 +172,7 @@ func parseFailOn(s string) (int64, error) {
 	if s == "" {
 		return 0, nil
 	}
-	n, err := report.ParseSize(s)
+	n, err := size.Parse(s)
 	if err != nil {
 		return 0, flagErrorf("invalid --fail-on: %v", err)
 	}

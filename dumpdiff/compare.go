@@ -20,9 +20,9 @@ func (s *Series) Compare(base, target int, opts Options) (*CompareResult, error)
 	if err != nil {
 		return nil, err
 	}
-	metric, g, by, totals := tbl.metric, tbl.g, tbl.g.by, tbl.totals
+	totals := tbl.totals
 	res := &CompareResult{
-		ResultHeader: ResultHeader{Metric: metric, GroupBy: by, Warnings: s.Warnings()},
+		ResultHeader: ResultHeader{Metric: tbl.metric, GroupBy: tbl.g.by, Warnings: s.Warnings()},
 		Base:         s.snaps[base].info,
 		Target:       s.snaps[target].info,
 		Normalized:   opts.Normalize,
@@ -32,43 +32,80 @@ func (s *Series) Compare(base, target int, opts Options) (*CompareResult, error)
 	if opts.Normalize && totals[base] != 0 {
 		scale = float64(totals[target]) / float64(totals[base])
 	}
-	sites := make([]PairSite, 0, len(g.groups))
-	for gi := range g.groups {
+	sites := pairSites(tbl, base, target, opts.Normalize, scale)
+	s.rankPairs(tbl.g, sites)
+	res.SiteCount = len(sites)
+	if opts.Top > 0 && len(sites) > opts.Top {
+		sites = sites[:opts.Top:opts.Top]
+	}
+	groupOf := make([]int32, len(sites))
+	for i := range sites {
+		groupOf[i] = int32(sites[i].Rank)
+		sites[i].Rank = i + 1
+	}
+	details := s.siteDetails(tbl.g, groupOf)
+	if opts.Stream {
+		res.details = details
+	} else {
+		for i := range sites {
+			details(i, &sites[i].Site)
+		}
+	}
+	res.Sites = sites
+	return res, nil
+}
+
+// pairSites is the pair diff of every site that has some of the metric in
+// either snapshot, unranked: each site's Rank holds its group until
+// rankPairs and Compare rank them. With normalize, base values are
+// multiplied by scale.
+func pairSites(tbl *siteTable, base, target int, normalize bool, scale float64) []PairSite {
+	sites := make([]PairSite, 0, len(tbl.g.groups))
+	for gi := range tbl.g.groups {
 		v := tbl.site(gi)
 		b, t := v[base], v[target]
 		if b == 0 && t == 0 {
 			continue // filtered to nothing in both: not part of this pair
 		}
-		if opts.Normalize {
+		if normalize {
 			b = int64(math.Round(float64(b) * scale))
 		}
-		ps := PairSite{
-			Site:   Site{Rank: gi}, // the group, until ranked
-			Base:   b,
-			Target: t,
-			Delta:  t - b,
-		}
-		switch {
-		case b == 0 && t != 0:
-			ps.Status, ps.DeltaPct = StatusNew, math.Inf(1)
-		case b != 0 && t == 0:
-			ps.Status = StatusGone // DeltaPct −100, below
-		case t > b:
-			ps.Status = StatusGrown
-		case t < b:
-			ps.Status = StatusShrunk
-		default:
-			ps.Status = StatusUnchanged
-		}
-		if b != 0 {
-			ps.DeltaPct = float64(ps.Delta) / math.Abs(float64(b)) * 100
-		}
+		ps := PairSite{Site: Site{Rank: gi}, Base: b, Target: t, Delta: t - b}
+		ps.Status, ps.DeltaPct = pairStatus(b, t)
 		sites = append(sites, ps)
 	}
-	// Equal deltas (every site that did not move) are ordered by key:
-	// by stack, the start of the key first (see keyPrefix), cheaply.
+	return sites
+}
+
+// pairStatus classifies a site's move from b to t, with the move in percent
+// of b: +Inf for a new site, −100 for a gone one.
+func pairStatus(b, t int64) (PairStatus, float64) {
+	var st PairStatus
+	switch {
+	case b == 0 && t != 0:
+		return StatusNew, math.Inf(1)
+	case b != 0 && t == 0:
+		st = StatusGone
+	case t > b:
+		st = StatusGrown
+	case t < b:
+		st = StatusShrunk
+	default:
+		st = StatusUnchanged
+	}
+	pct := 0.0
+	if b != 0 {
+		pct = float64(t-b) / math.Abs(float64(b)) * 100
+	}
+	return st, pct
+}
+
+// rankPairs sorts sites by delta, largest first. Equal deltas (every site
+// that did not move) are ordered by key: by stack, the start of the key
+// first (see keyPrefix), cheaply. Each site's Rank is its group.
+func (s *Series) rankPairs(g *grouping, sites []PairSite) {
 	var prefix []uint64
-	if by == GroupByStack {
+	if g.by == GroupByStack {
 		prefix = make([]uint64, len(g.groups))
 		for _, ps := range sites {
 			prefix[ps.Rank] = s.keyPrefix(g.groups[ps.Rank].rep)
@@ -89,28 +126,16 @@ func (s *Series) Compare(base, target int, opts Options) (*CompareResult, error)
 		}
 		return s.compareGroupKeys(g, a.Rank, b.Rank)
 	})
-	res.SiteCount = len(sites)
-	if opts.Top > 0 && len(sites) > opts.Top {
-		sites = sites[:opts.Top:opts.Top]
-	}
-	groupOf := make([]int32, len(sites))
-	for i := range sites {
-		groupOf[i] = int32(sites[i].Rank)
-		sites[i].Rank = i + 1
-	}
-	details := func(i int, site *Site) {
+}
+
+// siteDetails returns the function that fills in the Key, Title, Frames
+// and Category of a result's site i, whose group is groupOf[i]: at once
+// for a whole result, on demand (Site, SiteAt) for a streamed one.
+func (s *Series) siteDetails(g *grouping, groupOf []int32) func(i int, site *Site) {
+	return func(i int, site *Site) {
 		gi := int(groupOf[i])
 		sg := &g.groups[gi]
 		site.Key, site.Title = s.groupKey(g, gi), s.groupTitle(g, gi)
-		site.Frames, site.Category = s.siteFrames(sg, by), g.groupCategory(gi)
+		site.Frames, site.Category = s.siteFrames(sg, g.by), g.groupCategory(gi)
 	}
-	if opts.Stream {
-		res.details = details
-	} else {
-		for i := range sites {
-			details(i, &sites[i].Site)
-		}
-	}
-	res.Sites = sites
-	return res, nil
 }

@@ -25,7 +25,9 @@
 //
 // A frame in a file-backed mapping that gets no symbol (the binary is
 // missing, or stripped with no symbol covering the address) gets a Function
-// named after its module and file offset, as ModuleOffset spells it:
+// named after its module and file offset, as ModuleOffset spells it (the
+// rule of package parsers/framekey, which the engine keys such frames by
+// too; a file that reads "(deleted)" in the maps is the same module):
 //
 //	libfoo.so.1+0x1a2b
 //

@@ -123,6 +123,9 @@ type Result interface {
 	// Frames and Category built now when the result was made with
 	// Options.Stream.
 	SiteAt(i int) Site
+	// Sources is the snapshots the result was computed from: the series of
+	// a trend, the base and the target of a pair diff.
+	Sources() []SnapshotInfo
 }
 
 var (
@@ -212,6 +215,9 @@ func (r *TrendResult) Site(i int) TrendSite {
 // Header returns the result's header.
 func (r *TrendResult) Header() *ResultHeader { return &r.ResultHeader }
 
+// Sources is the series' snapshots (see Result).
+func (r *TrendResult) Sources() []SnapshotInfo { return r.Snapshots }
+
 // Len is the number of sites the result holds.
 func (r *TrendResult) Len() int { return len(r.Sites) }
 
@@ -268,6 +274,9 @@ func (r *CompareResult) Site(i int) PairSite {
 
 // Header returns the result's header.
 func (r *CompareResult) Header() *ResultHeader { return &r.ResultHeader }
+
+// Sources is the base and the target (see Result).
+func (r *CompareResult) Sources() []SnapshotInfo { return []SnapshotInfo{r.Base, r.Target} }
 
 // Len is the number of sites the result holds.
 func (r *CompareResult) Len() int { return len(r.Sites) }

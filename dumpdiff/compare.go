@@ -6,75 +6,22 @@ import (
 	"slices"
 )
 
-// Compare diffs two snapshots of the series (indexes into Snapshots):
-// per site the base and target values, delta, delta % of base and a status.
-// Sites are ranked by delta, largest growth first; ties by key. With
-// opts.Normalize every base value is scaled by target total / base total
-// first, so the diff shows shifts in proportion rather than overall growth.
-func (s *Series) Compare(base, target int, opts Options) (*CompareResult, error) {
-	n := len(s.snaps)
-	if base < 0 || base >= n || target < 0 || target >= n {
-		return nil, fmt.Errorf("compare snapshots %d and %d: the series has %d", base, target, n)
-	}
-	tbl, err := s.table(opts)
-	if err != nil {
-		return nil, err
-	}
+// compareHeader is a pair diff before its sites, with the scale of its
+// base values: target total / base total with normalize, else 1.
+func (s *Series) compareHeader(tbl *siteTable, base, target int, normalize bool) (*CompareResult, float64) {
 	totals := tbl.totals
 	res := &CompareResult{
 		ResultHeader: ResultHeader{Metric: tbl.metric, GroupBy: tbl.g.by, Warnings: s.Warnings()},
 		Base:         s.snaps[base].info,
 		Target:       s.snaps[target].info,
-		Normalized:   opts.Normalize,
+		Normalized:   normalize,
 	}
 	res.Base.Total, res.Target.Total = totals[base], totals[target]
 	scale := 1.0
-	if opts.Normalize && totals[base] != 0 {
+	if normalize && totals[base] != 0 {
 		scale = float64(totals[target]) / float64(totals[base])
 	}
-	sites := pairSites(tbl, base, target, opts.Normalize, scale)
-	s.rankPairs(tbl.g, sites)
-	res.SiteCount = len(sites)
-	if opts.Top > 0 && len(sites) > opts.Top {
-		sites = sites[:opts.Top:opts.Top]
-	}
-	groupOf := make([]int32, len(sites))
-	for i := range sites {
-		groupOf[i] = int32(sites[i].Rank)
-		sites[i].Rank = i + 1
-	}
-	details := s.siteDetails(tbl.g, groupOf)
-	if opts.Stream {
-		res.details = details
-	} else {
-		for i := range sites {
-			details(i, &sites[i].Site)
-		}
-	}
-	res.Sites = sites
-	return res, nil
-}
-
-// pairSites is the pair diff of every site that has some of the metric in
-// either snapshot, unranked: each site's Rank holds its group until
-// rankPairs and Compare rank them. With normalize, base values are
-// multiplied by scale.
-func pairSites(tbl *siteTable, base, target int, normalize bool, scale float64) []PairSite {
-	sites := make([]PairSite, 0, len(tbl.g.groups))
-	for gi := range tbl.g.groups {
-		v := tbl.site(gi)
-		b, t := v[base], v[target]
-		if b == 0 && t == 0 {
-			continue // filtered to nothing in both: not part of this pair
-		}
-		if normalize {
-			b = int64(math.Round(float64(b) * scale))
-		}
-		ps := PairSite{Site: Site{Rank: gi}, Base: b, Target: t, Delta: t - b}
-		ps.Status, ps.DeltaPct = pairStatus(b, t)
-		sites = append(sites, ps)
-	}
-	return sites
+	return res, scale
 }
 
 // pairStatus classifies a site's move from b to t, with the move in percent
@@ -100,12 +47,45 @@ func pairStatus(b, t int64) (PairStatus, float64) {
 	return st, pct
 }
 
-// rankPairs sorts sites by delta, largest first. Equal deltas (every site
-// that did not move) are ordered by key: by stack, the start of the key
-// first (see keyPrefix), cheaply. Each site's Rank is its group.
-func (s *Series) rankPairs(g *grouping, sites []PairSite) {
+// Compare diffs two snapshots of the series (indexes into Snapshots):
+// per site the base and target values, delta, delta % of base and a status.
+// Sites are ranked by delta, largest growth first; ties by key. With
+// opts.Normalize every base value is scaled by target total / base total
+// first, so the diff shows shifts in proportion rather than overall growth.
+func (s *Series) Compare(base, target int, opts Options) (*CompareResult, error) {
+	n := len(s.snaps)
+	if base < 0 || base >= n || target < 0 || target >= n {
+		return nil, fmt.Errorf("compare snapshots %d and %d: the series has %d", base, target, n)
+	}
+	tbl, err := s.table(opts)
+	if err != nil {
+		return nil, err
+	}
+	g, by := tbl.g, tbl.g.by
+	res, scale := s.compareHeader(tbl, base, target, opts.Normalize)
+	sites := make([]PairSite, 0, len(g.groups))
+	for gi := range g.groups {
+		v := tbl.site(gi)
+		b, t := v[base], v[target]
+		if b == 0 && t == 0 {
+			continue // filtered to nothing in both: not part of this pair
+		}
+		if opts.Normalize {
+			b = int64(math.Round(float64(b) * scale))
+		}
+		ps := PairSite{
+			Site:   Site{Rank: gi}, // the group, until ranked
+			Base:   b,
+			Target: t,
+			Delta:  t - b,
+		}
+		ps.Status, ps.DeltaPct = pairStatus(b, t)
+		sites = append(sites, ps)
+	}
+	// Equal deltas (every site that did not move) are ordered by key:
+	// by stack, the start of the key first (see keyPrefix), cheaply.
 	var prefix []uint64
-	if g.by == GroupByStack {
+	if by == GroupByStack {
 		prefix = make([]uint64, len(g.groups))
 		for _, ps := range sites {
 			prefix[ps.Rank] = s.keyPrefix(g.groups[ps.Rank].rep)
@@ -126,16 +106,23 @@ func (s *Series) rankPairs(g *grouping, sites []PairSite) {
 		}
 		return s.compareGroupKeys(g, a.Rank, b.Rank)
 	})
-}
-
-// siteDetails returns the function that fills in the Key, Title, Frames
-// and Category of a result's site i, whose group is groupOf[i]: at once
-// for a whole result, on demand (Site, SiteAt) for a streamed one.
-func (s *Series) siteDetails(g *grouping, groupOf []int32) func(i int, site *Site) {
-	return func(i int, site *Site) {
-		gi := int(groupOf[i])
-		sg := &g.groups[gi]
-		site.Key, site.Title = s.groupKey(g, gi), s.groupTitle(g, gi)
-		site.Frames, site.Category = s.siteFrames(sg, g.by), g.groupCategory(gi)
+	res.SiteCount = len(sites)
+	if opts.Top > 0 && len(sites) > opts.Top {
+		sites = sites[:opts.Top:opts.Top]
 	}
+	groupOf := make([]int32, len(sites))
+	for i := range sites {
+		groupOf[i] = int32(sites[i].Rank)
+		sites[i].Rank = i + 1
+	}
+	details := s.siteDetails(g, groupOf)
+	if opts.Stream {
+		res.details = details
+	} else {
+		for i := range sites {
+			details(i, &sites[i].Site)
+		}
+	}
+	res.Sites = sites
+	return res, nil
 }

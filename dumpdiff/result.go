@@ -289,3 +289,15 @@ func (r *CompareResult) SiteAt(i int) Site {
 	}
 	return s
 }
+
+// siteDetails returns the function that fills in the Key, Title, Frames
+// and Category of a result's site i, whose group is groupOf[i]: at once
+// for a whole result, on demand (Site, SiteAt) for a streamed one.
+func (s *Series) siteDetails(g *grouping, groupOf []int32) func(i int, site *Site) {
+	return func(i int, site *Site) {
+		gi := int(groupOf[i])
+		sg := &g.groups[gi]
+		site.Key, site.Title = s.groupKey(g, gi), s.groupTitle(g, gi)
+		site.Frames, site.Category = s.siteFrames(sg, g.by), g.groupCategory(gi)
+	}
+}

@@ -287,9 +287,9 @@ func (m Model) onResult(msg resultMsg) Model {
 	}
 	m.err = ""
 	if msg.trend != nil {
-		m.sites.SetTrend(msg.trend, msg.callers)
+		m.sites.SetTrend(msg.trend, msg.names)
 	} else {
-		m.sites.SetPair(msg.pair, msg.callers)
+		m.sites.SetPair(msg.pair, msg.names)
 	}
 	m.asked = m.shown()
 	// A verdict filter the new mode has no such class for is dropped.

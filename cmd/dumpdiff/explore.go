@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/internal/atomicfile"
 	"github.com/dumpdiff/dumpdiff/internal/demo"
 	"github.com/dumpdiff/dumpdiff/loader"
 	"github.com/dumpdiff/dumpdiff/report"
@@ -150,7 +151,7 @@ func loadExplored(paths []string, lo loader.Options, q dumpdiff.Options, progres
 	if err != nil {
 		return nil, err
 	}
-	if err := checkCategoryLabel(s, q); err != nil {
+	if err := withHints(s.CheckGrouping(q)); err != nil {
 		return nil, err
 	}
 	if err := s.Check(q); err != nil {
@@ -182,24 +183,19 @@ func exportTo(inputs []string) tui.Exporter {
 // atomically, in any format of the command line; an HTML page says where it
 // came from as trend's does (the command line aside: it was explore).
 func exportView(path string, f tui.ExportFormat, trend *dumpdiff.TrendResult, pair *dumpdiff.CompareResult) error {
+	var res dumpdiff.Result = pair
+	if trend != nil {
+		res = trend
+	}
 	rf, ro := f.ReportFormat()
 	if rf == report.FormatHTML {
 		made, err := reportTime()
 		if err != nil {
 			return err
 		}
-		var snaps []dumpdiff.SnapshotInfo
-		if trend != nil {
-			snaps = trend.Snapshots
-		} else {
-			snaps = []dumpdiff.SnapshotInfo{pair.Base, pair.Target}
-		}
-		ro.HTML.Provenance = report.Provenance{Version: buildVersion(), Directory: seriesDirectory(snaps), Generated: made}
+		ro.HTML.Provenance = report.Provenance{Version: buildVersion(), Directory: seriesDirectory(res.Sources()), Generated: made}
 	}
-	return report.WriteFileAtomic(path, func(w io.Writer) error {
-		if trend != nil {
-			return report.WriteTrend(w, trend, rf, ro)
-		}
-		return report.WriteCompare(w, pair, rf, ro)
+	return atomicfile.Write(path, func(w io.Writer) error {
+		return report.Write(w, res, rf, ro)
 	})
 }

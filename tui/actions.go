@@ -429,8 +429,7 @@ func (m Model) onExportNameKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 			return m, nil
 		}
 		m.status = "writing " + path + "…"
-		trend, pair := m.sites.ViewResult()
-		return m, runExport(m.opts.Export, path, m.export.Format(), trend, pair)
+		return m, runExport(m.opts.Export, path, m.export.Format(), m.sites.ViewResult())
 	}
 	var cmd tea.Cmd
 	m.export, cmd = m.export.Update(msg)

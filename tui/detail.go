@@ -10,17 +10,13 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
-	"github.com/dumpdiff/dumpdiff/report"
 )
 
-// siteInfo is the part of a site the detail screen shows, from a trend or a
-// pair diff: exactly one of trend and pair is set.
+// siteInfo is the part of a site the detail screen shows: the shared
+// dumpdiff.Site, and what its kind says of it (statistics, chart).
 type siteInfo struct {
-	trend *dumpdiff.TrendSite
-	pair  *dumpdiff.PairSite
-	// snaps are the snapshots of the values: every snapshot for a trend,
-	// base and target for a pair.
-	snaps  []dumpdiff.SnapshotInfo
+	site dumpdiff.Site
+	detailKind
 	metric dumpdiff.Metric
 	// metricID names the metric as --metric does (malloc/count).
 	metricID string
@@ -28,15 +24,7 @@ type siteInfo struct {
 	pos      int
 }
 
-func (s siteInfo) frames() []dumpdiff.Frame {
-	switch {
-	case s.trend != nil:
-		return s.trend.Frames
-	case s.pair != nil:
-		return s.pair.Frames
-	}
-	return nil
-}
+func (s siteInfo) frames() []dumpdiff.Frame { return s.site.Frames }
 
 // Detail is the site detail screen: statistics, the value at each lifecycle
 // as a bar chart, and the call stack with a frame cursor (t opens the call
@@ -81,8 +69,8 @@ func (d Detail) Frame() (dumpdiff.Frame, bool) {
 
 // follow scrolls so the frame cursor stays visible.
 func (d *Detail) follow() {
-	if d.site.trend == nil && d.site.pair == nil {
-		return
+	if d.site.stats == nil {
+		return // no site yet
 	}
 	n := len(d.site.frames())
 	d.frame = max(min(d.frame, n-1), 0)
@@ -273,15 +261,8 @@ func stackDetail(p detailParts, s siteInfo, frame, from, rows, barOff, barRows i
 // detailHead is the site's place, verdict or status, full title (a C++
 // signature wraps onto at most three lines) and category.
 func detailHead(s siteInfo, width int, st Styles) []string {
-	title := "?"
-	var badge string
-	if s.trend != nil {
-		title = s.trend.Title
-		badge = st.Verdicts[s.trend.Verdict].Render(string(s.trend.Verdict))
-	} else {
-		title = s.pair.Title
-		badge = st.Statuses[s.pair.Status].Render(string(s.pair.Status))
-	}
+	title := s.site.Title
+	badge := s.badge.Render(s.class)
 	lines := []string{st.Subtle.Render(fmt.Sprintf("site %d of %d · ", s.pos+1, s.of)) + badge}
 	// The full name, however long: this is where it is read.
 	tl := splitLines(ansi.Wrap(clean(title), max(width, 1), ",( "))
@@ -291,35 +272,16 @@ func detailHead(s siteInfo, width int, st Styles) []string {
 	for _, l := range tl {
 		lines = append(lines, st.Title.Render(l))
 	}
-	if c := siteCategory(s); c != "" && c != title {
+	if c := s.site.Category; c != "" && c != title {
 		lines = append(lines, st.Subtle.Render("category ")+clean(c))
 	}
 	return lines
 }
 
-// detailStats are the statistics as key/value pairs wrapped to the width.
+// detailStats are the kind's statistics as key/value pairs wrapped to the
+// width.
 func detailStats(s siteInfo, width int, st Styles) []string {
-	unit := s.metric.Unit
-	var stats [][2]string
-	if t := s.trend; t != nil {
-		stats = [][2]string{
-			{"growth", formatGrowth(t.Growth, unit, "/lc")},
-			{"total", formatSigned(t.TotalGrowth, unit)},
-			{"r²", strconv.FormatFloat(t.R2, 'f', 3, 64)},
-			{"Mann–Kendall p", formatP(t.MKP)},
-			{"monotonic", fmt.Sprintf("%.0f%%", t.Monotonic*100)},
-			{"verdict", string(t.Verdict)},
-		}
-	} else {
-		p := s.pair
-		stats = [][2]string{
-			{"base", formatValue(p.Base, unit)},
-			{"target", formatValue(p.Target, unit)},
-			{"delta", formatSigned(p.Delta, unit)},
-			{"delta %", report.FormatPct(p.DeltaPct)},
-			{"status", string(p.Status)},
-		}
-	}
+	stats := s.stats
 	var lines []string
 	var row strings.Builder
 	row.WriteString("  ")
@@ -371,35 +333,21 @@ func detailFrames(s siteInfo, frame, width int, st Styles) []string {
 	return lines
 }
 
-// detailChart is the chart's title and one bar per lifecycle, scaled to
-// the largest value and named by the snapshot's file.
+// detailChart is the chart's title and one bar per value (each lifecycle
+// of a trend, a pair's base and target), scaled to the largest and named
+// by the snapshot's file.
 func detailChart(s siteInfo, width int, st Styles) (string, []string) {
 	unit := s.metric.Unit
-	var vals []int64
-	if s.trend != nil {
-		vals = s.trend.Values
-	} else {
-		vals = []int64{s.pair.Base, s.pair.Target}
-	}
-	title := "Value per lifecycle"
-	if s.pair != nil {
-		title = "Base and target"
-	}
-	title = st.Section.Render(title) + st.Subtle.Render(" ("+clean(s.metricID)+")")
+	vals := s.values
+	title := st.Section.Render(s.chartTitle) + st.Subtle.Render(" ("+clean(s.metricID)+")")
 	var top int64
 	for _, v := range vals {
 		top = max(top, v)
 	}
-	labels := make([]string, len(vals))
+	labels := s.labels
 	labW := 0
-	for i := range vals {
-		if i < len(s.snaps) {
-			labels[i] = snapLabel(s.snaps, i)
-			if s.pair != nil {
-				labels[i] = []string{"base ", "target "}[i] + labels[i]
-			}
-		}
-		labW = max(labW, ansi.StringWidth(labels[i]))
+	for _, l := range labels {
+		labW = max(labW, ansi.StringWidth(l))
 	}
 	const valW = 10
 	// A name gives way to the bar down to a third of the width, and is
@@ -445,13 +393,6 @@ func selectRow(line string, sel bool, width int, st Styles) string {
 		return line
 	}
 	return st.Selected.Render(fitWidth(ansi.Strip(line), width))
-}
-
-func siteCategory(s siteInfo) string {
-	if s.trend != nil {
-		return s.trend.Category
-	}
-	return s.pair.Category
 }
 
 // eighths are the partial blocks of a bar, in eighths of a cell.

@@ -50,9 +50,10 @@ func (f ExportFormat) ReportFormat() (report.Format, report.Options) {
 	return report.Format(f), report.Options{}
 }
 
-// Exporter writes the current view to path in format: exactly one of trend
-// and pair is non-nil. It runs inside a tea.Cmd and must write atomically.
-type Exporter func(path string, format ExportFormat, trend *dumpdiff.TrendResult, pair *dumpdiff.CompareResult) error
+// Exporter writes the current view (a *dumpdiff.TrendResult or a
+// *dumpdiff.CompareResult) to path in format. It runs inside a tea.Cmd and
+// must write atomically.
+type Exporter func(path string, format ExportFormat, view dumpdiff.Result) error
 
 // Options configure the explorer. The zero value explores the engine's default
 // metric grouped by stack, with no export.
@@ -74,16 +75,12 @@ type Options struct {
 	Styles *Styles
 }
 
-// resultMsg carries a finished trend or pair computation back to Update.
+// resultMsg carries a finished trend or pair computation back to Update:
+// the result held for the screen, or the error.
 type resultMsg struct {
 	seq   int
 	query dumpdiff.Options
-	trend *dumpdiff.TrendResult
-	pair  *dumpdiff.CompareResult
-	base  int
-	tgt   int
-	// names are the sites' siteNames, nil unless grouped by stack.
-	names []string
+	shown *shownResult
 	err   error
 }
 
@@ -102,7 +99,7 @@ func computeTrend(e Engine, seq int, q dumpdiff.Options) tea.Cmd {
 			// with it ("trend needs at least two snapshots").
 			return resultMsg{seq: seq, query: q, err: fmt.Errorf("rank sites: %w", err)}
 		}
-		return resultMsg{seq: seq, query: q, trend: res, names: siteNames(res)}
+		return resultMsg{seq: seq, query: q, shown: newShown(res)}
 	}
 }
 
@@ -111,16 +108,16 @@ func computePair(e Engine, seq int, q dumpdiff.Options, base, tgt int) tea.Cmd {
 	return func() tea.Msg {
 		res, err := e.Compare(base, tgt, q)
 		if err != nil {
-			return resultMsg{seq: seq, query: q, base: base, tgt: tgt, err: fmt.Errorf("pair diff: %w", err)}
+			return resultMsg{seq: seq, query: q, err: fmt.Errorf("pair diff: %w", err)}
 		}
-		return resultMsg{seq: seq, query: q, pair: res, base: base, tgt: tgt, names: siteNames(res)}
+		return resultMsg{seq: seq, query: q, shown: newShown(res)}
 	}
 }
 
 // runExport runs the exporter off the Update loop.
-func runExport(x Exporter, path string, f ExportFormat, trend *dumpdiff.TrendResult, pair *dumpdiff.CompareResult) tea.Cmd {
+func runExport(x Exporter, path string, f ExportFormat, view dumpdiff.Result) tea.Cmd {
 	return func() tea.Msg {
-		err := x(path, f, trend, pair)
+		err := x(path, f, view)
 		if err != nil {
 			// The writer's error names the file already.
 			err = fmt.Errorf("export: %w", err)

@@ -286,11 +286,7 @@ func (m Model) onResult(msg resultMsg) Model {
 		return m
 	}
 	m.err = ""
-	if msg.trend != nil {
-		m.sites.SetTrend(msg.trend, msg.names)
-	} else {
-		m.sites.SetPair(msg.pair, msg.names)
-	}
+	m.sites.SetResult(msg.shown)
 	m.asked = m.shown()
 	// A verdict filter the new mode has no such class for is dropped.
 	m.filter.SetClass(m.sites.Class())

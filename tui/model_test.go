@@ -318,7 +318,10 @@ func TestExport(t *testing.T) {
 		pair   *dumpdiff.CompareResult
 	}
 	var got []call
-	export := func(path string, f ExportFormat, tr *dumpdiff.TrendResult, p *dumpdiff.CompareResult) error {
+	export := func(path string, f ExportFormat, view dumpdiff.Result) error {
+		// One result of either kind: the call records which.
+		tr, _ := view.(*dumpdiff.TrendResult)
+		p, _ := view.(*dumpdiff.CompareResult)
 		got = append(got, call{path, f, tr, p})
 		if strings.Contains(path, "fail") {
 			return errors.New("disk full")
@@ -815,7 +818,7 @@ func TestPairEnds(t *testing.T) {
 func TestExportEveryFormat(t *testing.T) {
 	var got []ExportFormat
 	var paths []string
-	export := func(path string, f ExportFormat, _ *dumpdiff.TrendResult, _ *dumpdiff.CompareResult) error {
+	export := func(path string, f ExportFormat, _ dumpdiff.Result) error {
 		got, paths = append(got, f), append(paths, path)
 		return nil
 	}

@@ -159,7 +159,7 @@ func (f *Filter) set(text string) {
 		}
 		class = expr[at+len(w) : end]
 		expr = strings.TrimSpace(expr[:at] + expr[end:])
-		if !validClass(class, false) && !validClass(class, true) {
+		if !knownClass(class) {
 			f.err = fmt.Sprintf("bad filter: no verdict %q (%s)", class, classList())
 			return
 		}

@@ -20,7 +20,7 @@ import (
 // reached.
 func TestRandomSessions(t *testing.T) {
 	keys := strings.Fields(`j k down up pgdown pgup g G enter esc backspace / s m c t p [ ] { } P b e ? x ( ) . a l h left right ~ 1 v r n N f`)
-	export := func(path string, _ ExportFormat, _ *dumpdiff.TrendResult, _ *dumpdiff.CompareResult) error {
+	export := func(path string, _ ExportFormat, _ dumpdiff.Result) error {
 		return fmt.Errorf("export to %s refused in this test", path)
 	}
 	engines := []func() Engine{

@@ -9,24 +9,22 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
-	"github.com/dumpdiff/dumpdiff/report"
 )
 
 // Sites is the sites screen: the ranked sites of a trend, or of a pair
 // diff in pair mode, in a Table that a filter narrows and a column sorts.
+// It holds each result's sites once (shownResult) and asks the result's
+// kind only for what differs: columns, classes, the detail's statistics.
 // It keeps the last trend while a pair diff is shown, so leaving pair mode
 // needs no new computation.
 type Sites struct {
 	Styles Styles
 
 	table Table
-	trend *dumpdiff.TrendResult
-	pair  *dumpdiff.CompareResult
-	// trendNames and pairNames are the sites' names as the table and the
-	// exports give them (siteNames).
-	trendNames, pairNames []string
-	pairMode              bool
-	filter                *regexp.Regexp
+	// trend and pair are the last result of each kind; cur is the one
+	// shown, nil before the first.
+	trend, pair, cur *shownResult
+	filter           *regexp.Regexp
 	// class narrows the sites to one verdict (a status in pair mode); ""
 	// for all.
 	class string
@@ -42,52 +40,58 @@ func NewSites(km TableKeyMap, st Styles) Sites {
 }
 
 // Trend returns the last trend, nil before the first.
-func (s *Sites) Trend() *dumpdiff.TrendResult { return s.trend }
+func (s *Sites) Trend() *dumpdiff.TrendResult {
+	if s.trend == nil {
+		return nil
+	}
+	return s.trend.res.(*dumpdiff.TrendResult)
+}
 
 // Pair returns the last pair diff, nil before the first.
-func (s *Sites) Pair() *dumpdiff.CompareResult { return s.pair }
+func (s *Sites) Pair() *dumpdiff.CompareResult {
+	if s.pair == nil {
+		return nil
+	}
+	return s.pair.res.(*dumpdiff.CompareResult)
+}
 
 // PairMode reports whether the pair diff is shown rather than the trend.
-func (s *Sites) PairMode() bool { return s.pairMode }
+func (s *Sites) PairMode() bool { return s.cur != nil && s.cur == s.pair }
 
 // HasResult reports whether there is a result to show.
-func (s *Sites) HasResult() bool { return s.trend != nil || s.pair != nil }
+func (s *Sites) HasResult() bool { return s.cur != nil }
 
 // Table returns the sites table.
 func (s *Sites) Table() Table { return s.table }
 
+// header is the shown result's header, nil before the first.
+func (s *Sites) header() *dumpdiff.ResultHeader {
+	if s.cur == nil {
+		return nil
+	}
+	return s.cur.res.Header()
+}
+
 // Count is the number of sites of the result shown, filter aside.
 func (s *Sites) Count() int {
-	if s.pairMode {
-		if s.pair == nil {
-			return 0
-		}
-		return len(s.pair.Sites)
-	}
-	if s.trend == nil {
+	if s.cur == nil {
 		return 0
 	}
-	return len(s.trend.Sites)
+	return len(s.cur.sites)
 }
 
 // Metric is the metric of the result shown.
 func (s *Sites) Metric() dumpdiff.Metric {
-	if s.pairMode && s.pair != nil {
-		return s.pair.Metric
-	}
-	if s.trend != nil {
-		return s.trend.Metric
+	if h := s.header(); h != nil {
+		return h.Metric
 	}
 	return dumpdiff.Metric{}
 }
 
 // GroupBy is the grouping of the result shown, "" before the first.
 func (s *Sites) GroupBy() dumpdiff.GroupBy {
-	if s.pairMode && s.pair != nil {
-		return s.pair.GroupBy
-	}
-	if s.trend != nil {
-		return s.trend.GroupBy
+	if h := s.header(); h != nil {
+		return h.GroupBy
 	}
 	return ""
 }
@@ -98,13 +102,18 @@ func (s *Sites) Unit() string { return s.Metric().Unit }
 // Warnings are the shown result's warnings: skipped lines, unresolved
 // binaries, rounded values.
 func (s *Sites) Warnings() []error {
-	if s.pairMode && s.pair != nil {
-		return s.pair.Warnings
-	}
-	if s.trend != nil {
-		return s.trend.Warnings
+	if h := s.header(); h != nil {
+		return h.Warnings
 	}
 	return nil
+}
+
+// columns are the table's columns for the result shown and the width.
+func (s *Sites) columns() []Column {
+	if s.cur == nil {
+		return nil
+	}
+	return s.cur.kind.columns(s.cur.names, s.width, s.Styles)
 }
 
 // SetSize lays the table out for w × h cells. The columns depend on the
@@ -120,27 +129,25 @@ func (s *Sites) SetSize(w, h int) {
 	}
 }
 
-// SetTrend shows a new trend, keeping the selected site and, unless pair
-// mode ends, the sort.
-func (s *Sites) SetTrend(t *dumpdiff.TrendResult, names []string) {
-	sel, wasPair := s.selectedKey(), s.pairMode
-	s.trend, s.trendNames, s.pairMode = t, names, false
-	s.show(sel, wasPair)
+// SetResult shows a new result (newShown), keeping the selected site and,
+// unless the kind shown changes, the sort.
+func (s *Sites) SetResult(sh *shownResult) {
+	sel, wasPair := s.selectedKey(), s.PairMode()
+	_, pair := sh.kind.(pairKind)
+	if pair {
+		s.pair = sh
+	} else {
+		s.trend = sh
+	}
+	s.cur = sh
+	s.show(sel, pair == wasPair)
 }
 
-// SetPair shows a new pair diff, keeping the selected site and, unless pair
-// mode starts, the sort.
-func (s *Sites) SetPair(p *dumpdiff.CompareResult, names []string) {
-	sel, wasPair := s.selectedKey(), s.pairMode
-	s.pair, s.pairNames, s.pairMode = p, names, true
-	s.show(sel, wasPair)
-}
-
-func (s *Sites) show(sel string, wasPair bool) {
+func (s *Sites) show(sel string, sameKind bool) {
 	s.keepClass()
 	sort := s.table.SortTitle()
-	if s.pairMode != wasPair {
-		sort = "" // the two tables have different columns
+	if !sameKind {
+		sort = "" // the two kinds have different columns
 	}
 	s.table.Reset(s.columns(), s.Count(), sort, s.match())
 	s.selectKey(sel)
@@ -148,7 +155,7 @@ func (s *Sites) show(sel string, wasPair bool) {
 
 // ShowTrend leaves pair mode for the last trend, in rank order.
 func (s *Sites) ShowTrend() {
-	s.pairMode = false
+	s.cur = s.trend
 	s.keepClass()
 	s.table.Reset(s.columns(), s.Count(), "", s.match())
 }
@@ -170,39 +177,17 @@ func (s *Sites) SetFilter(re *regexp.Regexp, class string) {
 	s.table.SetFilter(s.match())
 }
 
-// classOf returns the verdict of trend site i, or the status of pair site i.
-func (s *Sites) classOf() func(i int) string {
-	if s.pairMode {
-		if s.pair == nil {
-			return func(int) string { return "" }
-		}
-		sites := s.pair.Sites
-		return func(i int) string { return string(sites[i].Status) }
-	}
-	if s.trend == nil {
-		return func(int) string { return "" }
-	}
-	sites := s.trend.Sites
-	return func(i int) string { return string(sites[i].Verdict) }
-}
-
 // Classes lists the verdicts (statuses in pair mode) of the sites shown,
-// in the order of dumpdiff.Verdicts (or of the statuses): what v cycles.
+// in the kind's order: what v cycles.
 func (s *Sites) Classes() []string {
-	order := make([]string, 0, len(dumpdiff.Verdicts))
-	if s.pairMode {
-		for _, st := range pairStatuses {
-			order = append(order, string(st))
-		}
-	} else {
-		for _, v := range dumpdiff.Verdicts {
-			order = append(order, string(v))
-		}
+	if s.cur == nil {
+		return nil
 	}
+	k := s.cur.kind
+	order := k.classes()
 	seen := make([]bool, len(order))
-	class := s.classOf()
 	for i := range s.Count() {
-		if j := slices.Index(order, class(i)); j >= 0 {
+		if j := slices.Index(order, k.class(i)); j >= 0 {
 			seen[j] = true
 		}
 	}
@@ -215,35 +200,31 @@ func (s *Sites) Classes() []string {
 	return out
 }
 
-// keepClass drops the verdict filter when the mode has no such class (a
-// verdict in pair mode, a status in the trend).
+// keepClass drops the verdict filter when the kind shown has no such
+// class (a verdict in pair mode, a status in the trend).
 func (s *Sites) keepClass() {
-	if s.class != "" && !validClass(s.class, s.pairMode) {
+	if s.class != "" && s.cur != nil && !slices.Contains(s.cur.kind.classes(), s.class) {
 		s.class = ""
 	}
 }
 
-// validClass reports whether c names a pair status (pair) or a verdict.
-func validClass(c string, pair bool) bool {
-	if pair {
-		return slices.Contains(pairStatuses, dumpdiff.PairStatus(c))
-	}
-	return slices.Contains(dumpdiff.Verdicts, dumpdiff.Verdict(c))
+// knownClass reports whether c names a verdict or a pair status: what a
+// filter may ask for.
+func knownClass(c string) bool {
+	return slices.Contains(dumpdiff.Verdicts, dumpdiff.Verdict(c)) || slices.Contains(pairStatuses, dumpdiff.PairStatus(c))
 }
-
-// pairStatuses are the pair statuses in the order v cycles them.
-var pairStatuses = []dumpdiff.PairStatus{dumpdiff.StatusGrown, dumpdiff.StatusNew,
-	dumpdiff.StatusShrunk, dumpdiff.StatusGone, dumpdiff.StatusUnchanged}
 
 // NextLeak moves the cursor to the next leak in view (the previous one when
 // back is set), wrapping around; it says what happened, for the status line.
 func (s *Sites) NextLeak(back bool) string {
-	if s.pairMode {
-		return "a pair diff has no verdicts: p goes back to the trend's leaks"
+	if s.cur == nil {
+		return ""
 	}
-	class := s.classOf()
-	found, wrapped := s.table.Next(func(i int) bool { return class(i) == string(dumpdiff.VerdictLeak) }, back)
+	k := s.cur.kind
+	found, wrapped := s.table.Next(func(i int) bool { return k.verdict(i) == dumpdiff.VerdictLeak }, back)
 	switch {
+	case !found && !slices.Contains(k.classes(), string(dumpdiff.VerdictLeak)):
+		return "a pair diff has no verdicts: p goes back to the trend's leaks"
 	case !found:
 		return "no leak in view"
 	case wrapped && back:
@@ -264,9 +245,9 @@ func (s *Sites) match() func(i int) bool {
 	if s.Count() == 0 || (re == nil && s.class == "") {
 		return nil
 	}
+	k, want := s.cur.kind, s.class
 	if re == nil {
-		class, want := s.classOf(), s.class
-		return func(i int) bool { return class(i) == want }
+		return func(i int) bool { return k.class(i) == want }
 	}
 	match := re.MatchString
 	if lit, complete := re.LiteralPrefix(); complete {
@@ -274,26 +255,12 @@ func (s *Sites) match() func(i int) bool {
 		// times faster than the regexp machine on 100 000 sites.
 		match = func(s string) bool { return strings.Contains(s, lit) }
 	}
-	var titleKey func(i int) (string, string)
-	if s.pairMode {
-		sites := s.pair.Sites
-		titleKey = func(i int) (string, string) { return sites[i].Title, sites[i].Key }
-	} else {
-		sites := s.trend.Sites
-		titleKey = func(i int) (string, string) { return sites[i].Title, sites[i].Key }
-	}
-	if s.class != "" {
-		class, want := s.classOf(), s.class
-		return func(i int) bool {
-			if class(i) != want {
-				return false
-			}
-			title, key := titleKey(i)
-			return match(title) || (key != title && match(key))
-		}
-	}
+	sites := s.cur.sites
 	return func(i int) bool {
-		title, key := titleKey(i)
+		if want != "" && k.class(i) != want {
+			return false
+		}
+		title, key := sites[i].Title, sites[i].Key
 		return match(title) || (key != title && match(key))
 	}
 }
@@ -301,30 +268,17 @@ func (s *Sites) match() func(i int) bool {
 // selectedKey is the key of the site under the cursor, to keep it selected
 // across recomputations.
 func (s *Sites) selectedKey() string {
-	i := s.table.Selected()
-	if i < 0 {
-		return ""
-	}
-	if s.pairMode && s.pair != nil && i < len(s.pair.Sites) {
-		return s.pair.Sites[i].Key
-	}
-	if !s.pairMode && s.trend != nil && i < len(s.trend.Sites) {
-		return s.trend.Sites[i].Key
+	if i := s.table.Selected(); s.cur != nil && i >= 0 && i < len(s.cur.sites) {
+		return s.cur.sites[i].Key
 	}
 	return ""
 }
 
 func (s *Sites) selectKey(k string) {
-	if k == "" {
+	if k == "" || s.cur == nil {
 		return
 	}
-	i := -1
-	if s.pairMode && s.pair != nil {
-		i = slices.IndexFunc(s.pair.Sites, func(x dumpdiff.PairSite) bool { return x.Key == k })
-	} else if !s.pairMode && s.trend != nil {
-		i = slices.IndexFunc(s.trend.Sites, func(x dumpdiff.TrendSite) bool { return x.Key == k })
-	}
-	if i >= 0 {
+	if i := slices.IndexFunc(s.cur.sites, func(x dumpdiff.Site) bool { return x.Key == k }); i >= 0 {
 		s.table.Select(i)
 	}
 }
@@ -333,33 +287,21 @@ func (s *Sites) selectKey(k string) {
 // metricID left for the caller; ok is false when no site is shown.
 func (s *Sites) Selected() (_ siteInfo, ok bool) {
 	i := s.table.Selected()
-	if i < 0 {
+	if i < 0 || s.cur == nil {
 		return siteInfo{}, false
 	}
-	si := siteInfo{of: s.table.Len(), pos: s.table.Cursor()}
-	if s.pairMode {
-		si.pair = &s.pair.Sites[i]
-		si.snaps = []dumpdiff.SnapshotInfo{s.pair.Base, s.pair.Target}
-		si.metric = s.pair.Metric
-	} else {
-		si.trend = &s.trend.Sites[i]
-		si.snaps = s.trend.Snapshots
-		si.metric = s.trend.Metric
-	}
-	return si, true
+	return siteInfo{site: s.cur.sites[i], detailKind: s.cur.kind.detail(i, s.Styles), metric: s.Metric(),
+		of: s.table.Len(), pos: s.table.Cursor()}, true
 }
 
 // SelectedFrames returns the stack of the site under the cursor, innermost
 // first; ok is false when no site is shown.
 func (s *Sites) SelectedFrames() (_ []dumpdiff.Frame, ok bool) {
 	i := s.table.Selected()
-	if i < 0 {
+	if i < 0 || s.cur == nil {
 		return nil, false
 	}
-	if s.pairMode {
-		return s.pair.Sites[i].Frames, true
-	}
-	return s.trend.Sites[i].Frames, true
+	return s.cur.sites[i].Frames, true
 }
 
 // TreeSites are the sites in view (the filter narrows the call tree too)
@@ -374,46 +316,23 @@ func (s *Sites) TreeSites() (sites []TreeSite, suffix string) {
 // the sites in view, and the command that builds a tree or a flame graph
 // collects the sites themselves (results are never changed once shown).
 func (s *Sites) TreeSource() (src func() []TreeSite, suffix string) {
-	items := slices.Clone(s.table.Items())
-	if s.pairMode {
-		p := s.pair
-		return func() []TreeSite {
-			out := make([]TreeSite, len(items))
-			for j, i := range items {
-				x := &p.Sites[i]
-				out[j] = TreeSite{Frames: x.Frames, Value: float64(x.Delta)}
-			}
-			return out
-		}, ""
+	if s.cur == nil {
+		return func() []TreeSite { return nil }, ""
 	}
-	t := s.trend
+	items := slices.Clone(s.table.Items())
+	k, sites := s.cur.kind, s.cur.sites
 	return func() []TreeSite {
 		out := make([]TreeSite, len(items))
 		for j, i := range items {
-			x := &t.Sites[i]
-			out[j] = TreeSite{Frames: x.Frames, Value: x.Growth, Verdict: x.Verdict}
+			out[j] = TreeSite{Frames: sites[i].Frames, Value: k.treeValue(i), Verdict: k.verdict(i)}
 		}
 		return out
-	}, "/lc"
+	}, k.treeSuffix()
 }
 
 // ViewResult is the result as the user sees it: filtered and sorted.
-func (s *Sites) ViewResult() (*dumpdiff.TrendResult, *dumpdiff.CompareResult) {
-	items := s.table.Items()
-	if s.pairMode {
-		c := *s.pair
-		c.Sites = make([]dumpdiff.PairSite, len(items))
-		for j, i := range items {
-			c.Sites[j] = s.pair.Sites[i]
-		}
-		return nil, &c
-	}
-	t := *s.trend
-	t.Sites = make([]dumpdiff.TrendSite, len(items))
-	for j, i := range items {
-		t.Sites[j] = s.trend.Sites[i]
-	}
-	return &t, nil
+func (s *Sites) ViewResult() dumpdiff.Result {
+	return s.cur.kind.subset(s.table.Items())
 }
 
 // Update moves the cursor on navigation keys and the mouse wheel.
@@ -437,8 +356,8 @@ func (s *Sites) Position() string {
 	if q := s.query(); q != "" {
 		p += fmt.Sprintf(" matching %s (of %d)", q, total)
 	}
-	if !s.pairMode && s.trend != nil && s.trend.SiteCount > total {
-		p += fmt.Sprintf(" · top %d of %d", total, s.trend.SiteCount)
+	if n := s.header().SiteCount; n > total {
+		p += fmt.Sprintf(" · top %d of %d", total, n)
 	}
 	switch c := s.table.SortTitle(); {
 	case c != "" && s.table.Reversed():
@@ -448,10 +367,8 @@ func (s *Sites) Position() string {
 	case s.table.Reversed():
 		p += " · rank order reversed"
 	}
-	if i := s.table.Selected(); !s.pairMode && s.trend != nil && i >= 0 && i < len(s.trend.Sites) {
-		// The table marks a total whose sign disagrees with the growth;
-		// the line under it says why, for the site under the cursor.
-		if note := report.SignNote(s.trend.Sites[i : i+1]); note != "" {
+	if i := s.table.Selected(); i >= 0 && i < s.Count() {
+		if note := s.cur.kind.note(i); note != "" {
 			p += " · " + note
 		}
 	}
@@ -464,12 +381,8 @@ func (s *Sites) query() string {
 	if s.filter != nil {
 		parts = append(parts, "/"+clean(s.filter.String())+"/")
 	}
-	if s.class != "" {
-		word := "verdict "
-		if s.pairMode {
-			word = "status "
-		}
-		parts = append(parts, word+s.class)
+	if s.class != "" && s.cur != nil {
+		parts = append(parts, s.cur.kind.classWord()+" "+s.class)
 	}
 	return strings.Join(parts, " ")
 }

@@ -70,7 +70,7 @@ var viewCases = []viewCase{
 func drive(t testing.TB, c viewCase, w, h int, st *Styles) Model {
 	t.Helper()
 	opts := Options{Title: "testdata/pprof/go-lifecycle", Styles: st,
-		Export: func(string, ExportFormat, *dumpdiff.TrendResult, *dumpdiff.CompareResult) error { return nil }}
+		Export: func(string, ExportFormat, dumpdiff.Result) error { return nil }}
 	var m Model
 	switch {
 	case c.fake:

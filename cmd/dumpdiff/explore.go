@@ -171,22 +171,18 @@ func seriesTitle(args []string) string {
 // exportTo returns the explorer's exporter for a series read from inputs: it
 // refuses to write over one of them.
 func exportTo(inputs []string) tui.Exporter {
-	return func(path string, f tui.ExportFormat, trend *dumpdiff.TrendResult, pair *dumpdiff.CompareResult) error {
+	return func(path string, f tui.ExportFormat, view dumpdiff.Result) error {
 		if err := checkOutputNotInput(path, inputs); err != nil {
 			return err
 		}
-		return exportView(path, f, trend, pair)
+		return exportView(path, f, view)
 	}
 }
 
 // exportView writes what the explorer shows with report's writers,
 // atomically, in any format of the command line; an HTML page says where it
 // came from as trend's does (the command line aside: it was explore).
-func exportView(path string, f tui.ExportFormat, trend *dumpdiff.TrendResult, pair *dumpdiff.CompareResult) error {
-	var res dumpdiff.Result = pair
-	if trend != nil {
-		res = trend
-	}
+func exportView(path string, f tui.ExportFormat, res dumpdiff.Result) error {
 	rf, ro := f.ReportFormat()
 	if rf == report.FormatHTML {
 		made, err := reportTime()

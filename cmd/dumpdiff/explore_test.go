@@ -254,7 +254,7 @@ func TestExportView(t *testing.T) {
 	t.Setenv("SOURCE_DATE_EPOCH", "1700000000")
 	for _, f := range []tui.ExportFormat{tui.ExportJSON, tui.ExportCSV, tui.ExportMarkdown, tui.ExportHTML, tui.ExportPprof, tui.ExportText} {
 		path := filepath.Join(t.TempDir(), "out")
-		if err := exportView(path, f, res, nil); err != nil {
+		if err := exportView(path, f, res); err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
 		got, err := os.ReadFile(path)
@@ -298,7 +298,7 @@ func TestExportViewErrors(t *testing.T) {
 		{dir, "is a directory"},
 	}
 	for _, tt := range tests {
-		err := exportView(tt.path, tui.ExportJSON, res, nil)
+		err := exportView(tt.path, tui.ExportJSON, res)
 		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Count(err.Error(), tt.path) != 1 {
 			t.Errorf("export to %s: got %v, want one mention of the path and %q", tt.path, err, tt.want)
 		}

@@ -117,7 +117,9 @@ func flameKeyMap(k KeyMap) FlameKeyMap {
 // coloured by the worst verdict beneath, with a selected frame and a zoom.
 type Flame struct {
 	KeyMap FlameKeyMap
-	Styles Styles
+	// styles are the explorer's, shared rather than copied: the root
+	// model, copied on every message, must stay small enough for the stack.
+	styles *Styles
 
 	root   *CallNode
 	unit   string
@@ -136,7 +138,7 @@ type Flame struct {
 // NewFlame returns the flame graph of root (BuildFlame), of total sites in
 // view, with the widest top frame selected.
 func NewFlame(root *CallNode, total int, unit, suffix string, km FlameKeyMap, st Styles) Flame {
-	f := Flame{KeyMap: km, Styles: st, root: root, unit: unit, suffix: suffix, total: total,
+	f := Flame{KeyMap: km, styles: &st, root: root, unit: unit, suffix: suffix, total: total,
 		zoom: []*CallNode{root}, path: []*CallNode{root}}
 	if len(root.Children) > 0 {
 		f.path = append(f.path, root.Children[0])
@@ -301,12 +303,12 @@ func (f Flame) Position() string {
 	if top.Value > 0 {
 		p += fmt.Sprintf(" · %.1f%% of the width", 100*sel.Value/top.Value)
 	}
-	return f.Styles.Subtle.Render(p)
+	return f.styles.Subtle.Render(p)
 }
 
 // View renders the flame graph, exactly width × height.
 func (f Flame) View() string {
-	return renderFlame(f, f.width, f.height, f.Styles)
+	return renderFlame(f, f.width, f.height, *f.styles)
 }
 
 func renderFlame(f Flame, width, height int, st Styles) string {

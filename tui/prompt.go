@@ -29,8 +29,13 @@ func newInput() textinput.Model {
 // inputWidth is the prompts' input width on a terminal w cells wide.
 func inputWidth(w int) int { return max(w-8, 10) }
 
-// hintView renders key, description pairs as the footer's short help.
-func hintView(h help.Model, pairs ...string) string {
+// hintView renders key, description pairs as the footer's short help, in
+// the styles st, at most width cells wide. The help model is made here
+// rather than kept in each prompt: the root model is copied on every
+// message, and must stay small enough to live on the stack.
+func hintView(st Styles, width int, pairs ...string) string {
+	h := newHelp(st)
+	h.SetWidth(width)
 	var bs []key.Binding
 	for i := 0; i+1 < len(pairs); i += 2 {
 		bs = append(bs, key.NewBinding(key.WithKeys(pairs[i]), key.WithHelp(pairs[i], pairs[i+1])))
@@ -68,7 +73,7 @@ type Filter struct {
 	Styles Styles
 
 	input textinput.Model
-	help  help.Model
+	width int
 	re    *regexp.Regexp
 	class string
 	err   string
@@ -101,7 +106,7 @@ const (
 
 // NewFilter returns an empty, closed filter prompt.
 func NewFilter(st Styles) Filter {
-	return Filter{KeyMap: DefaultFilterKeyMap(), Styles: st, input: newInput(), help: newHelp(st)}
+	return Filter{KeyMap: DefaultFilterKeyMap(), Styles: st, input: newInput()}
 }
 
 // Regexp returns the filter in force, nil for none.
@@ -113,7 +118,7 @@ func (f Filter) Err() string { return f.err }
 // SetWidth fits the prompt to a footer w cells wide.
 func (f *Filter) SetWidth(w int) {
 	f.input.SetWidth(inputWidth(w))
-	f.help.SetWidth(w)
+	f.width = w
 }
 
 // Focus opens the prompt on the filter in force.
@@ -196,7 +201,7 @@ func (f Filter) View() string {
 	if f.err != "" {
 		return f.input.View() + "\n" + f.Styles.Error.Render(clean(f.err))
 	}
-	return f.input.View() + "\n" + hintView(f.help, f.KeyMap.Accept.Help().Key, f.KeyMap.Accept.Help().Desc,
+	return f.input.View() + "\n" + hintView(f.Styles, f.width, f.KeyMap.Accept.Help().Key, f.KeyMap.Accept.Help().Desc,
 		f.KeyMap.Cancel.Help().Key, f.KeyMap.Cancel.Help().Desc, "regexp", "over names and stacks", "verdict:leak", "by verdict")
 }
 
@@ -234,7 +239,7 @@ type Export struct {
 	Styles Styles
 
 	input  textinput.Model
-	help   help.Model
+	width  int
 	format int    // index into exportFormats
 	dir    string // where a bare file name goes, "" for the working directory
 }
@@ -242,13 +247,13 @@ type Export struct {
 // NewExport returns a closed export prompt with JSON chosen, writing bare
 // file names into dir ("" for the working directory).
 func NewExport(st Styles, dir string) Export {
-	return Export{KeyMap: DefaultExportKeyMap(), Styles: st, input: newInput(), help: newHelp(st), dir: dir}
+	return Export{KeyMap: DefaultExportKeyMap(), Styles: st, input: newInput(), dir: dir}
 }
 
 // SetWidth fits the prompt to a footer w cells wide.
 func (e *Export) SetWidth(w int) {
 	e.input.SetWidth(inputWidth(w))
-	e.help.SetWidth(w)
+	e.width = w
 }
 
 // Format returns the chosen format.
@@ -344,12 +349,12 @@ func (e Export) FormatView() string {
 		opts = append(opts, s)
 	}
 	line := e.Styles.Prompt.Render("export as ") + strings.Join(opts, " ")
-	return line + "\n" + hintView(e.help, "enter", "next", "esc", "cancel", "letter or ←/→", "choose")
+	return line + "\n" + hintView(e.Styles, e.width, "enter", "next", "esc", "cancel", "letter or ←/→", "choose")
 }
 
 // View renders the file name's two footer lines: the name, then where it
 // will be written.
 func (e Export) View() string {
-	return e.input.View() + "\n" + hintView(e.help, "enter", "write", "esc", "cancel") +
+	return e.input.View() + "\n" + hintView(e.Styles, e.width, "enter", "write", "esc", "cancel") +
 		e.Styles.Subtle.Render("  "+clean(e.where()))
 }

@@ -78,7 +78,14 @@ func (m *Model) shortHelp(bs []key.Binding) string {
 	// Each key is measured once: the line is the keys joined by the
 	// separator, so its width is their sum and the separators'.
 	sep := lipgloss.Width(h.ShortSeparator)
-	width := func(b key.Binding) int { return lipgloss.Width(h.ShortHelpView([]key.Binding{b})) }
+	width := func(b key.Binding) int {
+		// ShortHelpView draws a key as "key desc", and skips it when
+		// disabled (its separator too).
+		if !b.Enabled() {
+			return -sep
+		}
+		return ansi.StringWidth(b.Help().Key) + 1 + ansi.StringWidth(b.Help().Desc)
+	}
 	rest, always := bs[:len(bs)-2], bs[len(bs)-2:]
 	used := width(always[0]) + sep + width(always[1])
 	k := 0

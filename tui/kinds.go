@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
 	"github.com/dumpdiff/dumpdiff/report"
@@ -61,6 +62,9 @@ type kind interface {
 	subset(items []int) dumpdiff.Result
 	// detail is what the detail screen shows of site i beside its Site.
 	detail(i int, st Styles) detailKind
+	// facts are what the result says as a whole, for the header line of a
+	// screen w cells wide.
+	facts(w int, st Styles) []string
 }
 
 // detailKind is the kind's part of a site's detail screen.
@@ -75,6 +79,20 @@ type detailKind struct {
 
 // trendKind is a trend's part: verdicts, growth per lifecycle.
 type trendKind struct{ r *dumpdiff.TrendResult }
+
+// facts: the total's growth, the RSS's (heaptrack samples how much the whole
+// process grew), the projection to --limit and the leak floor.
+func (k trendKind) facts(int, Styles) []string {
+	t, unit := k.r, k.r.Metric.Unit
+	parts := []string{"total " + formatGrowth(t.Total.Growth, unit, "/lc")}
+	if t.RSSKnown() {
+		parts = append(parts, "rss "+formatGrowth(t.Total.RSSGrowth, "bytes", "/lc"))
+	}
+	if pr := t.Projection; pr != nil {
+		parts = append(parts, "limit "+report.FormatQuantity(float64(pr.Limit), unit)+" "+formatLifecycles(pr.Lifecycles))
+	}
+	return append(parts, floorPart(t.Floor, unit))
+}
 
 func (k trendKind) columns(names []string, width int, st Styles) []Column {
 	return trendColumns(k.r, names, width, st)
@@ -128,6 +146,20 @@ func (k trendKind) detail(i int, st Styles) detailKind {
 
 // pairKind is a pair diff's part: statuses, deltas, no verdicts.
 type pairKind struct{ r *dumpdiff.CompareResult }
+
+// facts: the pair, its lifecycles named by their files (shortened in the
+// middle when the line is short; the pick list has them whole) and the
+// change of the total.
+func (k pairKind) facts(w int, st Styles) []string {
+	p := k.r
+	delta := "Δ total " + formatSigned(p.Target.Total-p.Base.Total, p.Metric.Unit)
+	b, t := baseName(p.Base.Path), baseName(p.Target.Path)
+	if room := w - ansi.StringWidth(delta) - len("pair · base  → target  · by category"); ansi.StringWidth(b+t) > room {
+		each := max(room/2, 5)
+		b, t = truncMiddle(b, each), truncMiddle(t, each)
+	}
+	return []string{st.Section.Render("pair"), "base " + b + " → target " + t, delta}
+}
 
 func (k pairKind) columns(names []string, width int, st Styles) []Column {
 	return pairColumns(k.r, names, width, st)

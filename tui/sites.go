@@ -108,6 +108,15 @@ func (s *Sites) Warnings() []error {
 	return nil
 }
 
+// Facts are what the result shown says as a whole, for the header line of
+// a screen w cells wide; none before the first.
+func (s *Sites) Facts(w int, st Styles) []string {
+	if s.cur == nil {
+		return nil
+	}
+	return s.cur.kind.facts(w, st)
+}
+
 // columns are the table's columns for the result shown and the width.
 func (s *Sites) columns() []Column {
 	if s.cur == nil {

@@ -9,7 +9,6 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
-	"github.com/dumpdiff/dumpdiff/report"
 )
 
 // View renders the whole screen in the alternate screen with the mouse on.
@@ -99,30 +98,9 @@ func (m *Model) header() []string {
 	}
 	line1 := joinEnds(left, right, m.width)
 
-	var parts []string
-	unit := m.unit()
-	if p := m.sites.Pair(); m.sites.PairMode() && p != nil {
-		delta := "Δ total " + formatSigned(p.Target.Total-p.Base.Total, unit)
-		// Lifecycles go by their files' names, shortened in the middle
-		// when the line is short; the pick list (P) has them whole.
-		b, t := baseName(p.Base.Path), baseName(p.Target.Path)
-		if room := m.width - ansi.StringWidth(delta) - len("pair · base  → target  · by category"); ansi.StringWidth(b+t) > room {
-			each := max(room/2, 5)
-			b, t = truncMiddle(b, each), truncMiddle(t, each)
-		}
-		pair := "base " + b + " → target " + t
-		parts = append(parts, st.Section.Render("pair"), pair, delta)
-	} else if t := m.sites.Trend(); t != nil {
-		parts = append(parts, "total "+formatGrowth(t.Total.Growth, unit, "/lc"))
-		if t.RSSKnown() {
-			// heaptrack's RSS samples: how much the whole process grew.
-			parts = append(parts, "rss "+formatGrowth(t.Total.RSSGrowth, "bytes", "/lc"))
-		}
-		if pr := t.Projection; pr != nil {
-			parts = append(parts, "limit "+report.FormatQuantity(float64(pr.Limit), unit)+" "+formatLifecycles(pr.Lifecycles))
-		}
-		parts = append(parts, floorPart(t.Floor, unit))
-	}
+	// What the result says as a whole comes from its kind: totals and
+	// the floor of a trend, the pair and its delta of a pair diff.
+	parts := m.sites.Facts(m.width, st)
 	if m.sites.HasResult() && dumpdiff.Cumulative(m.sites.Metric()) {
 		// Every site that allocates grows under such a metric: say so
 		// while it is shown, so a column of leaks is not taken as found.

@@ -128,5 +128,14 @@ func TestCallTreeLeakAboveNoise(t *testing.T) {
 		if n := tr.Callees[0]; n.Leaks() < 1 {
 			t.Errorf("%s: got %d leaks under %s, want 1 or more", tc.glob, n.Leaks(), n.Name)
 		}
+		// The flame graph ranks the same way: the leak's caller is the
+		// first (leftmost) frame under run_lifecycle.
+		n := BuildFlame(sites)
+		for n != nil && n.Name != "run_lifecycle" && len(n.Children) > 0 {
+			n = n.Children[0]
+		}
+		if n == nil || n.Name != "run_lifecycle" || n.Children[0].Name != tc.leak {
+			t.Errorf("%s: the flame graph's first path does not lead through run_lifecycle to %s", tc.glob, tc.leak)
+		}
 	}
 }

@@ -19,13 +19,14 @@ func (s *Site) ShownTitle() string {
 	case s.Title != "":
 		return s.Title
 	case len(s.Frames) > 0:
-		return frameName(s.Frames[0])
+		return s.Frames[0].Name()
 	}
 	return s.Key
 }
 
-// frameName is a frame's function, else its module, else "?".
-func frameName(f Frame) string {
+// Name is how a frame is shown by name: its function, else its module
+// (module+offset for an unsymbolised frame), else "?".
+func (f Frame) Name() string {
 	switch {
 	case f.Function != "":
 		return f.Function

@@ -120,21 +120,9 @@ func formatFloat(f float64) string {
 func foldedStack(frames []dumpdiff.Frame) string {
 	parts := make([]string, len(frames))
 	for i, f := range frames {
-		parts[len(frames)-1-i] = frameName(f)
+		parts[len(frames)-1-i] = f.Name()
 	}
 	return strings.Join(parts, ";")
-}
-
-// frameName is how a frame is shown: its function, else module+offset as the
-// engine named it, else "?".
-func frameName(f dumpdiff.Frame) string {
-	switch {
-	case f.Function != "":
-		return f.Function
-	case f.Module != "":
-		return f.Module
-	}
-	return "?"
 }
 
 // fileLine renders a frame's source position, empty when unknown.

@@ -144,7 +144,7 @@ func (b *flameBuilder) stacks(res *dumpdiff.TrendResult, growing []int) []flameS
 			ids[0] = id(s.ShownTitle())
 		}
 		for k, f := range s.Frames {
-			ids[len(s.Frames)-1-k] = id(frameName(f))
+			ids[len(s.Frames)-1-k] = id(f.Name())
 		}
 		out[i] = flameStack{s.Growth, s.Verdict, ids}
 	}

@@ -351,7 +351,7 @@ func fitName(name string, cells int) (short, full string) {
 func htmlFrames(frames []dumpdiff.Frame) []htmlFrame {
 	out := make([]htmlFrame, 0, len(frames))
 	for _, f := range frames {
-		name := clean(frameName(f))
+		name := clean(f.Name())
 		short, full := fitName(name, frameNameCells)
 		out = append(out, htmlFrame{Function: short, Full: full, Where: clean(frameWhere(f))})
 	}

@@ -157,7 +157,7 @@ func (b *profileBuilder) stack(frames []dumpdiff.Frame, title, key, category str
 }
 
 func (b *profileBuilder) location(f dumpdiff.Frame) *profile.Location {
-	k := locationKey{function: clean(frameName(f)), file: clean(f.File), module: clean(f.Module), line: f.Line}
+	k := locationKey{function: clean(f.Name()), file: clean(f.File), module: clean(f.Module), line: f.Line}
 	if l, ok := b.locations[k]; ok {
 		return l
 	}

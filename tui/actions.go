@@ -209,7 +209,7 @@ func (m Model) onDetailKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		if !ok {
 			return m, nil
 		}
-		return m.openTree(frameName(f))
+		return m.openTree(f.Name())
 	}
 	return m.routeBody(msg)
 }
@@ -226,7 +226,7 @@ func (m Model) openTree(focus string) (Model, tea.Cmd) {
 			m.status = "this site has no frames"
 			return m, nil
 		}
-		focus = frameName(fs[0])
+		focus = fs[0].Name()
 	}
 	// The tree sums over the sites in view: the filter narrows it too.
 	src, suffix := m.sites.TreeSource()

@@ -96,18 +96,6 @@ type CallTree struct {
 	Callees   []*CallNode
 }
 
-// frameName is the key and label of a frame in the tree: its function, or
-// its module when the frame was not symbolised.
-func frameName(f dumpdiff.Frame) string {
-	if f.Function != "" {
-		return f.Function
-	}
-	if f.Module != "" {
-		return f.Module
-	}
-	return "?"
-}
-
 // BuildCallTree aggregates sites around the frame named focus. A site counts
 // once, at its innermost occurrence of focus, so recursion does not double it.
 // Children are ranked by leaking growth, then by cumulative growth, largest
@@ -118,7 +106,7 @@ func BuildCallTree(sites []TreeSite, focus string) CallTree {
 	callers := &trie{}
 	callees := &trie{}
 	for _, s := range sites {
-		at := slices.IndexFunc(s.Frames, func(f dumpdiff.Frame) bool { return frameName(f) == focus })
+		at := slices.IndexFunc(s.Frames, func(f dumpdiff.Frame) bool { return f.Name() == focus })
 		if at < 0 {
 			continue
 		}
@@ -160,7 +148,7 @@ func (t *trie) add(path []dumpdiff.Frame, reverse, self bool, s TreeSite) {
 		if reverse {
 			j = len(path) - 1 - j
 		}
-		name := frameName(path[j])
+		name := path[j].Name()
 		if t.kids == nil {
 			t.kids = map[string]*trie{}
 		}

@@ -309,7 +309,7 @@ func detailFrames(s siteInfo, frame, width int, st Styles) []string {
 	numW := len(strconv.Itoa(len(fs)))
 	fnW, locs := 0, false
 	for _, f := range fs {
-		fnW = max(fnW, ansi.StringWidth(clean(frameName(f))))
+		fnW = max(fnW, ansi.StringWidth(clean(f.Name())))
 		locs = locs || location(f, width) != ""
 	}
 	if locs {
@@ -324,7 +324,7 @@ func detailFrames(s siteInfo, frame, width int, st Styles) []string {
 		if i == frame {
 			mark = "› "
 		}
-		line := mark + st.Subtle.Render(pad(strconv.Itoa(i+1), numW, true)) + "  " + pad(shortName(clean(frameName(f)), fnW), fnW, false)
+		line := mark + st.Subtle.Render(pad(strconv.Itoa(i+1), numW, true)) + "  " + pad(shortName(clean(f.Name()), fnW), fnW, false)
 		if loc := location(f, room); loc != "" && room > 0 {
 			line += "  " + st.Subtle.Render(truncMiddle(loc, room))
 		}

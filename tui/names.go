@@ -70,7 +70,7 @@ func siteCell(title, name, category string, frames []dumpdiff.Frame, w int) stri
 	s := clean(title)
 	c := ""
 	if name != "" && len(frames) > 1 {
-		c = clean(frameName(frames[1]))
+		c = clean(frames[1].Name())
 		if strings.HasSuffix(s, "← "+c) {
 			c = "" // the engine's title names it already ("[java] ← f"); a name that merely contains it does not
 		}

@@ -89,11 +89,8 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 	judge := siteJudge{x: x, quantum: s.samplingQuantum(metric), floor: res.Floor.PerLifecycle}
 	keepAll := opts.Top <= 0 || opts.Top >= len(g.groups)/8
 	scores, full := s.scoreSites(tbl, judge, keepAll)
-	rankScores(scores, func(a, b int32) int { return s.compareGroupKeys(g, int(a), int(b)) })
 	res.SiteCount = len(scores)
-	if opts.Top > 0 && len(scores) > opts.Top {
-		scores = scores[:opts.Top]
-	}
+	scores = rankScores(scores, opts.Top, func(a, b int32) int { return s.compareGroupKeys(g, int(a), int(b)) })
 	if !keepAll {
 		full = s.analyseShown(tbl, judge, scores)
 	}
@@ -225,9 +222,60 @@ type siteScore struct {
 // called, not where it ranks), then the rest by growth per lifecycle; equal
 // growth (often 0: plateaus and flat sites) by total growth over the
 // series, so a warm-up cache that stayed comes before a site that never
-// moved; then by key (byKey compares two sites' keys).
-func rankScores(sc []siteScore, byKey func(a, b int32) int) {
-	slices.SortFunc(sc, func(a, b siteScore) int {
+// moved; then by key (byKey compares two sites' keys). With top > 0 it
+// returns only the first top: a short --top over a large series picks them
+// with a heap rather than sorting every site. The order is total (keys are
+// distinct), so both give the same sites in the same order.
+func rankScores(sc []siteScore, top int, byKey func(a, b int32) int) []siteScore {
+	cmp := scoreOrder(byKey)
+	if top <= 0 || top >= len(sc)/4 {
+		slices.SortFunc(sc, cmp)
+		if top > 0 && len(sc) > top {
+			sc = sc[:top]
+		}
+		return sc
+	}
+	return topScores(sc, top, cmp)
+}
+
+// topScores returns the first top of sc in the order cmp, sorted, in sc's
+// memory: sc[:top] is a heap whose root is the last of the best seen so
+// far, and every later score that comes before the root replaces it.
+func topScores(sc []siteScore, top int, cmp func(a, b siteScore) int) []siteScore {
+	h := sc[:top]
+	// down restores the heap (root: the score that ranks last) from i.
+	down := func(i int) {
+		for {
+			c := 2*i + 1
+			if c >= len(h) {
+				return
+			}
+			if c+1 < len(h) && cmp(h[c+1], h[c]) > 0 {
+				c++
+			}
+			if cmp(h[c], h[i]) <= 0 {
+				return
+			}
+			h[i], h[c] = h[c], h[i]
+			i = c
+		}
+	}
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		down(i)
+	}
+	for _, x := range sc[top:] {
+		if cmp(x, h[0]) < 0 {
+			h[0] = x
+			down(0)
+		}
+	}
+	slices.SortFunc(h, cmp)
+	return h
+}
+
+// scoreOrder is the ranking order of rankScores.
+func scoreOrder(byKey func(a, b int32) int) func(a, b siteScore) int {
+	return func(a, b siteScore) int {
 		if a.rank != b.rank {
 			return cmpInt(int(a.rank), int(b.rank))
 		}
@@ -250,7 +298,7 @@ func rankScores(sc []siteScore, byKey func(a, b int32) int) {
 			return 1
 		}
 		return byKey(a.group, b.group)
-	})
+	}
 }
 
 // verdictRank is a verdict's group in the ranking: leaks, creeps, the rest.

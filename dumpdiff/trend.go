@@ -223,27 +223,26 @@ type siteScore struct {
 // growth (often 0: plateaus and flat sites) by total growth over the
 // series, so a warm-up cache that stayed comes before a site that never
 // moved; then by key (byKey compares two sites' keys). With top > 0 it
-// returns only the first top: a short --top over a large series picks them
-// with a heap rather than sorting every site. The order is total (keys are
-// distinct), so both give the same sites in the same order.
+// returns only the first top (see topSorted).
 func rankScores(sc []siteScore, top int, byKey func(a, b int32) int) []siteScore {
-	cmp := scoreOrder(byKey)
-	if top <= 0 || top >= len(sc)/4 {
-		slices.SortFunc(sc, cmp)
-		if top > 0 && len(sc) > top {
-			sc = sc[:top]
-		}
-		return sc
-	}
-	return topScores(sc, top, cmp)
+	return topSorted(sc, top, scoreOrder(byKey))
 }
 
-// topScores returns the first top of sc in the order cmp, sorted, in sc's
-// memory: sc[:top] is a heap whose root is the last of the best seen so
-// far, and every later score that comes before the root replaces it.
-func topScores(sc []siteScore, top int, cmp func(a, b siteScore) int) []siteScore {
-	h := sc[:top]
-	// down restores the heap (root: the score that ranks last) from i.
+// topSorted sorts s by cmp and returns it, or with top > 0 only its first
+// top: a short --top over a large series picks them with a heap rather
+// than sorting every site. cmp must be a total order (sites' keys are
+// distinct), so both give the same elements in the same order.
+func topSorted[T any](s []T, top int, cmp func(a, b T) int) []T {
+	if top <= 0 || top >= len(s)/4 {
+		slices.SortFunc(s, cmp)
+		if top > 0 && len(s) > top {
+			s = s[:top]
+		}
+		return s
+	}
+	// s[:top] is a heap whose root is the last of the best seen so far;
+	// every later element that comes before the root replaces it.
+	h := s[:top]
 	down := func(i int) {
 		for {
 			c := 2*i + 1
@@ -263,7 +262,7 @@ func topScores(sc []siteScore, top int, cmp func(a, b siteScore) int) []siteScor
 	for i := len(h)/2 - 1; i >= 0; i-- {
 		down(i)
 	}
-	for _, x := range sc[top:] {
+	for _, x := range s[top:] {
 		if cmp(x, h[0]) < 0 {
 			h[0] = x
 			down(0)

@@ -3,7 +3,6 @@ package dumpdiff
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 	"unsafe"
 
 	"github.com/dumpdiff/dumpdiff/parsers"
+	"github.com/dumpdiff/dumpdiff/parsers/framekey"
 )
 
 // BuildOptions tune a Builder. The zero value trims the default allocator
@@ -169,9 +169,8 @@ const allocBit = 1 << 31
 
 // mapInfo is what a location needs of its mapping.
 type mapInfo struct {
-	module        string // base name of the mapped file
+	module        string // framekey.Module of the mapped file
 	moduleID      uint32 // its name id
-	file          string
 	start, offset uint64
 }
 
@@ -303,10 +302,7 @@ func (in *Input) Mapping(m *parsers.Mapping) error {
 	if in.cur == nil {
 		return in.fail(errNoSnapshot)
 	}
-	mi := mapInfo{file: m.File, start: m.Start, offset: m.Offset}
-	if m.File != "" {
-		mi.module = filepath.Base(m.File)
-	}
+	mi := mapInfo{start: m.Start, offset: m.Offset, module: framekey.Module(m.File)}
 	mi.moduleID = in.b.frames.names.intern(mi.module)
 	in.maps[m.ID] = mi
 	return nil
@@ -386,19 +382,14 @@ func (in *Input) nameID(s string) uint32 {
 	return id
 }
 
-// appendUnsymbolizedKey names an address-only location "libfoo.so+0x1a2b".
+// appendUnsymbolizedKey names an address-only location "libfoo.so+0x1a2b"
+// (framekey.Append), or "?+0x…" by its address outside every mapping.
 func appendUnsymbolizedKey(b []byte, addr uint64, m mapInfo, hasMap bool) []byte {
 	if !hasMap || addr < m.start {
 		b = append(b, "?+0x"...)
 		return strconv.AppendUint(b, addr, 16)
 	}
-	if m.file == "" {
-		b = append(b, '?')
-	} else {
-		b = append(b, m.module...)
-	}
-	b = append(b, "+0x"...)
-	return strconv.AppendUint(b, addr-m.start+m.offset, 16)
+	return framekey.Append(b, m.module, addr-m.start+m.offset)
 }
 
 // LabelSet interns the set's string labels (numeric ones do not make

@@ -5,6 +5,47 @@ import (
 	"math"
 )
 
+// compareHeader is a pair diff before its sites, with the scale of its
+// base values: target total / base total with normalize, else 1.
+func (s *Series) compareHeader(tbl *siteTable, base, target int, normalize bool) (*CompareResult, float64) {
+	totals := tbl.totals
+	res := &CompareResult{
+		ResultHeader: ResultHeader{Metric: tbl.metric, GroupBy: tbl.g.by, Warnings: s.Warnings()},
+		Base:         s.snaps[base].info,
+		Target:       s.snaps[target].info,
+		Normalized:   normalize,
+	}
+	res.Base.Total, res.Target.Total = totals[base], totals[target]
+	scale := 1.0
+	if normalize && totals[base] != 0 {
+		scale = float64(totals[target]) / float64(totals[base])
+	}
+	return res, scale
+}
+
+// pairStatus classifies a site's move from b to t, with the move in percent
+// of b: +Inf for a new site, −100 for a gone one.
+func pairStatus(b, t int64) (PairStatus, float64) {
+	var st PairStatus
+	switch {
+	case b == 0 && t != 0:
+		return StatusNew, math.Inf(1)
+	case b != 0 && t == 0:
+		st = StatusGone
+	case t > b:
+		st = StatusGrown
+	case t < b:
+		st = StatusShrunk
+	default:
+		st = StatusUnchanged
+	}
+	pct := 0.0
+	if b != 0 {
+		pct = float64(t-b) / math.Abs(float64(b)) * 100
+	}
+	return st, pct
+}
+
 // Compare diffs two snapshots of the series (indexes into Snapshots):
 // per site the base and target values, delta, delta % of base and a status.
 // Sites are ranked by delta, largest growth first; ties by key. With
@@ -19,20 +60,8 @@ func (s *Series) Compare(base, target int, opts Options) (*CompareResult, error)
 	if err != nil {
 		return nil, err
 	}
-	metric, g, by, totals := tbl.metric, tbl.g, tbl.g.by, tbl.totals
-	res := &CompareResult{
-		Metric:     metric,
-		GroupBy:    by,
-		Base:       s.snaps[base].info,
-		Target:     s.snaps[target].info,
-		Normalized: opts.Normalize,
-		Warnings:   s.Warnings(),
-	}
-	res.Base.Total, res.Target.Total = totals[base], totals[target]
-	scale := 1.0
-	if opts.Normalize && totals[base] != 0 {
-		scale = float64(totals[target]) / float64(totals[base])
-	}
+	g, by := tbl.g, tbl.g.by
+	res, scale := s.compareHeader(tbl, base, target, opts.Normalize)
 	sites := make([]PairSite, 0, len(g.groups))
 	for gi := range g.groups {
 		v := tbl.site(gi)
@@ -44,26 +73,12 @@ func (s *Series) Compare(base, target int, opts Options) (*CompareResult, error)
 			b = int64(math.Round(float64(b) * scale))
 		}
 		ps := PairSite{
-			Rank:   gi, // the group, until ranked
+			Site:   Site{Rank: gi}, // the group, until ranked
 			Base:   b,
 			Target: t,
 			Delta:  t - b,
 		}
-		switch {
-		case b == 0 && t != 0:
-			ps.Status, ps.DeltaPct = StatusNew, math.Inf(1)
-		case b != 0 && t == 0:
-			ps.Status = StatusGone // DeltaPct −100, below
-		case t > b:
-			ps.Status = StatusGrown
-		case t < b:
-			ps.Status = StatusShrunk
-		default:
-			ps.Status = StatusUnchanged
-		}
-		if b != 0 {
-			ps.DeltaPct = float64(ps.Delta) / math.Abs(float64(b)) * 100
-		}
+		ps.Status, ps.DeltaPct = pairStatus(b, t)
 		sites = append(sites, ps)
 	}
 	// Equal deltas (every site that did not move) are ordered by key:
@@ -103,17 +118,12 @@ func (s *Series) Compare(base, target int, opts Options) (*CompareResult, error)
 		groupOf[i] = int32(sites[i].Rank)
 		sites[i].Rank = i + 1
 	}
-	details := func(i int, site *PairSite) {
-		gi := int(groupOf[i])
-		sg := &g.groups[gi]
-		site.Key, site.Title = s.groupKey(g, gi), s.groupTitle(g, gi)
-		site.Frames, site.Category = s.siteFrames(sg, by), g.groupCategory(gi)
-	}
+	details := s.siteDetails(g, groupOf)
 	if opts.Stream {
 		res.details = details
 	} else {
 		for i := range sites {
-			details(i, &sites[i])
+			details(i, &sites[i].Site)
 		}
 	}
 	res.Sites = sites

@@ -26,12 +26,25 @@
 // Site keys survive restarts and ASLR: a symbolised frame is its function name
 // (plus file:line for GroupByLine); an address-only frame is its mapped file's
 // base name and the offset within that file, "libfoo.so+0x1a2b", never a raw
-// address. Allocator frames (malloc, operator new, je_*, tc_*, os::malloc,
+// address; the file's " (deleted)" (replaced while mapped, as by a deploy)
+// is no part of it. Package parsers/framekey holds that rule, and the
+// symbolizer names the frames it cannot resolve by it too. Allocator frames (malloc, operator new, je_*, tc_*, os::malloc,
 // runtime.mallocgc, …; the profile's own drop_frames/keep_frames; --trim) are
 // cut with pprof's Prune rule: scanning from the root, the first allocator
 // frame after a non-allocator frame is dropped with everything inside it. A
 // site is shown by its innermost kept frame. --focus/--ignore match any kept
 // frame's function, file or module, as pprof's do.
+//
+// # Results
+//
+// A TrendResult and a CompareResult share their shape: each embeds a
+// ResultHeader (metric, grouping, site count, warnings), and each of their
+// sites embeds a Site (rank, key, title, frames, category). Both are a
+// Result, so a front end holds rows of sites and asks the kind only for
+// its own columns and statistics. DistinctTitles names sites for people,
+// telling same-titled sites apart by the callers where their stacks part;
+// the table, every export and the explorer use it, so a site reads the same
+// everywhere.
 //
 // # Statistics
 //

@@ -276,6 +276,25 @@ func TestGroupByAndFilters(t *testing.T) {
 	if _, err := plain.Trend(Options{GroupBy: GroupByCategory}); err == nil || !strings.Contains(err.Error(), "no labels") {
 		t.Errorf("no labels: got %v, want an error saying so", err)
 	}
+	// The same check, typed, from every entry point, so front ends can
+	// word it their way.
+	for name, err := range map[string]error{
+		"Check":         s.Check(Options{GroupBy: GroupByCategory, Label: "thread"}),
+		"CheckGrouping": s.CheckGrouping(Options{GroupBy: GroupByCategory, Label: "thread"}),
+		"Compare":       second(s.Compare(0, 1, Options{GroupBy: GroupByCategory, Label: "thread"})),
+		"Trend":         second(s.Trend(Options{GroupBy: GroupByCategory, Label: "thread"})),
+	} {
+		var le *LabelError
+		if !errors.As(err, &le) || le.Label != "thread" || !slices.Equal(le.Available, []string{"category"}) || le.GroupBy != GroupByCategory {
+			t.Errorf("%s: got %#v, want a *LabelError for thread with category available", name, err)
+		}
+	}
+	if err := plain.CheckGrouping(Options{GroupBy: GroupByCategory}); !errors.As(err, new(*LabelError)) || len(err.(*LabelError).Available) != 0 {
+		t.Errorf("no labels: got %#v, want a *LabelError with none available", err)
+	}
+	if err := s.CheckGrouping(Options{GroupBy: GroupByCategory}); err != nil {
+		t.Errorf("category label present: got %v", err)
+	}
 	if _, err := s.Trend(Options{Metric: "committed"}); err == nil || err.Error() != `unknown metric "committed" (available: inuse_objects, inuse_space)` {
 		t.Errorf("unknown metric: got %v", err)
 	}
@@ -791,3 +810,6 @@ func TestUnreliableMetricRefused(t *testing.T) {
 		}
 	}
 }
+
+// second is the error of a (result, error) pair.
+func second[T any](_ T, err error) error { return err }

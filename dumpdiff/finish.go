@@ -32,29 +32,11 @@ func (b *Builder) Series(opts SeriesOptions) (*Series, error) {
 	numbered := false
 	seriesInOneInput := false
 	for _, in := range inputs {
-		if in.lastErr != nil {
-			return nil, in.lastErr
+		snaps, err := in.seriesSnaps(len(inputs) > 1)
+		if err != nil {
+			return nil, err
 		}
-		if in.cur != nil {
-			return nil, fmt.Errorf("%s: the reader stopped inside a snapshot (a bug in dumpdiff)", in.name)
-		}
-		snaps := in.snaps
-		if len(inputs) > 1 {
-			// Beside other files, a .diff stands for its current side.
-			snaps = dropBaselines(snaps)
-		}
-		if len(snaps) == 0 {
-			return nil, fmt.Errorf("%s holds no snapshot", in.name)
-		}
-		if len(snaps) > 1 && len(inputs) > 1 {
-			return nil, fmt.Errorf("%s holds %d lifecycles (a recording split by --every or --lifecycle-marker); give it alone, or give one recording per lifecycle without splitting", in.name, len(snaps))
-		}
-		if in.lifecycle >= 0 {
-			if len(snaps) > 1 && !snaps[0].baseline {
-				return nil, fmt.Errorf("%s numbers its own lifecycles (a split recording): --lifecycle-regex numbers one file per lifecycle", in.name)
-			}
-			numbered = true
-		}
+		numbered = numbered || in.lifecycle >= 0
 		seriesInOneInput = len(snaps) > 1
 		for k, t := range snaps {
 			switch {
@@ -99,6 +81,32 @@ func (b *Builder) Series(opts SeriesOptions) (*Series, error) {
 	}
 	s.number()
 	return s, nil
+}
+
+// seriesSnaps checks a done input and returns the snapshots it gives the
+// series; beside other inputs (many), a .diff stands for its current side
+// and a split recording is refused.
+func (in *Input) seriesSnaps(many bool) ([]*snapTable, error) {
+	if in.lastErr != nil {
+		return nil, in.lastErr
+	}
+	if in.cur != nil {
+		return nil, fmt.Errorf("%s: the reader stopped inside a snapshot (a bug in dumpdiff)", in.name)
+	}
+	snaps := in.snaps
+	if many {
+		snaps = dropBaselines(snaps)
+	}
+	if len(snaps) == 0 {
+		return nil, fmt.Errorf("%s holds no snapshot", in.name)
+	}
+	if len(snaps) > 1 && many {
+		return nil, fmt.Errorf("%s holds %d lifecycles (a recording split by --every or --lifecycle-marker); give it alone, or give one recording per lifecycle without splitting", in.name, len(snaps))
+	}
+	if in.lifecycle >= 0 && len(snaps) > 1 && !snaps[0].baseline {
+		return nil, fmt.Errorf("%s numbers its own lifecycles (a split recording): --lifecycle-regex numbers one file per lifecycle", in.name)
+	}
+	return snaps, nil
 }
 
 func dropBaselines(snaps []*snapTable) []*snapTable {

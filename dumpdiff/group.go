@@ -139,6 +139,12 @@ func (s *Series) Check(opts Options) error {
 	if _, _, err := s.resolveMetric(opts.Metric); err != nil {
 		return err
 	}
+	return s.CheckGrouping(opts)
+}
+
+// CheckGrouping is the grouping half of Check: a *LabelError when opts group
+// by a label the snapshots do not carry.
+func (s *Series) CheckGrouping(opts Options) error {
 	_, _, err := s.grouping(opts)
 	return err
 }
@@ -157,10 +163,7 @@ func (s *Series) grouping(opts Options) (by GroupBy, label string, err error) {
 	case GroupByStack, GroupByFunction, GroupByLine:
 	case GroupByCategory:
 		if avail := s.Labels(); !slices.Contains(avail, label) {
-			if len(avail) == 0 {
-				return "", "", fmt.Errorf("group by %s: the snapshots have no %q label (they carry no labels at all)", by, label)
-			}
-			return "", "", fmt.Errorf("group by %s: the snapshots have no %q label (available: %s)", by, label, strings.Join(avail, ", "))
+			return "", "", &LabelError{GroupBy: by, Label: label, Available: avail}
 		}
 	default:
 		return "", "", fmt.Errorf("invalid group-by %q: want stack, function, line or category", by)
@@ -400,28 +403,6 @@ func (s *Series) frameMatcher(re *regexp.Regexp) func(frameID) bool {
 // stackMatches reports whether any frame of the stack matches.
 func (s *Series) stackMatches(st stackID, match func(frameID) bool) bool {
 	return slices.ContainsFunc(s.stackFrames(st), match)
-}
-
-// stackTitle is the stack's innermost kept frame.
-func (s *Series) stackTitle(st stackID) string {
-	fs := s.stackFrames(st)
-	if len(fs) == 0 {
-		return "(no frames)"
-	}
-	return s.frame(fs[0]).Function
-}
-
-// stackTitleWithCaller is stackTitle, followed by the caller when the
-// innermost frame is a placeholder such as NMT's "[java]": on JDK 25 a
-// direct-memory site is "[java]" called from "[Other]", and "[java]" alone
-// would not tell it from any other Java caller.
-func (s *Series) stackTitleWithCaller(st stackID) string {
-	title := s.stackTitle(st)
-	fs := s.stackFrames(st)
-	if len(fs) > 1 && strings.HasPrefix(title, "[") && strings.HasSuffix(title, "]") {
-		title += " ← " + s.frame(fs[1]).Function
-	}
-	return title
 }
 
 // lineTitle is the innermost kept frame with its file:line when known.

@@ -81,13 +81,61 @@ type SnapshotInfo struct {
 	RSS int64
 }
 
+// Site is what every kind of result says about one of its sites: where it
+// is and what it is called. TrendSite and PairSite embed it, so front ends
+// hold rows of sites and ask the kind only for its own columns and
+// statistics.
+type Site struct {
+	// Rank is the site's place in the result, from 1.
+	Rank int
+	// Key identifies the site across snapshots under the result's GroupBy:
+	// the stack's frame keys joined by ";", a function, a function with its
+	// file:line, or a category.
+	Key string
+	// Title is the name the site is shown by: its innermost kept frame
+	// (with its caller when that frame is a placeholder such as "[java]"),
+	// or its category. Same-titled sites are told apart by DistinctTitles.
+	Title  string
+	Frames []Frame
+	// Category is the site's "category" label values (NMT), joined by ",".
+	Category string
+}
+
+// ResultHeader is what every kind of result says about itself as a whole.
+// TrendResult and CompareResult embed it.
+type ResultHeader struct {
+	Metric  Metric
+	GroupBy GroupBy
+	// SiteCount is the number of sites before --top cut the list.
+	SiteCount int
+	Warnings  []error
+}
+
+// Result is what front ends need from a result of either kind to show its
+// sites: a table holds the shared part of each row and asks the kind
+// (*TrendResult or *CompareResult) only for its columns and statistics.
+type Result interface {
+	// Header returns the result's header.
+	Header() *ResultHeader
+	// Len is the number of sites the result holds (after --top).
+	Len() int
+	// SiteAt returns the shared part of site i whole, with its Key, Title,
+	// Frames and Category built now when the result was made with
+	// Options.Stream.
+	SiteAt(i int) Site
+	// Sources is the snapshots the result was computed from: the series of
+	// a trend, the base and the target of a pair diff.
+	Sources() []SnapshotInfo
+}
+
+var (
+	_ Result = (*TrendResult)(nil)
+	_ Result = (*CompareResult)(nil)
+)
+
 // TrendSite is one ranked site of a trend.
 type TrendSite struct {
-	Rank     int
-	Key      string
-	Title    string
-	Frames   []Frame
-	Category string
+	Site
 	// Values holds the metric at each snapshot of the series (0 when absent).
 	Values []int64
 	// Growth is the Theil–Sen slope: metric units per lifecycle. For a
@@ -139,8 +187,7 @@ type Projection struct {
 
 // TrendResult is the ranked outcome of a series: `dumpdiff trend`.
 type TrendResult struct {
-	Metric     Metric
-	GroupBy    GroupBy
+	ResultHeader
 	Snapshots  []SnapshotInfo
 	Total      TrendTotal
 	Projection *Projection
@@ -149,19 +196,34 @@ type TrendResult struct {
 	// Sites are ranked: leaks first by growth, then creeps, then the rest by
 	// growth; ties by total growth, then by key.
 	Sites []TrendSite
-	// SiteCount is the number of sites before --top cut the list.
-	SiteCount int
-	Warnings  []error
 
 	// details fills in a site's Key, Title, Frames and Category when the
 	// result was made with Options.Stream; nil otherwise.
-	details func(i int, s *TrendSite)
+	details func(i int, s *Site)
 }
 
 // Site returns site i whole: as in Sites, with its Key, Title, Frames and
 // Category built now when the result was made with Options.Stream.
 func (r *TrendResult) Site(i int) TrendSite {
 	s := r.Sites[i]
+	if r.details != nil {
+		r.details(i, &s.Site)
+	}
+	return s
+}
+
+// Header returns the result's header.
+func (r *TrendResult) Header() *ResultHeader { return &r.ResultHeader }
+
+// Sources is the series' snapshots (see Result).
+func (r *TrendResult) Sources() []SnapshotInfo { return r.Snapshots }
+
+// Len is the number of sites the result holds.
+func (r *TrendResult) Len() int { return len(r.Sites) }
+
+// SiteAt returns the shared part of site i whole (see Result).
+func (r *TrendResult) SiteAt(i int) Site {
+	s := r.Sites[i].Site
 	if r.details != nil {
 		r.details(i, &s)
 	}
@@ -181,11 +243,7 @@ func (r *TrendResult) RSSKnown() bool {
 
 // PairSite is one site of a pair diff.
 type PairSite struct {
-	Rank     int
-	Key      string
-	Title    string
-	Frames   []Frame
-	Category string
+	Site
 	Base     int64
 	Target   int64
 	Delta    int64
@@ -195,24 +253,51 @@ type PairSite struct {
 
 // CompareResult is a pair diff: `dumpdiff compare`.
 type CompareResult struct {
-	Metric  Metric
-	GroupBy GroupBy
-	Base    SnapshotInfo
-	Target  SnapshotInfo
+	ResultHeader
+	Base   SnapshotInfo
+	Target SnapshotInfo
 	// Normalized reports that base values were scaled to the target's total.
 	Normalized bool
 	Sites      []PairSite
-	SiteCount  int
-	Warnings   []error
 
-	details func(i int, s *PairSite) // see TrendResult.details
+	details func(i int, s *Site) // see TrendResult.details
 }
 
 // Site returns site i whole (see TrendResult.Site).
 func (r *CompareResult) Site(i int) PairSite {
 	s := r.Sites[i]
 	if r.details != nil {
+		r.details(i, &s.Site)
+	}
+	return s
+}
+
+// Header returns the result's header.
+func (r *CompareResult) Header() *ResultHeader { return &r.ResultHeader }
+
+// Sources is the base and the target (see Result).
+func (r *CompareResult) Sources() []SnapshotInfo { return []SnapshotInfo{r.Base, r.Target} }
+
+// Len is the number of sites the result holds.
+func (r *CompareResult) Len() int { return len(r.Sites) }
+
+// SiteAt returns the shared part of site i whole (see Result).
+func (r *CompareResult) SiteAt(i int) Site {
+	s := r.Sites[i].Site
+	if r.details != nil {
 		r.details(i, &s)
 	}
 	return s
+}
+
+// siteDetails returns the function that fills in the Key, Title, Frames
+// and Category of a result's site i, whose group is groupOf[i]: at once
+// for a whole result, on demand (Site, SiteAt) for a streamed one.
+func (s *Series) siteDetails(g *grouping, groupOf []int32) func(i int, site *Site) {
+	return func(i int, site *Site) {
+		gi := int(groupOf[i])
+		sg := &g.groups[gi]
+		site.Key, site.Title = s.groupKey(g, gi), s.groupTitle(g, gi)
+		site.Frames, site.Category = s.siteFrames(sg, g.by), g.groupCategory(gi)
+	}
 }

@@ -34,29 +34,14 @@ const (
 	minTrendN = 3
 )
 
-// Trend ranks the series' sites by growth per lifecycle. It needs at least
-// two snapshots. It reads only the reduced tables, so calling it again with
-// another metric, grouping or filter is cheap.
-func (s *Series) Trend(opts Options) (*TrendResult, error) {
-	if len(s.snaps) < 2 {
-		return nil, fmt.Errorf("trend needs at least two snapshots, got %d", len(s.snaps))
-	}
-	tbl, err := s.table(opts)
-	if err != nil {
-		return nil, err
-	}
-	metric, g, by, totals := tbl.metric, tbl.g, tbl.g.by, tbl.totals
-	n := len(s.snaps)
-
-	x := make([]float64, n)
-	for i, t := range s.snaps {
-		x[i] = float64(t.info.Lifecycle)
-	}
+// trendHeader is a trend before its sites: the header and its warnings,
+// the snapshots with their totals, the process total's trend, the growth
+// floor and the --limit projection. x holds the snapshots' lifecycles.
+func (s *Series) trendHeader(tbl *siteTable, x []float64, opts Options) *TrendResult {
+	metric, totals, n := tbl.metric, tbl.totals, len(s.snaps)
 	res := &TrendResult{
-		Metric:    metric,
-		GroupBy:   by,
-		Snapshots: make([]SnapshotInfo, n),
-		Warnings:  s.Warnings(),
+		ResultHeader: ResultHeader{Metric: metric, GroupBy: tbl.g.by, Warnings: s.Warnings()},
+		Snapshots:    make([]SnapshotInfo, n),
 	}
 	if n < minTrendN {
 		res.Warnings = append(res.Warnings, fmt.Errorf("%d snapshots are one step, which cannot tell growth that goes on from a warm-up: no site is called a leak or plateau below %d snapshots (dumpdiff compare shows the step)", n, minTrendN))
@@ -81,6 +66,26 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 	if opts.Limit > 0 {
 		res.Projection = project(opts.Limit, totals[n-1], res.Total.Growth)
 	}
+	return res
+}
+
+// Trend ranks the series' sites by growth per lifecycle. It needs at least
+// two snapshots. It reads only the reduced tables, so calling it again with
+// another metric, grouping or filter is cheap.
+func (s *Series) Trend(opts Options) (*TrendResult, error) {
+	if len(s.snaps) < 2 {
+		return nil, fmt.Errorf("trend needs at least two snapshots, got %d", len(s.snaps))
+	}
+	tbl, err := s.table(opts)
+	if err != nil {
+		return nil, err
+	}
+	metric, g := tbl.metric, tbl.g
+	x := make([]float64, len(s.snaps))
+	for i, t := range s.snaps {
+		x[i] = float64(t.info.Lifecycle)
+	}
+	res := s.trendHeader(tbl, x, opts)
 
 	// Score every site, rank small records, and build the full TrendSite
 	// only for the sites kept by --top.
@@ -95,21 +100,13 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 		full = s.analyseShown(tbl, judge, scores)
 	}
 	res.Sites = make([]TrendSite, len(scores))
-	details := func(i int, site *TrendSite) {
-		gi := int(scores[i].group)
-		sg := &g.groups[gi]
-		site.Key, site.Title = s.groupKey(g, gi), s.groupTitle(g, gi)
-		site.Frames, site.Category = s.siteFrames(sg, by), g.groupCategory(gi)
-	}
-	if opts.Stream {
-		res.details = details
-	}
+	groupOf := make([]int32, len(scores))
 	for i, sc := range scores {
-		v := tbl.site(int(sc.group))
 		a := &full[sc.analysis]
+		groupOf[i] = sc.group
 		res.Sites[i] = TrendSite{
-			Rank:        i + 1,
-			Values:      v,
+			Site:        Site{Rank: i + 1},
+			Values:      tbl.site(int(sc.group)),
 			Growth:      a.growth,
 			TotalGrowth: sc.total,
 			R2:          a.r2,
@@ -117,8 +114,13 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 			Monotonic:   a.monotonic,
 			Verdict:     a.verdict,
 		}
-		if !opts.Stream {
-			details(i, &res.Sites[i])
+	}
+	details := s.siteDetails(g, groupOf)
+	if opts.Stream {
+		res.details = details
+	} else {
+		for i := range res.Sites {
+			details(i, &res.Sites[i].Site)
 		}
 	}
 	return res, nil

@@ -100,6 +100,10 @@ func Load(paths []string, opts Options) (*dumpdiff.Series, error) {
 }
 
 // load reads the files into a Builder with opts.Jobs workers.
+//
+// It is longer than 80 lines on purpose: the worker pool's state (the
+// next path, the bytes in flight, the first failure) is shared by take and
+// finish under one mutex, and reads best kept beside the loop that uses it.
 func load(paths []string, lifecycles []int, opts Options) (*dumpdiff.Series, error) {
 	b := dumpdiff.NewBuilder(dumpdiff.BuildOptions{Trim: opts.Trim, NoTrim: opts.NoTrim, Metric: opts.Metric, KeepRetained: opts.KeepRetained})
 	for _, w := range opts.Warnings {
@@ -280,8 +284,8 @@ func regexLifecycles(paths []string, re *regexp.Regexp) ([]int, error) {
 	if re == nil {
 		return nil, nil
 	}
-	if re.NumSubexp() < 1 {
-		return nil, fmt.Errorf("lifecycle regex %q has no capture group for the lifecycle number", re)
+	if err := dumpdiff.CheckLifecycleRegex(re); err != nil {
+		return nil, err
 	}
 	out := make([]int, len(paths))
 	seen := map[int]string{}

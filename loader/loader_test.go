@@ -238,6 +238,13 @@ func TestLoadErrors(t *testing.T) {
 	if want := `lifecycle regex "lc(\\d+)" does not match x/other.pb`; err == nil || err.Error() != want {
 		t.Errorf("regex mismatch: got %v, want %s", err, want)
 	}
+	// A regex without a capture group: the engine's typed error, which the
+	// CLI words for its flag.
+	_, err = Load([]string{"x/lc1.pb"}, Options{LifecycleRegex: regexp.MustCompile(`lc\d+`)})
+	var lre *dumpdiff.LifecycleRegexError
+	if want := `lifecycle regex "lc\\d+" has no capture group for the lifecycle number`; !errors.As(err, &lre) || err.Error() != want {
+		t.Errorf("regex without a group: got %#v, want a *dumpdiff.LifecycleRegexError %s", err, want)
+	}
 	_, err = Load([]string{"x/lc1.pb", "y/lc01.pb"}, Options{LifecycleRegex: regexp.MustCompile(`lc(\d+)`)})
 	if want := "x/lc1.pb and y/lc01.pb have the same lifecycle 1"; err == nil || err.Error() != want {
 		t.Errorf("duplicate lifecycle: got %v, want %s", err, want)

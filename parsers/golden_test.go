@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/dumpdiff/dumpdiff/parsers/framekey"
 )
 
 // update rewrites golden files: go test ./parsers -update
@@ -73,13 +75,13 @@ func dumpSnapshot(s *Snapshot) []byte {
 			}
 			for _, loc := range smp.Location {
 				if len(loc.Line) == 0 {
-					mod := "?"
+					mod := ""
 					off := loc.Address
 					if loc.Mapping != nil {
-						mod = filepath.Base(loc.Mapping.File)
+						mod = framekey.Module(loc.Mapping.File)
 						off = loc.Address - loc.Mapping.Start + loc.Mapping.Offset
 					}
-					fmt.Fprintf(&l, " | %s+%#x", mod, off)
+					fmt.Fprintf(&l, " | %s", framekey.String(mod, off))
 					continue
 				}
 				for _, ln := range loc.Line {

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/google/pprof/profile"
+
+	"github.com/dumpdiff/dumpdiff/parsers/framekey"
 )
 
 // This file places the addresses of a legacy heap profile (tcmalloc, Go
@@ -69,7 +71,7 @@ func massageLegacyMappings(ms []*profile.Mapping) []*profile.Mapping {
 		ms = out
 	}
 	for i, m := range ms {
-		file := strings.TrimSpace(strings.ReplaceAll(m.File, "(deleted)", ""))
+		file := framekey.MappedFile(m.File)
 		if file == "" || isLibraryName(file) || file[0] == '[' {
 			continue
 		}

@@ -10,7 +10,10 @@
 // The text formats have one reader each (ReadJemalloc, ReadTcmalloc,
 // ReadNMT) that feeds a Sink line by line and serves both forms: memory
 // grows with distinct stacks, never with line length (lines are capped at
-// 4 MiB, stacks at 4096 frames) or with blank lines.
+// 4 MiB, stacks at 4096 frames) or with blank lines. Each reader handles
+// one line shape per method. A frame without symbols is keyed by one rule,
+// package parsers/framekey ("libfoo.so+0x1a2b", a replaced file's
+// " (deleted)" dropped), which the engine and parsers/symbolize share.
 //
 // Parsers are pure: a reader in, a Snapshot or a Sink's calls out. They never
 // print, keep no state beyond buffers pooled between files, and never guess a

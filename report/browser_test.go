@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/internal/atomicfile"
 )
 
 // Tests that look at the HTML report in a real browser: headless Chromium
@@ -293,7 +294,7 @@ func checkRenderedTrend(t *testing.T, name string, res *dumpdiff.TrendResult, op
 			want = append(want, lv.Meaning)
 		}
 		if len(shown) > 0 {
-			title, _ := fitName(clean(trendTitles(shown)[0]), tableNameCells)
+			title, _ := fitName(clean(dumpdiff.DistinctTitles(len(shown), func(i int) dumpdiff.Site { return shown[i].Site })[0]), tableNameCells)
 			want = append(want, title)
 		}
 		for _, w := range want {
@@ -321,7 +322,7 @@ func checkRenderedCompare(t *testing.T, name string, res *dumpdiff.CompareResult
 		t.Fatal(err)
 	}
 	page := filepath.Join(dir, name+".html")
-	if err := WriteFileAtomic(page, func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err }); err != nil {
+	if err := atomicfile.Write(page, func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err }); err != nil {
 		t.Fatal(err)
 	}
 	printPDF(t, page, filepath.Join(dir, name+".pdf"))

@@ -141,7 +141,7 @@ func (b *flameBuilder) stacks(res *dumpdiff.TrendResult, growing []int) []flameS
 		s := res.Site(g)
 		ids := make([]int32, max(1, len(s.Frames)))
 		if len(s.Frames) == 0 {
-			ids[0] = id(siteTitle(s.Title, s.Key, nil))
+			ids[0] = id(s.ShownTitle())
 		}
 		for k, f := range s.Frames {
 			ids[len(s.Frames)-1-k] = id(frameName(f))

@@ -48,7 +48,7 @@ func (f Format) Ext() string {
 	return ".txt"
 }
 
-// Options tune WriteTrend and WriteCompare.
+// Options tune Write.
 type Options struct {
 	// Table tunes the table format (alignment, colour, width).
 	Table TableOptions
@@ -56,40 +56,55 @@ type Options struct {
 	HTML HTMLOptions
 }
 
-// WriteTrend writes a trend in format f, one of Formats.
-func WriteTrend(w io.Writer, res *dumpdiff.TrendResult, f Format, opts Options) error {
-	switch f {
-	case FormatTable:
-		return WriteTrendTable(w, res, opts.Table)
-	case FormatJSON:
-		return WriteTrendJSON(w, res)
-	case FormatCSV:
-		return WriteTrendCSV(w, res)
-	case FormatMarkdown:
-		return WriteTrendMarkdown(w, res)
-	case FormatPprof:
-		return WriteTrendPprof(w, res)
-	case FormatHTML:
-		return WriteTrendHTML(w, res, opts.HTML)
-	}
-	return fmt.Errorf("write trend: unknown format %q", f)
+// writer is one format's writers, one per kind of result.
+type writer struct {
+	trend   func(io.Writer, *dumpdiff.TrendResult, Options) error
+	compare func(io.Writer, *dumpdiff.CompareResult, Options) error
 }
 
-// WriteCompare writes a pair diff in format f, one of Formats.
-func WriteCompare(w io.Writer, res *dumpdiff.CompareResult, f Format, opts Options) error {
-	switch f {
-	case FormatTable:
-		return WriteCompareTable(w, res, opts.Table)
-	case FormatJSON:
-		return WriteCompareJSON(w, res)
-	case FormatCSV:
-		return WriteCompareCSV(w, res)
-	case FormatMarkdown:
-		return WriteCompareMarkdown(w, res)
-	case FormatPprof:
-		return WriteComparePprof(w, res)
-	case FormatHTML:
-		return WriteCompareHTML(w, res, opts.HTML)
+// writers is the one dispatcher of the formats.
+var writers = map[Format]writer{
+	FormatTable: {
+		func(w io.Writer, r *dumpdiff.TrendResult, o Options) error { return WriteTrendTable(w, r, o.Table) },
+		func(w io.Writer, r *dumpdiff.CompareResult, o Options) error { return WriteCompareTable(w, r, o.Table) },
+	},
+	FormatJSON: {
+		func(w io.Writer, r *dumpdiff.TrendResult, _ Options) error { return WriteTrendJSON(w, r) },
+		func(w io.Writer, r *dumpdiff.CompareResult, _ Options) error { return WriteCompareJSON(w, r) },
+	},
+	FormatCSV: {
+		func(w io.Writer, r *dumpdiff.TrendResult, _ Options) error { return WriteTrendCSV(w, r) },
+		func(w io.Writer, r *dumpdiff.CompareResult, _ Options) error { return WriteCompareCSV(w, r) },
+	},
+	FormatMarkdown: {
+		func(w io.Writer, r *dumpdiff.TrendResult, _ Options) error { return WriteTrendMarkdown(w, r) },
+		func(w io.Writer, r *dumpdiff.CompareResult, _ Options) error { return WriteCompareMarkdown(w, r) },
+	},
+	FormatPprof: {
+		func(w io.Writer, r *dumpdiff.TrendResult, _ Options) error { return WriteTrendPprof(w, r) },
+		func(w io.Writer, r *dumpdiff.CompareResult, _ Options) error { return WriteComparePprof(w, r) },
+	},
+	FormatHTML: {
+		func(w io.Writer, r *dumpdiff.TrendResult, o Options) error { return WriteTrendHTML(w, r, o.HTML) },
+		func(w io.Writer, r *dumpdiff.CompareResult, o Options) error { return WriteCompareHTML(w, r, o.HTML) },
+	},
+}
+
+// Write writes a result, a *dumpdiff.TrendResult or a
+// *dumpdiff.CompareResult, in format f, one of Formats.
+func Write(w io.Writer, res dumpdiff.Result, f Format, opts Options) error {
+	wr, ok := writers[f]
+	switch r := res.(type) {
+	case *dumpdiff.TrendResult:
+		if !ok {
+			return fmt.Errorf("write trend: unknown format %q", f)
+		}
+		return wr.trend(w, r, opts)
+	case *dumpdiff.CompareResult:
+		if !ok {
+			return fmt.Errorf("write compare: unknown format %q", f)
+		}
+		return wr.compare(w, r, opts)
 	}
-	return fmt.Errorf("write compare: unknown format %q", f)
+	return fmt.Errorf("write: unknown result %T", res)
 }

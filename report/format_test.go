@@ -6,14 +6,14 @@ import (
 	"testing"
 )
 
-// TestWriteDispatch checks the dispatchers write exactly what the format's
-// own writer writes.
+// TestWriteDispatch checks that Write, the one dispatcher, writes exactly
+// what the format's own writer writes, for either kind of result.
 func TestWriteDispatch(t *testing.T) {
 	trend, cmp := handTrend(), handCompare()
 	for _, f := range Formats {
 		var got, want bytes.Buffer
-		if err := WriteTrend(&got, trend, f, Options{}); err != nil {
-			t.Fatalf("WriteTrend %s: %v", f, err)
+		if err := Write(&got, trend, f, Options{}); err != nil {
+			t.Fatalf("Write trend %s: %v", f, err)
 		}
 		switch f {
 		case FormatTable:
@@ -30,11 +30,11 @@ func TestWriteDispatch(t *testing.T) {
 			WriteTrendHTML(&want, trend, HTMLOptions{})
 		}
 		if !bytes.Equal(got.Bytes(), want.Bytes()) || got.Len() == 0 {
-			t.Errorf("WriteTrend %s: output differs from the format's writer", f)
+			t.Errorf("Write trend %s: output differs from the format's writer", f)
 		}
 		got.Reset()
 		want.Reset()
-		err := WriteCompare(&got, cmp, f, Options{})
+		err := Write(&got, cmp, f, Options{})
 		switch f {
 		case FormatTable:
 			WriteCompareTable(&want, cmp, TableOptions{})
@@ -50,12 +50,18 @@ func TestWriteDispatch(t *testing.T) {
 			WriteCompareHTML(&want, cmp, HTMLOptions{})
 		}
 		if err != nil || !bytes.Equal(got.Bytes(), want.Bytes()) || got.Len() == 0 {
-			t.Errorf("WriteCompare %s: error %v or output differs from the format's writer", f, err)
+			t.Errorf("Write compare %s: error %v or output differs from the format's writer", f, err)
 		}
 	}
 	for _, f := range []Format{"yaml", ""} {
-		if err := WriteTrend(&bytes.Buffer{}, trend, f, Options{}); err == nil || !strings.Contains(err.Error(), string(f)) {
-			t.Errorf("WriteTrend %s: got error %v, want one naming the format", f, err)
+		if err := Write(&bytes.Buffer{}, trend, f, Options{}); err == nil || !strings.Contains(err.Error(), `"`+string(f)+`"`) {
+			t.Errorf("Write trend %q: got error %v, want one naming the format", f, err)
 		}
+		if err := Write(&bytes.Buffer{}, cmp, f, Options{}); err == nil || !strings.Contains(err.Error(), `"`+string(f)+`"`) {
+			t.Errorf("Write compare %q: got error %v, want one naming the format", f, err)
+		}
+	}
+	if err := Write(&bytes.Buffer{}, nil, FormatJSON, Options{}); err == nil {
+		t.Error("Write of no result: got no error")
 	}
 }

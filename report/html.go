@@ -130,7 +130,7 @@ type htmlSite struct {
 	TotalGrowth string
 	R2, MKP     string
 	Spark       svgChart
-	Title       string // shortened to fit (shortTitle)
+	Title       string // shortened to fit (ShortTitle)
 	FullTitle   string // the whole name, for hover; "" when Title is whole
 	Where       string
 	Category    string
@@ -202,7 +202,7 @@ func WriteTrendHTML(w io.Writer, res *dumpdiff.TrendResult, opts HTMLOptions) er
 	}
 	page.TotalChart = lineChart(res.Total.Values, lifecycles, unit, 960, 220, "#1f4e79", "process total per lifecycle")
 
-	names := trendTitles(shown)
+	names := dumpdiff.DistinctTitles(len(shown), func(i int) dumpdiff.Site { return shown[i].Site })
 	charted := chartSites(shown, chartCount(opts.Charts), res.Floor.PerLifecycle)
 	for i, s := range shown {
 		page.Sites = append(page.Sites, newHTMLSite(s, names[i], unit))
@@ -338,10 +338,10 @@ func newHTMLSiteChart(hs htmlSite, s dumpdiff.TrendSite, lifecycles []int, unit 
 	return sc
 }
 
-// fitName shortens a clean display name to cells (shortTitle) and returns
+// fitName shortens a clean display name to cells (ShortTitle) and returns
 // the whole name too when it was cut, for the page to show on hover.
 func fitName(name string, cells int) (short, full string) {
-	if short = shortTitle(name, cells); short != name {
+	if short = ShortTitle(name, cells); short != name {
 		full = name
 	}
 	return short, full
@@ -489,7 +489,7 @@ func WriteCompareHTML(w io.Writer, res *dumpdiff.CompareResult, opts HTMLOptions
 	if len(res.Sites) > maxTableRows {
 		page.RowCap = fmt.Sprintf("The table lists the first %d of these %d sites; --format csv or json lists every one.", maxTableRows, len(res.Sites))
 	}
-	names := compareTitles(shown)
+	names := dumpdiff.DistinctTitles(len(shown), func(i int) dumpdiff.Site { return shown[i].Site })
 	for i, s := range shown {
 		hs := htmlPairSite{
 			Rank: s.Rank, Status: string(s.Status),

@@ -165,7 +165,7 @@ func TestHTMLHiddenSingular(t *testing.T) {
 		t.Fatalf("got %d sites, want 21", res.SiteCount)
 	}
 	var buf bytes.Buffer
-	if err := WriteTrend(&buf, res, FormatHTML, Options{}); err != nil {
+	if err := Write(&buf, res, FormatHTML, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(buf.String(), "1 more site not shown") {
@@ -284,7 +284,7 @@ func cxxTrend() *dumpdiff.TrendResult {
 	}
 	site := func(rank int, v dumpdiff.Verdict, growth float64, fs []dumpdiff.Frame) dumpdiff.TrendSite {
 		vals := []int64{0, int64(growth), int64(2 * growth), int64(3 * growth)}
-		return dumpdiff.TrendSite{Rank: rank, Key: fmt.Sprint(rank), Title: fs[0].Function, Frames: fs, Values: vals,
+		return dumpdiff.TrendSite{Site: dumpdiff.Site{Rank: rank, Key: fmt.Sprint(rank), Title: fs[0].Function, Frames: fs}, Values: vals,
 			Growth: growth, TotalGrowth: vals[3], R2: 1, MKP: 0.01, Monotonic: 1, Verdict: v}
 	}
 	res.Sites = []dumpdiff.TrendSite{
@@ -339,12 +339,12 @@ func TestShortTitle(t *testing.T) {
 		{"runtime/pprof.(*profileBuilder).appendLocsForStack ← runtime/pprof.(*profileBuilder).build", 50, "runtime/ppro…appendLocsForStack ← runtime/pp…build"},
 	}
 	for _, tt := range tests {
-		got := shortTitle(tt.in, tt.w)
+		got := ShortTitle(tt.in, tt.w)
 		if got != tt.want {
-			t.Errorf("shortTitle(%q, %d): got %q, want %q", tt.in, tt.w, got, tt.want)
+			t.Errorf("ShortTitle(%q, %d): got %q, want %q", tt.in, tt.w, got, tt.want)
 		}
 		if cellWidth(got) > tt.w {
-			t.Errorf("shortTitle(%q, %d): got %d cells", tt.in, tt.w, cellWidth(got))
+			t.Errorf("ShortTitle(%q, %d): got %d cells", tt.in, tt.w, cellWidth(got))
 		}
 	}
 }
@@ -464,7 +464,7 @@ func manySites(n int) *dumpdiff.TrendResult {
 		if i == 0 {
 			v, growth = dumpdiff.VerdictLeak, 4*mib
 		}
-		res.Sites[i] = dumpdiff.TrendSite{Rank: i + 1, Key: fmt.Sprint(i), Title: frames[0].Function, Frames: frames,
+		res.Sites[i] = dumpdiff.TrendSite{Site: dumpdiff.Site{Rank: i + 1, Key: fmt.Sprint(i), Title: frames[0].Function, Frames: frames},
 			Values: []int64{0, int64(growth), int64(2 * growth), int64(3 * growth)}, Growth: growth,
 			TotalGrowth: int64(3 * growth), R2: 0.5, MKP: 0.2, Monotonic: 1, Verdict: v}
 	}

@@ -50,12 +50,12 @@ func TestSiteJSONMatchesEncodingJSON(t *testing.T) {
 		for range rng.IntN(4) {
 			values = append(values, rng.Int64()-rng.Int64())
 		}
-		ts := dumpdiff.TrendSite{Rank: rng.IntN(1000), Key: str(), Title: str(), Frames: frames, Category: str(), Values: values,
+		ts := dumpdiff.TrendSite{Site: dumpdiff.Site{Rank: rng.IntN(1000), Key: str(), Title: str(), Frames: frames, Category: str()}, Values: values,
 			Growth: fl(), TotalGrowth: rng.Int64() - rng.Int64(), R2: fl(), MKP: fl(), Monotonic: fl(), Verdict: dumpdiff.Verdict(str())}
 		if got, want := appendTrendSiteJSON(nil, ts), encodingJSON(t, trendSiteJSON(ts)); !bytes.Equal(got, want) {
 			t.Fatalf("trend site:\n got %s\nwant %s", got, want)
 		}
-		ps := dumpdiff.PairSite{Rank: rng.IntN(1000), Key: str(), Title: str(), Frames: frames, Category: str(),
+		ps := dumpdiff.PairSite{Site: dumpdiff.Site{Rank: rng.IntN(1000), Key: str(), Title: str(), Frames: frames, Category: str()},
 			Base: rng.Int64(), Target: -rng.Int64(), Delta: rng.Int64(), DeltaPct: fl(), Status: dumpdiff.PairStatus(str())}
 		want := encodingJSON(t, jsonPairSite{Rank: ps.Rank, Key: ps.Key, Title: ps.Title, Frames: framesJSON(ps.Frames), Category: ps.Category,
 			Base: ps.Base, Target: ps.Target, Delta: ps.Delta, DeltaPct: jsonFloat(ps.DeltaPct), Status: string(ps.Status)})

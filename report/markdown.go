@@ -49,7 +49,7 @@ func WriteTrendMarkdown(w io.Writer, res *dumpdiff.TrendResult) error {
 		where = where || siteWhere(s.Frames) != ""
 	}
 	mdTableHead(bw, "| # | verdict | growth/lifecycle | total growth | r² | trend | site |", "|--:|:--|--:|--:|--:|:--|:--|", where)
-	names := trendTitles(res.Sites)
+	names := dumpdiff.DistinctTitles(len(res.Sites), func(i int) dumpdiff.Site { return res.Sites[i].Site })
 	for i, s := range res.Sites {
 		verdict := string(s.Verdict)
 		if s.Verdict == dumpdiff.VerdictLeak {
@@ -92,7 +92,7 @@ func WriteCompareMarkdown(w io.Writer, res *dumpdiff.CompareResult) error {
 		where = where || siteWhere(s.Frames) != ""
 	}
 	mdTableHead(bw, "| # | status | base | target | delta | delta % | site |", "|--:|:--|--:|--:|--:|--:|:--|", where)
-	names := compareTitles(res.Sites)
+	names := dumpdiff.DistinctTitles(len(res.Sites), func(i int) dumpdiff.Site { return res.Sites[i].Site })
 	for i, s := range res.Sites {
 		fmt.Fprintf(bw, "| %d | %s | %s | %s | %s | %s | %s |%s\n",
 			s.Rank, s.Status,
@@ -218,18 +218,6 @@ func formatR2(r float64) string {
 		return "–"
 	}
 	return strconv.FormatFloat(r, 'f', 2, 64)
-}
-
-// siteTitle is the site's display name: its title, else its innermost frame,
-// else its key.
-func siteTitle(title, key string, frames []dumpdiff.Frame) string {
-	switch {
-	case title != "":
-		return title
-	case len(frames) > 0:
-		return frameName(frames[0])
-	}
-	return key
 }
 
 // siteWhere is the innermost frame's file:line, or its module.

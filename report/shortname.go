@@ -99,11 +99,11 @@ func cellWidth(s string) int {
 	return len(s)
 }
 
-// shortTitle fits a site's display name into w cells. A name that tells
+// ShortTitle fits a site's display name into w cells. A name that tells
 // same-titled sites apart by their callers ("f(int) ← … ← g(char*)", see
-// distinctTitles) drops every part's parameters first, then cuts each part
+// dumpdiff.DistinctTitles) drops every part's parameters first, then cuts each part
 // the way ShortName does, the innermost keeping the larger share.
-func shortTitle(name string, w int) string {
+func ShortTitle(name string, w int) string {
 	if cellWidth(name) <= w {
 		return name
 	}

@@ -129,7 +129,7 @@ func WriteTrendTable(w io.Writer, res *dumpdiff.TrendResult, opts TableOptions) 
 	right := []bool{true, false, true, true, true, false, false}
 	rows := make([][]string, len(res.Sites))
 	colored := make([][]string, len(res.Sites))
-	names := trendTitles(res.Sites)
+	names := dumpdiff.DistinctTitles(len(res.Sites), func(i int) dumpdiff.Site { return res.Sites[i].Site })
 	for i, s := range res.Sites {
 		growth := FormatSignedQuantity(s.Growth, unit) + "/lc"
 		total := markTotal(s, unit)
@@ -248,7 +248,7 @@ func WriteCompareTable(w io.Writer, res *dumpdiff.CompareResult, opts TableOptio
 	right := []bool{true, false, true, true, true, true, false}
 	rows := make([][]string, len(res.Sites))
 	colored := make([][]string, len(res.Sites))
-	names := compareTitles(res.Sites)
+	names := dumpdiff.DistinctTitles(len(res.Sites), func(i int) dumpdiff.Site { return res.Sites[i].Site })
 	for i, s := range res.Sites {
 		d := FormatSignedQuantity(float64(s.Delta), unit)
 		rows[i] = []string{strconv.Itoa(s.Rank), string(s.Status), FormatQuantity(float64(s.Base), unit),

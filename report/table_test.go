@@ -160,8 +160,8 @@ func TestTrendJSONSchema(t *testing.T) {
 
 func TestCompareJSONNullForNew(t *testing.T) {
 	res := &dumpdiff.CompareResult{
-		Metric: dumpdiff.Metric{Name: "inuse_space", Unit: "bytes"},
-		Sites:  []dumpdiff.PairSite{{Rank: 1, Key: "k", Title: "k", Target: 5, Delta: 5, DeltaPct: math.Inf(1), Status: dumpdiff.StatusNew}},
+		ResultHeader: dumpdiff.ResultHeader{Metric: dumpdiff.Metric{Name: "inuse_space", Unit: "bytes"}},
+		Sites:        []dumpdiff.PairSite{{Site: dumpdiff.Site{Rank: 1, Key: "k", Title: "k"}, Target: 5, Delta: 5, DeltaPct: math.Inf(1), Status: dumpdiff.StatusNew}},
 	}
 	var b bytes.Buffer
 	if err := WriteCompareJSON(&b, res); err != nil {

@@ -1,7 +1,3 @@
-// Package report renders engine results (dumpdiff.TrendResult,
-// dumpdiff.CompareResult) for people and programs: aligned text tables, JSON,
-// CSV, Markdown, pprof and HTML. It computes nothing the engine did not; it only
-// formats, scales and writes.
 package report
 
 import (
@@ -9,7 +5,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"unicode"
 )
 
 // binaryPrefixes are the IEC prefixes used for bytes: 1 KiB = 1024 B.
@@ -67,37 +62,6 @@ func FormatPct(p float64) string {
 		return "0.0%"
 	}
 	return fmt.Sprintf("%+.1f%%", p)
-}
-
-// ParseSize reads a size such as "1MiB", "512k", "2 GB", "4096" or "1.5GiB"
-// as bytes. K, M, G, T with or without "i"/"B" are all powers of 1024, as in
-// NMT and jeprof.
-func ParseSize(s string) (int64, error) {
-	t := strings.TrimSpace(s)
-	i := strings.IndexFunc(t, func(r rune) bool { return !(unicode.IsDigit(r) || r == '.') })
-	num, suffix := t, ""
-	if i >= 0 {
-		num, suffix = t[:i], strings.TrimSpace(t[i:])
-	}
-	f, err := strconv.ParseFloat(num, 64)
-	if err != nil || f < 0 {
-		return 0, fmt.Errorf("invalid size %q: want a number with an optional unit, e.g. 512MiB", s)
-	}
-	mult := map[string]float64{
-		"": 1, "b": 1,
-		"k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10,
-		"m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20,
-		"g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30,
-		"t": 1 << 40, "tb": 1 << 40, "tib": 1 << 40,
-	}[strings.ToLower(suffix)]
-	if mult == 0 {
-		return 0, fmt.Errorf("invalid size %q: unknown unit %q (use B, KiB, MiB, GiB, TiB)", s, suffix)
-	}
-	v := f * mult
-	if v > math.MaxInt64 {
-		return 0, fmt.Errorf("invalid size %q: too large", s)
-	}
-	return int64(math.Round(v)), nil
 }
 
 // sparkBlocks are the eight heights of a sparkline, lowest first.

@@ -18,25 +18,6 @@ func TestFormatBytes(t *testing.T) {
 	}
 }
 
-func TestParseSize(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want int64
-	}{
-		{"4096", 4096}, {"1MiB", 1 << 20}, {"1 MB", 1 << 20}, {"512k", 512 << 10}, {"1.5GiB", 3 << 29}, {"2g", 2 << 30},
-	} {
-		got, err := ParseSize(tc.in)
-		if err != nil || got != tc.want {
-			t.Errorf("ParseSize(%q) = %d, %v, want %d", tc.in, got, err, tc.want)
-		}
-	}
-	for _, bad := range []string{"", "MiB", "-1", "1 parsec", "1e999"} {
-		if _, err := ParseSize(bad); err == nil {
-			t.Errorf("ParseSize(%q): got no error, want one", bad)
-		}
-	}
-}
-
 func TestSparkline(t *testing.T) {
 	if got := Sparkline([]int64{0, 1, 2, 3, 4, 5, 6, 7}); got != "▁▂▃▄▅▆▇█" {
 		t.Errorf("ramp: got %q", got)

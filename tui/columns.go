@@ -17,12 +17,12 @@ func (s Sites) columns() []Column {
 		if s.pair == nil {
 			return nil
 		}
-		return pairColumns(s.pair, s.pairCallers, s.width, s.Styles)
+		return pairColumns(s.pair, s.pairNames, s.width, s.Styles)
 	}
 	if s.trend == nil {
 		return nil
 	}
-	return trendColumns(s.trend, s.trendCallers, s.width, s.Styles)
+	return trendColumns(s.trend, s.trendNames, s.width, s.Styles)
 }
 
 func rankCell(r int) string { return strconv.Itoa(r) }
@@ -30,16 +30,7 @@ func rankCell(r int) string { return strconv.Itoa(r) }
 // rankWidth fits the largest rank of n sites: 100 000 sites need six cells.
 func rankWidth(n int) int { return max(len(strconv.Itoa(n)), 2) }
 
-// callerAt is the caller siteCell shows for site i: none unless the sites
-// are whole stacks.
-func callerAt(callers []int32, i int) int {
-	if i < len(callers) {
-		return int(callers[i])
-	}
-	return 0
-}
-
-func trendColumns(t *dumpdiff.TrendResult, callers []int32, width int, st Styles) []Column {
+func trendColumns(t *dumpdiff.TrendResult, names []string, width int, st Styles) []Column {
 	unit := t.Metric.Unit
 	s := t.Sites
 	verdicts := map[dumpdiff.Verdict]func(string) string{}
@@ -72,7 +63,7 @@ func trendColumns(t *dumpdiff.TrendResult, callers []int32, width int, st Styles
 		Column{Title: "trend", Width: sparkW, Cell: func(i int) string { return report.Sparkline(sample(s[i].Values, sparkW)) },
 			Paint: func(_ int, c string) string { return bar(c) }},
 		Column{Title: "site", Cell: func(i int) string {
-			return siteCell(s[i].Title, s[i].Category, s[i].Frames, callerAt(callers, i), siteW)
+			return siteCell(s[i].Title, nameAt(names, i), s[i].Category, s[i].Frames, siteW)
 		},
 			Less: func(a, b int) bool { return strings.Compare(s[a].Title, s[b].Title) < 0 }},
 	)
@@ -97,7 +88,7 @@ func narrow(cols []Column, width int, drop ...string) []Column {
 	return cols
 }
 
-func pairColumns(p *dumpdiff.CompareResult, callers []int32, width int, st Styles) []Column {
+func pairColumns(p *dumpdiff.CompareResult, names []string, width int, st Styles) []Column {
 	unit := p.Metric.Unit
 	s := p.Sites
 	siteW := 0 // set below, once the columns are known
@@ -126,7 +117,7 @@ func pairColumns(p *dumpdiff.CompareResult, callers []int32, width int, st Style
 			Cell: func(i int) string { return report.FormatPct(s[i].DeltaPct) },
 			Less: func(a, b int) bool { return cmp.Compare(s[b].DeltaPct, s[a].DeltaPct) < 0 }},
 		Column{Title: "site", Cell: func(i int) string {
-			return siteCell(s[i].Title, s[i].Category, s[i].Frames, callerAt(callers, i), siteW)
+			return siteCell(s[i].Title, nameAt(names, i), s[i].Category, s[i].Frames, siteW)
 		},
 			Less: func(a, b int) bool { return strings.Compare(s[a].Title, s[b].Title) < 0 }},
 	)

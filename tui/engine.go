@@ -64,9 +64,9 @@ type resultMsg struct {
 	pair  *dumpdiff.CompareResult
 	base  int
 	tgt   int
-	// callers are the sites' distinguishingCallers, nil unless grouped by stack.
-	callers []int32
-	err     error
+	// names are the sites' siteNames, nil unless grouped by stack.
+	names []string
+	err   error
 }
 
 // exportedMsg reports the end of an export.
@@ -84,12 +84,7 @@ func computeTrend(e Engine, seq int, q dumpdiff.Options) tea.Cmd {
 			// with it ("trend needs at least two snapshots").
 			return resultMsg{seq: seq, query: q, err: fmt.Errorf("rank sites: %w", err)}
 		}
-		var callers []int32
-		if res.GroupBy == dumpdiff.GroupByStack {
-			s := res.Sites
-			callers = distinguishingCallers(len(s), func(i int) string { return s[i].Title }, func(i int) []dumpdiff.Frame { return s[i].Frames })
-		}
-		return resultMsg{seq: seq, query: q, trend: res, callers: callers}
+		return resultMsg{seq: seq, query: q, trend: res, names: siteNames(res)}
 	}
 }
 
@@ -100,12 +95,7 @@ func computePair(e Engine, seq int, q dumpdiff.Options, base, tgt int) tea.Cmd {
 		if err != nil {
 			return resultMsg{seq: seq, query: q, base: base, tgt: tgt, err: fmt.Errorf("pair diff: %w", err)}
 		}
-		var callers []int32
-		if res.GroupBy == dumpdiff.GroupByStack {
-			s := res.Sites
-			callers = distinguishingCallers(len(s), func(i int) string { return s[i].Title }, func(i int) []dumpdiff.Frame { return s[i].Frames })
-		}
-		return resultMsg{seq: seq, query: q, pair: res, base: base, tgt: tgt, callers: callers}
+		return resultMsg{seq: seq, query: q, pair: res, base: base, tgt: tgt, names: siteNames(res)}
 	}
 }
 

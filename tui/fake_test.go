@@ -48,11 +48,11 @@ func (f *fakeEngine) metric(name string) dumpdiff.Metric {
 
 func (f *fakeEngine) Compare(base, target int, q dumpdiff.Options) (*dumpdiff.CompareResult, error) {
 	f.asked = append(f.asked, q)
-	c := &dumpdiff.CompareResult{Metric: f.trend.Metric, GroupBy: dumpdiff.GroupByStack,
+	c := &dumpdiff.CompareResult{ResultHeader: dumpdiff.ResultHeader{Metric: f.trend.Metric, GroupBy: dumpdiff.GroupByStack},
 		Base: f.trend.Snapshots[base], Target: f.trend.Snapshots[target]}
 	for _, s := range f.trend.Sites {
 		b, t := s.Values[base], s.Values[target]
-		p := dumpdiff.PairSite{Key: s.Key, Title: s.Title, Frames: s.Frames, Category: s.Category, Base: b, Target: t, Delta: t - b}
+		p := dumpdiff.PairSite{Site: dumpdiff.Site{Key: s.Key, Title: s.Title, Frames: s.Frames, Category: s.Category}, Base: b, Target: t, Delta: t - b}
 		switch {
 		case b == 0 && t > 0:
 			p.Status = dumpdiff.StatusNew
@@ -106,17 +106,17 @@ func lifecycleTrend() dumpdiff.TrendResult {
 		return out
 	}
 	sites := []dumpdiff.TrendSite{
-		{Key: "leakyOpen", Title: "main.(*leakyOperator).open", Frames: fr("main.(*leakyOperator).open", "main.(*task).open", "main.runLifecycle", "main.main"),
+		{Site: dumpdiff.Site{Key: "leakyOpen", Title: "main.(*leakyOperator).open", Frames: fr("main.(*leakyOperator).open", "main.(*task).open", "main.runLifecycle", "main.main")},
 			Values: ramp(4*mib, 4*mib), Growth: 4 * mib, TotalGrowth: 28 * mib, R2: 1, MKP: 2.5e-5, Monotonic: 1, Verdict: dumpdiff.VerdictLeak},
-		{Key: "sessionLeak", Title: "main.(*sessionTable).add", Frames: fr("main.(*sessionTable).add", "main.(*task).open", "main.runLifecycle", "main.main"),
+		{Site: dumpdiff.Site{Key: "sessionLeak", Title: "main.(*sessionTable).add", Frames: fr("main.(*sessionTable).add", "main.(*task).open", "main.runLifecycle", "main.main")},
 			Values: ramp(512*1024, 512*1024), Growth: 512 * 1024, TotalGrowth: 3584 * 1024, R2: 0.998, MKP: 2.5e-5, Monotonic: 1, Verdict: dumpdiff.VerdictLeak},
-		{Key: "cache", Title: "main.(*warmCache).fill", Frames: fr("main.(*warmCache).fill", "main.(*task).open", "main.runLifecycle", "main.main"),
+		{Site: dumpdiff.Site{Key: "cache", Title: "main.(*warmCache).fill", Frames: fr("main.(*warmCache).fill", "main.(*task).open", "main.runLifecycle", "main.main")},
 			Values: []int64{8 * mib, 16 * mib, 16 * mib, 16 * mib, 16 * mib, 16 * mib, 16 * mib, 16 * mib}, Growth: 0, TotalGrowth: 8 * mib, R2: 0.14, MKP: 0.31, Monotonic: 1, Verdict: dumpdiff.VerdictPlateau},
-		{Key: "buffers", Title: "main.(*task).process", Frames: fr("main.(*task).process", "main.runLifecycle", "main.main"),
+		{Site: dumpdiff.Site{Key: "buffers", Title: "main.(*task).process", Frames: fr("main.(*task).process", "main.runLifecycle", "main.main")},
 			Values: []int64{3 * mib, 1 * mib, 2 * mib, 3 * mib, 1 * mib, 2 * mib, 3 * mib, 2 * mib}, Growth: 0, TotalGrowth: -1 * mib, R2: 0.01, MKP: 0.9, Monotonic: 0.57, Verdict: dumpdiff.VerdictNoise},
-		{Key: "evil", Title: "evil\x1b[31m\rname\x07", Frames: fr("evil\x1b[31m\rname\x07", "main.main"),
+		{Site: dumpdiff.Site{Key: "evil", Title: "evil\x1b[31m\rname\x07", Frames: fr("evil\x1b[31m\rname\x07", "main.main")},
 			Values: ramp(64*1024, 0), Growth: 0, TotalGrowth: 0, R2: 0, MKP: 1, Monotonic: 1, Verdict: dumpdiff.VerdictNoise},
-		{Key: "shrink", Title: "main.(*pool).trim", Frames: fr("main.(*pool).trim", "main.main"),
+		{Site: dumpdiff.Site{Key: "shrink", Title: "main.(*pool).trim", Frames: fr("main.(*pool).trim", "main.main")},
 			Values: ramp(9*mib, -mib), Growth: -mib, TotalGrowth: -7 * mib, R2: 1, MKP: 2.5e-5, Monotonic: 0, Verdict: dumpdiff.VerdictShrinking},
 	}
 	for i := range sites {
@@ -132,10 +132,10 @@ func lifecycleTrend() dumpdiff.TrendResult {
 		snaps[i].Total = totals[i]
 	}
 	return dumpdiff.TrendResult{
-		Metric: dumpdiff.Metric{Name: "inuse_space", Unit: "bytes"}, GroupBy: dumpdiff.GroupByStack,
-		Snapshots: snaps, Total: dumpdiff.TrendTotal{Growth: 4.5 * mib, Values: totals},
+		ResultHeader: dumpdiff.ResultHeader{Metric: dumpdiff.Metric{Name: "inuse_space", Unit: "bytes"}, GroupBy: dumpdiff.GroupByStack, SiteCount: len(sites)},
+		Snapshots:    snaps, Total: dumpdiff.TrendTotal{Growth: 4.5 * mib, Values: totals},
 		Projection: &dumpdiff.Projection{Limit: 1 << 30, Lifecycles: 210, Growing: true},
-		Sites:      sites, SiteCount: len(sites),
+		Sites:      sites,
 	}
 }
 

@@ -225,10 +225,10 @@ func (m Model) onResult(msg resultMsg) Model {
 	m.query = msg.query
 	if msg.trend != nil {
 		m.trendQ = msg.query
-		m.sites.SetTrend(msg.trend, msg.callers)
+		m.sites.SetTrend(msg.trend, msg.names)
 	} else {
 		m.base, m.tgt = msg.base, msg.tgt
-		m.sites.SetPair(msg.pair, msg.callers)
+		m.sites.SetPair(msg.pair, msg.names)
 	}
 	if m.screen == screenDetail || m.screen == screenTree {
 		m.screen = screenSites

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
@@ -15,113 +14,87 @@ func shortName(s string, w int) string { return report.ShortName(s, w) }
 // paramsStart is report.ParamsStart: where a C++ parameter list starts.
 func paramsStart(s string) int { return report.ParamsStart(s) }
 
-// siteCell is a site's title in the sites table, fitted to w cells. Sites
-// keyed by whole stacks often share their innermost frame; the caller that
-// tells such a site from the others follows, when it fits:
-// "ChunkPool::allocate ← … ← PhaseIdealLoop::optimize". caller is that
-// frame's index, negated when the title is unique and the caller only adds
-// context (then an NMT category, in brackets, comes first), 0 for none.
-func siteCell(title, category string, frames []dumpdiff.Frame, caller int, w int) string {
-	s := clean(title)
-	distinct := caller > 0
-	caller = max(caller, -caller)
-	c, arrow := "", " ← "
-	if caller > 0 && caller < len(frames) {
-		c = clean(frameName(frames[caller]))
-		if caller > 1 {
-			arrow = " ← … ← "
-		}
-		if strings.HasSuffix(s, "← "+c) {
-			c = "" // the engine's title names it already ("[java] ← f"); a name that merely contains it does not
-		}
+// siteNames names the sites of a result the way the table and every
+// export do (dumpdiff.DistinctTitles): by stack, same-titled sites are told
+// apart by their callers. It is nil unless the sites are whole stacks, and
+// it runs with the engine's computation, off the Update loop.
+func siteNames(r dumpdiff.Result) []string {
+	if r.Header().GroupBy != dumpdiff.GroupByStack {
+		return nil
 	}
-	withCaller := func(s string, room int) string {
-		// A caller cut to a few cells says nothing: it shows whole, or
-		// with at least 16 cells of it.
-		if left := room - strWidth(s) - strWidth(arrow); c != "" && left >= min(strWidth(c), 16) {
-			return s + arrow + shortName(c, left)
-		}
-		return s
+	return dumpdiff.DistinctTitles(r.Len(), r.SiteAt)
+}
+
+// nameAt is site i's name from siteNames, "" when there is none.
+func nameAt(names []string, i int) string {
+	if i < len(names) {
+		return names[i]
 	}
+	return ""
+}
+
+// siteCell is a site's title in the sites table, fitted to w cells. name is
+// the site's name from siteNames: when it differs from the title, it tells
+// same-titled sites apart by their callers ("ChunkPool::allocate ← … ←
+// PhaseIdealLoop::optimize") and is fitted the way the HTML report fits it
+// (report.ShortTitle) unless that cuts the title itself; when it is the
+// title, the site's first caller
+// follows as context if it fits, after an NMT category (in brackets); ""
+// shows the title alone.
+func siteCell(title, name, category string, frames []dumpdiff.Frame, w int) string {
 	suffix := ""
 	if category != "" && !strings.Contains(title, category) {
 		suffix = "  [" + clean(category) + "]"
 	}
-	least := s // the name with no more than its parameters dropped
-	if p := paramsStart(s); p > 0 {
-		least = s[:p] + "(…)"
-	}
-	if distinct && c != "" {
-		// The parameters give way to the caller.
-		if strWidth(s)+strWidth(arrow)+strWidth(c) > w {
-			s = least
+	if name != "" && name != title {
+		// The callers that tell it apart win over the category, but not
+		// over the title: when they leave it less than its name without
+		// parameters, or are cut to a few cells, the title shows alone.
+		s, t := report.ShortTitle(clean(name), w), clean(title)
+		if (strings.HasPrefix(s, t+" ← ") || strings.HasPrefix(s, report.WithoutParams(t)+" ← ")) && callersReadable(clean(name), s) {
+			if strWidth(s)+strWidth(suffix) <= w {
+				s += suffix
+			}
+			return s
 		}
-		s = withCaller(shortName(s, w), w)
-		if strWidth(s)+strWidth(suffix) <= w {
-			s += suffix
-		}
-		return s
+		name = ""
 	}
+	s := clean(title)
+	c := ""
+	if name != "" && len(frames) > 1 {
+		c = clean(frameName(frames[1]))
+		if strings.HasSuffix(s, "← "+c) {
+			c = "" // the engine's title names it already ("[java] ← f"); a name that merely contains it does not
+		}
+	}
+	least := report.WithoutParams(s) // the name with no more than its parameters dropped
 	// The category gives way before the name has to be cut further than
 	// its parameters.
 	if strWidth(least)+strWidth(suffix) > w {
 		suffix = ""
 	}
 	room := w - strWidth(suffix)
-	return withCaller(shortName(s, room), room) + suffix
+	s = shortName(s, room)
+	// A caller cut to a few cells says nothing: it shows whole, or with at
+	// least 16 cells of it.
+	if left := room - strWidth(s) - strWidth(" ← "); c != "" && left >= min(strWidth(c), 16) {
+		s += " ← " + shortName(c, left)
+	}
+	return s + suffix
 }
 
-// distinguishingCallers gives, for each of n sites, the index of the frame
-// that tells it from the other sites with the same title: the first caller
-// where its stack leaves theirs. A site whose title is unique gets -1 (its
-// first caller, as context), a site without callers 0. It sorts each group of same-titled
-// sites by stack, so a group of k sites costs k log k comparisons, and it
-// runs with the engine's computation, off the Update loop.
-func distinguishingCallers(n int, title func(i int) string, frames func(i int) []dumpdiff.Frame) []int32 {
-	out := make([]int32, n)
-	groups := make(map[string][]int32)
-	for i := range n {
-		if len(frames(i)) > 1 {
-			out[i] = -1
-			t := title(i)
-			groups[t] = append(groups[t], int32(i))
+// callersReadable reports whether every caller that fitted the name full
+// into short keeps what it needs to be read: all of it, or at least 16
+// cells (a caller cut to a few cells says nothing).
+func callersReadable(full, short string) bool {
+	fp, sp := strings.Split(full, " ← "), strings.Split(short, " ← ")
+	if len(fp) != len(sp) {
+		return false
+	}
+	for i := 1; i < len(sp); i++ {
+		if sp[i] != fp[i] && strWidth(sp[i]) < min(strWidth(report.WithoutParams(fp[i])), 16) {
+			return false
 		}
 	}
-	// lcp is the number of leading frames (after the first) two stacks share.
-	lcp := func(a, b []dumpdiff.Frame) int {
-		k := 1
-		for k < len(a) && k < len(b) && frameName(a[k]) == frameName(b[k]) {
-			k++
-		}
-		return k - 1
-	}
-	for _, g := range groups {
-		if len(g) < 2 {
-			continue
-		}
-		slices.SortFunc(g, func(a, b int32) int {
-			fa, fb := frames(int(a)), frames(int(b))
-			for k := 1; k < len(fa) && k < len(fb); k++ {
-				if c := strings.Compare(frameName(fa[k]), frameName(fb[k])); c != 0 {
-					return c
-				}
-			}
-			return len(fa) - len(fb)
-		})
-		for j, i := range g {
-			fs := frames(int(i))
-			shared := 0
-			if j > 0 {
-				shared = lcp(fs, frames(int(g[j-1])))
-			}
-			if j+1 < len(g) {
-				shared = max(shared, lcp(fs, frames(int(g[j+1]))))
-			}
-			out[i] = 1 // same names all the way: the first caller still helps
-			if d := 1 + shared; d < len(fs) {
-				out[i] = int32(d)
-			}
-		}
-	}
-	return out
+	return true
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/report"
 )
 
 func TestShortName(t *testing.T) {
@@ -35,30 +36,44 @@ func TestShortName(t *testing.T) {
 	}
 }
 
-func TestDistinguishingCallers(t *testing.T) {
-	type site struct {
-		title  string
-		frames []dumpdiff.Frame
+// TestSiteNames: the sites table names same-titled sites the way the
+// terminal table and the exports do (dumpdiff.DistinctTitles), and only
+// when the sites are whole stacks.
+func TestSiteNames(t *testing.T) {
+	sites := []dumpdiff.TrendSite{
+		{Site: dumpdiff.Site{Title: "ChunkPool::allocate", Frames: frames("ChunkPool::allocate", "Arena::grow", "PhaseIdealLoop::optimize", "Compile::Optimize")}},
+		{Site: dumpdiff.Site{Title: "ChunkPool::allocate", Frames: frames("ChunkPool::allocate", "Arena::grow", "PhaseChaitin::Register_Allocate", "Compile::Code_Gen")}},
+		{Site: dumpdiff.Site{Title: "ChunkPool::allocate", Frames: frames("ChunkPool::allocate", "Node::clone")}},
+		{Site: dumpdiff.Site{Title: "main.leak", Frames: frames("main.leak", "main.open", "main.main")}},
 	}
-	sites := []site{
-		{"ChunkPool::allocate", frames("ChunkPool::allocate", "Arena::grow", "PhaseIdealLoop::optimize", "Compile::Optimize")},
-		{"ChunkPool::allocate", frames("ChunkPool::allocate", "Arena::grow", "PhaseChaitin::Register_Allocate", "Compile::Code_Gen")},
-		{"ChunkPool::allocate", frames("ChunkPool::allocate", "Arena::grow", "PhaseIdealLoop::optimize", "Compile::Compile")},
-		{"ChunkPool::allocate", frames("ChunkPool::allocate", "Node::clone")},
-		{"main.leak", frames("main.leak", "main.open", "main.main")},
-		{"main.alone", frames("main.alone")},
-		// Same names all the way (keys differ by line or offset): the first caller.
-		{"f", frames("f", "g")},
-		{"f", frames("f", "g")},
-	}
-	got := distinguishingCallers(len(sites), func(i int) string { return sites[i].title }, func(i int) []dumpdiff.Frame { return sites[i].frames })
-	want := []int32{3, 2, 3, 1, -1, 0, 1, 1}
+	res := &dumpdiff.TrendResult{ResultHeader: dumpdiff.ResultHeader{GroupBy: dumpdiff.GroupByStack}, Sites: sites}
+	got := siteNames(res)
+	want := dumpdiff.DistinctTitles(res.Len(), res.SiteAt)
 	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("got %v, want %v", got, want)
+		t.Errorf("got %q, want the table's %q", got, want)
 	}
-	cell := siteCell(sites[1].title, "", sites[1].frames, int(got[1]), 60)
-	if cell != "ChunkPool::allocate ← … ← PhaseChaitin::Register_Allocate" {
+	if got[1] != "ChunkPool::allocate ← Arena::grow ← PhaseChaitin::Register_Allocate" || got[3] != "main.leak" {
+		t.Errorf("got %q", got)
+	}
+	cell := siteCell(sites[1].Title, got[1], "", sites[1].Frames, 70)
+	if cell != "ChunkPool::allocate ← Arena::grow ← PhaseChaitin::Register_Allocate" {
 		t.Errorf("siteCell: got %q", cell)
+	}
+	// Cut the way the HTML report cuts it, while each caller keeps 16 cells.
+	if cell, want := siteCell(sites[1].Title, got[1], "", sites[1].Frames, 62), report.ShortTitle(got[1], 62); cell != want || cell == got[1] {
+		t.Errorf("siteCell at 62 cells: got %q, want %q", cell, want)
+	}
+	// Callers cut to a few cells say nothing: the title shows alone.
+	if cell := siteCell(sites[1].Title, got[1], "", sites[1].Frames, 40); cell != "ChunkPool::allocate" {
+		t.Errorf("siteCell at 40 cells: got %q, want the title alone", cell)
+	}
+	// The unique site shows its first caller as context.
+	if cell := siteCell(sites[3].Title, got[3], "", sites[3].Frames, 60); cell != "main.leak ← main.open" {
+		t.Errorf("siteCell of a unique site: got %q", cell)
+	}
+	res.GroupBy = dumpdiff.GroupByFunction
+	if got := siteNames(res); got != nil {
+		t.Errorf("by function: got %q, want none", got)
 	}
 }
 
@@ -76,7 +91,7 @@ func TestSiteCellCategory(t *testing.T) {
 		{fs[0].Function, "Arena Chunk", 40, "ChunkPool::allocate(…)  [Arena Chunk]"},
 	}
 	for _, tt := range tests {
-		if got := siteCell(tt.title, tt.cat, fs, 0, tt.w); got != tt.want {
+		if got := siteCell(tt.title, "", tt.cat, fs, tt.w); got != tt.want {
 			t.Errorf("siteCell(%q, %q, %d): got %q, want %q", tt.title, tt.cat, tt.w, got, tt.want)
 		}
 	}
@@ -84,22 +99,22 @@ func TestSiteCellCategory(t *testing.T) {
 
 func TestSiteCellCallerBeforeCategory(t *testing.T) {
 	fs := frames("Arena::grow(unsigned long, AllocFailStrategy::AllocFailEnum)", "Arena::Amalloc(unsigned long)", "PhaseCFG::insert_goto_at(unsigned int, unsigned int)")
-	// Same-named sites: the caller that tells them apart wins over the category.
-	if got, want := siteCell(fs[0].Function, "Arena Chunk", fs, 2, 40), "Arena::grow(…) ← … ← PhaseCFG:…oto_at(…)"; got != want {
+	// Same-named sites: the callers that tell them apart win over the category.
+	if got, want := siteCell(fs[0].Function, fs[0].Function+" ← … ← "+fs[2].Function, "Arena Chunk", fs, 40), "Arena::grow(…) ← … ← PhaseCFG:…oto_at(…)"; got != want {
 		t.Errorf("distinguishing caller: got %q, want %q", got, want)
 	}
 	// A unique site: the category first, the caller if room is left.
-	if got, want := siteCell(fs[0].Function, "Arena Chunk", fs, -1, 40), "Arena::grow(…)  [Arena Chunk]"; got != want {
+	if got, want := siteCell(fs[0].Function, fs[0].Function, "Arena Chunk", fs, 40), "Arena::grow(…)  [Arena Chunk]"; got != want {
 		t.Errorf("context caller: got %q, want %q", got, want)
 	}
 	// The engine's title for a placeholder frame already names its caller.
 	pl := frames("[java]", "[Other]")
-	if got, want := siteCell("[java] ← [Other]", "Other", pl, -1, 40), "[java] ← [Other]"; got != want {
+	if got, want := siteCell("[java] ← [Other]", "[java] ← [Other]", "Other", pl, 40), "[java] ← [Other]"; got != want {
 		t.Errorf("placeholder: got %q, want %q", got, want)
 	}
 	// A title that merely contains the caller's name still shows the caller.
 	lo := frames("leaky_operator_open", "operator_open")
-	if got, want := siteCell("leaky_operator_open", "", lo, -1, 60), "leaky_operator_open ← operator_open"; got != want {
+	if got, want := siteCell("leaky_operator_open", "leaky_operator_open", "", lo, 60), "leaky_operator_open ← operator_open"; got != want {
 		t.Errorf("caller inside the title: got %q, want %q", got, want)
 	}
 }

@@ -22,11 +22,11 @@ type Sites struct {
 	table Table
 	trend *dumpdiff.TrendResult
 	pair  *dumpdiff.CompareResult
-	// trendCallers and pairCallers say which caller tells same-named
-	// sites apart (distinguishingCallers).
-	trendCallers, pairCallers []int32
-	pairMode                  bool
-	filter                    *regexp.Regexp
+	// trendNames and pairNames are the sites' names as the table and the
+	// exports give them (siteNames).
+	trendNames, pairNames []string
+	pairMode              bool
+	filter                *regexp.Regexp
 
 	width, height int
 }
@@ -108,17 +108,17 @@ func (s *Sites) SetSize(w, h int) {
 
 // SetTrend shows a new trend, keeping the selected site and, unless pair
 // mode ends, the sort.
-func (s *Sites) SetTrend(t *dumpdiff.TrendResult, callers []int32) {
+func (s *Sites) SetTrend(t *dumpdiff.TrendResult, names []string) {
 	sel, wasPair := s.selectedKey(), s.pairMode
-	s.trend, s.trendCallers, s.pairMode = t, callers, false
+	s.trend, s.trendNames, s.pairMode = t, names, false
 	s.show(sel, wasPair)
 }
 
 // SetPair shows a new pair diff, keeping the selected site and, unless pair
 // mode starts, the sort.
-func (s *Sites) SetPair(p *dumpdiff.CompareResult, callers []int32) {
+func (s *Sites) SetPair(p *dumpdiff.CompareResult, names []string) {
 	sel, wasPair := s.selectedKey(), s.pairMode
-	s.pair, s.pairCallers, s.pairMode = p, callers, true
+	s.pair, s.pairNames, s.pairMode = p, names, true
 	s.show(sel, wasPair)
 }
 

@@ -86,7 +86,43 @@ func newCmdBatch(ios *IOStreams, runF func(*BatchOptions) error) *cobra.Command 
 	cmd := &cobra.Command{
 		Use:   "batch DIR | MANIFEST",
 		Short: "Rank many series at once, for scripts and CI gates",
-		Long: `batch runs trend on many series at once: each subdirectory of DIR is one series
+		Long:  batchLong,
+		Example: `  dumpdiff batch testdata/jemalloc --fail-on 1MiB -o leaks.jsonl
+  dumpdiff batch testdata/batch/series.json --format csv -o batch.csv
+  dumpdiff batch testdata/batch/series.yaml --fail-on 1MiB
+  dumpdiff batch testdata/jemalloc --top 3 | jq -r 'select(.sites[0].verdict == "leak") | .name'`,
+		Args: func(_ *cobra.Command, args []string) error {
+			switch {
+			case len(args) == 0:
+				return flagErrorf("batch needs a directory with one subdirectory per series, or a manifest")
+			case len(args) > 1:
+				return flagErrorf("batch takes one directory or manifest, got %d: list several series in a manifest", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Source = args[0]
+			if err := opts.resolve(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return batchRun(opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Format, "format", "jsonl", "output `FORMAT`: jsonl (one JSON object per series) or csv (one row per site)")
+	f.StringVarP(&opts.Output, "output", "o", "", outputUsage)
+	f.IntVarP(&opts.Jobs, "jobs", "j", 0, "run `N` series at once (0: one per CPU)")
+	f.StringVar(&opts.FailOn, "fail-on", "", failOnUsage)
+	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "no progress line on stderr")
+	opts.Series.Register(f, 10, false)
+	return cmd
+}
+
+// batchLong is batch's --help.
+const batchLong = `batch runs trend on many series at once: each subdirectory of DIR is one series
 (for example one directory of heap dumps per container), or a manifest, JSON
 or YAML, lists the series with their files and options:
 
@@ -113,55 +149,28 @@ whatever order they finish in.
 A series that cannot be loaded is reported (an "error" field, and a line on
 stderr) and does not stop the others. Exit status: 3 when --fail-on is given
 and a site with verdict leak in any series grows more than that per lifecycle
-(the offenders are listed on stderr); otherwise 1 when any series failed; else 0.`,
-		Example: `  dumpdiff batch testdata/jemalloc --fail-on 1MiB -o leaks.jsonl
-  dumpdiff batch testdata/batch/series.json --format csv -o batch.csv
-  dumpdiff batch testdata/batch/series.yaml --fail-on 1MiB
-  dumpdiff batch testdata/jemalloc --top 3 | jq -r 'select(.sites[0].verdict == "leak") | .name'`,
-		Args: func(_ *cobra.Command, args []string) error {
-			switch {
-			case len(args) == 0:
-				return flagErrorf("batch needs a directory with one subdirectory per series, or a manifest")
-			case len(args) > 1:
-				return flagErrorf("batch takes one directory or manifest, got %d: list several series in a manifest", len(args))
-			}
-			return nil
-		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Source = args[0]
-			if opts.Format != "jsonl" && opts.Format != "csv" {
-				return flagErrorf("invalid --format %q: want jsonl or csv", opts.Format)
-			}
-			if err := checkOutputPath(opts.Output); err != nil {
-				return err
-			}
-			if opts.Jobs < 0 {
-				return flagErrorf("invalid --jobs %d: want 1 or more (0: one per CPU)", opts.Jobs)
-			}
-			if opts.Jobs == 0 {
-				opts.Jobs = runtime.NumCPU()
-			}
-			var err error
-			if opts.FailOnBytes, err = parseFailOn(opts.FailOn); err != nil {
-				return err
-			}
-			if opts.load, opts.rank, err = opts.Series.resolve(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return batchRun(opts)
-		},
+(the offenders are listed on stderr); otherwise 1 when any series failed; else 0.`
+
+// resolve checks the flags and turns them into the options a run needs.
+func (opts *BatchOptions) resolve() error {
+	if opts.Format != "jsonl" && opts.Format != "csv" {
+		return flagErrorf("invalid --format %q: want jsonl or csv", opts.Format)
 	}
-	f := cmd.Flags()
-	f.StringVar(&opts.Format, "format", "jsonl", "output `FORMAT`: jsonl (one JSON object per series) or csv (one row per site)")
-	f.StringVarP(&opts.Output, "output", "o", "", outputUsage)
-	f.IntVarP(&opts.Jobs, "jobs", "j", 0, "run `N` series at once (0: one per CPU)")
-	f.StringVar(&opts.FailOn, "fail-on", "", failOnUsage)
-	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "no progress line on stderr")
-	opts.Series.Register(f, 10, false)
-	return cmd
+	if err := checkOutputPath(opts.Output); err != nil {
+		return err
+	}
+	if opts.Jobs < 0 {
+		return flagErrorf("invalid --jobs %d: want 1 or more (0: one per CPU)", opts.Jobs)
+	}
+	if opts.Jobs == 0 {
+		opts.Jobs = runtime.NumCPU()
+	}
+	var err error
+	if opts.FailOnBytes, err = parseFailOn(opts.FailOn); err != nil {
+		return err
+	}
+	opts.load, opts.rank, err = opts.Series.resolve()
+	return err
 }
 
 // checkSeriesOptions validates options before any series runs.

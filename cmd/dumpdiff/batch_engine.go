@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 
@@ -30,7 +31,8 @@ func loadTrend(spec SeriesSpec, lo loader.Options, opts dumpdiff.Options) (*dump
 		lo.Order = order
 	}
 	if spec.LifecycleRegex != "" {
-		re, err := batchLifecycleRegex(spec.LifecycleRegex)
+		// checkSeriesOptions has checked it; the loader checks it again.
+		re, err := regexp.Compile(spec.LifecycleRegex)
 		if err != nil {
 			return nil, err
 		}
@@ -50,7 +52,7 @@ func loadTrend(spec SeriesSpec, lo loader.Options, opts dumpdiff.Options) (*dump
 	if err != nil {
 		return nil, err
 	}
-	if err := checkCategoryLabel(series, opts); err != nil {
+	if err := withHints(series.CheckGrouping(opts)); err != nil {
 		return nil, err
 	}
 	return series.Trend(opts)
@@ -63,7 +65,8 @@ func batchLifecycleRegex(s string) (*regexp.Regexp, error) {
 	if err != nil {
 		return nil, fmt.Errorf(`invalid lifecycle_regex "%s": %w`, s, err)
 	}
-	if re.NumSubexp() < 1 {
+	var lre *dumpdiff.LifecycleRegexError
+	if err := dumpdiff.CheckLifecycleRegex(re); errors.As(err, &lre) {
 		return nil, fmt.Errorf(`invalid lifecycle_regex "%s": want a capture group for the lifecycle number`, s)
 	}
 	return re, nil

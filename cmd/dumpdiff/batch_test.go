@@ -420,7 +420,7 @@ func TestBatchParallelOrder(t *testing.T) {
 			mu.Unlock()
 			// Early series finish last, so output order cannot follow completion order.
 			time.Sleep(time.Duration(10-started) * 3 * time.Millisecond)
-			return &dumpdiff.TrendResult{Metric: dumpdiff.Metric{Name: "inuse_space", Unit: "bytes"}}, nil
+			return &dumpdiff.TrendResult{ResultHeader: dumpdiff.ResultHeader{Metric: dumpdiff.Metric{Name: "inuse_space", Unit: "bytes"}}}, nil
 		},
 	}
 	if err := batchRun(opts); err != nil {
@@ -583,8 +583,8 @@ func TestBatchFailOnSanitizesNames(t *testing.T) {
 		FailOn: "1KiB", FailOnBytes: 1 << 10,
 		trend: func(SeriesSpec) (*dumpdiff.TrendResult, error) {
 			return &dumpdiff.TrendResult{
-				Metric: dumpdiff.Metric{Name: "inuse_space", Unit: "bytes"},
-				Sites: []dumpdiff.TrendSite{{Rank: 1, Key: "k", Title: "evil\x1b[2J\nname",
+				ResultHeader: dumpdiff.ResultHeader{Metric: dumpdiff.Metric{Name: "inuse_space", Unit: "bytes"}},
+				Sites: []dumpdiff.TrendSite{{Site: dumpdiff.Site{Rank: 1, Key: "k", Title: "evil\x1b[2J\nname"},
 					Growth: 1 << 20, Verdict: dumpdiff.VerdictLeak}},
 			}, nil
 		},

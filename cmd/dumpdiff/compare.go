@@ -92,7 +92,7 @@ func compareRun(opts *CompareOptions) error {
 	if s.Len() != 2 {
 		return fmt.Errorf("compare %s: want BASE and TARGET, or one NMT .diff file that carries its baseline", opts.Args[0])
 	}
-	if err := checkCategoryLabel(s, opts.Engine); err != nil {
+	if err := withHints(s.CheckGrouping(opts.Engine)); err != nil {
 		return err
 	}
 	engine := opts.Engine
@@ -115,6 +115,6 @@ func compareRun(opts *CompareOptions) error {
 			return err
 		}
 		ro.HTML.Provenance = prov
-		return report.WriteCompare(w, res, f, ro)
+		return report.Write(w, res, f, ro)
 	})
 }

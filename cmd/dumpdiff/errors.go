@@ -3,8 +3,11 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/dumpdiff/dumpdiff/dumpdiff"
 )
 
 // Exit codes, part of the command-line contract.
@@ -45,4 +48,23 @@ type ThresholdError struct{ Count int }
 
 func (e *ThresholdError) Error() string {
 	return fmt.Sprintf("%d leak(s) over the --fail-on threshold", e.Count)
+}
+
+// withHints words the engine's typed errors for the command line, naming
+// the flag to change; the engine makes each check once (dumpdiff.LabelError,
+// dumpdiff.LifecycleRegexError) and says only what is wrong. Other errors,
+// and nil, pass unchanged.
+func withHints(err error) error {
+	var label *dumpdiff.LabelError
+	if errors.As(err, &label) && label.GroupBy == dumpdiff.GroupByCategory {
+		if len(label.Available) == 0 {
+			return errors.New("--group-by category: the snapshots carry no labels (NMT reports have categories): use --group-by stack, function or line")
+		}
+		return fmt.Errorf("--group-by category: the snapshots have no %q label: pick one with --label (%s)", label.Label, strings.Join(label.Available, ", "))
+	}
+	var lre *dumpdiff.LifecycleRegexError
+	if errors.As(err, &lre) {
+		return flagErrorf("invalid --lifecycle-regex %q: want a capture group around the lifecycle number, e.g. 'lc(\\d+)'", lre.Regex)
+	}
+	return err
 }

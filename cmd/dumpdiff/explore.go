@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/internal/atomicfile"
 	"github.com/dumpdiff/dumpdiff/internal/demo"
 	"github.com/dumpdiff/dumpdiff/loader"
 	"github.com/dumpdiff/dumpdiff/report"
@@ -147,7 +148,7 @@ func loadExplored(paths []string, lo loader.Options, q dumpdiff.Options, progres
 	if err != nil {
 		return nil, err
 	}
-	if err := checkCategoryLabel(s, q); err != nil {
+	if err := withHints(s.CheckGrouping(q)); err != nil {
 		return nil, err
 	}
 	if err := s.Check(q); err != nil {
@@ -177,10 +178,11 @@ func exportTo(inputs []string) tui.Exporter {
 
 // exportView writes what the explorer shows with report's writers, atomically.
 func exportView(path string, f tui.ExportFormat, trend *dumpdiff.TrendResult, pair *dumpdiff.CompareResult) error {
-	return report.WriteFileAtomic(path, func(w io.Writer) error {
-		if trend != nil {
-			return report.WriteTrend(w, trend, report.Format(f), report.Options{})
-		}
-		return report.WriteCompare(w, pair, report.Format(f), report.Options{})
+	var res dumpdiff.Result = pair
+	if trend != nil {
+		res = trend
+	}
+	return atomicfile.Write(path, func(w io.Writer) error {
+		return report.Write(w, res, report.Format(f), report.Options{})
 	})
 }

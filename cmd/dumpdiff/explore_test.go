@@ -245,9 +245,9 @@ func TestExploreNoColorInTmux(t *testing.T) {
 // writers and reads back the file.
 func TestExportView(t *testing.T) {
 	res := &dumpdiff.TrendResult{
-		Metric:    dumpdiff.Metric{Name: "inuse_space", Unit: "bytes"},
-		Snapshots: []dumpdiff.SnapshotInfo{{Path: "a", Lifecycle: 0}, {Path: "b", Lifecycle: 1}},
-		Sites: []dumpdiff.TrendSite{{Rank: 1, Key: "k", Title: "main.leak", Values: []int64{1, 2},
+		ResultHeader: dumpdiff.ResultHeader{Metric: dumpdiff.Metric{Name: "inuse_space", Unit: "bytes"}},
+		Snapshots:    []dumpdiff.SnapshotInfo{{Path: "a", Lifecycle: 0}, {Path: "b", Lifecycle: 1}},
+		Sites: []dumpdiff.TrendSite{{Site: dumpdiff.Site{Rank: 1, Key: "k", Title: "main.leak"}, Values: []int64{1, 2},
 			Growth: 1, TotalGrowth: 1, Verdict: dumpdiff.VerdictLeak}},
 	}
 	for _, f := range []tui.ExportFormat{tui.ExportJSON, tui.ExportCSV, tui.ExportMarkdown} {
@@ -260,7 +260,7 @@ func TestExportView(t *testing.T) {
 			t.Fatal(err)
 		}
 		var want strings.Builder
-		if err := report.WriteTrend(&want, res, report.Format(f), report.Options{}); err != nil {
+		if err := report.Write(&want, res, report.Format(f), report.Options{}); err != nil {
 			t.Fatal(err)
 		}
 		if string(got) != want.String() || !strings.Contains(string(got), "main.leak") {
@@ -272,7 +272,7 @@ func TestExportView(t *testing.T) {
 // TestExportViewErrors writes exports where they cannot go: the error names
 // the file once and says why, and nothing is left behind.
 func TestExportViewErrors(t *testing.T) {
-	res := &dumpdiff.TrendResult{Metric: dumpdiff.Metric{Name: "inuse_space", Unit: "bytes"}}
+	res := &dumpdiff.TrendResult{ResultHeader: dumpdiff.ResultHeader{Metric: dumpdiff.Metric{Name: "inuse_space", Unit: "bytes"}}}
 	dir := t.TempDir()
 	file := filepath.Join(dir, "file")
 	if err := os.WriteFile(file, nil, 0o644); err != nil {

@@ -299,7 +299,7 @@ func TestOutputIsInput(t *testing.T) {
 	}
 
 	// The explorer's export path too.
-	res := &dumpdiff.TrendResult{Metric: dumpdiff.Metric{Name: "inuse_space", Unit: "bytes"}}
+	res := &dumpdiff.TrendResult{ResultHeader: dumpdiff.ResultHeader{Metric: dumpdiff.Metric{Name: "inuse_space", Unit: "bytes"}}}
 	export := exportTo(paths)
 	for _, p := range []string{paths[0], link, hard} {
 		if err := export(p, tui.ExportCSV, res, nil); err == nil || !strings.Contains(err.Error(), "write the report to another file") {

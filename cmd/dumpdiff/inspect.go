@@ -2,20 +2,16 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/dumpdiff/dumpdiff/dumpdiff"
 	"github.com/dumpdiff/dumpdiff/parsers"
 	"github.com/dumpdiff/dumpdiff/parsers/symbolize"
 	"github.com/dumpdiff/dumpdiff/report"
-	"github.com/google/pprof/profile"
 	"github.com/spf13/cobra"
 )
 
@@ -106,78 +102,6 @@ func checkInputFormat(f string) error {
 	return flagErrorf("invalid --input-format %q: want one of %s", f, formatList())
 }
 
-// inspectedSnapshot is one snapshot in `inspect --format json`
-// (schema dumpdiff.inspect/v1).
-type inspectedSnapshot struct {
-	Path       string             `json:"path"`
-	Format     parsers.Format     `json:"format"`
-	Variant    string             `json:"variant,omitempty"`
-	Producer   string             `json:"producer,omitempty"`
-	Metrics    []inspectedMetric  `json:"metrics"`
-	Default    string             `json:"default_metric"`
-	Samples    int                `json:"samples"`
-	Stacks     int                `json:"stacks"`
-	Mappings   int                `json:"mappings"`
-	Period     int64              `json:"period"`
-	PeriodUnit string             `json:"period_unit,omitempty"`
-	Unsampled  bool               `json:"unsampled"`
-	Symbolized bool               `json:"symbolized"`
-	Time       *time.Time         `json:"time"`
-	PID        *int               `json:"pid"`
-	RSS        int64              `json:"rss,omitempty"` // resident bytes, when the producer samples it (heaptrack)
-	Warnings   []string           `json:"warnings"`
-	Baseline   *inspectedSnapshot `json:"baseline,omitempty"`
-}
-
-type inspectedMetric struct {
-	Name  string `json:"name"`
-	Unit  string `json:"unit"`
-	Total int64  `json:"total"`
-}
-
-func describeSnapshot(s *parsers.Snapshot) *inspectedSnapshot {
-	totals := s.Totals()
-	out := &inspectedSnapshot{
-		Path: s.Name, Format: s.Format, Variant: s.Variant, Producer: s.Producer,
-		Default: dumpdiff.RetainedMetric(s), Samples: len(s.Profile.Sample), Stacks: distinctStacks(s.Profile),
-		Mappings: len(s.Profile.Mapping), Period: s.Period, PeriodUnit: s.PeriodUnit,
-		Unsampled: s.Unsampled, Symbolized: s.Symbolized, RSS: s.RSS, Warnings: []string{},
-	}
-	for i, m := range s.Metrics() {
-		out.Metrics = append(out.Metrics, inspectedMetric{Name: m.Name, Unit: m.Unit, Total: totals[i]})
-	}
-	if !s.Time.IsZero() {
-		t := s.Time
-		out.Time = &t
-	}
-	if s.PID != 0 {
-		pid := s.PID
-		out.PID = &pid
-	}
-	for _, w := range s.Warnings {
-		out.Warnings = append(out.Warnings, w.Error())
-	}
-	if s.Baseline != nil {
-		out.Baseline = describeSnapshot(s.Baseline)
-	}
-	return out
-}
-
-// distinctStacks counts samples with different location sequences.
-func distinctStacks(p *profile.Profile) int {
-	seen := make(map[string]struct{}, len(p.Sample))
-	var b strings.Builder
-	for _, s := range p.Sample {
-		b.Reset()
-		for _, l := range s.Location {
-			b.WriteString(strconv.FormatUint(l.ID, 36))
-			b.WriteByte(',')
-		}
-		seen[b.String()] = struct{}{}
-	}
-	return len(seen)
-}
-
 // openSnapshot reads one file for inspect; tests replace it.
 var openSnapshot = parsers.Open
 
@@ -188,7 +112,7 @@ func inspectRun(opts *InspectOptions) error {
 		Symbolizer:      symbolize.New(symbolize.Options{SearchDirs: opts.SymbolDirs}),
 		MaxDecompressed: opts.maxBytes,
 	}
-	var good []*inspectedSnapshot
+	var good []*report.InspectedSnapshot
 	failed := 0
 	for _, path := range opts.Files {
 		// A parser bug on one file must not hide the report on the others.
@@ -198,11 +122,11 @@ func inspectRun(opts *InspectOptions) error {
 			failed++
 			continue
 		}
-		good = append(good, describeSnapshot(snap))
+		good = append(good, report.DescribeSnapshot(snap))
 	}
 	var err error
 	if opts.Format == "json" {
-		err = writeInspectJSON(opts.IO.Out, good)
+		err = report.WriteInspectJSON(opts.IO.Out, good)
 	} else {
 		err = writeInspectText(opts.IO.Out, opts.IO.ErrOut, good, opts.IO.IsStdoutTTY())
 	}
@@ -215,26 +139,10 @@ func inspectRun(opts *InspectOptions) error {
 	return nil
 }
 
-func writeInspectJSON(w io.Writer, snaps []*inspectedSnapshot) error {
-	doc := struct {
-		Schema    string               `json:"schema"`
-		Snapshots []*inspectedSnapshot `json:"snapshots"`
-	}{"dumpdiff.inspect/v1", snaps}
-	if doc.Snapshots == nil {
-		doc.Snapshots = []*inspectedSnapshot{}
-	}
-	out, err := json.MarshalIndent(doc, "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(append(report.EscapeJSON(out), '\n'))
-	return err
-}
-
 // writeInspectText prints a block per snapshot on a terminal, and one
 // tab-separated row per snapshot and metric when piped, with the warnings on
 // warnOut so the rows stay machine-readable.
-func writeInspectText(w, warnOut io.Writer, snaps []*inspectedSnapshot, tty bool) error {
+func writeInspectText(w, warnOut io.Writer, snaps []*report.InspectedSnapshot, tty bool) error {
 	if len(snaps) == 0 {
 		return nil
 	}
@@ -280,7 +188,7 @@ func writeInspectText(w, warnOut io.Writer, snaps []*inspectedSnapshot, tty bool
 			sym = "yes"
 		}
 		fmt.Fprintf(tw, "  samples\t%d (%d distinct stacks, %d mappings, symbolized: %s)\n", s.Samples, s.Stacks, s.Mappings, sym)
-		metrics := append([]inspectedMetric(nil), s.Metrics...)
+		metrics := append([]report.InspectedMetric(nil), s.Metrics...)
 		sort.SliceStable(metrics, func(a, b int) bool { return metrics[a].Name == s.Default && metrics[b].Name != s.Default })
 		for j, m := range metrics {
 			label := ""
@@ -315,15 +223,15 @@ func writeInspectText(w, warnOut io.Writer, snaps []*inspectedSnapshot, tty bool
 // printable copies snaps for a text listing with every name cleaned (paths,
 // metric names and units, variant, producer) and each warning made one clean
 // line; the JSON listing keeps them exact.
-func printable(snaps []*inspectedSnapshot) []*inspectedSnapshot {
-	out := make([]*inspectedSnapshot, len(snaps))
+func printable(snaps []*report.InspectedSnapshot) []*report.InspectedSnapshot {
+	out := make([]*report.InspectedSnapshot, len(snaps))
 	for i, s := range snaps {
 		c := *s
 		c.Path, c.Variant, c.Producer = report.Clean(s.Path), report.Clean(s.Variant), report.Clean(s.Producer)
 		c.Default, c.PeriodUnit = report.Clean(s.Default), report.Clean(s.PeriodUnit)
-		c.Metrics = make([]inspectedMetric, len(s.Metrics))
+		c.Metrics = make([]report.InspectedMetric, len(s.Metrics))
 		for j, m := range s.Metrics {
-			c.Metrics[j] = inspectedMetric{Name: report.Clean(m.Name), Unit: report.Clean(m.Unit), Total: m.Total}
+			c.Metrics[j] = report.InspectedMetric{Name: report.Clean(m.Name), Unit: report.Clean(m.Unit), Total: m.Total}
 		}
 		c.Warnings = make([]string, len(s.Warnings))
 		for j, w := range s.Warnings {
@@ -336,7 +244,7 @@ func printable(snaps []*inspectedSnapshot) []*inspectedSnapshot {
 
 // describeFormat reads "tcmalloc (gperftools)" or "pprof (go-heap, Go
 // runtime)": the format, then the variant and producer that add something.
-func describeFormat(s *inspectedSnapshot) string {
+func describeFormat(s *report.InspectedSnapshot) string {
 	var extra []string
 	for _, e := range []string{s.Variant, s.Producer} {
 		said := string(s.Format) + " " + strings.Join(extra, " ")
@@ -352,8 +260,8 @@ func describeFormat(s *inspectedSnapshot) string {
 
 // flattenBaselines lists each snapshot followed by its baseline, if any,
 // named "PATH (baseline)".
-func flattenBaselines(snaps []*inspectedSnapshot) []*inspectedSnapshot {
-	var out []*inspectedSnapshot
+func flattenBaselines(snaps []*report.InspectedSnapshot) []*report.InspectedSnapshot {
+	var out []*report.InspectedSnapshot
 	for _, s := range snaps {
 		out = append(out, s)
 		if s.Baseline != nil {

@@ -18,6 +18,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/internal/atomicfile"
+	"github.com/dumpdiff/dumpdiff/internal/size"
 	"github.com/dumpdiff/dumpdiff/loader"
 	"github.com/dumpdiff/dumpdiff/parsers"
 	"github.com/dumpdiff/dumpdiff/parsers/symbolize"
@@ -97,7 +99,7 @@ func parseMaxDecompressed(s string) (int64, error) {
 	if s == "0" {
 		return -1, nil
 	}
-	n, err := report.ParseSize(s)
+	n, err := size.Parse(s)
 	if err != nil || n <= 0 {
 		return 0, flagErrorf("invalid --max-decompressed %q: want a size such as 4GiB, or 0 for no limit", s)
 	}
@@ -159,8 +161,8 @@ func (f *SeriesFlags) LoadOptions() (loader.Options, error) {
 	if lo.LifecycleRegex, err = compileFlagRE("lifecycle-regex", f.LifecycleRegex); err != nil {
 		return lo, err
 	}
-	if lo.LifecycleRegex != nil && lo.LifecycleRegex.NumSubexp() < 1 {
-		return lo, flagErrorf("invalid --lifecycle-regex %q: want a capture group around the lifecycle number, e.g. 'lc(\\d+)'", f.LifecycleRegex)
+	if err := dumpdiff.CheckLifecycleRegex(lo.LifecycleRegex); err != nil {
+		return lo, withHints(err) // before any file is read
 	}
 	for _, d := range f.Symbols {
 		fi, err := os.Stat(d)
@@ -193,7 +195,7 @@ func (f *SeriesFlags) Options() (dumpdiff.Options, error) {
 		return o, err
 	}
 	if f.Limit != "" {
-		n, err := report.ParseSize(f.Limit)
+		n, err := size.Parse(f.Limit)
 		if err != nil || n <= 0 {
 			return o, flagErrorf("invalid --limit %q: want a size such as 4GiB", f.Limit)
 		}
@@ -224,7 +226,7 @@ func parseMinGrowth(s string) (int64, float64, error) {
 		}
 		return 0, p / 100, nil
 	}
-	n, err := report.ParseSize(t)
+	n, err := size.Parse(t)
 	if err != nil {
 		return 0, 0, flagErrorf("invalid --min-growth %q: want a size such as 64KiB, a share such as 0.1%%, or 0", s)
 	}
@@ -387,27 +389,6 @@ func checkOutputNotInput(output string, inputs []string) error {
 	return nil
 }
 
-// checkCategoryLabel says what to do when --group-by category asks for a
-// label the snapshots do not carry; the engine's error names only what is
-// missing.
-func checkCategoryLabel(s *dumpdiff.Series, o dumpdiff.Options) error {
-	if o.GroupBy != dumpdiff.GroupByCategory {
-		return nil
-	}
-	label := o.Label
-	if label == "" {
-		label = "category"
-	}
-	avail := s.Labels()
-	switch {
-	case slices.Contains(avail, label):
-		return nil
-	case len(avail) == 0:
-		return fmt.Errorf("--group-by category: the snapshots carry no labels (NMT reports have categories): use --group-by stack, function or line")
-	}
-	return fmt.Errorf("--group-by category: the snapshots have no %q label: pick one with --label (%s)", label, strings.Join(avail, ", "))
-}
-
 // checkInputs names an argument that is a shell pattern matching nothing:
 // the shell passes such a pattern on unexpanded, and "no such file" for a
 // name with a star in it would leave the user guessing.
@@ -430,7 +411,7 @@ func writeOutput(ios *IOStreams, path string, write func(w io.Writer, tty bool) 
 	if path == "" {
 		return write(ios.Out, ios.IsStdoutTTY())
 	}
-	return report.WriteFileAtomic(path, func(w io.Writer) error { return write(w, false) })
+	return atomicfile.Write(path, func(w io.Writer) error { return write(w, false) })
 }
 
 // newSymbolizer symbolises address-only dumps (jemalloc, tcmalloc) from the

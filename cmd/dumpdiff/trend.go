@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
+	"github.com/dumpdiff/dumpdiff/internal/size"
 	"github.com/dumpdiff/dumpdiff/loader"
 	"github.com/dumpdiff/dumpdiff/parsers"
 	"github.com/dumpdiff/dumpdiff/report"
@@ -102,7 +103,7 @@ func trendRun(opts *TrendOptions) error {
 		engine.Top = 0
 	}
 	engine.Stream = streamedFormat(f)
-	if err := checkCategoryLabel(s, engine); err != nil {
+	if err := withHints(s.CheckGrouping(engine)); err != nil {
 		return err
 	}
 	if err := checkSeriesLength(s); err != nil {
@@ -132,7 +133,7 @@ func trendRun(opts *TrendOptions) error {
 			return err
 		}
 		ro.HTML.Top, ro.HTML.Provenance = opts.Engine.Top, prov
-		return report.WriteTrend(w, res, f, ro)
+		return report.Write(w, res, f, ro)
 	})
 	if err != nil || len(offenders) == 0 {
 		return err
@@ -171,7 +172,7 @@ func parseFailOn(s string) (int64, error) {
 	if s == "" {
 		return 0, nil
 	}
-	n, err := report.ParseSize(s)
+	n, err := size.Parse(s)
 	if err != nil {
 		return 0, flagErrorf("invalid --fail-on: %v", err)
 	}

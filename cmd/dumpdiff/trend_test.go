@@ -84,6 +84,8 @@ func TestSeriesBadInput(t *testing.T) {
 	golden(t, "trend-unknown-metric", 1, "trend", "-m", "committed", td+"pprof/go-lifecycle")
 	golden(t, "trend-no-labels", 1, "trend", "--group-by", "category", td+"pprof/go-lifecycle")
 	golden(t, "trend-other-label", 1, "trend", "--group-by", "category", "--label", "tid", td+"jemalloc/cxx-thread-names")
+	// compare words the engine's label error as trend does.
+	golden(t, "compare-no-labels", 1, "compare", "--group-by", "category", td+"pprof/go-lifecycle/lc1.pb.gz", td+"pprof/go-lifecycle/lc2.pb.gz")
 	golden(t, "trend-bad-group-by", 1, "trend", "--group-by", "module", td+"pprof/go-lifecycle")
 	golden(t, "trend-bad-focus", 1, "trend", "--focus", "(", td+"pprof/go-lifecycle")
 	golden(t, "trend-bad-limit", 1, "trend", "--limit", "lots", td+"pprof/go-lifecycle")

@@ -25,7 +25,9 @@
 //
 // A frame in a file-backed mapping that gets no symbol (the binary is
 // missing, or stripped with no symbol covering the address) gets a Function
-// named after its module and file offset, as ModuleOffset spells it:
+// named after its module and file offset, as ModuleOffset spells it (the
+// rule of package parsers/framekey, which the engine keys such frames by
+// too; a file that reads "(deleted)" in the maps is the same module):
 //
 //	libfoo.so.1+0x1a2b
 //
@@ -61,13 +63,14 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/google/pprof/profile"
+
+	"github.com/dumpdiff/dumpdiff/parsers/framekey"
 )
 
 // Options configure a Symbolizer.
@@ -162,17 +165,11 @@ func ModuleOffset(loc *profile.Location) string {
 	if m == nil || loc.Address < m.Start {
 		return ""
 	}
-	file := cleanPath(m.File)
+	file := framekey.MappedFile(m.File)
 	if file == "" || strings.HasPrefix(file, "[") {
-		return ""
+		return "" // a pseudo-file ("[vdso]"): left to the engine, which keys it by the same rule
 	}
-	return filepath.Base(file) + "+0x" + strconv.FormatUint(loc.Address-m.Start+m.Offset, 16)
-}
-
-// cleanPath drops the " (deleted)" that /proc/self/maps appends to files
-// replaced or removed while mapped.
-func cleanPath(p string) string {
-	return strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(p), "(deleted)"))
+	return framekey.String(framekey.Module(file), loc.Address-m.Start+m.Offset)
 }
 
 // Symbolize fills in the functions and lines of every location of p that has
@@ -288,7 +285,7 @@ func (t *funcTable) get(name, sys, file string) *profile.Function {
 
 // binaryFor finds and loads the binary for m, or explains why there is none.
 func (s *Symbolizer) binaryFor(m *profile.Mapping) (*binary, error) {
-	file := cleanPath(m.File)
+	file := framekey.MappedFile(m.File)
 	if file == "" || strings.HasPrefix(file, "[") {
 		return nil, nil // anonymous or kernel-provided ([vdso]): nothing to read
 	}

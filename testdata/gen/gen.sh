@@ -5,7 +5,7 @@
 # own reports beside the dumps. See testdata/README.md ("## pprof",
 # "## tcmalloc", "## jemalloc", "## heaptrack").
 #
-# Usage (from anywhere):   testdata/gen/gen.sh [pprof|tcmalloc|jemalloc|heaptrack|jvm|asprof|variants|verify|truth]...
+# Usage (from anywhere):   testdata/gen/gen.sh [pprof|tcmalloc|jemalloc|replaced|heaptrack|jvm|asprof|variants|verify|truth]...
 # With no argument it writes every series. "verify" writes nothing: it checks
 # every committed unsampled snapshot with the reference tools. "truth" only
 # rewrites the truth.json files. Needs gcc, go, Debian's
@@ -365,6 +365,48 @@ gen_jemalloc() {
 	check jemalloc/c-sampled leaky_operator_open 4194304 0.25 "$TD/jemalloc/c-sampled/jeprof-lc1.txt" "$TD/jemalloc/c-sampled/jeprof-lc$N.txt"
 }
 
+# jemalloc/c-replaced: c-restart's fresh process per lifecycle, but from
+# lifecycle N/2+1 on the program's file is replaced (removed and written
+# again, as a deploy does) while the process runs, so those dumps'
+# MAPPED_LIBRARIES name it "…/lifecycle-jemalloc (deleted)". Without
+# symbols, the leak must stay one site across the replacement. The program
+# runs from its own directory, so testdata/bin is left alone.
+gen_replaced() {
+	need gcc "apt-get install gcc"
+	need jeprof "apt-get install libjemalloc-dev"
+	local d=$TD/jemalloc/c-replaced dir=$BUILD/replaced k
+	local bin=$dir/lifecycle-jemalloc conf="prof:true,lg_prof_sample:0"
+	rm -rf "$d" "$dir" && mkdir -p "$d" "$dir"
+	gcc "${CFLAGS[@]}" -DUSE_JEMALLOC -o "$dir/lifecycle-jemalloc.new" "$GEN/clifecycle/lifecycle.c" -ljemalloc
+	for k in $(seq 1 $N); do
+		cp "$dir/lifecycle-jemalloc.new" "$bin"
+		if [ "$k" -le $((N / 2)) ]; then
+			MALLOC_CONF=$conf "$bin" -n "$k" -restart -o "$d/restart-lc%d.heap"
+			continue
+		fi
+		# Lifecycle 1 starts 200 ms in (-period 400): the file is replaced
+		# well before the dump.
+		MALLOC_CONF=$conf "$bin" -n "$k" -restart -period 400 -o "$d/restart-lc%d.heap" &
+		sleep 0.1
+		rm "$bin" && cp "$dir/lifecycle-jemalloc.new" "$bin"
+		wait $!
+		grep -q "lifecycle-jemalloc (deleted)$" "$d/restart-lc$k.heap" || die "jemalloc/c-replaced/restart-lc$k.heap: the program's mapping is not marked (deleted)"
+	done
+	# jeprof's reports, for the totals: it names no function of a dump
+	# whose program reads "(deleted)", which is what this series is about.
+	(cd "$d" &&
+		jeprof --text --show_bytes "$bin" restart-lc1.heap >jeprof-lc1.txt 2>/dev/null &&
+		jeprof --text --show_bytes "$bin" "restart-lc$N.heap" >"jeprof-lc$N.txt" 2>/dev/null &&
+		jeprof --text --show_bytes --base=restart-lc1.heap "$bin" "restart-lc$N.heap" >"jeprof-base-lc1-lc$N.txt" 2>/dev/null)
+	# The symbolisation tests need the exact binary (testdata/bin holds
+	# c-restart's, another build): testdata/bin/replaced.
+	mkdir -p "$TD/bin/replaced" && cp "$dir/lifecycle-jemalloc.new" "$TD/bin/replaced/lifecycle-jemalloc"
+	c_truth jemalloc "$d" "restart-lcK.heap: a fresh process (PIE, ASLR) that ran K lifecycles, K = 1..$N; for K > $((N / 2)) the program's file was replaced while it ran (its mapping reads (deleted))" 1 false \
+		"Every allocation is recorded (lg_prof_sample:0)." 5 ""
+	sed -i -e "s|\"binary\": \".*\"|\"binary\": \"testdata/bin/replaced/lifecycle-jemalloc\"|" \
+		-e "s|\"binary_build_id\": \".*\"|\"binary_build_id\": \"$(build_id "$TD/bin/replaced/lifecycle-jemalloc")\"|" "$d/truth.json"
+}
+
 # ---------------------------------------------------------------- heaptrack
 # heaptrack records every malloc and free of the C lifecycle program (glibc's
 # malloc) with its stack. c-lifecycle: one process across all lifecycles,
@@ -656,19 +698,20 @@ verify_heaptrack() {
 
 main() {
 	local what=("$@")
-	[ ${#what[@]} -gt 0 ] || what=(pprof tcmalloc jemalloc heaptrack jvm asprof variants)
+	[ ${#what[@]} -gt 0 ] || what=(pprof tcmalloc jemalloc replaced heaptrack jvm asprof variants)
 	for w in "${what[@]}"; do
 		case $w in
 		pprof) gen_pprof ;;
 		tcmalloc) gen_tcmalloc ;;
 		jemalloc) gen_jemalloc ;;
+		replaced) gen_replaced ;;
 		heaptrack) gen_heaptrack ;;
 		jvm) gen_jvm ;;
 		asprof) "$GEN/asprof/gen.sh" ;;
 		variants) gen_variants ;;
 		verify) mkdir -p "$BUILD" && verify_pprof && verify_tcmalloc && verify_jemalloc && verify_heaptrack ;;
 		truth) truth_pprof && truth_tcmalloc && truth_jemalloc && truth_heaptrack && truth_jvm ;;
-		*) die "unknown series $w (want pprof, tcmalloc, jemalloc, heaptrack, jvm, asprof, variants, verify or truth)" ;;
+		*) die "unknown series $w (want pprof, tcmalloc, jemalloc, replaced, heaptrack, jvm, asprof, variants, verify or truth)" ;;
 		esac
 	done
 }

@@ -1,4 +1,7 @@
-package report
+// Package atomicfile writes a file so that readers see the old file or the
+// complete new one, never a partial one. Every file dumpdiff writes (-o,
+// the explorer's exports) goes through it.
+package atomicfile
 
 import (
 	"bufio"
@@ -9,7 +12,7 @@ import (
 	"path/filepath"
 )
 
-// WriteFileAtomic writes the file at path with write: it writes a temporary
+// Write writes the file at path with write: it writes a temporary
 // file in the same directory, syncs it to disk and renames it over path, so
 // readers see the old file or the complete new one and never a partial one.
 // When write or any step fails, the temporary file is removed and path is left
@@ -21,7 +24,7 @@ import (
 // /dev/null, a named pipe, a socket) is written in place: renaming a file over
 // it would replace the device node itself, and a stream has no half-written
 // state to protect.
-func WriteFileAtomic(path string, write func(w io.Writer) error) (err error) {
+func Write(path string, write func(w io.Writer) error) (err error) {
 	target := path
 	if fi, lerr := os.Lstat(path); lerr == nil && fi.Mode()&os.ModeSymlink != 0 {
 		if resolved, rerr := filepath.EvalSymlinks(path); rerr == nil {

@@ -1,4 +1,4 @@
-package report
+package atomicfile
 
 import (
 	"errors"
@@ -24,10 +24,10 @@ func dirNames(t *testing.T, dir string) []string {
 	return names
 }
 
-func TestWriteFileAtomic(t *testing.T) {
+func TestWrite(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "out.csv")
-	if err := WriteFileAtomic(path, func(w io.Writer) error {
+	if err := Write(path, func(w io.Writer) error {
 		_, err := io.WriteString(w, "first\n")
 		return err
 	}); err != nil {
@@ -48,7 +48,7 @@ func TestWriteFileAtomic(t *testing.T) {
 	if err := os.Chmod(path, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteFileAtomic(path, func(w io.Writer) error {
+	if err := Write(path, func(w io.Writer) error {
 		_, err := io.WriteString(w, "second\n")
 		return err
 	}); err != nil {
@@ -65,7 +65,7 @@ func TestWriteFileAtomic(t *testing.T) {
 	}
 }
 
-func TestWriteFileAtomicFailure(t *testing.T) {
+func TestWriteFailure(t *testing.T) {
 	errBoom := errors.New("boom")
 	// A writer that has written a lot (more than the buffer) before failing.
 	failing := func(w io.Writer) error {
@@ -78,7 +78,7 @@ func TestWriteFileAtomicFailure(t *testing.T) {
 	t.Run("new file", func(t *testing.T) {
 		dir := t.TempDir()
 		path := filepath.Join(dir, "out.html")
-		err := WriteFileAtomic(path, failing)
+		err := Write(path, failing)
 		if !errors.Is(err, errBoom) {
 			t.Fatalf("got error %v, want one wrapping %v", err, errBoom)
 		}
@@ -96,7 +96,7 @@ func TestWriteFileAtomicFailure(t *testing.T) {
 		if err := os.WriteFile(path, []byte("old"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if err := WriteFileAtomic(path, failing); !errors.Is(err, errBoom) {
+		if err := Write(path, failing); !errors.Is(err, errBoom) {
 			t.Fatalf("got error %v, want one wrapping %v", err, errBoom)
 		}
 		if got, _ := os.ReadFile(path); string(got) != "old" {
@@ -109,7 +109,7 @@ func TestWriteFileAtomicFailure(t *testing.T) {
 
 	t.Run("missing directory", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "no", "such", "out.csv")
-		err := WriteFileAtomic(path, func(io.Writer) error { return nil })
+		err := Write(path, func(io.Writer) error { return nil })
 		if err == nil || !strings.HasPrefix(err.Error(), "write "+path+": ") || strings.Contains(err.Error(), ".tmp-") {
 			t.Errorf("got error %v, want one naming %s and not the temporary file", err, path)
 		}
@@ -117,7 +117,7 @@ func TestWriteFileAtomicFailure(t *testing.T) {
 
 	t.Run("directory as target", func(t *testing.T) {
 		dir := t.TempDir()
-		err := WriteFileAtomic(dir, func(io.Writer) error { return nil })
+		err := Write(dir, func(io.Writer) error { return nil })
 		if err == nil {
 			t.Fatalf("got no error writing over a directory")
 		}
@@ -130,7 +130,7 @@ func TestWriteFileAtomicFailure(t *testing.T) {
 // TestWriteFileAtomicSpecialFiles: -o /dev/stdout (or any device or named
 // pipe) is written in place, never replaced by a regular file, and -o
 // through a symbolic link replaces the linked file and keeps the link.
-func TestWriteFileAtomicSpecialFiles(t *testing.T) {
+func TestWriteSpecialFiles(t *testing.T) {
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "pipe")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
@@ -144,7 +144,7 @@ func TestWriteFileAtomicSpecialFiles(t *testing.T) {
 		t.Skipf("open pipe: %v", err)
 	}
 	defer syscall.Close(fd)
-	if err := WriteFileAtomic(fifo, func(w io.Writer) error {
+	if err := Write(fifo, func(w io.Writer) error {
 		_, err := io.WriteString(w, "through the pipe\n")
 		return err
 	}); err != nil {
@@ -167,7 +167,7 @@ func TestWriteFileAtomicSpecialFiles(t *testing.T) {
 	if err := os.Symlink("real.csv", link); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteFileAtomic(link, func(w io.Writer) error {
+	if err := Write(link, func(w io.Writer) error {
 		_, err := io.WriteString(w, "new\n")
 		return err
 	}); err != nil {

@@ -415,6 +415,25 @@ func (r *sampleReplay) declareLabels(b []byte, off int64) error {
 func (r *sampleReplay) sample(b []byte, off int64) error {
 	r.locs, r.vals, r.key = r.locs[:0], r.vals[:0], r.key[:0]
 	for len(b) > 0 {
+		// Nearly every sample is its packed location ids and packed
+		// values: those two fields are decoded here without the general
+		// field decoder; anything else, or anything malformed, takes it.
+		if c := b[0]; c == 1<<3|wireBytes || c == 2<<3|wireBytes {
+			if l, n := uvarint(b[1:]); n > 0 && l <= uint64(len(b)-1-n) {
+				p := b[1+n : 1+n+int(l)]
+				b = b[1+n+int(l):]
+				var err error
+				if c == 1<<3|wireBytes {
+					r.locs, err = appendPacked(r.locs, p)
+				} else {
+					r.vals, err = appendPacked(r.vals, p)
+				}
+				if err != nil {
+					return r.d.fail(off, err)
+				}
+				continue
+			}
+		}
 		f, rest, err := nextField(b)
 		if err != nil {
 			return r.d.fail(off, err)

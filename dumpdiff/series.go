@@ -210,6 +210,11 @@ func cumulativeMetric(name string) bool {
 	return strings.HasPrefix(name, "alloc_")
 }
 
+// Cumulative reports a metric that counts every allocation since the
+// process started, freed or not (alloc_space, alloc_objects): under it
+// every site that allocates grows, leak or not.
+func Cumulative(m Metric) bool { return cumulativeMetric(m.Name) }
+
 // metricIndex finds a metric by name ("malloc", the first of that name) or
 // by name and unit ("malloc/count"): NMT has two sample types named malloc,
 // in bytes and in counts, and only the second form reaches the count.

@@ -186,26 +186,51 @@ func addrHash(a uint64) uint64 {
 // more. cut says that the line was cut at maxTextLine, so that its last
 // field may be a piece of an address.
 func parseStackAddresses(b []byte, cut bool, locs *heapAddresses, frames []uint32) (_ []uint32, deep bool, err *addressError) {
+	l := newAddressList(b, cut)
+	for {
+		a, ok, err := l.next(len(frames))
+		if !ok {
+			return frames, l.deep, err
+		}
+		frames = append(frames, locs.intern(a))
+	}
+}
+
+// addressList walks the addresses of a stack line, for the jemalloc and
+// tcmalloc readers alike, without allocating.
+type addressList struct {
+	b    []byte
+	deep bool // the line holds more than maxStackDepth addresses, or was cut
+}
+
+// newAddressList starts on b; cut says that the line was cut at
+// maxTextLine, so its last field (perhaps a piece of an address) is dropped.
+func newAddressList(b []byte, cut bool) addressList {
 	if cut {
 		if i := bytes.LastIndexAny(b, " \t"); i >= 0 {
 			b = b[:i]
 		}
-		deep = true
 	}
-	for {
-		f, rest, a, ok := cutAddress(b)
-		if len(f) == 0 {
-			return frames, deep, nil
-		}
-		b = rest
-		if len(frames) == maxStackDepth {
-			return frames, true, nil
-		}
-		if !ok {
-			return frames, deep, &addressError{field: string(f), noPrefix: len(f) < 2 || f[0] != '0' || f[1] != 'x' && f[1] != 'X'}
-		}
-		frames = append(frames, locs.intern(a))
+	return addressList{b: b, deep: cut}
+}
+
+// next returns the next address, given how many were kept so far; ok is
+// false at the end of the line, past maxStackDepth, or with err set at a
+// field that is not an address.
+func (l *addressList) next(kept int) (a uint64, ok bool, err *addressError) {
+	f, rest, a, valid := cutAddress(l.b)
+	if len(f) == 0 {
+		return 0, false, nil
 	}
+	l.b = rest
+	if kept == maxStackDepth {
+		l.deep = true
+		return 0, false, nil
+	}
+	if !valid {
+		return 0, false, &addressError{field: string(f), noPrefix: len(f) < 2 || f[0] != '0' || f[1] != 'x' && f[1] != 'X'}
+	}
+	return a, true, nil
 }
 
 // cutAddress splits b at its first field, as cutField does, and reads the

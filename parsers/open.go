@@ -119,17 +119,11 @@ func ParseEach(r io.Reader, name string, opts *Options, emit func(*Snapshot) err
 	if opts == nil {
 		opts = &Options{}
 	}
-	in, closeIn, err := openContent(r, name, opts.MaxDecompressed, true)
+	in, closeIn, format, err := openFormat(r, name, opts)
 	if err != nil {
 		return err
 	}
 	defer closeIn()
-	format := opts.Format
-	if format == "" {
-		if format, err = detectContent(in, name); err != nil {
-			return err
-		}
-	}
 	read, ok := recordingReaders[format]
 	if !ok {
 		snap, err := parseSnapshot(in, name, format, opts)
@@ -236,6 +230,24 @@ func DetectFile(path string) (Format, error) {
 	}
 	defer closeIn()
 	return detectContent(in, path)
+}
+
+// openFormat decompresses r (within opts.MaxDecompressed) and names its
+// format: opts.Format when set, else what its content says. closeIn
+// releases the decompressor; it is a no-op on error.
+func openFormat(r io.Reader, name string, opts *Options) (in *bufio.Reader, closeIn func(), format Format, err error) {
+	in, closeIn, err = openContent(r, name, opts.MaxDecompressed, true)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	format = opts.Format
+	if format == "" {
+		if format, err = detectContent(in, name); err != nil {
+			closeIn()
+			return nil, nil, "", err
+		}
+	}
+	return in, closeIn, format, nil
 }
 
 // openContent returns a buffered reader over r's content: decompressed when

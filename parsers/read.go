@@ -29,17 +29,11 @@ func Read(r io.Reader, name string, opts *Options, sink Sink) error {
 	if opts.OnRead != nil {
 		r = &countingReader{r: r, on: opts.OnRead}
 	}
-	in, closeIn, err := openContent(r, name, opts.MaxDecompressed, true)
+	in, closeIn, format, err := openFormat(r, name, opts)
 	if err != nil {
 		return err
 	}
 	defer closeIn()
-	format := opts.Format
-	if format == "" {
-		if format, err = detectContent(in, name); err != nil {
-			return err
-		}
-	}
 	if format == FormatPprof && isJavaHeapz(in) {
 		return readJavaHeapz(in, name, sink)
 	}

@@ -483,23 +483,11 @@ func (h *heapHeader) metrics() []Metric {
 // written), keeping the first maxStackDepth.
 func parseReturnAddresses(b []byte, cut bool, rets []uint64) (_ []uint64, deep bool, err *addressError) {
 	rets = rets[:0]
-	if cut {
-		if i := bytes.LastIndexAny(b, " \t"); i >= 0 {
-			b = b[:i]
-		}
-		deep = true
-	}
+	l := newAddressList(b, cut)
 	for {
-		f, rest, a, ok := cutAddress(b)
-		if len(f) == 0 {
-			return rets, deep, nil
-		}
-		b = rest
-		if len(rets) == maxStackDepth {
-			return rets, true, nil
-		}
+		a, ok, err := l.next(len(rets))
 		if !ok {
-			return rets, deep, &addressError{field: string(f)}
+			return rets, l.deep, err
 		}
 		rets = append(rets, a)
 	}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
 )
 
@@ -20,6 +22,11 @@ func bigFake(n int) *fakeEngine {
 		s.Title = fmt.Sprintf("pkg%d.(*T%d).method%d", i%97, i%1013, i)
 		s.Frames = frames(s.Title, fmt.Sprintf("pkg%d.caller%d", i%97, i%31), "main.run", "main.main")
 		s.Growth = float64(n - i)
+		// One site in 50 leaks; the rest spread over other verdicts.
+		s.Verdict = []dumpdiff.Verdict{dumpdiff.VerdictNoise, dumpdiff.VerdictPlateau, dumpdiff.VerdictSteady, dumpdiff.VerdictCreep, dumpdiff.VerdictNew}[i%5]
+		if i%50 == 7 {
+			s.Verdict = dumpdiff.VerdictLeak
+		}
 		sites[i] = s
 	}
 	f.trend.Sites = sites
@@ -126,7 +133,7 @@ func BenchmarkDetailKey(b *testing.B) {
 func BenchmarkResult(b *testing.B) {
 	f := bigFake(100_000)
 	m := started(b, f, Options{}, 160, 48)
-	msg := computeTrend(f, m.seq, m.want)()
+	msg := computeTrend(f, m.seq, m.asked.opts)()
 	b.ResetTimer()
 	for range b.N {
 		r := m.onResult(msg.(resultMsg))
@@ -157,5 +164,77 @@ func TestTableRendersVisibleRowsOnly(t *testing.T) {
 	_ = tb.View()
 	if calls != 23 {
 		t.Errorf("rendering 23 rows of 100 000: got %d cell calls, want 23", calls)
+	}
+}
+
+// BenchmarkFlameBuild measures the command f starts: summing the 100 000
+// growing stacks into the flame graph, then showing it.
+func BenchmarkFlameBuild(b *testing.B) {
+	m := started(b, bigFake(100_000), Options{}, 160, 48)
+	f, cmd := m.openFlame()
+	b.ResetTimer()
+	for range b.N {
+		_ = f.onFlame(cmd().(flameMsg)).View()
+	}
+}
+
+// BenchmarkFlameKey measures one key on the flame graph of 100 000 stacks
+// (a step sideways among thousands of narrow frames, or down and up) and
+// the render that follows.
+func BenchmarkFlameKey(b *testing.B) {
+	m := started(b, bigFake(100_000), Options{}, 160, 48)
+	m = press(b, m, "f", "j", "j")
+	keys := []tea.KeyPressMsg{keyMsg("right"), keyMsg("right"), keyMsg("left"), keyMsg("left"), keyMsg("down"), keyMsg("up")}
+	b.ResetTimer()
+	for i := range b.N {
+		m, _ = m.update(keys[i%len(keys)])
+		_ = m.View()
+	}
+}
+
+// BenchmarkFlameZoom measures enter (zoom) and esc (back out) on the flame
+// graph of 100 000 stacks, each with its render.
+func BenchmarkFlameZoom(b *testing.B) {
+	m := started(b, bigFake(100_000), Options{}, 160, 48)
+	m = press(b, m, "f", "j", "j")
+	keys := []tea.KeyPressMsg{keyMsg("enter"), keyMsg("esc")}
+	b.ResetTimer()
+	for i := range b.N {
+		m, _ = m.update(keys[i%len(keys)])
+		_ = m.View()
+	}
+}
+
+// BenchmarkVerdictKey measures v (narrow 100 000 sites to the next verdict
+// present, cycling back to all) and the render that follows.
+func BenchmarkVerdictKey(b *testing.B) {
+	m := started(b, bigFake(100_000), Options{}, 160, 48)
+	b.ResetTimer()
+	for range b.N {
+		m, _ = m.update(keyMsg("v"))
+		_ = m.View()
+	}
+}
+
+// BenchmarkReverseKey measures r on 100 000 sites and the render.
+func BenchmarkReverseKey(b *testing.B) {
+	m := started(b, bigFake(100_000), Options{}, 160, 48)
+	m = press(b, m, "s")
+	b.ResetTimer()
+	for range b.N {
+		m, _ = m.update(keyMsg("r"))
+		_ = m.View()
+	}
+}
+
+// BenchmarkNextLeakKey measures n (the next of 2 000 leaks among 100 000
+// sites, sorted by title so they are spread) and the render.
+func BenchmarkNextLeakKey(b *testing.B) {
+	m := started(b, bigFake(100_000), Options{}, 160, 48)
+	m = press(b, m, "s", "s", "s", "s")
+	b.ResetTimer()
+	for range b.N {
+		m, _ = m.update(keyMsg("n"))
+		_ = m.View()
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -13,30 +14,86 @@ import (
 )
 
 // TreeSite is one ranked site as the call tree sees it: its stack, innermost
-// first, and the engine's value for it (growth per lifecycle, or a pair delta).
+// first, the engine's value for it (growth per lifecycle, or a pair delta)
+// and its verdict ("" in a pair diff, which has none).
 type TreeSite struct {
-	Frames []dumpdiff.Frame
-	Value  float64
+	Frames  []dumpdiff.Frame
+	Value   float64
+	Verdict dumpdiff.Verdict
 }
 
-// CallNode is one frame of a call tree with the sum of the values of the
+// verdictIndex is v's place in dumpdiff.Verdicts, -1 for none.
+func verdictIndex(v dumpdiff.Verdict) int {
+	for i, x := range dumpdiff.Verdicts {
+		if x == v {
+			return i
+		}
+	}
+	return -1
+}
+
+// Tally counts sites by verdict, in the order of dumpdiff.Verdicts.
+type Tally [8]int
+
+// add counts one site of verdict v.
+func (t *Tally) add(v dumpdiff.Verdict) {
+	if i := verdictIndex(v); i >= 0 && i < len(t) {
+		t[i]++
+	}
+}
+
+// Of is the number of sites of verdict v.
+func (t Tally) Of(v dumpdiff.Verdict) int {
+	if i := verdictIndex(v); i >= 0 && i < len(t) {
+		return t[i]
+	}
+	return 0
+}
+
+// String lists the verdicts present, leaks first: "1 leak, 3 noise"; "" for none.
+func (t Tally) String() string {
+	var parts []string
+	for i, n := range t {
+		if n > 0 {
+			parts = append(parts, strconv.Itoa(n)+" "+string(dumpdiff.Verdicts[i]))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// CallNode is one frame of a call tree with the sums of the values of the
 // sites whose stacks pass through it along this path. Sums are the only
 // arithmetic here: every value is the engine's.
 type CallNode struct {
-	Name     string
-	Value    float64
-	Sites    int
-	Children []*CallNode
+	Name string
+	// Value is the cumulative growth (pprof's cum): every site beneath.
+	Value float64
+	// Self is the growth of the sites that allocate in this frame (pprof's
+	// flat): their stacks end here. Always 0 among callers, whose paths
+	// lead away from the allocations.
+	Self float64
+	// LeakValue is the part of Value from sites whose verdict is leak; the
+	// children are ranked by it first.
+	LeakValue float64
+	Sites     int
+	Verdicts  Tally
+	Children  []*CallNode
 }
+
+// Leaks is the number of leaking sites beneath the node.
+func (n *CallNode) Leaks() int { return n.Verdicts.Of(dumpdiff.VerdictLeak) }
 
 // CallTree is the neighbourhood of one frame: who calls it (walking outward,
 // towards main) and what it calls (walking inward, towards the allocation).
 type CallTree struct {
-	Focus   string
-	Value   float64 // sum over every site whose stack holds Focus
-	Sites   int
-	Callers []*CallNode
-	Callees []*CallNode
+	Focus     string
+	Value     float64 // sum over every site whose stack holds Focus
+	Self      float64 // sum over the sites that allocate in Focus itself
+	LeakValue float64
+	Sites     int
+	Verdicts  Tally
+	Callers   []*CallNode
+	Callees   []*CallNode
 }
 
 // frameName is the key and label of a frame in the tree: its function, or
@@ -53,7 +110,9 @@ func frameName(f dumpdiff.Frame) string {
 
 // BuildCallTree aggregates sites around the frame named focus. A site counts
 // once, at its innermost occurrence of focus, so recursion does not double it.
-// Children are ordered by value, largest first, then by name.
+// Children are ranked by leaking growth, then by cumulative growth, largest
+// first, then by name: a leak under a frame stands above a larger sum of
+// noisy slopes beside it.
 func BuildCallTree(sites []TreeSite, focus string) CallTree {
 	t := CallTree{Focus: focus}
 	callers := &trie{}
@@ -65,8 +124,15 @@ func BuildCallTree(sites []TreeSite, focus string) CallTree {
 		}
 		t.Value += s.Value
 		t.Sites++
-		callers.add(s.Frames[at+1:], false, s.Value)
-		callees.add(s.Frames[:at], true, s.Value)
+		t.Verdicts.add(s.Verdict)
+		if s.Verdict == dumpdiff.VerdictLeak {
+			t.LeakValue += s.Value
+		}
+		if at == 0 {
+			t.Self += s.Value
+		}
+		callers.add(s.Frames[at+1:], false, false, s)
+		callees.add(s.Frames[:at], true, true, s)
 	}
 	t.Callers = callers.nodes()
 	t.Callees = callees.nodes()
@@ -75,14 +141,21 @@ func BuildCallTree(sites []TreeSite, focus string) CallTree {
 
 // trie accumulates paths while the tree is built.
 type trie struct {
-	kids  map[string]*trie
-	value float64
-	sites int
+	kids      map[string]*trie
+	value     float64
+	self      float64
+	leakValue float64
+	sites     int
+	verdicts  Tally
 }
 
 // add walks path (backwards when reverse is set, so callees go from the
-// focus inward) adding v along it.
-func (t *trie) add(path []dumpdiff.Frame, reverse bool, v float64) {
+// focus inward) adding s along it; when self is set the path ends at the
+// site's allocation, which the last node keeps as its self value.
+func (t *trie) add(path []dumpdiff.Frame, reverse, self bool, s TreeSite) {
+	leak := s.Verdict == dumpdiff.VerdictLeak
+	vi := verdictIndex(s.Verdict)
+	counted := vi >= 0 && vi < len(t.verdicts)
 	for j := range path {
 		if reverse {
 			j = len(path) - 1 - j
@@ -96,26 +169,43 @@ func (t *trie) add(path []dumpdiff.Frame, reverse bool, v float64) {
 			k = &trie{}
 			t.kids[name] = k
 		}
-		k.value += v
+		k.value += s.Value
 		k.sites++
+		if counted {
+			k.verdicts[vi]++
+		}
+		if leak {
+			k.leakValue += s.Value
+		}
 		t = k
+	}
+	if self && len(path) > 0 {
+		t.self += s.Value
 	}
 }
 
-// nodes converts the children to sorted CallNodes; sorting here keeps map
+// nodes converts the children to ranked CallNodes; sorting here keeps map
 // order out of the output.
 func (t *trie) nodes() []*CallNode {
 	out := make([]*CallNode, 0, len(t.kids))
 	for name, k := range t.kids {
-		out = append(out, &CallNode{Name: name, Value: k.value, Sites: k.sites, Children: k.nodes()})
+		out = append(out, &CallNode{Name: name, Value: k.value, Self: k.self, LeakValue: k.leakValue,
+			Sites: k.sites, Verdicts: k.verdicts, Children: k.nodes()})
 	}
-	slices.SortFunc(out, func(a, b *CallNode) int {
-		if c := cmp.Compare(b.Value, a.Value); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Name, b.Name)
-	})
+	slices.SortFunc(out, compareNodes)
 	return out
+}
+
+// compareNodes ranks nodes: leaking growth, then growth, largest first,
+// then by name.
+func compareNodes(a, b *CallNode) int {
+	if c := cmp.Compare(b.LeakValue, a.LeakValue); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(b.Value, a.Value); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Name, b.Name)
 }
 
 // treeRow is one line of the flattened tree.
@@ -157,9 +247,18 @@ func NewTree(t CallTree, unit, suffix string, km KeyMap, st Styles) Tree {
 	return m
 }
 
-// Position says which row the cursor is on.
+// Position says which row the cursor is on and the verdicts of the sites
+// beneath it.
 func (m Tree) Position() string {
-	return m.Styles.Subtle.Render(fmt.Sprintf("row %d of %d", m.cursor+1, len(m.rows)))
+	p := fmt.Sprintf("row %d of %d", m.cursor+1, len(m.rows))
+	if m.cursor < len(m.rows) {
+		if n := m.rows[m.cursor].node; n != nil {
+			if t := n.Verdicts.String(); t != "" {
+				p += " · beneath: " + t
+			}
+		}
+	}
+	return m.Styles.Subtle.Render(p)
 }
 
 func (m *Tree) flatten() {
@@ -281,10 +380,25 @@ func (m Tree) View() string {
 
 func renderTree(t CallTree, rows []treeRow, open map[string]bool, cursor, offset int, unit, suffix string, width, height int, st Styles) string {
 	valW := 14
+	// Self (pprof's flat) gives way first on a narrow screen: cum says
+	// where the growth is, the leak count what it is.
+	selfW := valW
+	if width < 72 {
+		selfW = 0
+	}
+	sitesW := 17
+	if width < 56 {
+		sitesW = 9
+	}
+	focus := pluralN(t.Sites) + " through it"
+	if n := t.Verdicts.Of(dumpdiff.VerdictLeak); n > 0 {
+		focus += fmt.Sprintf(" (%s)", pluralLeaks(n))
+	}
+	focus += ", self " + formatGrowth(t.Self, unit, suffix) + ", cum " + formatGrowth(t.Value, unit, suffix)
 	lines := []string{
 		st.Section.Render("Call tree of ") + st.Title.Render(clean(t.Focus)),
-		st.Subtle.Render(pluralN(t.Sites)+" through it, ") + formatGrowth(t.Value, unit, suffix) + st.Subtle.Render(" in all"),
-		"",
+		st.Subtle.Render(focus),
+		st.Header.Render(fitWidth(treeColumns(width, selfW, valW, sitesW), width)),
 	}
 	for r := offset; r < len(rows) && len(lines) < height; r++ {
 		row := rows[r]
@@ -304,8 +418,9 @@ func renderTree(t CallTree, rows []treeRow, open map[string]bool, cursor, offset
 			}
 			line = mark + st.Section.Render(title)
 		} else {
+			n := row.node
 			icon := "  "
-			if len(row.node.Children) > 0 {
+			if len(n.Children) > 0 {
 				icon = "▸ "
 				if open[row.id] {
 					icon = "▾ "
@@ -316,11 +431,63 @@ func renderTree(t CallTree, rows []treeRow, open map[string]bool, cursor, offset
 			// keep their room.
 			d := row.depth - 1
 			indent := strings.Repeat(" ", min(2*min(d, 8)+max(d-8, 0), width/3))
-			nameW := max(width-2-len(indent)-2-1-valW-11, 8)
-			line = mark + indent + icon + pad(shortName(clean(row.node.Name), nameW), nameW, false) + " " +
-				pad(formatGrowth(row.node.Value, unit, suffix), valW, true) + st.Subtle.Render(pad(pluralN(row.node.Sites), 11, true))
+			nameW := max(width-2-len(indent)-2-1-valW-sitesW-treeGap(selfW), 8)
+			var b strings.Builder
+			b.WriteString(mark + indent + icon + pad(shortName(clean(n.Name), nameW), nameW, false) + " ")
+			if selfW > 0 {
+				self := ""
+				if strings.HasPrefix(row.id, "callees\x00") {
+					self = formatGrowth(n.Self, unit, suffix)
+				}
+				b.WriteString(pad(self, selfW, true) + " ")
+			}
+			b.WriteString(pad(formatGrowth(n.Value, unit, suffix), valW, true))
+			b.WriteString(st.Subtle.Render(pad(sitesCell(n, sitesW), sitesW, true)))
+			line = b.String()
 		}
 		lines = append(lines, selectRow(line, r == cursor, width, st))
 	}
 	return fit(lines, width, height)
+}
+
+// treeGap is the room the self column takes with its separator.
+func treeGap(selfW int) int {
+	if selfW == 0 {
+		return 0
+	}
+	return selfW + 1
+}
+
+// treeColumns is the heading over the tree's numbers, right-aligned as
+// they are.
+func treeColumns(width, selfW, valW, sitesW int) string {
+	h := ""
+	if selfW > 0 {
+		h += pad("self", selfW, true) + " "
+	}
+	h += pad("cum", valW, true) + pad("sites", sitesW, true)
+	return strings.Repeat(" ", max(width-strWidth(h), 0)) + h
+}
+
+// sitesCell counts the sites beneath a node and how many of them leak:
+// "1 leak of 12", "12 sites", or "12 (1L)" when room is short.
+func sitesCell(n *CallNode, w int) string {
+	leaks := n.Leaks()
+	if w < 17 {
+		if leaks > 0 {
+			return fmt.Sprintf("%d (%dL)", n.Sites, leaks)
+		}
+		return strconv.Itoa(n.Sites)
+	}
+	if leaks > 0 {
+		return fmt.Sprintf("%s of %d", pluralLeaks(leaks), n.Sites)
+	}
+	return pluralN(n.Sites)
+}
+
+func pluralLeaks(n int) string {
+	if n == 1 {
+		return "1 leak"
+	}
+	return strconv.Itoa(n) + " leaks"
 }

@@ -10,21 +10,6 @@ import (
 	"github.com/dumpdiff/dumpdiff/report"
 )
 
-// columns are the sites table's columns for the current mode and width:
-// wider terminals get the current value and a longer sparkline.
-func (s Sites) columns() []Column {
-	if s.pairMode {
-		if s.pair == nil {
-			return nil
-		}
-		return pairColumns(s.pair, s.pairNames, s.width, s.Styles)
-	}
-	if s.trend == nil {
-		return nil
-	}
-	return trendColumns(s.trend, s.trendNames, s.width, s.Styles)
-}
-
 func rankCell(r int) string { return strconv.Itoa(r) }
 
 // rankWidth fits the largest rank of n sites: 100 000 sites need six cells.

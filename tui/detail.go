@@ -10,17 +10,13 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
-	"github.com/dumpdiff/dumpdiff/report"
 )
 
-// siteInfo is the part of a site the detail screen shows, from a trend or a
-// pair diff: exactly one of trend and pair is set.
+// siteInfo is the part of a site the detail screen shows: the shared
+// dumpdiff.Site, and what its kind says of it (statistics, chart).
 type siteInfo struct {
-	trend *dumpdiff.TrendSite
-	pair  *dumpdiff.PairSite
-	// snaps are the snapshots of the values: every snapshot for a trend,
-	// base and target for a pair.
-	snaps  []dumpdiff.SnapshotInfo
+	site dumpdiff.Site
+	detailKind
 	metric dumpdiff.Metric
 	// metricID names the metric as --metric does (malloc/count).
 	metricID string
@@ -28,15 +24,7 @@ type siteInfo struct {
 	pos      int
 }
 
-func (s siteInfo) frames() []dumpdiff.Frame {
-	switch {
-	case s.trend != nil:
-		return s.trend.Frames
-	case s.pair != nil:
-		return s.pair.Frames
-	}
-	return nil
-}
+func (s siteInfo) frames() []dumpdiff.Frame { return s.site.Frames }
 
 // Detail is the site detail screen: statistics, the value at each lifecycle
 // as a bar chart, and the call stack with a frame cursor (t opens the call
@@ -45,9 +33,11 @@ type Detail struct {
 	KeyMap   KeyMap
 	Styles   Styles
 	site     siteInfo
-	frame    int // frame cursor
-	stackOff int // first frame shown when the stack is windowed
-	offset   int // first line shown
+	frame    int  // frame cursor
+	stackOff int  // first frame shown when the stack is windowed
+	barOff   int  // first lifecycle bar shown when the bars are windowed
+	windowed bool // the bars do not all fit: [ and ] scroll them
+	offset   int  // first line shown
 	width    int
 	height   int
 }
@@ -79,25 +69,27 @@ func (d Detail) Frame() (dumpdiff.Frame, bool) {
 
 // follow scrolls so the frame cursor stays visible.
 func (d *Detail) follow() {
-	if d.site.trend == nil && d.site.pair == nil {
-		return
+	if d.site.stats == nil {
+		return // no site yet
 	}
 	n := len(d.site.frames())
 	d.frame = max(min(d.frame, n-1), 0)
-	lines, at, off := renderDetailLines(d.site, d.frame, d.stackOff, d.width, d.height, d.Styles)
-	d.stackOff = off
-	if at >= 0 {
-		if at < d.offset {
-			d.offset = at
+	l := layoutDetail(d.site, d.frame, d.stackOff, d.barOff, d.width, d.height, d.Styles)
+	d.stackOff, d.barOff = l.stackOff, l.barOff
+	d.windowed = l.barRows < len(l.parts.bars)
+	if l.at >= 0 {
+		if l.at < d.offset {
+			d.offset = l.at
 		}
-		if at >= d.offset+d.height {
-			d.offset = at - d.height + 1
+		if l.at >= d.offset+d.height {
+			d.offset = l.at - d.height + 1
 		}
 	}
-	d.offset = max(min(d.offset, len(lines)-d.height), 0)
+	d.offset = max(min(d.offset, len(l.lines)-d.height), 0)
 }
 
-// Update moves the frame cursor and scrolls.
+// Update moves the frame cursor and scrolls; [ and ] scroll the lifecycle
+// bars when they do not all fit.
 func (d Detail) Update(msg tea.Msg) (Detail, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
@@ -116,6 +108,10 @@ func (d Detail) Update(msg tea.Msg) (Detail, tea.Cmd) {
 			d.frame, d.offset = 0, 0
 		case key.Matches(msg, d.KeyMap.Bottom):
 			d.frame, d.offset = len(d.site.frames())-1, 1<<30
+		case key.Matches(msg, d.KeyMap.BasePrev):
+			d.barOff--
+		case key.Matches(msg, d.KeyMap.BaseNext):
+			d.barOff++
 		}
 	case tea.MouseWheelMsg:
 		// The wheel walks the stack; the page follows the cursor.
@@ -125,62 +121,150 @@ func (d Detail) Update(msg tea.Msg) (Detail, tea.Cmd) {
 	return d, nil
 }
 
+// BarsWindowed reports whether the lifecycle bars scroll ([ and ]).
+func (d Detail) BarsWindowed() bool { return d.windowed }
+
 // View renders the detail screen, exactly width × height.
 func (d Detail) View() string {
-	lines, _, _ := renderDetailLines(d.site, d.frame, d.stackOff, d.width, d.height, d.Styles)
+	lines := layoutDetail(d.site, d.frame, d.stackOff, d.barOff, d.width, d.height, d.Styles).lines
 	end := min(d.offset+d.height, len(lines))
 	return fit(lines[min(d.offset, end):end], d.width, d.height)
 }
 
-// renderDetailLines lays out the detail for a screen height lines tall; it
-// returns the lines, the index of the line holding the frame cursor (-1
-// when there are no frames) and the first frame shown. When the detail is
-// taller than the screen, the blank separators and the statistics title go
-// first; then the call stack shows a window of frames around the cursor
-// (starting at stackOff when that keeps the cursor in it), so statistics,
-// stack and chart all stay on screen. Only when even that does not fit do
-// the lines exceed height, for the caller to scroll.
-func renderDetailLines(s siteInfo, frame, stackOff, width, height int, st Styles) ([]string, int, int) {
-	n := len(s.frames())
-	lines, at := detailLines(s, frame, 0, n, false, width, st)
-	if len(lines) <= height {
-		return lines, at, 0
-	}
-	lines, at = detailLines(s, frame, 0, n, true, width, st)
-	if len(lines) <= height {
-		return lines, at, 0
-	}
-	rows := height - (len(lines) - n)
-	if rows < 3 || n <= rows {
-		return lines, at, 0
-	}
-	stackOff = max(min(stackOff, frame, n-rows), frame-rows+1, 0)
-	lines, at = detailLines(s, frame, stackOff, rows, true, width, st)
-	return lines, at, stackOff
+// detailParts are the pieces of a detail screen, built once per render and
+// stacked by layoutDetail.
+type detailParts struct {
+	head   []string // the site's rank, verdict, title and category
+	stats  []string // the statistics, wrapped to the width
+	frames []string // one line per frame, the cursor's selected
+	chart  string   // the chart's title
+	bars   []string // one line per lifecycle
 }
 
-// detailLines lays out the detail with frames [from, from+rows) of the
-// call stack; compact leaves out the blank separators and the statistics
-// title.
-func detailLines(s siteInfo, frame, from, rows int, compact bool, width int, st Styles) (lines []string, at int) {
-	unit := s.metric.Unit
-	blank := func() {
-		if !compact {
-			lines = append(lines, "")
+// detailLayout is a detail laid out for the screen.
+type detailLayout struct {
+	lines    []string
+	at       int // the line of the frame cursor, -1 without frames
+	stackOff int // the first frame shown
+	barOff   int // the first lifecycle bar shown
+	barRows  int // the lifecycle bars shown
+	parts    detailParts
+}
+
+// layoutDetail stacks the detail for a screen height lines tall. When it is
+// taller than the screen the blank separators and the statistics title go
+// first; then the call stack and the lifecycle bars each show a window (the
+// stack around the frame cursor, the bars from barOff, with a line saying
+// how many more follow and that [ and ] scroll them), so statistics, stack
+// and chart all stay on screen. Only when even that does not fit do the
+// lines exceed height, for the caller to scroll.
+func layoutDetail(s siteInfo, frame, stackOff, barOff, width, height int, st Styles) detailLayout {
+	p := detailParts{
+		head:   detailHead(s, width, st),
+		stats:  detailStats(s, width, st),
+		frames: detailFrames(s, frame, width, st),
+	}
+	p.chart, p.bars = detailChart(s, width, st)
+	nf, nb := len(p.frames), len(p.bars)
+	for _, compact := range []bool{false, true} {
+		if l := stackDetail(p, s, frame, 0, nf, 0, nb, compact, st); len(l.lines) <= height {
+			return l
 		}
 	}
-	title := "?"
-	var badge string
-	if s.trend != nil {
-		title = s.trend.Title
-		badge = st.Verdicts[s.trend.Verdict].Render(string(s.trend.Verdict))
-	} else {
-		title = s.pair.Title
-		badge = st.Statuses[s.pair.Status].Render(string(s.pair.Status))
+	// Compact, with windows: what is left after the fixed lines goes to
+	// the stack and the bars, the bars at least three lines (two bars and
+	// the line saying more follow) and the stack the rest.
+	fixed := len(p.head) + len(p.stats) + 2
+	if nf == 0 {
+		fixed++ // "no frames"
 	}
-	lines = append(lines, st.Subtle.Render(fmt.Sprintf("site %d of %d · ", s.pos+1, s.of))+badge)
-	// The full name, however long: this is where it is read. A C++
-	// signature wraps onto at most three lines.
+	rest := height - fixed
+	if rest < 4 {
+		return stackDetail(p, s, frame, 0, nf, 0, nb, true, st)
+	}
+	barRows := min(nb, max(3, rest-nf))
+	stackRows := min(nf, rest-barRows)
+	if stackRows < 1 {
+		stackRows = 1
+		barRows = rest - 1
+	}
+	barRows = min(barRows, nb, rest-stackRows)
+	stackOff = max(min(stackOff, frame, nf-stackRows), frame-stackRows+1, 0)
+	return stackDetail(p, s, frame, stackOff, stackRows, barOff, barRows, true, st)
+}
+
+// stackDetail stacks the parts with frames [from, from+rows) of the stack
+// and bars [barOff, barOff+barRows) of the chart (one line fewer when more
+// bars follow or precede: a line says so); compact leaves out the blank
+// separators and the statistics title.
+func stackDetail(p detailParts, s siteInfo, frame, from, rows, barOff, barRows int, compact bool, st Styles) detailLayout {
+	nf, nb := len(p.frames), len(p.bars)
+	l := detailLayout{at: -1, stackOff: from, parts: p}
+	add := func(ls ...string) { l.lines = append(l.lines, ls...) }
+	blank := func() {
+		if !compact {
+			add("")
+		}
+	}
+	add(p.head...)
+	blank()
+	if !compact {
+		add(st.Section.Render("Statistics"))
+	}
+	add(p.stats...)
+	blank()
+
+	// The call stack, innermost first. The footer offers t for the call
+	// tree of the marked frame.
+	heading := st.Section.Render("Call stack") + st.Subtle.Render(" innermost first")
+	if rows < nf {
+		heading += st.Subtle.Render(fmt.Sprintf(", frames %d–%d of %d", from+1, from+rows, nf))
+	}
+	add(heading)
+	for i := from; i < min(from+rows, nf); i++ {
+		if i == frame {
+			l.at = len(l.lines)
+		}
+		add(p.frames[i])
+	}
+	if nf == 0 {
+		add(st.Subtle.Render("  no frames"))
+	}
+	blank()
+
+	// The value at each lifecycle; a window of them when they do not fit.
+	shown := min(barRows, nb)
+	if shown < nb {
+		shown = max(barRows-1, 1) // room for the line that says more follow
+	}
+	barOff = max(min(barOff, nb-shown), 0)
+	l.barOff, l.barRows = barOff, shown
+	title := p.chart
+	if shown < nb {
+		title += st.Subtle.Render(fmt.Sprintf(" %d–%d of %d", barOff+1, barOff+shown, nb))
+	}
+	add(title)
+	add(p.bars[barOff : barOff+shown]...)
+	if shown < nb {
+		var more []string
+		if barOff > 0 {
+			more = append(more, fmt.Sprintf("▴ %d above", barOff))
+		}
+		if after := nb - barOff - shown; after > 0 {
+			more = append(more, fmt.Sprintf("▾ %d more below", after))
+		}
+		add("  " + st.Subtle.Render(strings.Join(more, " · ")+" · [ ] scroll the lifecycles"))
+	}
+	return l
+}
+
+// detailHead is the site's place, verdict or status, full title (a C++
+// signature wraps onto at most three lines) and category.
+func detailHead(s siteInfo, width int, st Styles) []string {
+	title := s.site.Title
+	badge := s.badge.Render(s.class)
+	lines := []string{st.Subtle.Render(fmt.Sprintf("site %d of %d · ", s.pos+1, s.of)) + badge}
+	// The full name, however long: this is where it is read.
 	tl := splitLines(ansi.Wrap(clean(title), max(width, 1), ",( "))
 	if len(tl) > 3 {
 		tl = append(tl[:2], ansi.Truncate(strings.Join(tl[2:], ""), width, "…"))
@@ -188,35 +272,17 @@ func detailLines(s siteInfo, frame, from, rows int, compact bool, width int, st 
 	for _, l := range tl {
 		lines = append(lines, st.Title.Render(l))
 	}
-	if c := siteCategory(s); c != "" && c != title {
+	if c := s.site.Category; c != "" && c != title {
 		lines = append(lines, st.Subtle.Render("category ")+clean(c))
 	}
-	blank()
+	return lines
+}
 
-	// Statistics, as key/value pairs wrapped to the width.
-	var stats [][2]string
-	if t := s.trend; t != nil {
-		stats = [][2]string{
-			{"growth", formatGrowth(t.Growth, unit, "/lc")},
-			{"total", formatSigned(t.TotalGrowth, unit)},
-			{"r²", strconv.FormatFloat(t.R2, 'f', 3, 64)},
-			{"Mann–Kendall p", formatP(t.MKP)},
-			{"monotonic", fmt.Sprintf("%.0f%%", t.Monotonic*100)},
-			{"verdict", string(t.Verdict)},
-		}
-	} else {
-		p := s.pair
-		stats = [][2]string{
-			{"base", formatValue(p.Base, unit)},
-			{"target", formatValue(p.Target, unit)},
-			{"delta", formatSigned(p.Delta, unit)},
-			{"delta %", report.FormatPct(p.DeltaPct)},
-			{"status", string(p.Status)},
-		}
-	}
-	if !compact {
-		lines = append(lines, st.Section.Render("Statistics"))
-	}
+// detailStats are the kind's statistics as key/value pairs wrapped to the
+// width.
+func detailStats(s siteInfo, width int, st Styles) []string {
+	stats := s.stats
+	var lines []string
 	var row strings.Builder
 	row.WriteString("  ")
 	rowW := 2
@@ -232,18 +298,14 @@ func detailLines(s siteInfo, frame, from, rows int, compact bool, width int, st 
 		row.WriteString(st.Subtle.Render(kv[0]+" ") + kv[1] + "   ")
 		rowW += w
 	}
-	lines = append(lines, row.String())
-	blank()
+	return append(lines, row.String())
+}
 
-	// The call stack, innermost first.
+// detailFrames is one line per frame: its number (from 1, as the footer
+// counts), its function and its file:line, each shortened in the middle
+// with an ellipsis when it does not fit.
+func detailFrames(s siteInfo, frame, width int, st Styles) []string {
 	fs := s.frames()
-	// The footer offers t for the call tree of the marked frame.
-	heading := st.Section.Render("Call stack") + st.Subtle.Render(" innermost first")
-	if rows < len(fs) {
-		heading = st.Section.Render("Call stack") + st.Subtle.Render(fmt.Sprintf(" innermost first, frames %d–%d of %d", from+1, from+rows, len(fs)))
-	}
-	lines = append(lines, heading)
-	at = -1
 	numW := len(strconv.Itoa(len(fs)))
 	fnW, locs := 0, false
 	for _, f := range fs {
@@ -256,67 +318,48 @@ func detailLines(s siteInfo, frame, from, rows int, compact bool, width int, st 
 		fnW = min(fnW, width-2-numW-2)
 	}
 	room := width - (2 + numW + 2 + fnW + 2)
-	for i := from; i < min(from+rows, len(fs)); i++ {
-		f := fs[i]
+	lines := make([]string, 0, len(fs))
+	for i, f := range fs {
 		mark := "  "
 		if i == frame {
-			mark, at = "› ", len(lines)
+			mark = "› "
 		}
-		line := mark + st.Subtle.Render(pad(strconv.Itoa(i), numW, true)) + "  " + pad(shortName(clean(frameName(f)), fnW), fnW, false)
+		line := mark + st.Subtle.Render(pad(strconv.Itoa(i+1), numW, true)) + "  " + pad(shortName(clean(frameName(f)), fnW), fnW, false)
 		if loc := location(f, room); loc != "" && room > 0 {
-			line += "  " + st.Subtle.Render(ansi.TruncateLeft(loc, max(ansi.StringWidth(loc)-room, 0), "…"))
+			line += "  " + st.Subtle.Render(truncMiddle(loc, room))
 		}
 		lines = append(lines, selectRow(line, i == frame, width, st))
 	}
-	if len(fs) == 0 {
-		lines = append(lines, st.Subtle.Render("  no frames"))
-	}
-	blank()
+	return lines
+}
 
-	// The value at each lifecycle, as bars scaled to the largest.
-	var vals []int64
-	if s.trend != nil {
-		vals = s.trend.Values
-	} else {
-		vals = []int64{s.pair.Base, s.pair.Target}
-	}
-	chartTitle := "Value per lifecycle"
-	if s.pair != nil {
-		chartTitle = "Base and target"
-	}
-	lines = append(lines, st.Section.Render(chartTitle)+st.Subtle.Render(" ("+clean(s.metricID)+")"))
+// detailChart is the chart's title and one bar per value (each lifecycle
+// of a trend, a pair's base and target), scaled to the largest and named
+// by the snapshot's file.
+func detailChart(s siteInfo, width int, st Styles) (string, []string) {
+	unit := s.metric.Unit
+	vals := s.values
+	title := st.Section.Render(s.chartTitle) + st.Subtle.Render(" ("+clean(s.metricID)+")")
 	var top int64
 	for _, v := range vals {
 		top = max(top, v)
 	}
-	labels := make([]string, len(vals))
+	labels := s.labels
 	labW := 0
-	for i := range vals {
-		if i < len(s.snaps) {
-			labels[i] = "#" + strconv.Itoa(s.snaps[i].Lifecycle)
-			if s.pair != nil {
-				labels[i] = []string{"base ", "target "}[i] + labels[i]
-			}
-		}
-		labW = max(labW, len(labels[i]))
+	for _, l := range labels {
+		labW = max(labW, ansi.StringWidth(l))
 	}
-	valW := 10
-	nameW := 0
-	for i := range vals {
-		if i < len(s.snaps) {
-			nameW = max(nameW, min(ansi.StringWidth(baseName(s.snaps[i].Path)), 24))
-		}
-	}
-	barW := max(min(width-2-labW-1-1-valW-2-nameW, 60), 4)
+	const valW = 10
+	// A name gives way to the bar down to a third of the width, and is
+	// then shortened in the middle: lc1.pb.gz and lc10.pb.gz stay apart.
+	labW = min(labW, max(width/3, 8))
+	barW := max(min(width-2-labW-1-1-valW, 60), 4)
+	bars := make([]string, len(vals))
 	for i, v := range vals {
-		name := ""
-		if i < len(s.snaps) {
-			name = "  " + pad(baseName(s.snaps[i].Path), nameW, false)
-		}
-		lines = append(lines, "  "+pad(labels[i], labW, false)+" "+st.Bar.Render(bar(v, top, barW))+" "+
-			pad(formatValue(v, unit), valW, true)+st.Subtle.Render(name))
+		bars[i] = "  " + pad(truncMiddle(labels[i], labW), labW, false) + " " + st.Bar.Render(bar(v, top, barW)) + " " +
+			pad(formatValue(v, unit), valW, true)
 	}
-	return lines, at
+	return title, bars
 }
 
 // location is a frame's file:line, shortened to its last two path elements
@@ -350,13 +393,6 @@ func selectRow(line string, sel bool, width int, st Styles) string {
 		return line
 	}
 	return st.Selected.Render(fitWidth(ansi.Strip(line), width))
-}
-
-func siteCategory(s siteInfo) string {
-	if s.trend != nil {
-		return s.trend.Category
-	}
-	return s.pair.Category
 }
 
 // eighths are the partial blocks of a bar, in eighths of a cell.

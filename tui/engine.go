@@ -22,23 +22,38 @@ type Engine interface {
 // ExportFormat names a file format the export prompt offers.
 type ExportFormat string
 
-// The formats of the export prompt, in the order it lists them.
+// The formats of the export prompt, in the order it lists them: every
+// format of the command line. All but text are report's --format names;
+// text is the aligned table a terminal shows (--format table).
 const (
 	ExportJSON     ExportFormat = "json"
 	ExportCSV      ExportFormat = "csv"
 	ExportMarkdown ExportFormat = "markdown"
+	ExportHTML     ExportFormat = "html"
+	ExportPprof    ExportFormat = "pprof"
+	ExportText     ExportFormat = "text"
 )
 
-// exportFormats is the prompt's order.
-var exportFormats = []ExportFormat{ExportJSON, ExportCSV, ExportMarkdown}
+// exportFormats is the prompt's order; each is chosen by its first letter.
+var exportFormats = []ExportFormat{ExportJSON, ExportCSV, ExportMarkdown, ExportHTML, ExportPprof, ExportText}
 
 // ext is the file name extension the prompt suggests for f. The names are
-// report's, so report knows the extension.
+// report's, so report knows the extension (.txt for text).
 func (f ExportFormat) ext() string { return report.Format(f).Ext() }
 
-// Exporter writes the current view to path in format: exactly one of trend
-// and pair is non-nil. It runs inside a tea.Cmd and must write atomically.
-type Exporter func(path string, format ExportFormat, trend *dumpdiff.TrendResult, pair *dumpdiff.CompareResult) error
+// ReportFormat is the report format and options that write f: text is
+// report's table, aligned as on a terminal, without colour.
+func (f ExportFormat) ReportFormat() (report.Format, report.Options) {
+	if f == ExportText {
+		return report.FormatTable, report.Options{Table: report.TableOptions{Aligned: true}}
+	}
+	return report.Format(f), report.Options{}
+}
+
+// Exporter writes the current view (a *dumpdiff.TrendResult or a
+// *dumpdiff.CompareResult) to path in format. It runs inside a tea.Cmd and
+// must write atomically.
+type Exporter func(path string, format ExportFormat, view dumpdiff.Result) error
 
 // Options configure the explorer. The zero value explores the engine's default
 // metric grouped by stack, with no export.
@@ -51,21 +66,21 @@ type Options struct {
 	Title string
 	// Export writes exports; nil disables the e key.
 	Export Exporter
+	// ExportDir is the directory a file name typed without one is written
+	// to, shown under the prompt; "" means the working directory, which
+	// the prompt then names as such.
+	ExportDir string
 	// KeyMap and Styles default to DefaultKeyMap() and DefaultStyles().
 	KeyMap *KeyMap
 	Styles *Styles
 }
 
-// resultMsg carries a finished trend or pair computation back to Update.
+// resultMsg carries a finished trend or pair computation back to Update:
+// the result held for the screen, or the error.
 type resultMsg struct {
 	seq   int
 	query dumpdiff.Options
-	trend *dumpdiff.TrendResult
-	pair  *dumpdiff.CompareResult
-	base  int
-	tgt   int
-	// names are the sites' siteNames, nil unless grouped by stack.
-	names []string
+	shown *shownResult
 	err   error
 }
 
@@ -84,7 +99,7 @@ func computeTrend(e Engine, seq int, q dumpdiff.Options) tea.Cmd {
 			// with it ("trend needs at least two snapshots").
 			return resultMsg{seq: seq, query: q, err: fmt.Errorf("rank sites: %w", err)}
 		}
-		return resultMsg{seq: seq, query: q, trend: res, names: siteNames(res)}
+		return resultMsg{seq: seq, query: q, shown: newShown(res)}
 	}
 }
 
@@ -93,16 +108,16 @@ func computePair(e Engine, seq int, q dumpdiff.Options, base, tgt int) tea.Cmd {
 	return func() tea.Msg {
 		res, err := e.Compare(base, tgt, q)
 		if err != nil {
-			return resultMsg{seq: seq, query: q, base: base, tgt: tgt, err: fmt.Errorf("pair diff: %w", err)}
+			return resultMsg{seq: seq, query: q, err: fmt.Errorf("pair diff: %w", err)}
 		}
-		return resultMsg{seq: seq, query: q, pair: res, base: base, tgt: tgt, names: siteNames(res)}
+		return resultMsg{seq: seq, query: q, shown: newShown(res)}
 	}
 }
 
 // runExport runs the exporter off the Update loop.
-func runExport(x Exporter, path string, f ExportFormat, trend *dumpdiff.TrendResult, pair *dumpdiff.CompareResult) tea.Cmd {
+func runExport(x Exporter, path string, f ExportFormat, view dumpdiff.Result) tea.Cmd {
 	return func() tea.Msg {
-		err := x(path, f, trend, pair)
+		err := x(path, f, view)
 		if err != nil {
 			// The writer's error names the file already.
 			err = fmt.Errorf("export: %w", err)

@@ -50,6 +50,13 @@ func (f *fakeEngine) Compare(base, target int, q dumpdiff.Options) (*dumpdiff.Co
 	f.asked = append(f.asked, q)
 	c := &dumpdiff.CompareResult{ResultHeader: dumpdiff.ResultHeader{Metric: f.trend.Metric, GroupBy: dumpdiff.GroupByStack},
 		Base: f.trend.Snapshots[base], Target: f.trend.Snapshots[target]}
+	// The metric and grouping asked, as the engine gives them.
+	if q.Metric != "" {
+		c.Metric = f.metric(q.Metric)
+	}
+	if q.GroupBy != "" {
+		c.GroupBy = q.GroupBy
+	}
 	for _, s := range f.trend.Sites {
 		b, t := s.Values[base], s.Values[target]
 		p := dumpdiff.PairSite{Site: dumpdiff.Site{Key: s.Key, Title: s.Title, Frames: s.Frames, Category: s.Category}, Base: b, Target: t, Delta: t - b}

@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/dumpdiff/dumpdiff/dumpdiff"
 	"github.com/dumpdiff/dumpdiff/report"
 )
 
@@ -67,4 +70,38 @@ func sample(values []int64, n int) []int64 {
 		out[i] = values[i*(len(values)-1)/(n-1)]
 	}
 	return out
+}
+
+// truncMiddle shortens s to at most w cells by cutting its middle for an
+// ellipsis, keeping more of the end (a file's name and line, a counter in
+// a file name) than of the start: main.go:68 never becomes main.go:6.
+func truncMiddle(s string, w int) string {
+	sw := strWidth(s)
+	if sw <= w {
+		return s
+	}
+	if w <= 1 {
+		return "…"[:min(w, 1)*len("…")]
+	}
+	tailW := (w - 1) * 2 / 3
+	headW := w - 1 - tailW
+	return ansi.Truncate(s, headW, "") + "…" + ansi.TruncateLeft(s, sw-tailW, "")
+}
+
+// snapLabel names snapshot i of a series as the user named it: its file.
+// Lifecycle numbers from --lifecycle-regex are in the file name already,
+// and positions (#0…) would disagree with names such as lc1…lc8.
+func snapLabel(snaps []dumpdiff.SnapshotInfo, i int) string {
+	return baseName(snaps[i].Path)
+}
+
+// numberedLifecycles reports whether the series' lifecycles were numbered
+// (--lifecycle-regex) rather than counted by position.
+func numberedLifecycles(snaps []dumpdiff.SnapshotInfo) bool {
+	for i, s := range snaps {
+		if s.Lifecycle != i {
+			return true
+		}
+	}
+	return false
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
 	"github.com/dumpdiff/dumpdiff/loader"
+	"github.com/dumpdiff/dumpdiff/parsers"
+	"github.com/dumpdiff/dumpdiff/parsers/symbolize"
 )
 
 // drain runs cmd and feeds its message back to the model, as the program
@@ -116,6 +118,9 @@ func plainStyles() Styles {
 	for k := range s.Statuses {
 		s.Statuses[k] = p
 	}
+	for k := range s.Flame {
+		s.Flame[k] = p
+	}
 	s.Help.ShortKey, s.Help.ShortDesc, s.Help.ShortSeparator = p, p, p
 	s.Help.FullKey, s.Help.FullDesc, s.Help.FullSeparator, s.Help.Ellipsis = p, p, p, p
 	return s
@@ -143,12 +148,30 @@ const (
 	goGlob        = "../testdata/pprof/go-lifecycle/lc*.pb.gz"
 	jvmGlob       = "../testdata/jemalloc/jvm/jeprof.*.heap"
 	nmtDetailGlob = "../testdata/nmt/jdk17-detail/lc-*.txt.gz"
+	// jemalloc series of address-only dumps, symbolised from testdata/bin.
+	churnGlob    = "../testdata/jemalloc/churn-256k/lc*.heap.gz"
+	cRestartGlob = "../testdata/jemalloc/c-restart/restart-lc*.heap"
 )
 
 var (
 	seriesMu    sync.Mutex
 	seriesCache = map[string]*dumpdiff.Series{}
 )
+
+// symbolizedSeries loads a committed series of address-only dumps once per
+// test binary, symbolised from testdata/bin as --symbols testdata/bin does.
+func symbolizedSeries(t testing.TB, glob string) *dumpdiff.Series {
+	t.Helper()
+	seriesMu.Lock()
+	defer seriesMu.Unlock()
+	if s := seriesCache["sym:"+glob]; s != nil {
+		return s
+	}
+	sym := symbolize.New(symbolize.Options{SearchDirs: []string{filepath.Join("..", "testdata", "bin")}})
+	s := loadSeries(t, glob, loader.Options{Parse: parsers.Options{Symbolizer: sym}})
+	seriesCache["sym:"+glob] = s
+	return s
+}
 
 // cachedSeries loads a committed series once per test binary.
 func cachedSeries(t testing.TB, glob string) *dumpdiff.Series {

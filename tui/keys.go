@@ -11,7 +11,8 @@ type KeyMap struct {
 	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
 	Open, Back                              key.Binding
 	Filter, Sort, Metric, GroupBy           key.Binding
-	Tree, Toggle, Collapse                  key.Binding
+	Verdict, Reverse, NextLeak, PrevLeak    key.Binding
+	Tree, Toggle, Collapse, Flame           key.Binding
 	Pair, BasePrev, BaseNext                key.Binding
 	TargetPrev, TargetNext, PickPair        key.Binding
 	SetBase, SetTarget                      key.Binding
@@ -19,7 +20,8 @@ type KeyMap struct {
 }
 
 // DefaultKeyMap returns the keys of issue 5: arrows or j/k, pgup/pgdn, g/G,
-// enter, esc, /, s, m, c, t, p with [ ] { }, e, ? and q.
+// enter, esc, /, s, m, c, t, p with [ ] { }, e, ? and q; and of issue 16:
+// v (verdict filter), r (reverse), n/N (next/previous leak), f (flame graph).
 func DefaultKeyMap() KeyMap {
 	b := func(keys []string, k, desc string) key.Binding {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, desc))
@@ -35,9 +37,14 @@ func DefaultKeyMap() KeyMap {
 		Back:       b([]string{"esc", "backspace"}, "esc", "back"),
 		Filter:     b([]string{"/"}, "/", "filter"),
 		Sort:       b([]string{"s"}, "s", "sort"),
+		Verdict:    b([]string{"v"}, "v", "verdict"),
+		Reverse:    b([]string{"r"}, "r", "reverse"),
+		NextLeak:   b([]string{"n"}, "n", "next leak"),
+		PrevLeak:   b([]string{"N"}, "N", "previous leak"),
 		Metric:     b([]string{"m"}, "m", "metric"),
 		GroupBy:    b([]string{"c"}, "c", "group by"),
 		Tree:       b([]string{"t"}, "t", "call tree"),
+		Flame:      b([]string{"f"}, "f", "flame graph"),
 		Toggle:     b([]string{"enter", "right", "l"}, "enter/→", "expand/collapse"),
 		Collapse:   b([]string{"left", "h"}, "←", "collapse"),
 		Pair:       b([]string{"p"}, "p", "pair mode"),

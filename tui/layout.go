@@ -37,11 +37,15 @@ func pad(s string, w int, right bool) string {
 	return s + strings.Repeat(" ", w-sw)
 }
 
-// fitWidth makes one line exactly w cells wide.
+// fitWidth makes one line exactly w cells wide. A line cut short ends in
+// an ellipsis, unless only blanks were cut: nothing is cut silently.
 func fitWidth(s string, w int) string {
 	sw := strWidth(s)
 	if sw > w {
-		return ansi.Truncate(s, w, "")
+		if strings.TrimRight(ansi.Strip(ansi.Cut(s, w, sw)), " ") == "" {
+			return ansi.Truncate(s, w, "")
+		}
+		return ansi.Truncate(s, w, "…")
 	}
 	return s + strings.Repeat(" ", w-sw)
 }

@@ -1,11 +1,15 @@
 // Package tui is dumpdiff's terminal explorer (dumpdiff explore), built on
 // Bubble Tea v2. It renders what the engine computed: a ranked trend, a pair
-// diff, a site's statistics and stack, and a call tree that only sums the
-// engine's per-site values. It never parses snapshots and never computes
-// statistics; every engine call runs in a tea.Cmd, never in Update.
+// diff, a site's statistics and stack, and a call tree and a flame graph
+// that only sum the engine's per-site values (self and cumulative growth,
+// and the verdicts beneath each frame). It never parses snapshots and never
+// computes statistics; every engine call runs in a tea.Cmd, never in Update,
+// and so do the sums over every site.
 package tui
 
 import (
+	"slices"
+
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -21,6 +25,7 @@ const (
 	screenDetail
 	screenTree
 	screenPick
+	screenFlame
 )
 
 // prompt is the input line of the footer, when one is open.
@@ -44,18 +49,17 @@ type Model struct {
 	snaps []dumpdiff.SnapshotInfo
 
 	metrics []dumpdiff.Metric
-	// groupAsked is the grouping c asked for last, "" once a result came.
-	groupAsked dumpdiff.GroupBy
-	query      dumpdiff.Options // what the shown result answers
-	want       dumpdiff.Options // what was asked last
-	seq        int
-	busy       bool
+	// groupings are what c cycles: the groupings the series can give
+	// (a grouping the engine refused is dropped).
+	groupings []dumpdiff.GroupBy
+	// asked is the question asked last, the one field the keys change;
+	// what the screen shows is read off the results themselves.
+	asked query
+	seq   int
+	busy  bool
 	// treeSeq numbers call tree builds; treeBusy is set while one runs.
 	treeSeq  int
 	treeBusy bool
-
-	trendQ    dumpdiff.Options // the query the sites' trend answers
-	base, tgt int              // the pair asked for last
 
 	screen screen
 	back   screen // where esc returns from the tree
@@ -63,6 +67,10 @@ type Model struct {
 	detail Detail
 	tree   Tree
 	pick   Pick
+	flame  Flame
+	// flameSeq numbers flame graph builds; flameBusy is set while one runs.
+	flameSeq  int
+	flameBusy bool
 
 	prompt prompt
 	filter Filter
@@ -91,32 +99,70 @@ func New(eng Engine, opts Options) Model {
 	}
 	m.snaps = eng.Snapshots()
 	m.metrics = eng.Metrics()
-	m.want = opts.Query
-	if m.want.GroupBy == "" {
-		m.want.GroupBy = dumpdiff.GroupByStack
+	m.asked = query{opts: opts.Query, base: 0, tgt: max(len(m.snaps)-1, 0)}
+	m.groupings = supportedGroupings(eng, opts.Query)
+	if m.asked.opts.GroupBy == "" {
+		m.asked.opts.GroupBy = dumpdiff.GroupByStack
 	}
-	m.query = m.want
-	m.base, m.tgt = 0, max(len(m.snaps)-1, 0)
+	// A series of two snapshots opens on its pair diff: one step gives a
+	// trend no verdicts to show.
+	m.asked.pair = len(m.snaps) == 2
 	m.sites = NewSites(tableKeyMap(m.km), m.st)
 	m.help = help.New()
 	m.help.Styles = m.st.Help
 	m.filter = NewFilter(m.st)
-	m.export = NewExport(m.st)
+	m.export = NewExport(m.st, opts.ExportDir)
 	m.busy = true
 	m.width, m.height = 80, 24
 	m.layout()
 	return m
 }
 
-// Init starts the first computation: the trend, or the pair diff when the
-// series is two snapshots (such as one NMT .diff file), since one step
-// gives a trend no verdicts to show.
-func (m Model) Init() tea.Cmd {
-	if len(m.snaps) == 2 {
-		return computePair(m.eng, m.seq, m.want, m.base, m.tgt)
-	}
-	return computeTrend(m.eng, m.seq, m.want)
+// checker is an Engine that can tell a query it would refuse without
+// computing it (*dumpdiff.Series.Check).
+type checker interface {
+	Check(dumpdiff.Options) error
 }
+
+// supportedGroupings are the groupings c offers: every one, less those the
+// engine says the series cannot give (category without labels).
+func supportedGroupings(eng Engine, q dumpdiff.Options) []dumpdiff.GroupBy {
+	c, ok := eng.(checker)
+	if !ok {
+		return groupBys
+	}
+	// Only the grouping is in question here: the metric is checked when
+	// it is asked for.
+	q.Metric = ""
+	var out []dumpdiff.GroupBy
+	for _, g := range groupBys {
+		q.GroupBy = g
+		if g == dumpdiff.GroupByStack || c.Check(q) == nil {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// query is a question to the engine: the options (metric, grouping and
+// the rest of the command line's), and in pair mode the pair's snapshots.
+type query struct {
+	opts      dumpdiff.Options
+	pair      bool
+	base, tgt int // the pair's snapshots, kept while the trend is shown
+}
+
+// command is the engine computation that answers q.
+func (q query) command(eng Engine, seq int) tea.Cmd {
+	if q.pair {
+		return computePair(eng, seq, q.opts, q.base, q.tgt)
+	}
+	return computeTrend(eng, seq, q.opts)
+}
+
+// Init starts the first computation: the trend, or the pair diff when the
+// series is two snapshots (such as one NMT .diff file).
+func (m Model) Init() tea.Cmd { return m.asked.command(m.eng, m.seq) }
 
 // SetSize lays the screens out for a terminal of w × h cells.
 func (m *Model) SetSize(w, h int) {
@@ -130,6 +176,7 @@ func (m *Model) layout() {
 	m.detail.SetSize(m.width, bh)
 	m.tree.SetSize(m.width, bh)
 	m.pick.SetSize(m.width, bh)
+	m.flame.SetSize(m.width, bh)
 	m.help.SetWidth(m.width)
 	m.filter.SetWidth(m.width)
 	m.export.SetWidth(m.width)
@@ -144,9 +191,9 @@ func (m Model) Pair() *dumpdiff.CompareResult { return m.sites.Pair() }
 // Table returns the sites table.
 func (m Model) Table() Table { return m.sites.Table() }
 
-// Screen names the screen in front: "sites", "detail", "tree" or "pick".
+// Screen names the screen in front: "sites", "detail", "tree", "pick" or "flame".
 func (m Model) Screen() string {
-	return [...]string{"sites", "detail", "tree", "pick"}[m.screen]
+	return [...]string{"sites", "detail", "tree", "pick", "flame"}[m.screen]
 }
 
 // Err returns the error line shown, "" when none.
@@ -156,18 +203,30 @@ func (m Model) Err() string { return m.err }
 func (m Model) Status() string { return m.status }
 
 // unit is the unit of the result shown.
-func (m Model) unit() string { return m.sites.Unit() }
+func (m *Model) unit() string { return m.sites.Unit() }
 
-// recompute asks the engine for the current query: a pair diff of base and
-// target when pair is set, else the trend. The mode changes when the answer
-// arrives, so a failure leaves the screen as it was.
+// recompute asks the engine the question asked, in pair mode when pair is
+// set. The screen changes when the answer arrives, so a failure leaves it
+// as it was.
 func (m Model) recompute(pair bool) (Model, tea.Cmd) {
 	m.seq++
 	m.busy = true
-	if pair {
-		return m, computePair(m.eng, m.seq, m.want, m.base, m.tgt)
+	m.asked.pair = pair
+	return m, m.asked.command(m.eng, m.seq)
+}
+
+// shown is the question the screen answers, read off its result: the
+// question asked before the first result.
+func (m *Model) shown() query {
+	q := m.asked
+	if !m.sites.HasResult() {
+		return q
 	}
-	return m, computeTrend(m.eng, m.seq, m.want)
+	q.opts.Metric = m.metricID()
+	q.opts.GroupBy = m.sites.GroupBy()
+	q.pair = m.sites.PairMode()
+	q.base, q.tgt = m.shownPair()
+	return q
 }
 
 // Update routes messages: results, window sizes, mouse and keys.
@@ -183,11 +242,13 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 	case resultMsg:
 		m = m.onResult(msg)
 		// The picker marks the pair and shows totals in the unit shown.
-		m.pick.SetPair(m.base, m.tgt)
+		m.pick.SetPair(m.asked.base, m.asked.tgt)
 		m.pick.SetUnit(m.unit())
 		return m, nil
 	case treeMsg:
 		return m.onTree(msg), nil
+	case flameMsg:
+		return m.onFlame(msg), nil
 	case exportedMsg:
 		if msg.err != nil {
 			m.err, m.status = msg.err.Error(), ""
@@ -217,20 +278,19 @@ func (m Model) onResult(msg resultMsg) Model {
 	m.busy = false
 	if msg.err != nil {
 		m.err = msg.err.Error()
-		m.want = m.query // go back to what is shown
-		m.base, m.tgt = m.shownPair()
+		if g := msg.query.GroupBy; g != m.shown().opts.GroupBy && g != dumpdiff.GroupByStack {
+			// The engine cannot group this series so: c stops offering it.
+			m.groupings = slices.DeleteFunc(slices.Clone(m.groupings), func(x dumpdiff.GroupBy) bool { return x == g })
+		}
+		m.asked = m.shown() // go back to what is shown
 		return m
 	}
-	m.err, m.groupAsked = "", ""
-	m.query = msg.query
-	if msg.trend != nil {
-		m.trendQ = msg.query
-		m.sites.SetTrend(msg.trend, msg.names)
-	} else {
-		m.base, m.tgt = msg.base, msg.tgt
-		m.sites.SetPair(msg.pair, msg.names)
-	}
-	if m.screen == screenDetail || m.screen == screenTree {
+	m.err = ""
+	m.sites.SetResult(msg.shown)
+	m.asked = m.shown()
+	// A verdict filter the new mode has no such class for is dropped.
+	m.filter.SetClass(m.sites.Class())
+	if m.screen == screenDetail || m.screen == screenTree || m.screen == screenFlame {
 		m.screen = screenSites
 	}
 	return m
@@ -238,7 +298,7 @@ func (m Model) onResult(msg resultMsg) Model {
 
 // shownPair is the base and target of the pair diff on screen, or the
 // defaults (first and last) before there is one.
-func (m Model) shownPair() (int, int) {
+func (m *Model) shownPair() (int, int) {
 	p := m.sites.Pair()
 	if p == nil {
 		return 0, max(len(m.snaps)-1, 0)
@@ -247,7 +307,7 @@ func (m Model) shownPair() (int, int) {
 }
 
 // pairIndex finds a snapshot's index in the series.
-func (m Model) pairIndex(s dumpdiff.SnapshotInfo) int {
+func (m *Model) pairIndex(s dumpdiff.SnapshotInfo) int {
 	for i, x := range m.snaps {
 		if x.Path == s.Path && x.Lifecycle == s.Lifecycle {
 			return i
@@ -306,6 +366,8 @@ func (m Model) onKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		return m.onTreeKey(msg)
 	case screenPick:
 		return m.onPickKey(msg)
+	case screenFlame:
+		return m.onFlameKey(msg)
 	}
 	return m.onSitesKey(msg)
 }
@@ -322,13 +384,15 @@ func (m Model) routeBody(msg tea.Msg) (Model, tea.Cmd) {
 		m.tree, cmd = m.tree.Update(msg)
 	case screenPick:
 		m.pick, cmd = m.pick.Update(msg)
+	case screenFlame:
+		m.flame, cmd = m.flame.Update(msg)
 	}
 	return m, cmd
 }
 
 // metricID names the shown metric as --metric would: malloc/count when
 // another metric is also named malloc.
-func (m Model) metricID() string {
+func (m *Model) metricID() string {
 	if !m.sites.HasResult() {
 		return ""
 	}
@@ -337,4 +401,5 @@ func (m Model) metricID() string {
 
 // warnings are the shown result's warnings: skipped lines, unresolved
 // binaries, rounded values.
-func (m Model) warnings() []error { return m.sites.Warnings() }
+// Repeats are folded into one (groupWarnings).
+func (m *Model) warnings() []warning { return groupWarnings(m.sites.Warnings()) }

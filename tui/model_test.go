@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
 	"github.com/dumpdiff/dumpdiff/loader"
 	"github.com/dumpdiff/dumpdiff/parsers"
+	"github.com/dumpdiff/dumpdiff/parsers/symbolize"
 )
 
 // plain is what the user reads: the view without styling.
@@ -139,13 +141,13 @@ func TestMetricAndGroupByCycle(t *testing.T) {
 		t.Errorf("m: shown metric %q, want alloc_objects", got)
 	}
 	m = press(t, m, "c")
-	if got := m.query.GroupBy; got != dumpdiff.GroupByFunction {
+	if got := m.shown().opts.GroupBy; got != dumpdiff.GroupByFunction {
 		t.Errorf("c: got group-by %s, want function", got)
 	}
 	// A failing computation shows an error and keeps what was shown.
 	f.failOn = dumpdiff.GroupByCategory
 	m = press(t, m, "c", "c")
-	if got := m.query.GroupBy; got != dumpdiff.GroupByLine {
+	if got := m.shown().opts.GroupBy; got != dumpdiff.GroupByLine {
 		t.Errorf("failed c: got group-by %s, want line kept", got)
 	}
 	if !strings.Contains(m.Err(), `no snapshot has a "category" label`) {
@@ -153,7 +155,7 @@ func TestMetricAndGroupByCycle(t *testing.T) {
 	}
 	// The next c steps past the failed grouping, back to stack.
 	m = press(t, m, "c")
-	if got := m.query.GroupBy; got != dumpdiff.GroupByStack || m.Err() != "" {
+	if got := m.shown().opts.GroupBy; got != dumpdiff.GroupByStack || m.Err() != "" {
 		t.Errorf("c after failure: got group-by %s and error %q, want stack and none", got, m.Err())
 	}
 }
@@ -162,23 +164,25 @@ func TestMetricAndGroupByCycle(t *testing.T) {
 // has no category label: an error that fits the footer, no crash, and c
 // goes on to stack.
 func TestGroupByCategoryWithoutLabels(t *testing.T) {
+	// The Go series carries no labels: c offers stack, function and line,
+	// never category (which could only fail).
 	m := started(t, realSeries(t), Options{}, 80, 24)
-	m = press(t, m, "c", "c", "c")
-	if m.Err() == "" || m.query.GroupBy != dumpdiff.GroupByLine {
-		t.Fatalf("c to category: got error %q by %s, want an error and line kept", m.Err(), m.query.GroupBy)
+	var got []dumpdiff.GroupBy
+	for range 3 {
+		m = press(t, m, "c")
+		got = append(got, m.shown().opts.GroupBy)
+		if m.Err() != "" {
+			t.Errorf("c to %s: got error %q, want none", m.shown().opts.GroupBy, m.Err())
+		}
 	}
-	v := plain(m)
-	lines := strings.Split(v, "\n")
-	foot := strings.Join(lines[len(lines)-2:], " ")
-	if !strings.Contains(foot, `no "category" label`) || !strings.Contains(foot, "labels at all") {
-		t.Errorf("footer: got %q, want the whole error", foot)
+	if want := []dumpdiff.GroupBy{dumpdiff.GroupByFunction, dumpdiff.GroupByLine, dumpdiff.GroupByStack}; !slices.Equal(got, want) {
+		t.Errorf("c c c: got %v, want %v", got, want)
 	}
-	if w, h := lipgloss.Size(v); w != 80 || h != 24 {
-		t.Errorf("got a %dx%d view, want 80x24", w, h)
-	}
-	m = press(t, m, "c")
-	if m.query.GroupBy != dumpdiff.GroupByStack || m.Err() != "" {
-		t.Errorf("c after the error: got by %s and error %q, want stack and none", m.query.GroupBy, m.Err())
+	// NMT detail has its categories: c reaches category.
+	n := started(t, cachedSeries(t, nmtDetailGlob), Options{}, 80, 24)
+	n = press(t, n, "c", "c", "c")
+	if n.shown().opts.GroupBy != dumpdiff.GroupByCategory || n.Err() != "" {
+		t.Errorf("NMT c c c: got by %s and error %q, want category", n.shown().opts.GroupBy, n.Err())
 	}
 }
 
@@ -269,8 +273,8 @@ func TestPairMode(t *testing.T) {
 	if m.Pair() == nil || !m.sites.PairMode() {
 		t.Fatal("p: want a pair diff")
 	}
-	if m.base != 0 || m.tgt != 7 {
-		t.Errorf("p: got pair %d→%d, want 0→7", m.base, m.tgt)
+	if m.asked.base != 0 || m.asked.tgt != 7 {
+		t.Errorf("p: got pair %d→%d, want 0→7", m.asked.base, m.asked.tgt)
 	}
 	steps := []struct {
 		key       string
@@ -281,8 +285,8 @@ func TestPairMode(t *testing.T) {
 	}
 	for _, s := range steps {
 		m = press(t, m, s.key)
-		if m.base != s.base || m.tgt != s.tgt || m.Pair().Base.Lifecycle != s.base || m.Pair().Target.Lifecycle != s.tgt {
-			t.Errorf("%s: got pair %d→%d showing %d→%d, want %d→%d", s.key, m.base, m.tgt,
+		if m.asked.base != s.base || m.asked.tgt != s.tgt || m.Pair().Base.Lifecycle != s.base || m.Pair().Target.Lifecycle != s.tgt {
+			t.Errorf("%s: got pair %d→%d showing %d→%d, want %d→%d", s.key, m.asked.base, m.asked.tgt,
 				m.Pair().Base.Lifecycle, m.Pair().Target.Lifecycle, s.base, s.tgt)
 		}
 	}
@@ -314,7 +318,10 @@ func TestExport(t *testing.T) {
 		pair   *dumpdiff.CompareResult
 	}
 	var got []call
-	export := func(path string, f ExportFormat, tr *dumpdiff.TrendResult, p *dumpdiff.CompareResult) error {
+	export := func(path string, f ExportFormat, view dumpdiff.Result) error {
+		// One result of either kind: the call records which.
+		tr, _ := view.(*dumpdiff.TrendResult)
+		p, _ := view.(*dumpdiff.CompareResult)
 		got = append(got, call{path, f, tr, p})
 		if strings.Contains(path, "fail") {
 			return errors.New("disk full")
@@ -339,8 +346,10 @@ func TestExport(t *testing.T) {
 	}
 	// Markdown of the pair, to a name typed over the suggestion.
 	m = press(t, m, "esc", "p", "e", "m")
-	if got := m.export.Name(); got != "dumpdiff-compare-0-7.md" {
-		t.Errorf("suggested name: got %q, want dumpdiff-compare-0-7.md", got)
+	// The fake's files are all heap.N.pb.gz: their stems do not tell the
+	// pair apart, so it is named by position, counted from 1.
+	if got := m.export.Name(); got != "dumpdiff-compare-1-8.md" {
+		t.Errorf("suggested name: got %q, want dumpdiff-compare-1-8.md", got)
 	}
 	for range len(m.export.Name()) {
 		m = press(t, m, "backspace")
@@ -470,12 +479,14 @@ func TestDiffFilePair(t *testing.T) {
 		t.Fatalf("start: got pair mode %v, error %q, want the pair diff", m.sites.PairMode(), m.Err())
 	}
 	head := strings.Split(plain(m), "\n")[1]
-	if !strings.Contains(head, "base #0 → target #1 · Δ total +40.8 MiB") {
-		t.Errorf("pair header: got %q, want base #0 → target #1 and the whole delta", head)
+	// The two snapshots of one file are named by it, shortened in the
+	// middle to fit: "(baseline)" and the file's end tell them apart.
+	if !strings.Contains(head, "base summ…eline) → target summ…ff.txt · Δ total +40.8 MiB") {
+		t.Errorf("pair header: got %q, want the two names shortened and the whole delta", head)
 	}
 	m = press(t, m, "[", "{", "}")
-	if m.base != 0 || m.tgt != 1 {
-		t.Errorf("[ { }: got pair %d→%d, want 0→1", m.base, m.tgt)
+	if m.asked.base != 0 || m.asked.tgt != 1 {
+		t.Errorf("[ { }: got pair %d→%d, want 0→1", m.asked.base, m.asked.tgt)
 	}
 	m = press(t, m, "enter")
 	if v := plain(m); strings.Contains(v, "category Other") || !strings.Contains(v, "+500.0%") {
@@ -643,5 +654,195 @@ func TestEngineErrorNamesItsStepOnce(t *testing.T) {
 	m := started(t, s, Options{}, 100, 24)
 	if !strings.Contains(m.Err(), "trend needs at least two snapshots") || strings.Contains(m.Err(), "trend: trend") {
 		t.Errorf("got error %q, want the engine's, its step named once", m.Err())
+	}
+}
+
+// TestVerdictFilter cycles v through the verdicts present, types a verdict
+// into the filter beside an expression, and checks that pair mode drops a
+// verdict it has no such status for.
+func TestVerdictFilter(t *testing.T) {
+	m := started(t, newFake(), Options{}, 80, 24)
+	for _, want := range []struct {
+		class string
+		n     int
+	}{{"leak", 2}, {"plateau", 1}, {"noise", 2}, {"shrinking", 1}, {"", 6}} {
+		m = press(t, m, "v")
+		if got := m.sites.Class(); got != want.class || m.Table().Len() != want.n {
+			t.Errorf("v: got verdict %q with %d rows, want %q with %d", got, m.Table().Len(), want.class, want.n)
+		}
+	}
+	m = press(t, m, "v")
+	if !strings.Contains(plain(m), "site 1 of 2 matching verdict leak (of 6)") {
+		t.Errorf("v: position line lacks the verdict:\n%s", plain(m))
+	}
+	// The prompt opens on the verdict; an expression narrows it further.
+	m = press(t, m, "/")
+	if got := m.filter.input.Value(); got != "verdict:leak" {
+		t.Errorf("/ after v: got %q in the prompt, want verdict:leak", got)
+	}
+	m = typeText(t, m, " session")
+	if m.Table().Len() != 1 || m.sites.Class() != "leak" || m.filter.Regexp().String() != "session" {
+		t.Errorf("verdict:leak session: got %d rows, verdict %q, re %v; want 1, leak, session", m.Table().Len(), m.sites.Class(), m.filter.Regexp())
+	}
+	// A verdict that does not exist keeps the last good filter (/verdict/,
+	// typed on the way) and says why.
+	m = press(t, m, "esc", "/")
+	m = typeText(t, m, "verdict:nope")
+	if m.sites.Class() != "" || !strings.Contains(plain(m), `bad filter: no verdict "nope"`) {
+		t.Errorf("verdict:nope: got verdict %q in\n%s\nwant none and the error", m.sites.Class(), plain(m))
+	}
+	m = press(t, m, "esc", "/")
+	m = typeText(t, m, "verdict:noise")
+	m = press(t, m, "enter")
+	if m.Table().Len() != 2 {
+		t.Errorf("verdict:noise: got %d rows, want 2", m.Table().Len())
+	}
+	// Pair mode has statuses, not verdicts: the noise filter goes, and v
+	// cycles the statuses present.
+	m = press(t, m, "p")
+	if m.sites.Class() != "" || m.filter.Class() != "" || m.Table().Len() != 6 {
+		t.Errorf("pair mode: got verdict %q/%q with %d rows, want none and 6", m.sites.Class(), m.filter.Class(), m.Table().Len())
+	}
+	m = press(t, m, "v")
+	if m.sites.Class() != "grown" || !strings.Contains(plain(m), "matching status grown") {
+		t.Errorf("v in pair mode: got %q in\n%s\nwant status grown", m.sites.Class(), plain(m))
+	}
+}
+
+// TestReverseAndNextLeak checks r (reverse order, the selection kept) and
+// n/N (the next and previous leak, wrapping around with a word).
+func TestReverseAndNextLeak(t *testing.T) {
+	m := started(t, newFake(), Options{}, 80, 24)
+	m = press(t, m, "n")
+	if got := m.Table().Selected(); got != 1 || m.Status() != "" {
+		t.Errorf("n: got item %d status %q, want 1 and none", got, m.Status())
+	}
+	m = press(t, m, "n")
+	if got := m.Table().Selected(); got != 0 || m.Status() != "wrapped to the first leak" {
+		t.Errorf("n at the last leak: got item %d status %q, want 0, wrapped", got, m.Status())
+	}
+	m = press(t, m, "N")
+	if got := m.Table().Selected(); got != 1 || m.Status() != "wrapped to the last leak" {
+		t.Errorf("N at the first leak: got item %d status %q, want 1, wrapped", got, m.Status())
+	}
+	m = press(t, m, "r")
+	if got := m.Table().Items(); got[0] != 5 || got[5] != 0 || m.Table().Selected() != 1 {
+		t.Errorf("r: got order %v with item %d selected, want ranks reversed and 1 kept", got, m.Table().Selected())
+	}
+	if v := plain(m); !strings.Contains(v, "#▴") || !strings.Contains(v, "rank order reversed") {
+		t.Errorf("r: header or position does not say reversed:\n%s", v)
+	}
+	// Sorting keeps the reversal: by growth, smallest first.
+	m = press(t, m, "s")
+	if got := m.Table().Items(); got[0] != 5 || got[5] != 0 || !strings.Contains(plain(m), "sorted by growth/lc, reversed") {
+		t.Errorf("s after r: got order %v in\n%s", got, plain(m))
+	}
+	m = press(t, m, "r", "v", "v")
+	if m.sites.Class() != "plateau" {
+		t.Fatalf("v v: got %q, want plateau", m.sites.Class())
+	}
+	if m = press(t, m, "n"); m.Status() != "no leak in view" {
+		t.Errorf("n without leaks: got status %q, want no leak in view", m.Status())
+	}
+}
+
+// TestWarningsGrouped reads c-restart with a symbolizer that finds no
+// binary: the warning every snapshot repeats is counted and listed once,
+// with what to do about it.
+func TestWarningsGrouped(t *testing.T) {
+	sym := symbolize.New(symbolize.Options{SearchDirs: []string{t.TempDir()}})
+	s := loadSeries(t, cRestartGlob, loader.Options{Parse: parsers.Options{Symbolizer: sym}})
+	if n := len(s.Warnings()); n != 8 {
+		t.Fatalf("got %d warnings from the series, want 8 (one per snapshot)", n)
+	}
+	m := started(t, s, Options{}, 100, 40)
+	if v := plain(m); !strings.Contains(v, "1 warning (?)") {
+		t.Errorf("header: want 1 warning:\n%s", v)
+	}
+	m = press(t, m, "?")
+	v := plain(m)
+	if got := strings.Count(v, "frames named by module and offset"); got != 1 {
+		t.Errorf("help: got the warning %d times, want once:\n%s", got, v)
+	}
+	for _, want := range []string{"8 snapshots: symbolize", "--symbols DIR"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("help lacks %q:\n%s", want, v)
+		}
+	}
+}
+
+// TestCumulativeMetricHeader switches m to a cumulative metric: the header
+// says in words that freed allocations count as growth, and only then.
+func TestCumulativeMetricHeader(t *testing.T) {
+	m := started(t, newFake(), Options{}, 120, 24)
+	const says = "counts freed allocations as growth"
+	if strings.Contains(plain(m), says) {
+		t.Errorf("inuse_space: header should not warn:\n%s", plain(m))
+	}
+	m = press(t, m, "m")
+	if v := plain(m); m.metricID() != "alloc_objects" || !strings.Contains(v, "alloc_objects "+says) {
+		t.Errorf("m to %s: header lacks the warning:\n%s", m.metricID(), v)
+	}
+}
+
+// TestPairEnds presses [ and } at the ends of the series: nothing moves,
+// and the status line says why; in the trend the keys say what they are for.
+func TestPairEnds(t *testing.T) {
+	f := newFake()
+	m := started(t, f, Options{}, 100, 24)
+	m = press(t, m, "[")
+	if !strings.Contains(m.Status(), "p starts one") {
+		t.Errorf("[ in the trend: got status %q, want what [ is for", m.Status())
+	}
+	m = press(t, m, "p")
+	asked := len(f.asked)
+	m = press(t, m, "[")
+	if m.asked.base != 0 || len(f.asked) != asked || m.Status() != "the base is already the first snapshot, heap.0.pb.gz" {
+		t.Errorf("[ at the start: got base %d, %d new queries, status %q", m.asked.base, len(f.asked)-asked, m.Status())
+	}
+	if !strings.Contains(plain(m), "the base is already the first snapshot") {
+		t.Errorf("[ at the start: the footer does not say why:\n%s", plain(m))
+	}
+	m = press(t, m, "}")
+	if m.asked.tgt != 7 || m.Status() != "the target is already the last snapshot, heap.7.pb.gz" {
+		t.Errorf("} at the end: got target %d, status %q", m.asked.tgt, m.Status())
+	}
+	m = press(t, m, "]")
+	if m.asked.base != 1 || m.Status() != "" {
+		t.Errorf("]: got base %d, status %q, want 1 and none", m.asked.base, m.Status())
+	}
+}
+
+// TestExportEveryFormat offers every format of the command line, each
+// chosen by its first letter, and shows where the file will go.
+func TestExportEveryFormat(t *testing.T) {
+	var got []ExportFormat
+	var paths []string
+	export := func(path string, f ExportFormat, _ dumpdiff.Result) error {
+		got, paths = append(got, f), append(paths, path)
+		return nil
+	}
+	dir := t.TempDir()
+	m := started(t, realSeries(t), Options{Export: export, ExportDir: dir}, 120, 24)
+	m = press(t, m, "e")
+	if v := plain(m); !strings.Contains(v, "[j]son [c]sv [m]arkdown [h]tml [p]prof [t]ext") {
+		t.Errorf("e: the prompt does not offer every format:\n%s", v)
+	}
+	m = press(t, m, "esc")
+	for _, k := range []string{"j", "c", "m", "h", "p", "t"} {
+		m = press(t, m, "e", k)
+		if k == "h" {
+			if v := plain(m); !strings.Contains(v, "file: dumpdiff-trend.html") || !strings.Contains(v, "→ "+filepath.Join(dir, "dumpdiff-trend.html")) {
+				t.Errorf("e h: want the name and where it goes:\n%s", v)
+			}
+		}
+		m = press(t, m, "enter")
+	}
+	want := []ExportFormat{ExportJSON, ExportCSV, ExportMarkdown, ExportHTML, ExportPprof, ExportText}
+	if !slices.Equal(got, want) {
+		t.Errorf("formats: got %v, want %v", got, want)
+	}
+	if len(paths) == 6 && (paths[4] != filepath.Join(dir, "dumpdiff-trend.pb.gz") || paths[5] != filepath.Join(dir, "dumpdiff-trend.txt")) {
+		t.Errorf("paths: got %v, want the export directory and each format's extension", paths)
 	}
 }

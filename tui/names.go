@@ -49,13 +49,21 @@ func siteCell(title, name, category string, frames []dumpdiff.Frame, w int) stri
 	if name != "" && name != title {
 		// The callers that tell it apart win over the category, but not
 		// over the title: when they leave it less than its name without
-		// parameters, or are cut to a few cells, the title shows alone.
-		s, t := report.ShortTitle(clean(name), w), clean(title)
-		if (strings.HasPrefix(s, t+" ← ") || strings.HasPrefix(s, report.WithoutParams(t)+" ← ")) && callersReadable(clean(name), s) {
-			if strWidth(s)+strWidth(suffix) <= w {
-				s += suffix
+		// parameters, or are cut to a few cells, the outermost caller
+		// alone is tried ("f ← … ← g": the one that tells it apart),
+		// and then the title shows alone.
+		t := clean(title)
+		for _, n := range []string{clean(name), outermostOnly(clean(name))} {
+			if n == "" {
+				continue
 			}
-			return s
+			s := report.ShortTitle(n, w)
+			if (strings.HasPrefix(s, t+" ← ") || strings.HasPrefix(s, report.WithoutParams(t)+" ← ")) && callersReadable(n, s) {
+				if strWidth(s)+strWidth(suffix) <= w {
+					s += suffix
+				}
+				return s
+			}
 		}
 		name = ""
 	}
@@ -81,6 +89,16 @@ func siteCell(title, name, category string, frames []dumpdiff.Frame, w int) stri
 		s += " ← " + shortName(c, left)
 	}
 	return s + suffix
+}
+
+// outermostOnly shortens a name with several callers to its title and its
+// outermost caller, "f ← … ← g"; "" when it has no more than that.
+func outermostOnly(name string) string {
+	parts := strings.Split(name, " ← ")
+	if len(parts) < 3 || (len(parts) == 3 && parts[1] == "…") {
+		return ""
+	}
+	return parts[0] + " ← … ← " + parts[len(parts)-1]
 }
 
 // callersReadable reports whether every caller that fitted the name full

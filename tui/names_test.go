@@ -118,3 +118,28 @@ func TestSiteCellCallerBeforeCategory(t *testing.T) {
 		t.Errorf("caller inside the title: got %q, want %q", got, want)
 	}
 }
+
+// TestSiteCellOutermostCaller fits a name with several callers into a cell
+// too narrow for them all: the title and the outermost caller (the one
+// that tells the site apart) show, rather than the title alone, which two
+// sites would share.
+func TestSiteCellOutermostCaller(t *testing.T) {
+	name := "ChunkPool::allocate ← Arena::grow ← Arena::Arealloc ← Node_Array::grow"
+	title := "ChunkPool::allocate"
+	frames := frames(title, "Arena::grow", "Arena::Arealloc", "Node_Array::grow")
+	for _, tt := range []struct {
+		w    int
+		want string
+	}{
+		{80, name},
+		{48, "ChunkPool::allocate ← … ← Node_Array::grow"},
+		{30, "ChunkPool::allocate"},
+	} {
+		if got := siteCell(title, name, "", frames, tt.w); got != tt.want {
+			t.Errorf("width %d: got %q, want %q", tt.w, got, tt.want)
+		}
+	}
+	if got := outermostOnly("f ← … ← g"); got != "" {
+		t.Errorf("outermostOnly of a name with one caller shown: got %q, want none", got)
+	}
+}

@@ -95,7 +95,15 @@ func (p Pick) View() string {
 
 func renderPick(snaps []dumpdiff.SnapshotInfo, base, tgt, cursor int, unit string, width, h int, st Styles) string {
 	lines := []string{st.Section.Render("Pick the pair") + st.Subtle.Render("  b: base · t: target · enter: compare · esc: back"), ""}
-	nameW := max(width-2-3-6-2-12, 8)
+	// Lifecycles numbered by --lifecycle-regex show their number; else
+	// the file's name says which it is, and a position would only
+	// disagree with it (#0 beside lc1).
+	numbered := numberedLifecycles(snaps)
+	numW := 0
+	if numbered {
+		numW = 8
+	}
+	nameW := max(width-2-3-1-numW-2-12, 8)
 	start := max(min(cursor-(h-3)/2, len(snaps)-(h-2)), 0)
 	for i := start; i < len(snaps) && len(lines) < h; i++ {
 		s := snaps[i]
@@ -112,8 +120,11 @@ func renderPick(snaps []dumpdiff.SnapshotInfo, base, tgt, cursor int, unit strin
 		if i == cursor {
 			mark = "› "
 		}
-		line := mark + role + " " + pad(fmt.Sprintf("#%d", s.Lifecycle), 5, false) + " " +
-			pad(baseName(s.Path), nameW, false) + " " + pad(formatValue(s.Total, unit), 12, true)
+		num := ""
+		if numbered {
+			num = pad(fmt.Sprintf("lc %d", s.Lifecycle), numW-1, false) + " "
+		}
+		line := mark + role + " " + num + pad(truncMiddle(baseName(s.Path), nameW), nameW, false) + " " + pad(formatValue(s.Total, unit), 12, true)
 		lines = append(lines, selectRow(line, i == cursor, width, st))
 	}
 	return fit(lines, width, h)

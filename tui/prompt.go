@@ -1,15 +1,19 @@
 package tui
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/dumpdiff/dumpdiff/dumpdiff"
 )
 
 // newInput returns the footer's text input: a steady cursor, so no timer
@@ -25,8 +29,13 @@ func newInput() textinput.Model {
 // inputWidth is the prompts' input width on a terminal w cells wide.
 func inputWidth(w int) int { return max(w-8, 10) }
 
-// hintView renders key, description pairs as the footer's short help.
-func hintView(h help.Model, pairs ...string) string {
+// hintView renders key, description pairs as the footer's short help, in
+// the styles st, at most width cells wide. The help model is made here
+// rather than kept in each prompt: the root model is copied on every
+// message, and must stay small enough to live on the stack.
+func hintView(st Styles, width int, pairs ...string) string {
+	h := newHelp(st)
+	h.SetWidth(width)
 	var bs []key.Binding
 	for i := 0; i+1 < len(pairs); i += 2 {
 		bs = append(bs, key.NewBinding(key.WithKeys(pairs[i]), key.WithHelp(pairs[i], pairs[i+1])))
@@ -56,20 +65,48 @@ func DefaultFilterKeyMap() PromptKeyMap {
 }
 
 // Filter is the sites screen's filter: a regular expression over site names
-// and stacks, typed in the footer and compiled as the user types.
+// and stacks, typed in the footer and compiled as the user types, and a
+// verdict: "verdict:leak" (or "status:grown" in pair mode) among the words
+// typed, or what v chose.
 type Filter struct {
 	KeyMap PromptKeyMap
 	Styles Styles
 
 	input textinput.Model
-	help  help.Model
+	width int
 	re    *regexp.Regexp
+	class string
 	err   string
 }
 
+// Class returns the verdict (or status) the filter asks for, "" for any.
+func (f Filter) Class() string { return f.class }
+
+// SetClass sets the verdict the filter asks for, "" for any, keeping the
+// expression.
+func (f *Filter) SetClass(c string) { f.class = c }
+
+// text is the filter as typed: the verdict word, then the expression.
+func (f Filter) text() string {
+	var parts []string
+	if f.class != "" {
+		parts = append(parts, classWord+f.class)
+	}
+	if f.re != nil {
+		parts = append(parts, f.re.String())
+	}
+	return strings.Join(parts, " ")
+}
+
+// classWord and statusWord start the filter's verdict word.
+const (
+	classWord  = "verdict:"
+	statusWord = "status:"
+)
+
 // NewFilter returns an empty, closed filter prompt.
 func NewFilter(st Styles) Filter {
-	return Filter{KeyMap: DefaultFilterKeyMap(), Styles: st, input: newInput(), help: newHelp(st)}
+	return Filter{KeyMap: DefaultFilterKeyMap(), Styles: st, input: newInput()}
 }
 
 // Regexp returns the filter in force, nil for none.
@@ -81,16 +118,14 @@ func (f Filter) Err() string { return f.err }
 // SetWidth fits the prompt to a footer w cells wide.
 func (f *Filter) SetWidth(w int) {
 	f.input.SetWidth(inputWidth(w))
-	f.help.SetWidth(w)
+	f.width = w
 }
 
 // Focus opens the prompt on the filter in force.
 func (f *Filter) Focus() tea.Cmd {
 	f.input.Reset()
 	f.input.Prompt = "/"
-	if f.re != nil {
-		f.input.SetValue(f.re.String())
-	}
+	f.input.SetValue(f.text())
 	return f.input.Focus()
 }
 
@@ -98,7 +133,7 @@ func (f *Filter) Focus() tea.Cmd {
 func (f *Filter) Blur() { f.input.Blur() }
 
 // Clear drops the filter.
-func (f *Filter) Clear() { f.re, f.err = nil, "" }
+func (f *Filter) Clear() { f.re, f.class, f.err = nil, "", "" }
 
 // Update edits the expression. A key press that changed it compiles it
 // (moving the cursor does not): a bad expression keeps the last good filter
@@ -113,17 +148,51 @@ func (f Filter) Update(msg tea.Msg) (Filter, tea.Cmd) {
 	return f, cmd
 }
 
-func (f *Filter) set(expr string) {
-	if expr == "" {
-		f.Clear()
-		return
+// set reads the typed text: a verdict:NAME (or status:NAME) word and, in
+// what is left, the expression. A verdict that does not exist is an error
+// like a bad expression: the last good filter stays.
+func (f *Filter) set(text string) {
+	class, expr := "", text
+	for _, w := range []string{classWord, statusWord} {
+		at := strings.Index(expr, w)
+		if at < 0 || (at > 0 && expr[at-1] != ' ') {
+			continue
+		}
+		end := at + len(w)
+		for end < len(expr) && expr[end] != ' ' {
+			end++
+		}
+		class = expr[at+len(w) : end]
+		expr = strings.TrimSpace(expr[:at] + expr[end:])
+		if !knownClass(class) {
+			f.err = fmt.Sprintf("bad filter: no verdict %q (%s)", class, classList())
+			return
+		}
+		break
 	}
-	re, err := regexp.Compile(expr)
-	if err != nil {
-		f.err = "bad filter: " + strings.TrimPrefix(err.Error(), "error parsing regexp: ")
-		return
+	var re *regexp.Regexp
+	if expr != "" {
+		var err error
+		if re, err = regexp.Compile(expr); err != nil {
+			f.err = "bad filter: " + strings.TrimPrefix(err.Error(), "error parsing regexp: ")
+			return
+		}
 	}
-	f.re, f.err = re, ""
+	f.re, f.class, f.err = re, class, ""
+}
+
+// classList names the verdicts a filter may ask for.
+func classList() string {
+	var vs []string
+	for _, v := range dumpdiff.Verdicts {
+		vs = append(vs, string(v))
+	}
+	for _, s := range pairStatuses {
+		if !slices.Contains(vs, string(s)) {
+			vs = append(vs, string(s))
+		}
+	}
+	return strings.Join(vs, ", ")
 }
 
 // View renders the prompt's two footer lines: the input, then the error or
@@ -132,32 +201,36 @@ func (f Filter) View() string {
 	if f.err != "" {
 		return f.input.View() + "\n" + f.Styles.Error.Render(clean(f.err))
 	}
-	return f.input.View() + "\n" + hintView(f.help, f.KeyMap.Accept.Help().Key, f.KeyMap.Accept.Help().Desc,
-		f.KeyMap.Cancel.Help().Key, f.KeyMap.Cancel.Help().Desc, "regexp", "over names and stacks")
+	return f.input.View() + "\n" + hintView(f.Styles, f.width, f.KeyMap.Accept.Help().Key, f.KeyMap.Accept.Help().Desc,
+		f.KeyMap.Cancel.Help().Key, f.KeyMap.Cancel.Help().Desc, "regexp", "over names and stacks", "verdict:leak", "by verdict")
 }
 
 // ExportKeyMap are the export prompt's keys.
 type ExportKeyMap struct {
-	Prev, Next          key.Binding // step through the formats
-	JSON, CSV, Markdown key.Binding // choose a format and go on
-	Accept              key.Binding // go on; in the name, write
-	Cancel, CancelName  key.Binding
+	Prev, Next key.Binding // step through the formats
+	// Choose picks a format and goes on: one binding per format, in the
+	// order of the prompt (the formats' first letters).
+	Choose             []key.Binding
+	Accept             key.Binding // go on; in the name, write
+	Cancel, CancelName key.Binding
 }
 
-// DefaultExportKeyMap returns ←/→ (h/l, tab) to step, j/c/m to choose,
-// enter to go on and esc (or q, before the name) to cancel.
+// DefaultExportKeyMap returns ←/→ (tab) to step, a format's first letter
+// (j c m h p t) to choose it, enter to go on and esc (or q, before the
+// name) to cancel.
 func DefaultExportKeyMap() ExportKeyMap {
 	b := key.NewBinding
-	return ExportKeyMap{
-		Prev:       b(key.WithKeys("left", "h", "shift+tab")),
-		Next:       b(key.WithKeys("right", "l", "tab")),
-		JSON:       b(key.WithKeys("j")),
-		CSV:        b(key.WithKeys("c")),
-		Markdown:   b(key.WithKeys("m")),
+	km := ExportKeyMap{
+		Prev:       b(key.WithKeys("left", "shift+tab")),
+		Next:       b(key.WithKeys("right", "tab")),
 		Accept:     b(key.WithKeys("enter")),
 		Cancel:     b(key.WithKeys("esc", "q")),
 		CancelName: b(key.WithKeys("esc")),
 	}
+	for _, f := range exportFormats {
+		km.Choose = append(km.Choose, b(key.WithKeys(string(f[0]))))
+	}
+	return km
 }
 
 // Export is the export prompt: a format, then a file name.
@@ -166,19 +239,21 @@ type Export struct {
 	Styles Styles
 
 	input  textinput.Model
-	help   help.Model
-	format int // index into exportFormats
+	width  int
+	format int    // index into exportFormats
+	dir    string // where a bare file name goes, "" for the working directory
 }
 
-// NewExport returns a closed export prompt with JSON chosen.
-func NewExport(st Styles) Export {
-	return Export{KeyMap: DefaultExportKeyMap(), Styles: st, input: newInput(), help: newHelp(st)}
+// NewExport returns a closed export prompt with JSON chosen, writing bare
+// file names into dir ("" for the working directory).
+func NewExport(st Styles, dir string) Export {
+	return Export{KeyMap: DefaultExportKeyMap(), Styles: st, input: newInput(), dir: dir}
 }
 
 // SetWidth fits the prompt to a footer w cells wide.
 func (e *Export) SetWidth(w int) {
 	e.input.SetWidth(inputWidth(w))
-	e.help.SetWidth(w)
+	e.width = w
 }
 
 // Format returns the chosen format.
@@ -193,14 +268,14 @@ func (e Export) UpdateFormat(msg tea.KeyPressMsg) (_ Export, done bool) {
 		e.format = (e.format + n - 1) % n
 	case key.Matches(msg, e.KeyMap.Next):
 		e.format = (e.format + 1) % n
-	case key.Matches(msg, e.KeyMap.JSON):
-		e.format, done = 0, true
-	case key.Matches(msg, e.KeyMap.CSV):
-		e.format, done = 1, true
-	case key.Matches(msg, e.KeyMap.Markdown):
-		e.format, done = 2, true
 	case key.Matches(msg, e.KeyMap.Accept):
 		done = true
+	default:
+		for i, b := range e.KeyMap.Choose {
+			if key.Matches(msg, b) && i < n {
+				e.format, done = i, true
+			}
+		}
 	}
 	return e, done
 }
@@ -232,10 +307,28 @@ func (e Export) Path() string {
 			path = filepath.Join(home, rest)
 		}
 	}
+	if e.dir != "" && !filepath.IsAbs(path) {
+		path = filepath.Join(e.dir, path)
+	}
 	if abs, err := filepath.Abs(path); err == nil {
 		path = abs
 	}
 	return path
+}
+
+// where says where the name typed will be written: the whole path when the
+// directory is known, else that it is the working directory.
+func (e Export) where() string {
+	path := strings.TrimSpace(e.input.Value())
+	switch {
+	case path == "":
+		return "type a file name"
+	case filepath.IsAbs(path) || strings.HasPrefix(path, "~/"):
+		return "written atomically"
+	case e.dir != "":
+		return "→ " + filepath.Join(e.dir, path)
+	}
+	return "→ in the working directory"
 }
 
 // Update edits the file name.
@@ -256,10 +349,12 @@ func (e Export) FormatView() string {
 		opts = append(opts, s)
 	}
 	line := e.Styles.Prompt.Render("export as ") + strings.Join(opts, " ")
-	return line + "\n" + hintView(e.help, "enter", "next", "esc", "cancel", "j/c/m or ←/→", "choose")
+	return line + "\n" + hintView(e.Styles, e.width, "enter", "next", "esc", "cancel", "letter or ←/→", "choose")
 }
 
-// View renders the file name's two footer lines.
+// View renders the file name's two footer lines: the name, then where it
+// will be written.
 func (e Export) View() string {
-	return e.input.View() + "\n" + hintView(e.help, "enter", "write", "esc", "cancel")
+	return e.input.View() + "\n" + hintView(e.Styles, e.width, "enter", "write", "esc", "cancel") +
+		e.Styles.Subtle.Render("  "+clean(e.where()))
 }

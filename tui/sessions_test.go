@@ -19,8 +19,8 @@ import (
 // filtered table receiving a result with more sites) that no scripted test
 // reached.
 func TestRandomSessions(t *testing.T) {
-	keys := strings.Fields(`j k down up pgdown pgup g G enter esc backspace / s m c t p [ ] { } P b e ? x ( ) . a l h left right ~ 1`)
-	export := func(path string, _ ExportFormat, _ *dumpdiff.TrendResult, _ *dumpdiff.CompareResult) error {
+	keys := strings.Fields(`j k down up pgdown pgup g G enter esc backspace / s m c t p [ ] { } P b e ? x ( ) . a l h left right ~ 1 v r n N f`)
+	export := func(path string, _ ExportFormat, _ dumpdiff.Result) error {
 		return fmt.Errorf("export to %s refused in this test", path)
 	}
 	engines := []func() Engine{

@@ -27,7 +27,11 @@ type Styles struct {
 	// Verdicts colours each verdict's word; Statuses each pair status.
 	Verdicts map[dumpdiff.Verdict]lipgloss.Style
 	Statuses map[dumpdiff.PairStatus]lipgloss.Style
-	Help     help.Styles
+	// Flame colours a flame graph's frames by the worst verdict beneath;
+	// frames are also separated by a bar, so no colour is needed to tell
+	// them apart.
+	Flame map[dumpdiff.Verdict]lipgloss.Style
+	Help  help.Styles
 }
 
 // DefaultStyles returns the explorer's restrained default palette.
@@ -68,6 +72,16 @@ func DefaultStyles() Styles {
 			dumpdiff.StatusGrown:     plain.Foreground(red),
 			dumpdiff.StatusShrunk:    plain.Foreground(green),
 			dumpdiff.StatusUnchanged: dim,
+		},
+		Flame: map[dumpdiff.Verdict]lipgloss.Style{
+			dumpdiff.VerdictLeak:      plain.Background(red).Foreground(lipgloss.Color("15")).Bold(true),
+			dumpdiff.VerdictCreep:     plain.Background(magenta).Foreground(lipgloss.Color("15")),
+			dumpdiff.VerdictPlateau:   plain.Background(yellow).Foreground(lipgloss.Color("0")),
+			dumpdiff.VerdictNew:       plain.Foreground(magenta),
+			dumpdiff.VerdictSteady:    plain.Foreground(cyan),
+			dumpdiff.VerdictNoise:     dim,
+			dumpdiff.VerdictShrinking: plain.Foreground(green),
+			dumpdiff.VerdictGone:      dim,
 		},
 		Help: h,
 	}

@@ -52,6 +52,7 @@ type Table struct {
 	match   func(i int) bool
 	view    []int // visible items: filtered, then sorted
 	sortCol int   // -1: item order
+	reverse bool  // the sort (or item order) backwards
 	cursor  int   // index into view
 	offset  int   // first visible row
 	width   int
@@ -112,6 +113,43 @@ func (t Table) SortTitle() string {
 	return t.cols[t.sortCol].Title
 }
 
+// Reversed reports whether the order is reversed.
+func (t Table) Reversed() bool { return t.reverse }
+
+// Reverse turns the order around, keeping the selected item under the
+// cursor. It lasts across sorts and new items until turned back.
+func (t *Table) Reverse() {
+	sel := t.Selected()
+	t.reverse = !t.reverse
+	slices.Reverse(t.view)
+	t.Select(sel)
+}
+
+// Next moves the cursor to the next shown item after it (before it when
+// back is set) that want accepts, wrapping around; it reports whether one
+// was found and whether the search wrapped.
+func (t *Table) Next(want func(i int) bool, back bool) (found, wrapped bool) {
+	n := len(t.view)
+	if n == 0 {
+		return false, false
+	}
+	step := 1
+	if back {
+		step = -1
+	}
+	for k := 1; k <= n; k++ {
+		r := t.cursor + step*k
+		r = ((r % n) + n) % n
+		if want(t.view[r]) {
+			wrapped = (step > 0 && r <= t.cursor) || (step < 0 && r >= t.cursor)
+			t.cursor = r
+			t.clamp()
+			return true, wrapped
+		}
+	}
+	return false, false
+}
+
 // SortColumn returns the sort column, -1 for item order.
 func (t Table) SortColumn() int { return t.sortCol }
 
@@ -163,6 +201,9 @@ func (t *Table) rebuild() {
 			}
 			return a - b
 		})
+	}
+	if t.reverse {
+		slices.Reverse(t.view)
 	}
 	t.clamp()
 }
@@ -251,7 +292,7 @@ func (t Table) Update(msg tea.Msg) (Table, tea.Cmd) {
 
 // View renders the header and the visible rows, exactly width × height.
 func (t Table) View() string {
-	return renderTable(t.cols, t.view, t.cursor, t.offset, t.sortCol, t.width, t.height, t.Styles)
+	return renderTable(t.cols, t.view, t.cursor, t.offset, t.sortCol, t.reverse, t.width, t.height, t.Styles)
 }
 
 // colWidths gives each column its width: the flexible column takes the rest.
@@ -273,14 +314,18 @@ func colWidths(cols []Column, width int) []int {
 }
 
 // renderTable draws a table: a header, then rows[offset:] up to the height.
-func renderTable(cols []Column, items []int, cursor, offset, sortCol, width, height int, st Styles) string {
+func renderTable(cols []Column, items []int, cursor, offset, sortCol int, reverse bool, width, height int, st Styles) string {
 	ws := colWidths(cols, width)
 	lines := make([]string, 0, height)
 	var hb strings.Builder
 	hb.WriteString("  ")
 	for c, col := range cols {
 		title := col.Title
-		if c == sortCol {
+		switch {
+		case c == sortCol && reverse, sortCol < 0 && reverse && c == 0:
+			// Reversed item order shows on the first column, the rank.
+			title += "▴"
+		case c == sortCol:
 			title += "▾"
 		}
 		hb.WriteString(pad(title, ws[c], col.Right))

@@ -9,7 +9,6 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
-	"github.com/dumpdiff/dumpdiff/report"
 )
 
 // View renders the whole screen in the alternate screen with the mouse on.
@@ -29,13 +28,15 @@ func (m Model) Render() string {
 	var body string
 	switch {
 	case m.showHelp:
-		body = fit(splitLines(renderHelp(m.help, m.keys(), m.warnings(), m.width, m.st)), m.width, bh)
+		body = fit(splitLines(renderHelp(m.help, m.keys(), m.warnings(), len(m.snaps), m.width, m.st)), m.width, bh)
 	case m.screen == screenDetail:
 		body = m.detail.View()
 	case m.screen == screenTree:
 		body = m.tree.View()
 	case m.screen == screenPick:
 		body = m.pick.View()
+	case m.screen == screenFlame:
+		body = m.flame.View()
 	case !m.sites.HasResult():
 		msg := "computing…"
 		if !m.busy {
@@ -62,19 +63,19 @@ func (m Model) Render() string {
 
 // chrome is the number of header and footer lines around the body: two
 // each, one each on a terminal under ten lines, so the body still shows.
-func (m Model) chrome() (header, footer int) {
+func (m *Model) chrome() (header, footer int) {
 	if m.height < 10 {
 		return 1, 1
 	}
 	return 2, 2
 }
 
-func (m Model) bodyHeight() int {
+func (m *Model) bodyHeight() int {
 	h, f := m.chrome()
 	return max(m.height-h-f, 1)
 }
 
-func (m Model) header() []string {
+func (m *Model) header() []string {
 	st := m.st
 	left := st.Title.Render("dumpdiff explore")
 	var facts []string
@@ -97,28 +98,15 @@ func (m Model) header() []string {
 	}
 	line1 := joinEnds(left, right, m.width)
 
-	var parts []string
-	unit := m.unit()
-	if p := m.sites.Pair(); m.sites.PairMode() && p != nil {
-		delta := "Δ total " + formatSigned(p.Target.Total-p.Base.Total, unit)
-		pair := fmt.Sprintf("base #%d %s → target #%d %s", p.Base.Lifecycle, baseName(p.Base.Path), p.Target.Lifecycle, baseName(p.Target.Path))
-		if ansi.StringWidth(pair+delta)+len("pair ·  · by category") > m.width {
-			// The lifecycle numbers say it; the pick list (P) has the files.
-			pair = fmt.Sprintf("base #%d → target #%d", p.Base.Lifecycle, p.Target.Lifecycle)
-		}
-		parts = append(parts, st.Section.Render("pair"), pair, delta)
-	} else if t := m.sites.Trend(); t != nil {
-		parts = append(parts, "total "+formatGrowth(t.Total.Growth, unit, "/lc"))
-		if t.RSSKnown() {
-			// heaptrack's RSS samples: how much the whole process grew.
-			parts = append(parts, "rss "+formatGrowth(t.Total.RSSGrowth, "bytes", "/lc"))
-		}
-		if pr := t.Projection; pr != nil {
-			parts = append(parts, "limit "+report.FormatQuantity(float64(pr.Limit), unit)+" "+formatLifecycles(pr.Lifecycles))
-		}
-		parts = append(parts, floorPart(t.Floor, unit))
+	// What the result says as a whole comes from its kind: totals and
+	// the floor of a trend, the pair and its delta of a pair diff.
+	parts := m.sites.Facts(m.width, st)
+	if m.sites.HasResult() && dumpdiff.Cumulative(m.sites.Metric()) {
+		// Every site that allocates grows under such a metric: say so
+		// while it is shown, so a column of leaks is not taken as found.
+		parts = append(parts, st.Error.Render(clean(m.sites.Metric().Name)+" counts freed allocations as growth"))
 	}
-	parts = append(parts, st.Subtle.Render("by "+string(m.query.GroupBy)))
+	parts = append(parts, st.Subtle.Render("by "+string(m.shown().opts.GroupBy)))
 	if n := len(m.warnings()); n > 0 {
 		w := "1 warning"
 		if n > 1 {
@@ -126,7 +114,7 @@ func (m Model) header() []string {
 		}
 		parts = append(parts, st.Error.Render(w+" (?)"))
 	}
-	if m.busy || m.treeBusy {
+	if m.busy || m.treeBusy || m.flameBusy {
 		parts = append(parts, st.Prompt.Render("computing…"))
 	}
 	return []string{line1, strings.Join(parts, st.Subtle.Render(" · "))}
@@ -150,7 +138,7 @@ func joinEnds(left, right string, w int) string {
 	return left + strings.Repeat(" ", gap) + right
 }
 
-func (m Model) footer() []string {
+func (m *Model) footer() []string {
 	st := m.st
 	var line string
 	switch m.prompt {
@@ -186,12 +174,14 @@ func (m Model) footer() []string {
 }
 
 // position says where the cursor is on the screen in front.
-func (m Model) position() string {
+func (m *Model) position() string {
 	switch m.screen {
 	case screenDetail:
 		return m.detail.Position()
 	case screenTree:
 		return m.tree.Position()
+	case screenFlame:
+		return m.flame.Position()
 	case screenSites:
 		return m.sites.Position()
 	}

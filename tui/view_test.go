@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -22,6 +23,7 @@ type viewCase struct {
 	name  string
 	fake  bool   // the hand-built fake instead of the real Go series
 	glob  string // another committed series instead of the Go one
+	sym   bool   // symbolise glob's series from testdata/bin
 	keys  []string
 	typed string   // typed after keys
 	then  []string // pressed after typed
@@ -43,6 +45,8 @@ var viewCases = []viewCase{
 	{name: "filter-none-kept", keys: []string{"/"}, typed: "nosuchsite", then: []string{"enter"}},
 	{name: "sorted-by-total", keys: []string{"s", "s"}},
 	{name: "export-prompt", keys: []string{"e"}},
+	{name: "verdict-leak", fake: true, keys: []string{"v", "n"}},
+	{name: "reversed", fake: true, keys: []string{"r"}},
 	{name: "fake-sites", fake: true},
 	// A JVM under jemalloc: long C++ names through libjvm.so, deep stacks.
 	{name: "jvm-sites", glob: jvmGlob},
@@ -52,6 +56,13 @@ var viewCases = []viewCase{
 	// NMT detail: placeholder [java] frames, categories, C++ signatures.
 	{name: "nmt-sites", glob: nmtDetailGlob},
 	{name: "nmt-detail", glob: nmtDetailGlob, keys: []string{"j", "j", "enter"}},
+	// Low signal under jemalloc's sampling: the leak's caller leads the
+	// callees of run_lifecycle, above the churning sites' noise.
+	{name: "churn-tree", glob: churnGlob, sym: true, keys: []string{"t", "j", "t"}},
+	{name: "flame", keys: []string{"f"}},
+	{name: "flame-zoomed", keys: []string{"f", "j", "j", "enter"}},
+	{name: "churn-flame", glob: churnGlob, sym: true, keys: []string{"f", "j", "j", "j", "j"}},
+	{name: "jvm-flame", glob: jvmGlob, keys: []string{"f", "j", "l"}},
 	{name: "fake-hostile-detail", fake: true, keys: []string{"/"}, typed: "evil", then: []string{"enter", "enter"}},
 }
 
@@ -59,14 +70,18 @@ var viewCases = []viewCase{
 func drive(t testing.TB, c viewCase, w, h int, st *Styles) Model {
 	t.Helper()
 	opts := Options{Title: "testdata/pprof/go-lifecycle", Styles: st,
-		Export: func(string, ExportFormat, *dumpdiff.TrendResult, *dumpdiff.CompareResult) error { return nil }}
+		Export: func(string, ExportFormat, dumpdiff.Result) error { return nil }}
 	var m Model
 	switch {
 	case c.fake:
 		m = started(t, newFake(), opts, w, h)
 	case c.glob != "":
 		opts.Title = filepath.Dir(strings.TrimPrefix(c.glob, "../"))
-		m = started(t, cachedSeries(t, c.glob), opts, w, h)
+		s := cachedSeries
+		if c.sym {
+			s = symbolizedSeries
+		}
+		m = started(t, s(t, c.glob), opts, w, h)
 	default:
 		m = started(t, realSeries(t), opts, w, h)
 	}
@@ -242,5 +257,76 @@ func TestViewFloorAndSignNote(t *testing.T) {
 	}
 	if !strings.Contains(view, "differ in sign: noise wanders") {
 		t.Errorf("position line: want the note on the selected site in\n%s", view)
+	}
+}
+
+// TestDetailSmall opens the leak's detail at 70×20, where the lifecycle
+// bars do not all fit: a line says how many follow, [ and ] scroll them on
+// their own, and the footer offers them. Golden at 70×20 and 45×16.
+func TestDetailSmall(t *testing.T) {
+	m := drive(t, viewCase{keys: []string{"enter"}}, 70, 20, nil)
+	v := plain(m)
+	for _, want := range []string{"1–3 of 8", "▾ 5 more below · [ ] scroll the lifecycles", "[ ] lifecycles"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("70x20 detail lacks %q:\n%s", want, v)
+		}
+	}
+	t.Run("70x20", func(t *testing.T) { golden.RequireEqual(t, v) })
+	m = press(t, m, "]", "]", "]", "]", "]", "]", "]")
+	v = plain(m)
+	if !strings.Contains(v, "lc8.pb.gz") || !strings.Contains(v, "▴ 5 above") || strings.Contains(v, "more below") {
+		t.Errorf("] to the end: want lc8 last and 5 above:\n%s", v)
+	}
+	if f, _ := m.detail.Frame(); f.Function != "main.(*leakyOperator).open" {
+		t.Errorf("]: got frame %q, want the frame cursor left alone", f.Function)
+	}
+	m = press(t, m, "[", "[")
+	if v = plain(m); !strings.Contains(v, "4–6 of 8") {
+		t.Errorf("[ [: want lifecycles 4–6:\n%s", v)
+	}
+	t.Run("45x16", func(t *testing.T) {
+		golden.RequireEqual(t, plain(drive(t, viewCase{keys: []string{"enter"}}, 45, 16, nil)))
+	})
+}
+
+// TestDetailNeverCutsSilently sweeps the detail's width: a file's line
+// number is shown whole or not at all (main.go:68 never reads main.go:6),
+// and a name cut short shows an ellipsis.
+func TestDetailNeverCutsSilently(t *testing.T) {
+	lines := map[string]bool{"68": true, "199": true, "207": true, "241": true, "298": true, "290": true}
+	num := regexp.MustCompile(`\.go:(\d+)`)
+	for w := 30; w <= 120; w++ {
+		v := plain(drive(t, viewCase{keys: []string{"enter"}}, w, 30, nil))
+		for _, l := range strings.Split(v, "\n") {
+			for _, m := range num.FindAllStringSubmatch(l, -1) {
+				if !lines[m[1]] {
+					t.Errorf("width %d: got line number %s in %q, want a whole one", w, m[1], l)
+				}
+			}
+			if strings.Contains(l, "leakyOperator") && !strings.Contains(l, "main.(*leakyOperator).open") && !strings.Contains(l, "…") {
+				t.Errorf("width %d: got %q, the name cut without an ellipsis", w, l)
+			}
+		}
+	}
+}
+
+// TestPickNames lists the snapshots by their files, and by the number
+// --lifecycle-regex read from them when it did (churn-gaps has lifecycles
+// 1 2 4 5 7 9 10): never by a position that would disagree with the name.
+func TestPickNames(t *testing.T) {
+	var snaps []dumpdiff.SnapshotInfo
+	for _, lc := range []int{1, 2, 4, 5, 7, 9, 10} {
+		snaps = append(snaps, dumpdiff.SnapshotInfo{Path: fmt.Sprintf("churn-gaps/lc%d.heap.gz", lc), Lifecycle: lc})
+	}
+	v := ansi.Strip(renderPick(snaps, 0, 6, 2, "bytes", 60, 12, plainStyles()))
+	if !strings.Contains(v, "lc 4    lc4.heap.gz") || strings.Contains(v, "#") {
+		t.Errorf("numbered lifecycles: want lc 4 beside lc4.heap.gz and no #:\n%s", v)
+	}
+	for i := range snaps {
+		snaps[i].Lifecycle = i
+	}
+	v = ansi.Strip(renderPick(snaps, 0, 6, 2, "bytes", 60, 12, plainStyles()))
+	if strings.Contains(v, "lc 2 ") || strings.Contains(v, "#") || !strings.Contains(v, "lc4.heap.gz") {
+		t.Errorf("positional lifecycles: want the names alone:\n%s", v)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"sync"
 
@@ -109,7 +110,9 @@ func exploreRun(opts *ExploreOptions) error {
 		}
 		load = func(func(tui.LoadProgress)) (tui.Engine, error) { return s, nil }
 	}
-	p := tea.NewProgram(tui.NewLoader(load, tui.Options{Query: q, Title: title, Export: exportTo(paths)}),
+	// Exports go to the working directory, which the prompt names whole.
+	cwd, _ := os.Getwd()
+	p := tea.NewProgram(tui.NewLoader(load, tui.Options{Query: q, Title: title, Export: exportTo(paths), ExportDir: cwd}),
 		tea.WithInput(opts.IO.In), tea.WithOutput(opts.IO.Out))
 	final, err := p.Run()
 	if err != nil {
@@ -168,21 +171,27 @@ func seriesTitle(args []string) string {
 // exportTo returns the explorer's exporter for a series read from inputs: it
 // refuses to write over one of them.
 func exportTo(inputs []string) tui.Exporter {
-	return func(path string, f tui.ExportFormat, trend *dumpdiff.TrendResult, pair *dumpdiff.CompareResult) error {
+	return func(path string, f tui.ExportFormat, view dumpdiff.Result) error {
 		if err := checkOutputNotInput(path, inputs); err != nil {
 			return err
 		}
-		return exportView(path, f, trend, pair)
+		return exportView(path, f, view)
 	}
 }
 
-// exportView writes what the explorer shows with report's writers, atomically.
-func exportView(path string, f tui.ExportFormat, trend *dumpdiff.TrendResult, pair *dumpdiff.CompareResult) error {
-	var res dumpdiff.Result = pair
-	if trend != nil {
-		res = trend
+// exportView writes what the explorer shows with report's writers,
+// atomically, in any format of the command line; an HTML page says where it
+// came from as trend's does (the command line aside: it was explore).
+func exportView(path string, f tui.ExportFormat, res dumpdiff.Result) error {
+	rf, ro := f.ReportFormat()
+	if rf == report.FormatHTML {
+		made, err := reportTime()
+		if err != nil {
+			return err
+		}
+		ro.HTML.Provenance = report.Provenance{Version: buildVersion(), Directory: seriesDirectory(res.Sources()), Generated: made}
 	}
 	return atomicfile.Write(path, func(w io.Writer) error {
-		return report.Write(w, res, report.Format(f), report.Options{})
+		return report.Write(w, res, rf, ro)
 	})
 }

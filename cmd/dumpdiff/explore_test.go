@@ -249,23 +249,37 @@ func TestExportView(t *testing.T) {
 		Snapshots:    []dumpdiff.SnapshotInfo{{Path: "a", Lifecycle: 0}, {Path: "b", Lifecycle: 1}},
 		Sites: []dumpdiff.TrendSite{{Site: dumpdiff.Site{Rank: 1, Key: "k", Title: "main.leak"}, Values: []int64{1, 2},
 			Growth: 1, TotalGrowth: 1, Verdict: dumpdiff.VerdictLeak}},
+		Total: dumpdiff.TrendTotal{Growth: 1, Values: []int64{1, 2}},
 	}
-	for _, f := range []tui.ExportFormat{tui.ExportJSON, tui.ExportCSV, tui.ExportMarkdown} {
+	t.Setenv("SOURCE_DATE_EPOCH", "1700000000")
+	for _, f := range []tui.ExportFormat{tui.ExportJSON, tui.ExportCSV, tui.ExportMarkdown, tui.ExportHTML, tui.ExportPprof, tui.ExportText} {
 		path := filepath.Join(t.TempDir(), "out")
-		if err := exportView(path, f, res, nil); err != nil {
+		if err := exportView(path, f, res); err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
 		got, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
 		}
+		if f == tui.ExportHTML {
+			// The page says where it came from: checked in report.
+			if !strings.Contains(string(got), "main.leak") || !strings.Contains(string(got), "2023-11-14") {
+				t.Errorf("html: want the site and the report's time in the page")
+			}
+			continue
+		}
 		var want strings.Builder
-		if err := report.Write(&want, res, report.Format(f), report.Options{}); err != nil {
+		rf, ro := f.ReportFormat()
+		if err := report.Write(&want, res, rf, ro); err != nil {
 			t.Fatal(err)
 		}
-		if string(got) != want.String() || !strings.Contains(string(got), "main.leak") {
+		if string(got) != want.String() || (f != tui.ExportPprof && !strings.Contains(string(got), "main.leak")) {
 			t.Errorf("%s: got %q, want report's %q", f, got, want.String())
 		}
+	}
+	// Text is the aligned table a terminal shows, without colour.
+	if rf, ro := tui.ExportText.ReportFormat(); rf != report.FormatTable || !ro.Table.Aligned || ro.Table.Color {
+		t.Errorf("text: got %s aligned %v colour %v, want an aligned table without colour", rf, ro.Table.Aligned, ro.Table.Color)
 	}
 }
 
@@ -284,7 +298,7 @@ func TestExportViewErrors(t *testing.T) {
 		{dir, "is a directory"},
 	}
 	for _, tt := range tests {
-		err := exportView(tt.path, tui.ExportJSON, res, nil)
+		err := exportView(tt.path, tui.ExportJSON, res)
 		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Count(err.Error(), tt.path) != 1 {
 			t.Errorf("export to %s: got %v, want one mention of the path and %q", tt.path, err, tt.want)
 		}

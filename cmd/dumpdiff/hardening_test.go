@@ -302,11 +302,11 @@ func TestOutputIsInput(t *testing.T) {
 	res := &dumpdiff.TrendResult{ResultHeader: dumpdiff.ResultHeader{Metric: dumpdiff.Metric{Name: "inuse_space", Unit: "bytes"}}}
 	export := exportTo(paths)
 	for _, p := range []string{paths[0], link, hard} {
-		if err := export(p, tui.ExportCSV, res, nil); err == nil || !strings.Contains(err.Error(), "write the report to another file") {
+		if err := export(p, tui.ExportCSV, res); err == nil || !strings.Contains(err.Error(), "write the report to another file") {
 			t.Errorf("export to %s: got %v, want it refused", p, err)
 		}
 	}
-	if err := export(filepath.Join(dir, "view.csv"), tui.ExportCSV, res, nil); err != nil {
+	if err := export(filepath.Join(dir, "view.csv"), tui.ExportCSV, res); err != nil {
 		t.Errorf("export to a new file: %v", err)
 	}
 	if after := sums(); !equalSums(before, after) {

@@ -339,9 +339,23 @@ func (s *Symbolizer) binaryFor(m *profile.Mapping) (*binary, error) {
 		if len(s.dirs) > 0 {
 			where += " nor in " + strings.Join(s.dirs, ", ")
 		}
-		return nil, fmt.Errorf("symbolize %s: binary %s: frames named by module and offset", m.File, where)
+		return nil, &UnresolvedError{File: m.File, Why: "binary " + where, Missing: true}
 	}
-	return nil, fmt.Errorf("symbolize %s: %s: frames named by module and offset", m.File, strings.Join(problems, "; "))
+	return nil, &UnresolvedError{File: m.File, Why: strings.Join(problems, "; ")}
+}
+
+// UnresolvedError is the warning for a mapping whose binary could not be
+// read, so its frames stay named by module and offset. Front ends use it to
+// say what to do (give the binary's directory with --symbols).
+type UnresolvedError struct {
+	File string // the mapping's path, as the snapshot names it
+	Why  string // "binary not on this machine nor in DIR", or what went wrong reading it
+	// Missing is set when no file of that name or build ID was found.
+	Missing bool
+}
+
+func (e *UnresolvedError) Error() string {
+	return fmt.Sprintf("symbolize %s: %s: frames named by module and offset", e.File, e.Why)
 }
 
 // dirBuildIDs indexes the regular ELF files of dir by build ID, once.

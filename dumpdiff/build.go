@@ -498,6 +498,14 @@ func (in *Input) ForkSamples(first []int) ([]parsers.SampleSink, error) {
 	for k, f := range first {
 		sp := in.runs[k]
 		sp.in, sp.pos = in, in.main.pos+uint64(f)
+		// A run has at most an entry per sample; runs are about equal, so
+		// the last one (whose end is not given) is sized as the one before.
+		switch {
+		case k+1 < len(first):
+			sp.raw.grow(first[k+1]-f, in.nkeep)
+		case k > 0:
+			sp.raw.grow(f-first[k-1], in.nkeep)
+		}
 		out[k] = sp
 	}
 	in.forked = len(first)

@@ -54,6 +54,16 @@ func (e *rawEntries) reset() {
 	e.stacks, e.labels, e.next, e.vals, e.any = e.stacks[:0], e.labels[:0], e.next[:0], e.vals[:0], false
 }
 
+// grow makes room for n more entries of nk kept values each, so that a
+// run of samples whose size is known does not regrow its columns by
+// doubling (a copy of everything so far, and fresh pages, each time).
+func (e *rawEntries) grow(n, nk int) {
+	e.stacks = slices.Grow(e.stacks, n)
+	e.labels = slices.Grow(e.labels, n)
+	e.next = slices.Grow(e.next, n)
+	e.vals = slices.Grow(e.vals, n*nk)
+}
+
 // entryParts are a snapshot's entries, in one part per sampler that made
 // some (see sampler): an entry is known by its index over all parts.
 type entryParts []*rawEntries

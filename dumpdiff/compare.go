@@ -3,7 +3,6 @@ package dumpdiff
 import (
 	"fmt"
 	"math"
-	"slices"
 )
 
 // compareHeader is a pair diff before its sites, with the scale of its
@@ -83,33 +82,37 @@ func (s *Series) Compare(base, target int, opts Options) (*CompareResult, error)
 		sites = append(sites, ps)
 	}
 	// Equal deltas (every site that did not move) are ordered by key:
-	// by stack, the start of the key first (see keyPrefix), cheaply.
-	var prefix []uint64
-	if by == GroupByStack {
-		prefix = make([]uint64, len(g.groups))
-		for _, ps := range sites {
-			prefix[ps.Rank] = s.keyPrefix(g.groups[ps.Rank].rep)
+	// by stack, the start of the key first (see keyPrefix), cheaply. Small
+	// records are ranked, not the sites, and with a short --top only the
+	// first are picked (topSorted).
+	order := make([]pairKey, len(sites))
+	for i, ps := range sites {
+		order[i] = pairKey{delta: ps.Delta, group: int32(ps.Rank), site: int32(i)}
+		if by == GroupByStack {
+			order[i].prefix = s.keyPrefix(g.groups[ps.Rank].rep)
 		}
 	}
-	slices.SortFunc(sites, func(a, b PairSite) int {
-		if a.Delta != b.Delta {
-			if a.Delta > b.Delta {
+	order = topSorted(order, opts.Top, func(a, b pairKey) int {
+		if a.delta != b.delta {
+			if a.delta > b.delta {
 				return -1
 			}
 			return 1
 		}
-		if prefix != nil && prefix[a.Rank] != prefix[b.Rank] {
-			if prefix[a.Rank] < prefix[b.Rank] {
+		if a.prefix != b.prefix {
+			if a.prefix < b.prefix {
 				return -1
 			}
 			return 1
 		}
-		return s.compareGroupKeys(g, a.Rank, b.Rank)
+		return s.compareGroupKeys(g, int(a.group), int(b.group))
 	})
 	res.SiteCount = len(sites)
-	if opts.Top > 0 && len(sites) > opts.Top {
-		sites = sites[:opts.Top:opts.Top]
+	ranked := make([]PairSite, len(order))
+	for i, k := range order {
+		ranked[i] = sites[k.site]
 	}
+	sites = ranked
 	groupOf := make([]int32, len(sites))
 	for i := range sites {
 		groupOf[i] = int32(sites[i].Rank)
@@ -125,4 +128,12 @@ func (s *Series) Compare(base, target int, opts Options) (*CompareResult, error)
 	}
 	res.Sites = sites
 	return res, nil
+}
+
+// pairKey is what ranking a compare site needs: its delta, the start of
+// its key (0 unless grouped by stack), its group and its place in sites.
+type pairKey struct {
+	delta       int64
+	prefix      uint64
+	group, site int32
 }

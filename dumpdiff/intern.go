@@ -234,10 +234,20 @@ func (sh *stackShard) find(h uint64, fs []frameID) []uint32 {
 			continue
 		}
 		hdr := sh.at(uint32(s))
-		if int(hdr[hdrN]) == len(fs) && slices.Equal(frameIDs(hdr[hdrLen:hdrLen+len(fs)]), fs) {
+		if int(hdr[hdrN]) == len(fs) && sameFrames(frameIDs(hdr[hdrLen:hdrLen+len(fs)]), fs) {
 			return hdr
 		}
 	}
+}
+
+// sameFrames reports whether a and b, of the same length, hold the same
+// frames: compared as bytes, which the runtime does many at a time, where
+// slices.Equal compares one id after another (a stack is some thirty).
+func sameFrames(a, b []frameID) bool {
+	if len(a) == 0 {
+		return len(b) == 0
+	}
+	return unsafe.String((*byte)(unsafe.Pointer(&a[0])), 4*len(a)) == unsafe.String((*byte)(unsafe.Pointer(&b[0])), 4*len(b))
 }
 
 // at returns the header (and frames) at off.

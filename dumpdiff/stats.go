@@ -108,7 +108,17 @@ func selectKth(v []float64, k int) float64 {
 			return v[k] // between the partitions: equal to the pivot
 		}
 	}
-	slices.Sort(v[lo : hi+1])
+	// A short range: insertion sort, with plain < (the values are finite
+	// slopes and residuals, never NaN), cheaper than slices.Sort's generic
+	// path on the few elements left, and called once per median.
+	for i := lo + 1; i <= hi; i++ {
+		x := v[i]
+		j := i
+		for ; j > lo && x < v[j-1]; j-- {
+			v[j] = v[j-1]
+		}
+		v[j] = x
+	}
 	return v[k]
 }
 

@@ -94,11 +94,8 @@ func (s *Series) Trend(opts Options) (*TrendResult, error) {
 	judge := siteJudge{x: x, quantum: s.samplingQuantum(metric), floor: res.Floor.PerLifecycle}
 	keepAll := opts.Top <= 0 || opts.Top >= len(g.groups)/8
 	scores, full := s.scoreSites(tbl, judge, keepAll)
-	rankScores(scores, func(a, b int32) int { return s.compareGroupKeys(g, int(a), int(b)) })
 	res.SiteCount = len(scores)
-	if opts.Top > 0 && len(scores) > opts.Top {
-		scores = scores[:opts.Top]
-	}
+	scores = rankScores(scores, opts.Top, func(a, b int32) int { return s.compareGroupKeys(g, int(a), int(b)) })
 	if !keepAll {
 		full = s.analyseShown(tbl, judge, scores)
 	}
@@ -227,9 +224,59 @@ type siteScore struct {
 // called, not where it ranks), then the rest by growth per lifecycle; equal
 // growth (often 0: plateaus and flat sites) by total growth over the
 // series, so a warm-up cache that stayed comes before a site that never
-// moved; then by key (byKey compares two sites' keys).
-func rankScores(sc []siteScore, byKey func(a, b int32) int) {
-	slices.SortFunc(sc, func(a, b siteScore) int {
+// moved; then by key (byKey compares two sites' keys). With top > 0 it
+// returns only the first top (see topSorted).
+func rankScores(sc []siteScore, top int, byKey func(a, b int32) int) []siteScore {
+	return topSorted(sc, top, scoreOrder(byKey))
+}
+
+// topSorted sorts s by cmp and returns it, or with top > 0 only its first
+// top: a short --top over a large series picks them with a heap rather
+// than sorting every site. cmp must be a total order (sites' keys are
+// distinct), so both give the same elements in the same order.
+func topSorted[T any](s []T, top int, cmp func(a, b T) int) []T {
+	if top <= 0 || top >= len(s)/4 {
+		slices.SortFunc(s, cmp)
+		if top > 0 && len(s) > top {
+			s = s[:top]
+		}
+		return s
+	}
+	// s[:top] is a heap whose root is the last of the best seen so far;
+	// every later element that comes before the root replaces it.
+	h := s[:top]
+	down := func(i int) {
+		for {
+			c := 2*i + 1
+			if c >= len(h) {
+				return
+			}
+			if c+1 < len(h) && cmp(h[c+1], h[c]) > 0 {
+				c++
+			}
+			if cmp(h[c], h[i]) <= 0 {
+				return
+			}
+			h[i], h[c] = h[c], h[i]
+			i = c
+		}
+	}
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		down(i)
+	}
+	for _, x := range s[top:] {
+		if cmp(x, h[0]) < 0 {
+			h[0] = x
+			down(0)
+		}
+	}
+	slices.SortFunc(h, cmp)
+	return h
+}
+
+// scoreOrder is the ranking order of rankScores.
+func scoreOrder(byKey func(a, b int32) int) func(a, b siteScore) int {
+	return func(a, b siteScore) int {
 		if a.rank != b.rank {
 			return cmpInt(int(a.rank), int(b.rank))
 		}
@@ -252,7 +299,7 @@ func rankScores(sc []siteScore, byKey func(a, b int32) int) {
 			return 1
 		}
 		return byKey(a.group, b.group)
-	})
+	}
 }
 
 // verdictRank is a verdict's group in the ranking: leaks, creeps, the rest.

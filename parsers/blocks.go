@@ -49,9 +49,11 @@ func putBlock(b []byte) {
 	blockPool.bytes += cap(b)
 }
 
-// ReleaseBuffers empties the pool of read buffers, once a load is done, so
-// that the memory of the largest file read does not stay with the process.
+// ReleaseBuffers empties the pool of read buffers and the pprof decoders
+// kept between files, once a load is done, so that the memory of the
+// largest file read does not stay with the process.
 func ReleaseBuffers() {
+	releaseDecoders()
 	blockPool.Lock()
 	defer blockPool.Unlock()
 	blockPool.free, blockPool.bytes = nil, 0

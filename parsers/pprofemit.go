@@ -396,6 +396,10 @@ func (d *pprofDecoder) replaySamples(sink Sink, t *pprofTables, metrics int) err
 func (r *sampleReplay) declareLabels(b []byte, off int64) error {
 	r.key = r.key[:0]
 	for len(b) > 0 {
+		if _, _, rest, ok := packedField(b); ok {
+			b = rest
+			continue
+		}
 		f, rest, err := nextField(b)
 		if err != nil {
 			return r.d.fail(off, err)
@@ -412,9 +416,40 @@ func (r *sampleReplay) declareLabels(b []byte, off int64) error {
 	return nil
 }
 
+// packedField recognises, at the start of a sample's bytes, its packed
+// location ids (field 1) or packed values (field 2), the two fields nearly
+// every sample is made of, without the general field decoder: it returns
+// the field's number, its payload and the bytes after it. ok is false for
+// any other field and for a length that overruns the sample, which the
+// general decoder then takes (and words the error for).
+func packedField(b []byte) (num byte, payload, rest []byte, ok bool) {
+	c := b[0]
+	if c != 1<<3|wireBytes && c != 2<<3|wireBytes {
+		return 0, nil, nil, false
+	}
+	l, n := uvarint(b[1:])
+	if n <= 0 || l > uint64(len(b)-1-n) {
+		return 0, nil, nil, false
+	}
+	return c >> 3, b[1+n : 1+n+int(l)], b[1+n+int(l):], true
+}
+
 func (r *sampleReplay) sample(b []byte, off int64) error {
 	r.locs, r.vals, r.key = r.locs[:0], r.vals[:0], r.key[:0]
 	for len(b) > 0 {
+		if num, p, rest, ok := packedField(b); ok {
+			b = rest
+			var err error
+			if num == 1 {
+				r.locs, err = appendPacked(r.locs, p)
+			} else {
+				r.vals, err = appendPacked(r.vals, p)
+			}
+			if err != nil {
+				return r.d.fail(off, err)
+			}
+			continue
+		}
 		f, rest, err := nextField(b)
 		if err != nil {
 			return r.d.fail(off, err)

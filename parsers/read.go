@@ -70,12 +70,29 @@ func decodePprof(r io.Reader, name string, sym Symbolizer, sink Sink) error {
 // decoders keeps pprof decoders between files: their tables are large
 // (a table entry per location, line and function of a big profile), and
 // fresh memory costs a page fault per page on first use, as much as the
-// decoding it holds.
-var decoders = sync.Pool{New: func() any { return new(pprofDecoder) }}
+// decoding it holds; a table grown by doubling for every file is also most
+// of a load's garbage. A free list rather than a sync.Pool, which the
+// collector empties every cycle or two (a large file lasts several), and
+// emptied by ReleaseBuffers once a load is done.
+var decoders struct {
+	sync.Mutex
+	free []*pprofDecoder
+}
+
+// maxFreeDecoders bounds the decoders kept: one per file read at once is
+// what a load reuses.
+const maxFreeDecoders = 16
 
 // getDecoder returns a decoder for one stream, with its tables emptied.
 func getDecoder(name string, r io.Reader) *pprofDecoder {
-	d := decoders.Get().(*pprofDecoder)
+	decoders.Lock()
+	d := new(pprofDecoder)
+	if n := len(decoders.free); n > 0 {
+		d = decoders.free[n-1]
+		decoders.free[n-1] = nil
+		decoders.free = decoders.free[:n-1]
+	}
+	decoders.Unlock()
 	*d = pprofDecoder{
 		name: name, w: newWireReader(r),
 		sampleTypes: d.sampleTypes[:0], mappings: d.mappings[:0], functions: d.functions[:0],
@@ -91,7 +108,18 @@ func putDecoder(d *pprofDecoder) {
 	d.release()
 	clear(d.strings) // the sink may keep them; the table must not
 	d.w = nil
-	decoders.Put(d)
+	decoders.Lock()
+	if len(decoders.free) < maxFreeDecoders {
+		decoders.free = append(decoders.free, d)
+	}
+	decoders.Unlock()
+}
+
+// releaseDecoders forgets the free decoders (see ReleaseBuffers).
+func releaseDecoders() {
+	decoders.Lock()
+	decoders.free = nil
+	decoders.Unlock()
 }
 
 // countingReader reports the size of every read.

@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"runtime"
+	"sync"
 
 	"github.com/dumpdiff/dumpdiff/dumpdiff"
 )
@@ -193,20 +195,107 @@ func writeJSONWithSites(w io.Writer, head any, n int, site func(b []byte, i int)
 		return bw.Flush()
 	}
 	bw.WriteString(",\n  \"sites\": [\n")
-	var b []byte
-	for i := range n {
-		b = append(b[:0], "    "...)
-		b = site(b, i)
-		if i < n-1 {
-			b = append(b, ',')
-		}
-		b = append(b, '\n')
-		if _, err := bw.Write(b); err != nil { // site escapes what EscapeJSON would
-			return err
-		}
+	if err := writeSites(bw, n, site); err != nil {
+		return err
 	}
 	bw.WriteString("  ]\n}\n")
 	return bw.Flush()
+}
+
+// appendSiteLine appends site i as a line of the "sites" array of n.
+func appendSiteLine(b []byte, i, n int, site func(b []byte, i int) []byte) []byte {
+	b = append(b, "    "...)
+	b = site(b, i)
+	if i < n-1 {
+		b = append(b, ',')
+	}
+	return append(b, '\n')
+}
+
+// siteChunk is how many sites one goroutine encodes at a time: a few
+// hundred KB of JSON for deep stacks.
+const siteChunk = 64
+
+// writeSites writes the n sites, each on its line. With --top 0 a large
+// series has hundreds of thousands of sites and gigabytes of JSON, and
+// encoding them (building each site's key and frames, escaping every name)
+// costs more than ranking them: chunks of sites are encoded on every core
+// and written in order, a few chunks ahead of the writer at most, so memory
+// stays near a few chunks. A site function must then be safe to call from
+// several goroutines at once, as TrendResult.Site and CompareResult.Site
+// are.
+func writeSites(w io.Writer, n int, site func(b []byte, i int) []byte) error {
+	workers := min(runtime.GOMAXPROCS(0), n/(4*siteChunk))
+	if workers < 2 {
+		var b []byte
+		for i := range n {
+			b = appendSiteLine(b[:0], i, n, site)
+			if _, err := w.Write(b); err != nil { // site escapes what EscapeJSON would
+				return err
+			}
+		}
+		return nil
+	}
+	type chunk struct {
+		from int
+		out  chan []byte
+	}
+	// At most ahead chunks wait in order, one more is being written and
+	// one more sent: their buffers are reused.
+	ahead := 2 * workers
+	free := make(chan []byte, ahead+2)
+	jobs := make(chan chunk, ahead)
+	order := make(chan chunk, ahead)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for c := range jobs {
+				var b []byte
+				select {
+				case b = <-free:
+				default:
+				}
+				for i := c.from; i < min(c.from+siteChunk, n); i++ {
+					b = appendSiteLine(b, i, n, site)
+				}
+				c.out <- b // buffered: never waits
+			}
+		})
+	}
+	go func() {
+		defer close(order)
+		defer close(jobs)
+		for from := 0; from < n; from += siteChunk {
+			c := chunk{from: from, out: make(chan []byte, 1)}
+			select {
+			case jobs <- c:
+			case <-stop:
+				return
+			}
+			select {
+			case order <- c:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	var err error
+	for c := range order {
+		if err != nil {
+			continue // the feeder stops; queued chunks are encoded and dropped
+		}
+		b := <-c.out
+		if _, err = w.Write(b); err != nil { // site escapes what EscapeJSON would
+			close(stop)
+		}
+		select {
+		case free <- b[:0]:
+		default:
+		}
+	}
+	wg.Wait()
+	return err
 }
 
 func encodeJSON(w io.Writer, v any) error {

@@ -613,7 +613,10 @@ func (rp *jemallocReplay) flush() error {
 	}
 	var scaled [4]float64
 	for i := range scaled {
-		scaled[i] = float64(rp.total[i]) * factor[i/2]
+		// A count far above its bytes (no real dump has one: every
+		// allocation is at least a byte) makes the factor enormous;
+		// clamped, the value stays an exact integer and cannot wrap.
+		scaled[i] = min(float64(rp.total[i])*factor[i/2], maxUnsampled)
 	}
 	var tsum [4]int64
 	for _, th := range rp.threads {
@@ -667,6 +670,10 @@ func (rp *jemallocReplay) labelSet(i int) (uint64, error) {
 	}
 	return id, rp.sink.LabelSet(id, rp.labels)
 }
+
+// maxUnsampled bounds a stack's value after unsampling: 2^53, the largest
+// integer a float64 holds exactly (8 PiB, or as many objects).
+const maxUnsampled = 1 << 53
 
 // jemallocScale is jeprof's AdjustSamples for heap_v2: the probability that
 // an allocation of the stack's average size is sampled is 1−exp(−avg/period).

@@ -531,3 +531,24 @@ func TestJemallocThreadNames(t *testing.T) {
 		t.Errorf("got %v, want a malformed thread line error at line 6", err)
 	}
 }
+
+// TestUnsampleClamped: a stack whose count is far above its bytes (no real
+// dump has one) makes the unsampling factor enormous; the value is clamped,
+// never wrapped negative. The jemalloc input is a fuzzer's find.
+func TestUnsampleClamped(t *testing.T) {
+	je, err := ParseJemalloc(strings.NewReader("heap_v2/1\nt*:0:0[0:0] \n@0X1\nt*:7000000000:1[0:0]\nMAPPED_LIBRARIES:"), "clamp.heap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc, err := ParseTcmalloc(strings.NewReader("heap profile: 7000000000: 1 [7000000000: 1] @ heap_v2/2\n7000000000: 1 [7000000000: 1] @ 0x1\n"), "clamp.prof")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []*Snapshot{je, tc} {
+		for i, v := range s.Totals() {
+			if v < 0 || v > 1<<53 {
+				t.Errorf("%s: total %d of %s out of [0, 2^53]", s.Name, v, s.Profile.SampleType[i].Type)
+			}
+		}
+	}
+}

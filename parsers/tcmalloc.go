@@ -468,7 +468,9 @@ func scaleHeapSample(count, size, rate int64) (int64, int64) {
 	}
 	avg := float64(size) / float64(count)
 	scale := 1 / (1 - math.Exp(-avg/float64(rate)))
-	return int64(float64(count) * scale), int64(float64(size) * scale)
+	// Clamped as jemalloc's are (maxUnsampled): a count far above its
+	// bytes, which no real profile has, would otherwise wrap negative.
+	return int64(min(float64(count)*scale, maxUnsampled)), int64(min(float64(size)*scale, maxUnsampled))
 }
 
 // metrics are the sample types, as the library names them.

@@ -18,6 +18,10 @@ import (
 // groupBys is the order c cycles through.
 var groupBys = []dumpdiff.GroupBy{dumpdiff.GroupByStack, dumpdiff.GroupByFunction, dumpdiff.GroupByLine, dumpdiff.GroupByCategory}
 
+// onSitesKey is what a key does on the sites screen. It is longer than 80
+// lines on purpose: one case per key of the sites KeyMap, each a few lines
+// that call the sites model, read best as the one table of the screen's keys
+// that the help screen lists.
 func (m Model) onSitesKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	switch {
 	case key.Matches(msg, m.km.Open):

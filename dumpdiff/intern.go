@@ -42,32 +42,65 @@ type nameTable struct {
 }
 
 type nameShard struct {
-	mu   sync.Mutex
-	idx  map[string]uint32
-	recs []string
+	mu sync.Mutex
+	// slots index recs by hash as frameShard's do: the low 32 bits of a
+	// name's hash and its position + 1, 0 when empty. The hash that picks
+	// the shard then finds the name, where a Go map hashed it again.
+	slots []uint64
+	recs  []string
 }
 
 func newNameTable() *nameTable {
-	t := &nameTable{seed: maphash.MakeSeed()}
-	for i := range t.shards {
-		t.shards[i].idx = map[string]uint32{}
-	}
-	return t
+	return &nameTable{seed: maphash.MakeSeed()}
 }
 
 // intern returns the id of s.
 func (t *nameTable) intern(s string) uint32 {
-	shard := int(maphash.String(t.seed, s) >> (64 - shardBits))
+	h := maphash.String(t.seed, s)
+	shard := int(h >> (64 - shardBits))
 	sh := &t.shards[shard]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	local, ok := sh.idx[s]
+	local, ok := sh.find(h, s)
 	if !ok {
 		local = uint32(len(sh.recs))
 		sh.recs = append(sh.recs, s)
-		sh.idx[s] = local
+		if 2*len(sh.recs) > len(sh.slots) {
+			sh.slots = make([]uint64, max(64, 2*len(sh.slots)))
+			for i, r := range sh.recs[:local] {
+				sh.place(maphash.String(t.seed, r), uint32(i))
+			}
+		}
+		sh.place(h, local)
 	}
 	return packID(shard, int(local))
+}
+
+// find returns the position of the name s, of hash h.
+func (sh *nameShard) find(h uint64, s string) (uint32, bool) {
+	if len(sh.slots) == 0 {
+		return 0, false
+	}
+	mask := uint64(len(sh.slots) - 1)
+	for i := frameSlot(h, bits.TrailingZeros(uint(len(sh.slots)))); ; i = (i + 1) & mask {
+		v := sh.slots[i]
+		if v == 0 {
+			return 0, false
+		}
+		if uint32(v>>32) == uint32(h) && sh.recs[uint32(v)-1] == s {
+			return uint32(v) - 1, true
+		}
+	}
+}
+
+// place puts position local, of hash h, in the first free slot for it.
+func (sh *nameShard) place(h uint64, local uint32) {
+	mask := uint64(len(sh.slots) - 1)
+	i := frameSlot(h, bits.TrailingZeros(uint(len(sh.slots))))
+	for sh.slots[i] != 0 {
+		i = (i + 1) & mask
+	}
+	sh.slots[i] = uint64(uint32(h))<<32 | uint64(local+1)
 }
 
 // str returns the string with id id.
@@ -143,8 +176,8 @@ func (t *frameTable) intern(k frameKey, fn string, tr *trimmer) (frameID, bool) 
 	return id, alloc
 }
 
-// frameSlot is where a frame of hash h is first looked for in a table of
-// 1<<bits slots: below the shard's bits, the hash's highest (the
+// frameSlot is where a frame (or name) of hash h is first looked for in a
+// table of 1<<bits slots: below the shard's bits, the hash's highest (the
 // multiplicative hash mixes into its high bits).
 func frameSlot(h uint64, bits int) uint64 { return h << shardBits >> (64 - bits) }
 

@@ -366,7 +366,11 @@ func (in *Input) funcNames(ln *parsers.Line) (fn, file uint32) {
 	if f := in.funcs[id]; f[0] != 0 {
 		return f[1], f[2]
 	}
-	fn, file = in.nameID(ln.Function), in.nameID(ln.File)
+	// A function's name is seldom another function's too, so it goes to
+	// the series' table straight: through the snapshot's cache it was a
+	// lookup that missed and an insert, for each function of each file.
+	// File names repeat, from function to function, and use the cache.
+	fn, file = in.b.frames.names.intern(ln.Function), in.nameID(ln.File)
 	in.funcs[id] = [3]uint32{1, fn, file}
 	return fn, file
 }

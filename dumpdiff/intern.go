@@ -2,6 +2,7 @@ package dumpdiff
 
 import (
 	"hash/maphash"
+	"math/bits"
 	"slices"
 	"strings"
 	"sync"
@@ -41,32 +42,65 @@ type nameTable struct {
 }
 
 type nameShard struct {
-	mu   sync.Mutex
-	idx  map[string]uint32
-	recs []string
+	mu sync.Mutex
+	// slots index recs by hash as frameShard's do: the low 32 bits of a
+	// name's hash and its position + 1, 0 when empty. The hash that picks
+	// the shard then finds the name, where a Go map hashed it again.
+	slots []uint64
+	recs  []string
 }
 
 func newNameTable() *nameTable {
-	t := &nameTable{seed: maphash.MakeSeed()}
-	for i := range t.shards {
-		t.shards[i].idx = map[string]uint32{}
-	}
-	return t
+	return &nameTable{seed: maphash.MakeSeed()}
 }
 
 // intern returns the id of s.
 func (t *nameTable) intern(s string) uint32 {
-	shard := int(maphash.String(t.seed, s) >> (64 - shardBits))
+	h := maphash.String(t.seed, s)
+	shard := int(h >> (64 - shardBits))
 	sh := &t.shards[shard]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	local, ok := sh.idx[s]
+	local, ok := sh.find(h, s)
 	if !ok {
 		local = uint32(len(sh.recs))
 		sh.recs = append(sh.recs, s)
-		sh.idx[s] = local
+		if 2*len(sh.recs) > len(sh.slots) {
+			sh.slots = make([]uint64, max(64, 2*len(sh.slots)))
+			for i, r := range sh.recs[:local] {
+				sh.place(maphash.String(t.seed, r), uint32(i))
+			}
+		}
+		sh.place(h, local)
 	}
 	return packID(shard, int(local))
+}
+
+// find returns the position of the name s, of hash h.
+func (sh *nameShard) find(h uint64, s string) (uint32, bool) {
+	if len(sh.slots) == 0 {
+		return 0, false
+	}
+	mask := uint64(len(sh.slots) - 1)
+	for i := frameSlot(h, bits.TrailingZeros(uint(len(sh.slots)))); ; i = (i + 1) & mask {
+		v := sh.slots[i]
+		if v == 0 {
+			return 0, false
+		}
+		if uint32(v>>32) == uint32(h) && sh.recs[uint32(v)-1] == s {
+			return uint32(v) - 1, true
+		}
+	}
+}
+
+// place puts position local, of hash h, in the first free slot for it.
+func (sh *nameShard) place(h uint64, local uint32) {
+	mask := uint64(len(sh.slots) - 1)
+	i := frameSlot(h, bits.TrailingZeros(uint(len(sh.slots))))
+	for sh.slots[i] != 0 {
+		i = (i + 1) & mask
+	}
+	sh.slots[i] = uint64(uint32(h))<<32 | uint64(local+1)
 }
 
 // str returns the string with id id.
@@ -91,9 +125,15 @@ type frameTable struct {
 }
 
 type frameShard struct {
-	mu   sync.Mutex
-	idx  map[frameKey]uint32 // frame → position in recs
-	recs []Frame
+	mu sync.Mutex
+	// slots index the shard's frames by hash, open addressing: a slot
+	// holds the low 32 bits of a frame's hash and its position in recs + 1,
+	// 0 when empty; keys are the frames' keys by position. Every location of
+	// every file looks its frames up here, most of them found: a lookup is
+	// one slot and one key, where a Go map hashed the key again.
+	slots []uint64
+	keys  []frameKey
+	recs  []Frame
 	// trims holds, per frame, what each numbered trimmer decided about it:
 	// bit 2k says trimmer k decided, bit 2k+1 that it is an allocator frame.
 	// Each decision is made once per series, not once per file.
@@ -101,27 +141,23 @@ type frameShard struct {
 }
 
 func newFrameTable() *frameTable {
-	t := &frameTable{names: newNameTable()}
-	for i := range t.shards {
-		t.shards[i].idx = map[frameKey]uint32{}
-	}
-	return t
+	return &frameTable{names: newNameTable()}
 }
 
 // intern returns the id of the frame k (whose function is named fn) and
 // whether tr trims it.
 func (t *frameTable) intern(k frameKey, fn string, tr *trimmer) (frameID, bool) {
-	h := (uint64(k.fn)*0x9e3779b97f4a7c15 ^ uint64(k.file)*0xc2b2ae3d27d4eb4f ^ uint64(k.line)) * 0x165667b19e3779f9
+	h := frameHash(k)
 	shard := int(h >> (64 - shardBits))
 	sh := &t.shards[shard]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	local, ok := sh.idx[k]
+	local, ok := sh.find(h, k)
 	if !ok {
 		local = uint32(len(sh.recs))
 		sh.recs = append(sh.recs, Frame{Function: fn, File: t.names.str(k.file), Line: k.line, Module: t.names.str(k.module)})
 		sh.trims = append(sh.trims, 0)
-		sh.idx[k] = local
+		sh.insert(h, k)
 	}
 	id := frameID(packID(shard, int(local)))
 	if tr.slot < 0 {
@@ -138,6 +174,56 @@ func (t *frameTable) intern(k frameKey, fn string, tr *trimmer) (frameID, bool) 
 	}
 	sh.trims[local] |= b << (2 * tr.slot)
 	return id, alloc
+}
+
+// frameSlot is where a frame (or name) of hash h is first looked for in a
+// table of 1<<bits slots: below the shard's bits, the hash's highest (the
+// multiplicative hash mixes into its high bits).
+func frameSlot(h uint64, bits int) uint64 { return h << shardBits >> (64 - bits) }
+
+// find returns the position of the frame k, of hash h.
+func (sh *frameShard) find(h uint64, k frameKey) (uint32, bool) {
+	if len(sh.slots) == 0 {
+		return 0, false
+	}
+	mask := uint64(len(sh.slots) - 1)
+	for i := frameSlot(h, bits.TrailingZeros(uint(len(sh.slots)))); ; i = (i + 1) & mask {
+		v := sh.slots[i]
+		if v == 0 {
+			return 0, false
+		}
+		if uint32(v>>32) == uint32(h) && sh.keys[uint32(v)-1] == k {
+			return uint32(v) - 1, true
+		}
+	}
+}
+
+// insert adds the frame k, of hash h, as the last of recs (whose Frame
+// the caller appended), growing the slots past half full.
+func (sh *frameShard) insert(h uint64, k frameKey) {
+	sh.keys = append(sh.keys, k)
+	if 2*len(sh.keys) > len(sh.slots) {
+		sh.slots = make([]uint64, max(64, 2*len(sh.slots)))
+		for local, key := range sh.keys[:len(sh.keys)-1] {
+			sh.place(frameHash(key), uint32(local))
+		}
+	}
+	sh.place(h, uint32(len(sh.keys)-1))
+}
+
+// place puts position local, of hash h, in the first free slot for it.
+func (sh *frameShard) place(h uint64, local uint32) {
+	mask := uint64(len(sh.slots) - 1)
+	i := frameSlot(h, bits.TrailingZeros(uint(len(sh.slots))))
+	for sh.slots[i] != 0 {
+		i = (i + 1) & mask
+	}
+	sh.slots[i] = uint64(uint32(h))<<32 | uint64(local+1)
+}
+
+// frameHash is the hash intern shards and looks frames up by.
+func frameHash(k frameKey) uint64 {
+	return (uint64(k.fn)*0x9e3779b97f4a7c15 ^ uint64(k.file)*0xc2b2ae3d27d4eb4f ^ uint64(k.line)) * 0x165667b19e3779f9
 }
 
 // frame returns the frame with id f. Only for a finished table.

@@ -246,8 +246,9 @@ func printPDF(t *testing.T, page, pdf string) {
 // headless Chromium at desktop and print width, and checks at each what the
 // report promises: no horizontal overflow, the legend, a table row per site,
 // a chart of each site that matters, the flame graph drawn by its script
-// (its controls only on screen), the top site by name.
-func checkRenderedTrend(t *testing.T, name string, res *dumpdiff.TrendResult, opts HTMLOptions, wantText ...string) {
+// (its controls only on screen), the top site by name; with toPDF it also
+// prints the page to a PDF.
+func checkRenderedTrend(t *testing.T, name string, res *dumpdiff.TrendResult, opts HTMLOptions, toPDF bool, wantText ...string) {
 	t.Helper()
 	chromiumPath(t)
 	dir := artifactDir(t)
@@ -259,7 +260,9 @@ func checkRenderedTrend(t *testing.T, name string, res *dumpdiff.TrendResult, op
 	if err := os.WriteFile(page, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	printPDF(t, page, filepath.Join(dir, name+".pdf"))
+	if toPDF {
+		printPDF(t, page, filepath.Join(dir, name+".pdf"))
+	}
 	shown := res.Sites
 	if opts.Top > 0 {
 		shown = shown[:min(opts.Top, len(shown))]
@@ -306,7 +309,8 @@ func checkRenderedTrend(t *testing.T, name string, res *dumpdiff.TrendResult, op
 }
 
 func TestTrendHTMLInChromium(t *testing.T) {
-	checkRenderedTrend(t, "hand-trend", handTrend(), HTMLOptions{Provenance: handProvenance()},
+	t.Parallel() // each drives Chromium, mostly waiting on it
+	checkRenderedTrend(t, "hand-trend", handTrend(), HTMLOptions{Provenance: handProvenance()}, true,
 		"dumpdiff trend --format html -o leak.html series/", "/incidents/42/series", "Growth by call path",
 		"taken 2025-03-01 10:00:00 → 10:45:00 UTC · pid 4242", "made 2025-03-01 11:00:00 UTC by dumpdiff v1.2.3")
 }

@@ -42,12 +42,8 @@ type nameTable struct {
 }
 
 type nameShard struct {
-	mu sync.Mutex
-	// slots index recs by hash as frameShard's do: the low 32 bits of a
-	// name's hash and its position + 1, 0 when empty. The hash that picks
-	// the shard then finds the name, where a Go map hashed it again.
-	slots []uint64
-	recs  []string
+	mu    sync.Mutex
+	names hashIndex[string]
 }
 
 func newNameTable() *nameTable {
@@ -61,47 +57,15 @@ func (t *nameTable) intern(s string) uint32 {
 	sh := &t.shards[shard]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	local, ok := sh.find(h, s)
+	local, ok := sh.names.find(h, s)
 	if !ok {
-		local = uint32(len(sh.recs))
-		sh.recs = append(sh.recs, s)
-		if 2*len(sh.recs) > len(sh.slots) {
-			sh.slots = make([]uint64, max(64, 2*len(sh.slots)))
-			for i, r := range sh.recs[:local] {
-				sh.place(maphash.String(t.seed, r), uint32(i))
-			}
-		}
-		sh.place(h, local)
+		local = sh.names.add(h, s, t.hash)
 	}
 	return packID(shard, int(local))
 }
 
-// find returns the position of the name s, of hash h.
-func (sh *nameShard) find(h uint64, s string) (uint32, bool) {
-	if len(sh.slots) == 0 {
-		return 0, false
-	}
-	mask := uint64(len(sh.slots) - 1)
-	for i := frameSlot(h, bits.TrailingZeros(uint(len(sh.slots)))); ; i = (i + 1) & mask {
-		v := sh.slots[i]
-		if v == 0 {
-			return 0, false
-		}
-		if uint32(v>>32) == uint32(h) && sh.recs[uint32(v)-1] == s {
-			return uint32(v) - 1, true
-		}
-	}
-}
-
-// place puts position local, of hash h, in the first free slot for it.
-func (sh *nameShard) place(h uint64, local uint32) {
-	mask := uint64(len(sh.slots) - 1)
-	i := frameSlot(h, bits.TrailingZeros(uint(len(sh.slots))))
-	for sh.slots[i] != 0 {
-		i = (i + 1) & mask
-	}
-	sh.slots[i] = uint64(uint32(h))<<32 | uint64(local+1)
-}
+// hash is the hash names are sharded and looked up by.
+func (t *nameTable) hash(s string) uint64 { return maphash.String(t.seed, s) }
 
 // str returns the string with id id.
 func (t *nameTable) str(id uint32) string {
@@ -109,7 +73,7 @@ func (t *nameTable) str(id uint32) string {
 	sh := &t.shards[shard]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	return sh.recs[local]
+	return sh.names.keys[local]
 }
 
 // frameKey is a frame by the ids of its names (see nameTable).
@@ -126,14 +90,10 @@ type frameTable struct {
 
 type frameShard struct {
 	mu sync.Mutex
-	// slots index the shard's frames by hash, open addressing: a slot
-	// holds the low 32 bits of a frame's hash and its position in recs + 1,
-	// 0 when empty; keys are the frames' keys by position. Every location of
-	// every file looks its frames up here, most of them found: a lookup is
-	// one slot and one key, where a Go map hashed the key again.
-	slots []uint64
-	keys  []frameKey
-	recs  []Frame
+	// keys index the shard's frames, by position in recs. Every location of
+	// every file looks its frames up here, most of them found.
+	keys hashIndex[frameKey]
+	recs []Frame
 	// trims holds, per frame, what each numbered trimmer decided about it:
 	// bit 2k says trimmer k decided, bit 2k+1 that it is an allocator frame.
 	// Each decision is made once per series, not once per file.
@@ -152,12 +112,11 @@ func (t *frameTable) intern(k frameKey, fn string, tr *trimmer) (frameID, bool) 
 	sh := &t.shards[shard]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	local, ok := sh.find(h, k)
+	local, ok := sh.keys.find(h, k)
 	if !ok {
-		local = uint32(len(sh.recs))
+		local = sh.keys.add(h, k, frameHash)
 		sh.recs = append(sh.recs, Frame{Function: fn, File: t.names.str(k.file), Line: k.line, Module: t.names.str(k.module)})
 		sh.trims = append(sh.trims, 0)
-		sh.insert(h, k)
 	}
 	id := frameID(packID(shard, int(local)))
 	if tr.slot < 0 {
@@ -176,49 +135,60 @@ func (t *frameTable) intern(k frameKey, fn string, tr *trimmer) (frameID, bool) 
 	return id, alloc
 }
 
-// frameSlot is where a frame (or name) of hash h is first looked for in a
-// table of 1<<bits slots: below the shard's bits, the hash's highest (the
-// multiplicative hash mixes into its high bits).
-func frameSlot(h uint64, bits int) uint64 { return h << shardBits >> (64 - bits) }
+// hashIndex finds keys by their position in a shard (names, frames):
+// open addressing, a slot holding the low 32 bits of a key's hash and its
+// position + 1, 0 when empty. The hash that picked the shard then finds the
+// key in one slot and one comparison, where a Go map hashed it again.
+type hashIndex[K comparable] struct {
+	slots []uint64
+	keys  []K // by position
+}
 
-// find returns the position of the frame k, of hash h.
-func (sh *frameShard) find(h uint64, k frameKey) (uint32, bool) {
-	if len(sh.slots) == 0 {
+// slot is where a key of hash h is first looked for in a table of 1<<bits
+// slots: below the shard's bits, the hash's highest (the multiplicative
+// hash mixes into its high bits).
+func slot(h uint64, bits int) uint64 { return h << shardBits >> (64 - bits) }
+
+// find returns the position of the key k, of hash h.
+func (x *hashIndex[K]) find(h uint64, k K) (uint32, bool) {
+	if len(x.slots) == 0 {
 		return 0, false
 	}
-	mask := uint64(len(sh.slots) - 1)
-	for i := frameSlot(h, bits.TrailingZeros(uint(len(sh.slots)))); ; i = (i + 1) & mask {
-		v := sh.slots[i]
+	mask := uint64(len(x.slots) - 1)
+	for i := slot(h, bits.TrailingZeros(uint(len(x.slots)))); ; i = (i + 1) & mask {
+		v := x.slots[i]
 		if v == 0 {
 			return 0, false
 		}
-		if uint32(v>>32) == uint32(h) && sh.keys[uint32(v)-1] == k {
+		if uint32(v>>32) == uint32(h) && x.keys[uint32(v)-1] == k {
 			return uint32(v) - 1, true
 		}
 	}
 }
 
-// insert adds the frame k, of hash h, as the last of recs (whose Frame
-// the caller appended), growing the slots past half full.
-func (sh *frameShard) insert(h uint64, k frameKey) {
-	sh.keys = append(sh.keys, k)
-	if 2*len(sh.keys) > len(sh.slots) {
-		sh.slots = make([]uint64, max(64, 2*len(sh.slots)))
-		for local, key := range sh.keys[:len(sh.keys)-1] {
-			sh.place(frameHash(key), uint32(local))
+// add appends the key k, of hash h, and returns its position; past half
+// full, the slots double and every key is placed again by hash.
+func (x *hashIndex[K]) add(h uint64, k K, hash func(K) uint64) uint32 {
+	local := uint32(len(x.keys))
+	x.keys = append(x.keys, k)
+	if 2*len(x.keys) > len(x.slots) {
+		x.slots = make([]uint64, max(64, 2*len(x.slots)))
+		for i, key := range x.keys[:local] {
+			x.place(hash(key), uint32(i))
 		}
 	}
-	sh.place(h, uint32(len(sh.keys)-1))
+	x.place(h, local)
+	return local
 }
 
 // place puts position local, of hash h, in the first free slot for it.
-func (sh *frameShard) place(h uint64, local uint32) {
-	mask := uint64(len(sh.slots) - 1)
-	i := frameSlot(h, bits.TrailingZeros(uint(len(sh.slots))))
-	for sh.slots[i] != 0 {
+func (x *hashIndex[K]) place(h uint64, local uint32) {
+	mask := uint64(len(x.slots) - 1)
+	i := slot(h, bits.TrailingZeros(uint(len(x.slots))))
+	for x.slots[i] != 0 {
 		i = (i + 1) & mask
 	}
-	sh.slots[i] = uint64(uint32(h))<<32 | uint64(local+1)
+	x.slots[i] = uint64(uint32(h))<<32 | uint64(local+1)
 }
 
 // frameHash is the hash intern shards and looks frames up by.

@@ -189,7 +189,10 @@ var cspRE = regexp.MustCompile(`content="default-src 'none'; style-src 'unsafe-i
 // print set, the page's print style sheet applies on screen, as when it is
 // printed (Chromium cannot emulate print media from the command line). The
 // measured copy of the page allows its own script and the measuring one.
-func viewInChromium(t *testing.T, dir, name, page string, width int, print bool) browserView {
+// With pdf set, the same Chromium run also prints the page to that file
+// (after the measuring script ran), and checks a PDF came out: each run
+// of Chromium costs seconds of the test suite.
+func viewInChromium(t *testing.T, dir, name, page string, width int, print bool, pdf string) browserView {
 	t.Helper()
 	csp := cspRE.FindString(page)
 	if csp == "" {
@@ -210,7 +213,14 @@ func viewInChromium(t *testing.T, dir, name, page string, width int, print bool)
 		t.Fatal(err)
 	}
 	shot := filepath.Join(dir, name+suffix+".png")
-	dom := string(runChromium(t, file, width, "--dump-dom", "--screenshot="+shot))
+	args := []string{"--dump-dom", "--screenshot=" + shot}
+	if pdf != "" {
+		args = append(args, "--print-to-pdf="+pdf, "--no-pdf-header-footer")
+	}
+	dom := string(runChromium(t, file, width, args...))
+	if pdf != "" {
+		checkPDF(t, pdf)
+	}
 	if fi, err := os.Stat(shot); err != nil || fi.Size() < 10_000 {
 		t.Fatalf("screenshot %s: %v, want a rendered page", shot, err)
 	}
@@ -232,11 +242,9 @@ func cspHash(script string) string {
 	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
 }
 
-// printPDF prints page to a PDF with its print style sheet and checks a PDF
-// came out.
-func printPDF(t *testing.T, page, pdf string) {
+// checkPDF checks that Chromium printed a PDF to pdf.
+func checkPDF(t *testing.T, pdf string) {
 	t.Helper()
-	runChromium(t, page, desktopWidth, "--print-to-pdf="+pdf, "--no-pdf-header-footer")
 	if data, err := os.ReadFile(pdf); err != nil || !bytes.HasPrefix(data, []byte("%PDF-")) || len(data) < 10_000 {
 		t.Errorf("print to PDF %s: %v (%d bytes), want a PDF", pdf, err, len(data))
 	}
@@ -246,9 +254,9 @@ func printPDF(t *testing.T, page, pdf string) {
 // headless Chromium at desktop and print width, and checks at each what the
 // report promises: no horizontal overflow, the legend, a table row per site,
 // a chart of each site that matters, the flame graph drawn by its script
-// (its controls only on screen), the top site by name; with toPDF it also
-// prints the page to a PDF.
-func checkRenderedTrend(t *testing.T, name string, res *dumpdiff.TrendResult, opts HTMLOptions, toPDF bool, wantText ...string) {
+// (its controls only on screen), the top site by name; and prints the page
+// to a PDF.
+func checkRenderedTrend(t *testing.T, name string, res *dumpdiff.TrendResult, opts HTMLOptions, wantText ...string) {
 	t.Helper()
 	chromiumPath(t)
 	dir := artifactDir(t)
@@ -260,9 +268,6 @@ func checkRenderedTrend(t *testing.T, name string, res *dumpdiff.TrendResult, op
 	if err := os.WriteFile(page, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if toPDF {
-		printPDF(t, page, filepath.Join(dir, name+".pdf"))
-	}
 	shown := res.Sites
 	if opts.Top > 0 {
 		shown = shown[:min(opts.Top, len(shown))]
@@ -271,7 +276,11 @@ func checkRenderedTrend(t *testing.T, name string, res *dumpdiff.TrendResult, op
 	charts := len(chartSites(shown, chartCount(opts.Charts), res.Floor.PerLifecycle))
 	flame := flameGraph(res)
 	for _, width := range []int{desktopWidth, printWidth} {
-		v := viewInChromium(t, dir, name, buf.String(), width, width == printWidth)
+		pdf := ""
+		if width == desktopWidth {
+			pdf = filepath.Join(dir, name+".pdf")
+		}
+		v := viewInChromium(t, dir, name, buf.String(), width, width == printWidth, pdf)
 		tbody := between(v.DOM, `<table id="sites"`, `</table>`)
 		if got, want := strings.Count(tbody, "<tr>")-1, len(shown); got != want {
 			t.Errorf("%s at %d px: got %d site rows, want %d", name, width, got, want)
@@ -310,7 +319,7 @@ func checkRenderedTrend(t *testing.T, name string, res *dumpdiff.TrendResult, op
 
 func TestTrendHTMLInChromium(t *testing.T) {
 	t.Parallel() // each drives Chromium, mostly waiting on it
-	checkRenderedTrend(t, "hand-trend", handTrend(), HTMLOptions{Provenance: handProvenance()}, true,
+	checkRenderedTrend(t, "hand-trend", handTrend(), HTMLOptions{Provenance: handProvenance()},
 		"dumpdiff trend --format html -o leak.html series/", "/incidents/42/series", "Growth by call path",
 		"taken 2025-03-01 10:00:00 → 10:45:00 UTC · pid 4242", "made 2025-03-01 11:00:00 UTC by dumpdiff v1.2.3")
 }
@@ -329,7 +338,6 @@ func checkRenderedCompare(t *testing.T, name string, res *dumpdiff.CompareResult
 	if err := atomicfile.Write(page, func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err }); err != nil {
 		t.Fatal(err)
 	}
-	printPDF(t, page, filepath.Join(dir, name+".pdf"))
 	nonzero := 0
 	for _, s := range res.Sites {
 		if s.Delta != 0 {
@@ -337,7 +345,11 @@ func checkRenderedCompare(t *testing.T, name string, res *dumpdiff.CompareResult
 		}
 	}
 	for _, width := range []int{desktopWidth, printWidth} {
-		v := viewInChromium(t, dir, name, buf.String(), width, width == printWidth)
+		pdf := ""
+		if width == desktopWidth {
+			pdf = filepath.Join(dir, name+".pdf")
+		}
+		v := viewInChromium(t, dir, name, buf.String(), width, width == printWidth, pdf)
 		tbody := between(v.DOM, `<table id="sites"`, `</table>`)
 		if got, want := strings.Count(tbody, "<tr>")-1, len(res.Sites); got != want {
 			t.Errorf("%s at %d px: got %d site rows, want %d", name, width, got, want)

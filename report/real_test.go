@@ -220,9 +220,7 @@ func TestRealTrendMarkdown(t *testing.T) {
 func TestRealTrendHTMLInChromium(t *testing.T) {
 	t.Parallel() // each drives Chromium, mostly waiting on it
 	res := realTrend(t, dumpdiff.Options{Top: 20})
-	// The trend page's print to PDF is checked on the hand-made series:
-	// each Chromium run costs seconds of the test suite.
-	checkRenderedTrend(t, "go-lifecycle", res, HTMLOptions{}, false)
+	checkRenderedTrend(t, "go-lifecycle", res, HTMLOptions{})
 }
 
 func TestRealCompareHTMLInChromium(t *testing.T) {

@@ -50,10 +50,10 @@ type Options struct {
 	// Jobs is how many files are read at once; 0 means GOMAXPROCS.
 	Jobs int
 	// InFlight bounds the bytes of the files being read at once (a file's
-	// size on disk; a reader holds a few times that while it reads); a
-	// file larger than it is read alone. 0 means DefaultInFlight. A few
-	// large files are then read one or two at a time, each using every
-	// core, rather than all at once.
+	// size on disk; a reader holds a few times that while it reads). 0
+	// means DefaultInFlight. A file too large for two to fit is read alone,
+	// its samples reduced on every core, while the next file is
+	// decompressed within the samples' memory of one file (see load).
 	InFlight int64
 	// Progress, when set, is called after each file is read and reduced,
 	// from one goroutine at a time.
@@ -160,10 +160,39 @@ func load(paths []string, lifecycles []int, opts Options) (*dumpdiff.Series, err
 		largest = max(largest, w)
 		return i, w
 	}
-	finish := func(i int, w int64, err error) {
+	// A file too large for two to fit in the budget is read alone, and the
+	// decompression of its one gzip stream, which is serial, would leave
+	// the other cores idle while its samples wait for their locations (a
+	// profile writes them last). Such a file (a pprof profile) calls
+	// decoded once its stream is read, before its samples are reduced on
+	// every core: it gives its bytes back to the budget, so that the next
+	// file's decompression overlaps with this one's reduction, after
+	// waiting for the reduction before its own (held) to end. samples
+	// bounds what the two hold together to what one file held: the next
+	// reader takes the blocks that the reduction gives back as it passes
+	// them, and waits for them when it is ahead. decoded returns true: w
+	// was given back.
+	held := false
+	var samples parsers.SampleBudget
+	decoded := func(w int64) bool {
 		mu.Lock()
 		defer mu.Unlock()
+		for held && !failed {
+			room.Wait()
+		}
+		held = true
 		inFlight -= w
+		room.Broadcast()
+		return true
+	}
+	finish := func(i int, w int64, out bool, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if out {
+			held = false
+		} else {
+			inFlight -= w
+		}
 		room.Broadcast()
 		errs[i] = err
 		if err != nil {
@@ -180,7 +209,19 @@ func load(paths []string, lifecycles []int, opts Options) (*dumpdiff.Series, err
 		go func() {
 			defer wg.Done()
 			for i, w := take(); i >= 0; i, w = take() {
-				finish(i, w, readInput(paths[i], inputs[i], &opts))
+				po, out := opts.Parse, false
+				if 2*w > budget {
+					po.Samples = &samples
+					caller := po.OnDecoded
+					po.OnDecoded = func() {
+						if caller != nil {
+							caller()
+						}
+						out = decoded(w)
+					}
+				}
+				err := readInput(paths[i], inputs[i], &opts, &po)
+				finish(i, w, out, err)
 			}
 		}()
 	}
@@ -237,7 +278,7 @@ func fileSize(path string) int64 {
 
 // readInput reads one file into its input, turning a reader's panic into
 // an error naming the file.
-func readInput(path string, in *dumpdiff.Input, opts *Options) error {
+func readInput(path string, in *dumpdiff.Input, opts *Options, po *parsers.Options) error {
 	return parsers.Guard(path, func() error {
 		if opts.Open != nil {
 			snap, err := opts.Open(path)
@@ -247,8 +288,7 @@ func readInput(path string, in *dumpdiff.Input, opts *Options) error {
 			return parsers.EmitSnapshot(snap, in)
 		}
 		defer in.Close()
-		po := opts.Parse
-		return parsers.ReadFile(path, &po, in)
+		return parsers.ReadFile(path, po, in)
 	})
 }
 

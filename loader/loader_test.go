@@ -418,11 +418,12 @@ func TestStreamingAgreesWithProfiles(t *testing.T) {
 // TestParallelReplayAgrees reads a profile large enough for its samples to
 // be split across goroutines (with stacks that repeat across the runs, and
 // labels) and checks the series against the one parsers.Open's model gives.
-func TestParallelReplayAgrees(t *testing.T) {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
-	dir := t.TempDir()
+// writeReplaySeries writes k gzipped profiles of 50 000 samples (enough
+// for a replay split over cores) into dir and returns their paths.
+func writeReplaySeries(t *testing.T, dir string, k int) []string {
+	t.Helper()
 	var paths []string
-	for lc := range 3 {
+	for lc := range k {
 		p := &profile.Profile{SampleType: []*profile.ValueType{{Type: "inuse_objects", Unit: "count"}, {Type: "inuse_space", Unit: "bytes"}}}
 		var locs []*profile.Location
 		for i := range 500 {
@@ -455,6 +456,12 @@ func TestParallelReplayAgrees(t *testing.T) {
 		f.Close()
 		paths = append(paths, path)
 	}
+	return paths
+}
+
+func TestParallelReplayAgrees(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	paths := writeReplaySeries(t, t.TempDir(), 3)
 	streamed, err := Load(paths, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -474,6 +481,54 @@ func TestParallelReplayAgrees(t *testing.T) {
 	d, _ := parsed.Trend(dumpdiff.Options{GroupBy: dumpdiff.GroupByCategory, Label: "thread"})
 	if err != nil || !reflect.DeepEqual(c, d) || len(c.Sites) != 4 {
 		t.Errorf("by thread: got %v sites (%v), want the 3 threads and (no thread), as parsers.Open gives", len(c.Sites), err)
+	}
+}
+
+// TestLargeFilesOverlap: files too large for two to share the in-flight
+// budget (all of them, with a budget of one byte) are read one while the
+// previous one is reduced, the next reader taking the blocks the reduction
+// gives back; the series is the one read with room for all, and a damaged
+// file among them fails the load, naming it, without a hang.
+func TestLargeFilesOverlap(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	dir := t.TempDir()
+	paths := writeReplaySeries(t, dir, 4)
+	want, err := Load(paths, Options{InFlight: 1 << 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, jobs := range []int{1, 2, 4} {
+		got, err := Load(paths, Options{InFlight: 1, Jobs: jobs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, by := range []dumpdiff.GroupBy{dumpdiff.GroupByStack, dumpdiff.GroupByFunction} {
+			a, _ := want.Trend(dumpdiff.Options{GroupBy: by})
+			b, _ := got.Trend(dumpdiff.Options{GroupBy: by})
+			if !reflect.DeepEqual(a, b) {
+				t.Errorf("jobs=%d by %s: overlapped reads disagree with reads side by side", jobs, by)
+			}
+		}
+	}
+	data, err := os.ReadFile(paths[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(paths[2], data[:len(data)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := Load(paths, Options{InFlight: 1, Jobs: 2})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), filepath.Base(paths[2])) {
+			t.Errorf("a truncated file among large ones: got %v, want an error naming %s", err, paths[2])
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("a truncated file among large ones: the load hangs")
 	}
 }
 

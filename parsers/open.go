@@ -37,6 +37,15 @@ type Options struct {
 	// input (the file's bytes, before decompression), for progress; it may
 	// be called from another goroutine than the reader's.
 	OnRead func(n int)
+	// OnDecoded, when set, is called once a pprof profile's stream has
+	// been read to its end, before its samples go to the sink: from then
+	// on the reader holds the profile's decoded samples, not its input,
+	// and a caller may start reading the next file (loader does). Other
+	// formats do not call it.
+	OnDecoded func()
+	// Samples, when set, bounds the encoded pprof samples held by the
+	// readers that share it (see SampleBudget).
+	Samples *SampleBudget
 	// MaxDecompressed is how many bytes a compressed input may decompress
 	// to: 0 means DefaultMaxDecompressed, a negative value no limit.
 	MaxDecompressed int64

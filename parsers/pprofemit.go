@@ -20,6 +20,11 @@ type sampleArena struct {
 	blocks  [][]byte
 	n       int
 	lastOff int64
+	// budget, when set, counts the bytes of blocks held (taken) against
+	// the readers' shared bound; done says the stream has ended.
+	budget *SampleBudget
+	taken  int64
+	done   bool
 }
 
 // arenaBlock is the size of an arena block; a larger sample gets a block of
@@ -29,7 +34,12 @@ const arenaBlock = 1 << 20
 func (a *sampleArena) add(b []byte, off int64) {
 	need := 2*binary.MaxVarintLen64 + len(b)
 	if k := len(a.blocks); k == 0 || cap(a.blocks[k-1])-len(a.blocks[k-1]) < need {
-		a.blocks = append(a.blocks, getBlock(max(arenaBlock, need)))
+		size := max(arenaBlock, need)
+		if a.budget != nil {
+			a.budget.take(int64(size))
+			a.taken += int64(size)
+		}
+		a.blocks = append(a.blocks, getBlock(size))
 	}
 	blk := a.blocks[len(a.blocks)-1]
 	blk = binary.AppendUvarint(blk, uint64(off-a.lastOff))
@@ -49,11 +59,17 @@ type arenaPos struct {
 
 // each calls fn with every sample's bytes and stream offset, in order.
 func (a *sampleArena) each(fn func(b []byte, off int64) error) error {
-	return a.eachFrom(arenaPos{}, a.n, fn)
+	return a.eachFrom(arenaPos{}, a.n, false, fn)
 }
 
-// eachFrom calls fn with count samples from p on.
-func (a *sampleArena) eachFrom(p arenaPos, count int, fn func(b []byte, off int64) error) error {
+// eachFrom calls fn with count samples from p on. With free set, the
+// blocks it goes past are given back to the pool as it goes (the last
+// pass over the samples), where the next file's reader takes them: a
+// file's samples then shrink as they are replayed while the next file's
+// grow. A block that p starts inside of may hold another run's samples
+// and is left to release; a block this run leaves with samples still to
+// go holds none of the next run's.
+func (a *sampleArena) eachFrom(p arenaPos, count int, free bool, fn func(b []byte, off int64) error) error {
 	off := p.off
 	for bi := p.block; bi < len(a.blocks) && count > 0; bi++ {
 		blk := a.blocks[bi]
@@ -70,6 +86,9 @@ func (a *sampleArena) eachFrom(p arenaPos, count int, fn func(b []byte, off int6
 			}
 			blk = blk[l:]
 			count--
+		}
+		if free && count > 0 && (bi != p.block || p.at == 0) {
+			a.free(bi)
 		}
 	}
 	return nil
@@ -97,12 +116,33 @@ func (a *sampleArena) split(n int) []arenaPos {
 	return out
 }
 
+// end marks the stream ended: from now on the blocks are only replayed.
+func (a *sampleArena) end() {
+	a.done = true
+	if a.budget != nil {
+		a.budget.ended(a.taken)
+	}
+}
+
+// free gives block bi back to the pool and the budget. Replay runs free
+// blocks of their own concurrently, so the budget, not a.taken, counts.
+func (a *sampleArena) free(bi int) {
+	b := a.blocks[bi]
+	a.blocks[bi] = nil
+	if a.budget != nil {
+		a.budget.give(int64(cap(b)), a.done)
+	}
+	putBlock(b)
+}
+
 // release gives the arena's blocks back for the next file's samples.
 func (a *sampleArena) release() {
-	for _, b := range a.blocks {
-		putBlock(b)
+	for bi, b := range a.blocks {
+		if b != nil {
+			a.free(bi)
+		}
 	}
-	a.blocks, a.n = nil, 0
+	*a = sampleArena{}
 }
 
 // idIndex finds a table entry by its id: a slice when ids are dense (pprof
@@ -381,7 +421,7 @@ func (d *pprofDecoder) replaySamples(sink Sink, t *pprofTables, metrics int) err
 			count = runs[k+1].index - p.index
 		}
 		run := &sampleReplay{d: d, t: t, out: samplers[k], metrics: metrics, sets: r.sets, frozen: true}
-		wg.Go(func() { errs[k] = d.samples.eachFrom(p, count, run.sample) })
+		wg.Go(func() { errs[k] = d.samples.eachFrom(p, count, true, run.sample) })
 	}
 	wg.Wait()
 	for _, err := range errs {

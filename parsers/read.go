@@ -38,7 +38,7 @@ func Read(r io.Reader, name string, opts *Options, sink Sink) error {
 		return readJavaHeapz(in, name, sink)
 	}
 	if format == FormatPprof {
-		return decodePprof(in, name, opts.Symbolizer, sink)
+		return decodePprof(in, name, opts, sink)
 	}
 	if read, ok := textReaders[format]; ok {
 		return read(in, name, opts.Symbolizer, sink)
@@ -56,15 +56,24 @@ func Read(r io.Reader, name string, opts *Options, sink Sink) error {
 	return EmitSnapshot(snap, sink)
 }
 
-// decodePprof is DecodePprof with a symboliser for address-only locations.
-func decodePprof(r io.Reader, name string, sym Symbolizer, sink Sink) error {
+// decodePprof is DecodePprof with opts' symboliser for address-only
+// locations, sample budget and OnDecoded; opts may be nil.
+func decodePprof(r io.Reader, name string, opts *Options, sink Sink) error {
+	if opts == nil {
+		opts = &Options{}
+	}
 	d := getDecoder(name, r)
 	defer putDecoder(d)
+	d.samples.budget = opts.Samples
 	if err := d.read(); err != nil {
 		return err
 	}
 	d.w.release()
-	return d.emit(sink, sym)
+	d.samples.end()
+	if opts.OnDecoded != nil {
+		opts.OnDecoded()
+	}
+	return d.emit(sink, opts.Symbolizer)
 }
 
 // decoders keeps pprof decoders between files: their tables are large

@@ -128,6 +128,9 @@ func load(paths []string, lifecycles []int, opts Options) (*dumpdiff.Series, err
 	if opts.ReadProgress != nil {
 		opts.Parse.OnRead = readCounter(paths, opts.ReadProgress)
 	}
+	// large says a file of w bytes is too large for two to share the
+	// budget: it is read while the one before it is reduced (see decoded).
+	large := func(w int64) bool { return 2*w > budget }
 	errs := make([]error, len(paths))
 	var (
 		mu       sync.Mutex
@@ -135,7 +138,7 @@ func load(paths []string, lifecycles []int, opts Options) (*dumpdiff.Series, err
 		next     int
 		done     int
 		inFlight int64
-		largest  int64 // the largest file read
+		sawLarge bool // a file too large to share the budget was read
 		failed   bool
 		wg       sync.WaitGroup
 	)
@@ -157,7 +160,7 @@ func load(paths []string, lifecycles []int, opts Options) (*dumpdiff.Series, err
 			return -1, 0
 		}
 		inFlight += w
-		largest = max(largest, w)
+		sawLarge = sawLarge || large(w)
 		return i, w
 	}
 	// A file too large for two to fit in the budget is read alone, and the
@@ -170,11 +173,11 @@ func load(paths []string, lifecycles []int, opts Options) (*dumpdiff.Series, err
 	// waiting for the reduction before its own (held) to end. samples
 	// bounds what the two hold together to what one file held: the next
 	// reader takes the blocks that the reduction gives back as it passes
-	// them, and waits for them when it is ahead. decoded returns true: w
-	// was given back.
+	// them, and waits for them when it is ahead. finish then knows from out
+	// that w went back already.
 	held := false
 	var samples parsers.SampleBudget
-	decoded := func(w int64) bool {
+	decoded := func(w int64) {
 		mu.Lock()
 		defer mu.Unlock()
 		for held && !failed {
@@ -183,7 +186,6 @@ func load(paths []string, lifecycles []int, opts Options) (*dumpdiff.Series, err
 		held = true
 		inFlight -= w
 		room.Broadcast()
-		return true
 	}
 	finish := func(i int, w int64, out bool, err error) {
 		mu.Lock()
@@ -210,14 +212,15 @@ func load(paths []string, lifecycles []int, opts Options) (*dumpdiff.Series, err
 			defer wg.Done()
 			for i, w := take(); i >= 0; i, w = take() {
 				po, out := opts.Parse, false
-				if 2*w > budget {
+				if large(w) {
 					po.Samples = &samples
 					caller := po.OnDecoded
 					po.OnDecoded = func() {
 						if caller != nil {
 							caller()
 						}
-						out = decoded(w)
+						decoded(w)
+						out = true
 					}
 				}
 				err := readInput(paths[i], inputs[i], &opts, &po)
@@ -234,10 +237,11 @@ func load(paths []string, lifecycles []int, opts Options) (*dumpdiff.Series, err
 	// for one collection. After a file too large to share the budget, the
 	// freed pages also go back to the system at once (the background
 	// scavenger keeps them while the heap is under its goal), so that
-	// ranking starts from the series' own size: large tier 1.0 GB to
-	// 0.93 GB. Smaller files leave too little to be worth the page faults
-	// of taking pages back (medium tier: 0.3 s more, no smaller peak).
-	if largest > budget/2 {
+	// ranking starts from the series' own size (large tier, four
+	// interleaved runs: peak RSS 961–1121 MB without, 886–994 MB with).
+	// Smaller files leave too little to be worth the page faults of taking
+	// pages back (medium tier: 0.3 s more, no smaller peak).
+	if sawLarge {
 		debug.FreeOSMemory()
 	} else {
 		runtime.GC()

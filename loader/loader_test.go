@@ -415,9 +415,6 @@ func TestStreamingAgreesWithProfiles(t *testing.T) {
 	}
 }
 
-// TestParallelReplayAgrees reads a profile large enough for its samples to
-// be split across goroutines (with stacks that repeat across the runs, and
-// labels) and checks the series against the one parsers.Open's model gives.
 // writeReplaySeries writes k gzipped profiles of 50 000 samples (enough
 // for a replay split over cores) into dir and returns their paths.
 func writeReplaySeries(t *testing.T, dir string, k int) []string {
@@ -459,6 +456,9 @@ func writeReplaySeries(t *testing.T, dir string, k int) []string {
 	return paths
 }
 
+// TestParallelReplayAgrees reads a profile large enough for its samples to
+// be split across goroutines (with stacks that repeat across the runs, and
+// labels) and checks the series against the one parsers.Open's model gives.
 func TestParallelReplayAgrees(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
 	paths := writeReplaySeries(t, t.TempDir(), 3)
@@ -471,9 +471,7 @@ func TestParallelReplayAgrees(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, by := range []dumpdiff.GroupBy{dumpdiff.GroupByStack, dumpdiff.GroupByLine} {
-		a, _ := streamed.Trend(dumpdiff.Options{GroupBy: by})
-		b, _ := parsed.Trend(dumpdiff.Options{GroupBy: by})
-		if !reflect.DeepEqual(a, b) {
+		if !trendsAgree(t, streamed, parsed, by) {
 			t.Errorf("by %s: the split replay and parsers.Open disagree", by)
 		}
 	}
@@ -482,6 +480,25 @@ func TestParallelReplayAgrees(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(c, d) || len(c.Sites) != 4 {
 		t.Errorf("by thread: got %v sites (%v), want the 3 threads and (no thread), as parsers.Open gives", len(c.Sites), err)
 	}
+}
+
+// trendsAgree ranks both series grouped by by and reports whether the
+// results are equal. A ranking that fails, or finds no site, fails the
+// test: two failures would otherwise agree.
+func trendsAgree(t *testing.T, a, b *dumpdiff.Series, by dumpdiff.GroupBy) bool {
+	t.Helper()
+	ra, err := a.Trend(dumpdiff.Options{GroupBy: by})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, err := b.Trend(dumpdiff.Options{GroupBy: by})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ra.Sites) == 0 {
+		t.Fatalf("by %s: no sites to compare", by)
+	}
+	return reflect.DeepEqual(ra, rb)
 }
 
 // TestLargeFilesOverlap: files too large for two to share the in-flight
@@ -503,9 +520,7 @@ func TestLargeFilesOverlap(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, by := range []dumpdiff.GroupBy{dumpdiff.GroupByStack, dumpdiff.GroupByFunction} {
-			a, _ := want.Trend(dumpdiff.Options{GroupBy: by})
-			b, _ := got.Trend(dumpdiff.Options{GroupBy: by})
-			if !reflect.DeepEqual(a, b) {
+			if !trendsAgree(t, want, got, by) {
 				t.Errorf("jobs=%d by %s: overlapped reads disagree with reads side by side", jobs, by)
 			}
 		}

@@ -22,10 +22,10 @@ func main() {
 		// live at the last collection; most of dumpdiff's heap is
 		// pointer-free blocks (encoded samples, stack and frame tables)
 		// that cost the collector little to mark, so a goal of 1.5× buys
-		// peak memory for next to no CPU: large tier 0.98–1.15 GB to
-		// 0.90–0.92 GB, medium 345–370 MB to 312–325 MB, the same CPU
-		// seconds within the machine's noise. GOGC in the environment
-		// still wins.
+		// peak memory for next to no CPU: peak RSS of the large tier
+		// 961–1121 MB to 883–901 MB, medium 336–362 MB to 302–317 MB
+		// (MB = 2^20 bytes, as bench/run.sh prints), the same CPU seconds
+		// within the machine's noise. GOGC in the environment still wins.
 		debug.SetGCPercent(50)
 	}
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
